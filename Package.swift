@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "zerodt",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zerodt-serve", targets: ["zerodt-serve"]),
+        .library(name: "ZeroDT", targets: ["ZeroDT"]),
+        .library(name: "ZeroDTServe", targets: ["ZeroDTServe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "ZeroDT",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ZeroDTServe",
+            dependencies: [
+                "ZeroDT",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "zerodt-serve", dependencies: ["ZeroDTServe"]),
+        .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

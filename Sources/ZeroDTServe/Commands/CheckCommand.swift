@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+
+/// `zerodt-serve check`: validates a config without binding or starting anything.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a config file and the files it points to, like a compiler.",
+        discussion: "Prints FILE:LINE:COL: error: lines on stderr and exits 1 when the config is invalid."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let site: SiteConfig
+        do {
+            site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
+        } catch {
+            Output.standardError(DiagnosticRenderer(sources: error.sources).render(error.diagnostics))
+            let count = error.diagnostics.filter { $0.severity == .error }.count
+            Output.standardError("\(options.config): \(count) error\(count == 1 ? "" : "s")\n")
+            throw ExitCode.failure
+        }
+        print("\(options.config): ok — \(Self.plural(site.servers.count, "server")), "
+              + "\(Self.plural(site.listeners.count, "listener")), \(Self.plural(site.routes.count, "route"))")
+    }
+
+    static func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `zerodt-serve`: the command-line front end.
+struct RootCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zerodt-serve",
+        abstract: "Serve HTTP from a YAML config, with zero-downtime restarts.",
+        subcommands: [CheckCommand.self]
+    )
+}

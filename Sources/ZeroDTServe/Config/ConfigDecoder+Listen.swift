@@ -1,0 +1,65 @@
+import ZeroDT
+
+extension ConfigDecoder {
+    static let listenKeys = ["address", "name", "backlog", "mode"]
+
+    /// One `listen:` item: an address string, or a mapping with the address and options.
+    mutating func listener(_ node: ConfigNode) -> ListenerConfig? {
+        if case .scalar = node.value {
+            guard let address = listenAddress(node) else { return nil }
+            return ListenerConfig(address: address, location: node.location)
+        }
+        guard let fields = mapping(node, what: "listen", allowed: Self.listenKeys, required: ["address"]) else {
+            return nil
+        }
+        let address = fields["address"].flatMap { listenAddress($0) }
+        var name: String?
+        if let node = fields["name"], let text = string(node, what: "name") {
+            if Self.isValidName(text) {
+                name = text
+            } else {
+                error("listener name '\(text)' may only contain letters, digits, '-' and '_'", at: node.location)
+            }
+        }
+        var backlog = ListenerConfig.defaultBacklog
+        if let node = fields["backlog"], let value = integer(node, what: "backlog", range: 1...65535) {
+            backlog = value
+        }
+        var mode: UInt32?
+        if let node = fields["mode"] {
+            mode = fileMode(node)
+            if let address, address.unixPath == nil {
+                error("'mode' applies only to unix sockets", at: node.location)
+            }
+        }
+        guard let address else { return nil }
+        return ListenerConfig(address: address, name: name, backlog: backlog, mode: mode, location: node.location)
+    }
+
+    private mutating func listenAddress(_ node: ConfigNode) -> ListenAddress? {
+        guard let text = string(node, what: "address") else { return nil }
+        let address: ListenAddress
+        do {
+            address = try ListenAddress.parse(text)
+        } catch {
+            var notes: [Diagnostic.Note] = []
+            if Int(text) != nil { notes.append(.init("to listen on every interface write ':\(text)'")) }
+            self.error("invalid listen address '\(text)': \(error)", at: node.location, notes: notes)
+            return nil
+        }
+        guard let path = address.unixPath else { return address }
+        let resolved = resolvedPath(path)
+        guard checkUnixPath(resolved, what: "listen", at: node.location) else { return nil }
+        return .unix(path: resolved)
+    }
+
+    /// An octal permission mode such as `0660` or `"660"`.
+    private mutating func fileMode(_ node: ConfigNode) -> UInt32? {
+        if case .scalar(let text, _) = node.value, (1...4).contains(text.count),
+           let mode = UInt32(text, radix: 8), mode <= 0o777 {
+            return mode
+        }
+        error("'mode' must be octal permission bits such as 0660, found \(describe(node))", at: node.location)
+        return nil
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+
+extension ConfigDecoder {
+    static let actionKeys = ["static", "respond", "redirect", "handler"]
+    static let routeKeys = ["path"] + actionKeys + ["options"]
+    static let staticKeys = ["root", "index", "symlinks", "cache_control", "hidden"]
+    static let respondKeys = ["status", "body", "headers", "content_type"]
+    static let redirectKeys = ["to", "status"]
+
+    mutating func route(_ node: ConfigNode) -> RouteConfig? {
+        guard let fields = mapping(node, what: "route", allowed: Self.routeKeys, required: ["path"]) else { return nil }
+        let path = fields["path"].flatMap { routePath($0) }
+        let actions = Self.actionKeys.filter { fields.has($0) }
+        guard actions.count == 1, let key = actions.first, let actionNode = fields[key] else {
+            if actions.isEmpty {
+                error("route needs one of \(Self.actionKeys.joined(separator: ", "))", at: node.location)
+            } else {
+                let second = actions.compactMap { fields.keyLocation($0) }.sorted()[1]
+                error("route has both '\(actions[0])' and '\(actions[1])'; give each its own route", at: second)
+            }
+            return nil
+        }
+        if key != "handler", let location = fields.keyLocation("options") {
+            error("'options' applies only to 'handler' routes", at: location)
+        }
+        let action: RouteConfig.Action?
+        switch key {
+        case "static": action = staticFiles(actionNode).map { .staticFiles($0) }
+        case "respond": action = respond(actionNode).map { .respond($0) }
+        case "redirect": action = redirect(actionNode).map { .redirect($0) }
+        default: action = handler(actionNode, options: fields["options"]).map { .handler($0) }
+        }
+        guard let path, let action else { return nil }
+        return RouteConfig(path: path, action: action, location: node.location)
+    }
+
+    private mutating func routePath(_ node: ConfigNode) -> String? {
+        guard let path = string(node, what: "path") else { return nil }
+        guard path.hasPrefix("/") else {
+            error("route path '\(path)' must start with '/'", at: node.location)
+            return nil
+        }
+        if let bad = path.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "?" || $0 == "#" }) {
+            let shown = bad.value <= 0x20 || bad.value == 0x7F ? "a space or control character" : "'\(bad)'"
+            error("route path '\(path)' contains \(shown)", at: node.location)
+            return nil
+        }
+        if path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
+            error("route path '\(path)' contains a '.' or '..' segment", at: node.location)
+            return nil
+        }
+        return path
+    }
+
+    private mutating func staticFiles(_ node: ConfigNode) -> StaticConfig? {
+        if case .scalar = node.value {
+            guard let root = staticRoot(node) else { return nil }
+            return StaticConfig(root: root)
+        }
+        guard let fields = mapping(node, what: "static", allowed: Self.staticKeys, required: ["root"]),
+              let rootNode = fields["root"], let root = staticRoot(rootNode)
+        else { return nil }
+        var config = StaticConfig(root: root)
+        if let node = fields["index"] {
+            if case .sequence(let items) = node.value {
+                config.index = items.compactMap { indexName($0) }
+            } else if let name = indexName(node) {
+                config.index = [name]
+            }
+        }
+        if let node = fields["symlinks"], let policy = choice(node, what: "symlinks", as: StaticConfig.SymlinkPolicy.self) {
+            config.symlinks = policy
+        }
+        if let node = fields["cache_control"], let value = headerValue(node, what: "cache_control") {
+            config.cacheControl = value
+        }
+        if let node = fields["hidden"], let hidden = boolean(node, what: "hidden") {
+            config.hidden = hidden
+        }
+        return config
+    }
+
+    private mutating func staticRoot(_ node: ConfigNode) -> String? {
+        guard let text = string(node, what: "root") else { return nil }
+        let root = resolvedPath(text)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
+            error("static root '\(root)' does not exist", at: node.location)
+            return nil
+        }
+        guard isDirectory.boolValue else {
+            error("static root '\(root)' is not a directory", at: node.location)
+            return nil
+        }
+        return URL(fileURLWithPath: root).standardizedFileURL.path
+    }
+
+    private mutating func indexName(_ node: ConfigNode) -> String? {
+        guard let name = string(node, what: "index") else { return nil }
+        guard !name.contains("/"), name != ".", name != ".." else {
+            error("index '\(name)' must be a file name, not a path", at: node.location)
+            return nil
+        }
+        return name
+    }
+
+    private mutating func respond(_ node: ConfigNode) -> RespondConfig? {
+        if case .scalar = node.value {
+            guard let body = string(node, what: "respond", allowEmpty: true) else { return nil }
+            return RespondConfig(body: body)
+        }
+        guard let fields = mapping(node, what: "respond", allowed: Self.respondKeys) else { return nil }
+        var config = RespondConfig()
+        var valid = true
+        if let node = fields["status"] {
+            if let status = integer(node, what: "status", range: 100...599) { config.status = status } else { valid = false }
+        }
+        if let node = fields["body"] {
+            if let body = string(node, what: "body", allowEmpty: true) { config.body = body } else { valid = false }
+        }
+        if let node = fields["content_type"] {
+            if let value = headerValue(node, what: "content_type") { config.contentType = value } else { valid = false }
+        }
+        if let node = fields["headers"] {
+            if let headers = headerList(node) { config.headers = headers } else { valid = false }
+        }
+        if (100..<200).contains(config.status) || config.status == 204 || config.status == 304, !config.body.isEmpty,
+           let location = fields.keyLocation("body") {
+            error("status \(config.status) cannot carry a body", at: location)
+            valid = false
+        }
+        return valid ? config : nil
+    }
+
+    private mutating func headerList(_ node: ConfigNode) -> [(name: String, value: String)]? {
+        guard case .mapping(let entries) = node.value else {
+            error("'headers' must be a mapping of header names to values, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        var headers: [(name: String, value: String)] = []
+        var valid = true
+        for entry in entries {
+            let isToken = !entry.key.isEmpty && entry.key.unicodeScalars.allSatisfy { Self.tokenCharacters.contains($0) }
+            if !isToken {
+                error("'\(entry.key)' is not a valid header name", at: entry.keyLocation)
+                valid = false
+            } else if ["content-length", "transfer-encoding", "connection"].contains(entry.key.lowercased()) {
+                error("header '\(entry.key)' is set by the server and cannot be configured", at: entry.keyLocation)
+                valid = false
+            } else if let value = headerValue(entry.value, what: entry.key) {
+                headers.append((entry.key, value))
+            } else {
+                valid = false
+            }
+        }
+        return valid ? headers : nil
+    }
+
+    private mutating func headerValue(_ node: ConfigNode, what: String) -> String? {
+        guard let value = string(node, what: what, allowEmpty: true) else { return nil }
+        if value.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+            error("'\(what)' must not contain line breaks or control characters", at: node.location)
+            return nil
+        }
+        return value
+    }
+
+    /// RFC 9110 `tchar`.
+    private static let tokenCharacters: Set<Unicode.Scalar> = Set(
+        "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)
+
+    private mutating func redirect(_ node: ConfigNode) -> RedirectConfig? {
+        if case .scalar = node.value {
+            guard let target = redirectTarget(node) else { return nil }
+            return RedirectConfig(to: target)
+        }
+        guard let fields = mapping(node, what: "redirect", allowed: Self.redirectKeys, required: ["to"]),
+              let toNode = fields["to"], let target = redirectTarget(toNode)
+        else { return nil }
+        var config = RedirectConfig(to: target)
+        if let node = fields["status"] {
+            guard let status = integer(node, what: "status", range: 300...399) else { return nil }
+            config.status = status
+        }
+        return config
+    }
+
+    private mutating func redirectTarget(_ node: ConfigNode) -> String? {
+        guard let target = headerValue(node, what: "to") else { return nil }
+        if target.isEmpty || target.contains(" ") {
+            error("redirect target '\(target)' must be a URL or a path without spaces", at: node.location)
+            return nil
+        }
+        return target
+    }
+
+    private mutating func handler(_ node: ConfigNode, options: ConfigNode?) -> HandlerConfig? {
+        guard let name = string(node, what: "handler") else { return nil }
+        guard let diagnostics = validateHandler(name, options) else {
+            var notes: [Diagnostic.Note] = []
+            if let guess = Suggestion.closest(to: name, among: handlerNames) {
+                notes.append(.init("did you mean '\(guess)'?"))
+            } else if !handlerNames.isEmpty {
+                notes.append(.init("known modules: \(handlerNames.sorted().joined(separator: ", "))"))
+            } else {
+                notes.append(.init("this build has no handler modules; see docs/modules.md"))
+            }
+            error("unknown handler module '\(name)'", at: node.location, notes: notes)
+            return nil
+        }
+        bag.append(contentsOf: diagnostics)
+        return diagnostics.contains { $0.severity == .error } ? nil : HandlerConfig(name: name, options: options)
+    }
+}

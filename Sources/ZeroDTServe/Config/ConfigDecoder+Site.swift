@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import ZeroDT
+
+extension ConfigDecoder {
+    static let siteKeys = ["servers", "restart", "pid_file", "control", "log"]
+
+    /// Decodes the whole document; nil when any error was found.
+    mutating func site(_ root: ConfigNode) -> SiteConfig? {
+        guard let fields = mapping(root, what: "top level", allowed: Self.siteKeys, required: ["servers"]) else {
+            return nil
+        }
+        var servers: [ServerConfig] = []
+        if let node = fields["servers"], let items = list(node, what: "servers") {
+            servers = items.compactMap { server($0) }
+        }
+        var site = SiteConfig(file: file, servers: servers, restart: RestartConfig(), log: LogConfig())
+        if let node = fields["restart"] { site.restart = restart(node) ?? site.restart }
+        if let node = fields["log"] { site.log = log(node) ?? site.log }
+        if let node = fields["pid_file"], let path = string(node, what: "pid_file") {
+            site.pidFile = resolvedPath(path)
+            checkParentDirectory(of: resolvedPath(path), what: "pid_file", at: node.location)
+        }
+        if let node = fields["control"], let path = string(node, what: "control") {
+            let resolved = resolvedPath(path)
+            if checkUnixPath(resolved, what: "control", at: node.location) { site.control = resolved }
+        }
+        checkUniqueServerNames(servers)
+        checkAddressConflicts(site)
+        return bag.hasErrors ? nil : site
+    }
+
+    private mutating func restart(_ node: ConfigNode) -> RestartConfig? {
+        guard let fields = mapping(node, what: "restart", allowed: ["wait_child", "wait_parent", "watch"]) else {
+            return nil
+        }
+        var config = RestartConfig()
+        if let node = fields["wait_child"], let value = duration(node, what: "wait_child") {
+            if value <= .zero {
+                error("'wait_child' must be longer than 0s", at: node.location)
+            }
+            config.waitChild = value
+        }
+        if let node = fields["wait_parent"], let value = duration(node, what: "wait_parent") {
+            config.waitParent = value
+        }
+        if let node = fields["watch"], let items = list(node, what: "watch", allowEmpty: true) {
+            config.watch = items.compactMap { item in
+                guard let text = string(item, what: "watch") else { return nil }
+                switch text {
+                case "binary": return .binary
+                case "config": return .config
+                default:
+                    let path = resolvedPath(text)
+                    guard FileManager.default.fileExists(atPath: path) else {
+                        error("watched file '\(path)' does not exist", at: item.location,
+                              notes: [.init("'watch' takes 'binary', 'config' or the path of an existing file")])
+                        return nil
+                    }
+                    return .file(path)
+                }
+            }
+        }
+        return config
+    }
+
+    private mutating func log(_ node: ConfigNode) -> LogConfig? {
+        guard let fields = mapping(node, what: "log", allowed: ["level", "format", "access"]) else { return nil }
+        var config = LogConfig()
+        if let node = fields["level"], let level = choice(node, what: "level", as: Logger.Level.self) {
+            config.level = level
+        }
+        if let node = fields["format"], let format = choice(node, what: "format", as: LogConfig.Format.self) {
+            config.format = format
+        }
+        if let node = fields["access"], let access = boolean(node, what: "access") {
+            config.access = access
+        }
+        return config
+    }
+
+    /// Reports an error unless the directory that would hold `path` exists.
+    @discardableResult
+    mutating func checkParentDirectory(of path: String, what: String, at location: SourceLocation) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.isEmpty ? "/" : directory, isDirectory: &isDirectory),
+           isDirectory.boolValue {
+            return true
+        }
+        error("directory '\(directory)' for '\(what)' does not exist", at: location)
+        return false
+    }
+
+    /// Checks that a unix socket path fits `sun_path` and that its directory exists.
+    mutating func checkUnixPath(_ path: String, what: String, at location: SourceLocation) -> Bool {
+        guard path.utf8.count <= ListenAddress.maximumUnixPathLength else {
+            error("unix socket path for '\(what)' is \(path.utf8.count) bytes long; the limit is "
+                  + "\(ListenAddress.maximumUnixPathLength)", at: location,
+                  notes: [.init("use a shorter path, e.g. under /run")])
+            return false
+        }
+        return checkParentDirectory(of: path, what: what, at: location)
+    }
+
+    private mutating func checkUniqueServerNames(_ servers: [ServerConfig]) {
+        var firstByName: [String: SourceLocation] = [:]
+        for server in servers {
+            if let first = firstByName[server.name] {
+                error("duplicate server name '\(server.name)'", at: server.location,
+                      notes: [.init("first declared here", at: first)])
+            } else {
+                firstByName[server.name] = server.location
+            }
+        }
+    }
+
+    private mutating func checkAddressConflicts(_ site: SiteConfig) {
+        var seen: [ListenerConfig] = []
+        var namesSeen: [String: SourceLocation] = [:]
+        for listener in site.listeners {
+            if let earlier = seen.first(where: { $0.address.conflicts(with: listener.address) }) {
+                let what = earlier.address == listener.address
+                    ? "address \(listener.address) is declared twice"
+                    : "address \(listener.address) overlaps \(earlier.address) declared earlier"
+                error(what, at: listener.location, notes: [.init("first declared here", at: earlier.location)])
+            }
+            seen.append(listener)
+            if let name = listener.name {
+                if let first = namesSeen[name] {
+                    error("duplicate listener name '\(name)'", at: listener.location,
+                          notes: [.init("first declared here", at: first)])
+                } else {
+                    namesSeen[name] = listener.location
+                }
+            }
+        }
+        if let control = site.control, let clash = seen.first(where: { $0.address.unixPath == control }) {
+            error("control socket '\(control)' is also a listener", at: clash.location)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/// Reads typed values out of a `ConfigNode` tree, collecting a diagnostic for every
+/// problem instead of stopping at the first. Section-specific decoding lives in
+/// extensions (`ConfigDecoder+Server.swift`, `+Listen`, `+Route`).
+struct ConfigDecoder {
+    /// The file being read, as the user named it.
+    let file: String
+    /// The directory relative paths are resolved against.
+    let baseDirectory: String
+    /// Validates a handler module's options; nil when no module has that name.
+    let validateHandler: @Sendable (_ name: String, _ options: ConfigNode?) -> [Diagnostic]?
+    /// The names of the known handler modules, for "did you mean".
+    let handlerNames: [String]
+    var bag = DiagnosticBag()
+
+    /// The keys of a mapping, after checking them against the allowed set.
+    struct Fields {
+        let node: ConfigNode
+        let entries: [String: ConfigNode.Entry]
+
+        subscript(key: String) -> ConfigNode? { entries[key]?.value }
+        func keyLocation(_ key: String) -> SourceLocation? { entries[key]?.keyLocation }
+        func has(_ key: String) -> Bool { entries[key] != nil }
+    }
+
+    mutating func error(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+        bag.error(message, at: location, notes: notes)
+    }
+
+    /// Checks that `node` is a mapping with only `allowed` keys and every `required` one.
+    /// - Returns: its fields, or nil (after an error) when it is not a mapping.
+    mutating func mapping(_ node: ConfigNode, what: String, allowed: [String], required: [String] = []) -> Fields? {
+        guard case .mapping(let entries) = node.value else {
+            error("'\(what)' must be a mapping, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        var fields: [String: ConfigNode.Entry] = [:]
+        for entry in entries {
+            if allowed.contains(entry.key) {
+                fields[entry.key] = entry
+                continue
+            }
+            var notes: [Diagnostic.Note] = []
+            if let guess = Suggestion.closest(to: entry.key, among: allowed) {
+                notes.append(.init("did you mean '\(guess)'?"))
+            } else {
+                notes.append(.init("valid keys here: \(allowed.joined(separator: ", "))"))
+            }
+            error("unknown key '\(entry.key)' in '\(what)'", at: entry.keyLocation, notes: notes)
+        }
+        for key in required where fields[key] == nil {
+            error("missing required key '\(key)' in '\(what)'", at: node.location)
+        }
+        return Fields(node: node, entries: fields)
+    }
+
+    /// A non-empty list's items, or nil (after an error).
+    mutating func list(_ node: ConfigNode, what: String, allowEmpty: Bool = false) -> [ConfigNode]? {
+        guard case .sequence(let items) = node.value else {
+            error("'\(what)' must be a list, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        if items.isEmpty && !allowEmpty {
+            error("'\(what)' must not be empty", at: node.location)
+            return nil
+        }
+        return items
+    }
+
+    /// A scalar's text. Numbers and booleans are accepted as their spelling.
+    mutating func string(_ node: ConfigNode, what: String, allowEmpty: Bool = false) -> String? {
+        guard case .scalar(let text, let plain) = node.value, !(plain && node.isNull && !text.isEmpty) else {
+            error("'\(what)' must be a string, found \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        if text.isEmpty && !allowEmpty {
+            error("'\(what)' must not be empty", at: node.location)
+            return nil
+        }
+        return text
+    }
+
+    /// A whole number within `range`.
+    mutating func integer(_ node: ConfigNode, what: String, range: ClosedRange<Int>) -> Int? {
+        guard case .scalar(let text, true) = node.value, let number = Int(text), text.first != "+" else {
+            error("'\(what)' must be a whole number, found \(describe(node))", at: node.location)
+            return nil
+        }
+        guard range.contains(number) else {
+            error("'\(what)' must be between \(range.lowerBound) and \(range.upperBound), found \(number)", at: node.location)
+            return nil
+        }
+        return number
+    }
+
+    /// `true` or `false`.
+    mutating func boolean(_ node: ConfigNode, what: String) -> Bool? {
+        if case .scalar(let text, true) = node.value {
+            switch text {
+            case "true", "True", "TRUE", "yes", "on": return true
+            case "false", "False", "FALSE", "no", "off": return false
+            default: break
+            }
+        }
+        error("'\(what)' must be true or false, found \(describe(node))", at: node.location)
+        return nil
+    }
+
+    /// A duration such as `250ms` or `1m30s`.
+    mutating func duration(_ node: ConfigNode, what: String) -> Duration? {
+        guard case .scalar(let text, _) = node.value, let duration = Duration.parseConfigValue(text) else {
+            var notes: [Diagnostic.Note] = []
+            if case .scalar(let text, _) = node.value, Int(text) != nil {
+                notes.append(.init("add a unit, as in '\(text)s' or '\(text)ms'"))
+            }
+            error("'\(what)' must be a duration such as 250ms, 10s or 1m30s, found \(describe(node))",
+                  at: node.location, notes: notes)
+            return nil
+        }
+        return duration
+    }
+
+    /// A byte size such as `16KiB`.
+    mutating func size(_ node: ConfigNode, what: String, minimum: Int = 1) -> Int? {
+        guard case .scalar(let text, _) = node.value, let bytes = ConfigSize.parse(text) else {
+            error("'\(what)' must be a size such as 512, 16KiB or 1MiB, found \(describe(node))", at: node.location)
+            return nil
+        }
+        guard bytes >= minimum else {
+            error("'\(what)' must be at least \(minimum) bytes", at: node.location)
+            return nil
+        }
+        return bytes
+    }
+
+    /// One of an enumeration's raw values.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: ConfigNode, what: String, as type: T.Type) -> T?
+    where T.RawValue == String {
+        let options = T.allCases.map(\.rawValue)
+        if case .scalar(let text, _) = node.value, let value = T(rawValue: text) { return value }
+        var notes: [Diagnostic.Note] = []
+        if case .scalar(let text, _) = node.value, let guess = Suggestion.closest(to: text, among: options) {
+            notes.append(.init("did you mean '\(guess)'?"))
+        }
+        error("'\(what)' must be one of \(options.joined(separator: ", ")), found \(describe(node))",
+              at: node.location, notes: notes)
+        return nil
+    }
+
+    /// A path made absolute against the config file's directory.
+    func resolvedPath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+    }
+
+    /// How a node is quoted back in messages: `'text'` for scalars, the kind otherwise.
+    func describe(_ node: ConfigNode) -> String {
+        guard case .scalar(let text, _) = node.value, !node.isNull else { return node.kindDescription }
+        let shown = text.count > 40 ? text.prefix(40) + "…" : Substring(text)
+        return "'\(shown)'"
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Why a config could not be loaded: every problem found, in file order.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    /// The problems, sorted by position.
+    public var diagnostics: [Diagnostic]
+    /// The text of each file read, by path, so that renderers can quote the offending line.
+    public var sources: [String: String]
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads a config file and turns it into a validated `SiteConfig`, or into the complete
+/// list of what is wrong with it. It never traps on bad input and binds nothing.
+public struct ConfigLoader: Sendable {
+    /// Larger files are refused rather than parsed; a real config is a few kilobytes.
+    public static let maximumFileSize = 4 * 1024 * 1024
+
+    /// The handler modules `handler:` routes may name.
+    public var modules: ModuleRegistry
+
+    /// Creates a loader that knows the given handler modules.
+    public init(modules: ModuleRegistry = ModuleRegistry()) {
+        self.modules = modules
+    }
+
+    /// Loads the file at `path`; relative paths inside it resolve against its directory.
+    /// - Throws: `ConfigError` with every diagnostic when the file is unreadable or invalid.
+    public func load(file path: String) throws(ConfigError) -> SiteConfig {
+        let whole = SourceLocation(file: path, line: 0, column: 0)
+        func fail(_ message: String) -> ConfigError {
+            ConfigError(diagnostics: [.error(message, at: whole)], sources: [:])
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw fail("cannot read config: no such file")
+        }
+        guard !isDirectory.boolValue else { throw fail("cannot read config: it is a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw fail("cannot read config: permission denied")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: Self.maximumFileSize + 1) ?? Data()
+        } catch {
+            throw fail("cannot read config: \(error.localizedDescription)")
+        }
+        guard data.count <= Self.maximumFileSize else {
+            throw fail("config is larger than \(Self.maximumFileSize / 1024 / 1024) MiB")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw fail("config is not valid UTF-8 text")
+        }
+        let directory = (Self.absolute(path) as NSString).deletingLastPathComponent
+        return try load(text: text, file: path, baseDirectory: directory)
+    }
+
+    /// Loads config text as if it were the file `file` in `baseDirectory`.
+    /// - Throws: `ConfigError` with every diagnostic when the text is invalid.
+    public func load(text: String, file: String, baseDirectory: String) throws(ConfigError) -> SiteConfig {
+        let sources = [file: text]
+        let root: ConfigNode?
+        switch YAMLDocument.parse(text, file: file) {
+        case .success(let node): root = node
+        case .failure(let diagnostic): throw ConfigError(diagnostics: [diagnostic], sources: sources)
+        }
+        guard let root, !root.isNull else {
+            throw ConfigError(
+                diagnostics: [.error("config is empty; it needs at least a 'servers:' list",
+                                     at: SourceLocation(file: file, line: 1, column: 1))],
+                sources: sources)
+        }
+        let modules = self.modules
+        var decoder = ConfigDecoder(
+            file: file, baseDirectory: baseDirectory,
+            validateHandler: { modules.validate(module: $0, options: $1) },
+            handlerNames: modules.names)
+        let site = decoder.site(root)
+        guard let site, !decoder.bag.hasErrors else {
+            throw ConfigError(diagnostics: decoder.bag.sorted, sources: sources)
+        }
+        return site
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

@@ -1,0 +1,42 @@
+extension Duration {
+    /// Parses a config duration: one or more `NUMBER UNIT` parts, such as `250ms`, `10s`
+    /// or `1m30s`; units are `ns`, `us`, `ms`, `s`, `m` and `h`. `0` alone means zero.
+    /// - Returns: nil when the text is not such a duration.
+    static func parseConfigValue(_ text: String) -> Duration? {
+        if text == "0" { return .zero }
+        var scalars = Substring(text).unicodeScalars[...]
+        var total = Duration.zero
+        guard !scalars.isEmpty else { return nil }
+        while !scalars.isEmpty {
+            let digits = scalars.prefix { ("0"..."9").contains($0) }
+            guard !digits.isEmpty, digits.count <= 9, let number = Int64(String(String.UnicodeScalarView(digits))) else {
+                return nil
+            }
+            scalars = scalars.dropFirst(digits.count)
+            let unit = String(String.UnicodeScalarView(scalars.prefix { ("a"..."z").contains($0) }))
+            scalars = scalars.dropFirst(unit.unicodeScalars.count)
+            switch unit {
+            case "ns": total += .nanoseconds(number)
+            case "us": total += .microseconds(number)
+            case "ms": total += .milliseconds(number)
+            case "s": total += .seconds(number)
+            case "m": total += .seconds(number * 60)
+            case "h": total += .seconds(number * 3600)
+            default: return nil
+            }
+        }
+        return total
+    }
+
+    /// The duration in the config spelling, e.g. `1m30s` or `250ms`.
+    var configDescription: String {
+        let (seconds, attoseconds) = components
+        let milliseconds = attoseconds / 1_000_000_000_000_000
+        var parts = ""
+        if seconds >= 3600 { parts += "\(seconds / 3600)h" }
+        if seconds % 3600 >= 60 { parts += "\(seconds % 3600 / 60)m" }
+        if seconds % 60 > 0 { parts += "\(seconds % 60)s" }
+        if milliseconds > 0 { parts += "\(milliseconds)ms" }
+        return parts.isEmpty ? "0s" : parts
+    }
+}

@@ -1,0 +1,195 @@
+import Logging
+import ZeroDT
+
+/// A fully validated config file: every server with its listeners, routes, timeouts and
+/// limits, plus the process-wide settings. Values are immutable once loaded.
+public struct SiteConfig: Sendable, Equatable {
+    /// The config file's path as given by the user.
+    public var file: String
+    /// The servers, in file order.
+    public var servers: [ServerConfig]
+    /// How restarts behave.
+    public var restart: RestartConfig
+    /// Where the current generation writes its pid, if anywhere.
+    public var pidFile: String?
+    /// The unix socket the control commands talk to, if any.
+    public var control: String?
+    /// Logging settings.
+    public var log: LogConfig
+
+    /// Every listener of every server, in file order.
+    public var listeners: [ListenerConfig] { servers.flatMap(\.listen) }
+    /// Every route of every server.
+    public var routes: [RouteConfig] { servers.flatMap(\.routes) }
+}
+
+/// `restart:` — how a zero-downtime restart is carried out.
+public struct RestartConfig: Sendable, Equatable {
+    /// What `restart.watch` can name.
+    public enum WatchTarget: Sendable, Hashable {
+        /// The executable the successor would run.
+        case binary
+        /// The config file itself.
+        case config
+        /// Any other file, such as one a handler module reads.
+        case file(String)
+    }
+
+    /// How long a successor may take to report ready before it is killed.
+    public var waitChild: Duration = .seconds(60)
+    /// Stateful mode when above zero: how long a successor waits for its predecessor to
+    /// finish before it accepts connections (and then kills it).
+    public var waitParent: Duration = .zero
+    /// Files whose change triggers a restart.
+    public var watch: [WatchTarget] = []
+}
+
+/// `log:` — what the process logs and how.
+public struct LogConfig: Sendable, Equatable {
+    /// Line format.
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    /// The minimum level logged.
+    public var level: Logger.Level = .info
+    /// `text` or `json` lines.
+    public var format: Format = .text
+    /// Whether every request is logged.
+    public var access: Bool = true
+}
+
+/// One entry of `servers:`.
+public struct ServerConfig: Sendable, Equatable {
+    /// Unique name, used in logs and to match listeners across restarts.
+    public var name: String
+    /// Where it accepts connections.
+    public var listen: [ListenerConfig]
+    /// Connection timeouts.
+    public var timeouts: TimeoutsConfig
+    /// Request and connection limits.
+    public var limits: LimitsConfig
+    /// Routes in file order; matching picks the longest path, not the first.
+    public var routes: [RouteConfig]
+    /// Where the server was declared.
+    public var location: SourceLocation
+}
+
+/// One entry of a server's `listen:`.
+public struct ListenerConfig: Sendable, Equatable {
+    /// The default `listen(2)` backlog, as nginx uses on Linux.
+    public static let defaultBacklog = 511
+
+    /// What to bind.
+    public var address: ListenAddress
+    /// Name used to match an inherited socket (systemd `FileDescriptorName=`, restarts).
+    public var name: String?
+    /// `listen(2)` backlog.
+    public var backlog: Int = ListenerConfig.defaultBacklog
+    /// Permission bits of a unix socket file.
+    public var mode: UInt32?
+    /// Where the listener was declared.
+    public var location: SourceLocation
+}
+
+/// A server's `timeouts:`.
+public struct TimeoutsConfig: Sendable, Equatable {
+    /// How long a client may take to send a request's headers (slowloris defence).
+    public var readHeader: Duration = .seconds(10)
+    /// How long a keep-alive connection may sit idle between requests.
+    public var idle: Duration = .seconds(75)
+    /// How long a write may make no progress before the connection is dropped.
+    public var write: Duration = .seconds(30)
+    /// The drain deadline: after it, every remaining connection is closed.
+    public var shutdown: Duration = .seconds(30)
+    /// How long an idle keep-alive connection stays open once draining starts, so that
+    /// a request already on the wire is still answered.
+    public var drainGrace: Duration = .seconds(1)
+}
+
+/// A server's `limits:`.
+public struct LimitsConfig: Sendable, Equatable {
+    /// The most bytes a request line plus headers may take.
+    public var maxHeaderSize: Int = 16 * 1024
+    /// The largest request body accepted.
+    public var maxBodySize: Int = 1024 * 1024
+    /// The most connections served at once; more wait in the listen backlog.
+    public var maxConnections: Int = 10_000
+}
+
+/// One entry of a server's `routes:`.
+public struct RouteConfig: Sendable, Equatable {
+    /// What a route does.
+    public enum Action: Sendable, Equatable {
+        case staticFiles(StaticConfig)
+        case respond(RespondConfig)
+        case redirect(RedirectConfig)
+        case handler(HandlerConfig)
+    }
+
+    /// The path pattern: ending in `/` matches a subtree, otherwise exactly.
+    public var path: String
+    /// What it does.
+    public var action: Action
+    /// Where the route was declared.
+    public var location: SourceLocation
+}
+
+/// `static:` — serve files below a directory.
+public struct StaticConfig: Sendable, Equatable {
+    /// How symbolic links below the root are treated.
+    public enum SymlinkPolicy: String, Sendable, CaseIterable {
+        /// Never follow a symbolic link.
+        case deny
+        /// Follow a link only if its target lies inside the root.
+        case insideRoot = "inside_root"
+        /// Follow every link.
+        case follow
+    }
+
+    /// The directory served, absolute.
+    public var root: String
+    /// Files tried, in order, for a request naming a directory.
+    public var index: [String] = ["index.html"]
+    /// How symbolic links are treated.
+    public var symlinks: SymlinkPolicy = .deny
+    /// The `Cache-Control` header sent with files, if any.
+    public var cacheControl: String?
+    /// Whether dot-files such as `.env` may be served.
+    public var hidden: Bool = false
+}
+
+/// `respond:` — a fixed response.
+public struct RespondConfig: Sendable, Equatable {
+    /// The status code.
+    public var status: Int = 200
+    /// The body.
+    public var body: String = ""
+    /// Extra headers, in file order.
+    public var headers: [(name: String, value: String)] = []
+    /// The `Content-Type` of the body.
+    public var contentType: String = "text/plain; charset=utf-8"
+
+    public static func == (lhs: RespondConfig, rhs: RespondConfig) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.contentType == rhs.contentType
+            && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+/// `redirect:` — send the client elsewhere.
+public struct RedirectConfig: Sendable, Equatable {
+    /// The target URL or path; on a subtree route, a target ending in `/` gets the rest
+    /// of the request path and the query appended.
+    public var to: String
+    /// A 3xx status code.
+    public var status: Int = 302
+}
+
+/// `handler:` — a named handler module with its options.
+public struct HandlerConfig: Sendable, Equatable {
+    /// The module's name.
+    public var name: String
+    /// The module's `options:`, validated by the module.
+    public var options: ConfigNode?
+}

@@ -1,0 +1,3 @@
+import ZeroDTServe
+
+ZeroDTServe.main()
