@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "zerodt-serve", targets: ["zerodt-serve"]),
         .library(name: "ZeroDT", targets: ["ZeroDT"]),
+        .library(name: "ZeroDTHTTP", targets: ["ZeroDTHTTP"]),
         .library(name: "ZeroDTServe", targets: ["ZeroDTServe"]),
     ],
     dependencies: [
@@ -24,15 +25,33 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ZeroDTHTTP",
+            dependencies: [
+                "ZeroDT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "ZeroDTServe",
             dependencies: [
                 "ZeroDT",
+                "ZeroDTHTTP",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "zerodt-serve", dependencies: ["ZeroDTServe"]),
+        .testTarget(
+            name: "ZeroDTHTTPTests",
+            dependencies: [
+                "ZeroDTHTTP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
         .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroDTHTTP
 
 extension ConfigDecoder {
     static let actionKeys = ["static", "respond", "redirect", "handler"]
@@ -68,7 +69,7 @@ extension ConfigDecoder {
                 config.index = [name]
             }
         }
-        if let node = fields["symlinks"], let policy = choice(node, what: "symlinks", as: StaticConfig.SymlinkPolicy.self) {
+        if let node = fields["symlinks"], let policy = choice(node, what: "symlinks", as: SymlinkPolicy.self) {
             config.symlinks = policy
         }
         if let node = fields["cache_control"], let value = headerValue(node, what: "cache_control") {

@@ -1,5 +1,6 @@
 import Logging
 import ZeroDT
+import ZeroDTHTTP
 
 /// A fully validated config file: every server with its listeners, routes, timeouts and
 /// limits, plus the process-wide settings. Values are immutable once loaded.
@@ -138,16 +139,6 @@ public struct RouteConfig: Sendable, Equatable {
 
 /// `static:` — serve files below a directory.
 public struct StaticConfig: Sendable, Equatable {
-    /// How symbolic links below the root are treated.
-    public enum SymlinkPolicy: String, Sendable, CaseIterable {
-        /// Never follow a symbolic link.
-        case deny
-        /// Follow a link only if its target lies inside the root.
-        case insideRoot = "inside_root"
-        /// Follow every link.
-        case follow
-    }
-
     /// The directory served, absolute.
     public var root: String
     /// Files tried, in order, for a request naming a directory.

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOHTTP1
+
+/// A complete response: status, headers and a body whose size is known up front, so that
+/// the connection can always send `Content-Length` and `HEAD` gets the same headers as `GET`.
+public struct HTTPResponse: Sendable {
+    /// One piece of a body.
+    public enum BodyPart: Sendable {
+        /// Bytes in memory.
+        case bytes(ByteBuffer)
+        /// `count` bytes of an open file from `offset`, sent with `sendfile`.
+        case file(FileSlice)
+
+        /// The number of bytes this part sends.
+        public var count: Int {
+            switch self {
+            case .bytes(let buffer): return buffer.readableBytes
+            case .file(let slice): return slice.count
+            }
+        }
+    }
+
+    /// A range of an open file. The connection closes the file once the response is sent
+    /// (or dropped); several slices may share one handle.
+    public struct FileSlice: Sendable {
+        /// The open file.
+        public var handle: NIOFileHandle
+        /// Where the slice starts.
+        public var offset: Int
+        /// How many bytes it holds.
+        public var count: Int
+
+        /// Creates a slice.
+        public init(handle: NIOFileHandle, offset: Int, count: Int) {
+            self.handle = handle
+            self.offset = offset
+            self.count = count
+        }
+    }
+
+    /// The status line's code and reason.
+    public var status: HTTPResponseStatus
+    /// Headers; `Content-Length`, `Date`, `Server` and `Connection` are added by the connection.
+    public var headers: HTTPHeaders
+    /// The body, in order.
+    public var body: [BodyPart]
+
+    /// Creates a response.
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [BodyPart] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Creates a response whose body is `text`.
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], text: String) {
+        var buffer = ByteBufferAllocator().buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        self.init(status: status, headers: headers, body: text.isEmpty ? [] : [.bytes(buffer)])
+    }
+
+    /// The total body size.
+    public var bodyCount: Int { body.reduce(0) { $0 + $1.count } }
+
+    /// A short plain-text error page, as every built-in handler sends.
+    public static func error(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        var headers = headers
+        headers.replaceOrAdd(name: "Content-Type", value: "text/plain; charset=utf-8")
+        return HTTPResponse(status: status, headers: headers, text: "\(status.code) \(status.reasonPhrase)\n")
+    }
+
+    /// The file handles this response owns; closed by whoever drops the response.
+    var fileHandles: [NIOFileHandle] {
+        var seen: [NIOFileHandle] = []
+        for case .file(let slice) in body where !seen.contains(where: { $0 === slice.handle }) {
+            seen.append(slice.handle)
+        }
+        return seen
+    }
+}
+
+/// A handler's answer: a response now, or one that completes later on the connection's
+/// event loop.
+public enum HTTPReply: Sendable {
+    /// The response is ready.
+    case response(HTTPResponse)
+    /// The response will be ready when the future completes; a failed future becomes a 500.
+    case deferred(EventLoopFuture<HTTPResponse>)
+}
+
+/// Answers requests routed to it. Built-in handlers answer synchronously on the event loop.
+public protocol HTTPHandler: Sendable {
+    /// The methods this handler accepts; others get 405 with an `Allow` header. Nil accepts all.
+    var allowedMethods: [HTTPMethod]? { get }
+
+    /// Produces the reply to `request`.
+    /// - Important: called on `context.eventLoop`; must not block it for long.
+    func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply
+}
