@@ -5,7 +5,7 @@ public enum ZeroDTServe {
     public static let modules = ModuleRegistry()
 
     /// Runs the command line with the process's arguments and exits.
-    public static func main() {
-        RootCommand.main()
+    public static func main() async {
+        await RootCommand.main()
     }
 }

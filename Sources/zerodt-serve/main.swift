@@ -1,3 +1,3 @@
 import ZeroDTServe
 
-ZeroDTServe.main()
+await ZeroDTServe.main()

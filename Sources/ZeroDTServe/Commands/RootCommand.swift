@@ -1,10 +1,11 @@
 import ArgumentParser
 
 /// `zerodt-serve`: the command-line front end.
-struct RootCommand: ParsableCommand {
+struct RootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zerodt-serve",
         abstract: "Serve HTTP from a YAML config, with zero-downtime restarts.",
-        subcommands: [CheckCommand.self]
+        subcommands: [ServeCommand.self, CheckCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 }

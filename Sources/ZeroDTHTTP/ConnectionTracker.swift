@@ -1,0 +1,149 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Knows every open connection of one server, across its listeners and event loops: to
+/// enforce `max_connections`, to tell them all to drain, and to learn when the last has
+/// closed.
+final class ConnectionTracker: Sendable {
+    private struct State {
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var draining = false
+        var drained: EventLoopPromise<Void>?
+        /// Accept gates paused at the limit, to resume when a connection closes.
+        var pausedGates: [@Sendable () -> Void] = []
+    }
+
+    private let state = NIOLockedValueBox(State())
+    let maxConnections: Int
+
+    init(maxConnections: Int) {
+        self.maxConnections = maxConnections
+    }
+
+    var count: Int { state.withLockedValue { $0.connections.count } }
+
+    /// Registers a new connection; a connection accepted while draining is told at once.
+    func add(_ channel: any Channel) {
+        let draining = state.withLockedValue { state in
+            state.connections[ObjectIdentifier(channel)] = channel
+            return state.draining
+        }
+        channel.closeFuture.whenComplete { _ in self.remove(channel) }
+        if draining { Self.sendDrain(to: channel) }
+    }
+
+    private func remove(_ channel: any Channel) {
+        let (gates, drained): ([@Sendable () -> Void], EventLoopPromise<Void>?) = state.withLockedValue { state in
+            state.connections[ObjectIdentifier(channel)] = nil
+            var gates: [@Sendable () -> Void] = []
+            if state.connections.count < maxConnections {
+                swap(&gates, &state.pausedGates)
+            }
+            let drained = state.draining && state.connections.isEmpty ? state.drained : nil
+            if drained != nil { state.drained = nil }
+            return (gates, drained)
+        }
+        gates.forEach { $0() }
+        drained?.succeed()
+    }
+
+    /// Whether another connection may be accepted now; if not, `resume` is called once one closes.
+    func mayAccept(orPause resume: @escaping @Sendable () -> Void) -> Bool {
+        state.withLockedValue { state in
+            if state.connections.count < maxConnections { return true }
+            state.pausedGates.append(resume)
+            return false
+        }
+    }
+
+    /// Tells every connection to drain; the future completes when the last one has closed.
+    func drain(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let channels: [any Channel]? = state.withLockedValue { state in
+            guard !state.draining else { return nil }
+            state.draining = true
+            if state.connections.isEmpty { return [] }
+            state.drained = promise
+            return Array(state.connections.values)
+        }
+        guard let channels else {
+            // A second drain: wait for the same end.
+            return eventLoop.makeSucceededVoidFuture().flatMap { self.whenDrained(on: eventLoop) }
+        }
+        if channels.isEmpty { promise.succeed() }
+        channels.forEach(Self.sendDrain)
+        return promise.futureResult
+    }
+
+    private func whenDrained(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let pending = state.withLockedValue { state -> Bool in
+            guard let existing = state.drained else { return false }
+            existing.futureResult.cascade(to: promise)
+            return true
+        }
+        if !pending { promise.succeed() }
+        return promise.futureResult
+    }
+
+    /// Closes every connection still open, for the drain deadline.
+    func closeAll() {
+        let channels = state.withLockedValue { Array($0.connections.values) }
+        channels.forEach { $0.close(promise: nil) }
+    }
+
+    private static func sendDrain(to channel: any Channel) {
+        channel.eventLoop.execute {
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        }
+    }
+}
+
+/// Sits in a listening channel's pipeline and stops accepting while the server is at
+/// `max_connections`: the clients beyond wait in the kernel's backlog instead of being
+/// accepted and reset.
+final class AcceptGate: ChannelDuplexHandler {
+    typealias InboundIn = any Channel
+    typealias OutboundIn = Never
+
+    private let tracker: ConnectionTracker
+    private var context: ChannelHandlerContext?
+    private var readPaused = false
+
+    init(tracker: ConnectionTracker) {
+        self.tracker = tracker
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        tracker.add(unwrapInboundIn(data))
+        context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let resume: @Sendable () -> Void = { eventLoop.execute { loopBound.value.resume() } }
+        if tracker.mayAccept(orPause: resume) {
+            context.read()
+        } else {
+            readPaused = true
+        }
+    }
+
+    private func resume() {
+        guard readPaused, let context else { return }
+        readPaused = false
+        context.read()
+    }
+}
+
+@available(*, unavailable)
+extension AcceptGate: Sendable {}

@@ -1,0 +1,382 @@
+import NIOCore
+import NIOHTTP1
+
+/// Tells a connection that its server is draining (DESIGN §4).
+struct DrainEvent: Sendable {}
+
+/// Serves HTTP/1.1 on one connection: routing, keep-alive, pipelining, limits, timeouts
+/// and the drain. The rules live in `HTTPConnectionStateMachine`; this class carries out
+/// its actions and does the I/O.
+final class HTTPConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// The request being read.
+    private struct Request {
+        var head: HTTPRequestHead
+        var started: NIODeadline
+        var closeAfterResponse: Bool
+        /// Set when the request is already known to fail; the body is then discarded.
+        var failure: HTTPResponseStatus?
+        var body: ByteBuffer?
+    }
+
+    /// Files larger than this go out in several `sendfile` writes, so that a slow but
+    /// progressing reader keeps resetting the write timeout.
+    private static let fileChunkSize = 1 << 20
+
+    private let configuration: HTTPServerConfiguration
+    private let routes: RoutingTable
+    private let serverName: String
+    private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    private let monitor: RequestLineMonitor
+
+    private var machine: HTTPConnectionStateMachine
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
+    private var request: Request?
+    private var remoteAddress: SocketAddress?
+    /// Parts that arrived while a deferred response was pending, in order.
+    private var queued: CircularBuffer<HTTPServerRequestPart> = []
+    private var awaitingDeferredResponse = false
+    private var readPending = false
+    private var needsFlush = false
+    private var lastWrite: EventLoopFuture<Void>?
+
+    init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
+         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
+        self.configuration = configuration
+        self.routes = routes
+        self.serverName = serverName
+        self.monitor = monitor
+        self.accessLog = accessLog
+        self.machine = HTTPConnectionStateMachine(configuration: configuration, now: .now())
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        remoteAddress = context.channel.remoteAddress
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        monitor.onBytes = {
+            loopBound.value.machine.bytesReceived(now: .now())
+        }
+        if context.channel.isActive { armTimer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        remoteAddress = context.channel.remoteAddress
+        armTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        machine.closed()
+        monitor.onBytes = nil
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if awaitingDeferredResponse {
+            queued.append(part)
+            return
+        }
+        process(part, context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if awaitingDeferredResponse || !queued.isEmpty {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is DrainEvent:
+            perform(machine.drainStarted(now: .now()), context: context)
+            armTimer(context: context)
+        case ChannelEvent.inputClosed:
+            // The client half-closed: answer what it sent, then close.
+            machine.protocolError()
+            if request == nil && !awaitingDeferredResponse {
+                perform(.closeWhenWritten, context: context)
+            }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let parserError = error as? HTTPParserError, !awaitingDeferredResponse, !machine.isClosed else {
+            context.close(promise: nil)
+            return
+        }
+        let status: HTTPResponseStatus
+        switch parserError {
+        case .headerOverflow: status = monitor.inRequestLine ? .uriTooLong : .requestHeaderFieldsTooLarge
+        case .invalidMethod: status = .notImplemented
+        default: status = .badRequest
+        }
+        machine.protocolError()
+        let head = request?.head ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+        request = nil
+        write(.error(status), for: head, started: .now(), context: context)
+        flushIfNeeded(context: context)
+    }
+
+    // MARK: - Requests
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        guard !machine.isClosed else { return }
+        switch part {
+        case .head(let head):
+            let now = NIODeadline.now()
+            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive, now: now)
+            var request = Request(head: head, started: now, closeAfterResponse: closeAfter)
+            request.failure = Self.earlyFailure(head, maxBodySize: configuration.maxBodySize)
+            if request.failure == .payloadTooLarge {
+                // Refuse before the body is read; the connection closes after the answer.
+                machine.protocolError()
+                self.request = nil
+                write(.error(.payloadTooLarge), for: head, started: now, context: context)
+                return
+            }
+            if request.failure == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
+               head.version == .http1_1 {
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                              promise: nil)
+                needsFlush = true
+            }
+            self.request = request
+        case .body(var chunk):
+            guard var request else { return }
+            machine.bodyReceived(now: .now())
+            guard request.failure == nil else { return }
+            let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
+            if total > configuration.maxBodySize {
+                machine.protocolError()
+                self.request = nil
+                write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
+                return
+            }
+            if request.body == nil {
+                request.body = chunk
+            } else {
+                request.body!.writeBuffer(&chunk)
+            }
+            self.request = request
+        case .end:
+            guard let request else { return }
+            self.request = nil
+            machine.requestEnd()
+            dispatch(request, context: context)
+        }
+    }
+
+    /// Failures visible from the head alone.
+    private static func earlyFailure(_ head: HTTPRequestHead, maxBodySize: Int) -> HTTPResponseStatus? {
+        let lengths = head.headers[canonicalForm: "content-length"]
+        if !lengths.isEmpty && head.headers.contains(name: "transfer-encoding") { return .badRequest }
+        if let length = lengths.first, let bytes = Int(length), bytes > maxBodySize { return .payloadTooLarge }
+        if case .RAW = head.method { return .notImplemented }
+        return nil
+    }
+
+    private func dispatch(_ request: Request, context: ChannelHandlerContext) {
+        if let failure = request.failure {
+            write(.error(failure), for: request.head, started: request.started, context: context)
+            return
+        }
+        guard let target = RequestTarget(uri: request.head.uri) else {
+            machine.protocolError()
+            write(.error(.badRequest), for: request.head, started: request.started, context: context)
+            return
+        }
+        switch routes.match(target.path) {
+        case .notFound:
+            write(.error(.notFound), for: request.head, started: request.started, context: context)
+        case .redirectToSubtree:
+            var response = HTTPResponse.error(.movedPermanently)
+            let rawPath = request.head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            response.headers.add(name: "Location", value: rawPath + "/" + (target.query.map { "?" + $0 } ?? ""))
+            write(response, for: request.head, started: request.started, context: context)
+        case .route(let route, let remainder):
+            if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
+                let allow = allowed.map(\.rawValue).joined(separator: ", ")
+                write(.error(.methodNotAllowed, headers: ["Allow": allow]), for: request.head,
+                      started: request.started, context: context)
+                return
+            }
+            let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,
+                                             routeRemainder: remainder, body: request.body)
+            let handlerContext = HTTPRequestContext(eventLoop: context.eventLoop, serverName: serverName,
+                                                    remoteAddress: remoteAddress)
+            switch route.handler.respond(to: handlerRequest, context: handlerContext) {
+            case .response(let response):
+                write(response, for: request.head, started: request.started, context: context)
+            case .deferred(let future):
+                awaitDeferred(future, request: request, context: context)
+            }
+        }
+    }
+
+    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: Request, context: ChannelHandlerContext) {
+        awaitingDeferredResponse = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.hop(to: context.eventLoop).whenComplete { result in
+            let (handler, context) = loopBound.value
+            handler.awaitingDeferredResponse = false
+            let response = (try? result.get()) ?? .error(.internalServerError)
+            handler.write(response, for: request.head, started: request.started, context: context)
+            handler.flushIfNeeded(context: context)
+            handler.resumeQueued(context: context)
+        }
+    }
+
+    /// Replays parts that arrived during a deferred response, then lets reads continue.
+    private func resumeQueued(context: ChannelHandlerContext) {
+        while !awaitingDeferredResponse, let part = queued.popFirst() {
+            process(part, context: context)
+        }
+        flushIfNeeded(context: context)
+        if !awaitingDeferredResponse && readPending {
+            readPending = false
+            context.read()
+        }
+    }
+
+    // MARK: - Responses
+
+    private func write(_ response: HTTPResponse, for requestHead: HTTPRequestHead, started: NIODeadline,
+                       context: ChannelHandlerContext) {
+        guard !machine.isClosed else {
+            response.fileHandles.forEach { try? $0.close() }
+            return
+        }
+        let now = NIODeadline.now()
+        let status = response.status.code
+        let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
+        var headers = response.headers
+        headers.add(name: "Date", value: DateHeader.now)
+        if let server = configuration.serverHeader { headers.add(name: "Server", value: server) }
+        if status >= 200 && status != 204 && status != 304 {
+            headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyCount))
+        }
+        let closing = machine.closeAfterResponse
+        if closing {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if requestHead.version.major == 1 && requestHead.version.minor == 0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let version = requestHead.version.major == 1 ? requestHead.version : .http1_1
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
+                      promise: nil)
+        if sendsBody { writeBody(response.body, context: context) }
+        let done = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(.end(nil)), promise: done)
+        needsFlush = true
+        lastWrite = done.futureResult
+        let handles = response.fileHandles
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        done.futureResult.whenComplete { _ in
+            handles.forEach { try? $0.close() }
+            loopBound.value.machine.writeProgressed(now: .now(), responseFinished: true)
+        }
+        perform(machine.responseIssued(now: now), context: context)
+        armTimer(context: context)
+        if let accessLog {
+            accessLog(AccessLogEntry(remoteAddress: remoteAddress, method: requestHead.method, target: requestHead.uri,
+                                     version: requestHead.version, status: Int(status),
+                                     bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started)))
+        }
+    }
+
+    private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext) {
+        for part in parts {
+            switch part {
+            case .bytes(let buffer):
+                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            case .file(let slice):
+                var offset = slice.offset
+                let end = slice.offset + slice.count
+                while offset < end {
+                    let chunkEnd = min(end, offset + Self.fileChunkSize)
+                    let region = FileRegion(fileHandle: slice.handle, readerIndex: offset, endIndex: chunkEnd)
+                    if chunkEnd < end {
+                        let progress = context.eventLoop.makePromise(of: Void.self)
+                        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                        progress.futureResult.whenSuccess {
+                            loopBound.value.machine.writeProgressed(now: .now(), responseFinished: false)
+                        }
+                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: progress)
+                    } else {
+                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+                    }
+                    offset = chunkEnd
+                }
+            }
+        }
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        guard needsFlush else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    // MARK: - Actions and timer
+
+    private func perform(_ action: HTTPConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .close:
+            context.close(promise: nil)
+        case .closeWhenWritten:
+            flushIfNeeded(context: context)
+            guard let lastWrite else {
+                context.close(promise: nil)
+                return
+            }
+            lastWrite.whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    /// Keeps one timer per connection, moved only when a deadline comes earlier than the
+    /// one it is set for; a later deadline is picked up when it fires. So a busy keep-alive
+    /// connection does not schedule a task per request.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard !machine.isClosed else { return }
+        let deadline = machine.nextDeadline
+        if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            handler.perform(handler.machine.timerFired(now: .now()), context: context)
+            handler.armTimer(context: context)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPConnectionHandler: Sendable {}
+
+extension Duration {
+    init(_ amount: TimeAmount) {
+        self = .nanoseconds(amount.nanoseconds)
+    }
+}

@@ -1,0 +1,160 @@
+import NIOCore
+
+/// The life of one HTTP/1.1 connection as a plain value: requests, responses, draining and
+/// deadlines in, actions out. It does no I/O; `HTTPConnectionHandler` carries out what it
+/// says. Time is passed in, so tests drive it with made-up instants.
+struct HTTPConnectionStateMachine {
+    private enum State: Equatable {
+        /// Waiting for the first byte of the next request (of the first, on a new connection).
+        case idle
+        /// Some bytes of a request have come, its head is not complete.
+        case readingHead
+        /// The head is in; waiting for the body's end.
+        case readingBody
+        /// The request is complete; waiting for the handler's response.
+        case awaitingResponse
+        /// The connection is closed or closing; nothing more happens.
+        case closed
+    }
+
+    /// What the handler must do now.
+    enum Action: Equatable {
+        case none
+        /// Close the connection now.
+        case close
+        /// Close the connection once the writes in flight are done.
+        case closeWhenWritten
+    }
+
+    private var state: State = .idle
+    private var draining = false
+    /// The current request's response must carry `Connection: close`.
+    private(set) var closeAfterResponse = false
+    /// Responses issued whose last write has not completed yet.
+    private var writesInFlight = 0
+    private var deadline: NIODeadline
+    private var writeDeadline: NIODeadline?
+    private let configuration: HTTPServerConfiguration
+
+    init(configuration: HTTPServerConfiguration, now: NIODeadline) {
+        self.configuration = configuration
+        deadline = now + TimeAmount(configuration.readHeaderTimeout)
+    }
+
+    /// When the handler's timer must next look at the connection.
+    var nextDeadline: NIODeadline {
+        guard let writeDeadline else { return deadline }
+        return min(deadline, writeDeadline)
+    }
+
+    var isClosed: Bool { state == .closed }
+
+    /// Bytes arrived from the client.
+    mutating func bytesReceived(now: NIODeadline) {
+        guard state == .idle else { return }
+        state = .readingHead
+        deadline = now + TimeAmount(configuration.readHeaderTimeout)
+    }
+
+    /// A request head was decoded. Returns whether the response will close the connection.
+    mutating func requestHead(keepAlive: Bool, now: NIODeadline) -> Bool {
+        guard state == .idle || state == .readingHead else {
+            // The decoder never sends a head mid-request; if it did, stop trusting the stream.
+            closeAfterResponse = true
+            return true
+        }
+        state = .readingBody
+        deadline = now + TimeAmount(configuration.idleTimeout)
+        closeAfterResponse = closeAfterResponse || !keepAlive || draining
+        return closeAfterResponse
+    }
+
+    /// Part of a body arrived: a stalled upload is bounded by the idle timeout between reads.
+    mutating func bodyReceived(now: NIODeadline) {
+        guard state == .readingBody else { return }
+        deadline = now + TimeAmount(configuration.idleTimeout)
+    }
+
+    /// The request is complete; the handler is producing the response.
+    mutating func requestEnd() {
+        guard state == .readingBody else { return }
+        state = .awaitingResponse
+    }
+
+    /// Something went wrong that ends the connection after an error response.
+    mutating func protocolError() {
+        closeAfterResponse = true
+    }
+
+    /// The response was written (not necessarily flushed to the socket yet).
+    mutating func responseIssued(now: NIODeadline) -> Action {
+        guard state != .closed else { return .none }
+        writesInFlight += 1
+        writeDeadline = now + TimeAmount(configuration.writeTimeout)
+        if closeAfterResponse {
+            state = .closed
+            return .closeWhenWritten
+        }
+        state = .idle
+        deadline = now + TimeAmount(configuration.idleTimeout)
+        return .none
+    }
+
+    /// A write made progress: a file chunk or a whole response reached the socket.
+    mutating func writeProgressed(now: NIODeadline, responseFinished: Bool) {
+        if responseFinished { writesInFlight -= 1 }
+        writeDeadline = writesInFlight > 0 ? now + TimeAmount(configuration.writeTimeout) : nil
+    }
+
+    /// The server started draining: finish what is in flight with `Connection: close`, and
+    /// give an idle connection `drainGrace` to deliver a request already on the wire.
+    mutating func drainStarted(now: NIODeadline) -> Action {
+        guard !draining else { return .none }
+        draining = true
+        closeAfterResponse = true
+        switch state {
+        case .idle:
+            if configuration.drainGrace <= .zero { return closeIdle() }
+            deadline = min(deadline, now + TimeAmount(configuration.drainGrace))
+            return .none
+        case .readingHead, .readingBody, .awaitingResponse, .closed:
+            return .none
+        }
+    }
+
+    /// The timer fired at `now`: close when a deadline has passed.
+    mutating func timerFired(now: NIODeadline) -> Action {
+        guard state != .closed else { return .none }
+        if let writeDeadline, now >= writeDeadline {
+            state = .closed
+            return .close
+        }
+        guard now >= deadline else { return .none }
+        if state == .idle && draining { return closeIdle() }
+        if state == .awaitingResponse {
+            // The handler is still working; the write deadline takes over once it answers.
+            deadline = now + TimeAmount(configuration.idleTimeout)
+            return .none
+        }
+        state = .closed
+        return .close
+    }
+
+    /// The connection closed under us.
+    mutating func closed() {
+        state = .closed
+    }
+
+    private mutating func closeIdle() -> Action {
+        state = .closed
+        return writesInFlight > 0 ? .closeWhenWritten : .close
+    }
+}
+
+extension TimeAmount {
+    /// Converts a Swift `Duration`, truncating below a nanosecond.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

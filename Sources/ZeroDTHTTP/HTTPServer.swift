@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ZeroDT
+
+/// An HTTP/1.1 server on SwiftNIO that serves sockets it is handed, stops accepting on
+/// request and drains without dropping a request (DESIGN §4).
+///
+/// The server never binds: it adopts duplicates of `Listener` fds, so that closing its
+/// channels only stops accepting while the runtime (or a successor) keeps the sockets.
+public final class HTTPServer: Sendable {
+    /// The server's `name`, used in logs and request contexts.
+    public let name: String
+    private let configuration: HTTPServerConfiguration
+    private let routes: RoutingTable
+    private let group: any EventLoopGroup
+    private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    private let tracker: ConnectionTracker
+    private let listeningChannels = NIOLockedValueBox<[any Channel]>([])
+
+    /// Creates a server; nothing is accepted until `start(listeners:)`.
+    /// - Parameters:
+    ///   - accessLog: called once per response, on the connection's event loop.
+    public init(name: String, configuration: HTTPServerConfiguration, routes: RoutingTable,
+                group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
+        self.name = name
+        self.configuration = configuration
+        self.routes = routes
+        self.group = group
+        self.accessLog = accessLog
+        self.tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
+    }
+
+    /// The number of connections open now.
+    public var connectionCount: Int { tracker.count }
+
+    /// Starts accepting on each listener, through a duplicate of its fd.
+    /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
+    ///   adopted before the failure keep accepting, so call `stopAccepting()` to undo.
+    public func start(listeners: [Listener]) async throws {
+        for listener in listeners {
+            let fd = try listener.duplicate()
+            let channel: any Channel
+            do {
+                channel = try await makeBootstrap().withBoundSocket(fd).get()
+            } catch {
+                // NIO did not take the fd, so it is still ours to close.
+                Glibc.close(fd)
+                throw error
+            }
+            // Adopting resets the backlog to NIO's default; restore the configured one.
+            try listener.reapplyBacklog()
+            listeningChannels.withLockedValue { $0.append(channel) }
+        }
+    }
+
+    /// Stops accepting new connections. Connections already accepted are untouched, and
+    /// clients queued in the kernel's backlog stay there for whoever else holds the socket.
+    public func stopAccepting() async {
+        let channels = listeningChannels.withLockedValue { channels in
+            defer { channels.removeAll() }
+            return channels
+        }
+        for channel in channels {
+            try? await channel.close()
+        }
+    }
+
+    /// Stops accepting, then drains: responses in flight finish with `Connection: close`,
+    /// idle keep-alive connections get the drain grace to send one last request, and at
+    /// `deadline` whatever is left is closed. Returns once every connection is closed.
+    public func drain(deadline: NIODeadline) async {
+        await stopAccepting()
+        let eventLoop = group.next()
+        let drained = tracker.drain(on: eventLoop)
+        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeAll() }
+        try? await drained.get()
+        forceClose.cancel()
+    }
+
+    private func makeBootstrap() -> ServerBootstrap {
+        let configuration = configuration
+        let routes = routes
+        let name = name
+        let accessLog = accessLog
+        let tracker = tracker
+        return ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker))
+                }
+            }
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderFieldSize = configuration.maxHeaderSize
+                    limits.maxHeaderListSize = configuration.maxHeaderSize
+                    let monitor = RequestLineMonitor()
+                    let handlers: [any ChannelHandler] = [
+                        monitor,
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                informationalResponseStrategy: .drop,
+                                                                limitConfiguration: limits)),
+                        HTTPResponseEncoder(),
+                        HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
+                                              monitor: monitor, accessLog: accessLog),
+                    ]
+                    try channel.pipeline.syncOperations.addHandlers(handlers)
+                }
+            }
+    }
+}

@@ -1,0 +1,24 @@
+/// Timeouts and limits of one HTTP server.
+public struct HTTPServerConfiguration: Sendable, Equatable {
+    /// How long a client may take from the first byte of a request to the end of its headers,
+    /// and a new connection to its first request's headers (slowloris defence).
+    public var readHeaderTimeout: Duration = .seconds(10)
+    /// How long a keep-alive connection may sit idle between requests, and a request body
+    /// may stall between reads.
+    public var idleTimeout: Duration = .seconds(75)
+    /// How long writing a response may make no progress before the connection is dropped.
+    public var writeTimeout: Duration = .seconds(30)
+    /// How long an idle keep-alive connection stays open once draining starts.
+    public var drainGrace: Duration = .seconds(1)
+    /// The most bytes a request line plus headers may take (431 or 414 beyond).
+    public var maxHeaderSize: Int = 16 * 1024
+    /// The largest request body accepted (413 beyond).
+    public var maxBodySize: Int = 1024 * 1024
+    /// The most connections open at once; further clients wait in the listen backlog.
+    public var maxConnections: Int = 10_000
+    /// The `Server` header value, or nil for none.
+    public var serverHeader: String? = "zerodt"
+
+    /// The defaults above.
+    public init() {}
+}

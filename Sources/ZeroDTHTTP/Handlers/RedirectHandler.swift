@@ -1,0 +1,63 @@
+import NIOHTTP1
+
+/// Sends the client elsewhere (`redirect:` routes).
+///
+/// When the target ends in `/` and the route matched a subtree, the rest of the path and
+/// the query are appended, so `/old/` → `https://new.example/` moves a whole site.
+public struct RedirectHandler: HTTPHandler {
+    private let target: String
+    private let status: HTTPResponseStatus
+
+    /// Creates a redirect to `target` with a 3xx `status`.
+    public init(to target: String, status: Int) {
+        self.target = target
+        self.status = HTTPResponseStatus(statusCode: status)
+    }
+
+    public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS] }
+
+    public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+        var location = target
+        if target.hasSuffix("/") {
+            location += Self.rawRemainder(of: request)
+            if let query = request.query { location += "?" + query }
+        }
+        var response = HTTPResponse.error(status)
+        response.headers.replaceOrAdd(name: "Location", value: location)
+        return .response(response)
+    }
+
+    /// The undecoded remainder, so that escapes such as `%20` survive the redirect.
+    private static func rawRemainder(of request: HTTPRequest) -> Substring {
+        guard !request.routeRemainder.isEmpty else { return "" }
+        let uri = request.head.uri
+        let rawPath = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let count = request.routeRemainder.utf8.count
+        // The remainder is decoded; when the raw path has no escapes they are identical.
+        if !rawPath.contains("%"), rawPath.hasSuffix(request.routeRemainder) {
+            return rawPath.suffix(count)
+        }
+        return Substring(Self.encodePath(request.routeRemainder))
+    }
+
+    private static func encodePath(_ path: Substring) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

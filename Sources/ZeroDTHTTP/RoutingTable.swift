@@ -1,0 +1,54 @@
+/// Routes requests by path the way Go's `ServeMux` does: a pattern ending in `/` matches
+/// its whole subtree, any other pattern matches exactly, and the longest match wins.
+/// Built once, then read concurrently by every connection.
+public struct RoutingTable: Sendable {
+    /// A pattern and what serves it.
+    public struct Route: Sendable {
+        /// The pattern, starting with `/`.
+        public var path: String
+        /// What answers matching requests.
+        public var handler: any HTTPHandler
+
+        /// Creates a route.
+        public init(path: String, handler: any HTTPHandler) {
+            self.path = path
+            self.handler = handler
+        }
+    }
+
+    /// The outcome of a lookup.
+    public enum Match: Sendable {
+        /// The route to use, and the part of the path below it.
+        case route(Route, remainder: Substring)
+        /// The path names a subtree pattern without its trailing slash: redirect there.
+        case redirectToSubtree
+        /// Nothing matches: 404.
+        case notFound
+    }
+
+    private let exact: [String: Route]
+    /// Longest first, so the first hit is the longest match.
+    private let subtrees: [Route]
+
+    /// Freezes `routes`; a later duplicate path replaces an earlier one.
+    public init(routes: [Route]) {
+        var exact: [String: Route] = [:]
+        var subtrees: [String: Route] = [:]
+        for route in routes {
+            if route.path.hasSuffix("/") { subtrees[route.path] = route } else { exact[route.path] = route }
+        }
+        self.exact = exact
+        self.subtrees = subtrees.values.sorted { $0.path.utf8.count > $1.path.utf8.count }
+    }
+
+    /// Finds the route for a decoded, normalized path.
+    public func match(_ path: String) -> Match {
+        if let route = exact[path] { return .route(route, remainder: "") }
+        for route in subtrees where path.hasPrefix(route.path) {
+            return .route(route, remainder: path.dropFirst(route.path.count))
+        }
+        let slashed = path + "/"
+        if subtrees.contains(where: { $0.path == slashed }) { return .redirectToSubtree }
+        return .notFound
+    }
+}

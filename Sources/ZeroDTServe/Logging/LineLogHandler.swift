@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+
+/// Writes one line per log event to stderr, as text or JSON, tagged with the process's
+/// generation and pid so that lines from overlapping generations can be told apart.
+struct LineLogHandler: LogHandler {
+    /// Process-wide values every line carries.
+    struct Identity: Sendable {
+        var generation: Int
+        var pid: Int32
+    }
+
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    let label: String
+    let format: LogConfig.Format
+    let identity: Identity
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let line: String
+        switch format {
+        case .text: line = textLine(event.level, "\(event.message)", merged)
+        case .json: line = jsonLine(event.level, "\(event.message)", merged)
+        }
+        LineWriter.standardError.write(line)
+    }
+
+    private func textLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
+        var line = "\(Self.timestamp()) \(level.rawValue) [gen \(identity.generation) pid \(identity.pid)] \(message)"
+        for key in metadata.keys.sorted() {
+            line += " \(key)=\(Self.quotedIfNeeded("\(metadata[key]!)"))"
+        }
+        return line + "\n"
+    }
+
+    private func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
+        var fields: [(String, String)] = [
+            ("time", Self.jsonString(Self.timestamp())), ("level", Self.jsonString(level.rawValue)),
+            ("gen", String(identity.generation)), ("pid", String(identity.pid)), ("msg", Self.jsonString(message)),
+        ]
+        for key in metadata.keys.sorted() {
+            fields.append((key, Self.jsonValue(metadata[key]!)))
+        }
+        return "{" + fields.map { "\(Self.jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", 1900 + parts.tm_year, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+
+    private static func quotedIfNeeded(_ value: String) -> String {
+        value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? jsonString(value) : value
+    }
+
+    private static func jsonValue(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .string(let text): return jsonString(text)
+        case .stringConvertible(let convertible):
+            if let number = convertible as? any BinaryInteger { return "\(number)" }
+            return jsonString(convertible.description)
+        case .array(let items): return "[" + items.map(jsonValue).joined(separator: ",") + "]"
+        case .dictionary(let entries):
+            return "{" + entries.keys.sorted().map { "\(jsonString($0)):\(jsonValue(entries[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Serializes whole lines onto a file descriptor, so that lines from event loop threads
+/// never interleave.
+final class LineWriter: Sendable {
+    static let standardError = LineWriter(fd: 2)
+
+    private let fd: Int32
+    private let lock = NSLock()
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}
