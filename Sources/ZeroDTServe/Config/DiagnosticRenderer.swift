@@ -36,10 +36,9 @@ public struct DiagnosticRenderer: Sendable {
 
     private func snippet(at location: SourceLocation) -> String {
         guard location.line > 0, let text = sources[location.file] else { return "" }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = SourceText.lines(text)
         guard location.line <= lines.count else { return "" }
         let line = lines[location.line - 1].replacingOccurrences(of: "\t", with: " ")
-            .replacingOccurrences(of: "\r", with: "")
         let caretColumn = min(max(location.column - 1, 0), line.unicodeScalars.count)
         return "\(line)\n\(String(repeating: " ", count: caretColumn))^\n"
     }

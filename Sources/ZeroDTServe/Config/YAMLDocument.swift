@@ -96,7 +96,7 @@ enum YAMLDocument {
     private static func duplicateKeyDiagnostic(keys: [String], first: Mark, text: String, file: String) -> Diagnostic {
         let key = keys.first ?? "?"
         let firstLocation = SourceLocation(file: file, line: first.line, column: first.column)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = SourceText.lines(text)
         for index in first.line..<max(first.line, lines.count) {
             let line = lines[index].unicodeScalars
             let indent = line.prefix { $0 == " " || $0 == "-" }.count
@@ -111,11 +111,9 @@ enum YAMLDocument {
 
     private static func location(ofOffset offset: Int?, in text: String, file: String) -> SourceLocation {
         guard let offset else { return SourceLocation(file: file, line: 1, column: 1) }
-        var line = 1
-        var column = 1
-        for character in text.prefix(offset) {
-            if character == "\n" { line += 1; column = 1 } else { column += 1 }
-        }
+        // Yams gives the offset in Characters; libyaml would have counted lines and
+        // columns the `SourceText` way.
+        let (line, column) = SourceText.position(ofCharacterOffset: offset, in: text)
         return SourceLocation(file: file, line: line, column: column)
     }
 }
