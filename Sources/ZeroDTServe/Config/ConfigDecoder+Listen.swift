@@ -38,6 +38,11 @@ extension ConfigDecoder {
 
     private mutating func listenAddress(_ node: ConfigNode) -> ListenAddress? {
         guard let text = string(node, what: "address") else { return nil }
+        // inet_pton stops at a NUL, so "127.0.0.1\0junk:80" would otherwise pass as 127.0.0.1.
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            error("invalid listen address: it contains a control character", at: node.location)
+            return nil
+        }
         let address: ListenAddress
         do {
             address = try ListenAddress.parse(text)
@@ -56,6 +61,7 @@ extension ConfigDecoder {
     /// An octal permission mode such as `0660` or `"660"`.
     private mutating func fileMode(_ node: ConfigNode) -> UInt32? {
         if case .scalar(let text, _) = node.value, (1...4).contains(text.count),
+           text.unicodeScalars.allSatisfy({ ("0"..."7").contains($0) }),
            let mode = UInt32(text, radix: 8), mode <= 0o777 {
             return mode
         }

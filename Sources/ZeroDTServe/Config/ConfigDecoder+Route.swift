@@ -16,8 +16,10 @@ extension ConfigDecoder {
             if actions.isEmpty {
                 error("route needs one of \(Self.actionKeys.joined(separator: ", "))", at: node.location)
             } else {
-                let second = actions.compactMap { fields.keyLocation($0) }.sorted()[1]
-                error("route has both '\(actions[0])' and '\(actions[1])'; give each its own route", at: second)
+                let written = actions.compactMap { key in fields.keyLocation(key).map { (key, $0) } }
+                    .sorted { $0.1 < $1.1 }
+                error("route has both '\(written[0].0)' and '\(written[1].0)'; give each its own route",
+                      at: written[1].1)
             }
             return nil
         }
@@ -82,8 +84,7 @@ extension ConfigDecoder {
     }
 
     private mutating func staticRoot(_ node: ConfigNode) -> String? {
-        guard let text = string(node, what: "root") else { return nil }
-        let root = resolvedPath(text)
+        guard let root = path(node, what: "root") else { return nil }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
             error("static root '\(root)' does not exist", at: node.location)

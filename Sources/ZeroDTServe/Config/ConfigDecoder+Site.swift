@@ -17,16 +17,15 @@ extension ConfigDecoder {
         var site = SiteConfig(file: file, servers: servers, restart: RestartConfig(), log: LogConfig())
         if let node = fields["restart"] { site.restart = restart(node) ?? site.restart }
         if let node = fields["log"] { site.log = log(node) ?? site.log }
-        if let node = fields["pid_file"], let path = string(node, what: "pid_file") {
-            site.pidFile = resolvedPath(path)
-            checkParentDirectory(of: resolvedPath(path), what: "pid_file", at: node.location)
+        if let node = fields["pid_file"], let resolved = path(node, what: "pid_file") {
+            site.pidFile = resolved
+            checkParentDirectory(of: resolved, what: "pid_file", at: node.location)
         }
-        if let node = fields["control"], let path = string(node, what: "control") {
-            let resolved = resolvedPath(path)
+        if let node = fields["control"], let resolved = path(node, what: "control") {
             if checkUnixPath(resolved, what: "control", at: node.location) { site.control = resolved }
         }
         checkUniqueServerNames(servers)
-        checkAddressConflicts(site)
+        checkAddressConflicts(site, controlLocation: fields["control"]?.location)
         return bag.hasErrors ? nil : site
     }
 
@@ -51,13 +50,13 @@ extension ConfigDecoder {
                 case "binary": return .binary
                 case "config": return .config
                 default:
-                    let path = resolvedPath(text)
-                    guard FileManager.default.fileExists(atPath: path) else {
-                        error("watched file '\(path)' does not exist", at: item.location,
+                    guard let resolved = path(item, what: "watch") else { return nil }
+                    guard FileManager.default.fileExists(atPath: resolved) else {
+                        error("watched file '\(resolved)' does not exist", at: item.location,
                               notes: [.init("'watch' takes 'binary', 'config' or the path of an existing file")])
                         return nil
                     }
-                    return .file(path)
+                    return .file(resolved)
                 }
             }
         }
@@ -115,7 +114,7 @@ extension ConfigDecoder {
         }
     }
 
-    private mutating func checkAddressConflicts(_ site: SiteConfig) {
+    private mutating func checkAddressConflicts(_ site: SiteConfig, controlLocation: SourceLocation?) {
         var seen: [ListenerConfig] = []
         var namesSeen: [String: SourceLocation] = [:]
         for listener in site.listeners {
@@ -135,8 +134,10 @@ extension ConfigDecoder {
                 }
             }
         }
-        if let control = site.control, let clash = seen.first(where: { $0.address.unixPath == control }) {
-            error("control socket '\(control)' is also a listener", at: clash.location)
+        if let control = site.control, let controlLocation,
+           let clash = seen.first(where: { $0.address.unixPath == control }) {
+            error("control socket '\(control)' is also a listener", at: controlLocation,
+                  notes: [.init("listener declared here", at: clash.location)])
         }
     }
 }

@@ -146,6 +146,17 @@ struct ConfigDecoder {
         return nil
     }
 
+    /// A file path, made absolute against the config file's directory.
+    mutating func path(_ node: ConfigNode, what: String) -> String? {
+        guard let text = string(node, what: what) else { return nil }
+        // The C calls that will use the path stop at a NUL, so it would name another file.
+        guard !text.utf8.contains(0) else {
+            error("'\(what)' must not contain a NUL character", at: node.location)
+            return nil
+        }
+        return resolvedPath(text)
+    }
+
     /// A path made absolute against the config file's directory.
     func resolvedPath(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
