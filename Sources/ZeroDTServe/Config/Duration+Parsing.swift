@@ -28,15 +28,18 @@ extension Duration {
         return total
     }
 
-    /// The duration in the config spelling, e.g. `1m30s` or `250ms`.
+    /// The duration in the config spelling, e.g. `1m30s` or `250ms`, which
+    /// `parseConfigValue` reads back to the same value down to the nanosecond.
     var configDescription: String {
         let (seconds, attoseconds) = components
-        let milliseconds = attoseconds / 1_000_000_000_000_000
+        let nanoseconds = attoseconds / 1_000_000_000
         var parts = ""
         if seconds >= 3600 { parts += "\(seconds / 3600)h" }
         if seconds % 3600 >= 60 { parts += "\(seconds % 3600 / 60)m" }
         if seconds % 60 > 0 { parts += "\(seconds % 60)s" }
-        if milliseconds > 0 { parts += "\(milliseconds)ms" }
+        if nanoseconds / 1_000_000 > 0 { parts += "\(nanoseconds / 1_000_000)ms" }
+        if nanoseconds / 1000 % 1000 > 0 { parts += "\(nanoseconds / 1000 % 1000)us" }
+        if nanoseconds % 1000 > 0 { parts += "\(nanoseconds % 1000)ns" }
         return parts.isEmpty ? "0s" : parts
     }
 }
