@@ -1,0 +1,197 @@
+import Foundation
+
+/// Why a spawned process did not do what a test waited for.
+struct ProcessTestError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// How a process ended and everything it wrote.
+struct ProcessOutput: Sendable, CustomStringConvertible {
+    /// The exit status, or the signal number when `signalled` is true.
+    var status: Int32
+    /// True when the process was ended by a signal rather than by exiting.
+    var signalled: Bool
+    var standardOutput: String
+    var standardError: String
+
+    var description: String {
+        "\(signalled ? "signal" : "exit") \(status)\n--- stdout ---\n\(standardOutput)--- stderr ---\n\(standardError)"
+    }
+}
+
+/// A child process whose output is collected as it arrives, so that a test can wait for
+/// a line on stderr (such as a ready message) while the process keeps running.
+///
+/// Every wait has a deadline. A `RunningProcess` that is released while its child is
+/// still alive kills and reaps it, so a failing test does not leave servers behind.
+final class RunningProcess: @unchecked Sendable {
+    /// What the lock protects; `condition` is broadcast whenever any of it changes.
+    private struct State {
+        var standardOutput = Data()
+        var standardError = Data()
+        var openStreams = 2
+        var exit: (status: Int32, signalled: Bool)?
+    }
+
+    /// The child's process id.
+    var pid: Int32 { process.processIdentifier }
+    let executable: String
+    private let process: Process
+    private let condition = NSCondition()
+    private var state = State()
+
+    /// Starts `executable` with stdin from /dev/null and stdout/stderr captured.
+    /// - Parameter environment: variables added to (or replacing those of) the test's own environment.
+    init(executable: String, arguments: [String], environment: [String: String] = [:],
+         currentDirectory: String? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = error
+        self.process = process
+        self.executable = executable
+        process.terminationHandler = { [condition, weak self] process in
+            condition.lock()
+            self?.state.exit = (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+            condition.broadcast()
+            condition.unlock()
+        }
+        try Self.spawnWithEmptySignalMask(process)
+        // Our copies of the write ends must go, or the readers never see end-of-file.
+        try? output.fileHandleForWriting.close()
+        try? error.fileHandleForWriting.close()
+        startReader(output.fileHandleForReading, isStandardError: false)
+        startReader(error.fileHandleForReading, isStandardError: true)
+    }
+
+    /// Swift concurrency's worker threads block most signals and `Process` passes the
+    /// caller's mask on, so a child started straight from a test would sit through SIGTERM
+    /// and SIGHUP. Start it from a thread that blocks nothing instead.
+    private static func spawnWithEmptySignalMask(_ process: Process) throws {
+        final class Spawn: @unchecked Sendable {
+            let process: Process
+            var failure: (any Error)?
+            let done = DispatchSemaphore(value: 0)
+            init(_ process: Process) { self.process = process }
+        }
+        let spawn = Spawn(process)
+        Thread {
+            var empty = sigset_t()
+            sigemptyset(&empty)
+            pthread_sigmask(SIG_SETMASK, &empty, nil)
+            do { try spawn.process.run() } catch { spawn.failure = error }
+            spawn.done.signal()
+        }.start()
+        spawn.done.wait()
+        if let failure = spawn.failure { throw failure }
+    }
+
+    deinit {
+        if process.isRunning {
+            Foundation.kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    private func startReader(_ handle: FileHandle, isStandardError: Bool) {
+        let thread = Thread { [condition, weak self] in
+            while true {
+                let chunk = handle.availableData
+                condition.lock()
+                if chunk.isEmpty {
+                    self?.state.openStreams -= 1
+                } else if isStandardError {
+                    self?.state.standardError.append(chunk)
+                } else {
+                    self?.state.standardOutput.append(chunk)
+                }
+                condition.broadcast()
+                condition.unlock()
+                if chunk.isEmpty || self == nil { break }
+            }
+            try? handle.close()
+        }
+        thread.start()
+    }
+
+    /// Waits until `predicate` holds or `timeout` passes; returns whether it held.
+    private func wait(timeout: Duration, until predicate: (State) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds)
+            + Double(timeout.components.attoseconds) / 1e18)
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate(state) {
+            if !condition.wait(until: deadline) { return predicate(state) }
+        }
+        return true
+    }
+
+    private func snapshot() -> State {
+        condition.lock()
+        defer { condition.unlock() }
+        return state
+    }
+
+    /// Everything written to stdout so far.
+    var standardOutput: String { String(decoding: snapshot().standardOutput, as: UTF8.self) }
+    /// Everything written to stderr so far.
+    var standardError: String { String(decoding: snapshot().standardError, as: UTF8.self) }
+    /// Whether the process has not been reaped yet.
+    var isRunning: Bool { snapshot().exit == nil }
+
+    /// Waits until stderr contains `text` and returns all of stderr so far.
+    /// - Throws: when the process exits or `timeout` passes first.
+    @discardableResult
+    func waitForStandardError(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
+        let needle = Data(text.utf8)
+        let found = wait(timeout: timeout) { $0.standardError.range(of: needle) != nil || $0.openStreams == 0 }
+        let current = standardError
+        guard found, current.contains(text) else {
+            throw ProcessTestError(description: "\(executable) (pid \(pid)) did not write '\(text)' to stderr within "
+                                   + "\(timeout); stderr so far:\n\(current)")
+        }
+        return current
+    }
+
+    /// Sends `signal` to the process.
+    func send(_ signal: Int32) {
+        if isRunning { Foundation.kill(pid, signal) }
+    }
+
+    /// Waits for the process to exit and for its stdout and stderr to close, which also
+    /// waits for any children it left holding them.
+    /// - Throws: when `timeout` passes first; the process is then killed.
+    func waitForExit(timeout: Duration = .seconds(10)) throws -> ProcessOutput {
+        guard wait(timeout: timeout, until: { $0.exit != nil && $0.openStreams == 0 }) else {
+            let partial = "stdout so far:\n\(standardOutput)\nstderr so far:\n\(standardError)"
+            kill()
+            throw ProcessTestError(description: "\(executable) (pid \(pid)) still running after \(timeout); killed it.\n"
+                                   + partial)
+        }
+        let final = snapshot()
+        return ProcessOutput(status: final.exit!.status, signalled: final.exit!.signalled,
+                             standardOutput: String(decoding: final.standardOutput, as: UTF8.self),
+                             standardError: String(decoding: final.standardError, as: UTF8.self))
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    func kill() {
+        send(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Runs `executable` to completion.
+    /// - Throws: when it does not finish within `timeout` (it is killed), or cannot start.
+    static func run(_ executable: String, arguments: [String], environment: [String: String] = [:],
+                    currentDirectory: String? = nil, timeout: Duration = .seconds(30)) throws -> ProcessOutput {
+        try RunningProcess(executable: executable, arguments: arguments, environment: environment,
+                           currentDirectory: currentDirectory)
+            .waitForExit(timeout: timeout)
+    }
+}

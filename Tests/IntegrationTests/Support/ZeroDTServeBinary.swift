@@ -1,0 +1,43 @@
+import Foundation
+
+/// The `zerodt-serve` that `swift build` put next to the test bundle, and the package
+/// checkout, so that integration tests run the real binary on the real files.
+enum ZeroDTServeBinary {
+    /// The executable's path.
+    /// - Throws: when there is no `zerodt-serve` beside the running test binary.
+    static func path() throws -> String {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        let candidate = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+            .appendingPathComponent("zerodt-serve").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw ProcessTestError(description: "no zerodt-serve next to the test binary at \(candidate); "
+                                   + "run `swift build` first")
+        }
+        return candidate
+    }
+
+    /// Runs `zerodt-serve` with `arguments` to completion.
+    static func run(_ arguments: [String], currentDirectory: String? = nil,
+                    timeout: Duration = .seconds(30)) throws -> ProcessOutput {
+        try RunningProcess.run(path(), arguments: arguments, currentDirectory: currentDirectory, timeout: timeout)
+    }
+
+    /// Starts `zerodt-serve` with `arguments` and returns while it runs.
+    static func start(_ arguments: [String], environment: [String: String] = [:],
+                      currentDirectory: String? = nil) throws -> RunningProcess {
+        try RunningProcess(executable: path(), arguments: arguments, environment: environment,
+                           currentDirectory: currentDirectory)
+    }
+
+    /// The directory holding `Package.swift`, found from this file's location.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+}
