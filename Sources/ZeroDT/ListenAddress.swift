@@ -87,10 +87,13 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// are returned as written; resolving a relative path is the caller's business.
     /// - Throws: `ParseError` saying what is wrong.
     public static func parse(_ text: String) throws(ParseError) -> ListenAddress {
+        // inet_pton stops at a NUL, which would let "127.0.0.1\0junk:80" through as 127.0.0.1.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw ParseError(description: "address contains a control character")
+        }
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst("unix:".count))
             guard !path.isEmpty else { throw ParseError(description: "unix socket path is empty") }
-            guard !path.utf8.contains(0) else { throw ParseError(description: "unix socket path contains a NUL byte") }
             return .unix(path: path)
         }
         let host: Substring

@@ -44,11 +44,13 @@ public struct RoutingTable: Sendable {
     /// Finds the route for a decoded, normalized path.
     public func match(_ path: String) -> Match {
         if let route = exact[path] { return .route(route, remainder: "") }
+        // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
+        if !path.hasSuffix("/"), subtrees.contains(where: { $0.path.utf8.count == path.utf8.count + 1 && $0.path.hasPrefix(path) }) {
+            return .redirectToSubtree
+        }
         for route in subtrees where path.hasPrefix(route.path) {
             return .route(route, remainder: path.dropFirst(route.path.count))
         }
-        let slashed = path + "/"
-        if subtrees.contains(where: { $0.path == slashed }) { return .redirectToSubtree }
         return .notFound
     }
 }

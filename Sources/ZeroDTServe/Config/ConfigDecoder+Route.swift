@@ -33,6 +33,12 @@ extension ConfigDecoder {
         case "redirect": action = redirect(actionNode).map { .redirect($0) }
         default: action = handler(actionNode, options: fields["options"]).map { .handler($0) }
         }
+        if key == "static", let path, !path.hasSuffix("/"), let pathNode = fields["path"] {
+            // The request path below the route names the file, so the route must be a subtree.
+            error("static route path '\(path)' must end with '/'", at: pathNode.location,
+                  notes: [.init("static routes serve a directory tree; write '\(path)/'")])
+            return nil
+        }
         guard let path, let action else { return nil }
         return RouteConfig(path: path, action: action, location: node.location)
     }
@@ -46,6 +52,10 @@ extension ConfigDecoder {
         if let bad = path.unicodeScalars.first(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "?" || $0 == "#" }) {
             let shown = bad.value <= 0x20 || bad.value == 0x7F ? "a space or control character" : "'\(bad)'"
             error("route path '\(path)' contains \(shown)", at: node.location)
+            return nil
+        }
+        if path.contains("//") {
+            error("route path '\(path)' contains an empty segment ('//'); requests never match it", at: node.location)
             return nil
         }
         if path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) {
