@@ -35,7 +35,8 @@ import ZeroDT
         ("[::1]", "expected ':PORT' after ']'"),
         ("[nope]:80", "'nope' is not an IPv6 address"),
         ("unix:", "unix socket path is empty"),
-        ("unix:a\u{0}b", "unix socket path contains a NUL byte"),
+        ("unix:a\u{0}b", "address contains a control character"),
+        ("127.0.0.1\u{0}junk:80", "address contains a control character"),
     ])
     func rejects(_ text: String, _ reason: String) {
         let error = #expect(throws: ListenAddress.ParseError.self) { try ListenAddress.parse(text) }
