@@ -18,10 +18,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        .target(name: "CZeroDTSpawn", cSettings: [.define("_GNU_SOURCE")]),
         .target(
             name: "ZeroDT",
             dependencies: [
+                "CZeroDTSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

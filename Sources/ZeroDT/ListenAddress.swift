@@ -75,6 +75,19 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether two addresses name the same socket: the same unix path, or the same port
+    /// and the same host however spelt (every wildcard spelling counts as one).
+    public func isSameSocket(as other: ListenAddress) -> Bool {
+        switch (wrapped, other.wrapped) {
+        case (.unix(let a), .unix(let b)):
+            return a == b
+        case (.tcp(let hostA, let portA), .tcp(let hostB, let portB)):
+            return portA == portB && hostA.flatMap(Self.normalized) == hostB.flatMap(Self.normalized)
+        default:
+            return false
+        }
+    }
+
     /// Why a text is not a listen address.
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The explanation, lower-case, without the offending text.

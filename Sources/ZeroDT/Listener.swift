@@ -17,12 +17,15 @@ public final class Listener: Sendable {
     public let fd: Int32
     /// The `listen(2)` backlog it was given.
     public let backlog: Int32
+    /// Whether the socket came from a predecessor or systemd rather than being bound here.
+    public let inherited: Bool
 
-    init(name: String?, address: ListenAddress, fd: Int32, backlog: Int32) {
+    init(name: String?, address: ListenAddress, fd: Int32, backlog: Int32, inherited: Bool = false) {
         self.name = name
         self.address = address
         self.fd = fd
         self.backlog = backlog
+        self.inherited = inherited
     }
 
     deinit {
@@ -74,21 +77,13 @@ public final class Listener: Sendable {
                 storage.sin6_family = sa_family_t(AF_INET6)
                 storage.sin6_port = port.bigEndian
                 if let host = address.host { _ = inet_pton(AF_INET6, host, &storage.sin6_addr) }
-                try withUnsafePointer(to: &storage) { (pointer) throws(SystemError) in
-                    try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(SystemError) in
-                        try Posix.call("bind") { Glibc.bind(fd, raw, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                    }
-                }
+                try bindSocket(fd, to: storage, length: socklen_t(MemoryLayout<sockaddr_in6>.size))
             } else {
                 var storage = sockaddr_in()
                 storage.sin_family = sa_family_t(AF_INET)
                 storage.sin_port = port.bigEndian
                 _ = inet_pton(AF_INET, address.host ?? "0.0.0.0", &storage.sin_addr)
-                try withUnsafePointer(to: &storage) { (pointer) throws(SystemError) in
-                    try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(SystemError) in
-                        try Posix.call("bind") { Glibc.bind(fd, raw, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    }
-                }
+                try bindSocket(fd, to: storage, length: socklen_t(MemoryLayout<sockaddr_in>.size))
             }
             try Posix.call("listen") { Glibc.listen(fd, backlog) }
         } catch {
@@ -113,19 +108,12 @@ public final class Listener: Sendable {
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
         let fd = try Posix.call("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do throws(SystemError) {
-            func bindOnce() throws(SystemError) {
-                try withUnsafePointer(to: &storage) { (pointer) throws(SystemError) in
-                    try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { (raw) throws(SystemError) in
-                        try Posix.call("bind") { Glibc.bind(fd, raw, length) }
-                    }
-                }
-            }
             do throws(SystemError) {
-                try bindOnce()
+                try bindSocket(fd, to: storage, length: length)
             } catch let bindError {
                 guard bindError.errno == EADDRINUSE, isStale(storage: storage, length: length) else { throw bindError }
                 unlink(path)
-                try bindOnce()
+                try bindSocket(fd, to: storage, length: length)
             }
             if let mode {
                 try Posix.call("chmod") { chmod(path, mode_t(mode)) }
@@ -136,6 +124,14 @@ public final class Listener: Sendable {
             throw error
         }
         return Listener(name: name, address: address, fd: fd, backlog: backlog)
+    }
+
+    private static func bindSocket<Address>(_ fd: Int32, to address: Address, length: socklen_t) throws(SystemError) {
+        var address = address
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
+        if result != 0 { throw SystemError(call: "bind", errno: errno) }
     }
 
     /// A socket file nobody accepts on: connecting to it is refused.

@@ -1,0 +1,109 @@
+#include "CZeroDTSpawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Only async-signal-safe calls from here on: the parent is multi-threaded. */
+
+static void write_decimal(char *out, pid_t value) {
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0 && n < (int)sizeof(digits));
+    for (int i = 0; i < n; i++) out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+}
+
+static void mark_cloexec_from(int first) {
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    /* Kernels before 5.11: walk the table; slow only with a huge RLIMIT_NOFILE. */
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 1 << 20) max = 1 << 20;
+    for (int fd = first; fd < max; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+
+static void child(const char *path, char *const argv[], char *const envp[], const int *fds, int count,
+                  int listen_pid_slot, int error_fd) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    }
+
+    int high = 3 + count;
+    /* Move the error pipe and every source fd above the target range first, so that no
+     * dup2 below can overwrite a source that has not been placed yet. */
+    error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, high);
+    int moved[count > 0 ? count : 1];
+    for (int i = 0; i < count; i++) {
+        moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, high);
+        if (moved[i] < 0) goto fail;
+    }
+    for (int i = 0; i < count; i++) {
+        if (dup2(moved[i], 3 + i) < 0) goto fail; /* dup2 clears FD_CLOEXEC on the target */
+    }
+    mark_cloexec_from(high);
+
+    if (listen_pid_slot >= 0) {
+        write_decimal(envp[listen_pid_slot] + strlen("LISTEN_PID="), getpid());
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(path, argv, envp);
+fail:;
+    int error = errno;
+    ssize_t ignored = write(error_fd, &error, sizeof(error));
+    (void)ignored;
+    _exit(127);
+}
+
+int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
+                 const int *fds, int count, int listen_pid_slot, pid_t *pid) {
+    int error_pipe[2];
+    if (pipe2(error_pipe, O_CLOEXEC) != 0) return errno;
+
+    /* Block signals across fork so no handler of ours runs in the child before it resets them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t child_pid = fork();
+    if (child_pid == 0) {
+        child(path, argv, envp, fds, count, listen_pid_slot, error_pipe[1]);
+    }
+    int fork_error = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(error_pipe[1]);
+    if (child_pid < 0) {
+        close(error_pipe[0]);
+        return fork_error;
+    }
+
+    int child_error = 0;
+    ssize_t n;
+    do {
+        n = read(error_pipe[0], &child_error, sizeof(child_error));
+    } while (n < 0 && errno == EINTR);
+    close(error_pipe[0]);
+    if (n == (ssize_t)sizeof(child_error)) {
+        while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR) {}
+        return child_error;
+    }
+    *pid = child_pid;
+    return 0;
+}

@@ -1,0 +1,103 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// One end of the socketpair between two generations: framed, versioned messages, and an
+/// end of the message stream the moment the peer's process is gone (EOF), so that a
+/// dead peer is never waited out to a timeout.
+final class ControlChannel: Sendable {
+    /// Frame header: magic, version, payload length (big-endian), then JSON.
+    static let magic: [UInt8] = Array("ZDT".utf8)
+    static let version: UInt8 = 1
+    static let maximumPayload = 1 << 20
+
+    private let channel: any Channel
+    /// Messages in arrival order; finishes at EOF or on a malformed frame.
+    let messages: AsyncStream<ControlMessage>
+
+    private init(channel: any Channel, messages: AsyncStream<ControlMessage>) {
+        self.channel = channel
+        self.messages = messages
+    }
+
+    /// Wraps `fd` (one end of a `socketpair`) and takes ownership of it.
+    static func adopt(fd: Int32, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+        -> ControlChannel
+    {
+        let (stream, continuation) = AsyncStream.makeStream(of: ControlMessage.self)
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(ControlFrameDecoder()),
+                        ControlMessageReceiver(continuation: continuation),
+                    ])
+                }
+            }
+            .withConnectedSocket(fd).get()
+        return ControlChannel(channel: channel, messages: stream)
+    }
+
+    /// Sends a message; completes once it is written to the socket.
+    func send(_ message: ControlMessage) async throws {
+        let payload = try JSONEncoder().encode(message)
+        var buffer = channel.allocator.buffer(capacity: 8 + payload.count)
+        buffer.writeBytes(Self.magic)
+        buffer.writeInteger(Self.version)
+        buffer.writeInteger(UInt32(payload.count))
+        buffer.writeBytes(payload)
+        try await channel.writeAndFlush(buffer)
+    }
+
+    /// Closes this end; the peer sees EOF.
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Splits the byte stream into frames and rejects anything that is not ours.
+struct ControlFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ControlMessage
+
+    struct MalformedFrame: Error {}
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard buffer.readableBytes >= 8 else { return .needMoreData }
+        let start = buffer.readerIndex
+        guard buffer.getBytes(at: start, length: 3) == ControlChannel.magic,
+              buffer.getInteger(at: start + 3, as: UInt8.self) == ControlChannel.version,
+              let length = buffer.getInteger(at: start + 4, as: UInt32.self), Int(length) <= ControlChannel.maximumPayload
+        else { throw MalformedFrame() }
+        guard buffer.readableBytes >= 8 + Int(length) else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 8)
+        let payload = buffer.readBytes(length: Int(length)) ?? []
+        let message = try JSONDecoder().decode(ControlMessage.self, from: Data(payload))
+        context.fireChannelRead(wrapInboundOut(message))
+        return .continue
+    }
+}
+
+/// Feeds decoded messages into the channel's `AsyncStream` and ends it at EOF or error.
+final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ControlMessage
+
+    private let continuation: AsyncStream<ControlMessage>.Continuation
+
+    init(continuation: AsyncStream<ControlMessage>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        continuation.finish()
+        context.close(promise: nil)
+    }
+}

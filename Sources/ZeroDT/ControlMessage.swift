@@ -1,0 +1,15 @@
+/// What a predecessor and its successor say to each other over their socketpair.
+enum ControlMessage: Codable, Equatable, Sendable {
+    /// Parent → child, first: who to kill if a stateful wait times out (never `getppid()`,
+    /// which names init once the parent is gone).
+    case hello(parentPID: Int32, generation: Int)
+    /// Child → parent: serving can be handed over. `adopted` lists the inherited sockets
+    /// (by their position in the handover) the child took; `unixPaths` every unix socket
+    /// path the child's configuration declares.
+    case ready(pid: Int32, generation: Int, adopted: [Int], unixPaths: [String])
+    /// Child → parent: it cannot take over; `reason` is what to log and report (for a bad
+    /// config, the rendered diagnostics).
+    case failed(pid: Int32, reason: String)
+    /// Parent → child: every connection is drained; the parent exits next.
+    case shutdownComplete
+}
