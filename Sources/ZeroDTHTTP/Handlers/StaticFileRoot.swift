@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A static site's root directory, held open for the handler's lifetime, and the rules for
+/// opening names below it: hidden segments and the symlink policy.
+///
+/// Every lookup is relative to the descriptor opened at start-up, so renaming or replacing
+/// the configured path takes effect only with a new handler (a reload). Linux only: it
+/// relies on `O_PATH` and `/proc/self/fd`.
+final class StaticFileRoot: Sendable {
+    private let descriptor: CInt
+    /// The root's real path, for `.insideRoot`; empty otherwise.
+    private let realPath: [UInt8]
+    private let symlinks: SymlinkPolicy
+    private let servesHidden: Bool
+
+    /// Opens `path` as a directory, following symlinks in the path itself: the configured
+    /// root is trusted, the names below it are not.
+    init(path: String, symlinks: SymlinkPolicy, servesHidden: Bool) throws(StaticFileHandler.ConfigurationError) {
+        let descriptor = Glibc.open(path, Self.O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw .init("can't open static root '\(path)' as a directory: \(String(cString: strerror(errno)))")
+        }
+        var realPath: [UInt8] = []
+        if symlinks == .insideRoot {
+            guard let resolved = Self.realPath(of: descriptor) else {
+                close(descriptor)
+                throw .init("can't resolve the real path of static root '\(path)' (is /proc mounted?)")
+            }
+            realPath = resolved
+        }
+        self.descriptor = descriptor
+        self.realPath = realPath
+        self.symlinks = symlinks
+        self.servesHidden = servesHidden
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Opens `relativePath` (a file or a directory; a trailing `/` demands a directory).
+    ///
+    /// Leading slashes are dropped so the path can never become absolute. Empty segments
+    /// are skipped; `.` and `..` segments, NUL bytes and (unless hidden files are served)
+    /// segments starting with `.` are refused, although the connection has removed the former.
+    func open(_ relativePath: Substring) throws(FileAccessError) -> OpenFile {
+        let path = relativePath.drop { $0 == "/" }
+        let segments = path.split(separator: "/")
+        for segment in segments {
+            guard segment != "..", segment != ".", !segment.utf8.contains(0),
+                  servesHidden || segment.utf8.first != UInt8(ascii: ".")
+            else { throw .notFound }
+        }
+        let mustBeDirectory = path.utf8.last == UInt8(ascii: "/")
+        switch symlinks {
+        case .deny:
+            return try openWithoutSymlinks(segments, mustBeDirectory: mustBeDirectory)
+        case .follow:
+            return try Self.openat(descriptor, path.isEmpty ? "." : path, flags: Self.fileFlags)
+        case .insideRoot:
+            let file = try Self.openat(descriptor, path.isEmpty ? "." : path, flags: Self.fileFlags)
+            try checkInside(file)
+            return file
+        }
+    }
+
+    /// Opens the entry `name` of the open directory `directory` under the same rules.
+    func open(_ name: String, in directory: borrowing OpenFile) throws(FileAccessError) -> OpenFile {
+        let noFollow = symlinks == .deny ? O_NOFOLLOW : 0
+        let file = try Self.openat(directory.descriptor, name, flags: Self.fileFlags | noFollow)
+        if symlinks == .insideRoot {
+            try checkInside(file)
+        }
+        return file
+    }
+
+    // Glibc's module map hides O_PATH (it needs _GNU_SOURCE); the value is the one every
+    // architecture this server runs on uses.
+    private static let O_PATH: CInt = 0o10_000_000
+
+    // O_NONBLOCK keeps a FIFO from blocking the event loop until a writer shows up; the
+    // caller's fstat check then refuses it. O_NOCTTY: a terminal must never become ours.
+    private static let fileFlags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+
+    /// Walks one `openat` per segment with `O_NOFOLLOW`, so that no symlink anywhere below
+    /// the root is followed (a symlink fails with ELOOP or ENOTDIR).
+    private func openWithoutSymlinks(_ segments: [Substring], mustBeDirectory: Bool) throws(FileAccessError)
+        -> OpenFile
+    {
+        var directory = descriptor
+        defer { if directory != descriptor { close(directory) } }
+        for segment in segments.dropLast() {
+            let next = try Self.openDescriptor(directory, segment, flags: Self.O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if directory != descriptor { close(directory) }
+            directory = next
+        }
+        let flags = Self.fileFlags | O_NOFOLLOW | (mustBeDirectory ? O_DIRECTORY : 0)
+        return try Self.openat(directory, segments.last ?? ".", flags: flags)
+    }
+
+    /// Refuses a file whose real path leaves the root, or is hidden below it.
+    private func checkInside(_ file: borrowing OpenFile) throws(FileAccessError) {
+        guard let path = Self.realPath(of: file.descriptor) else { throw .failed }
+        let below: ArraySlice<UInt8>
+        if realPath == [UInt8(ascii: "/")] {
+            below = path.dropFirst()
+        } else if path.starts(with: realPath), path.count == realPath.count {
+            below = []
+        } else if path.starts(with: realPath), path[realPath.count] == UInt8(ascii: "/") {
+            below = path[(realPath.count + 1)...]
+        } else {
+            throw .notFound
+        }
+        if !servesHidden, below.split(separator: UInt8(ascii: "/")).contains(where: { $0.first == UInt8(ascii: ".") }) {
+            throw .notFound
+        }
+    }
+
+    private static func openat(_ directory: CInt, _ path: some StringProtocol, flags: CInt) throws(FileAccessError)
+        -> OpenFile
+    {
+        try OpenFile(descriptor: openDescriptor(directory, path, flags: flags))
+    }
+
+    private static func openDescriptor(_ directory: CInt, _ path: some StringProtocol, flags: CInt)
+        throws(FileAccessError) -> CInt
+    {
+        while true {
+            let result = path.withCString { Glibc.openat(directory, $0, flags) }
+            if result >= 0 { return result }
+            if errno != EINTR { throw FileAccessError(errno: errno) }
+        }
+    }
+
+    /// What the kernel says `descriptor` refers to, from `/proc/self/fd`.
+    private static func realPath(of descriptor: CInt) -> [UInt8]? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer in
+            let count = readlink("/proc/self/fd/\(descriptor)", buffer.baseAddress!, buffer.count)
+            guard count > 0, count < buffer.count else { return nil }
+            return UnsafeRawBufferPointer(start: buffer.baseAddress, count: count).map { $0 }
+        }
+    }
+}
