@@ -349,7 +349,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            lastWrite.whenComplete { _ in context.close(promise: nil) }
+            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            lastWrite.whenComplete { _ in loopBoundContext.value.close(promise: nil) }
         }
     }
 

@@ -10,7 +10,8 @@ enum HandlerFactory {
         case .redirect(let redirect):
             return RedirectHandler(to: redirect.to, status: redirect.status)
         case .staticFiles(let config):
-            throw ServeError(description: "static files are not wired yet (root \(config.root))")
+            return try StaticFileHandler(root: config.root, index: config.index, symlinks: config.symlinks,
+                                         cacheControl: config.cacheControl, hidden: config.hidden)
         case .handler(let handler):
             throw ServeError(description: "no handler module named '\(handler.name)'")
         }
