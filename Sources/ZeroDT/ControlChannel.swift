@@ -12,12 +12,16 @@ final class ControlChannel: Sendable {
     static let maximumPayload = 1 << 20
 
     private let channel: any Channel
-    /// Messages in arrival order; finishes at EOF or on a malformed frame.
+    /// Messages in arrival order, except `hello`; finishes at EOF or on a malformed frame.
     let messages: AsyncStream<ControlMessage>
+    /// The parent's `hello` (pid, generation), on a successor's end; fails at EOF.
+    let hello: EventLoopFuture<(parentPID: Int32, generation: Int)>
 
-    private init(channel: any Channel, messages: AsyncStream<ControlMessage>) {
+    private init(channel: any Channel, messages: AsyncStream<ControlMessage>,
+                 hello: EventLoopFuture<(parentPID: Int32, generation: Int)>) {
         self.channel = channel
         self.messages = messages
+        self.hello = hello
     }
 
     /// Wraps `fd` (one end of a `socketpair`) and takes ownership of it.
@@ -25,17 +29,18 @@ final class ControlChannel: Sendable {
         -> ControlChannel
     {
         let (stream, continuation) = AsyncStream.makeStream(of: ControlMessage.self)
+        let hello = group.next().makePromise(of: (parentPID: Int32, generation: Int).self)
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(ControlFrameDecoder()),
-                        ControlMessageReceiver(continuation: continuation),
+                        ControlMessageReceiver(continuation: continuation, hello: hello),
                     ])
                 }
             }
             .withConnectedSocket(fd).get()
-        return ControlChannel(channel: channel, messages: stream)
+        return ControlChannel(channel: channel, messages: stream, hello: hello.futureResult)
     }
 
     /// Sends a message; completes once it is written to the socket.
@@ -77,27 +82,43 @@ struct ControlFrameDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Feeds decoded messages into the channel's `AsyncStream` and ends it at EOF or error.
+/// Feeds decoded messages into the channel's `AsyncStream` (all but `hello`, which
+/// completes its own promise) and ends both at EOF or error.
 final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
     typealias InboundIn = ControlMessage
 
-    private let continuation: AsyncStream<ControlMessage>.Continuation
+    struct Closed: Error {}
 
-    init(continuation: AsyncStream<ControlMessage>.Continuation) {
+    private let continuation: AsyncStream<ControlMessage>.Continuation
+    private let hello: EventLoopPromise<(parentPID: Int32, generation: Int)>
+
+    init(continuation: AsyncStream<ControlMessage>.Continuation,
+         hello: EventLoopPromise<(parentPID: Int32, generation: Int)>) {
         self.continuation = continuation
+        self.hello = hello
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
+        let message = unwrapInboundIn(data)
+        if case .hello(let parentPID, let generation) = message {
+            hello.succeed((parentPID, generation))
+        } else {
+            continuation.yield(message)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
+        finish()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        continuation.finish()
+        finish()
         context.close(promise: nil)
+    }
+
+    private func finish() {
+        continuation.finish()
+        hello.fail(Closed())
     }
 }

@@ -12,9 +12,11 @@ import ZeroDT
 ///
 /// The server never binds: it adopts duplicates of `Listener` fds, so that closing its
 /// channels only stops accepting while the runtime (or a successor) keeps the sockets.
-public final class HTTPServer: Sendable {
+public final class HTTPServer: RestartableServer {
     /// The server's `name`, used in logs and request contexts.
     public let name: String
+    /// The sockets it serves.
+    public let listeners: [Listener]
     private let configuration: HTTPServerConfiguration
     private let routes: RoutingTable
     private let group: any EventLoopGroup
@@ -22,12 +24,13 @@ public final class HTTPServer: Sendable {
     private let tracker: ConnectionTracker
     private let listeningChannels = NIOLockedValueBox<[any Channel]>([])
 
-    /// Creates a server; nothing is accepted until `start(listeners:)`.
+    /// Creates a server for `listeners`; nothing is accepted until `start()`.
     /// - Parameters:
     ///   - accessLog: called once per response, on the connection's event loop.
-    public init(name: String, configuration: HTTPServerConfiguration, routes: RoutingTable,
+    public init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration, routes: RoutingTable,
                 group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
         self.name = name
+        self.listeners = listeners
         self.configuration = configuration
         self.routes = routes
         self.group = group
@@ -41,7 +44,7 @@ public final class HTTPServer: Sendable {
     /// Starts accepting on each listener, through a duplicate of its fd.
     /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
     ///   adopted before the failure keep accepting, so call `stopAccepting()` to undo.
-    public func start(listeners: [Listener]) async throws {
+    public func start() async throws {
         for listener in listeners {
             let fd = try listener.duplicate()
             let channel: any Channel
@@ -68,6 +71,11 @@ public final class HTTPServer: Sendable {
         for channel in channels {
             try? await channel.close()
         }
+    }
+
+    /// `drain(deadline:)` with the configured `shutdownTimeout` from now.
+    public func drain() async {
+        await drain(deadline: .now() + TimeAmount(configuration.shutdownTimeout))
     }
 
     /// Stops accepting, then drains: responses in flight finish with `Connection: close`,

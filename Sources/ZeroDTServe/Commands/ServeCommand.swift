@@ -1,35 +1,50 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ZeroDT
 
 /// `zerodt-serve [serve] --config FILE`: runs every server in the foreground.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run every server the config declares, in the foreground, logging to stderr.",
-        discussion: "SIGTERM or SIGINT drains and stops; a second one stops at once."
+        discussion: """
+            SIGHUP or SIGUSR2 restarts with zero downtime: the binary on disk is started with the \
+            config as it is now and takes over the sockets. SIGTERM or SIGINT drains and stops; \
+            a second one stops at once.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        let runtime = await Runtime.bootstrap()
+        if runtime.isSuccessor { await StartupFault.inject(generation: runtime.generation) }
         let site: SiteConfig
         do {
             site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
         } catch {
-            Output.standardError(DiagnosticRenderer(sources: error.sources).render(error.diagnostics))
+            let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
+            Output.standardError(rendered)
+            await runtime.fail("invalid config:\n\(rendered)")
             throw ExitCode.failure
         }
-        let identity = LineLogHandler.Identity(generation: 1, pid: getpid())
+        let identity = LineLogHandler.Identity(generation: runtime.generation, pid: getpid())
         let logConfig = site.log
         LoggingSystem.bootstrap { label in
             LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity)
         }
         let logger = Logger(label: "zerodt")
         do {
-            try await SiteRunner(config: site, logger: logger).run()
+            switch try await SiteRunner(config: site, runtime: runtime, logger: logger).run() {
+            case .handedOver(let pid):
+                logger.info("handed over to pid \(pid); exiting")
+            case .stopped:
+                logger.info("stopped")
+            }
         } catch let error as ServeError {
             logger.error("\(error.description)")
+            await runtime.fail(error.description)
             throw ExitCode.failure
         }
     }

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import UnixSignals
 import ZeroDT
 import ZeroDTHTTP
 
@@ -11,95 +10,51 @@ struct ServeError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Runs every server a config declares in this process until SIGTERM or SIGINT, then
-/// drains them (DESIGN §4) and returns.
+/// Runs every server a config declares under the restart runtime: claims the listeners
+/// (inherited or new), builds the servers and lets `Runtime` serve, restart and drain.
 struct SiteRunner {
     let config: SiteConfig
+    let runtime: Runtime
     let logger: Logger
 
-    /// Binds, serves, waits for a stop signal and drains.
+    /// Serves until this generation hands over or is stopped.
     /// - Throws: `ServeError` when a socket cannot be bound or a server cannot start.
-    func run() async throws {
+    func run() async throws -> Runtime.Ending {
         // A peer that resets mid-sendfile would otherwise kill the process.
         signal(SIGPIPE, SIG_IGN)
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
-
-        let listeners = try bindListeners()
-        var servers: [(HTTPServer, ServerConfig)] = []
+        var servers: [HTTPServer] = []
         for server in config.servers {
-            let httpServer = try makeServer(server, group: group)
-            do {
-                try await httpServer.start(listeners: listeners[server.name] ?? [])
-            } catch {
-                throw ServeError(description: "server '\(server.name)': cannot start: \(error)")
-            }
-            servers.append((httpServer, server))
+            servers.append(try makeServer(server, listeners: try claimListeners(of: server), group: group))
         }
-        let pidFile = config.pidFile.map(PIDFile.init(path:))
-        try pidFile?.write()
-        defer { pidFile?.remove() }
-        for (_, server) in servers {
+        var options = Runtime.Options()
+        options.waitChild = config.restart.waitChild
+        options.waitParent = config.restart.waitParent
+        options.pidFile = config.pidFile
+        for server in config.servers {
             logger.info("serving", metadata: [
                 "server": "\(server.name)",
                 "listen": "\(server.listen.map { "\($0.address)" }.joined(separator: ","))",
             ])
         }
-        let stopRequested = stopRequests(from: signals)
-        defer { stopRequested.task.cancel() }
-        for await _ in stopRequested.stream { break }
-        logger.info("shutting down: draining connections")
-        await withTaskGroup(of: Void.self) { tasks in
-            for (httpServer, server) in servers {
-                let deadline = NIODeadline.now() + TimeAmount(server.timeouts.shutdown)
-                tasks.addTask { await httpServer.drain(deadline: deadline) }
-            }
+        do {
+            return try await runtime.serve(servers, options: options, logger: logger)
+        } catch {
+            throw ServeError(description: "cannot start serving: \(error)")
         }
-        removeUnixSocketFiles()
-        logger.info("stopped")
     }
 
-    /// Yields once on the first SIGTERM or SIGINT; a second one exits at once, since an
-    /// operator who repeats the signal does not want to wait for the drain.
-    private func stopRequests(from signals: UnixSignalsSequence) -> (stream: AsyncStream<Void>, task: Task<Void, Never>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        let logger = logger
-        let task = Task {
-            var stops = 0
-            for await signal in signals {
-                switch signal {
-                case .sigterm, .sigint:
-                    stops += 1
-                    if stops == 1 {
-                        continuation.yield()
-                    } else {
-                        logger.warning("second stop signal: exiting without finishing the drain")
-                        exit(1)
-                    }
-                default:
-                    logger.warning("received \(signal); zero-downtime restart is not implemented in this build yet, ignoring it")
-                }
-            }
-        }
-        return (stream, task)
-    }
-
-    private func bindListeners() throws -> [String: [Listener]] {
-        var bound: [String: [Listener]] = [:]
-        for server in config.servers {
-            for listener in server.listen {
-                do {
-                    let socket = try Listener.bind(listener.address, name: listener.name,
+    private func claimListeners(of server: ServerConfig) throws -> [Listener] {
+        try server.listen.map { listener in
+            do throws(SystemError) {
+                return try runtime.listeners.claim(listener.address, name: listener.name, alternateName: server.name,
                                                    backlog: Int32(listener.backlog), mode: listener.mode)
-                    bound[server.name, default: []].append(socket)
-                } catch {
-                    throw ServeError(description: "server '\(server.name)': cannot listen on \(listener.address): \(error)"
-                                     + Self.hint(for: error))
-                }
+            } catch {
+                throw ServeError(description: "server '\(server.name)': cannot listen on \(listener.address): \(error)"
+                                 + Self.hint(for: error))
             }
         }
-        return bound
     }
 
     private static func hint(for error: SystemError) -> String {
@@ -111,7 +66,7 @@ struct SiteRunner {
         }
     }
 
-    private func makeServer(_ server: ServerConfig, group: any EventLoopGroup) throws -> HTTPServer {
+    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup) throws -> HTTPServer {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
@@ -125,18 +80,12 @@ struct SiteRunner {
         configuration.idleTimeout = server.timeouts.idle
         configuration.writeTimeout = server.timeouts.write
         configuration.drainGrace = server.timeouts.drainGrace
+        configuration.shutdownTimeout = server.timeouts.shutdown
         configuration.maxHeaderSize = server.limits.maxHeaderSize
         configuration.maxBodySize = server.limits.maxBodySize
         configuration.maxConnections = server.limits.maxConnections
         let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name).log : nil
-        return HTTPServer(name: server.name, configuration: configuration, routes: RoutingTable(routes: routes),
-                          group: group, accessLog: accessLog)
-    }
-
-    /// With no successor to take them over, socket files would only mislead the next start.
-    private func removeUnixSocketFiles() {
-        for path in config.listeners.compactMap(\.address.unixPath) {
-            unlink(path)
-        }
+        return HTTPServer(name: server.name, listeners: listeners, configuration: configuration,
+                          routes: RoutingTable(routes: routes), group: group, accessLog: accessLog)
     }
 }

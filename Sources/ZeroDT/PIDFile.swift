@@ -5,14 +5,19 @@ import Foundation
 struct PIDFile: Sendable {
     let path: String
 
-    func write() throws {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Writes `pid` (this process's by default).
+    func write(pid: Int32 = getpid()) throws {
         let temporary = path + ".tmp.\(getpid())"
         do {
-            try "\(getpid())\n".write(toFile: temporary, atomically: false, encoding: .utf8)
+            try "\(pid)\n".write(toFile: temporary, atomically: false, encoding: .utf8)
             guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         } catch {
             unlink(temporary)
-            throw ServeError(description: "cannot write pid file '\(path)': \(error.localizedDescription)")
+            throw WriteError(description: "cannot write pid file '\(path)': \(error.localizedDescription)")
         }
     }
 

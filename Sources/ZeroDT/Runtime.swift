@@ -1,0 +1,313 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import UnixSignals
+
+/// The process side of zero-downtime restarts (DESIGN §3): inherits listening sockets from
+/// a predecessor or systemd, serves, starts a successor on SIGHUP or SIGUSR2 and hands over
+/// to it, drains on SIGTERM or SIGINT.
+///
+/// Usage: `bootstrap()` first (it installs the signal handlers and takes the inherited
+/// sockets), then claim listeners from `listeners`, build servers on them and call
+/// `serve(_:options:logger:)`. A successor that cannot start calls `fail(_:)` instead.
+public final class Runtime: Sendable {
+    /// How restarts behave; the defaults are the stateless mode of DESIGN §3.
+    public struct Options: Sendable {
+        /// How long a successor may take to report ready before it is killed.
+        public static let defaultWaitChild: Duration = .seconds(60)
+
+        /// See `defaultWaitChild`.
+        public var waitChild: Duration = Options.defaultWaitChild
+        /// Above zero, stateful mode: a successor reports ready but accepts only once its
+        /// predecessor has drained, or kills it after this long.
+        public var waitParent: Duration = .zero
+        /// Where the current generation's pid is written.
+        public var pidFile: String?
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// How `serve` ended.
+    public enum Ending: Sendable, Equatable {
+        /// A successor took over; this generation drained.
+        case handedOver(successorPID: Int32)
+        /// Stopped by SIGTERM or SIGINT after draining.
+        case stopped
+    }
+
+    static let controlFDVariable = "ZERODT_CONTROL_FD"
+    static let generationVariable = "ZERODT_GENERATION"
+    static let privateVariables = [controlFDVariable, generationVariable]
+
+    /// 1 for a process started by hand or by systemd, one more for each restart.
+    public let generation: Int
+    /// The listening sockets: inherited ones waiting to be claimed, and the claimed ones.
+    public let listeners: ListenerSet
+    private let predecessor: Predecessor?
+    private let signals: UnixSignalsSequence
+    private let executable: String
+    private let arguments: [String]
+    private let notifier: SystemdNotifier
+
+    /// Whether this process was started by a predecessor to take over from it.
+    public var isSuccessor: Bool { predecessor != nil }
+
+    private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
+                 executable: String, arguments: [String], notifier: SystemdNotifier) {
+        self.generation = generation
+        self.listeners = listeners
+        self.predecessor = predecessor
+        self.signals = signals
+        self.executable = executable
+        self.arguments = arguments
+        self.notifier = notifier
+    }
+
+    /// Installs the signal handlers, takes inherited sockets (and unsets the variables that
+    /// named them) and, in a successor, connects to the predecessor.
+    /// - Important: call once, early, before anything else reads `LISTEN_FDS`.
+    public static func bootstrap() async -> Runtime {
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint)
+        let environment = ProcessInfo.processInfo.environment
+        let generation = environment[generationVariable].flatMap(Int.init) ?? 1
+        let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
+        let controlFD = environment[controlFDVariable].flatMap(Int32.init)
+        for name in SocketActivation.variables + privateVariables { unsetenv(name) }
+        var predecessor: Predecessor?
+        if let controlFD {
+            _ = fcntl(controlFD, F_SETFD, FD_CLOEXEC)
+            predecessor = await Predecessor.connect(fd: controlFD)
+        }
+        return Runtime(generation: generation, listeners: ListenerSet(inherited: inherited), predecessor: predecessor,
+                       signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
+                       notifier: SystemdNotifier(environment: environment))
+    }
+
+    /// Tells the predecessor (if any) that this successor cannot take over, with `reason`
+    /// (for a bad config, the rendered diagnostics). The caller then exits non-zero.
+    public func fail(_ reason: String) async {
+        await predecessor?.reportFailed(reason)
+    }
+
+    /// Starts the servers, reports ready, then handles signals until this generation has
+    /// handed over to a successor or been stopped, and drained.
+    /// - Throws: when a server cannot start; nothing has been reported ready then.
+    public func serve(_ servers: [any RestartableServer], options: Options, logger: Logger) async throws -> Ending {
+        let pidFile = options.pidFile.map(PIDFile.init(path:))
+        let unixPaths = listeners.claimed.compactMap(\.address.unixPath)
+        let adopted = listeners.claimed.filter(\.inherited).map { Int($0.fd - SocketActivation.firstFD) }
+        if let predecessor, options.waitParent > .zero {
+            try pidFile?.write()
+            await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
+            logger.info("ready; waiting up to \(options.waitParent.formatted) for generation \(generation - 1) (pid \(predecessor.pid)) to drain")
+            if await !predecessor.waitForShutdown(timeout: options.waitParent) {
+                logger.warning("generation \(generation - 1) (pid \(predecessor.pid)) did not drain in time; killing it")
+                kill(predecessor.pid, SIGKILL)
+            }
+            try await start(servers)
+        } else {
+            try await start(servers)
+            try pidFile?.write()
+            if let predecessor {
+                await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
+            } else {
+                notifier.notify(["READY=1", status("serving")])
+            }
+        }
+        let dropped = listeners.closeUnclaimed()
+        if !dropped.isEmpty {
+            logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
+        }
+        logger.info("ready", metadata: ["executable": "\(executable)"])
+        var loop = EventLoop(runtime: self, servers: servers, options: options, pidFile: pidFile, logger: logger)
+        let ending = await loop.run()
+        switch ending {
+        case .handedOver(_, let successorPaths):
+            for path in unixPaths where !successorPaths.contains(path) { unlink(path) }
+        case .stopped:
+            unixPaths.forEach { unlink($0) }
+            pidFile?.remove()
+        }
+        return ending.public
+    }
+
+    private func start(_ servers: [any RestartableServer]) async throws {
+        for server in servers { try await server.start() }
+    }
+
+    fileprivate func status(_ text: String) -> String {
+        "STATUS=\(text) (generation \(generation), pid \(getpid()))"
+    }
+
+    /// The signal-and-outcome loop, driving `RestartStateMachine`.
+    private struct EventLoop {
+        enum Event: Sendable {
+            case signal(UnixSignal)
+            case outcome(Successor?, Successor.Outcome)
+            case drained
+        }
+
+        enum InternalEnding {
+            case handedOver(pid: Int32, unixPaths: [String])
+            case stopped
+
+            var `public`: Ending {
+                switch self {
+                case .handedOver(let pid, _): return .handedOver(successorPID: pid)
+                case .stopped: return .stopped
+                }
+            }
+        }
+
+        let runtime: Runtime
+        let servers: [any RestartableServer]
+        let options: Options
+        let pidFile: PIDFile?
+        let logger: Logger
+        var machine = RestartStateMachine()
+        var ending: InternalEnding?
+        /// The successor being started, so a stop request can kill it.
+        let starting = NIOLockedValueBox<Successor?>(nil)
+
+        init(runtime: Runtime, servers: [any RestartableServer], options: Options, pidFile: PIDFile?, logger: Logger) {
+            self.runtime = runtime
+            self.servers = servers
+            self.options = options
+            self.pidFile = pidFile
+            self.logger = logger
+        }
+
+        mutating func run() async -> InternalEnding {
+            let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+            return await withTaskGroup(of: Void.self) { group in
+                group.addTask { [signals = runtime.signals] in
+                    for await signal in signals { continuation.yield(.signal(signal)) }
+                }
+                if let predecessor = runtime.predecessor, options.waitParent == .zero {
+                    group.addTask { [logger, generation = runtime.generation] in
+                        _ = await predecessor.waitForShutdown(timeout: nil)
+                        logger.info("generation \(generation - 1) (pid \(predecessor.pid)) has finished")
+                    }
+                }
+                for await event in events {
+                    handle(event, group: &group, continuation: continuation)
+                    if case .drained = event { break }
+                }
+                group.cancelAll()
+                return ending ?? .stopped
+            }
+        }
+
+        private mutating func handle(_ event: Event, group: inout TaskGroup<Void>,
+                                     continuation: AsyncStream<Event>.Continuation) {
+            switch event {
+            case .signal(.sighup), .signal(.sigusr2):
+                perform(machine.restartRequested(), group: &group, continuation: continuation)
+            case .signal:
+                perform(machine.stopRequested(), group: &group, continuation: continuation)
+            case .outcome(let successor, .ready):
+                guard let successor else { return }
+                let action = machine.successorReady()
+                if action == .none {
+                    // Ready after a stop was requested: it must not outlive us unasked.
+                    group.addTask { _ = await successor.stop(reason: "stop requested") }
+                    return
+                }
+                logger.info("generation \(successor.generation) (pid \(successor.pid)) is ready; handing over and draining")
+                try? pidFile.map { try PIDFile(path: $0.path).write(pid: successor.pid) }
+                runtime.notifier.notify(["MAINPID=\(successor.pid)", "READY=1",
+                                         "STATUS=serving (generation \(successor.generation), pid \(successor.pid))"])
+                if case .outcome(_, .ready(_, let unixPaths)) = event {
+                    ending = .handedOver(pid: successor.pid, unixPaths: unixPaths)
+                }
+                perform(action, group: &group, continuation: continuation, successor: successor)
+            case .outcome(_, .failed(let reason)):
+                starting.withLockedValue { $0 = nil }
+                let action = machine.successorFailed()
+                guard action != .none else { return }
+                logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
+                try? pidFile?.write()
+                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(reason.split(separator: "\n").first ?? "")"])
+                perform(action, group: &group, continuation: continuation)
+            case .drained:
+                break
+            }
+        }
+
+        private mutating func perform(_ action: RestartStateMachine.Action, group: inout TaskGroup<Void>,
+                                      continuation: AsyncStream<Event>.Continuation, successor: Successor? = nil) {
+            switch action {
+            case .none:
+                break
+            case .startSuccessor, .keepServing(retry: true):
+                startSuccessor(group: &group, continuation: continuation)
+            case .keepServing(retry: false):
+                break
+            case .coalesced:
+                logger.info("restart already in progress; another one will follow it")
+            case .ignoredWhileDraining:
+                logger.info("ignoring restart request: this generation is draining")
+            case .handOver(let forwardRestart):
+                if forwardRestart, let successor {
+                    logger.info("passing the restart requested meanwhile on to pid \(successor.pid)")
+                    successor.forwardRestart()
+                }
+                drain(group: &group, continuation: continuation) { await successor?.sendShutdownComplete() }
+            case .abortRestartAndStop:
+                let successor = starting.withLockedValue { $0 }
+                group.addTask { [logger] in
+                    if let successor {
+                        logger.info("stop requested: killing generation \(successor.generation) (pid \(successor.pid))")
+                        _ = await successor.stop(reason: "stop requested")
+                    }
+                }
+                stop(group: &group, continuation: continuation)
+            case .stop:
+                stop(group: &group, continuation: continuation)
+            case .exitNow:
+                logger.warning("second stop signal: exiting without finishing the drain")
+                exit(1)
+            }
+        }
+
+        private mutating func stop(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
+            ending = .stopped
+            runtime.notifier.notify(["STOPPING=1", runtime.status("stopping")])
+            logger.info("stopping: draining connections")
+            drain(group: &group, continuation: continuation) {}
+        }
+
+        private func drain(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation,
+                           then finish: @escaping @Sendable () async -> Void) {
+            group.addTask { [servers] in
+                await withTaskGroup(of: Void.self) { drains in
+                    for server in servers { drains.addTask { await server.drain() } }
+                }
+                await finish()
+                continuation.yield(.drained)
+            }
+        }
+
+        private func startSuccessor(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
+            let generation = runtime.generation + 1
+            logger.info("restart requested: starting generation \(generation) from \(runtime.executable)")
+            runtime.notifier.notify(["RELOADING=1", SystemdNotifier.monotonicMicroseconds(), runtime.status("reloading")])
+            group.addTask { [runtime, options, starting] in
+                let successor: Successor
+                do {
+                    successor = try await Successor.launch(
+                        executable: runtime.executable, arguments: runtime.arguments,
+                        environment: ProcessInfo.processInfo.environment,
+                        listeners: runtime.listeners.claimed, generation: generation)
+                } catch {
+                    continuation.yield(.outcome(nil, .failed("cannot start \(runtime.executable): \(error)")))
+                    return
+                }
+                starting.withLockedValue { $0 = successor }
+                let outcome = await successor.awaitOutcome(timeout: options.waitChild)
+                continuation.yield(.outcome(successor, outcome))
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The parent's view of the generation it is starting: spawn it with the listeners and one
+/// end of a control socketpair, wait for its verdict, and kill it if it fails.
+final class Successor: Sendable {
+    /// What the successor said, or what became of it.
+    enum Outcome: Sendable, Equatable {
+        case ready(adopted: [Int], unixPaths: [String])
+        case failed(String)
+    }
+
+    let pid: pid_t
+    let generation: Int
+    private let channel: ControlChannel
+
+    private init(pid: pid_t, generation: Int, channel: ControlChannel) {
+        self.pid = pid
+        self.generation = generation
+        self.channel = channel
+    }
+
+    /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…
+    /// and the control channel right after them.
+    static func launch(executable: String, arguments: [String], environment: [String: String],
+                       listeners: [Listener], generation: Int) async throws -> Successor {
+        var pair: [Int32] = [-1, -1]
+        try Posix.call("socketpair") {
+            socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
+        }
+        var environment = environment
+        for name in SocketActivation.variables + Runtime.privateVariables { environment[name] = nil }
+        environment["LISTEN_FDS"] = String(listeners.count)
+        environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(listeners.map(\.name))
+        environment[Runtime.controlFDVariable] = String(SocketActivation.firstFD + Int32(listeners.count))
+        environment[Runtime.generationVariable] = String(generation)
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(path: executable, arguments: arguments, environment: environment,
+                                  fds: listeners.map(\.fd) + [pair[1]], setListenPID: true)
+        } catch {
+            Posix.close(pair[0])
+            Posix.close(pair[1])
+            throw error
+        }
+        Posix.close(pair[1])
+        let channel = try await ControlChannel.adopt(fd: pair[0])
+        let successor = Successor(pid: pid, generation: generation, channel: channel)
+        try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1))
+        return successor
+    }
+
+    /// Waits for `ready` or `failed`; a successor that exits (EOF) or says nothing within
+    /// `timeout` has failed. A failed successor is killed and reaped before this returns.
+    func awaitOutcome(timeout: Duration) async -> Outcome {
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { [channel, pid] in
+                for await message in channel.messages {
+                    switch message {
+                    case .ready(let readyPID, _, let adopted, let unixPaths) where readyPID == pid:
+                        return .ready(adopted: adopted, unixPaths: unixPaths)
+                    case .failed(_, let reason):
+                        return .failed(reason)
+                    default:
+                        continue
+                    }
+                }
+                return .failed("exited before it was ready")
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return Task.isCancelled ? nil : .failed("not ready within \(timeout.formatted)")
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .failed("cancelled")
+        }
+        if case .failed(let reason) = outcome {
+            return .failed(await stop(reason: reason))
+        }
+        return outcome
+    }
+
+    /// Kills and reaps the successor; returns `reason` with how it ended.
+    func stop(reason: String) async -> String {
+        kill(pid, SIGKILL)
+        await channel.close()
+        let status = await ProcessStatus.reap(pid)
+        // A successor that reported failure exits by itself; only a kill is worth mentioning.
+        return status.raw & 0x7f == SIGKILL ? reason : "\(reason); it \(status)"
+    }
+
+    /// Tells the successor the drain is over; it may stop waiting (stateful mode).
+    func sendShutdownComplete() async {
+        try? await channel.send(.shutdownComplete)
+        await channel.close()
+    }
+
+    /// Asks the successor to restart once more (a SIGHUP that arrived mid-restart).
+    func forwardRestart() {
+        kill(pid, SIGHUP)
+    }
+}
+
+extension Duration {
+    /// `60s`, `1.5s` or `250ms`, for messages.
+    var formatted: String {
+        let (seconds, attoseconds) = components
+        let milliseconds = Int(attoseconds / 1_000_000_000_000_000)
+        if seconds == 0 { return "\(milliseconds)ms" }
+        guard milliseconds > 0 else { return "\(seconds)s" }
+        let fraction = String(milliseconds)
+        return "\(seconds).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)s"
+    }
+}
