@@ -25,8 +25,13 @@ struct ServeCommand: AsyncParsableCommand {
             site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
-            Output.standardError(rendered)
-            await runtime.fail("invalid config:\n\(rendered)")
+            if runtime.isSuccessor {
+                // The predecessor logs the diagnostics with its verdict; printing them here too
+                // would show every line twice on the shared stderr.
+                await runtime.fail("invalid config:\n\(rendered)")
+            } else {
+                Output.standardError(rendered)
+            }
             throw ExitCode.failure
         }
         let identity = LineLogHandler.Identity(generation: runtime.generation, pid: getpid())
