@@ -53,6 +53,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zerodt-serve", dependencies: ["ZeroDTServe"]),
+        .testTarget(name: "ZeroDTTests", dependencies: ["ZeroDT"]),
         .testTarget(
             name: "ZeroDTHTTPTests",
             dependencies: [
