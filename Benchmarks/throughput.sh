@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Throughput of zerodt-serve against nginx, measured in the same run on the same machine.
+# Cases: a fixed 13-byte response, a 1 KiB static file, a 1 MiB static file.
+# Prints req/s for both, the ratio ours/nginx and our RSS. Loopback only; bounded in time.
+#
+#   Benchmarks/throughput.sh            # 10 s per case and server, 3 rounds, medians
+#   DURATION=5 ROUNDS=1 Benchmarks/throughput.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+OURS_PORT=${OURS_PORT:-18481}
+NGINX_PORT=${NGINX_PORT:-18482}
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
+BIN=.build-release/release/zerodt-serve
+
+work=$(mktemp -d)
+cleanup() {
+  [ -f "$work/zerodt.pid" ] && kill "$(cat "$work/zerodt.pid")" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/site"
+head -c 1024 /dev/zero | tr '\0' 'a' > "$work/site/1k.txt"
+head -c 1048576 /dev/urandom > "$work/site/1m.bin"
+# nginx workers run as an unprivileged user and must be able to read the files.
+chmod -R a+rX "$work"
+
+cat > "$work/zerodt.yaml" <<YAML
+servers:
+  - name: bench
+    listen: ["127.0.0.1:$OURS_PORT"]
+    routes:
+      - path: /hello
+        respond: "Hello, World!"
+      - path: /
+        static: {root: $work/site}
+pid_file: $work/zerodt.pid
+log: {access: false, level: warning}
+YAML
+
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { text/plain txt; application/octet-stream bin; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
+    location / { root $work/site; }
+  }
+}
+CONF
+
+"$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
+"$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$1/hello" && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not come up" >&2
+  exit 1
+}
+wait_port "$OURS_PORT"
+wait_port "$NGINX_PORT"
+
+# Requests per second; a run with any error or non-2xx answer does not count.
+rate() {
+  local out
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1")
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "errors while loading $1:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-8s %12s %12s %8s %10s\n' case zerodt nginx ratio rss_mib
+for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
+  name=${case%%:*}; path=${case#*:}
+  ours=(); theirs=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    ours+=("$(rate "http://127.0.0.1:$OURS_PORT$path")")
+    theirs+=("$(rate "http://127.0.0.1:$NGINX_PORT$path")")
+  done
+  o=$(printf '%s\n' "${ours[@]}" | median)
+  n=$(printf '%s\n' "${theirs[@]}" | median)
+  rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$(cat "$work/zerodt.pid")/status")
+  awk -v c="$name" -v o="$o" -v n="$n" -v r="$rss" 'BEGIN { printf "%-8s %12.0f %12.0f %8.2f %10s\n", c, o, n, o / n, r }'
+done
