@@ -23,6 +23,16 @@ public final class Runtime: Sendable {
         public var waitParent: Duration = .zero
         /// Where the current generation's pid is written.
         public var pidFile: String?
+        /// A unix socket path for `reload`, `stop` and `status` (`ControlProtocol`).
+        public var controlSocket: String?
+        /// Permission bits of the control socket file.
+        public var controlSocketMode: UInt32 = 0o600
+        /// Files whose settled change triggers a restart, as SIGHUP does.
+        public var watch: [String] = []
+        /// How often watched files are looked at.
+        public var watchInterval: Duration = .milliseconds(250)
+        /// How long a changed file must stay unchanged before it counts.
+        public var watchSettle: Duration = .milliseconds(500)
 
         /// The defaults.
         public init() {}
@@ -49,6 +59,9 @@ public final class Runtime: Sendable {
     private let executable: String
     private let arguments: [String]
     private let notifier: SystemdNotifier
+
+    /// The file a successor will run: this binary's path as it was started, not resolved.
+    public var executablePath: String { executable }
 
     /// Whether this process was started by a predecessor to take over from it.
     public var isSuccessor: Bool { predecessor != nil }
@@ -95,6 +108,10 @@ public final class Runtime: Sendable {
     /// - Throws: when a server cannot start; nothing has been reported ready then.
     public func serve(_ servers: [any RestartableServer], options: Options, logger: Logger) async throws -> Ending {
         let pidFile = options.pidFile.map(PIDFile.init(path:))
+        let control = try options.controlSocket.map { path in
+            try listeners.claim(.unix(path: path), name: ControlProtocol.listenerName, backlog: 16,
+                                mode: options.controlSocketMode)
+        }
         let unixPaths = listeners.claimed.compactMap(\.address.unixPath)
         let adopted = listeners.claimed.filter(\.inherited).map { Int($0.fd - SocketActivation.firstFD) }
         if let predecessor, options.waitParent > .zero {
@@ -115,13 +132,18 @@ public final class Runtime: Sendable {
                 notifier.notify(["READY=1", status("serving")])
             }
         }
+        let tookOver = predecessor.map { predecessor in
+            ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: true,
+                                         message: "took over from generation \(generation - 1) (pid \(predecessor.pid))")
+        }
         let dropped = listeners.closeUnclaimed()
         if !dropped.isEmpty {
             logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
         }
         logger.info("ready", metadata: ["executable": "\(executable)"])
         var loop = EventLoop(runtime: self, servers: servers, options: options, pidFile: pidFile, logger: logger)
-        let ending = await loop.run()
+        loop.lastReload = tookOver
+        let ending = await loop.run(control: control)
         switch ending {
         case .handedOver(_, let successorPaths):
             for path in unixPaths where !successorPaths.contains(path) { unlink(path) }
@@ -144,6 +166,8 @@ public final class Runtime: Sendable {
     private struct EventLoop {
         enum Event: Sendable {
             case signal(UnixSignal)
+            case command(ControlProtocol.Request, reply: @Sendable (ControlProtocol.Reply) -> Void)
+            case fileChanged(String)
             case outcome(Successor?, Successor.Outcome)
             case drained
         }
@@ -167,6 +191,11 @@ public final class Runtime: Sendable {
         let logger: Logger
         var machine = RestartStateMachine()
         var ending: InternalEnding?
+        /// `reload` commands waiting for the outcome of the restart under way.
+        var reloadWaiters: [@Sendable (ControlProtocol.Reply) -> Void] = []
+        var lastReload: ControlProtocol.ReloadResult?
+        var controlServer: ControlServer?
+        let startedAt = Date()
         /// The successor being started, so a stop request can kill it.
         let starting = NIOLockedValueBox<Successor?>(nil)
 
@@ -178,11 +207,25 @@ public final class Runtime: Sendable {
             self.logger = logger
         }
 
-        mutating func run() async -> InternalEnding {
+        mutating func run(control: Listener?) async -> InternalEnding {
             let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+            if let control {
+                do {
+                    controlServer = try await ControlServer.start(listener: control) { request, reply in
+                        continuation.yield(.command(request, reply: reply))
+                    }
+                } catch {
+                    logger.error("cannot serve the control socket \(control.address): \(error)")
+                }
+            }
             return await withTaskGroup(of: Void.self) { group in
                 group.addTask { [signals = runtime.signals] in
                     for await signal in signals { continuation.yield(.signal(signal)) }
+                }
+                if !options.watch.isEmpty {
+                    let watcher = FileWatcher(paths: options.watch, interval: options.watchInterval,
+                                              settle: options.watchSettle)
+                    group.addTask { await watcher.run { continuation.yield(.fileChanged($0)) } }
                 }
                 if let predecessor = runtime.predecessor, options.waitParent == .zero {
                     group.addTask { [logger, generation = runtime.generation] in
@@ -204,6 +247,11 @@ public final class Runtime: Sendable {
             switch event {
             case .signal(.sighup), .signal(.sigusr2):
                 perform(machine.restartRequested(), group: &group, continuation: continuation)
+            case .fileChanged(let path):
+                logger.info("\(path) changed")
+                perform(machine.restartRequested(), group: &group, continuation: continuation)
+            case .command(let request, let reply):
+                handle(request, reply: reply, group: &group, continuation: continuation)
             case .signal:
                 perform(machine.stopRequested(), group: &group, continuation: continuation)
             case .outcome(let successor, .ready):
@@ -221,12 +269,15 @@ public final class Runtime: Sendable {
                 if case .outcome(_, .ready(_, let unixPaths)) = event {
                     ending = .handedOver(pid: successor.pid, unixPaths: unixPaths)
                 }
+                let message = "generation \(successor.generation) (pid \(successor.pid)) took over"
+                recordReload(ok: true, message: message, pid: successor.pid, generation: successor.generation)
                 perform(action, group: &group, continuation: continuation, successor: successor)
             case .outcome(_, .failed(let reason)):
                 starting.withLockedValue { $0 = nil }
                 let action = machine.successorFailed()
                 guard action != .none else { return }
                 logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
+                recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
                 try? pidFile?.write()
                 runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(reason.split(separator: "\n").first ?? "")"])
                 perform(action, group: &group, continuation: continuation)
@@ -249,6 +300,7 @@ public final class Runtime: Sendable {
             case .ignoredWhileDraining:
                 logger.info("ignoring restart request: this generation is draining")
             case .handOver(let forwardRestart):
+                stopControlServer(group: &group)
                 if forwardRestart, let successor {
                     logger.info("passing the restart requested meanwhile on to pid \(successor.pid)")
                     successor.forwardRestart()
@@ -273,9 +325,71 @@ public final class Runtime: Sendable {
 
         private mutating func stop(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
             ending = .stopped
+            stopControlServer(group: &group)
+            for waiter in reloadWaiters {
+                waiter(ControlProtocol.Reply(ok: false, message: "stop requested; the restart was abandoned"))
+            }
+            reloadWaiters.removeAll()
             runtime.notifier.notify(["STOPPING=1", runtime.status("stopping")])
             logger.info("stopping: draining connections")
             drain(group: &group, continuation: continuation) {}
+        }
+
+        /// Answers a control socket request. `reload` waits for the outcome of the restart it
+        /// starts (or joins); `stop` is answered at once, its connection closing at exit.
+        private mutating func handle(_ request: ControlProtocol.Request,
+                                     reply: @escaping @Sendable (ControlProtocol.Reply) -> Void,
+                                     group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
+            switch request.command {
+            case .reload:
+                let action = machine.restartRequested()
+                if action == .ignoredWhileDraining {
+                    reply(ControlProtocol.Reply(ok: false, message: "this generation is draining; retry to reach its successor"))
+                    return
+                }
+                reloadWaiters.append(reply)
+                perform(action, group: &group, continuation: continuation)
+            case .stop:
+                reply(ControlProtocol.Reply(ok: true, message: "stopping: draining connections",
+                                            pid: getpid(), generation: runtime.generation))
+                perform(machine.stopRequested(), group: &group, continuation: continuation)
+            case .status:
+                reply(ControlProtocol.Reply(ok: true, message: stateDescription, pid: getpid(),
+                                            generation: runtime.generation, status: status()))
+            }
+        }
+
+        private var stateDescription: String {
+            switch machine.state {
+            case .serving: return "serving"
+            case .restarting: return "restarting"
+            case .handingOver: return "handing over"
+            case .stopping: return "stopping"
+            }
+        }
+
+        private func status() -> ControlProtocol.Status {
+            ControlProtocol.Status(
+                pid: getpid(), generation: runtime.generation, startedAt: startedAt.timeIntervalSince1970,
+                uptimeSeconds: Date().timeIntervalSince(startedAt), state: stateDescription,
+                listeners: runtime.listeners.claimed.map { listener in
+                    listener.name.map { "\(listener.address) (\($0))" } ?? "\(listener.address)"
+                },
+                lastReload: lastReload)
+        }
+
+        private mutating func recordReload(ok: Bool, message: String, pid: Int32, generation: Int) {
+            lastReload = ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: ok, message: message)
+            let reply = ControlProtocol.Reply(ok: ok, message: message, pid: pid, generation: generation)
+            reloadWaiters.forEach { $0(reply) }
+            reloadWaiters.removeAll()
+        }
+
+        /// The successor (or nobody, when stopping) answers the control socket from now on.
+        private mutating func stopControlServer(group: inout TaskGroup<Void>) {
+            guard let server = controlServer else { return }
+            controlServer = nil
+            group.addTask { await server.stop() }
         }
 
         private func drain(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation,

@@ -32,6 +32,14 @@ struct SiteRunner {
         options.waitChild = config.restart.waitChild
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
+        options.controlSocket = config.control
+        options.watch = config.restart.watch.map { target in
+            switch target {
+            case .binary: return runtime.executablePath
+            case .config: return Self.absolute(config.file)
+            case .file(let path): return path
+            }
+        }
         for server in config.servers {
             logger.info("serving", metadata: [
                 "server": "\(server.name)",
@@ -55,6 +63,10 @@ struct SiteRunner {
                                  + Self.hint(for: error))
             }
         }
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     private static func hint(for error: SystemError) -> String {

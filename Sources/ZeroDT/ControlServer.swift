@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Serves the control socket: reads one request line per connection, hands it to the
+/// runtime and writes whatever replies come back. A connection stays open until the
+/// runtime is done with it, so `stop` can hold it until the process exits.
+final class ControlServer: Sendable {
+    /// Answers one request; `reply` may be called later, and more than once.
+    typealias Handler = @Sendable (ControlProtocol.Request, _ reply: @escaping @Sendable (ControlProtocol.Reply) -> Void) -> Void
+
+    private let channel: any Channel
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Starts accepting on a duplicate of `listener`'s fd.
+    static func start(listener: Listener, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                      handler: @escaping Handler) async throws -> ControlServer {
+        let fd = try listener.duplicate()
+        let channel = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(handler: handler))
+                }
+            }
+            .withBoundSocket(fd).get()
+        return ControlServer(channel: channel)
+    }
+
+    /// Stops accepting; connections already open stay until answered.
+    func stop() async {
+        try? await channel.close()
+    }
+}
+
+/// One control connection: at most 64 KiB of request, one JSON line.
+private final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let handler: ControlServer.Handler
+    private var buffer = ByteBuffer()
+    private var answered = false
+
+    init(handler: @escaping ControlServer.Handler) {
+        self.handler = handler
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        var chunk = unwrapInboundIn(data)
+        buffer.writeBuffer(&chunk)
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > 64 * 1024 { context.close(promise: nil) }
+            return
+        }
+        answered = true
+        let line = buffer.getBytes(at: buffer.readerIndex, length: newline - buffer.readerIndex) ?? []
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let reply: @Sendable (ControlProtocol.Reply) -> Void = { reply in
+            guard var data = try? JSONEncoder().encode(reply) else { return }
+            data.append(UInt8(ascii: "\n"))
+            let line = ByteBuffer(bytes: data)
+            eventLoop.execute {
+                loopBound.value.writeAndFlush(NIOAny(line), promise: nil)
+            }
+        }
+        guard let request = try? JSONDecoder().decode(ControlProtocol.Request.self, from: Data(line)) else {
+            reply(ControlProtocol.Reply(ok: false, message: "malformed request; expected {\"command\": \"reload|stop|status\"}"))
+            context.eventLoop.execute { loopBound.value.close(promise: nil) }
+            return
+        }
+        handler(request, reply)
+    }
+}
+
+@available(*, unavailable)
+extension ControlConnectionHandler: Sendable {}
