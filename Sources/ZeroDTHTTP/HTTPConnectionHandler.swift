@@ -124,7 +124,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let status: HTTPResponseStatus
         switch parserError {
-        case .headerOverflow: status = monitor.inRequestLine ? .uriTooLong : .requestHeaderFieldsTooLarge
+        case .headerOverflow:
+            // The decoder counts the target against the same limit as the headers.
+            status = monitor.requestLineLength > configuration.maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
         case .invalidMethod: status = .notImplemented
         default: status = .badRequest
         }
