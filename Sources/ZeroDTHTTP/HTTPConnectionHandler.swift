@@ -58,9 +58,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
+        // All times come from the event loop's clock, which tests can advance.
+        machine = HTTPConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
         monitor.onBytes = {
-            loopBound.value.machine.bytesReceived(now: .now())
+            loopBound.value.machine.bytesReceived(now: eventLoop.now)
         }
         if context.channel.isActive { armTimer(context: context) }
     }
@@ -104,7 +107,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case is DrainEvent:
-            perform(machine.drainStarted(now: .now()), context: context)
+            perform(machine.drainStarted(now: context.eventLoop.now), context: context)
             armTimer(context: context)
         case ChannelEvent.inputClosed:
             // The client half-closed: answer what it sent, then close.
@@ -124,14 +127,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let status: HTTPResponseStatus
         switch parserError {
-        case .headerOverflow: status = monitor.inRequestLine ? .uriTooLong : .requestHeaderFieldsTooLarge
+        case .headerOverflow:
+            // The decoder counts the target against the same limit as the headers.
+            status = monitor.requestLineLength > configuration.maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
         case .invalidMethod: status = .notImplemented
         default: status = .badRequest
         }
         machine.protocolError()
         let head = request?.head ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
         request = nil
-        write(.error(status), for: head, started: .now(), context: context)
+        write(.error(status), for: head, started: context.eventLoop.now, context: context)
         flushIfNeeded(context: context)
     }
 
@@ -141,7 +146,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !machine.isClosed else { return }
         switch part {
         case .head(let head):
-            let now = NIODeadline.now()
+            let now = context.eventLoop.now
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive, now: now)
             var request = Request(head: head, started: now, closeAfterResponse: closeAfter)
             request.failure = Self.earlyFailure(head, maxBodySize: configuration.maxBodySize)
@@ -161,7 +166,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             self.request = request
         case .body(var chunk):
             guard var request else { return }
-            machine.bodyReceived(now: .now())
+            machine.bodyReceived(now: context.eventLoop.now)
             guard request.failure == nil else { return }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
             if total > configuration.maxBodySize {
@@ -264,7 +269,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             response.fileHandles.forEach { try? $0.close() }
             return
         }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
         var headers = response.headers
@@ -289,9 +294,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         lastWrite = done.futureResult
         let handles = response.fileHandles
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
         done.futureResult.whenComplete { _ in
             handles.forEach { try? $0.close() }
-            loopBound.value.machine.writeProgressed(now: .now(), responseFinished: true)
+            loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: true)
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
@@ -316,8 +322,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     if chunkEnd < end {
                         let progress = context.eventLoop.makePromise(of: Void.self)
                         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                        let eventLoop = context.eventLoop
                         progress.futureResult.whenSuccess {
-                            loopBound.value.machine.writeProgressed(now: .now(), responseFinished: false)
+                            loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: false)
                         }
                         context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: progress)
                     } else {
@@ -367,7 +374,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
             handler.timer = nil
-            handler.perform(handler.machine.timerFired(now: .now()), context: context)
+            handler.perform(handler.machine.timerFired(now: context.eventLoop.now), context: context)
             handler.armTimer(context: context)
         }
     }

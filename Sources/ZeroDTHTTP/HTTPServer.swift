@@ -97,6 +97,10 @@ public final class HTTPServer: RestartableServer {
         let accessLog = accessLog
         let tracker = tracker
         return ServerBootstrap(group: group)
+            // NIO accepts up to four connections per read, but AcceptGate can only refuse a
+            // read, so a burst would overshoot max_connections. One per read is what nginx
+            // does by default (multi_accept off).
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker))

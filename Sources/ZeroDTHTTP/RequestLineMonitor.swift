@@ -7,11 +7,16 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// No line feed has come since the connection opened or since the last blank line, so
-    /// the bytes being received belong to a request line. Body bytes can fool this, which
-    /// only matters when choosing between 414 and 431 for a head that is too large anyway.
-    private(set) var inRequestLine = true
+    /// The length of the latest request line, so far if it is still arriving: the first line
+    /// after the connection opened or after a blank line. It is remembered, not reset, once
+    /// the line ends, because the monitor scans a whole read before the decoder sees it: a
+    /// head that arrives in one read, oversized headers and final blank line included, must
+    /// still be judged by its own request line. Body bytes can fool this, which only matters
+    /// when choosing between 414 and 431 for a head that is too large anyway.
+    private(set) var requestLineLength = 0
+    private var inRequestLine = false
     private var lineIsEmpty = true
+    private var nextLineIsRequestLine = true
 
     /// Called with every read, before the decoder sees the bytes.
     var onBytes: (() -> Void)?
@@ -22,10 +27,16 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         buffer.withUnsafeReadableBytes { bytes in
             for byte in bytes {
                 if byte == UInt8(ascii: "\n") {
-                    inRequestLine = lineIsEmpty
+                    nextLineIsRequestLine = lineIsEmpty
                     lineIsEmpty = true
+                    inRequestLine = false
                 } else if byte != UInt8(ascii: "\r") {
+                    if lineIsEmpty && nextLineIsRequestLine {
+                        inRequestLine = true
+                        requestLineLength = 0
+                    }
                     lineIsEmpty = false
+                    if inRequestLine { requestLineLength += 1 }
                 }
             }
         }

@@ -149,11 +149,21 @@ final class RunningProcess: @unchecked Sendable {
     /// - Throws: when the process exits or `timeout` passes first.
     @discardableResult
     func waitForStandardError(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
-        let needle = Data(text.utf8)
-        let found = wait(timeout: timeout) { $0.standardError.range(of: needle) != nil || $0.openStreams == 0 }
+        try waitForStandardError(toSatisfy: "contain '\(text)'", timeout: timeout) { $0.contains(text) }
+    }
+
+    /// Waits until stderr satisfies `predicate` (described by `expectation` in the error) and
+    /// returns all of stderr so far.
+    /// - Throws: when the process exits or `timeout` passes first.
+    @discardableResult
+    func waitForStandardError(toSatisfy expectation: String, timeout: Duration = .seconds(10),
+                              _ predicate: (String) -> Bool) throws -> String {
+        let found = wait(timeout: timeout) {
+            predicate(String(decoding: $0.standardError, as: UTF8.self)) || $0.openStreams == 0
+        }
         let current = standardError
-        guard found, current.contains(text) else {
-            throw ProcessTestError(description: "\(executable) (pid \(pid)) did not write '\(text)' to stderr within "
+        guard found, predicate(current) else {
+            throw ProcessTestError(description: "\(executable) (pid \(pid)) stderr did not \(expectation) within "
                                    + "\(timeout); stderr so far:\n\(current)")
         }
         return current

@@ -1,0 +1,96 @@
+import Testing
+
+extension ServeTests {
+    /// Requests over a limit or malformed: the status, and whether the connection survives.
+    @Suite struct Limits {
+        private static let limits = "    limits: { max_header_size: 1KiB, max_body_size: 16 }"
+
+        /// Sends `request` on a new connection and expects `status` with `Connection: close`,
+        /// then the connection closed cleanly.
+        private static func expectRejected(_ request: String, status: Int, at address: TestAddress,
+                                           sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let client = try HTTPTestClient(connectingTo: address)
+            let response = try client.exchange(request)
+            #expect(response.status == status, sourceLocation: sourceLocation)
+            #expect(response.headers["Connection"] == "close", sourceLocation: sourceLocation)
+            #expect(client.waitForClose() == .endOfFile(received: []), sourceLocation: sourceLocation)
+        }
+
+        @Test func headersTooLargeIs431() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let big = String(repeating: "a", count: 1100)
+                try Self.expectRejected("GET /hello HTTP/1.1\r\nHost: test\r\nX-Big: \(big)\r\n\r\n", status: 431,
+                                        at: address)
+                let many = (0..<100).map { "X-Header-\($0): value\r\n" }.joined()
+                try Self.expectRejected("GET /hello HTTP/1.1\r\nHost: test\r\n\(many)\r\n", status: 431, at: address)
+            }
+        }
+
+        @Test func headersTooLargeArrivingSlowlyIs431() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let client = try HTTPTestClient(connectingTo: address)
+                try client.send("GET /hello HTTP/1.1\r\nHost: test\r\n")
+                #expect(client.staysSilent(for: .milliseconds(50)))
+                try client.send("X-Big: \(String(repeating: "a", count: 1100))\r\n\r\n")
+                #expect(try client.readResponse().status == 431)
+            }
+        }
+
+        @Test func requestLineTooLongIs414() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let path = "/" + String(repeating: "a", count: 1100)
+                try Self.expectRejected("GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n", status: 414, at: address)
+                // A request line still arriving when it overflows.
+                let client = try HTTPTestClient(connectingTo: address)
+                #expect(try client.exchange("GET \(path)").status == 414)
+            }
+        }
+
+        @Test func oversizedRequestAfterAGoodOneOnTheSameConnection() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let client = try HTTPTestClient(connectingTo: address)
+                let big = String(repeating: "a", count: 1100)
+                try client.send("GET /hello HTTP/1.1\r\nHost: test\r\n\r\nGET /hello HTTP/1.1\r\nX-Big: \(big)\r\n\r\n")
+                #expect(try client.readResponse().status == 201)
+                #expect(try client.readResponse().status == 431)
+            }
+        }
+
+        @Test func bodyOverTheLimitIs413() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let body = String(repeating: "b", count: 17)
+                try Self.expectRejected("POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 17\r\n\r\n\(body)",
+                                        status: 413, at: address)
+                try Self.expectRejected("""
+                    POST /hello HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n\
+                    a\r\n0123456789\r\n7\r\n0123456\r\n0\r\n\r\n
+                    """, status: 413, at: address)
+                let atLimit = try HTTPTestClient(connectingTo: address).exchange(
+                    "POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 16\r\n\r\n\(body.dropLast())")
+                #expect(atLimit.status == 201)
+            }
+        }
+
+        @Test func malformedRequestIs400() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                try Self.expectRejected("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n", status: 400, at: address)
+                try Self.expectRejected("GET /hello HTTP/9.9\r\n\r\n", status: 400, at: address)
+                try Self.expectRejected("GET nothing-like-a-path HTTP/1.1\r\nHost: test\r\n\r\n", status: 400,
+                                        at: address)
+                try Self.expectRejected("GET /a%zz HTTP/1.1\r\nHost: test\r\n\r\n", status: 400, at: address)
+                try Self.expectRejected("""
+                    POST /hello HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n\r\n
+                    """, status: 400, at: address)
+            }
+        }
+
+        @Test func contentLengthWithTransferEncodingIs400() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                try Self.expectRejected("""
+                    POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n\
+                    0\r\n\r\n
+                    """, status: 400, at: address)
+            }
+        }
+    }
+}

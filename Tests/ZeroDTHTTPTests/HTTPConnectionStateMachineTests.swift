@@ -1,0 +1,181 @@
+import NIOCore
+import Testing
+@testable import ZeroDTHTTP
+
+/// The connection rules with made-up instants: deadlines in, actions out.
+@Suite struct HTTPConnectionStateMachineTests {
+    private static let configuration: HTTPServerConfiguration = {
+        var configuration = HTTPServerConfiguration()
+        configuration.readHeaderTimeout = .seconds(1)
+        configuration.idleTimeout = .seconds(5)
+        configuration.writeTimeout = .seconds(3)
+        configuration.drainGrace = .milliseconds(500)
+        return configuration
+    }()
+
+    private let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+
+    private func at(_ offset: TimeAmount) -> NIODeadline { start + offset }
+
+    /// A machine that has answered one keep-alive request at `start` and flushed it.
+    private func idleAfterOneResponse(_ configuration: HTTPServerConfiguration = Self.configuration)
+        -> HTTPConnectionStateMachine
+    {
+        var machine = HTTPConnectionStateMachine(configuration: configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        machine.writeProgressed(now: start, responseFinished: true)
+        return machine
+    }
+
+    @Test func newConnectionMustSendItsHeadersWithinReadHeader() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        #expect(machine.nextDeadline == at(.seconds(1)))
+        #expect(machine.timerFired(now: at(.milliseconds(999))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(1))) == .close)
+        #expect(machine.isClosed)
+    }
+
+    @Test func readHeaderClockStartsWithTheFirstByteAndIsNotExtendedByMore() {
+        var machine = idleAfterOneResponse()
+        #expect(machine.nextDeadline == at(.seconds(5)), "idle between requests")
+        machine.bytesReceived(now: at(.seconds(2)))
+        #expect(machine.nextDeadline == at(.seconds(3)))
+        machine.bytesReceived(now: at(.milliseconds(2900)))
+        #expect(machine.nextDeadline == at(.seconds(3)), "a trickle of bytes does not buy time")
+        #expect(machine.timerFired(now: at(.milliseconds(2999))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(3))) == .close)
+    }
+
+    @Test func idleKeepAliveConnectionClosesAfterIdle() {
+        var machine = idleAfterOneResponse()
+        #expect(machine.timerFired(now: at(.milliseconds(4999))) == .none)
+        #expect(!machine.isClosed)
+        #expect(machine.timerFired(now: at(.seconds(5))) == .close)
+        #expect(machine.isClosed)
+    }
+
+    @Test func stalledBodyIsBoundedByIdleBetweenReads() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
+        machine.bodyReceived(now: at(.seconds(4)))
+        #expect(machine.nextDeadline == at(.seconds(9)))
+        #expect(machine.timerFired(now: at(.seconds(5))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(9))) == .close)
+    }
+
+    @Test func slowHandlerIsNotCutOffByIdle() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        machine.requestEnd()
+        #expect(machine.timerFired(now: at(.seconds(6))) == .none)
+        #expect(machine.nextDeadline == at(.seconds(11)))
+        #expect(machine.responseIssued(now: at(.seconds(7))) == .none)
+    }
+
+    @Test func nonKeepAliveRequestClosesWhenItsResponseIsWritten() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: false, now: start) == true)
+        machine.requestEnd()
+        #expect(machine.closeAfterResponse)
+        #expect(machine.responseIssued(now: start) == .closeWhenWritten)
+        #expect(machine.isClosed)
+    }
+
+    @Test func drainWhileIdleClosesAfterTheGrace() {
+        var machine = idleAfterOneResponse()
+        #expect(machine.drainStarted(now: at(.seconds(1))) == .none)
+        #expect(machine.nextDeadline == at(.milliseconds(1500)))
+        #expect(machine.timerFired(now: at(.milliseconds(1499))) == .none)
+        #expect(machine.timerFired(now: at(.milliseconds(1500))) == .close)
+        #expect(machine.isClosed)
+    }
+
+    @Test func drainNeverPostponesAnEarlierDeadline() {
+        var machine = idleAfterOneResponse()
+        #expect(machine.drainStarted(now: at(.milliseconds(4800))) == .none)
+        #expect(machine.nextDeadline == at(.seconds(5)))
+    }
+
+    @Test func drainWhileIdleWithoutGraceClosesAtOnce() {
+        var configuration = Self.configuration
+        configuration.drainGrace = .zero
+        var machine = idleAfterOneResponse(configuration)
+        #expect(machine.drainStarted(now: at(.seconds(1))) == .close)
+        #expect(machine.isClosed)
+    }
+
+    @Test func drainWhileIdleWaitsForAResponseStillBeingWritten() {
+        var configuration = Self.configuration
+        configuration.drainGrace = .zero
+        var machine = HTTPConnectionStateMachine(configuration: configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        #expect(machine.drainStarted(now: start) == .closeWhenWritten)
+    }
+
+    @Test func requestArrivingDuringTheGraceIsAnsweredWithClose() {
+        var machine = idleAfterOneResponse()
+        _ = machine.drainStarted(now: at(.seconds(1)))
+        machine.bytesReceived(now: at(.milliseconds(1200)))
+        #expect(machine.timerFired(now: at(.milliseconds(1500))) == .none, "reading a head is not idle")
+        #expect(machine.requestHead(keepAlive: true, now: at(.milliseconds(1600))) == true)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: at(.milliseconds(1700))) == .closeWhenWritten)
+    }
+
+    @Test func drainMidRequestClosesAfterItsResponse() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
+        #expect(!machine.closeAfterResponse)
+        #expect(machine.drainStarted(now: at(.milliseconds(100))) == .none)
+        #expect(machine.closeAfterResponse, "the response in flight carries Connection: close")
+        #expect(machine.timerFired(now: at(.seconds(1))) == .none, "the grace is for idle connections only")
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: at(.seconds(2))) == .closeWhenWritten)
+        #expect(machine.isClosed)
+    }
+
+    @Test func secondDrainChangesNothing() {
+        var machine = idleAfterOneResponse()
+        _ = machine.drainStarted(now: at(.seconds(1)))
+        #expect(machine.drainStarted(now: at(.seconds(2))) == .none)
+        #expect(machine.nextDeadline == at(.milliseconds(1500)))
+    }
+
+    @Test func writeWithoutProgressIsDroppedAfterTheWriteTimeout() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        #expect(machine.nextDeadline == at(.seconds(3)), "the write deadline comes before idle")
+        machine.writeProgressed(now: at(.seconds(2)), responseFinished: false)
+        #expect(machine.nextDeadline == at(.seconds(5)), "progress pushes the write deadline")
+        #expect(machine.timerFired(now: at(.milliseconds(4999))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(5))) == .close)
+    }
+
+    @Test func finishedWritesClearTheWriteDeadline() {
+        var machine = idleAfterOneResponse()
+        #expect(machine.timerFired(now: at(.seconds(3))) == .none)
+        #expect(machine.nextDeadline == at(.seconds(5)))
+    }
+
+    @Test func closedConnectionIgnoresEverything() {
+        var machine = idleAfterOneResponse()
+        machine.closed()
+        #expect(machine.isClosed)
+        #expect(machine.timerFired(now: at(.seconds(60))) == .none)
+        #expect(machine.drainStarted(now: at(.seconds(60))) == .none)
+        #expect(machine.responseIssued(now: at(.seconds(60))) == .none)
+    }
+}
