@@ -124,8 +124,8 @@ public final class Runtime: Sendable {
             }
             try await start(servers)
         } else {
-            try await start(servers)
             try pidFile?.write()
+            try await start(servers)
             if let predecessor {
                 await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
             } else {

@@ -23,7 +23,7 @@ extension ServeTests {
 
         private static func startDrain(_ process: RunningProcess) throws {
             process.send(SIGTERM)
-            try process.waitForStandardError(containing: "shutting down: draining connections")
+            try process.waitForStandardError(containing: "stopping: draining connections")
         }
 
         /// The log line comes before the drain reaches the connections, so a keep-alive

@@ -18,8 +18,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let tool = directory.appendingPathComponent("zerodt-fake-tool").path
-        FileManager.default.createFile(atPath: tool, contents: Data("#!/bin/sh\n".utf8),
-                                       attributes: [.posixPermissions: 0o755])
+        #expect(FileManager.default.createFile(atPath: tool, contents: Data("#!/bin/sh\n".utf8),
+                                               attributes: [.posixPermissions: 0o755]))
         #expect(Executable.resolve(argv0: "zerodt-fake-tool", workingDirectory: "/",
                                    searchPath: "/nonexistent:\(directory.path)") == tool)
         #expect(Executable.resolve(argv0: "zerodt-missing-tool", workingDirectory: "/", searchPath: directory.path) == nil)

@@ -24,9 +24,10 @@ struct SiteRunner {
         signal(SIGPIPE, SIG_IGN)
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
-        var servers: [HTTPServer] = []
+        var servers: [AnnouncedServer] = []
         for server in config.servers {
-            servers.append(try makeServer(server, listeners: try claimListeners(of: server), group: group))
+            let httpServer = try makeServer(server, listeners: try claimListeners(of: server), group: group)
+            servers.append(AnnouncedServer(server: httpServer, config: server, logger: logger))
         }
         var options = Runtime.Options()
         options.waitChild = config.restart.waitChild
@@ -39,12 +40,6 @@ struct SiteRunner {
             case .config: return Self.absolute(config.file)
             case .file(let path): return path
             }
-        }
-        for server in config.servers {
-            logger.info("serving", metadata: [
-                "server": "\(server.name)",
-                "listen": "\(server.listen.map { "\($0.address)" }.joined(separator: ","))",
-            ])
         }
         do {
             return try await runtime.serve(servers, options: options, logger: logger)
