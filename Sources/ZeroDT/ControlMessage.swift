@@ -10,6 +10,8 @@ enum ControlMessage: Codable, Equatable, Sendable {
     /// Child → parent: it cannot take over; `reason` is what to log and report (for a bad
     /// config, the rendered diagnostics).
     case failed(pid: Int32, reason: String)
+    /// Parent → child: the parent no longer accepts; the child may start (stateless mode).
+    case acceptingStopped
     /// Parent → child: every connection is drained; the parent exits next.
     case shutdownComplete
 }

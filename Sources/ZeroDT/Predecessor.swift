@@ -33,12 +33,14 @@ final class Predecessor: Sendable {
         await channel.close()
     }
 
-    /// Waits until the parent says it has drained or its end of the channel closes.
+    /// Waits until the parent says `message` (or a later stage) or its end of the channel
+    /// closes.
     /// - Returns: false when `timeout` passed first.
-    func waitForShutdown(timeout: Duration?) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
+    func wait(for message: ControlMessage, timeout: Duration?) async -> Bool {
+        let stages: [ControlMessage] = message == .acceptingStopped ? [.acceptingStopped, .shutdownComplete] : [message]
+        return await withTaskGroup(of: Bool.self) { group in
             group.addTask { [channel] in
-                for await message in channel.messages where message == .shutdownComplete { return true }
+                for await received in channel.messages where stages.contains(received) { return true }
                 return true
             }
             if let timeout {

@@ -1,9 +1,20 @@
 /// A server the runtime can start, stop accepting on and drain: anything that serves
 /// sockets from a `ListenerSet` and can finish its work by a deadline of its own.
+///
+/// The runtime makes sure that two generations never accept at the same time: a successor
+/// `start()`s, reports ready, and calls `startAccepting()` only once its predecessor has
+/// called `stopAccepting()`. Clients arriving in between wait in the kernel's backlog.
 public protocol RestartableServer: Sendable {
-    /// Starts accepting on the server's listeners.
+    /// Adopts the server's listeners without accepting yet.
     /// - Throws: when a socket cannot be adopted; the runtime then reports the failure.
     func start() async throws
+
+    /// Begins accepting connections.
+    func startAccepting()
+
+    /// Stops accepting; connections already accepted are untouched. Must only close the
+    /// server's own duplicates of listening fds: a successor accepts on the same sockets.
+    func stopAccepting() async
 
     /// Stops accepting and lets in-flight work finish, closing every connection by the
     /// server's own drain deadline. Returns once all are closed.

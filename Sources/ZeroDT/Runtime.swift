@@ -114,24 +114,14 @@ public final class Runtime: Sendable {
         }
         let unixPaths = listeners.claimed.compactMap(\.address.unixPath)
         let adopted = listeners.claimed.filter(\.inherited).map { Int($0.fd - SocketActivation.firstFD) }
-        if let predecessor, options.waitParent > .zero {
-            try pidFile?.write()
+        try pidFile?.write()
+        for server in servers { try await server.start() }
+        if let predecessor {
             await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
-            logger.info("ready; waiting up to \(options.waitParent.formatted) for generation \(generation - 1) (pid \(predecessor.pid)) to drain")
-            if await !predecessor.waitForShutdown(timeout: options.waitParent) {
-                logger.warning("generation \(generation - 1) (pid \(predecessor.pid)) did not drain in time; killing it")
-                kill(predecessor.pid, SIGKILL)
-            }
-            try await start(servers)
-        } else {
-            try pidFile?.write()
-            try await start(servers)
-            if let predecessor {
-                await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
-            } else {
-                notifier.notify(["READY=1", status("serving")])
-            }
+            await waitForTurn(after: predecessor, options: options, logger: logger)
         }
+        for server in servers { server.startAccepting() }
+        if predecessor == nil { notifier.notify(["READY=1", status("serving")]) }
         let tookOver = predecessor.map { predecessor in
             ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: true,
                                          message: "took over from generation \(generation - 1) (pid \(predecessor.pid))")
@@ -154,9 +144,24 @@ public final class Runtime: Sendable {
         return ending.public
     }
 
-    private func start(_ servers: [any RestartableServer]) async throws {
-        for server in servers { try await server.start() }
+    /// A successor accepts only once its predecessor has stopped accepting (stateless) or
+    /// drained (stateful), so that two processes never accept on one socket at the same time.
+    private func waitForTurn(after predecessor: Predecessor, options: Options, logger: Logger) async {
+        let parent = "generation \(generation - 1) (pid \(predecessor.pid))"
+        if options.waitParent > .zero {
+            logger.info("ready; waiting up to \(options.waitParent.formatted) for \(parent) to drain")
+            if await !predecessor.wait(for: .shutdownComplete, timeout: options.waitParent) {
+                logger.warning("\(parent) did not drain in time; killing it")
+                kill(predecessor.pid, SIGKILL)
+            }
+        } else if await !predecessor.wait(for: .acceptingStopped, timeout: Self.handOverTimeout) {
+            logger.warning("\(parent) did not stop accepting within \(Self.handOverTimeout.formatted); accepting anyway")
+        }
     }
+
+    /// How long a stateless successor waits for its predecessor to stop accepting: that
+    /// takes milliseconds, unless the predecessor is wedged.
+    static let handOverTimeout: Duration = .seconds(10)
 
     fileprivate func status(_ text: String) -> String {
         "STATUS=\(text) (generation \(generation), pid \(getpid()))"
@@ -229,7 +234,7 @@ public final class Runtime: Sendable {
                 }
                 if let predecessor = runtime.predecessor, options.waitParent == .zero {
                     group.addTask { [logger, generation = runtime.generation] in
-                        _ = await predecessor.waitForShutdown(timeout: nil)
+                        _ = await predecessor.wait(for: .shutdownComplete, timeout: nil)
                         logger.info("generation \(generation - 1) (pid \(predecessor.pid)) has finished")
                     }
                 }
@@ -305,7 +310,9 @@ public final class Runtime: Sendable {
                     logger.info("passing the restart requested meanwhile on to pid \(successor.pid)")
                     successor.forwardRestart()
                 }
-                drain(group: &group, continuation: continuation) { await successor?.sendShutdownComplete() }
+                drain(group: &group, continuation: continuation, before: { await successor?.sendAcceptingStopped() }) {
+                    await successor?.sendShutdownComplete()
+                }
             case .abortRestartAndStop:
                 let successor = starting.withLockedValue { $0 }
                 group.addTask { [logger] in
@@ -332,7 +339,7 @@ public final class Runtime: Sendable {
             reloadWaiters.removeAll()
             runtime.notifier.notify(["STOPPING=1", runtime.status("stopping")])
             logger.info("stopping: draining connections")
-            drain(group: &group, continuation: continuation) {}
+            drain(group: &group, continuation: continuation, before: {}) {}
         }
 
         /// Answers a control socket request. `reload` waits for the outcome of the restart it
@@ -392,9 +399,13 @@ public final class Runtime: Sendable {
             group.addTask { await server.stop() }
         }
 
+        /// Stops every server accepting, runs `stopped`, drains them all, runs `finish`.
         private func drain(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation,
+                           before stopped: @escaping @Sendable () async -> Void,
                            then finish: @escaping @Sendable () async -> Void) {
             group.addTask { [servers] in
+                for server in servers { await server.stopAccepting() }
+                await stopped()
                 await withTaskGroup(of: Void.self) { drains in
                     for server in servers { drains.addTask { await server.drain() } }
                 }

@@ -91,6 +91,11 @@ final class Successor: Sendable {
         return status.raw & 0x7f == SIGKILL ? reason : "\(reason); it \(status)"
     }
 
+    /// Tells the successor this generation no longer accepts, so it may start.
+    func sendAcceptingStopped() async {
+        try? await channel.send(.acceptingStopped)
+    }
+
     /// Tells the successor the drain is over; it may stop waiting (stateful mode).
     func sendShutdownComplete() async {
         try? await channel.send(.shutdownComplete)

@@ -2,11 +2,25 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Knows every open connection of one server, across its listeners and event loops: to
-/// enforce `max_connections`, to tell them all to drain, and to learn when the last has
-/// closed.
+/// enforce `max_connections`, to stop accepting without losing a connection, to tell them
+/// all to drain, and to learn when the last has closed.
+///
+/// A connection is *settling* from the moment it is accepted until its handler is active.
+/// NIO's accept handler closes a settling connection when its listening channel has closed
+/// meanwhile, which would reset a client whose request is already sent; so a listening
+/// channel is closed only once nothing is settling.
 final class ConnectionTracker: Sendable {
+    /// Whether listening channels may accept: not before the runtime says so (a successor
+    /// waits until its predecessor has stopped, so two processes never accept at once),
+    /// and never again once stopped.
+    enum Acceptance {
+        case notYet, accepting, stopped
+    }
+
     private struct State {
         var connections: [ObjectIdentifier: any Channel] = [:]
+        var settling: Set<ObjectIdentifier> = []
+        var acceptance = Acceptance.notYet
         var draining = false
         var drained: EventLoopPromise<Void>?
         /// Accept gates paused at the limit, to resume when a connection closes.
@@ -22,21 +36,52 @@ final class ConnectionTracker: Sendable {
 
     var count: Int { state.withLockedValue { $0.connections.count } }
 
-    /// Registers a new connection; a connection accepted while draining is told at once.
+    /// Registers a connection just accepted; it settles once `activated` is called.
     func add(_ channel: any Channel) {
-        let draining = state.withLockedValue { state in
+        state.withLockedValue { state in
             state.connections[ObjectIdentifier(channel)] = channel
-            return state.draining
+            state.settling.insert(ObjectIdentifier(channel))
         }
         channel.closeFuture.whenComplete { _ in self.remove(channel) }
-        if draining { Self.sendDrain(to: channel) }
+    }
+
+    /// The connection's handler is active. Returns whether the server is draining, in which
+    /// case the handler must start draining itself: `drain` only tells settled connections.
+    func activated(_ channel: any Channel) -> Bool {
+        state.withLockedValue { state in
+            state.settling.remove(ObjectIdentifier(channel))
+            return state.draining
+        }
+    }
+
+    /// Whether every accepted connection has its handler running.
+    var isSettled: Bool { state.withLockedValue { $0.settling.isEmpty } }
+
+    /// Lets listening channels accept; the ones waiting are resumed.
+    func startAccepting() {
+        let gates: [@Sendable () -> Void] = state.withLockedValue { state in
+            guard state.acceptance == .notYet else { return [] }
+            state.acceptance = .accepting
+            defer { state.pausedGates.removeAll() }
+            return state.pausedGates
+        }
+        gates.forEach { $0() }
+    }
+
+    /// From now on no listening channel asks for another connection.
+    func stopAccepting() {
+        state.withLockedValue { state in
+            state.acceptance = .stopped
+            state.pausedGates.removeAll()
+        }
     }
 
     private func remove(_ channel: any Channel) {
         let (gates, drained): ([@Sendable () -> Void], EventLoopPromise<Void>?) = state.withLockedValue { state in
             state.connections[ObjectIdentifier(channel)] = nil
+            state.settling.remove(ObjectIdentifier(channel))
             var gates: [@Sendable () -> Void] = []
-            if state.connections.count < maxConnections {
+            if state.acceptance == .accepting && state.connections.count < maxConnections {
                 swap(&gates, &state.pausedGates)
             }
             let drained = state.draining && state.connections.isEmpty ? state.drained : nil
@@ -50,7 +95,11 @@ final class ConnectionTracker: Sendable {
     /// Whether another connection may be accepted now; if not, `resume` is called once one closes.
     func mayAccept(orPause resume: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { state in
-            if state.connections.count < maxConnections { return true }
+            switch state.acceptance {
+            case .stopped: return false
+            case .notYet: break
+            case .accepting: if state.connections.count < maxConnections { return true }
+            }
             state.pausedGates.append(resume)
             return false
         }
@@ -64,7 +113,7 @@ final class ConnectionTracker: Sendable {
             state.draining = true
             if state.connections.isEmpty { return [] }
             state.drained = promise
-            return Array(state.connections.values)
+            return state.connections.filter { !state.settling.contains($0.key) }.map(\.value)
         }
         guard let channels else {
             // A second drain: wait for the same end.

@@ -31,6 +31,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let serverName: String
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
+    private let tracker: ConnectionTracker?
 
     private var machine: HTTPConnectionStateMachine
     private var timer: Scheduled<Void>?
@@ -45,7 +46,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
 
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
+         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?,
+         tracker: ConnectionTracker? = nil) {
+        self.tracker = tracker
         self.configuration = configuration
         self.routes = routes
         self.serverName = serverName
@@ -70,6 +73,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
+        if tracker?.activated(context.channel) == true {
+            // Accepted just before the server stopped accepting: it was not told to drain.
+            perform(machine.drainStarted(now: context.eventLoop.now), context: context)
+        }
         armTimer(context: context)
         context.fireChannelActive()
     }

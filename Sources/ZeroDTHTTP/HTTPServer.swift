@@ -41,9 +41,15 @@ public final class HTTPServer: RestartableServer {
     /// The number of connections open now.
     public var connectionCount: Int { tracker.count }
 
-    /// Starts accepting on each listener, through a duplicate of its fd.
+    /// Lets the listening channels accept; until then clients wait in the backlog.
+    public func startAccepting() {
+        tracker.startAccepting()
+    }
+
+    /// Adopts each listener through a duplicate of its fd, without accepting yet: call
+    /// `startAccepting()` for that.
     /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
-    ///   adopted before the failure keep accepting, so call `stopAccepting()` to undo.
+    ///   adopted before the failure stay adopted, so call `stopAccepting()` to undo.
     public func start() async throws {
         for listener in listeners {
             let fd = try listener.duplicate()
@@ -64,12 +70,25 @@ public final class HTTPServer: RestartableServer {
     /// Stops accepting new connections. Connections already accepted are untouched, and
     /// clients queued in the kernel's backlog stay there for whoever else holds the socket.
     public func stopAccepting() async {
+        tracker.stopAccepting()
         let channels = listeningChannels.withLockedValue { channels in
             defer { channels.removeAll() }
             return channels
         }
         for channel in channels {
-            try? await channel.close()
+            try? await closeWhenSettled(channel).get()
+        }
+    }
+
+    /// Closes a listening channel once no connection it accepted is still being set up. The
+    /// check runs on the channel's own event loop, where accepting happens, so nothing can
+    /// be accepted between the check and the close.
+    private func closeWhenSettled(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let tracker = tracker
+        return channel.eventLoop.flatSubmit {
+            if tracker.isSettled { return channel.close() }
+            return channel.eventLoop.scheduleTask(in: .milliseconds(1)) {}.futureResult
+                .flatMap { self.closeWhenSettled(channel) }
         }
     }
 
@@ -120,7 +139,7 @@ public final class HTTPServer: RestartableServer {
                                                                 limitConfiguration: limits)),
                         HTTPResponseEncoder(),
                         HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
-                                              monitor: monitor, accessLog: accessLog),
+                                              monitor: monitor, accessLog: accessLog, tracker: tracker),
                     ]
                     try channel.pipeline.syncOperations.addHandlers(handlers)
                 }

@@ -11,10 +11,18 @@ struct AnnouncedServer: RestartableServer {
 
     func start() async throws {
         try await server.start()
+    }
+
+    func startAccepting() {
+        server.startAccepting()
         logger.info("serving", metadata: [
             "server": "\(config.name)",
             "listen": "\(config.listen.map { "\($0.address)" }.joined(separator: ","))",
         ])
+    }
+
+    func stopAccepting() async {
+        await server.stopAccepting()
     }
 
     func drain() async {
