@@ -23,7 +23,7 @@ final class ServerFamily {
     /// The pid in the pid file, if it names a live process.
     var currentPID: Int32? {
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), isAlive(pid)
         else { return nil }
         return pid
     }
@@ -50,7 +50,7 @@ final class ServerFamily {
     func waitForExit(of pid: Int32, timeout: Duration = .seconds(20)) throws {
         // The first generation is our child: it is gone once reaped. Its stderr stays open in
         // its successors, so `RunningProcess.waitForExit` would wait for them too.
-        let gone: () -> Bool? = pid == first.pid ? { self.first.isRunning ? nil : true } : { kill(pid, 0) == 0 ? nil : true }
+        let gone: () -> Bool? = pid == first.pid ? { self.first.isRunning ? nil : true } : { isAlive(pid) ? nil : true }
         guard poll(timeout: timeout, gone) != nil else {
             throw ProcessTestError(description: "pid \(pid) still running after \(timeout):\n\(log)")
         }
@@ -67,11 +67,21 @@ final class ServerFamily {
     var processCount: Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { entry in
-            guard Int32(entry) != nil,
+            guard let pid = Int32(entry), isAlive(pid),
                   let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
             return String(decoding: cmdline, as: UTF8.self).contains(site.configFile)
         }.count
     }
+}
+
+/// Whether `pid` runs. A generation whose parent has exited is reparented to pid 1, which
+/// in some sandboxes never reaps it: a zombie counts as gone.
+func isAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")")
+    else { return false }
+    return stat[stat.index(close, offsetBy: 2)] != "Z"
 }
 
 /// Calls `condition` every 20 ms until it returns a value or `timeout` passes.
