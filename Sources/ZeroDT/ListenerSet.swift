@@ -18,9 +18,15 @@ public final class ListenerSet: Sendable {
     }
 
     private let state: NIOLockedValueBox<State>
+    /// Sockets from a predecessor are matched by name only when the address agrees too: a
+    /// listener whose address changed in the config must be bound anew. systemd's sockets
+    /// are matched by name alone, since the unit, not the config, decides their address.
+    private let namesNeedSameAddress: Bool
 
     /// Takes ownership of the inherited fds; each is marked close-on-exec.
-    public init(inherited: [InheritedSocket]) {
+    /// - Parameter fromPredecessor: whether they come from a predecessor rather than systemd.
+    public init(inherited: [InheritedSocket], fromPredecessor: Bool = false) {
+        namesNeedSameAddress = fromPredecessor
         let candidates = inherited.map { socket in
             _ = fcntl(socket.fd, F_SETFD, FD_CLOEXEC)
             return Candidate(socket: socket, address: SocketName.listenAddress(of: socket.fd))
@@ -44,16 +50,25 @@ public final class ListenerSet: Sendable {
     /// - Throws: `SystemError` when binding fails.
     public func claim(_ address: ListenAddress, name: String?, alternateName: String? = nil,
                       backlog: Int32, mode: UInt32?) throws(SystemError) -> Listener {
+        let namesNeedSameAddress = namesNeedSameAddress
         let inherited = state.withLockedValue { state -> Candidate? in
-            let index = state.unclaimed.firstIndex { name != nil && $0.socket.name == name }
-                ?? state.unclaimed.firstIndex { $0.address.map { $0.isSameSocket(as: address) } ?? false }
-                ?? state.unclaimed.firstIndex { alternateName != nil && $0.socket.name == alternateName }
+            func sameAddress(_ candidate: Candidate) -> Bool {
+                candidate.address.map { $0.isSameSocket(as: address) } ?? false
+            }
+            func named(_ wanted: String?) -> (Candidate) -> Bool {
+                { wanted != nil && $0.socket.name == wanted && (!namesNeedSameAddress || sameAddress($0)) }
+            }
+            let index = state.unclaimed.firstIndex(where: named(name))
+                ?? state.unclaimed.firstIndex(where: sameAddress)
+                ?? state.unclaimed.firstIndex(where: named(alternateName))
             return index.map { state.unclaimed.remove(at: $0) }
         }
         let listener: Listener
         if let inherited {
-            listener = Listener(name: name, address: inherited.address ?? address, fd: inherited.socket.fd,
-                                backlog: backlog, inherited: true)
+            // An unnamed listener keeps the inherited name (systemd's), so that it is still
+            // matched by it after the next restart.
+            listener = Listener(name: name ?? inherited.socket.name, address: inherited.address ?? address,
+                                fd: inherited.socket.fd, backlog: backlog, inherited: true)
             try listener.reapplyBacklog()
             if let mode, let path = address.unixPath {
                 try Posix.call("chmod") { chmod(path, mode_t(mode)) }

@@ -8,8 +8,10 @@ struct RestartStateMachine: Equatable {
         case serving
         /// A successor is starting; waiting for it to report ready or fail.
         case restarting(pendingRestart: Bool)
-        /// The successor took over; this generation is draining and will exit.
-        case handingOver
+        /// The successor took over; this generation is draining and will exit. A stop
+        /// request here (systemd signals every process of a unit) lets the drain finish; only
+        /// a second one cuts it short.
+        case handingOver(stopRequested: Bool)
         /// Draining after a stop request; will exit.
         case stopping
     }
@@ -53,7 +55,7 @@ struct RestartStateMachine: Equatable {
 
     mutating func successorReady() -> Action {
         guard case .restarting(let pending) = state else { return .none }
-        state = .handingOver
+        state = .handingOver(stopRequested: false)
         return .handOver(forwardRestart: pending)
     }
 
@@ -75,7 +77,10 @@ struct RestartStateMachine: Equatable {
         case .restarting:
             state = .stopping
             return .abortRestartAndStop
-        case .handingOver, .stopping:
+        case .handingOver(stopRequested: false):
+            state = .handingOver(stopRequested: true)
+            return .none
+        case .handingOver(stopRequested: true), .stopping:
             return .exitNow
         }
     }

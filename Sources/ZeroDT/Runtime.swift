@@ -92,7 +92,8 @@ public final class Runtime: Sendable {
             _ = fcntl(controlFD, F_SETFD, FD_CLOEXEC)
             predecessor = await Predecessor.connect(fd: controlFD)
         }
-        return Runtime(generation: generation, listeners: ListenerSet(inherited: inherited), predecessor: predecessor,
+        let listeners = ListenerSet(inherited: inherited, fromPredecessor: controlFD != nil)
+        return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
                        notifier: SystemdNotifier(environment: environment))
     }
@@ -175,6 +176,7 @@ public final class Runtime: Sendable {
             case fileChanged(String)
             case outcome(Successor?, Successor.Outcome)
             case drained
+            case predecessorFinished
         }
 
         enum InternalEnding {
@@ -196,6 +198,10 @@ public final class Runtime: Sendable {
         let logger: Logger
         var machine = RestartStateMachine()
         var ending: InternalEnding?
+        /// While the predecessor drains, restarts wait for it, so that at most one old
+        /// generation is ever draining.
+        var predecessorDraining = false
+        var deferredRestart = false
         /// `reload` commands waiting for the outcome of the restart under way.
         var reloadWaiters: [@Sendable (ControlProtocol.Reply) -> Void] = []
         var lastReload: ControlProtocol.ReloadResult?
@@ -233,9 +239,11 @@ public final class Runtime: Sendable {
                     group.addTask { await watcher.run { continuation.yield(.fileChanged($0)) } }
                 }
                 if let predecessor = runtime.predecessor, options.waitParent == .zero {
+                    predecessorDraining = true
                     group.addTask { [logger, generation = runtime.generation] in
                         _ = await predecessor.wait(for: .shutdownComplete, timeout: nil)
                         logger.info("generation \(generation - 1) (pid \(predecessor.pid)) has finished")
+                        continuation.yield(.predecessorFinished)
                     }
                 }
                 for await event in events {
@@ -251,14 +259,22 @@ public final class Runtime: Sendable {
                                      continuation: AsyncStream<Event>.Continuation) {
             switch event {
             case .signal(.sighup), .signal(.sigusr2):
-                perform(machine.restartRequested(), group: &group, continuation: continuation)
+                requestRestart(group: &group, continuation: continuation)
             case .fileChanged(let path):
                 logger.info("\(path) changed")
-                perform(machine.restartRequested(), group: &group, continuation: continuation)
+                requestRestart(group: &group, continuation: continuation)
             case .command(let request, let reply):
                 handle(request, reply: reply, group: &group, continuation: continuation)
             case .signal:
-                perform(machine.stopRequested(), group: &group, continuation: continuation)
+                let action = machine.stopRequested()
+                if action == .none { logger.info("stop requested: finishing the drain already under way") }
+                perform(action, group: &group, continuation: continuation)
+            case .predecessorFinished:
+                predecessorDraining = false
+                if deferredRestart {
+                    deferredRestart = false
+                    perform(machine.restartRequested(), group: &group, continuation: continuation)
+                }
             case .outcome(let successor, .ready):
                 guard let successor else { return }
                 let action = machine.successorReady()
@@ -284,7 +300,7 @@ public final class Runtime: Sendable {
                 logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
                 recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
                 try? pidFile?.write()
-                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(reason.split(separator: "\n").first ?? "")"])
+                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(Self.summary(of: reason))"])
                 perform(action, group: &group, continuation: continuation)
             case .drained:
                 break
@@ -342,6 +358,25 @@ public final class Runtime: Sendable {
             drain(group: &group, continuation: continuation, before: {}) {}
         }
 
+        /// One line for `STATUS=`: the first diagnostic of a config failure, else the reason.
+        static func summary(of reason: String) -> String {
+            let lines = reason.split(separator: "\n")
+            guard lines.first == "invalid config:", lines.count > 1 else { return String(lines.first ?? "") }
+            return "invalid config: " + lines[1]
+        }
+
+        /// A restart, unless the predecessor is still draining: then it waits for that.
+        private mutating func requestRestart(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
+            guard predecessorDraining, machine.state == .serving else {
+                perform(machine.restartRequested(), group: &group, continuation: continuation)
+                return
+            }
+            if !deferredRestart {
+                logger.info("restart requested while generation \(runtime.generation - 1) still drains; it starts when that one has finished")
+            }
+            deferredRestart = true
+        }
+
         /// Answers a control socket request. `reload` waits for the outcome of the restart it
         /// starts (or joins); `stop` is answered at once, its connection closing at exit.
         private mutating func handle(_ request: ControlProtocol.Request,
@@ -349,13 +384,12 @@ public final class Runtime: Sendable {
                                      group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation) {
             switch request.command {
             case .reload:
-                let action = machine.restartRequested()
-                if action == .ignoredWhileDraining {
+                if case .handingOver = machine.state {
                     reply(ControlProtocol.Reply(ok: false, message: "this generation is draining; retry to reach its successor"))
                     return
                 }
                 reloadWaiters.append(reply)
-                perform(action, group: &group, continuation: continuation)
+                requestRestart(group: &group, continuation: continuation)
             case .stop:
                 reply(ControlProtocol.Reply(ok: true, message: "stopping: draining connections",
                                             pid: getpid(), generation: runtime.generation))

@@ -6,7 +6,7 @@ import Testing
         var machine = RestartStateMachine()
         #expect(machine.restartRequested() == .startSuccessor)
         #expect(machine.successorReady() == .handOver(forwardRestart: false))
-        #expect(machine.state == .handingOver)
+        #expect(machine.state == .handingOver(stopRequested: false))
     }
 
     @Test func restartRequestsDuringARestartAreCoalescedIntoOne() {
@@ -57,6 +57,7 @@ import Testing
         var handingOver = RestartStateMachine()
         _ = handingOver.restartRequested()
         _ = handingOver.successorReady()
+        #expect(handingOver.stopRequested() == .none, "a draining generation finishes its drain on the first stop")
         #expect(handingOver.stopRequested() == .exitNow)
     }
 
