@@ -135,10 +135,14 @@ extension InvalidConfigCase {
                     respond:
                       status: 204
                       body: not allowed
+                  - path: /switch
+                    respond:
+                      status: 101
             """, [
             "7:19: 'status' must be between 100 and 599, found 99",
             "10:19: 'status' must be between 100 and 599, found 600",
             "14:11: status 204 cannot carry a body",
+            "18:19: status 101 is informational (1xx) and cannot be a final response",
         ]),
         .init("respond headers", """
             servers:

@@ -125,7 +125,15 @@ extension ConfigDecoder {
         var config = RespondConfig()
         var valid = true
         if let node = fields["status"] {
-            if let status = integer(node, what: "status", range: 100...599) { config.status = status } else { valid = false }
+            if let status = integer(node, what: "status", range: 100...599) {
+                if status < 200 {
+                    error("status \(status) is informational (1xx) and cannot be a final response", at: node.location)
+                    valid = false
+                }
+                config.status = status
+            } else {
+                valid = false
+            }
         }
         if let node = fields["body"] {
             if let body = string(node, what: "body", allowEmpty: true) { config.body = body } else { valid = false }

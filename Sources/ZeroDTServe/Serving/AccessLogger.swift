@@ -11,7 +11,8 @@ struct AccessLogger: Sendable {
         guard let address else { return "-" }
         switch address {
         case .unixDomainSocket: return "unix"
-        case .v4, .v6: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+        case .v4: return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+        case .v6: return "[\(address.ipAddress ?? "?")]:\(address.port ?? 0)"
         }
     }
 
