@@ -142,7 +142,7 @@ extension InvalidConfigCase {
             "7:19: 'status' must be between 100 and 599, found 99",
             "10:19: 'status' must be between 100 and 599, found 600",
             "14:11: status 204 cannot carry a body",
-            "18:19: status 101 is informational (1xx) and cannot be a final response",
+            "17:19: status 101 is informational (1xx) and cannot be a final response",
         ]),
         .init("respond headers", """
             servers:
