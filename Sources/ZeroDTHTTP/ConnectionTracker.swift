@@ -45,8 +45,8 @@ final class ConnectionTracker: Sendable {
         channel.closeFuture.whenComplete { _ in self.remove(channel) }
     }
 
-    /// The connection's handler is active. Returns whether the server is draining, in which
-    /// case the handler must start draining itself: `drain` only tells settled connections.
+    /// The connection is active. Returns whether the server is draining, in which case the
+    /// connection must be told now: `drain` only tells settled connections.
     func activated(_ channel: any Channel) -> Bool {
         state.withLockedValue { state in
             state.settling.remove(ObjectIdentifier(channel))
@@ -143,7 +143,7 @@ final class ConnectionTracker: Sendable {
 
     private static func sendDrain(to channel: any Channel) {
         channel.eventLoop.execute {
-            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
     }
 }
@@ -196,3 +196,26 @@ final class AcceptGate: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension AcceptGate: Sendable {}
+
+/// First in every connection's pipeline: marks the connection settled once it is active,
+/// and tells it to quiesce right away when the server began draining while it was being
+/// set up.
+final class ActivationReporter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let tracker: ConnectionTracker
+
+    init(tracker: ConnectionTracker) {
+        self.tracker = tracker
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        if tracker.activated(context.channel) {
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ActivationReporter: Sendable {}

@@ -1,9 +1,6 @@
 import NIOCore
 import NIOHTTP1
 
-/// Tells a connection that its server is draining (DESIGN §4).
-struct DrainEvent: Sendable {}
-
 /// Serves HTTP/1.1 on one connection: routing, keep-alive, pipelining, limits, timeouts
 /// and the drain. The rules live in `HTTPConnectionStateMachine`; this class carries out
 /// its actions and does the I/O.
@@ -31,7 +28,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let serverName: String
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
-    private let tracker: ConnectionTracker?
 
     private var machine: HTTPConnectionStateMachine
     private var timer: Scheduled<Void>?
@@ -46,9 +42,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
 
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?,
-         tracker: ConnectionTracker? = nil) {
-        self.tracker = tracker
+         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
         self.configuration = configuration
         self.routes = routes
         self.serverName = serverName
@@ -73,10 +67,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
-        if tracker?.activated(context.channel) == true {
-            // Accepted just before the server stopped accepting: it was not told to drain.
-            perform(machine.drainStarted(now: context.eventLoop.now), context: context)
-        }
         armTimer(context: context)
         context.fireChannelActive()
     }
@@ -113,7 +103,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case is DrainEvent:
+        case is ChannelShouldQuiesceEvent:
             perform(machine.drainStarted(now: context.eventLoop.now), context: context)
             armTimer(context: context)
         case ChannelEvent.inputClosed:

@@ -64,7 +64,7 @@ import Testing
     }
 
     private func drain() {
-        channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 
     @Test func answersAKeepAliveRequestAndStaysOpen() throws {

@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ZeroDT
+
+/// Any SwiftNIO server pipeline, made restartable: it adopts the runtime's `Listener`s,
+/// accepts only when told, stops accepting without resetting a connection, and drains by
+/// sending every connection NIO's `ChannelShouldQuiesceEvent` and waiting for it to close.
+///
+/// Bring your own `ServerBootstrap`-style child pipeline: the initializer is called for each
+/// accepted connection, on its event loop. Handlers that support graceful shutdown react
+/// to `ChannelShouldQuiesceEvent` (finish what is in flight, then close); at the drain
+/// deadline whatever is still open is closed.
+public final class NIOServer: RestartableServer {
+    /// Limits and the drain deadline.
+    public struct Configuration: Sendable {
+        /// The most connections open at once; further clients wait in the listen backlog.
+        public var maxConnections: Int = 10_000
+        /// How long `drain()` waits before closing what is left.
+        public var shutdownTimeout: Duration = .seconds(30)
+        /// Whether a client that shuts down its sending side keeps the connection open for the
+        /// answer (handlers then see `ChannelEvent.inputClosed`).
+        public var allowRemoteHalfClosure = false
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// Sets up the pipeline of one accepted connection.
+    public typealias ChildChannelInitializer = @Sendable (any Channel) -> EventLoopFuture<Void>
+
+    /// The sockets it serves.
+    public let listeners: [Listener]
+    private let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let childChannelInitializer: ChildChannelInitializer
+    private let tracker: ConnectionTracker
+    private let listeningChannels = NIOLockedValueBox<[any Channel]>([])
+
+    /// Creates a server for `listeners`; nothing is accepted until `start()` and
+    /// `startAccepting()`.
+    public init(listeners: [Listener], configuration: Configuration = Configuration(), group: any EventLoopGroup,
+                childChannelInitializer: @escaping ChildChannelInitializer) {
+        self.listeners = listeners
+        self.configuration = configuration
+        self.group = group
+        self.childChannelInitializer = childChannelInitializer
+        self.tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
+    }
+
+    /// The number of connections open now.
+    public var connectionCount: Int { tracker.count }
+
+    /// Adopts each listener through a duplicate of its fd, without accepting yet.
+    /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
+    ///   adopted before the failure stay adopted, so call `stopAccepting()` to undo.
+    public func start() async throws {
+        for listener in listeners {
+            let fd = try listener.duplicate()
+            let channel: any Channel
+            do {
+                channel = try await makeBootstrap().withBoundSocket(fd).get()
+            } catch {
+                // NIO did not take the fd, so it is still ours to close.
+                Glibc.close(fd)
+                throw error
+            }
+            // Adopting resets the backlog to NIO's default; restore the configured one.
+            try listener.reapplyBacklog()
+            listeningChannels.withLockedValue { $0.append(channel) }
+        }
+    }
+
+    /// Lets the listening channels accept; until then clients wait in the backlog.
+    public func startAccepting() {
+        tracker.startAccepting()
+    }
+
+    /// Stops accepting new connections. Connections already accepted are untouched, and
+    /// clients queued in the kernel's backlog stay there for whoever else holds the socket.
+    public func stopAccepting() async {
+        tracker.stopAccepting()
+        let channels = listeningChannels.withLockedValue { channels in
+            defer { channels.removeAll() }
+            return channels
+        }
+        for channel in channels {
+            try? await closeWhenSettled(channel).get()
+        }
+    }
+
+    /// `drain(deadline:)` with the configured `shutdownTimeout` from now.
+    public func drain() async {
+        await drain(deadline: .now() + TimeAmount(configuration.shutdownTimeout))
+    }
+
+    /// Stops accepting, tells every connection to quiesce, and at `deadline` closes whatever
+    /// is left. Returns once every connection is closed.
+    public func drain(deadline: NIODeadline) async {
+        await stopAccepting()
+        let eventLoop = group.next()
+        let drained = tracker.drain(on: eventLoop)
+        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeAll() }
+        try? await drained.get()
+        forceClose.cancel()
+    }
+
+    /// Closes a listening channel once no connection it accepted is still being set up. The
+    /// check runs on the channel's own event loop, where accepting happens, so nothing can
+    /// be accepted between the check and the close.
+    private func closeWhenSettled(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let tracker = tracker
+        return channel.eventLoop.flatSubmit {
+            if tracker.isSettled { return channel.close() }
+            return channel.eventLoop.scheduleTask(in: .milliseconds(1)) {}.futureResult
+                .flatMap { self.closeWhenSettled(channel) }
+        }
+    }
+
+    private func makeBootstrap() -> ServerBootstrap {
+        let tracker = tracker
+        let childChannelInitializer = childChannelInitializer
+        let configuration = configuration
+        return ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker))
+                }
+            }
+            // One connection per read, as nginx does by default: with NIO's usual four, a
+            // burst of clients could slip past `max_connections`. epoll is level-triggered,
+            // so clients still waiting in the backlog are picked up on the next read.
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: configuration.allowRemoteHalfClosure)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ActivationReporter(tracker: tracker))
+                }.flatMap { childChannelInitializer(channel) }
+            }
+    }
+}
