@@ -24,10 +24,13 @@ struct SiteRunner {
         signal(SIGPIPE, SIG_IGN)
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
+        let state = ServeState(generation: runtime.generation)
         var servers: [HTTPServer] = []
         for server in config.servers {
-            servers.append(try makeServer(server, listeners: try claimListeners(of: server), group: group))
+            servers.append(try makeServer(server, listeners: try claimListeners(of: server), group: group,
+                                          state: state))
         }
+        state.setServers(servers)
         var options = Runtime.Options()
         options.waitChild = config.restart.waitChild
         options.waitParent = config.restart.waitParent
@@ -39,7 +42,7 @@ struct SiteRunner {
             ])
         }
         do {
-            return try await runtime.serve(servers, options: options, logger: logger)
+            return try await runtime.serve(servers + [state.drainObserver], options: options, logger: logger)
         } catch {
             throw ServeError(description: "cannot start serving: \(error)")
         }
@@ -66,11 +69,14 @@ struct SiteRunner {
         }
     }
 
-    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup) throws -> HTTPServer {
+    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup,
+                            state: ServeState) throws -> HTTPServer {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
-                routes.append(RoutingTable.Route(path: route.path, handler: try HandlerFactory.make(route.action)))
+                let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
+                routes.append(RoutingTable.Route(path: route.path,
+                                                 handler: try HandlerFactory.make(route.action, setup: setup)))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
