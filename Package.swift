@@ -65,7 +65,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve"]),
+        // zerodt-serve plus misbehaving modules, run by the integration tests.
+        .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
+        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve", "zerodt-module-fixture"]),
     ],
     swiftLanguageModes: [.v6]
 )
