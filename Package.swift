@@ -46,6 +46,9 @@ let package = Package(
             dependencies: [
                 "ZeroDT",
                 "ZeroDTHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +65,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve"]),
+        // zerodt-serve plus misbehaving modules, run by the integration tests.
+        .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
+        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve", "zerodt-module-fixture"]),
     ],
     swiftLanguageModes: [.v6]
 )

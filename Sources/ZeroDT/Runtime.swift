@@ -33,8 +33,39 @@ public final class Runtime: Sendable {
         public var watchInterval: Duration = .milliseconds(250)
         /// How long a changed file must stay unchanged before it counts.
         public var watchSettle: Duration = .milliseconds(500)
+        /// Code to run at the points of a generation's life.
+        public var hooks = Hooks()
 
         /// The defaults.
+        public init() {}
+    }
+
+    /// Code the runtime runs at fixed points of a generation's life, as in Go's zerodt.
+    ///
+    /// In a stateless restart the order is: the predecessor's `preShutdown`; once it has
+    /// stopped accepting, the successor's `preServe` (while the predecessor drains); the
+    /// predecessor's `completeShutdown`; the successor's `preParentExit`. In a stateful
+    /// restart the successor waits for the drain: `preShutdown`, `completeShutdown`, then
+    /// the successor's `preParentExit` and `preServe`.
+    public struct Hooks: Sendable {
+        /// Just before this generation starts accepting. `inherited` is true when its
+        /// listening sockets came from a predecessor or from systemd. Throwing stops the
+        /// generation before it accepts anything.
+        /// - Important: in a successor this runs after the hand-over is decided; validate
+        ///   whatever can fail before calling `serve`.
+        public var preServe: @Sendable (_ inherited: Bool) async throws -> Void = { _ in }
+        /// Before this generation stops accepting and drains, on a hand-over or a stop.
+        public var preShutdown: @Sendable () async -> Void = {}
+        /// After every server has drained, before the successor hears of it (in stateful
+        /// mode: before the successor accepts). Close shared resources here.
+        public var completeShutdown: @Sendable () async -> Void = {}
+        /// In a successor: the predecessor has drained and is about to exit (or has died).
+        /// Rewrite anything that names the serving pid here.
+        public var preParentExit: @Sendable () async -> Void = {}
+        /// A restart failed and this generation serves on; the argument is the reason.
+        public var restartFailed: @Sendable (_ reason: String) -> Void = { _ in }
+
+        /// No hooks.
         public init() {}
     }
 
@@ -121,6 +152,12 @@ public final class Runtime: Sendable {
             await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
             await waitForTurn(after: predecessor, options: options, logger: logger)
         }
+        do {
+            try await options.hooks.preServe(listeners.claimed.contains(where: \.inherited))
+        } catch {
+            logger.critical("preServe hook failed, not serving: \(error)")
+            throw error
+        }
         for server in servers { server.startAccepting() }
         if predecessor == nil { notifier.notify(["READY=1", status("serving")]) }
         let tookOver = predecessor.map { predecessor in
@@ -155,6 +192,7 @@ public final class Runtime: Sendable {
                 logger.warning("\(parent) did not drain in time; killing it")
                 kill(predecessor.pid, SIGKILL)
             }
+            await options.hooks.preParentExit()
         } else if await !predecessor.wait(for: .acceptingStopped, timeout: Self.handOverTimeout) {
             logger.warning("\(parent) did not stop accepting within \(Self.handOverTimeout.formatted); accepting anyway")
         }
@@ -240,8 +278,9 @@ public final class Runtime: Sendable {
                 }
                 if let predecessor = runtime.predecessor, options.waitParent == .zero {
                     predecessorDraining = true
-                    group.addTask { [logger, generation = runtime.generation] in
+                    group.addTask { [logger, generation = runtime.generation, hooks = options.hooks] in
                         _ = await predecessor.wait(for: .shutdownComplete, timeout: nil)
+                        await hooks.preParentExit()
                         logger.info("generation \(generation - 1) (pid \(predecessor.pid)) has finished")
                         continuation.yield(.predecessorFinished)
                     }
@@ -299,6 +338,7 @@ public final class Runtime: Sendable {
                 guard action != .none else { return }
                 logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
                 recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
+                options.hooks.restartFailed(reason)
                 try? pidFile?.write()
                 runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(Self.summary(of: reason))"])
                 perform(action, group: &group, continuation: continuation)
@@ -437,12 +477,14 @@ public final class Runtime: Sendable {
         private func drain(group: inout TaskGroup<Void>, continuation: AsyncStream<Event>.Continuation,
                            before stopped: @escaping @Sendable () async -> Void,
                            then finish: @escaping @Sendable () async -> Void) {
-            group.addTask { [servers] in
+            group.addTask { [servers, hooks = options.hooks] in
+                await hooks.preShutdown()
                 for server in servers { await server.stopAccepting() }
                 await stopped()
                 await withTaskGroup(of: Void.self) { drains in
                     for server in servers { drains.addTask { await server.drain() } }
                 }
+                await hooks.completeShutdown()
                 await finish()
                 continuation.yield(.drained)
             }

@@ -216,7 +216,7 @@ extension ConfigDecoder {
 
     private mutating func handler(_ node: ConfigNode, options: ConfigNode?) -> HandlerConfig? {
         guard let name = string(node, what: "handler") else { return nil }
-        guard let diagnostics = validateHandler(name, options) else {
+        guard let diagnostics = validateHandler(name, options, node.location) else {
             var notes: [Diagnostic.Note] = []
             if let guess = Suggestion.closest(to: name, among: handlerNames) {
                 notes.append(.init("did you mean '\(guess)'?"))

@@ -6,8 +6,9 @@ struct ConfigDecoder {
     let file: String
     /// The directory relative paths are resolved against.
     let baseDirectory: String
-    /// Validates a handler module's options; nil when no module has that name.
-    let validateHandler: @Sendable (_ name: String, _ options: ConfigNode?) -> [Diagnostic]?
+    /// Validates a handler module's options; nil when no module has that name. `handler` is
+    /// where the route names the module.
+    let validateHandler: @Sendable (_ name: String, _ options: ConfigNode?, _ handler: SourceLocation) -> [Diagnostic]?
     /// The names of the known handler modules, for "did you mean".
     let handlerNames: [String]
     var bag = DiagnosticBag()

@@ -74,7 +74,7 @@ public struct ConfigLoader: Sendable {
         let modules = self.modules
         var decoder = ConfigDecoder(
             file: file, baseDirectory: baseDirectory,
-            validateHandler: { modules.validate(module: $0, options: $1) },
+            validateHandler: { modules.validate(module: $0, options: $1, handlerLocation: $2) },
             handlerNames: modules.names)
         let site = decoder.site(root)
         guard let site, !decoder.bag.hasErrors else {

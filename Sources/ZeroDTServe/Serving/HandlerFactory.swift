@@ -2,7 +2,10 @@ import ZeroDTHTTP
 
 /// Turns a route's configured action into the handler that serves it.
 enum HandlerFactory {
-    static func make(_ action: RouteConfig.Action) throws -> any HTTPHandler {
+    /// - Parameter setup: what a `handler:` route's module is created with; nil only where
+    ///   no module route can occur.
+    static func make(_ action: RouteConfig.Action, setup: ModuleSetup? = nil,
+                     modules: ModuleRegistry = ZeroDTServe.modules) throws -> any HTTPHandler {
         switch action {
         case .respond(let respond):
             return FixedResponseHandler(status: respond.status, body: respond.body, contentType: respond.contentType,
@@ -13,7 +16,8 @@ enum HandlerFactory {
             return try StaticFileHandler(root: config.root, index: config.index, symlinks: config.symlinks,
                                          cacheControl: config.cacheControl, hidden: config.hidden)
         case .handler(let handler):
-            throw ServeError(description: "no handler module named '\(handler.name)'")
+            guard let setup else { throw ServeError(description: "module '\(handler.name)' needs a module setup") }
+            return try modules.makeHandler(handler, setup: setup)
         }
     }
 }

@@ -24,16 +24,21 @@ struct SiteRunner {
         signal(SIGPIPE, SIG_IGN)
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
+        let state = ServeState(generation: runtime.generation)
         var servers: [AnnouncedServer] = []
         for server in config.servers {
-            let httpServer = try makeServer(server, listeners: try claimListeners(of: server), group: group)
+            let httpServer = try makeServer(server, listeners: try claimListeners(of: server), group: group,
+                                            state: state)
             servers.append(AnnouncedServer(server: httpServer, config: server, logger: logger))
         }
+        state.setServers(servers.map(\.server))
         var options = Runtime.Options()
         options.waitChild = config.restart.waitChild
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
         options.controlSocket = config.control
+        options.hooks.preShutdown = { state.markDraining() }
+        options.hooks.restartFailed = { state.recordReloadFailed(reason: $0) }
         options.watch = config.restart.watch.map { target in
             switch target {
             case .binary: return runtime.executablePath
@@ -73,11 +78,14 @@ struct SiteRunner {
         }
     }
 
-    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup) throws -> HTTPServer {
+    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup,
+                            state: ServeState) throws -> HTTPServer {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
-                routes.append(RoutingTable.Route(path: route.path, handler: try HandlerFactory.make(route.action)))
+                let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
+                routes.append(RoutingTable.Route(path: route.path,
+                                                 handler: try HandlerFactory.make(route.action, setup: setup)))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }

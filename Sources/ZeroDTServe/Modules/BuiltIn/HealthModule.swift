@@ -1,0 +1,25 @@
+import NIOHTTP1
+
+/// `handler: health`: 200 `ok` while this generation serves, 503 `draining` once it has
+/// stopped accepting and is finishing its connections, so that a load balancer stops
+/// sending to a generation on its way out. It takes no options.
+///
+/// During a zero-downtime restart the successor accepts new connections at once, so a
+/// health check on a new connection sees 200 throughout; only requests still arriving on
+/// the old generation's keep-alive connections see 503.
+public struct HealthModule: HandlerModule {
+    public typealias Configuration = Void
+
+    public static let name = "health"
+    public static let allowedMethods: [HTTPMethod]? = [.GET, .HEAD]
+
+    public init(configuration: Void, setup: ModuleSetup) {}
+
+    public func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
+        let headers: HTTPHeaders = ["Cache-Control": "no-store"]
+        if context.state.isDraining {
+            return ModuleResponse(status: .serviceUnavailable, headers: headers, text: "draining\n")
+        }
+        return ModuleResponse(status: .ok, headers: headers, text: "ok\n")
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// Handler modules served by the real binaries: the built-in modules through
+/// `zerodt-serve`, and the adapter's failure behaviour through `zerodt-module-fixture`
+/// (zerodt-serve plus modules that throw, sleep and stream).
+@Suite(.serialized) struct ModuleServingTests {
+    /// Starts `binary` on a config with one server on a free port and the given routes.
+    static func serve(binary: String = "zerodt-serve", routes: String, extra: String = "",
+                      in directory: ModuleTestDirectory) throws -> (RunningProcess, Int) {
+        let port = try TestHTTPConnection.freePort()
+        let config = try directory.write("site.yaml", """
+            servers:
+              - name: web
+                listen: [127.0.0.1:\(port)]
+            \(extra)
+                routes:
+            \(routes)
+            """)
+        let executable = URL(fileURLWithPath: try ZeroDTServeBinary.path()).deletingLastPathComponent()
+            .appendingPathComponent(binary).path
+        let process = try RunningProcess(executable: executable, arguments: ["--config", config])
+        try process.waitForStandardError(containing: "] ready")
+        return (process, port)
+    }
+
+    @Test func echoReturnsTheRequestAsJSON() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(routes: """
+                  - { path: /echo, handler: echo }
+                  - { path: /echo.txt, handler: echo, options: { format: text } }
+            """, in: directory)
+        let connection = try TestHTTPConnection(port: port)
+        let response = try connection.request("POST", "/echo?x=1", body: "héllo", headers: ["X-Test: yes"])
+        #expect(response.status == 200)
+        #expect(response.header("content-type") == "application/json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        #expect(json["method"] as? String == "POST")
+        #expect(json["target"] as? String == "/echo?x=1")
+        #expect(json["path"] as? String == "/echo")
+        #expect(json["query"] as? String == "x=1")
+        #expect(json["body"] as? String == "héllo")
+        let headers = try #require(json["headers"] as? [[String]])
+        #expect(headers.contains(["X-Test", "yes"]))
+
+        let text = try connection.request("PUT", "/echo.txt", body: "abc")
+        #expect(text.status == 200)
+        #expect(text.body == "PUT /echo.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc")
+        server.send(SIGTERM)
+        #expect(try server.waitForExit().status == 0)
+    }
+
+    @Test func statusReportsTheGeneration() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(routes: "      - { path: /status, handler: status }", in: directory)
+        let response = try TestHTTPConnection(port: port).request("GET", "/status")
+        #expect(response.status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        #expect(json["pid"] as? Int == Int(server.pid))
+        #expect(json["generation"] as? Int == 1)
+        #expect(json["draining"] as? Bool == false)
+        #expect(json["in_flight_requests"] as? Int == 1)
+        #expect(json["last_reload"] is NSNull)
+        #expect((json["uptime_seconds"] as? Double).map { $0 >= 0 } == true)
+        #expect(json["start_time"] is String)
+        let servers = try #require(json["servers"] as? [[String: Any]])
+        #expect(servers.count == 1)
+        #expect(servers.first?["name"] as? String == "web")
+        #expect(servers.first?["connections"] as? Int == 1)
+        let listeners = try #require(servers.first?["listeners"] as? [[String: Any]])
+        #expect(listeners.first?["address"] as? String == "127.0.0.1:\(port)")
+        #expect(listeners.first?["inherited"] as? Bool == false)
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    @Test func healthTurns503WhileDraining() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(routes: "      - { path: /healthz, handler: health }", extra: """
+                timeouts: { drain_grace: 5s }
+            """, in: directory)
+        let connection = try TestHTTPConnection(port: port)
+        let before = try connection.request("GET", "/healthz")
+        #expect(before.status == 200)
+        #expect(before.body == "ok\n")
+        server.send(SIGTERM)
+        try server.waitForStandardError(containing: "stopping: draining connections")
+        // The drain reaches the state a moment after the log line; the grace is 5 s.
+        Thread.sleep(forTimeInterval: 0.3)
+        let during = try connection.request("GET", "/healthz")
+        #expect(during.status == 503)
+        #expect(during.body == "draining\n")
+        #expect(during.header("connection") == "close")
+        #expect(try server.waitForExit().status == 0)
+    }
+
+    @Test func throwingModuleGives500AndLogsTheError() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
+                                            routes: "      - { path: /fail, handler: fail }", in: directory)
+        let connection = try TestHTTPConnection(port: port)
+        let response = try connection.request("GET", "/fail")
+        #expect(response.status == 500)
+        #expect(response.body == "500 Internal Server Error\n")
+        // The connection survives: keep-alive goes on.
+        #expect(try connection.request("GET", "/fail").status == 500)
+        try server.waitForStandardError(containing: "module 'fail' failed: the fail module always fails")
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    @Test func slowModuleDoesNotBlockOtherConnections() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(binary: "zerodt-module-fixture", routes: """
+                  - { path: /slow, handler: sleep, options: { delay: 5s } }
+                  - { path: /echo, handler: echo }
+                  - { path: /status, handler: status }
+            """, in: directory)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let slow = try TestHTTPConnection(port: port)
+        try slow.send("GET", "/slow")
+        // More connections than event loops, so at least one shares the slow one's loop.
+        for _ in 0..<4 {
+            let response = try TestHTTPConnection(port: port).request("GET", "/echo")
+            #expect(response.status == 200)
+        }
+        let status = try TestHTTPConnection(port: port).request("GET", "/status")
+        let json = try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any]
+        // Two in flight: the slow request, still sleeping, and this status request; so the
+        // echo requests were answered while the slow one was pending.
+        #expect(json?["in_flight_requests"] as? Int == 2, "the slow request and the status request")
+        let slept = try slow.receive()
+        #expect(slept.status == 200)
+        #expect(slept.body == "slept\n")
+        #expect(clock.now - started >= .seconds(5))
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    @Test func streamedBodyIsSentWithContentLength() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
+                                            routes: "      - { path: /stream, handler: stream, options: { parts: 3 } }",
+                                            in: directory)
+        let response = try TestHTTPConnection(port: port).request("GET", "/stream")
+        #expect(response.status == 200)
+        #expect(response.body == "part 1\npart 2\npart 3\n")
+        #expect(response.header("content-length") == "21")
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    @Test func bodyOverTheLimitNeverReachesTheModule() throws {
+        let directory = try ModuleTestDirectory()
+        let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
+                                            routes: "      - { path: /fail, handler: fail }", extra: """
+                limits: { max_body_size: 64 }
+            """, in: directory)
+        let response = try TestHTTPConnection(port: port).request("POST", "/fail",
+                                                                  body: String(repeating: "x", count: 100))
+        #expect(response.status == 413)
+        server.send(SIGTERM)
+        let output = try server.waitForExit()
+        #expect(!output.standardError.contains("module 'fail' failed"), "\(output)")
+    }
+}
