@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -56,6 +57,17 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zerodt-serve", dependencies: ["ZeroDTServe"]),
+        .executableTarget(
+            name: "zerodt-library-example",
+            dependencies: [
+                "ZeroDT",
+                "ZeroDTHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "examples/library-app"
+        ),
         .testTarget(name: "ZeroDTTests", dependencies: ["ZeroDT"]),
         .testTarget(
             name: "ZeroDTHTTPTests",
@@ -67,7 +79,9 @@ let package = Package(
         .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
         // zerodt-serve plus misbehaving modules, run by the integration tests.
         .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
-        .testTarget(name: "IntegrationTests", dependencies: ["zerodt-serve", "zerodt-module-fixture"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["zerodt-serve", "zerodt-module-fixture", "zerodt-library-example"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

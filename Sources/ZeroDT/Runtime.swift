@@ -43,8 +43,8 @@ public final class Runtime: Sendable {
     /// Code the runtime runs at fixed points of a generation's life, as in Go's zerodt.
     ///
     /// In a stateless restart the order is: the predecessor's `preShutdown`; once it has
-    /// stopped accepting, the successor's `preServe` (while the predecessor drains); the
-    /// predecessor's `completeShutdown`; the successor's `preParentExit`. In a stateful
+    /// stopped accepting, the successor's `preServe`, concurrently with the predecessor's
+    /// drain and `completeShutdown`; then the successor's `preParentExit`. In a stateful
     /// restart the successor waits for the drain: `preShutdown`, `completeShutdown`, then
     /// the successor's `preParentExit` and `preServe`.
     public struct Hooks: Sendable {
@@ -90,6 +90,8 @@ public final class Runtime: Sendable {
     private let executable: String
     private let arguments: [String]
     private let notifier: SystemdNotifier
+    /// Stops asked for by `requestStop()`: before `serve` runs they are remembered.
+    private let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<EventLoop.Event>.Continuation?, early: Bool)>((nil, false))
 
     /// The file a successor will run: this binary's path as it was started, not resolved.
     public var executablePath: String { executable }
@@ -127,6 +129,16 @@ public final class Runtime: Sendable {
         return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
                        notifier: SystemdNotifier(environment: environment))
+    }
+
+    /// Asks for a graceful stop, as SIGTERM does; unlike a second SIGTERM, asking again (or
+    /// after a signal already started the stop) does not cut the drain short.
+    public func requestStop() {
+        let continuation = stopRequests.withLockedValue { state in
+            if state.continuation == nil { state.early = true }
+            return state.continuation
+        }
+        continuation?.yield(.stopRequested)
     }
 
     /// Tells the predecessor (if any) that this successor cannot take over, with `reason`
@@ -215,6 +227,7 @@ public final class Runtime: Sendable {
             case outcome(Successor?, Successor.Outcome)
             case drained
             case predecessorFinished
+            case stopRequested
         }
 
         enum InternalEnding {
@@ -258,6 +271,11 @@ public final class Runtime: Sendable {
 
         mutating func run(control: Listener?) async -> InternalEnding {
             let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+            let stopEarly = runtime.stopRequests.withLockedValue { state in
+                state.continuation = continuation
+                return state.early
+            }
+            if stopEarly { continuation.yield(.stopRequested) }
             if let control {
                 do {
                     controlServer = try await ControlServer.start(listener: control) { request, reply in
@@ -308,6 +326,11 @@ public final class Runtime: Sendable {
                 let action = machine.stopRequested()
                 if action == .none { logger.info("stop requested: finishing the drain already under way") }
                 perform(action, group: &group, continuation: continuation)
+            case .stopRequested:
+                switch machine.state {
+                case .serving, .restarting: perform(machine.stopRequested(), group: &group, continuation: continuation)
+                case .handingOver, .stopping: break
+                }
             case .predecessorFinished:
                 predecessorDraining = false
                 if deferredRestart {

@@ -150,6 +150,14 @@ final class HTTPTestClient {
         return false
     }
 
+    /// Reads one line of a line-based protocol, without its newline.
+    func readLine(timeout: Duration = .seconds(5)) throws -> String {
+        let end = try fill(until: ContinuousClock.now + timeout) { $0.firstIndex(of: UInt8(ascii: "\n")) }
+        let line = String(decoding: buffer[..<end], as: UTF8.self)
+        buffer.removeFirst(end + 1)
+        return line
+    }
+
     /// Reads until the server closes; the whole buffer is then the body.
     private func readToEnd(until deadline: ContinuousClock.Instant) throws(HTTPTestClientError) -> Int {
         do {
