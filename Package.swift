@@ -68,7 +68,10 @@ let package = Package(
             ],
             path: "examples/library-app"
         ),
-        .testTarget(name: "ZeroDTTests", dependencies: ["ZeroDT"]),
+        .testTarget(
+            name: "ZeroDTTests",
+            dependencies: ["ZeroDT", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .testTarget(
             name: "ZeroDTHTTPTests",
             dependencies: [
