@@ -13,26 +13,7 @@ DURATION=${DURATION:-30}
 OURS_PORT=${OURS_PORT:-18483}
 NGINX_PORT=${NGINX_PORT:-18484}
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
-BIN=.build-release/release/zerodt-serve
-
-work=$(mktemp -d)
-chmod a+rx "$work"
-cleanup() {
-  [ -f "$work/zerodt.pid" ] && kill "$(cat "$work/zerodt.pid")" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source Benchmarks/common.sh
 
 cat > "$work/zerodt.yaml" <<YAML
 servers:

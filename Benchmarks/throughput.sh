@@ -14,31 +14,12 @@ CONNECTIONS=${CONNECTIONS:-64}
 OURS_PORT=${OURS_PORT:-18481}
 NGINX_PORT=${NGINX_PORT:-18482}
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
-BIN=.build-release/release/zerodt-serve
-
-work=$(mktemp -d)
-cleanup() {
-  [ -f "$work/zerodt.pid" ] && kill "$(cat "$work/zerodt.pid")" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source Benchmarks/common.sh
 
 mkdir -p "$work/site"
 head -c 1024 /dev/zero | tr '\0' 'a' > "$work/site/1k.txt"
 head -c 1048576 /dev/urandom > "$work/site/1m.bin"
-# nginx workers run as an unprivileged user and must be able to read the files.
-chmod -R a+rX "$work"
+chmod -R a+rX "$work/site"
 
 cat > "$work/zerodt.yaml" <<YAML
 servers:

@@ -13,14 +13,7 @@ extension ConfigDecoder {
             return nil
         }
         let address = fields["address"].flatMap { listenAddress($0) }
-        var name: String?
-        if let node = fields["name"], let text = string(node, what: "name") {
-            if Self.isValidName(text) {
-                name = text
-            } else {
-                error("listener name '\(text)' may only contain letters, digits, '-' and '_'", at: node.location)
-            }
-        }
+        let name = fields["name"].flatMap { self.name($0, of: "listener") }
         var backlog = ListenerConfig.defaultBacklog
         if let node = fields["backlog"], let value = integer(node, what: "backlog", range: 1...65535) {
             backlog = value

@@ -10,19 +10,22 @@ extension ConfigDecoder {
             && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
     }
 
+    /// A `name:` value, checked with `isValidName`.
+    mutating func name(_ node: ConfigNode, of owner: String) -> String? {
+        guard let text = string(node, what: "name") else { return nil }
+        guard Self.isValidName(text) else {
+            error("\(owner) name '\(text)' may only contain letters, digits, '-' and '_'", at: node.location)
+            return nil
+        }
+        return text
+    }
+
     mutating func server(_ node: ConfigNode) -> ServerConfig? {
         guard let fields = mapping(node, what: "server", allowed: Self.serverKeys, required: ["name", "listen", "routes"])
         else { return nil }
         // Invalid parts are left out rather than failing the server, so that the
         // cross-checks (duplicate names, overlapping addresses) still see the rest.
-        var name: String?
-        if let node = fields["name"], let text = string(node, what: "name") {
-            if Self.isValidName(text) {
-                name = text
-            } else {
-                error("server name '\(text)' may only contain letters, digits, '-' and '_'", at: node.location)
-            }
-        }
+        let name = fields["name"].flatMap { self.name($0, of: "server") }
         var listeners: [ListenerConfig] = []
         if let node = fields["listen"], let items = list(node, what: "listen") {
             listeners = items.compactMap { listener($0) }

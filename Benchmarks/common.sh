@@ -1,0 +1,25 @@
+# Shared by the benchmark scripts: installs wrk and nginx when missing, builds a release
+# zerodt-serve, and makes a work directory that is cleaned up (servers stopped) on exit.
+# Sets NGINX, BIN and work.
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
+BIN=.build-release/release/zerodt-serve
+
+work=$(mktemp -d)
+# nginx workers run as an unprivileged user and must be able to read what is served.
+chmod a+rx "$work"
+cleanup() {
+  [ -f "$work/zerodt.pid" ] && kill "$(cat "$work/zerodt.pid")" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
