@@ -107,13 +107,6 @@ public final class App: Service, Sendable {
     public func run() async throws {
         let runtime = await Runtime.bootstrap()
         self.runtime.set(runtime)
-        let built = try servers.map { server in
-            let listeners = try server.listen.map { endpoint in
-                try runtime.listeners.claim(endpoint.address, name: endpoint.name, backlog: endpoint.backlog,
-                                            mode: endpoint.mode)
-            }
-            return try server.make(listeners)
-        }
         var runtimeOptions = Runtime.Options()
         runtimeOptions.waitChild = options.waitChildTimeout
         runtimeOptions.waitParent = options.waitParentShutdownTimeout
@@ -121,12 +114,20 @@ public final class App: Service, Sendable {
         runtimeOptions.controlSocket = options.controlSocket
         runtimeOptions.hooks = options.hooks
         do {
+            let built = try servers.map { server in
+                let listeners = try server.listen.map { endpoint in
+                    try runtime.listeners.claim(endpoint.address, name: endpoint.name, backlog: endpoint.backlog,
+                                                mode: endpoint.mode)
+                }
+                return try server.make(listeners)
+            }
             _ = try await withGracefulShutdownHandler {
                 try await runtime.serve(built, options: runtimeOptions, logger: logger)
             } onGracefulShutdown: {
                 runtime.requestStop()
             }
         } catch {
+            // A successor that cannot start tells its predecessor why, which logs it.
             await runtime.fail("\(error)")
             throw error
         }

@@ -42,9 +42,9 @@ public final class Runtime: Sendable {
 
     /// Code the runtime runs at fixed points of a generation's life, as in Go's zerodt.
     ///
-    /// In a stateless restart the order is: the predecessor's `preShutdown`; once it has
-    /// stopped accepting, the successor's `preServe`, concurrently with the predecessor's
-    /// drain and `completeShutdown`; then the successor's `preParentExit`. In a stateful
+    /// In a stateless restart, once the predecessor has stopped accepting, the successor's
+    /// `preServe` runs concurrently with the predecessor's `preShutdown`, drain and
+    /// `completeShutdown`; then the successor's `preParentExit`. In a stateful
     /// restart the successor waits for the drain: `preShutdown`, `completeShutdown`, then
     /// the successor's `preParentExit` and `preServe`.
     public struct Hooks: Sendable {
@@ -54,7 +54,8 @@ public final class Runtime: Sendable {
         /// - Important: in a successor this runs after the hand-over is decided; validate
         ///   whatever can fail before calling `serve`.
         public var preServe: @Sendable (_ inherited: Bool) async throws -> Void = { _ in }
-        /// Before this generation stops accepting and drains, on a hand-over or a stop.
+        /// When this generation starts shutting down, on a hand-over or a stop: it no longer
+        /// accepts (a successor may already be serving) and is about to drain.
         public var preShutdown: @Sendable () async -> Void = {}
         /// After every server has drained, before the successor hears of it (in stateful
         /// mode: before the successor accepts). Close shared resources here.
@@ -253,6 +254,7 @@ public final class Runtime: Sendable {
         /// generation is ever draining.
         var predecessorDraining = false
         var deferredRestart = false
+        var signalStops = 0
         /// `reload` commands waiting for the outcome of the restart under way.
         var reloadWaiters: [@Sendable (ControlProtocol.Reply) -> Void] = []
         var lastReload: ControlProtocol.ReloadResult?
@@ -323,7 +325,11 @@ public final class Runtime: Sendable {
             case .command(let request, let reply):
                 handle(request, reply: reply, group: &group, continuation: continuation)
             case .signal:
-                let action = machine.stopRequested()
+                signalStops += 1
+                var action = machine.stopRequested()
+                // Only a second stop *signal* cuts the drain short; a first one after a
+                // programmatic stop (a ServiceGroup trapping the same SIGTERM) does not.
+                if action == .exitNow && signalStops < 2 { action = .none }
                 if action == .none { logger.info("stop requested: finishing the drain already under way") }
                 perform(action, group: &group, continuation: continuation)
             case .stopRequested:
@@ -363,7 +369,7 @@ public final class Runtime: Sendable {
                 recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
                 options.hooks.restartFailed(reason)
                 try? pidFile?.write()
-                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(Self.summary(of: reason))"])
+                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(ControlProtocol.summary(of: reason))"])
                 perform(action, group: &group, continuation: continuation)
             case .drained:
                 break
@@ -419,13 +425,6 @@ public final class Runtime: Sendable {
             runtime.notifier.notify(["STOPPING=1", runtime.status("stopping")])
             logger.info("stopping: draining connections")
             drain(group: &group, continuation: continuation, before: {}) {}
-        }
-
-        /// One line for `STATUS=`: the first diagnostic of a config failure, else the reason.
-        static func summary(of reason: String) -> String {
-            let lines = reason.split(separator: "\n")
-            guard lines.first == "invalid config:", lines.count > 1 else { return String(lines.first ?? "") }
-            return "invalid config: " + lines[1]
         }
 
         /// A restart, unless the predecessor is still draining: then it waits for that.
@@ -501,9 +500,10 @@ public final class Runtime: Sendable {
                            before stopped: @escaping @Sendable () async -> Void,
                            then finish: @escaping @Sendable () async -> Void) {
             group.addTask { [servers, hooks = options.hooks] in
-                await hooks.preShutdown()
+                // Stop accepting first, so a successor is never kept waiting on a slow hook.
                 for server in servers { await server.stopAccepting() }
                 await stopped()
+                await hooks.preShutdown()
                 await withTaskGroup(of: Void.self) { drains in
                     for server in servers { drains.addTask { await server.drain() } }
                 }

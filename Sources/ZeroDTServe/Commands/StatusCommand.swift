@@ -35,7 +35,7 @@ struct StatusCommand: ParsableCommand {
         ]
         if let reload = status.lastReload {
             let when = Date(timeIntervalSince1970: reload.at).formatted(.iso8601)
-            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(reload.message.split(separator: "\n").first ?? "")")
+            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(ControlProtocol.summary(of: reload.message))")
         } else {
             lines.append("last reload: none")
         }

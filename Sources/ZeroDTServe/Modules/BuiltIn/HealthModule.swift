@@ -4,9 +4,9 @@ import NIOHTTP1
 /// stopped accepting and is finishing its connections, so that a load balancer stops
 /// sending to a generation on its way out. It takes no options.
 ///
-/// During a zero-downtime restart the successor accepts new connections at once, so a
-/// health check on a new connection sees 200 throughout; only requests still arriving on
-/// the old generation's keep-alive connections see 503.
+/// During a zero-downtime restart the successor accepts new connections as soon as the old
+/// generation stops, so a health check on a new connection sees 200 throughout; only
+/// requests still arriving on the old generation's keep-alive connections see 503.
 public struct HealthModule: HandlerModule {
     public typealias Configuration = Void
 
