@@ -66,7 +66,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "examples/library-app"
+            path: "examples/library-app",
+            exclude: ["README.md"]
         ),
         .testTarget(
             name: "ZeroDTTests",

@@ -6,8 +6,8 @@ import NIOHTTP1
 /// its actions and does the I/O.
 final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     /// The request being read.
     private struct Request {
@@ -18,6 +18,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         var failure: HTTPResponseStatus?
         var body: ByteBuffer?
     }
+
+    /// Bodies up to this size share the head's buffer.
+    private static let inlineBodyLimit = 16 * 1024
 
     /// Files larger than this go out in several `sendfile` writes, so that a slow but
     /// progressing reader keeps resetting the write timeout.
@@ -156,8 +159,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             if request.failure == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
                head.version == .http1_1 {
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                              promise: nil)
+                let interim = ResponseHead.interim(.continue, version: head.version, allocator: context.channel.allocator)
+                context.write(wrapOutboundOut(.byteBuffer(interim)), promise: nil)
                 needsFlush = true
             }
             self.request = request
@@ -269,24 +272,35 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let now = context.eventLoop.now
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
-        var headers = response.headers
-        headers.add(name: "Date", value: DateHeader.now)
-        if let server = configuration.serverHeader { headers.add(name: "Server", value: server) }
-        if status >= 200 && status != 204 && status != 304 {
-            headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyCount))
-        }
-        let closing = machine.closeAfterResponse
-        if closing {
-            headers.replaceOrAdd(name: "Connection", value: "close")
+        let hasLength = status >= 200 && status != 204 && status != 304
+        let connection: String?
+        if machine.closeAfterResponse {
+            connection = "close"
         } else if requestHead.version.major == 1 && requestHead.version.minor == 0 {
-            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            connection = "keep-alive"
+        } else {
+            connection = nil
         }
-        let version = requestHead.version.major == 1 ? requestHead.version : .http1_1
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))),
-                      promise: nil)
-        if sendsBody { writeBody(response.body, context: context) }
+        // A small in-memory body goes out in the same buffer as the head: one write, one segment.
+        var inline: ByteBuffer?
+        if sendsBody, response.body.count == 1, case .bytes(let bytes) = response.body[0],
+           bytes.readableBytes <= Self.inlineBodyLimit {
+            inline = bytes
+        }
+        var head = ResponseHead.serialize(
+            version: requestHead.version, status: response.status, headers: response.headers, date: DateHeader.now,
+            server: configuration.serverHeader, contentLength: hasLength ? response.bodyCount : nil,
+            connection: connection, extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
         let done = context.eventLoop.makePromise(of: Void.self)
-        context.write(wrapOutboundOut(.end(nil)), promise: done)
+        if var inline {
+            head.writeBuffer(&inline)
+            context.write(wrapOutboundOut(.byteBuffer(head)), promise: done)
+        } else if sendsBody && !response.body.isEmpty {
+            context.write(wrapOutboundOut(.byteBuffer(head)), promise: nil)
+            writeBody(response.body, context: context, lastWrite: done)
+        } else {
+            context.write(wrapOutboundOut(.byteBuffer(head)), promise: done)
+        }
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
@@ -305,11 +319,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext) {
+    /// Writes the body parts; the last write completes `lastWrite`.
+    private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
+                           lastWrite: EventLoopPromise<Void>) {
+        var writes: [(IOData, EventLoopPromise<Void>?)] = []
         for part in parts {
             switch part {
             case .bytes(let buffer):
-                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                writes.append((.byteBuffer(buffer), nil))
             case .file(let slice):
                 var offset = slice.offset
                 let end = slice.offset + slice.count
@@ -323,13 +340,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                         progress.futureResult.whenSuccess {
                             loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: false)
                         }
-                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: progress)
+                        writes.append((.fileRegion(region), progress))
                     } else {
-                        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+                        writes.append((.fileRegion(region), nil))
                     }
                     offset = chunkEnd
                 }
             }
+        }
+        // Only chunks before a file's last one track progress, so the final write has no
+        // promise of its own and can carry `lastWrite`.
+        for (index, (data, promise)) in writes.enumerated() {
+            context.write(wrapOutboundOut(data), promise: index == writes.count - 1 ? lastWrite : promise)
         }
     }
 

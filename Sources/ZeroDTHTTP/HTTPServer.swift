@@ -35,7 +35,6 @@ public final class HTTPServer: RestartableServer {
                     ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                             informationalResponseStrategy: .drop,
                                                             limitConfiguration: limits)),
-                    HTTPResponseEncoder(),
                     HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
                                           monitor: monitor, accessLog: accessLog),
                 ]

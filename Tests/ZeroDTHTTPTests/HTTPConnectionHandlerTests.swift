@@ -41,7 +41,6 @@ import Testing
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                     informationalResponseStrategy: .drop,
                                                     limitConfiguration: limits)),
-            HTTPResponseEncoder(),
             HTTPConnectionHandler(configuration: configuration,
                                   routes: RoutingTable(routes: [.init(path: "/", handler: hello)]),
                                   serverName: "test", monitor: monitor, accessLog: nil),
