@@ -11,16 +11,17 @@ struct RequestTarget: Equatable {
     /// - Returns: nil when the target is malformed: not starting with `/`, a bad or NUL
     ///   escape, or bytes that are not UTF-8 once decoded. The caller answers 400.
     init?(uri: String) {
+        // Byte searches: Character ones would run grapheme breaking on every request.
         var target = Substring(uri)
-        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
-        if !target.hasPrefix("/") {
+        if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
+        if target.utf8.first != UInt8(ascii: "/") {
             guard let schemeEnd = target.firstRange(of: "://") else { return nil }
             let afterScheme = target[schemeEnd.upperBound...]
             target = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterScheme[$0...] } ?? "/"
             if target.hasPrefix("?") { target = "/" + target }
         }
         var rawPath = target
-        if let question = target.firstIndex(of: "?") {
+        if let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = target[..<question]
             query = String(target[target.index(after: question)...])
         } else {
@@ -67,10 +68,21 @@ struct RequestTarget: Equatable {
         }
     }
 
+    /// Whether `path` has a `/.` or `//` — one pass over the bytes, since this runs for
+    /// every request and almost never finds anything.
+    private static func needsNormalizing(_ path: String) -> Bool {
+        var afterSlash = false
+        for byte in path.utf8 {
+            if afterSlash && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/")) { return true }
+            afterSlash = byte == UInt8(ascii: "/")
+        }
+        return false
+    }
+
     /// RFC 3986 §5.2.4 on an absolute path; `..` never climbs above `/`. Empty segments
     /// collapse, so `//a` and `/a` name the same file.
     static func removeDotSegments(_ path: String) -> String {
-        guard path.contains("/.") || path.contains("//") else { return path }
+        guard needsNormalizing(path) else { return path }
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         for segment in segments {
