@@ -13,6 +13,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let server = try RunningServer.load(options)
+        server.warnIfInvalid()
         try CommandFailure.report {
             if let client = try server.controlClient() {
                 let reply = try client.send(.status, timeout: .seconds(10))
@@ -35,11 +36,18 @@ struct StatusCommand: ParsableCommand {
         ]
         if let reload = status.lastReload {
             let when = Date(timeIntervalSince1970: reload.at).formatted(.iso8601)
-            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(reload.message.split(separator: "\n").first ?? "")")
+            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(summary(of: reload.message))")
         } else {
             lines.append("last reload: none")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line of a reload's reason: for a config failure, its first diagnostic too.
+    static func summary(of message: String) -> String {
+        let lines = message.split(separator: "\n")
+        guard lines.first == "invalid config:", lines.count > 1 else { return String(lines.first ?? "") }
+        return "invalid config: " + lines[1]
     }
 
     private static func formatUptime(_ seconds: Double) -> String {
