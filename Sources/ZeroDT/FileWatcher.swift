@@ -51,6 +51,17 @@ struct FileWatcher: Sendable {
     let paths: [String]
     let interval: Duration
     let settle: Duration
+    /// The versions this process started with, taken when the watcher is made: a change
+    /// between then and the first poll still counts.
+    let baselines: [Signature?]
+
+    /// Takes the baselines now; create the watcher as early as possible.
+    init(paths: [String], interval: Duration, settle: Duration) {
+        self.paths = paths
+        self.interval = interval
+        self.settle = settle
+        baselines = paths.map(Self.signature(of:))
+    }
 
     /// The file's current signature, following symlinks (a switched `current` link counts).
     static func signature(of path: String) -> Signature? {
@@ -62,7 +73,7 @@ struct FileWatcher: Sendable {
 
     /// Polls until cancelled, calling `changed` with the path of each settled change.
     func run(changed: @Sendable (String) -> Void) async {
-        var trackers = paths.map { Tracker(baseline: Self.signature(of: $0)) }
+        var trackers = baselines.map { Tracker(baseline: $0) }
         let clock = ContinuousClock()
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)

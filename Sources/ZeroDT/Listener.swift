@@ -19,13 +19,18 @@ public final class Listener: Sendable {
     public let backlog: Int32
     /// Whether the socket came from a predecessor or systemd rather than being bound here.
     public let inherited: Bool
+    /// Whether systemd made it (see `InheritedSocket.fromSystemd`): its unix socket file
+    /// belongs to the socket unit and must outlive this process.
+    public let fromSystemd: Bool
 
-    init(name: String?, address: ListenAddress, fd: Int32, backlog: Int32, inherited: Bool = false) {
+    init(name: String?, address: ListenAddress, fd: Int32, backlog: Int32, inherited: Bool = false,
+         fromSystemd: Bool = false) {
         self.name = name
         self.address = address
         self.fd = fd
         self.backlog = backlog
         self.inherited = inherited
+        self.fromSystemd = fromSystemd
     }
 
     deinit {

@@ -18,17 +18,20 @@ public final class ListenerSet: Sendable {
     }
 
     private let state: NIOLockedValueBox<State>
-    /// Sockets from a predecessor are matched by name only when the address agrees too: a
-    /// listener whose address changed in the config must be bound anew. systemd's sockets
-    /// are matched by name alone, since the unit, not the config, decides their address.
-    private let namesNeedSameAddress: Bool
 
     /// Takes ownership of the inherited fds; each is marked close-on-exec.
-    /// - Parameter fromPredecessor: whether they come from a predecessor rather than systemd.
+    ///
+    /// Sockets a predecessor bound are matched by name only when the address agrees too: a
+    /// listener whose address changed in the config must be bound anew. systemd's sockets
+    /// (`InheritedSocket.fromSystemd`, also when a predecessor passes them on) are matched by
+    /// name alone, since the unit, not the config, decides their address.
+    /// - Parameter fromPredecessor: whether they come from a predecessor rather than straight
+    ///   from systemd; when false, every socket counts as systemd's.
     public init(inherited: [InheritedSocket], fromPredecessor: Bool = false) {
-        namesNeedSameAddress = fromPredecessor
         let candidates = inherited.map { socket in
             _ = fcntl(socket.fd, F_SETFD, FD_CLOEXEC)
+            var socket = socket
+            if !fromPredecessor { socket.fromSystemd = true }
             return Candidate(socket: socket, address: SocketName.listenAddress(of: socket.fd))
         }
         state = NIOLockedValueBox(State(unclaimed: candidates))
@@ -36,6 +39,11 @@ public final class ListenerSet: Sendable {
 
     /// The listeners claimed so far, in order.
     public var claimed: [Listener] { state.withLockedValue { $0.claimed } }
+
+    /// Inherited sockets nobody has claimed, with the address each is bound to.
+    public var unclaimed: [(socket: InheritedSocket, address: ListenAddress?)] {
+        state.withLockedValue { $0.unclaimed.map { ($0.socket, $0.address) } }
+    }
 
     /// Inherited sockets nobody has claimed: their names, else addresses, for messages.
     public var unclaimedDescriptions: [String] {
@@ -50,13 +58,12 @@ public final class ListenerSet: Sendable {
     /// - Throws: `SystemError` when binding fails.
     public func claim(_ address: ListenAddress, name: String?, alternateName: String? = nil,
                       backlog: Int32, mode: UInt32?) throws(SystemError) -> Listener {
-        let namesNeedSameAddress = namesNeedSameAddress
         let inherited = state.withLockedValue { state -> Candidate? in
             func sameAddress(_ candidate: Candidate) -> Bool {
                 candidate.address.map { $0.isSameSocket(as: address) } ?? false
             }
             func named(_ wanted: String?) -> (Candidate) -> Bool {
-                { wanted != nil && $0.socket.name == wanted && (!namesNeedSameAddress || sameAddress($0)) }
+                { wanted != nil && $0.socket.name == wanted && ($0.socket.fromSystemd || sameAddress($0)) }
             }
             let index = state.unclaimed.firstIndex(where: named(name))
                 ?? state.unclaimed.firstIndex(where: sameAddress)
@@ -68,7 +75,8 @@ public final class ListenerSet: Sendable {
             // An unnamed listener keeps the inherited name (systemd's), so that it is still
             // matched by it after the next restart.
             listener = Listener(name: name ?? inherited.socket.name, address: inherited.address ?? address,
-                                fd: inherited.socket.fd, backlog: backlog, inherited: true)
+                                fd: inherited.socket.fd, backlog: backlog, inherited: true,
+                                fromSystemd: inherited.socket.fromSystemd)
             try listener.reapplyBacklog()
             if let mode, let path = address.unixPath {
                 try Posix.call("chmod") { chmod(path, mode_t(mode)) }

@@ -153,13 +153,20 @@ public final class Runtime: Sendable {
     /// - Throws: when a server cannot start; nothing has been reported ready then.
     public func serve(_ servers: [any RestartableServer], options: Options, logger: Logger) async throws -> Ending {
         let pidFile = options.pidFile.map(PIDFile.init(path:))
+        // Record the watched files' state now, before anything is announced, so that an
+        // edit made right after start is not taken for the baseline.
+        let watcher = options.watch.isEmpty ? nil
+            : FileWatcher(paths: options.watch, interval: options.watchInterval, settle: options.watchSettle)
         let control = try options.controlSocket.map { path in
             try listeners.claim(.unix(path: path), name: ControlProtocol.listenerName, backlog: 16,
                                 mode: options.controlSocketMode)
         }
-        let unixPaths = listeners.claimed.compactMap(\.address.unixPath)
+        // systemd's socket files belong to its socket units: never removed here.
+        let unixPaths = listeners.claimed.filter { !$0.fromSystemd }.compactMap(\.address.unixPath)
         let adopted = listeners.claimed.filter(\.inherited).map { Int($0.fd - SocketActivation.firstFD) }
-        try pidFile?.write()
+        // A successor's pid goes into the file when its predecessor hands over to it, so the
+        // file never names a generation that might still fail.
+        if predecessor == nil { try pidFile?.write() }
         for server in servers { try await server.start() }
         if let predecessor {
             await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
@@ -182,7 +189,8 @@ public final class Runtime: Sendable {
             logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
         }
         logger.info("ready", metadata: ["executable": "\(executable)"])
-        var loop = EventLoop(runtime: self, servers: servers, options: options, pidFile: pidFile, logger: logger)
+        var loop = EventLoop(runtime: self, servers: servers, options: options, pidFile: pidFile, watcher: watcher,
+                             logger: logger)
         loop.lastReload = tookOver
         let ending = await loop.run(control: control)
         switch ending {
@@ -247,6 +255,7 @@ public final class Runtime: Sendable {
         let servers: [any RestartableServer]
         let options: Options
         let pidFile: PIDFile?
+        let watcher: FileWatcher?
         let logger: Logger
         var machine = RestartStateMachine()
         var ending: InternalEnding?
@@ -263,11 +272,13 @@ public final class Runtime: Sendable {
         /// The successor being started, so a stop request can kill it.
         let starting = NIOLockedValueBox<Successor?>(nil)
 
-        init(runtime: Runtime, servers: [any RestartableServer], options: Options, pidFile: PIDFile?, logger: Logger) {
+        init(runtime: Runtime, servers: [any RestartableServer], options: Options, pidFile: PIDFile?,
+             watcher: FileWatcher?, logger: Logger) {
             self.runtime = runtime
             self.servers = servers
             self.options = options
             self.pidFile = pidFile
+            self.watcher = watcher
             self.logger = logger
         }
 
@@ -291,9 +302,7 @@ public final class Runtime: Sendable {
                 group.addTask { [signals = runtime.signals] in
                     for await signal in signals { continuation.yield(.signal(signal)) }
                 }
-                if !options.watch.isEmpty {
-                    let watcher = FileWatcher(paths: options.watch, interval: options.watchInterval,
-                                              settle: options.watchSettle)
+                if let watcher {
                     group.addTask { await watcher.run { continuation.yield(.fileChanged($0)) } }
                 }
                 if let predecessor = runtime.predecessor, options.waitParent == .zero {
@@ -369,7 +378,7 @@ public final class Runtime: Sendable {
                 recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
                 options.hooks.restartFailed(reason)
                 try? pidFile?.write()
-                runtime.notifier.notify(["READY=1", "STATUS=reload failed: \(ControlProtocol.summary(of: reason))"])
+                runtime.notifier.notify(["READY=1", runtime.status("reload failed: \(ControlProtocol.summary(of: reason))")])
                 perform(action, group: &group, continuation: continuation)
             case .drained:
                 break

@@ -4,6 +4,16 @@ public struct InheritedSocket: Sendable, Equatable {
     public var fd: Int32
     /// Its entry in `LISTEN_FDNAMES`, if any.
     public var name: String?
+    /// Whether systemd made it, directly or through predecessors that passed it on. Its
+    /// unit, not the config, owns such a socket: it is matched by name alone and its file
+    /// is never removed.
+    public var fromSystemd: Bool
+
+    public init(fd: Int32, name: String?, fromSystemd: Bool = true) {
+        self.fd = fd
+        self.name = name
+        self.fromSystemd = fromSystemd
+    }
 }
 
 /// The systemd socket activation protocol (`sd_listen_fds_with_names`), as a pure
@@ -11,8 +21,11 @@ public struct InheritedSocket: Sendable, Equatable {
 enum SocketActivation {
     /// The first fd passed, as systemd defines it.
     static let firstFD: Int32 = 3
+    /// Private: which of the fds a predecessor passes came from systemd (comma-separated
+    /// indices), since the protocol itself cannot say.
+    static let systemdVariable = "ZERODT_SYSTEMD_FDS"
     /// Variables the protocol uses; unset once read, so children do not see them.
-    static let variables = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"]
+    static let variables = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", systemdVariable]
 
     /// The sockets passed to process `pid`, or none when the variables are absent, malformed
     /// or meant for another process (`LISTEN_PID` differs).
@@ -28,7 +41,22 @@ enum SocketActivation {
                 names = parts.map { $0.isEmpty || $0 == "unknown" ? nil : String($0) }
             }
         }
-        return (0..<count).map { InheritedSocket(fd: firstFD + $0, name: names[Int($0)]) }
+        // Without the private variable, the sender is systemd (or a predecessor too old to
+        // say, whose sockets are then treated as its own when it is one).
+        let fromSystemd: (Int32) -> Bool
+        if let list = environment[systemdVariable] {
+            let indices = Set(list.split(separator: ",").compactMap { Int32($0) })
+            fromSystemd = { indices.contains($0) }
+        } else {
+            let fromPredecessor = environment[Runtime.controlFDVariable] != nil
+            fromSystemd = { _ in !fromPredecessor }
+        }
+        return (0..<count).map { InheritedSocket(fd: firstFD + $0, name: names[Int($0)], fromSystemd: fromSystemd($0)) }
+    }
+
+    /// `ZERODT_SYSTEMD_FDS` for passing `listeners` on.
+    static func systemdVariable(_ listeners: [Listener]) -> String {
+        listeners.indices.filter { listeners[$0].fromSystemd }.map(String.init).joined(separator: ",")
     }
 
     /// `LISTEN_FDNAMES` for passing `names` on.

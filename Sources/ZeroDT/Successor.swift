@@ -33,6 +33,7 @@ final class Successor: Sendable {
         for name in SocketActivation.variables + Runtime.privateVariables { environment[name] = nil }
         environment["LISTEN_FDS"] = String(listeners.count)
         environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(listeners.map(\.name))
+        environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners)
         environment[Runtime.controlFDVariable] = String(SocketActivation.firstFD + Int32(listeners.count))
         environment[Runtime.generationVariable] = String(generation)
         let pid: pid_t

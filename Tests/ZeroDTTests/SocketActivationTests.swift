@@ -30,3 +30,31 @@ import Testing
         #expect(SocketActivation.namesVariable(["a", nil, "b"]) == "a:unknown:b")
     }
 }
+
+@Suite struct SystemdOwnershipTests {
+    @Test func socketsStraightFromSystemdAreSystemds() {
+        let sockets = SocketActivation.sockets(environment: ["LISTEN_PID": "9", "LISTEN_FDS": "2"], pid: 9)
+        #expect(sockets.map(\.fromSystemd) == [true, true])
+    }
+
+    @Test func aPredecessorSaysWhichOfItsSocketsAreSystemds() {
+        let sockets = SocketActivation.sockets(
+            environment: ["LISTEN_PID": "9", "LISTEN_FDS": "3", "ZERODT_SYSTEMD_FDS": "0,2", "ZERODT_CONTROL_FD": "6"],
+            pid: 9)
+        #expect(sockets.map(\.fromSystemd) == [true, false, true])
+        let none = SocketActivation.sockets(
+            environment: ["LISTEN_PID": "9", "LISTEN_FDS": "1", "ZERODT_SYSTEMD_FDS": "", "ZERODT_CONTROL_FD": "4"],
+            pid: 9)
+        #expect(none.map(\.fromSystemd) == [false])
+    }
+
+    @Test func aPredecessorThatDoesNotSayPassesItsOwnSockets() {
+        let sockets = SocketActivation.sockets(
+            environment: ["LISTEN_PID": "9", "LISTEN_FDS": "1", "ZERODT_CONTROL_FD": "4"], pid: 9)
+        #expect(sockets.map(\.fromSystemd) == [false])
+    }
+
+    @Test func theVariableIsUnsetWithTheOthers() {
+        #expect(SocketActivation.variables.contains(SocketActivation.systemdVariable))
+    }
+}

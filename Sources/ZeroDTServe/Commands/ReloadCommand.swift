@@ -18,25 +18,44 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         let server = try RunningServer.load(options)
-        let timeout = server.site.restart.waitChild + .seconds(10)
+        let timeout = server.waitChild + .seconds(10)
         try CommandFailure.report {
             if let client = try server.controlClient() {
                 let reply = try client.send(.reload, timeout: timeout)
-                guard reply.ok else { throw CommandFailure("reload failed: \(reply.message)") }
+                guard reply.ok else {
+                    let serving = reply.pid.map { pid in
+                        "\n" + (reply.generation.map { "generation \($0) " } ?? "") + "(pid \(pid)) keeps serving"
+                    } ?? ""
+                    throw CommandFailure("reload failed: \(reply.message.trimmingCharacters(in: .newlines))\(serving)")
+                }
                 print("reloaded: \(reply.message)")
                 return
             }
             let old = try server.pidFromFile()
+            // The old generation rewrites the pid file with its own pid when the restart fails.
+            let version = server.pidFileVersion()
             kill(old, SIGHUP)
-            let new = RunningServer.poll(timeout: timeout) { () -> Int32? in
-                guard let pid = try? server.pidFromFile(), pid != old else { return nil }
-                return pid
+            enum Outcome { case tookOver(Int32), failed }
+            let outcome = RunningServer.poll(timeout: timeout) { () -> Outcome? in
+                if let pid = try? server.pidFromFile(), pid != old { return .tookOver(pid) }
+                return server.pidFileVersion() != version ? .failed : nil
             }
-            guard let new else {
+            switch outcome {
+            case .tookOver(let new):
+                print("reloaded: pid \(new) took over from pid \(old)")
+            case .failed:
+                var reason = "restart failed; pid \(old) keeps serving. The server's log says why"
+                if let diagnostics = server.diagnostics {
+                    reason = "restart failed; pid \(old) keeps serving. \(server.file) is invalid:\n"
+                        + diagnostics.trimmingCharacters(in: .newlines)
+                } else {
+                    reason += " (add 'control:' to the config to get the reason here)"
+                }
+                throw CommandFailure(reason)
+            case nil:
                 throw CommandFailure("no new generation took over from pid \(old) within \(timeout.components.seconds)s; "
                                      + "the server's log says why (add 'control:' to the config to get the reason here)")
             }
-            print("reloaded: pid \(new) took over from pid \(old)")
         }
     }
 }

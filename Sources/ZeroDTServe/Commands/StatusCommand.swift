@@ -13,6 +13,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let server = try RunningServer.load(options)
+        server.warnIfInvalid()
         try CommandFailure.report {
             if let client = try server.controlClient() {
                 let reply = try client.send(.status, timeout: .seconds(10))

@@ -13,6 +13,7 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let server = try RunningServer.load(options)
+        server.warnIfInvalid()
         let timeout = server.longestShutdown + .seconds(5)
         try CommandFailure.report {
             if let client = try server.controlClient() {
@@ -26,7 +27,7 @@ struct StopCommand: ParsableCommand {
             }
             let pid = try server.pidFromFile()
             kill(pid, SIGTERM)
-            guard RunningServer.poll(timeout: timeout, { kill(pid, 0) == 0 ? nil : true }) != nil else {
+            guard RunningServer.poll(timeout: timeout, { RunningServer.isRunning(pid) ? nil : true }) != nil else {
                 throw CommandFailure("pid \(pid) is still draining after \(timeout.components.seconds)s")
             }
             print("stopped pid \(pid)")

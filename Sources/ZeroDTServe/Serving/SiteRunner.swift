@@ -32,6 +32,7 @@ struct SiteRunner {
             servers.append(AnnouncedServer(server: httpServer, config: server, logger: logger))
         }
         state.setServers(servers.map(\.server))
+        try checkEverySystemdSocketIsClaimed()
         var options = Runtime.Options()
         options.waitChild = config.restart.waitChild
         options.waitParent = config.restart.waitParent
@@ -63,6 +64,28 @@ struct SiteRunner {
                                  + Self.hint(for: error))
             }
         }
+    }
+
+    /// A socket systemd passes that no listener claims is a mistake in the config or the
+    /// socket unit: refuse to start rather than leave it unanswered. (A successor may drop
+    /// what its predecessor handed on: that is a listener removed from the config.)
+    private func checkEverySystemdSocketIsClaimed() throws {
+        guard !runtime.isSuccessor else { return }
+        let control = config.control.map { ListenAddress.unix(path: $0) }
+        let stray = runtime.listeners.unclaimed.filter { socket, address in
+            // The runtime claims the control socket itself, by its name or path.
+            socket.name != ControlProtocol.listenerName
+                && !(control.map { control in address.map { $0.isSameSocket(as: control) } ?? false } ?? false)
+        }
+        guard !stray.isEmpty else { return }
+        let descriptions = stray.map { socket, address in
+            let bound = address.map { "\($0)" } ?? "an unknown address"
+            return socket.name.map { "'\($0)' (fd \(socket.fd), \(bound))" } ?? "fd \(socket.fd) (\(bound), unnamed)"
+        }
+        let one = stray.count == 1
+        throw ServeError(description: "\(config.file): no listener claims the inherited socket\(one ? "" : "s") "
+            + descriptions.joined(separator: ", ") + "; give \(one ? "it" : "each") a listener with its name "
+            + "(the unit's FileDescriptorName=) as 'name:', or its address, or remove it from the socket unit")
     }
 
     private static func absolute(_ path: String) -> String {
