@@ -84,8 +84,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if awaitingDeferredResponse {
+        if isBackedUp || !queued.isEmpty {
             queued.append(part)
+            // Get the responses already issued moving, so that the queue can drain.
+            flushIfNeeded(context: context)
             return
         }
         process(part, context: context)
@@ -97,7 +99,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if awaitingDeferredResponse || !queued.isEmpty {
+        // No more reading while responses are still being written: a client that pipelines
+        // requests and never reads the answers must not make the server open file after
+        // file for it.
+        if awaitingDeferredResponse || !queued.isEmpty || machine.hasWritesInFlight {
             readPending = true
         } else {
             context.read()
@@ -251,15 +256,24 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !awaitingDeferredResponse, let part = queued.popFirst() {
+        while !isBackedUp, let part = queued.popFirst() {
             process(part, context: context)
         }
         flushIfNeeded(context: context)
-        if !awaitingDeferredResponse && readPending {
+        if readPending && !awaitingDeferredResponse && queued.isEmpty && !machine.hasWritesInFlight {
             readPending = false
             context.read()
         }
     }
+
+    /// Too much is unanswered to take on another request now: a deferred response is
+    /// pending, or `maxResponsesInFlight` responses are still being written.
+    private var isBackedUp: Bool {
+        awaitingDeferredResponse || machine.writesInFlight >= Self.maxResponsesInFlight
+    }
+
+    /// Pipelined requests answered before the writes of earlier answers have finished.
+    private static let maxResponsesInFlight = 16
 
     // MARK: - Responses
 
@@ -304,11 +318,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         done.futureResult.whenComplete { _ in
             handles.forEach { try? $0.close() }
-            loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: true)
+            let (handler, context) = loopBound.value
+            handler.machine.writeProgressed(now: eventLoop.now, responseFinished: true)
+            if handler.readPending || !handler.queued.isEmpty {
+                // Not from inside the write's completion: resuming may write again.
+                eventLoop.execute { loopBound.value.0.resumeQueued(context: loopBound.value.1) }
+            }
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)

@@ -31,7 +31,7 @@ struct HTTPConnectionStateMachine {
     /// The current request's response must carry `Connection: close`.
     private(set) var closeAfterResponse = false
     /// Responses issued whose last write has not completed yet.
-    private var writesInFlight = 0
+    private(set) var writesInFlight = 0
     private var deadline: NIODeadline
     private var writeDeadline: NIODeadline?
     private let configuration: HTTPServerConfiguration
@@ -89,8 +89,9 @@ struct HTTPConnectionStateMachine {
     /// The response was written (not necessarily flushed to the socket yet).
     mutating func responseIssued(now: NIODeadline) -> Action {
         guard state != .closed else { return .none }
+        // Responses queued behind one still being written do not extend its deadline.
+        if writesInFlight == 0 { writeDeadline = now + TimeAmount(configuration.writeTimeout) }
         writesInFlight += 1
-        writeDeadline = now + TimeAmount(configuration.writeTimeout)
         if closeAfterResponse {
             state = .closed
             return .closeWhenWritten
@@ -103,8 +104,18 @@ struct HTTPConnectionStateMachine {
     /// A write made progress: a file chunk or a whole response reached the socket.
     mutating func writeProgressed(now: NIODeadline, responseFinished: Bool) {
         if responseFinished { writesInFlight -= 1 }
-        writeDeadline = writesInFlight > 0 ? now + TimeAmount(configuration.writeTimeout) : nil
+        if writesInFlight > 0 {
+            writeDeadline = now + TimeAmount(configuration.writeTimeout)
+        } else {
+            writeDeadline = nil
+            // The connection is idle from the moment its last response has gone out, not
+            // from when it was issued: a long download is not an idle connection.
+            if state == .idle && !draining { deadline = now + TimeAmount(configuration.idleTimeout) }
+        }
     }
+
+    /// Whether responses are still being written.
+    var hasWritesInFlight: Bool { writesInFlight > 0 }
 
     /// The server started draining: finish what is in flight with `Connection: close`, and
     /// give an idle connection `drainGrace` to deliver a request already on the wire.
@@ -131,6 +142,11 @@ struct HTTPConnectionStateMachine {
         }
         guard now >= deadline else { return .none }
         if state == .idle && draining { return closeIdle() }
+        if state == .idle && writesInFlight > 0 {
+            // Still sending; the write deadline guards progress, idleness starts afterwards.
+            deadline = now + TimeAmount(configuration.idleTimeout)
+            return .none
+        }
         if state == .awaitingResponse {
             // The handler is still working; the write deadline takes over once it answers.
             deadline = now + TimeAmount(configuration.idleTimeout)

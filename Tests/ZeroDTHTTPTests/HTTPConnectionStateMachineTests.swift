@@ -164,6 +164,34 @@ import Testing
         #expect(machine.timerFired(now: at(.seconds(5))) == .close)
     }
 
+    @Test func aProgressingDownloadOutlivesTheIdleTimeout() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        // Twenty seconds of sendfile chunks, each within the 3 s write timeout, far past idle (5 s).
+        for second in stride(from: 2, through: 20, by: 2) {
+            machine.writeProgressed(now: at(.seconds(Int64(second))), responseFinished: false)
+            #expect(machine.timerFired(now: at(.seconds(Int64(second)) + .milliseconds(1))) == .none)
+        }
+        machine.writeProgressed(now: at(.seconds(21)), responseFinished: true)
+        #expect(machine.nextDeadline == at(.seconds(26)), "idle from the end of the last write")
+        #expect(machine.timerFired(now: at(.seconds(25))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(26))) == .close)
+    }
+
+    @Test func queuedResponsesDoNotExtendTheWriteDeadline() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        for second in 0..<3 {
+            machine.bytesReceived(now: at(.seconds(Int64(second))))
+            _ = machine.requestHead(keepAlive: true, now: at(.seconds(Int64(second))))
+            machine.requestEnd()
+            _ = machine.responseIssued(now: at(.seconds(Int64(second))))
+        }
+        #expect(machine.timerFired(now: at(.seconds(3))) == .close, "the first response made no progress for 3 s")
+    }
+
     @Test func finishedWritesClearTheWriteDeadline() {
         var machine = idleAfterOneResponse()
         #expect(machine.timerFired(now: at(.seconds(3))) == .none)
