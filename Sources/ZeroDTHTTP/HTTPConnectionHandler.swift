@@ -217,10 +217,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .notFound:
             write(.error(.notFound), for: request.head, started: request.started, context: context)
         case .redirectToSubtree:
-            var response = HTTPResponse.error(.movedPermanently)
-            let rawPath = request.head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            response.headers.add(name: "Location", value: rawPath + "/" + (target.query.map { "?" + $0 } ?? ""))
-            write(response, for: request.head, started: request.started, context: context)
+            write(.redirectAddingSlash(uri: request.head.uri, query: target.query), for: request.head,
+                  started: request.started, context: context)
         case .route(let route, let remainder):
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
                 let allow = allowed.map(\.rawValue).joined(separator: ", ")

@@ -68,6 +68,16 @@ extension ServeTests {
             }
         }
 
+        @Test func theSlashRedirectNeverLeavesThisHost() throws {
+            try ServeTests.withServer { address in
+                // Normalizes to /docs, but a Location built from the raw target would be
+                // `//evil.example/..%2Fdocs/`, which browsers follow off-site.
+                let response = try ServeTests.get("//evil.example/..%2Fdocs", from: address)
+                #expect(response.status == 301)
+                #expect(response.headers["Location"] == "/evil.example/..%2Fdocs/")
+            }
+        }
+
         @Test func unknownPathIs404AndKeepsTheConnection() throws {
             try ServeTests.withServer { address in
                 let client = try HTTPTestClient(connectingTo: address)

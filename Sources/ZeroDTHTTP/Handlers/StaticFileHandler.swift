@@ -86,7 +86,7 @@ public struct StaticFileHandler: HTTPHandler {
                 return try serve(target, name: request.routeRemainder, request: request)
             }
             guard request.path.utf8.last == UInt8(ascii: "/") else {
-                return Self.redirectToDirectory(request)
+                return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
             }
             for name in indexNames {
                 let index: OpenFile
@@ -162,21 +162,6 @@ public struct StaticFileHandler: HTTPHandler {
 
     /// 301 to the slash form of the request's own target, query kept. Leading slashes and
     /// backslashes collapse to one `/`, so `//host` cannot become a redirect off-site.
-    private static func redirectToDirectory(_ request: HTTPRequest) -> HTTPResponse {
-        var target = Substring(request.head.uri)
-        if let query = target.firstIndex(of: "?") {
-            target = target[..<query]
-        }
-        // An absolute-form target (`http://host/dir`) keeps only its path.
-        if target.first != "/", let colon = target.firstIndex(of: ":"), target[colon...].hasPrefix("://") {
-            target = target[target.index(colon, offsetBy: 3)...].drop { $0 != "/" }
-        }
-        var location = "/" + target.drop { $0 == "/" || $0 == "\\" } + "/"
-        if let query = request.query {
-            location += "?" + query
-        }
-        return .error(.movedPermanently, headers: ["Location": location])
-    }
 }
 
 extension StaticFileHandler {
