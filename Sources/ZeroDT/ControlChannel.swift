@@ -16,12 +16,17 @@ final class ControlChannel: Sendable {
     let messages: AsyncStream<ControlMessage>
     /// The parent's `hello` (pid, generation), on a successor's end; fails at EOF.
     let hello: EventLoopFuture<(parentPID: Int32, generation: Int)>
+    /// The stages a successor waits for; each also completes at EOF (the peer is gone).
+    /// Futures rather than reads of `messages`, so that a wait that times out consumes
+    /// nothing and a later wait still sees the stage.
+    let stages: ControlStages
 
     private init(channel: any Channel, messages: AsyncStream<ControlMessage>,
-                 hello: EventLoopFuture<(parentPID: Int32, generation: Int)>) {
+                 hello: EventLoopFuture<(parentPID: Int32, generation: Int)>, stages: ControlStages) {
         self.channel = channel
         self.messages = messages
         self.hello = hello
+        self.stages = stages
     }
 
     /// Wraps `fd` (one end of a `socketpair`) and takes ownership of it.
@@ -29,18 +34,20 @@ final class ControlChannel: Sendable {
         -> ControlChannel
     {
         let (stream, continuation) = AsyncStream.makeStream(of: ControlMessage.self)
-        let hello = group.next().makePromise(of: (parentPID: Int32, generation: Int).self)
-        let channel = try await ClientBootstrap(group: group)
+        let eventLoop = group.next()
+        let hello = eventLoop.makePromise(of: (parentPID: Int32, generation: Int).self)
+        let stages = ControlStages(eventLoop: eventLoop)
+        let channel = try await ClientBootstrap(group: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(ControlFrameDecoder()),
-                        ControlMessageReceiver(continuation: continuation, hello: hello),
+                        ControlMessageReceiver(continuation: continuation, hello: hello, stages: stages),
                     ])
                 }
             }
             .withConnectedSocket(fd).get()
-        return ControlChannel(channel: channel, messages: stream, hello: hello.futureResult)
+        return ControlChannel(channel: channel, messages: stream, hello: hello.futureResult, stages: stages)
     }
 
     /// Sends a message; completes once it is written to the socket.
@@ -91,18 +98,25 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
 
     private let continuation: AsyncStream<ControlMessage>.Continuation
     private let hello: EventLoopPromise<(parentPID: Int32, generation: Int)>
+    private let stages: ControlStages
 
     init(continuation: AsyncStream<ControlMessage>.Continuation,
-         hello: EventLoopPromise<(parentPID: Int32, generation: Int)>) {
+         hello: EventLoopPromise<(parentPID: Int32, generation: Int)>, stages: ControlStages) {
         self.continuation = continuation
         self.hello = hello
+        self.stages = stages
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
-        if case .hello(let parentPID, let generation) = message {
+        switch message {
+        case .hello(let parentPID, let generation):
             hello.succeed((parentPID, generation))
-        } else {
+        case .acceptingStopped:
+            stages.acceptingStopped.succeed()
+        case .shutdownComplete:
+            stages.reachedShutdownComplete()
+        case .ready, .failed:
             continuation.yield(message)
         }
     }
@@ -120,5 +134,25 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
     private func finish() {
         continuation.finish()
         hello.fail(Closed())
+        stages.reachedShutdownComplete()
+    }
+}
+
+/// The points of a hand-over a successor waits for, as promises that are completed once.
+struct ControlStages: Sendable {
+    let acceptingStopped: EventLoopPromise<Void>
+    let shutdownComplete: EventLoopPromise<Void>
+
+    init(eventLoop: any EventLoop) {
+        acceptingStopped = eventLoop.makePromise()
+        shutdownComplete = eventLoop.makePromise()
+    }
+
+    /// The last stage implies the earlier one. NIO ignores the completion of a promise that
+    /// is already complete, so this may run more than once (a message, then EOF).
+    /// - Important: call on the channel's event loop, which the promises share.
+    func reachedShutdownComplete() {
+        acceptingStopped.succeed()
+        shutdownComplete.succeed()
     }
 }

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
+import NIOCore
 
 /// The successor's view of the generation that started it: report ready or failed, and
 /// learn when it has finished draining (or died).
@@ -33,25 +35,33 @@ final class Predecessor: Sendable {
         await channel.close()
     }
 
-    /// Waits until the parent says `message` (or a later stage) or its end of the channel
-    /// closes.
-    /// - Returns: false when `timeout` passed first.
-    func wait(for message: ControlMessage, timeout: Duration?) async -> Bool {
-        let stages: [ControlMessage] = message == .acceptingStopped ? [.acceptingStopped, .shutdownComplete] : [message]
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { [channel] in
-                for await received in channel.messages where stages.contains(received) { return true }
-                return true
+    /// A point of the hand-over a successor waits for.
+    enum Stage {
+        /// The parent no longer accepts (stateless mode).
+        case acceptingStopped
+        /// The parent has drained and is about to exit (stateful mode, `preParentExit`).
+        case shutdownComplete
+    }
+
+    /// Waits until the parent reaches `stage` (or its end of the channel closes).
+    /// - Returns: false when `timeout` passed first; the stage can still be waited for later.
+    func wait(for stage: Stage, timeout: Duration?) async -> Bool {
+        let future = stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
+            : channel.stages.shutdownComplete.futureResult
+        return await withCheckedContinuation { continuation in
+            let resumed = NIOLockedValueBox(false)
+            let resume: @Sendable (Bool) -> Void = { reached in
+                let first = resumed.withLockedValue { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: reached) }
             }
             if let timeout {
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return false
-                }
+                let expiry = future.eventLoop.scheduleTask(in: TimeAmount(timeout)) { resume(false) }
+                future.whenComplete { _ in expiry.cancel() }
             }
-            let finished = await group.next() ?? true
-            group.cancelAll()
-            return finished
+            future.whenComplete { _ in resume(true) }
         }
     }
 }

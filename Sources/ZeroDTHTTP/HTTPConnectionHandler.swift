@@ -418,9 +418,3 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension HTTPConnectionHandler: Sendable {}
-
-extension Duration {
-    init(_ amount: TimeAmount) {
-        self = .nanoseconds(amount.nanoseconds)
-    }
-}

@@ -166,11 +166,3 @@ struct HTTPConnectionStateMachine {
         return writesInFlight > 0 ? .closeWhenWritten : .close
     }
 }
-
-extension TimeAmount {
-    /// Converts a Swift `Duration`, truncating below a nanosecond.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
