@@ -25,11 +25,9 @@ static void write_decimal(char *out, pid_t value) {
     out[n] = '\0';
 }
 
-static void mark_cloexec_from(int first) {
+static void mark_cloexec_from(int first, long max) {
     if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-    /* Kernels before 5.11: walk the table; slow only with a huge RLIMIT_NOFILE. */
-    long max = sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > 1 << 20) max = 1 << 20;
+    /* Kernels before 5.11: walk the table up to the limit the parent read before fork. */
     for (int fd = first; fd < max; fd++) {
         int flags = fcntl(fd, F_GETFD);
         if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
@@ -37,7 +35,7 @@ static void mark_cloexec_from(int first) {
 }
 
 static void child(const char *path, char *const argv[], char *const envp[], const int *fds, int count,
-                  int listen_pid_slot, int error_fd) {
+                  int listen_pid_slot, int error_fd, long max_fd) {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
@@ -49,6 +47,8 @@ static void child(const char *path, char *const argv[], char *const envp[], cons
     /* Move the error pipe and every source fd above the target range first, so that no
      * dup2 below can overwrite a source that has not been placed yet. */
     error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, high);
+    /* Without a way to report failure, failing silently would look like success. */
+    if (error_fd < 0) _exit(127);
     int moved[count > 0 ? count : 1];
     for (int i = 0; i < count; i++) {
         moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, high);
@@ -57,7 +57,7 @@ static void child(const char *path, char *const argv[], char *const envp[], cons
     for (int i = 0; i < count; i++) {
         if (dup2(moved[i], 3 + i) < 0) goto fail; /* dup2 clears FD_CLOEXEC on the target */
     }
-    mark_cloexec_from(high);
+    mark_cloexec_from(high, max_fd);
 
     if (listen_pid_slot >= 0) {
         write_decimal(envp[listen_pid_slot] + strlen("LISTEN_PID="), getpid());
@@ -78,13 +78,17 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
     int error_pipe[2];
     if (pipe2(error_pipe, O_CLOEXEC) != 0) return errno;
 
+    /* sysconf is not async-signal-safe, so the child's fallback limit is read here. */
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 1 << 20) max_fd = 1 << 20;
+
     /* Block signals across fork so no handler of ours runs in the child before it resets them. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t child_pid = fork();
     if (child_pid == 0) {
-        child(path, argv, envp, fds, count, listen_pid_slot, error_pipe[1]);
+        child(path, argv, envp, fds, count, listen_pid_slot, error_pipe[1], max_fd);
     }
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -100,9 +104,10 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
         n = read(error_pipe[0], &child_error, sizeof(child_error));
     } while (n < 0 && errno == EINTR);
     close(error_pipe[0]);
-    if (n == (ssize_t)sizeof(child_error)) {
+    if (n > 0) {
+        /* The child wrote before exec (an exec closes the pipe without a byte): it failed. */
         while (waitpid(child_pid, NULL, 0) < 0 && errno == EINTR) {}
-        return child_error;
+        return n == (ssize_t)sizeof(child_error) && child_error != 0 ? child_error : EIO;
     }
     *pid = child_pid;
     return 0;

@@ -116,6 +116,9 @@ public final class Runtime: Sendable {
     /// named them) and, in a successor, connects to the predecessor.
     /// - Important: call once, early, before anything else reads `LISTEN_FDS`.
     public static func bootstrap() async -> Runtime {
+        // A peer that resets mid-write would otherwise kill the process; a successor starts
+        // with every disposition reset, so each generation sets this again.
+        signal(SIGPIPE, SIG_IGN)
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint)
         let environment = ProcessInfo.processInfo.environment
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
 
 /// The parent's view of the generation it is starting: spawn it with the listeners and one
 /// end of a control socketpair, wait for its verdict, and kill it if it fails.
@@ -14,6 +15,9 @@ final class Successor: Sendable {
     let pid: pid_t
     let generation: Int
     private let channel: ControlChannel
+    /// How the process ended, once `stop` has killed and reaped it; later calls reuse it
+    /// rather than signalling a pid that may belong to another process by then.
+    private let ended = NIOLockedValueBox<Task<ProcessStatus, Never>?>(nil)
 
     private init(pid: pid_t, generation: Int, channel: ControlChannel) {
         self.pid = pid
@@ -46,7 +50,16 @@ final class Successor: Sendable {
             throw error
         }
         Posix.close(pair[1])
-        let channel = try await ControlChannel.adopt(fd: pair[0])
+        let channel: ControlChannel
+        do {
+            channel = try await ControlChannel.adopt(fd: pair[0])
+        } catch {
+            // The child would wait for a hello forever, holding every listener.
+            Posix.close(pair[0])
+            kill(pid, SIGKILL)
+            _ = await ProcessStatus.reap(pid)
+            throw error
+        }
         let successor = Successor(pid: pid, generation: generation, channel: channel)
         try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1))
         return successor
@@ -85,9 +98,16 @@ final class Successor: Sendable {
 
     /// Kills and reaps the successor; returns `reason` with how it ended.
     func stop(reason: String) async -> String {
-        kill(pid, SIGKILL)
+        let task = ended.withLockedValue { ended in
+            if let ended { return ended }
+            let pid = pid
+            kill(pid, SIGKILL)
+            let task = Task { await ProcessStatus.reap(pid) }
+            ended = task
+            return task
+        }
         await channel.close()
-        let status = await ProcessStatus.reap(pid)
+        let status = await task.value
         // A successor that reported failure exits by itself; only a kill is worth mentioning.
         return status.raw & 0x7f == SIGKILL ? reason : "\(reason); it \(status)"
     }

@@ -320,7 +320,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let eventLoop = context.eventLoop
         done.futureResult.whenComplete { _ in
             handles.forEach { try? $0.close() }
-            let (handler, context) = loopBound.value
+            let handler = loopBound.value.0
             handler.machine.writeProgressed(now: eventLoop.now, responseFinished: true)
             if handler.readPending || !handler.queued.isEmpty {
                 // Not from inside the write's completion: resuming may write again.

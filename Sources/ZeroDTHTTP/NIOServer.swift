@@ -68,9 +68,10 @@ public final class NIOServer: RestartableServer {
                 Glibc.close(fd)
                 throw error
             }
+            // Recorded before anything else can fail, so that `stopAccepting()` closes it.
+            listeningChannels.withLockedValue { $0.append(channel) }
             // Adopting resets the backlog to NIO's default; restore the configured one.
             try listener.reapplyBacklog()
-            listeningChannels.withLockedValue { $0.append(channel) }
         }
     }
 

@@ -20,8 +20,6 @@ struct SiteRunner {
     /// Serves until this generation hands over or is stopped.
     /// - Throws: `ServeError` when a socket cannot be bound or a server cannot start.
     func run() async throws -> Runtime.Ending {
-        // A peer that resets mid-sendfile would otherwise kill the process.
-        signal(SIGPIPE, SIG_IGN)
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
         let state = ServeState(generation: runtime.generation)
