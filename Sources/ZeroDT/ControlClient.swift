@@ -7,6 +7,7 @@ import Foundation
 public final class ControlClient {
     /// Why talking to the control socket failed.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, for people.
         public var description: String
     }
 

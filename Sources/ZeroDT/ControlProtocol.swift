@@ -24,8 +24,10 @@ public enum ControlProtocol {
 
     /// A request line.
     public struct Request: Codable, Sendable, Equatable {
+        /// The command.
         public var command: Command
 
+        /// A request for `command`.
         public init(command: Command) {
             self.command = command
         }
@@ -44,6 +46,7 @@ public enum ControlProtocol {
         /// For `status`.
         public var status: Status?
 
+        /// Creates a reply.
         public init(ok: Bool, message: String, pid: Int32? = nil, generation: Int? = nil, status: Status? = nil) {
             self.ok = ok
             self.message = message
@@ -55,14 +58,19 @@ public enum ControlProtocol {
 
     /// What `status` reports.
     public struct Status: Codable, Sendable, Equatable {
+        /// The serving process.
         public var pid: Int32
+        /// Its generation: 1 for a process started by hand or by systemd.
         public var generation: Int
         /// Seconds since the Unix epoch when this generation started.
         public var startedAt: Double
+        /// Seconds it has been running.
         public var uptimeSeconds: Double
         /// `serving`, `restarting`, `handing over` or `stopping`.
         public var state: String
+        /// Its listening sockets, with their names.
         public var listeners: [String]
+        /// The last restart it attempted or came from, if any.
         public var lastReload: ReloadResult?
     }
 
@@ -70,7 +78,9 @@ public enum ControlProtocol {
     public struct ReloadResult: Codable, Sendable, Equatable {
         /// Seconds since the Unix epoch.
         public var at: Double
+        /// Whether the restart succeeded.
         public var ok: Bool
+        /// What happened: the new generation, or why it failed.
         public var message: String
     }
 }

@@ -9,6 +9,7 @@ public struct InheritedSocket: Sendable, Equatable {
     /// is never removed.
     public var fromSystemd: Bool
 
+    /// Creates a record of an inherited socket.
     public init(fd: Int32, name: String?, fromSystemd: Bool = true) {
         self.fd = fd
         self.name = name

@@ -13,6 +13,7 @@ public struct AsyncHandler: HTTPHandler {
     /// What the handler runs for each request.
     public typealias Body = @Sendable (HTTPRequest, HTTPRequestContext) async throws -> HTTPResponse
 
+    /// As given at creation; nil accepts every method.
     public let allowedMethods: [HTTPMethod]?
     private let logger: Logger
     private let label: String
@@ -30,6 +31,7 @@ public struct AsyncHandler: HTTPHandler {
         self.body = body
     }
 
+    /// Runs the body in a task and answers once it returns; a thrown error becomes a 500.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
         let (body, logger, label) = (self.body, self.logger, self.label)
         return .deferred(context.eventLoop.makeFutureWithTask {

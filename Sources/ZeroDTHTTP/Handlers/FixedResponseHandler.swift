@@ -16,8 +16,10 @@ public struct FixedResponseHandler: HTTPHandler {
         response = HTTPResponse(status: HTTPResponseStatus(statusCode: status), headers: fields, text: body)
     }
 
+    /// Every method gets the same answer.
     public var allowedMethods: [HTTPMethod]? { nil }
 
+    /// The configured response.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
         .response(response)
     }

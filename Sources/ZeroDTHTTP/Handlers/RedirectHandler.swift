@@ -14,8 +14,10 @@ public struct RedirectHandler: HTTPHandler {
         self.status = HTTPResponseStatus(statusCode: status)
     }
 
+    /// Redirects answer the common methods; others get 405.
     public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS] }
 
+    /// The redirect, with `Location` built as described above.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
         var location = target
         if target.hasSuffix("/") {

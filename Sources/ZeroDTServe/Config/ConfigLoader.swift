@@ -7,6 +7,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     /// The text of each file read, by path, so that renderers can quote the offending line.
     public var sources: [String: String]
 
+    /// One `FILE:LINE:COL: error: MESSAGE` line per diagnostic.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 

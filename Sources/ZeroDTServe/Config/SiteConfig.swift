@@ -162,6 +162,7 @@ public struct RespondConfig: Sendable, Equatable {
     /// The `Content-Type` of the body.
     public var contentType: String = "text/plain; charset=utf-8"
 
+    /// Equal when status, body, content type and headers (in order) are.
     public static func == (lhs: RespondConfig, rhs: RespondConfig) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body && lhs.contentType == rhs.contentType
             && lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }

@@ -64,6 +64,7 @@ public protocol HandlerModule: Sendable {
 }
 
 extension HandlerModule {
+    /// Every method, unless a module says otherwise.
     public static var allowedMethods: [HTTPMethod]? { nil }
 }
 

@@ -10,6 +10,7 @@ public struct ModuleRequest: Sendable {
     /// runs, so the sequence yields at most one buffer; code that iterates keeps working
     /// if bodies are streamed later.
     public struct Body: AsyncSequence, Sendable {
+        /// The body arrives as buffers.
         public typealias Element = ByteBuffer
 
         private let buffer: ByteBuffer?
@@ -31,15 +32,18 @@ public struct ModuleRequest: Sendable {
             String(buffer: try await collect())
         }
 
+        /// Iterates the body's buffers.
         public struct AsyncIterator: AsyncIteratorProtocol {
             fileprivate var next: ByteBuffer?
 
+            /// The next buffer, or nil at the end of the body.
             public mutating func next() async throws -> ByteBuffer? {
                 defer { next = nil }
                 return next
             }
         }
 
+        /// An iterator over the body.
         public func makeAsyncIterator() -> AsyncIterator {
             AsyncIterator(next: buffer)
         }

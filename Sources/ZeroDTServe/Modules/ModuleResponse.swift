@@ -94,6 +94,7 @@ public struct ModuleResponse: Sendable {
 public final class ModuleBodyWriter: Sendable {
     /// Why a write was refused.
     public struct TooLarge: Error, CustomStringConvertible {
+        /// The status and body kind, for logs.
         public var description: String {
             "streamed response body exceeds \(ModuleResponse.maximumStreamedBodySize) bytes"
         }

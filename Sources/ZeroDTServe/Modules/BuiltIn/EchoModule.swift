@@ -13,14 +13,17 @@ public struct EchoModule: HandlerModule {
         case text
     }
 
+    /// Named `echo` in configs.
     public static let name = "echo"
 
     private let format: Format
 
+    /// Reads `format: json|text` (default json).
     public static func configure(_ options: inout ModuleOptions) -> Format {
         options.choice("format", as: Format.self) ?? .json
     }
 
+    /// Remembers the format.
     public init(configuration: Format, setup: ModuleSetup) {
         format = configuration
     }
@@ -56,6 +59,7 @@ public struct EchoModule: HandlerModule {
         }
     }
 
+    /// The request, echoed.
     public func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
         let body = try await request.body.collect()
         let version = "HTTP/\(request.head.version.major).\(request.head.version.minor)"

@@ -8,13 +8,18 @@ import NIOHTTP1
 /// generation stops, so a health check on a new connection sees 200 throughout; only
 /// requests still arriving on the old generation's keep-alive connections see 503.
 public struct HealthModule: HandlerModule {
+    /// No options.
     public typealias Configuration = Void
 
+    /// Named `health` in configs.
     public static let name = "health"
+    /// Read-only.
     public static let allowedMethods: [HTTPMethod]? = [.GET, .HEAD]
 
+    /// Nothing to set up.
     public init(configuration: Void, setup: ModuleSetup) {}
 
+    /// 200 `ok`, or 503 `draining`.
     public func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
         let headers: HTTPHeaders = ["Cache-Control": "no-store"]
         if context.state.isDraining {

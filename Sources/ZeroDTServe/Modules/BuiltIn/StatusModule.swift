@@ -18,11 +18,15 @@ import NIOHTTP1
 /// `last_reload` is null until a reload happens; `in_flight_requests` counts module requests
 /// being handled, this one included.
 public struct StatusModule: HandlerModule {
+    /// No options.
     public typealias Configuration = Void
 
+    /// Named `status` in configs.
     public static let name = "status"
+    /// Read-only.
     public static let allowedMethods: [HTTPMethod]? = [.GET, .HEAD]
 
+    /// Nothing to set up.
     public init(configuration: Void, setup: ModuleSetup) {}
 
     private struct Report: Encodable {
@@ -56,6 +60,7 @@ public struct StatusModule: HandlerModule {
         }
     }
 
+    /// The process's state as JSON.
     public func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
         let state = context.state
         let uptime = state.uptime.components
