@@ -45,13 +45,6 @@ public final class ListenerSet: Sendable {
         state.withLockedValue { $0.unclaimed.map { ($0.socket, $0.address) } }
     }
 
-    /// Inherited sockets nobody has claimed: their names, else addresses, for messages.
-    public var unclaimedDescriptions: [String] {
-        state.withLockedValue { state in
-            state.unclaimed.map { $0.socket.name ?? $0.address.map { "\($0)" } ?? "fd \($0.socket.fd)" }
-        }
-    }
-
     /// The listener for `address`: an inherited socket named `name` (or `alternateName`,
     /// e.g. the server's name for systemd units), else one bound to the same address,
     /// else a newly bound socket.

@@ -138,7 +138,11 @@ struct RuntimeEventLoop {
                 group.addTask { _ = await successor.stop(reason: "stop requested") }
                 return
             }
-            logger.info("generation \(successor.generation) (pid \(successor.pid)) is ready; handing over and draining")
+            if case .outcome(_, .ready(let adopted, _)) = event {
+                let passed = runtime.listeners.claimed.count
+                logger.info("generation \(successor.generation) (pid \(successor.pid)) is ready; handing over and draining",
+                            metadata: ["sockets_taken": "\(adopted.count)/\(passed)"])
+            }
             try? pidFile.map { try PIDFile(path: $0.path).write(pid: successor.pid) }
             runtime.notifier.notify(["MAINPID=\(successor.pid)", "READY=1",
                                      "STATUS=serving (generation \(successor.generation), pid \(successor.pid))"])
