@@ -157,7 +157,9 @@ struct RuntimeEventLoop {
             let action = machine.successorFailed()
             guard action != .none else { return }
             logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
-            recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation)
+            // With a retry coming (a request arrived meanwhile), waiters get the retry's outcome.
+            recordReload(ok: false, message: reason, pid: getpid(), generation: runtime.generation,
+                         answerWaiters: action != .keepServing(retry: true))
             options.hooks.restartFailed(reason)
             try? pidFile?.write()
             runtime.notifier.notify(["READY=1", runtime.status("reload failed: \(ControlProtocol.summary(of: reason))")])
@@ -272,8 +274,10 @@ struct RuntimeEventLoop {
             lastReload: lastReload)
     }
 
-    private mutating func recordReload(ok: Bool, message: String, pid: Int32, generation: Int) {
+    private mutating func recordReload(ok: Bool, message: String, pid: Int32, generation: Int,
+                                       answerWaiters: Bool = true) {
         lastReload = ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: ok, message: message)
+        guard answerWaiters else { return }
         let reply = ControlProtocol.Reply(ok: ok, message: message, pid: pid, generation: generation)
         reloadWaiters.forEach { $0(reply) }
         reloadWaiters.removeAll()
