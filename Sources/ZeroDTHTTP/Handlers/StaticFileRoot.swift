@@ -62,20 +62,24 @@ final class StaticFileRoot: Sendable {
         case .follow:
             return try Self.openat(descriptor, path.isEmpty ? "." : path, flags: Self.fileFlags)
         case .insideRoot:
-            let file = try Self.openat(descriptor, path.isEmpty ? "." : path, flags: Self.fileFlags)
-            try checkInside(file)
-            return file
+            return try openInside(descriptor, path.isEmpty ? "." : path)
         }
     }
 
     /// Opens the entry `name` of the open directory `directory` under the same rules.
     func open(_ name: String, in directory: borrowing OpenFile) throws(FileAccessError) -> OpenFile {
+        if symlinks == .insideRoot { return try openInside(directory.descriptor, name) }
         let noFollow = symlinks == .deny ? O_NOFOLLOW : 0
-        let file = try Self.openat(directory.descriptor, name, flags: Self.fileFlags | noFollow)
-        if symlinks == .insideRoot {
-            try checkInside(file)
-        }
-        return file
+        return try Self.openat(directory.descriptor, name, flags: Self.fileFlags | noFollow)
+    }
+
+    /// Resolves `path` to an `O_PATH` handle, which opens nothing, checks that it lies inside
+    /// the root, and only then opens it for reading (through `/proc/self/fd`, the same
+    /// inode): opening a device outside the root could have effects of its own.
+    private func openInside(_ directory: CInt, _ path: some StringProtocol) throws(FileAccessError) -> OpenFile {
+        let handle = try Self.openat(directory, path, flags: Self.O_PATH | O_CLOEXEC)
+        try checkInside(handle)
+        return try Self.openat(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: Self.fileFlags)
     }
 
     // Glibc's module map hides O_PATH (it needs _GNU_SOURCE); the value is the one every
