@@ -43,6 +43,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var readPending = false
     private var needsFlush = false
     private var lastWrite: EventLoopFuture<Void>?
+    /// Shutting down after an error: reading only to discard.
+    private var lingering = false
 
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
          monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
@@ -102,7 +104,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // No more reading while responses are still being written: a client that pipelines
         // requests and never reads the answers must not make the server open file after
         // file for it.
-        if awaitingDeferredResponse || !queued.isEmpty || machine.hasWritesInFlight {
+        if !lingering && (awaitingDeferredResponse || !queued.isEmpty || machine.hasWritesInFlight) {
             readPending = true
         } else {
             context.read()
@@ -115,8 +117,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             perform(machine.drainStarted(now: context.eventLoop.now), context: context)
             armTimer(context: context)
         case ChannelEvent.inputClosed:
+            if lingering {
+                context.close(promise: nil)
+                return
+            }
             // The client half-closed: answer what it sent, then close.
-            machine.protocolError()
+            machine.inputClosed()
             if request == nil && !awaitingDeferredResponse {
                 perform(.closeWhenWritten, context: context)
             }
@@ -392,8 +398,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-            lastWrite.whenComplete { _ in loopBoundContext.value.close(promise: nil) }
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let linger = machine.lingerBeforeClose
+            lastWrite.whenComplete { _ in
+                let (handler, context) = loopBound.value
+                if linger { handler.linger(context: context) } else { context.close(promise: nil) }
+            }
+        }
+    }
+
+    /// How long a connection that answered an error keeps reading (and discarding) what the
+    /// client is still sending, before it closes regardless.
+    private static let lingerTime: TimeAmount = .seconds(2)
+
+    /// Shuts down the sending side, so the client sees the end of the response, and throws
+    /// input away until the client closes too or `lingerTime` passes.
+    private func linger(context: ChannelHandlerContext) {
+        lingering = true
+        monitor.discardsInput = true
+        context.close(mode: .output, promise: nil)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.lingerTime) { loopBound.value.close(promise: nil) }
+        if readPending {
+            readPending = false
+            context.read()
         }
     }
 

@@ -84,7 +84,22 @@ struct HTTPConnectionStateMachine {
     /// Something went wrong that ends the connection after an error response.
     mutating func protocolError() {
         closeAfterResponse = true
+        lingerBeforeClose = inputOpen
     }
+
+    /// The client shut down its sending side: answer what it sent, then close.
+    mutating func inputClosed() {
+        closeAfterResponse = true
+        inputOpen = false
+        lingerBeforeClose = false
+    }
+
+    /// After an error the client may still be sending (a body too large, say). Closing with
+    /// unread input makes the kernel send a reset, which can destroy the error response
+    /// before the client reads it; so the connection first shuts down its sending side and
+    /// discards input for a while.
+    private(set) var lingerBeforeClose = false
+    private var inputOpen = true
 
     /// The response was written (not necessarily flushed to the socket yet).
     mutating func responseIssued(now: NIODeadline) -> Action {

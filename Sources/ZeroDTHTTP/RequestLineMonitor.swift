@@ -21,7 +21,11 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// Called with every read, before the decoder sees the bytes.
     var onBytes: (() -> Void)?
 
+    /// Set while lingering before a close: input is read and thrown away.
+    var discardsInput = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !discardsInput else { return }
         let buffer = unwrapInboundIn(data)
         onBytes?()
         buffer.withUnsafeReadableBytes { bytes in

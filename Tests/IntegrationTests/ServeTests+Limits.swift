@@ -1,4 +1,13 @@
+import Foundation
+import Synchronization
 import Testing
+
+/// Lets one thread send on a client while another reads: `send` touches only the socket,
+/// which the kernel lets two threads use in opposite directions.
+private final class FullDuplex: @unchecked Sendable {
+    let client: HTTPTestClient
+    init(_ client: HTTPTestClient) { self.client = client }
+}
 
 extension ServeTests {
     /// Requests over a limit or malformed: the status, and whether the connection survives.
@@ -68,6 +77,33 @@ extension ServeTests {
                 let atLimit = try HTTPTestClient(connectingTo: address).exchange(
                     "POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 16\r\n\r\n\(body.dropLast())")
                 #expect(atLimit.status == 201)
+            }
+        }
+
+        @Test func aLargeBodyStillBeingSentGets413WithoutAReset() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let client = try HTTPTestClient(connectingTo: address)
+                try client.send("POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 4000000\r\n\r\n")
+                // Keep sending the body while the answer comes: the server refuses it at once,
+                // and must neither reset the connection nor lose its answer.
+                let sendFailure = Mutex<String?>(nil)
+                let finished = DispatchSemaphore(value: 0)
+                let chunk = [UInt8](repeating: UInt8(ascii: "b"), count: 64 * 1024)
+                let sender = FullDuplex(client)
+                Thread {
+                    do {
+                        for _ in 0..<61 { try sender.client.send(chunk) }
+                    } catch {
+                        sendFailure.withLock { $0 = "\(error)" }
+                    }
+                    finished.signal()
+                }.start()
+                let response = try client.readResponse()
+                #expect(response.status == 413)
+                #expect(response.headers["Connection"] == "close")
+                #expect(finished.wait(timeout: .now() + 10) == .success)
+                #expect(sendFailure.withLock { $0 } == nil, "sending the rest of the body failed")
+                #expect(client.waitForClose() == .endOfFile(received: []))
             }
         }
 

@@ -192,6 +192,18 @@ import Testing
         #expect(machine.timerFired(now: at(.seconds(3))) == .close, "the first response made no progress for 3 s")
     }
 
+    @Test func anErrorLingersUnlessTheClientHasStoppedSending() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.protocolError()
+        #expect(machine.lingerBeforeClose, "a client may still be sending its body")
+
+        var halfClosed = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        halfClosed.inputClosed()
+        #expect(!halfClosed.lingerBeforeClose)
+        halfClosed.protocolError()
+        #expect(!halfClosed.lingerBeforeClose, "nothing more can arrive")
+    }
+
     @Test func finishedWritesClearTheWriteDeadline() {
         var machine = idleAfterOneResponse()
         #expect(machine.timerFired(now: at(.seconds(3))) == .none)
