@@ -42,17 +42,16 @@ public final class Runtime: Sendable {
 
     /// Code the runtime runs at fixed points of a generation's life, as in Go's zerodt.
     ///
-    /// In a stateless restart, once the predecessor has stopped accepting, the successor's
-    /// `preServe` runs concurrently with the predecessor's `preShutdown`, drain and
-    /// `completeShutdown`; then the successor's `preParentExit`. In a stateful
-    /// restart the successor waits for the drain: `preShutdown`, `completeShutdown`, then
-    /// the successor's `preParentExit` and `preServe`.
+    /// In a restart from generation N to N+1 the order is: N+1's `preServe` (its sockets are
+    /// adopted but it does not accept yet; throwing rolls the restart back), N+1 reports
+    /// ready, N's `preShutdown` once N has stopped accepting, N's drain and
+    /// `completeShutdown`, then N+1's `preParentExit`. N+1 starts accepting as soon as N
+    /// has stopped (stateless) or after N's `completeShutdown` (stateful).
     public struct Hooks: Sendable {
-        /// Just before this generation starts accepting. `inherited` is true when its
-        /// listening sockets came from a predecessor or from systemd. Throwing stops the
-        /// generation before it accepts anything.
-        /// - Important: in a successor this runs after the hand-over is decided; validate
-        ///   whatever can fail before calling `serve`.
+        /// Before this generation reports ready and starts accepting; its listeners are
+        /// adopted. `inherited` is true when they came from a predecessor or from systemd.
+        /// Throwing stops the generation; in a successor the predecessor keeps serving and
+        /// logs the error.
         public var preServe: @Sendable (_ inherited: Bool) async throws -> Void = { _ in }
         /// When this generation starts shutting down, on a hand-over or a stop: it no longer
         /// accepts (a successor may already be serving) and is about to drain.
@@ -172,15 +171,17 @@ public final class Runtime: Sendable {
         // file never names a generation that might still fail.
         if predecessor == nil { try pidFile?.write() }
         for server in servers { try await server.start() }
-        if let predecessor {
-            await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
-            await waitForTurn(after: predecessor, options: options, logger: logger)
-        }
+        // Before ready, so that a failing hook rolls the restart back (the caller reports
+        // the error to the predecessor, which keeps serving).
         do {
             try await options.hooks.preServe(listeners.claimed.contains(where: \.inherited))
         } catch {
-            logger.critical("preServe hook failed, not serving: \(error)")
+            logger.error("preServe hook failed, not serving: \(error)")
             throw error
+        }
+        if let predecessor {
+            await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
+            await waitForTurn(after: predecessor, options: options, logger: logger)
         }
         for server in servers { server.startAccepting() }
         if predecessor == nil { notifier.notify(["READY=1", status("serving")]) }

@@ -10,6 +10,7 @@
 //   LIBRARY_APP_WAIT_PARENT   seconds; above 0 makes restarts stateful (default 0)
 //   LIBRARY_APP_WAIT_CHILD    seconds a successor may take to become ready (default 60)
 //   LIBRARY_APP_START_DELAY   seconds a successor sleeps before getting ready (default 0)
+//   LIBRARY_APP_FAIL_PRESERVE when set, a successor's preServe hook fails (a rollback demo)
 import Foundation
 import Logging
 import NIOCore
@@ -40,7 +41,14 @@ options.pidFile = environment["LIBRARY_APP_PID_FILE"]
 options.waitParentShutdownTimeout = seconds("LIBRARY_APP_WAIT_PARENT", default: 0)
 options.waitChildTimeout = seconds("LIBRARY_APP_WAIT_CHILD", default: 60)
 // Every hook says when it runs, so a test can check the order across generations.
-options.hooks.preServe = { inherited in logger.info("hook preServe inherited=\(inherited)") }
+struct PreServeRefused: Error, CustomStringConvertible {
+    var description: String { "preServe refused (LIBRARY_APP_FAIL_PRESERVE is set)" }
+}
+let failPreServe = generation > 1 && environment["LIBRARY_APP_FAIL_PRESERVE"] != nil
+options.hooks.preServe = { inherited in
+    logger.info("hook preServe inherited=\(inherited)")
+    if failPreServe { throw PreServeRefused() }
+}
 options.hooks.preShutdown = { logger.info("hook preShutdown") }
 options.hooks.completeShutdown = { logger.info("hook completeShutdown") }
 options.hooks.preParentExit = { logger.info("hook preParentExit") }
