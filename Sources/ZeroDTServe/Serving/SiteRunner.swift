@@ -120,7 +120,7 @@ struct SiteRunner {
         configuration.maxHeaderSize = server.limits.maxHeaderSize
         configuration.maxBodySize = server.limits.maxBodySize
         configuration.maxConnections = server.limits.maxConnections
-        let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name).log : nil
+        let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
         return HTTPServer(name: server.name, listeners: listeners, configuration: configuration,
                           routes: RoutingTable(routes: routes), group: group, accessLog: accessLog)
     }
