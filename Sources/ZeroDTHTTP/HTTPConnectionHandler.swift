@@ -322,15 +322,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        done.futureResult.whenComplete { _ in
-            handles.forEach { try? $0.close() }
-            let handler = loopBound.value.0
-            handler.machine.writeProgressed(now: eventLoop.now, responseFinished: true)
-            if handler.readPending || !handler.queued.isEmpty {
+        // Completes on this event loop: isolated callbacks need no boxing, which matters
+        // once per response.
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            for handle in handles { try? handle.close() }
+            machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
+            if readPending || !queued.isEmpty {
                 // Not from inside the write's completion: resuming may write again.
-                eventLoop.execute { loopBound.value.0.resumeQueued(context: loopBound.value.1) }
+                context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
             }
         }
         perform(machine.responseIssued(now: now), context: context)
