@@ -48,5 +48,25 @@ extension RestartTests {
         @Test func aSuccessorThatHangsPastWaitChild() throws {
             try Self.failedRestart(fault: "hang", reason: "not ready within 2s")
         }
+
+        @Test func aStopDuringARestartKillsTheSuccessorAndDrains() throws {
+            let faultFile = FileManager.default.temporaryDirectory.appendingPathComponent("zerodt-fault-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: faultFile) }
+            try "hang".write(toFile: faultFile, atomically: true, encoding: .utf8)
+            let (family, _) = try RestartTests.start(
+                { RestartTests.config($0, pidFile: $1, extra: "restart: { wait_child: 30s }") },
+                environment: ["ZERODT_TEST_STARTUP_FAULT": faultFile])
+            kill(family.first.pid, SIGHUP)
+            try family.first.waitForStandardError(containing: "restart requested")
+            // The successor exists (and hangs) once a second process runs the config.
+            #expect(poll(timeout: .seconds(10)) { family.processCount == 2 ? true : nil } != nil)
+            kill(family.first.pid, SIGTERM)
+            try family.first.waitForStandardError(containing: "killing generation 2")
+            try family.waitForExit(of: family.first.pid, timeout: .seconds(10))
+            #expect(poll(timeout: .seconds(10)) { family.processCount == 0 ? true : nil } != nil,
+                    "no generation may outlive the stop")
+            let output = try family.first.waitForExit(timeout: .seconds(5))
+            #expect(output.status == 0 && !output.signalled, "\(output)")
+        }
     }
 }
