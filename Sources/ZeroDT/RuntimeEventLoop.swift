@@ -48,7 +48,17 @@ struct RuntimeEventLoop {
     var controlServer: ControlServer?
     let startedAt = Date()
     /// The successor being started, so a stop request can kill it.
-    let starting = NIOLockedValueBox<Successor?>(nil)
+    let starting = NIOLockedValueBox<StartingSuccessor>(.none)
+
+    /// The successor of the restart under way, as far as the stop logic needs to know it.
+    enum StartingSuccessor {
+        case none
+        /// Spawned (or being spawned), not yet handed back by `Successor.launch`.
+        case launching
+        case running(Successor)
+        /// A stop came while launching: kill the successor as soon as it exists.
+        case abortWhenLaunched
+    }
 
     init(runtime: Runtime, servers: [any RestartableServer], options: Runtime.Options, pidFile: PIDFile?,
          watcher: FileWatcher?, logger: Logger) {
@@ -153,7 +163,7 @@ struct RuntimeEventLoop {
             recordReload(ok: true, message: message, pid: successor.pid, generation: successor.generation)
             perform(action, group: &group, continuation: continuation, successor: successor)
         case .outcome(_, .failed(let reason)):
-            starting.withLockedValue { $0 = nil }
+            starting.withLockedValue { $0 = .none }
             let action = machine.successorFailed()
             guard action != .none else { return }
             logger.error("restart failed, still serving as generation \(runtime.generation): \(reason)")
@@ -192,12 +202,18 @@ struct RuntimeEventLoop {
                 await successor?.sendShutdownComplete()
             }
         case .abortRestartAndStop:
-            let successor = starting.withLockedValue { $0 }
-            group.addTask { [logger] in
-                if let successor {
-                    logger.info("stop requested: killing generation \(successor.generation) (pid \(successor.pid))")
-                    _ = await successor.stop(reason: "stop requested")
+            let successor: Successor? = starting.withLockedValue { state in
+                switch state {
+                case .running(let successor): return successor
+                case .launching, .abortWhenLaunched:
+                    state = .abortWhenLaunched
+                    return nil
+                case .none: return nil
                 }
+            }
+            logger.info("stop requested: killing generation \(runtime.generation + 1)")
+            if let successor {
+                group.addTask { _ = await successor.stop(reason: "stop requested") }
             }
             stop(group: &group, continuation: continuation)
         case .stop:
@@ -312,6 +328,7 @@ struct RuntimeEventLoop {
         let generation = runtime.generation + 1
         logger.info("restart requested: starting generation \(generation) from \(runtime.executable)")
         runtime.notifier.notify(["RELOADING=1", SystemdNotifier.monotonicMicroseconds(), runtime.status("reloading")])
+        starting.withLockedValue { $0 = .launching }
         group.addTask { [runtime, options, starting] in
             let successor: Successor
             do {
@@ -323,7 +340,15 @@ struct RuntimeEventLoop {
                 continuation.yield(.outcome(nil, .failed("cannot start \(runtime.executable): \(error)")))
                 return
             }
-            starting.withLockedValue { $0 = successor }
+            let aborted = starting.withLockedValue { state in
+                defer { state = .running(successor) }
+                if case .abortWhenLaunched = state { return true }
+                return false
+            }
+            if aborted {
+                continuation.yield(.outcome(successor, .failed(await successor.stop(reason: "stop requested"))))
+                return
+            }
             let outcome = await successor.awaitOutcome(timeout: options.waitChild)
             continuation.yield(.outcome(successor, outcome))
         }
