@@ -37,8 +37,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(25))) func buildsServesAndRestarts() throws {
         let server = try Self.buildExample()
-        let directory = try ModuleTestDirectory()
-        let port = try TestHTTPConnection.freePort()
+        let directory = try TestSite()
+        let port = try LoopbackPort.free()
         let bad = try directory.write("bad.yaml", """
             servers:
               - name: hello
@@ -64,19 +64,20 @@ import Testing
             """)
         let process = try RunningProcess(executable: server, arguments: ["--config", config])
         try process.waitForStandardError(containing: "] ready")
-        #expect(try TestHTTPConnection(port: port).request("GET", "/hello?name=CI").body
+        #expect(try HTTPTestClient(port: port).request("GET", "/hello?name=CI").text
                 == "Hello, CI! (greeting #1 from generation 1)\n")
-        #expect(try TestHTTPConnection(port: port).request("GET", "/hello").body
+        #expect(try HTTPTestClient(port: port).request("GET", "/hello").text
                 == "Hello, world! (greeting #2 from generation 1)\n")
-        #expect(try TestHTTPConnection(port: port).request("GET", "/healthz").status == 200)
+        #expect(try HTTPTestClient(port: port).request("GET", "/healthz").status == 200)
 
         // Zero-downtime upgrade: SIGHUP starts the binary on disk as generation 2.
         process.send(SIGHUP)
         let log = try process.waitForStandardError(containing: "is ready; handing over", timeout: .seconds(30))
         let successor = try #require(Self.successorPID(in: log))
-        // Until generation 1 has drained, both generations accept on the shared socket.
+        // Generation 2 accepts once generation 1 has stopped; wait for the hand-over to end so
+        // that the answer below must come from generation 2.
         try process.waitForStandardError(containing: "handed over to pid \(successor)", timeout: .seconds(30))
-        #expect(try TestHTTPConnection(port: port).request("GET", "/hello?name=again").body
+        #expect(try HTTPTestClient(port: port).request("GET", "/hello?name=again").text
                 == "Hello, again! (greeting #1 from generation 2)\n")
         kill(successor, SIGTERM)
         let output = try process.waitForExit(timeout: .seconds(15))

@@ -7,8 +7,8 @@ import Testing
 @Suite(.serialized) struct ModuleServingTests {
     /// Starts `binary` on a config with one server on a free port and the given routes.
     static func serve(binary: String = "zerodt-serve", routes: String, extra: String = "",
-                      in directory: ModuleTestDirectory) throws -> (RunningProcess, Int) {
-        let port = try TestHTTPConnection.freePort()
+                      in directory: TestSite) throws -> (RunningProcess, Int) {
+        let port = try LoopbackPort.free()
         let config = try directory.write("site.yaml", """
             servers:
               - name: web
@@ -25,16 +25,16 @@ import Testing
     }
 
     @Test func echoReturnsTheRequestAsJSON() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(routes: """
                   - { path: /echo, handler: echo }
                   - { path: /echo.txt, handler: echo, options: { format: text } }
             """, in: directory)
-        let connection = try TestHTTPConnection(port: port)
+        let connection = try HTTPTestClient(port: port)
         let response = try connection.request("POST", "/echo?x=1", body: "héllo", headers: ["X-Test: yes"])
         #expect(response.status == 200)
-        #expect(response.header("content-type") == "application/json")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        #expect(response.headers["content-type"] == "application/json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [String: Any])
         #expect(json["method"] as? String == "POST")
         #expect(json["target"] as? String == "/echo?x=1")
         #expect(json["path"] as? String == "/echo")
@@ -45,17 +45,17 @@ import Testing
 
         let text = try connection.request("PUT", "/echo.txt", body: "abc")
         #expect(text.status == 200)
-        #expect(text.body == "PUT /echo.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc")
+        #expect(text.text == "PUT /echo.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc")
         server.send(SIGTERM)
         #expect(try server.waitForExit().status == 0)
     }
 
     @Test func statusReportsTheGeneration() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(routes: "      - { path: /status, handler: status }", in: directory)
-        let response = try TestHTTPConnection(port: port).request("GET", "/status")
+        let response = try HTTPTestClient(port: port).request("GET", "/status")
         #expect(response.status == 200)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [String: Any])
         #expect(json["pid"] as? Int == Int(server.pid))
         #expect(json["generation"] as? Int == 1)
         #expect(json["draining"] as? Bool == false)
@@ -75,33 +75,38 @@ import Testing
     }
 
     @Test func healthTurns503WhileDraining() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(routes: "      - { path: /healthz, handler: health }", extra: """
                 timeouts: { drain_grace: 5s }
             """, in: directory)
-        let connection = try TestHTTPConnection(port: port)
+        let connection = try HTTPTestClient(port: port)
         let before = try connection.request("GET", "/healthz")
         #expect(before.status == 200)
-        #expect(before.body == "ok\n")
+        #expect(before.text == "ok\n")
         server.send(SIGTERM)
         try server.waitForStandardError(containing: "stopping: draining connections")
-        // The drain reaches the state a moment after the log line; the grace is 5 s.
-        Thread.sleep(forTimeInterval: 0.3)
-        let during = try connection.request("GET", "/healthz")
+        // The drain reaches this connection a moment after the log line (within the 5 s
+        // grace), and the generation is marked draining before that: ask until the answer
+        // says the connection closes, which is the first answer given while draining.
+        var during = try connection.request("GET", "/healthz")
+        let deadline = ContinuousClock.now + .seconds(4)
+        while during.headers["Connection"] != "close" && ContinuousClock.now < deadline {
+            during = try connection.request("GET", "/healthz")
+        }
         #expect(during.status == 503)
-        #expect(during.body == "draining\n")
-        #expect(during.header("connection") == "close")
+        #expect(during.text == "draining\n")
+        #expect(during.headers["Connection"] == "close")
         #expect(try server.waitForExit().status == 0)
     }
 
     @Test func throwingModuleGives500AndLogsTheError() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
                                             routes: "      - { path: /fail, handler: fail }", in: directory)
-        let connection = try TestHTTPConnection(port: port)
+        let connection = try HTTPTestClient(port: port)
         let response = try connection.request("GET", "/fail")
         #expect(response.status == 500)
-        #expect(response.body == "500 Internal Server Error\n")
+        #expect(response.text == "500 Internal Server Error\n")
         // The connection survives: keep-alive goes on.
         #expect(try connection.request("GET", "/fail").status == 500)
         try server.waitForStandardError(containing: "module 'fail' failed: the fail module always fails")
@@ -110,7 +115,7 @@ import Testing
     }
 
     @Test func slowModuleDoesNotBlockOtherConnections() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(binary: "zerodt-module-fixture", routes: """
                   - { path: /slow, handler: sleep, options: { delay: 5s } }
                   - { path: /echo, handler: echo }
@@ -118,46 +123,46 @@ import Testing
             """, in: directory)
         let clock = ContinuousClock()
         let started = clock.now
-        let slow = try TestHTTPConnection(port: port)
-        try slow.send("GET", "/slow")
+        let slow = try HTTPTestClient(port: port)
+        try slow.send(HTTPTestClient.requestText("GET", "/slow"))
         // More connections than event loops, so at least one shares the slow one's loop.
         for _ in 0..<4 {
-            let response = try TestHTTPConnection(port: port).request("GET", "/echo")
+            let response = try HTTPTestClient(port: port).request("GET", "/echo")
             #expect(response.status == 200)
         }
-        let status = try TestHTTPConnection(port: port).request("GET", "/status")
-        let json = try JSONSerialization.jsonObject(with: Data(status.body.utf8)) as? [String: Any]
+        let status = try HTTPTestClient(port: port).request("GET", "/status")
+        let json = try JSONSerialization.jsonObject(with: Data(status.text.utf8)) as? [String: Any]
         // Two in flight: the slow request, still sleeping, and this status request; so the
         // echo requests were answered while the slow one was pending.
         #expect(json?["in_flight_requests"] as? Int == 2, "the slow request and the status request")
-        let slept = try slow.receive()
+        let slept = try slow.readResponse(timeout: .seconds(10))
         #expect(slept.status == 200)
-        #expect(slept.body == "slept\n")
+        #expect(slept.text == "slept\n")
         #expect(clock.now - started >= .seconds(5))
         server.send(SIGTERM)
         _ = try server.waitForExit()
     }
 
     @Test func streamedBodyIsSentWithContentLength() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
                                             routes: "      - { path: /stream, handler: stream, options: { parts: 3 } }",
                                             in: directory)
-        let response = try TestHTTPConnection(port: port).request("GET", "/stream")
+        let response = try HTTPTestClient(port: port).request("GET", "/stream")
         #expect(response.status == 200)
-        #expect(response.body == "part 1\npart 2\npart 3\n")
-        #expect(response.header("content-length") == "21")
+        #expect(response.text == "part 1\npart 2\npart 3\n")
+        #expect(response.headers["content-length"] == "21")
         server.send(SIGTERM)
         _ = try server.waitForExit()
     }
 
     @Test func bodyOverTheLimitNeverReachesTheModule() throws {
-        let directory = try ModuleTestDirectory()
+        let directory = try TestSite()
         let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
                                             routes: "      - { path: /fail, handler: fail }", extra: """
                 limits: { max_body_size: 64 }
             """, in: directory)
-        let response = try TestHTTPConnection(port: port).request("POST", "/fail",
+        let response = try HTTPTestClient(port: port).request("POST", "/fail",
                                                                   body: String(repeating: "x", count: 100))
         #expect(response.status == 413)
         server.send(SIGTERM)

@@ -237,3 +237,26 @@ final class HTTPTestClient {
         }
     }
 }
+
+extension HTTPTestClient {
+    /// Connects to `127.0.0.1:port`.
+    convenience init(port: Int) throws {
+        try self.init(connectingTo: .tcp(host: "127.0.0.1", port: port))
+    }
+
+    /// A minimal HTTP/1.1 request: `Host: localhost`, the extra `headers`, and a
+    /// `Content-Length` for a body (always for `POST` and `PUT`).
+    static func requestText(_ method: String, _ target: String, body: String = "", headers: [String] = []) -> String {
+        var request = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\n"
+        for header in headers { request += header + "\r\n" }
+        if !body.isEmpty || method == "POST" || method == "PUT" { request += "Content-Length: \(body.utf8.count)\r\n" }
+        return request + "\r\n" + body
+    }
+
+    /// Sends a request built by `requestText` and reads its response.
+    func request(_ method: String, _ target: String, body: String = "", headers: [String] = []) throws
+        -> HTTPTestResponse
+    {
+        try exchange(Self.requestText(method, target, body: body, headers: headers), method: method)
+    }
+}

@@ -21,6 +21,12 @@ final class TestSite {
     /// The absolute path of `name` in the directory.
     func path(_ name: String) -> String { directory + "/" + name }
 
+    /// Writes `text` to `name` in the directory and returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+        return path(name)
+    }
+
     /// Writes `config` as the site file and starts `zerodt-serve --config` on it.
     func launch(_ config: String) throws -> RunningProcess {
         try config.write(toFile: configFile, atomically: true, encoding: .utf8)
