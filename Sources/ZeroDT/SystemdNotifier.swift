@@ -12,8 +12,6 @@ struct SystemdNotifier: Sendable {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    var isEnabled: Bool { socketPath != nil }
-
     /// Sends `KEY=VALUE` lines; failures are ignored, as `sd_notify` callers do.
     func notify(_ fields: [String]) {
         guard let socketPath else { return }

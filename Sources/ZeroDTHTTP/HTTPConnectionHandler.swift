@@ -168,7 +168,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 write(.error(.payloadTooLarge), for: head, started: now, context: context)
                 return
             }
-            if request.failure == nil, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
+            if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
                head.version == .http1_1 {
                 let interim = ResponseHead.interim(.continue, version: head.version, allocator: context.channel.allocator)
                 context.write(wrapOutboundOut(.byteBuffer(interim)), promise: nil)
@@ -201,10 +201,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Failures visible from the head alone.
+    /// (A head with both `Content-Length` and `Transfer-Encoding` never gets here: the
+    /// decoder rejects it, and the connection answers 400 and closes.)
     private static func earlyFailure(_ head: HTTPRequestHead, maxBodySize: Int) -> HTTPResponseStatus? {
-        let lengths = head.headers[canonicalForm: "content-length"]
-        if !lengths.isEmpty && head.headers.contains(name: "transfer-encoding") { return .badRequest }
-        if let length = lengths.first, let bytes = Int(length), bytes > maxBodySize { return .payloadTooLarge }
+        if let length = head.headers.first(name: "content-length"), let bytes = Int(length), bytes > maxBodySize {
+            return .payloadTooLarge
+        }
         if case .RAW = head.method { return .notImplemented }
         return nil
     }
