@@ -67,33 +67,16 @@ public final class App: Service, Sendable {
         }
     }
 
-    /// Go zerodt's settings, plus the pid file, control socket and hooks.
-    public struct Options: Sendable {
-        /// How long a successor may take to become ready before it is killed and the restart
-        /// abandoned (zerodt's `WaitChildTimeout`).
-        public var waitChildTimeout: Duration = Runtime.Options.defaultWaitChild
-        /// Above zero, stateful restarts: a successor accepts only once its predecessor has
-        /// drained, or kills it after this long (zerodt's `WaitParentShutdownTimeout`).
-        /// Zero, the default, is stateless.
-        public var waitParentShutdownTimeout: Duration = .zero
-        /// Where the serving generation's pid is written.
-        public var pidFile: String?
-        /// A unix socket for `reload`, `stop` and `status` (`ControlProtocol`, `ControlClient`).
-        public var controlSocket: String?
-        /// Code to run at the points of a generation's life.
-        public var hooks = Runtime.Hooks()
-
-        /// The defaults: stateless, 60 s for a successor to become ready.
-        public init() {}
-    }
-
     private let servers: [Server]
-    private let options: Options
+    private let options: Runtime.Options
     private let logger: Logger
     private let runtime: AsyncRuntime
 
     /// An app serving `servers`; nothing happens until `run()`.
-    public init(servers: [Server], options: Options = Options(), logger: Logger = Logger(label: "zerodt")) {
+    /// - Parameters:
+    ///   - options: the runtime's options (Go zerodt's `WaitChildTimeout` is `waitChild`,
+    ///     `WaitParentShutdownTimeout` is `waitParent`).
+    public init(servers: [Server], options: Runtime.Options = Runtime.Options(), logger: Logger = Logger(label: "zerodt")) {
         self.servers = servers
         self.options = options
         self.logger = logger
@@ -105,14 +88,15 @@ public final class App: Service, Sendable {
     /// `ListenAndServe`). Returns normally in both cases: the process should then exit.
     /// - Throws: when a socket cannot be bound, a server cannot start, or `preServe` fails.
     public func run() async throws {
+        _ = try await serve()
+    }
+
+    /// `run()`, saying how the generation ended: exit non-zero after `.interrupted` (a second
+    /// stop signal cut the drain short). The library never exits the process itself.
+    /// - Throws: when a socket cannot be bound, a server cannot start, or `preServe` fails.
+    public func serve() async throws -> Runtime.Ending {
         let runtime = await Runtime.bootstrap()
         self.runtime.set(runtime)
-        var runtimeOptions = Runtime.Options()
-        runtimeOptions.waitChild = options.waitChildTimeout
-        runtimeOptions.waitParent = options.waitParentShutdownTimeout
-        runtimeOptions.pidFile = options.pidFile
-        runtimeOptions.controlSocket = options.controlSocket
-        runtimeOptions.hooks = options.hooks
         do {
             let built = try servers.map { server in
                 let listeners = try server.listen.map { endpoint in
@@ -121,14 +105,14 @@ public final class App: Service, Sendable {
                 }
                 return try server.make(listeners)
             }
-            _ = try await withGracefulShutdownHandler {
-                try await runtime.serve(built, options: runtimeOptions, logger: logger)
+            return try await withGracefulShutdownHandler {
+                try await runtime.serve(built, options: options, logger: logger)
             } onGracefulShutdown: {
                 runtime.requestStop()
             }
         } catch {
             // A successor that cannot start tells its predecessor why, which logs it.
-            await runtime.fail("\(error)")
+            await runtime.fail(SuccessorFailure(summary: "\(error)"))
             throw error
         }
     }

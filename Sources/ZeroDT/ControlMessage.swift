@@ -7,9 +7,8 @@ enum ControlMessage: Codable, Equatable, Sendable {
     /// (by their position in the handover) the child took; `unixPaths` every unix socket
     /// path the child's configuration declares.
     case ready(pid: Int32, generation: Int, adopted: [Int], unixPaths: [String])
-    /// Child → parent: it cannot take over; `reason` is what to log and report (for a bad
-    /// config, the rendered diagnostics).
-    case failed(pid: Int32, reason: String)
+    /// Child → parent: it cannot take over, and why.
+    case failed(pid: Int32, failure: SuccessorFailure)
     /// Parent → child: the parent no longer accepts; the child may start (stateless mode).
     case acceptingStopped
     /// Parent → child: every connection is drained; the parent exits next.

@@ -4,14 +4,6 @@ public enum ControlProtocol {
     /// The listener name the control socket is handed over under.
     public static let listenerName = "zerodt-control"
 
-    /// One line for a failure reason: for a bad config, `invalid config: ` and its first
-    /// diagnostic; otherwise the reason's first line.
-    public static func summary(of reason: String) -> String {
-        let lines = reason.split(separator: "\n")
-        guard lines.first == "invalid config:", lines.count > 1 else { return String(lines.first ?? "") }
-        return "invalid config: " + lines[1]
-    }
-
     /// What a client asks.
     public enum Command: String, Codable, Sendable, CaseIterable {
         /// Restart with zero downtime; the reply comes once the successor is ready or has failed.
@@ -80,7 +72,8 @@ public enum ControlProtocol {
         public var at: Double
         /// Whether the restart succeeded.
         public var ok: Bool
-        /// What happened: the new generation, or why it failed.
+        /// What happened, in one line: the new generation, or why it failed (the full
+        /// account is in the log and in `reload`'s answer).
         public var message: String
     }
 }

@@ -1,12 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// The successor's view of the generation that started it: report ready or failed, and
-/// learn when it has finished draining (or died).
-final class Predecessor: Sendable {
+/// learn when it has stopped accepting and when it has finished draining (or died).
+final class Predecessor: PredecessorProcess {
     let pid: pid_t
     private let channel: ControlChannel
 
@@ -30,38 +29,23 @@ final class Predecessor: Sendable {
         try? await channel.send(.ready(pid: getpid(), generation: generation, adopted: adopted, unixPaths: unixPaths))
     }
 
-    func reportFailed(_ reason: String) async {
-        try? await channel.send(.failed(pid: getpid(), reason: reason))
+    func reportFailed(_ failure: SuccessorFailure) async {
+        try? await channel.send(.failed(pid: getpid(), failure: failure))
         await channel.close()
     }
 
-    /// A point of the hand-over a successor waits for.
-    enum Stage {
-        /// The parent no longer accepts (stateless mode).
-        case acceptingStopped
-        /// The parent has drained and is about to exit (stateful mode, `preParentExit`).
-        case shutdownComplete
-    }
-
-    /// Waits until the parent reaches `stage` (or its end of the channel closes).
-    /// - Returns: false when `timeout` passed first; the stage can still be waited for later.
-    func wait(for stage: Stage, timeout: Duration?) async -> Bool {
+    func wait(for stage: RestartStateMachine.Stage) async {
         let future = stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
             : channel.stages.shutdownComplete.futureResult
-        return await withCheckedContinuation { continuation in
-            let resumed = NIOLockedValueBox(false)
-            let resume: @Sendable (Bool) -> Void = { reached in
-                let first = resumed.withLockedValue { done in
-                    defer { done = true }
-                    return !done
-                }
-                if first { continuation.resume(returning: reached) }
-            }
-            if let timeout {
-                let expiry = future.eventLoop.scheduleTask(in: TimeAmount(timeout)) { resume(false) }
-                future.whenComplete { _ in expiry.cancel() }
-            }
-            future.whenComplete { _ in resume(true) }
+        let waiter = OnceContinuation<Void>()
+        await withTaskCancellationHandler {
+            await waiter.wait { future.whenComplete { _ in waiter.resume(()) } }
+        } onCancel: {
+            waiter.resume(())
         }
+    }
+
+    func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
     }
 }

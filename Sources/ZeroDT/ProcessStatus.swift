@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// How a child process ended.
 struct ProcessStatus: Sendable, Equatable, CustomStringConvertible {
@@ -10,14 +11,79 @@ struct ProcessStatus: Sendable, Equatable, CustomStringConvertible {
         return "was killed by signal \(signal)\(raw & 0x80 != 0 ? " (core dumped)" : "")"
     }
 
-    /// Reaps `pid` without blocking a cooperative thread: `waitpid` runs on a thread of its own.
-    static func reap(_ pid: pid_t) async -> ProcessStatus {
+    /// Reaps `pid` without blocking a cooperative thread: `waitpid` runs on a thread of its
+    /// own. Returns nil when the task is cancelled first (a generation that exits leaves
+    /// its successor running, and must not wait for it).
+    static func reap(_ pid: pid_t) async -> ProcessStatus? {
+        let waiter = OnceContinuation<ProcessStatus?>()
+        return await withTaskCancellationHandler {
+            await waiter.wait {
+                Thread.detachNewThread {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    waiter.resume(ProcessStatus(raw: status))
+                }
+            }
+        } onCancel: {
+            waiter.resume(nil)
+        }
+    }
+
+    /// Whether `pid` (a child of this process) has ended, without reaping it: a zombie or no
+    /// process at all. Reaping stays with whoever waits in `reap`.
+    static func hasEnded(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return true }
+        // The state letter follows the command name, which is in parentheses and may hold spaces.
+        return stat[close...].dropFirst(2).first == "Z"
+    }
+}
+
+/// A continuation that the first of several racing parties resumes; later calls do nothing,
+/// and a resume that comes before anyone waits is kept for the waiter.
+final class OnceContinuation<Value: Sendable>: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Value, Never>)
+        case resumed(Value)
+        case done
+    }
+
+    private let state = NIOLockedValueBox(State.idle)
+
+    /// Waits for the first `resume`; `start` runs once the waiter is in place.
+    func wait(then start: () -> Void = {}) async -> Value {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                continuation.resume(returning: ProcessStatus(raw: status))
+            let early: Value? = state.withLockedValue { state in
+                if case .resumed(let value) = state {
+                    state = .done
+                    return value
+                }
+                state = .waiting(continuation)
+                return nil
+            }
+            if let early {
+                continuation.resume(returning: early)
+            } else {
+                start()
             }
         }
+    }
+
+    func resume(_ value: Value) {
+        let continuation: CheckedContinuation<Value, Never>? = state.withLockedValue { state in
+            switch state {
+            case .idle:
+                state = .resumed(value)
+                return nil
+            case .waiting(let continuation):
+                state = .done
+                return continuation
+            case .resumed, .done:
+                return nil
+            }
+        }
+        continuation?.resume(returning: value)
     }
 }

@@ -1,87 +1,490 @@
-/// Restarts and stops as a plain value: events in, actions out. `Runtime` carries the
-/// actions out. Only one restart can be in progress, by construction; a restart requested
-/// during one is remembered (coalesced) rather than refused, and a draining generation
-/// never starts a successor of its own.
-struct RestartStateMachine: Equatable {
+/// Every restart decision of one generation, as a plain value: events in, actions out
+/// (DESIGN §3). The driver (`RestartDriver`) feeds it what happened and carries out what it
+/// returns; no other type decides.
+///
+/// One generation's life: `starting` → (a successor: `awaitingTurn` →) `serving` ⇄
+/// `launching` → `awaitingSuccessor` → `handingOver` → exit; or `stopping` → exit. Only one
+/// successor is ever starting, a request during a restart is coalesced into one more, and
+/// a restart waits while the predecessor still drains, so at most one old generation drains.
+/// A successor that dies before this generation has exited gives the service back to it.
+struct RestartStateMachine {
     enum State: Equatable {
-        /// Serving; no successor exists.
-        case serving
-        /// A successor is starting; waiting for it to report ready or fail.
-        case restarting(pendingRestart: Bool)
-        /// The successor took over; this generation is draining and will exit. A stop
-        /// request here (systemd signals every process of a unit) lets the drain finish; only
-        /// a second one cuts it short.
-        case handingOver(stopRequested: Bool)
-        /// Draining after a stop request; will exit.
-        case stopping
+        /// Servers are being set up; requests that arrive are kept for later.
+        case starting(Starting)
+        /// A successor that reported ready waits for its predecessor to stop accepting
+        /// (stateless) or to finish draining (stateful), or for `turnTimeout`.
+        case awaitingTurn(AwaitingTurn)
+        /// Accepting, no successor.
+        case serving(Serving)
+        /// A successor is being spawned.
+        case launching(Launching)
+        /// The successor runs; waiting for it to report ready, fail, die or time out.
+        case awaitingSuccessor(AwaitingSuccessor)
+        /// The successor is ready: this generation stops accepting, drains and exits, unless
+        /// the successor dies first.
+        case handingOver(HandingOver)
+        /// Draining after a stop request.
+        case stopping(Stopping)
+        case exited(Ending)
     }
 
-    enum Action: Equatable {
-        case none
-        /// Start a successor.
-        case startSuccessor
-        /// A restart is already under way; one more will follow it.
-        case coalesced
-        /// This generation is on its way out; the request is for the successor.
-        case ignoredWhileDraining
-        /// The successor is ready: hand over, drain and exit. With `forwardRestart`, ask
-        /// the successor to restart once more (a request came in meanwhile).
-        case handOver(forwardRestart: Bool)
-        /// The successor failed: keep serving. With `retry`, start another one at once,
-        /// since a request came in after this one started (perhaps with a fixed config).
-        case keepServing(retry: Bool)
-        /// Kill the successor being started, then drain and exit.
-        case abortRestartAndStop
-        /// Drain and exit.
-        case stop
-        /// A second stop request: exit without waiting for the drain.
-        case exitNow
+    struct Starting: Equatable {
+        var pendingRestart = false
+        var stopRequested = false
     }
 
-    private(set) var state: State = .serving
+    struct AwaitingTurn: Equatable {
+        var predecessorStoppedAccepting = false
+        var pendingRestart = false
+    }
 
-    mutating func restartRequested() -> Action {
+    struct Serving: Equatable {
+        /// A restart waits until the predecessor has drained.
+        var predecessorDraining: Bool
+        var deferredRestart = false
+    }
+
+    struct Launching: Equatable {
+        var launch: LaunchID
+        var pendingRestart = false
+    }
+
+    struct AwaitingSuccessor: Equatable {
+        var launch: LaunchID
+        var pid: Int32
+        var pendingRestart: Bool
+    }
+
+    struct HandingOver: Equatable {
+        var launch: LaunchID
+        var pid: Int32
+        var unixPaths: [String]
+        var drain: DrainID
+        var acceptingStopped = false
+        /// Drained; asked whether the successor still runs before exiting.
+        var confirming = false
+        /// Stop requests so far (the drain goes on) and how many of them were signals.
+        var stopRequested = false
+        var stopSignals = 0
+        /// The successor died before this generation stopped accepting: take the service back
+        /// once it has.
+        var successorGone: SuccessorFailure?
+    }
+
+    struct Stopping: Equatable {
+        var drain: DrainID
+        var signals: Int
+        /// Stopped while awaiting its turn: the predecessor still holds the sockets.
+        var beforeTurn = false
+    }
+
+    let configuration: Configuration
+    private(set) var state: State = .starting(Starting())
+    private var nextLaunch: LaunchID = 1
+    private var nextDrain: DrainID = 1
+    /// A pid-file write failed: it is tried again at the next change of state.
+    private(set) var pidFileOwed = false
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    private var generation: Int { configuration.generation }
+    private var successorGeneration: Int { configuration.generation + 1 }
+
+    /// What `status` says.
+    var stateDescription: String {
         switch state {
-        case .serving:
-            state = .restarting(pendingRestart: false)
-            return .startSuccessor
-        case .restarting:
-            state = .restarting(pendingRestart: true)
-            return .coalesced
-        case .handingOver, .stopping:
-            return .ignoredWhileDraining
+        case .starting: return "starting"
+        case .awaitingTurn: return "taking over"
+        case .serving: return "serving"
+        case .launching, .awaitingSuccessor: return "restarting"
+        case .handingOver: return "handing over"
+        case .stopping: return "stopping"
+        case .exited: return "exited"
         }
     }
 
-    mutating func successorReady() -> Action {
-        guard case .restarting(let pending) = state else { return .none }
-        state = .handingOver(stopRequested: false)
-        return .handOver(forwardRestart: pending)
-    }
-
-    mutating func successorFailed() -> Action {
-        guard case .restarting(let pending) = state else { return .none }
-        if pending {
-            state = .restarting(pendingRestart: false)
-            return .keepServing(retry: true)
-        }
-        state = .serving
-        return .keepServing(retry: false)
-    }
-
-    mutating func stopRequested() -> Action {
+    /// Whether this generation accepts connections in its current state.
+    var isAccepting: Bool {
         switch state {
-        case .serving:
-            state = .stopping
-            return .stop
-        case .restarting:
-            state = .stopping
-            return .abortRestartAndStop
-        case .handingOver(stopRequested: false):
-            state = .handingOver(stopRequested: true)
-            return .none
-        case .handingOver(stopRequested: true), .stopping:
-            return .exitNow
+        case .serving, .launching, .awaitingSuccessor: return true
+        case .handingOver(let handingOver): return !handingOver.acceptingStopped && !handingOver.confirming
+        case .starting, .awaitingTurn, .stopping, .exited: return false
         }
+    }
+
+    mutating func handle(_ event: Event) -> [Action] {
+        let before = state
+        var actions: [Action]
+        switch event {
+        case .started: actions = started()
+        case .restartRequested(let trigger): actions = restartRequested(trigger)
+        case .stopRequested(let bySignal): actions = stopRequested(bySignal: bySignal)
+        case .predecessorStoppedAccepting: actions = predecessorStoppedAccepting()
+        case .predecessorFinished: actions = predecessorFinished()
+        case .successorLaunched(let launch, let pid): actions = successorLaunched(launch, pid: pid)
+        case .successorLaunchFailed(let launch, let failure): actions = successorFailed(launch, failure)
+        case .successorReady(let launch, let unixPaths, let adopted):
+            actions = successorReady(launch, unixPaths: unixPaths, adopted: adopted)
+        case .successorFailed(let launch, let failure): actions = successorFailed(launch, failure)
+        case .successorExited(let launch, let status): actions = successorExited(launch, status: status)
+        case .successorAlive(let launch): actions = successorAlive(launch)
+        case .acceptingStopped(let drain): actions = acceptingStopped(drain)
+        case .drained(let drain): actions = drained(drain)
+        case .timerFired(let timer): actions = timerFired(timer)
+        case .pidFileWritten(let ok):
+            pidFileOwed = !ok
+            actions = []
+        }
+        if pidFileOwed, state != before, ownsPIDFile, !actions.contains(.writePIDFile) {
+            actions.append(.writePIDFile)
+        }
+        return actions
+    }
+
+    /// Whether this generation is the one the pid file should name.
+    private var ownsPIDFile: Bool {
+        switch state {
+        case .serving, .launching, .awaitingSuccessor: return true
+        case .awaitingTurn(let turn): return turn.predecessorStoppedAccepting
+        case .starting, .handingOver, .stopping, .exited: return false
+        }
+    }
+
+    // MARK: Start and turn
+
+    private mutating func started() -> [Action] {
+        guard case .starting(let starting) = state else { return [] }
+        var actions: [Action]
+        if configuration.predecessorPID != nil {
+            state = .awaitingTurn(AwaitingTurn(pendingRestart: starting.pendingRestart))
+            actions = [.reportReady, .startTimer(.turn, configuration.turnTimeout)]
+        } else {
+            state = .serving(Serving(predecessorDraining: false))
+            actions = [.writePIDFile, .startAccepting, .startControlServer,
+                       .notify(.ready(status: status("serving")))]
+            if starting.pendingRestart { actions += beginRestart() }
+        }
+        if starting.stopRequested { actions += stopRequested(bySignal: false) }
+        return actions
+    }
+
+    /// Takes over from the predecessor: it stopped accepting, finished, died or timed out.
+    private mutating func takeTurn(predecessorFinished finished: Bool, pendingRestart: Bool) -> [Action] {
+        var actions: [Action] = [.cancelTimer(.turn), .writePIDFile]
+        if finished { actions.append(.runHook(.preParentExit)) }
+        actions += [.startAccepting, .startControlServer]
+        state = .serving(Serving(predecessorDraining: !finished))
+        if pendingRestart { actions += restartRequested(.signal) }
+        return actions
+    }
+
+    private mutating func predecessorStoppedAccepting() -> [Action] {
+        guard case .awaitingTurn(var turn) = state, !turn.predecessorStoppedAccepting else { return [] }
+        turn.predecessorStoppedAccepting = true
+        state = .awaitingTurn(turn)
+        // Stateful mode accepts only once the predecessor has drained, but this generation is
+        // the one to signal from now on, so the pid file names it.
+        if configuration.stateful { return [.writePIDFile] }
+        return takeTurn(predecessorFinished: false, pendingRestart: turn.pendingRestart)
+    }
+
+    private mutating func predecessorFinished() -> [Action] {
+        switch state {
+        case .awaitingTurn(let turn):
+            return takeTurn(predecessorFinished: true, pendingRestart: turn.pendingRestart)
+        case .serving(let serving) where serving.predecessorDraining:
+            state = .serving(Serving(predecessorDraining: false))
+            var actions: [Action] = [
+                .runHook(.preParentExit),
+                .log(.info, "generation \(generation - 1) (pid \(configuration.predecessorPID ?? 0)) has finished"),
+            ]
+            if serving.deferredRestart { actions += beginRestart() }
+            return actions
+        default:
+            return []
+        }
+    }
+
+    // MARK: Restart
+
+    private mutating func restartRequested(_ trigger: Trigger) -> [Action] {
+        let awaitReload: [Action] = trigger == .command ? [.awaitReload] : []
+        var log: [Action] = []
+        if case .fileChanged(let path) = trigger { log = [.log(.info, "\(path) changed")] }
+        switch state {
+        case .starting(var starting):
+            starting.pendingRestart = true
+            state = .starting(starting)
+            return log + awaitReload
+        case .awaitingTurn(var turn):
+            turn.pendingRestart = true
+            state = .awaitingTurn(turn)
+            return log + awaitReload
+        case .serving(var serving) where serving.predecessorDraining:
+            let first = !serving.deferredRestart
+            serving.deferredRestart = true
+            state = .serving(serving)
+            let note = "restart requested while generation \(generation - 1) still drains; it starts when that one has finished"
+            return log + awaitReload + (first ? [.log(.info, note)] : [])
+        case .serving:
+            return log + awaitReload + beginRestart()
+        case .launching(var launching):
+            launching.pendingRestart = true
+            state = .launching(launching)
+            return log + awaitReload + [.log(.info, "restart already in progress; another one will follow it")]
+        case .awaitingSuccessor(var awaiting):
+            awaiting.pendingRestart = true
+            state = .awaitingSuccessor(awaiting)
+            return log + awaitReload + [.log(.info, "restart already in progress; another one will follow it")]
+        case .handingOver, .stopping, .exited:
+            if trigger == .command {
+                return [.refuseReload("this generation is \(stateDescription); retry to reach the serving one")]
+            }
+            return log + [.log(.info, "ignoring restart request: this generation is \(stateDescription)")]
+        }
+    }
+
+    private mutating func beginRestart(pendingRestart: Bool = false) -> [Action] {
+        let launch = nextLaunch
+        nextLaunch += 1
+        state = .launching(Launching(launch: launch, pendingRestart: pendingRestart))
+        return [
+            .log(.info, "restart requested: starting generation \(successorGeneration)"),
+            .notify(.reloading(status: status("reloading"))),
+            .launchSuccessor(launch, generation: successorGeneration),
+        ]
+    }
+
+    private mutating func successorLaunched(_ launch: LaunchID, pid: Int32) -> [Action] {
+        guard case .launching(let launching) = state, launching.launch == launch else {
+            // Spawned for a restart that a stop has abandoned meanwhile.
+            return [.killSuccessor(launch)]
+        }
+        state = .awaitingSuccessor(AwaitingSuccessor(launch: launch, pid: pid,
+                                                     pendingRestart: launching.pendingRestart))
+        return [.startTimer(.successorReady(launch), configuration.waitChild)]
+    }
+
+    private mutating func successorReady(_ launch: LaunchID, unixPaths: [String], adopted: Int) -> [Action] {
+        guard case .awaitingSuccessor(let awaiting) = state, awaiting.launch == launch else {
+            if case .handingOver(let handingOver) = state, handingOver.launch == launch { return [] }
+            return [.killSuccessor(launch)]
+        }
+        let drain = nextDrain
+        nextDrain += 1
+        state = .handingOver(HandingOver(launch: launch, pid: awaiting.pid, unixPaths: unixPaths, drain: drain))
+        let successor = "generation \(successorGeneration) (pid \(awaiting.pid))"
+        var actions: [Action] = [
+            .cancelTimer(.successorReady(launch)),
+            .log(.info, "\(successor) is ready, took \(adopted) inherited socket\(adopted == 1 ? "" : "s"); handing over and draining"),
+            .stopControlServer,
+        ]
+        if awaiting.pendingRestart {
+            actions += [.log(.info, "passing the restart requested meanwhile on to pid \(awaiting.pid)"),
+                        .forwardRestart(launch)]
+        }
+        actions += [
+            .notify(.handedOver(successorPID: awaiting.pid,
+                                status: "serving (generation \(successorGeneration), pid \(awaiting.pid))")),
+            .finishRestart(RestartResult(ok: true, summary: "\(successor) took over", detail: "\(successor) took over",
+                                         generation: successorGeneration, pid: awaiting.pid), answerWaiters: true),
+            .drain(drain),
+        ]
+        return actions
+    }
+
+    /// The successor being started failed: keep serving; retry at once if a request came
+    /// in meanwhile (perhaps with a fixed config).
+    private mutating func successorFailed(_ launch: LaunchID, _ failure: SuccessorFailure) -> [Action] {
+        var actions: [Action]
+        let retry: Bool
+        switch state {
+        case .launching(let launching) where launching.launch == launch:
+            actions = []
+            retry = launching.pendingRestart
+        case .awaitingSuccessor(let awaiting) where awaiting.launch == launch:
+            actions = [.cancelTimer(.successorReady(launch)), .killSuccessor(launch)]
+            retry = awaiting.pendingRestart
+        default:
+            return []
+        }
+        state = .serving(Serving(predecessorDraining: false))
+        actions += [
+            .log(.error, "restart failed, still serving as generation \(generation): \(failure.detail)"),
+            .runHook(.restartFailed(failure)),
+            .finishRestart(failed(failure), answerWaiters: !retry),
+            .writePIDFile,
+            .notify(.ready(status: status("reload failed: \(failure.summary)"))),
+        ]
+        if retry { actions += beginRestart() }
+        return actions
+    }
+
+    private mutating func timerFired(_ timer: Timer) -> [Action] {
+        switch (timer, state) {
+        case (.successorReady(let launch), .awaitingSuccessor(let awaiting)) where awaiting.launch == launch:
+            return successorFailed(launch, SuccessorFailure(summary: "generation \(successorGeneration) was not ready within \(configuration.waitChild.formatted)"))
+        case (.turn, .awaitingTurn(let turn)):
+            let predecessor = "generation \(generation - 1) (pid \(configuration.predecessorPID ?? 0))"
+            if configuration.stateful {
+                return [.log(.warning, "\(predecessor) did not drain within \(configuration.turnTimeout.formatted); killing it"),
+                        .killPredecessor]
+                    + takeTurn(predecessorFinished: true, pendingRestart: turn.pendingRestart)
+            }
+            return [.log(.warning, "\(predecessor) did not stop accepting within \(configuration.turnTimeout.formatted); accepting anyway")]
+                + takeTurn(predecessorFinished: false, pendingRestart: turn.pendingRestart)
+        default:
+            return []
+        }
+    }
+
+    // MARK: Hand-over
+
+    private mutating func acceptingStopped(_ drain: DrainID) -> [Action] {
+        guard case .handingOver(var handingOver) = state, handingOver.drain == drain else { return [] }
+        handingOver.acceptingStopped = true
+        state = .handingOver(handingOver)
+        if let failure = handingOver.successorGone, !handingOver.stopRequested { return takeBack(failure) }
+        return [.tellSuccessor(handingOver.launch, .acceptingStopped)]
+    }
+
+    private mutating func drained(_ drain: DrainID) -> [Action] {
+        switch state {
+        case .handingOver(var handingOver) where handingOver.drain == drain:
+            if handingOver.successorGone != nil {
+                // Only a stop keeps a generation from taking back from a dead successor.
+                return finishStop()
+            }
+            handingOver.confirming = true
+            state = .handingOver(handingOver)
+            // The successor may have died a moment ago: ask before leaving nobody to serve.
+            return [.checkSuccessor(handingOver.launch)]
+        case .stopping(let stopping) where stopping.drain == drain:
+            return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
+        default:
+            return []
+        }
+    }
+
+    private mutating func successorAlive(_ launch: LaunchID) -> [Action] {
+        guard case .handingOver(let handingOver) = state, handingOver.launch == launch, handingOver.confirming
+        else { return [] }
+        state = .exited(.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths))
+        return [.runHook(.completeShutdown), .tellSuccessor(launch, .shutdownComplete),
+                .exit(.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths))]
+    }
+
+    private mutating func successorExited(_ launch: LaunchID, status: String) -> [Action] {
+        switch state {
+        case .awaitingSuccessor(let awaiting) where awaiting.launch == launch:
+            return successorFailed(launch, SuccessorFailure(
+                summary: "generation \(successorGeneration) (pid \(awaiting.pid)) exited before it was ready: it \(status)"))
+        case .handingOver(var handingOver) where handingOver.launch == launch && handingOver.successorGone == nil:
+            let failure = SuccessorFailure(
+                summary: "generation \(successorGeneration) (pid \(handingOver.pid)) exited after it was ready: it \(status)")
+            handingOver.successorGone = failure
+            state = .handingOver(handingOver)
+            if handingOver.stopRequested {
+                if handingOver.confirming { return finishStop() }
+                return [.log(.warning, "\(failure.summary); stopping as requested")]
+            }
+            // Taking back before this generation's own accepting has stopped would race with it.
+            guard handingOver.acceptingStopped else { return [] }
+            return takeBack(failure)
+        default:
+            return []
+        }
+    }
+
+    /// The successor died during the hand-over and this generation still holds every
+    /// listening socket: serve again, as if the restart had failed.
+    private mutating func takeBack(_ failure: SuccessorFailure) -> [Action] {
+        state = .serving(Serving(predecessorDraining: false))
+        return [
+            .log(.error, "\(failure.summary); serving again as generation \(generation)"),
+            .resumeAccepting,
+            .startControlServer,
+            .writePIDFile,
+            .notify(.tookBack(status: status("serving again: \(failure.summary)"))),
+            .runHook(.resumed),
+            .runHook(.restartFailed(failure)),
+            .finishRestart(failed(failure), answerWaiters: true),
+        ]
+    }
+
+    // MARK: Stop
+
+    private mutating func stopRequested(bySignal: Bool) -> [Action] {
+        switch state {
+        case .starting(var starting):
+            starting.stopRequested = true
+            state = .starting(starting)
+            return []
+        case .awaitingTurn:
+            return [.cancelTimer(.turn)] + beginStop(bySignal: bySignal, beforeTurn: true)
+        case .serving:
+            return beginStop(bySignal: bySignal)
+        case .launching:
+            // The successor is killed as soon as its launch reports it (`successorLaunched`).
+            return [.log(.info, "stop requested: abandoning the start of generation \(successorGeneration)")]
+                + beginStop(bySignal: bySignal)
+        case .awaitingSuccessor(let awaiting):
+            return [.log(.info, "stop requested: killing generation \(successorGeneration)"),
+                    .cancelTimer(.successorReady(awaiting.launch)), .killSuccessor(awaiting.launch)]
+                + beginStop(bySignal: bySignal)
+        case .handingOver(var handingOver):
+            if bySignal && handingOver.stopSignals > 0 {
+                // With the successor gone, this is the end of the service, not a hand-over.
+                let ending: Ending = handingOver.successorGone == nil
+                    ? .handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths) : .interrupted
+                state = .exited(ending)
+                return [.log(.warning, "second stop signal: exiting without finishing the drain"), .exit(ending)]
+            }
+            handingOver.stopRequested = true
+            if bySignal { handingOver.stopSignals += 1 }
+            state = .handingOver(handingOver)
+            return [.log(.info, "stop requested: finishing the drain already under way")]
+        case .stopping(var stopping):
+            guard bySignal else { return [] }
+            stopping.signals += 1
+            guard stopping.signals >= 2 else {
+                state = .stopping(stopping)
+                return [.log(.info, "stop requested: finishing the drain already under way")]
+            }
+            let ending: Ending = stopping.beforeTurn ? .stoppedBeforeTurn : .interrupted
+            state = .exited(ending)
+            return [.log(.warning, "second stop signal: exiting without finishing the drain"), .exit(ending)]
+        case .exited:
+            return []
+        }
+    }
+
+    private mutating func beginStop(bySignal: Bool, beforeTurn: Bool = false) -> [Action] {
+        let drain = nextDrain
+        nextDrain += 1
+        state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn))
+        return [
+            .stopControlServer,
+            .abandonReloads("stop requested; the restart was abandoned"),
+            .notify(.stopping(status: status("stopping"))),
+            .log(.info, "stopping: draining connections"),
+            .drain(drain),
+        ]
+    }
+
+    private mutating func finishStop(ending: Ending = .stopped) -> [Action] {
+        state = .exited(ending)
+        return [.runHook(.completeShutdown), .exit(ending)]
+    }
+
+    private func failed(_ failure: SuccessorFailure) -> RestartResult {
+        RestartResult(ok: false, summary: failure.summary, detail: failure.detail, generation: generation,
+                      pid: configuration.pid)
+    }
+
+    private func status(_ text: String) -> String {
+        "\(text) (generation \(generation), pid \(configuration.pid))"
     }
 }

@@ -17,8 +17,15 @@ public protocol RestartableServer: Sendable {
     func stopAccepting() async
 
     /// Stops accepting and lets in-flight work finish, closing every connection by the
-    /// server's own drain deadline. Returns once all are closed.
+    /// server's own drain deadline. Returns once all are closed; when the calling task is
+    /// cancelled (a second stop signal), closes whatever is left at once.
     /// - Important: must only close the server's duplicates of listening fds, never the
     ///   `Listener`s themselves: a successor may be accepting on the same sockets.
     func drain() async
+
+    /// Accepts again after `stopAccepting()` (the successor died during the hand-over).
+    /// Connections accepted from now on are served normally; a drain under way still
+    /// finishes the connections it was draining, and only those.
+    /// - Throws: when a socket cannot be adopted again.
+    func resumeAccepting() async throws
 }

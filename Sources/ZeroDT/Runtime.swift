@@ -56,14 +56,19 @@ public final class Runtime: Sendable {
         /// When this generation starts shutting down, on a hand-over or a stop: it no longer
         /// accepts (a successor may already be serving) and is about to drain.
         public var preShutdown: @Sendable () async -> Void = {}
-        /// After every server has drained, before the successor hears of it (in stateful
-        /// mode: before the successor accepts). Close shared resources here.
+        /// After every server has drained and the successor (if any) is known to run, before
+        /// the successor hears of it (in stateful mode: before it accepts). Close shared
+        /// resources here: the generation exits next.
         public var completeShutdown: @Sendable () async -> Void = {}
         /// In a successor: the predecessor has drained and is about to exit (or has died).
         /// Rewrite anything that names the serving pid here.
         public var preParentExit: @Sendable () async -> Void = {}
-        /// A restart failed and this generation serves on; the argument is the reason.
-        public var restartFailed: @Sendable (_ reason: String) -> Void = { _ in }
+        /// A restart failed and this generation serves on: the successor could not start, or
+        /// died during the hand-over (then `resumed` ran first).
+        public var restartFailed: @Sendable (_ failure: SuccessorFailure) -> Void = { _ in }
+        /// The successor died after `preShutdown` ran and before this generation exited: it
+        /// accepts again, with every listener it held. Undo what `preShutdown` did here.
+        public var resumed: @Sendable () async -> Void = {}
 
         /// No hooks.
         public init() {}
@@ -71,10 +76,14 @@ public final class Runtime: Sendable {
 
     /// How `serve` ended.
     public enum Ending: Sendable, Equatable {
-        /// A successor took over; this generation drained.
+        /// A successor took over; this generation drained (or a second stop signal cut its
+        /// drain short).
         case handedOver(successorPID: Int32)
-        /// Stopped by SIGTERM or SIGINT after draining.
+        /// Stopped by SIGTERM, SIGINT or `requestStop()` after draining.
         case stopped
+        /// A second stop signal cut the drain short; connections still open were closed.
+        /// The caller should exit non-zero.
+        case interrupted
     }
 
     static let controlFDVariable = "ZERODT_CONTROL_FD"
@@ -92,7 +101,7 @@ public final class Runtime: Sendable {
     let arguments: [String]
     let notifier: SystemdNotifier
     /// Stops asked for by `requestStop()`: before `serve` runs they are remembered.
-    let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<RuntimeEventLoop.Event>.Continuation?, early: Bool)>((nil, false))
+    let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<RestartDriver.Input>.Continuation?, early: Bool)>((nil, false))
 
     /// The file a successor will run: this binary's path as it was started, not resolved.
     public var executablePath: String { executable }
@@ -142,13 +151,13 @@ public final class Runtime: Sendable {
             if state.continuation == nil { state.early = true }
             return state.continuation
         }
-        continuation?.yield(.stopRequested)
+        continuation?.yield(.event(.stopRequested(bySignal: false)))
     }
 
-    /// Tells the predecessor (if any) that this successor cannot take over, with `reason`
-    /// (for a bad config, the rendered diagnostics). The caller then exits non-zero.
-    public func fail(_ reason: String) async {
-        await predecessor?.reportFailed(reason)
+    /// Tells the predecessor (if any) that this successor cannot take over, and why. The
+    /// caller then exits non-zero.
+    public func fail(_ failure: SuccessorFailure) async {
+        await predecessor?.reportFailed(failure)
     }
 
     /// Starts the servers, reports ready, then handles signals until this generation has
@@ -167,9 +176,6 @@ public final class Runtime: Sendable {
         // systemd's socket files belong to its socket units: never removed here.
         let unixPaths = listeners.claimed.filter { !$0.fromSystemd }.compactMap(\.address.unixPath)
         let adopted = listeners.claimed.filter(\.inherited).map { Int($0.fd - SocketActivation.firstFD) }
-        // A successor's pid goes into the file when its predecessor hands over to it, so the
-        // file never names a generation that might still fail.
-        if predecessor == nil { try pidFile?.write() }
         for server in servers { try await server.start() }
         // Before ready, so that a failing hook rolls the restart back (the caller reports
         // the error to the predecessor, which keeps serving).
@@ -179,56 +185,51 @@ public final class Runtime: Sendable {
             logger.error("preServe hook failed, not serving: \(error)")
             throw error
         }
-        if let predecessor {
-            await predecessor.reportReady(generation: generation, adopted: adopted, unixPaths: unixPaths)
-            await waitForTurn(after: predecessor, options: options, logger: logger)
+        let environment = SystemEnvironment(executable: executable, arguments: arguments, listeners: listeners,
+                                            pidFile: pidFile, notifier: notifier)
+        let parts = RestartDriver.Parts(
+            environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
+            adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control, executable: executable,
+            logger: logger)
+        var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
+            generation: generation, pid: getpid(), stateful: options.waitParent > .zero,
+            predecessorPID: predecessor?.pid, waitChild: options.waitChild,
+            turnTimeout: options.waitParent > .zero ? options.waitParent : Self.handOverTimeout))
+        let (inputs, continuation) = AsyncStream.makeStream(of: RestartDriver.Input.self)
+        let stopEarly = stopRequests.withLockedValue { state in
+            state.continuation = continuation
+            return state.early
         }
-        for server in servers { server.startAccepting() }
-        if predecessor == nil { notifier.notify(["READY=1", status("serving")]) }
-        let tookOver = predecessor.map { predecessor in
-            ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: true,
-                                         message: "took over from generation \(generation - 1) (pid \(predecessor.pid))")
+        if stopEarly { continuation.yield(.event(.stopRequested(bySignal: false))) }
+        let ending = await driver.run(inputs: inputs, continuation: continuation) { [signals] group in
+            group.addTask {
+                for await signal in signals {
+                    switch signal {
+                    case .sighup, .sigusr2: continuation.yield(.event(.restartRequested(.signal)))
+                    default: continuation.yield(.event(.stopRequested(bySignal: true)))
+                    }
+                }
+            }
+            if let watcher {
+                group.addTask {
+                    await watcher.run { continuation.yield(.event(.restartRequested(.fileChanged($0)))) }
+                }
+            }
         }
-        let dropped = listeners.closeUnclaimed()
-        if !dropped.isEmpty {
-            logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
-        }
-        logger.info("ready", metadata: ["executable": "\(executable)"])
-        var loop = RuntimeEventLoop(runtime: self, servers: servers, options: options, pidFile: pidFile, watcher: watcher,
-                             logger: logger)
-        loop.lastReload = tookOver
-        let ending = await loop.run(control: control)
         switch ending {
-        case .handedOver(_, let successorPaths):
+        case .handedOver(let pid, let successorPaths):
             for path in unixPaths where !successorPaths.contains(path) { unlink(path) }
-        case .stopped:
+            return .handedOver(successorPID: pid)
+        case .stoppedBeforeTurn:
+            return .stopped
+        case .stopped, .interrupted:
             unixPaths.forEach { unlink($0) }
             pidFile?.remove()
-        }
-        return ending.public
-    }
-
-    /// A successor accepts only once its predecessor has stopped accepting (stateless) or
-    /// drained (stateful), so that two processes never accept on one socket at the same time.
-    private func waitForTurn(after predecessor: Predecessor, options: Options, logger: Logger) async {
-        let parent = "generation \(generation - 1) (pid \(predecessor.pid))"
-        if options.waitParent > .zero {
-            logger.info("ready; waiting up to \(options.waitParent.formatted) for \(parent) to drain")
-            if await !predecessor.wait(for: .shutdownComplete, timeout: options.waitParent) {
-                logger.warning("\(parent) did not drain in time; killing it")
-                kill(predecessor.pid, SIGKILL)
-            }
-            await options.hooks.preParentExit()
-        } else if await !predecessor.wait(for: .acceptingStopped, timeout: Self.handOverTimeout) {
-            logger.warning("\(parent) did not stop accepting within \(Self.handOverTimeout.formatted); accepting anyway")
+            return ending == .stopped ? .stopped : .interrupted
         }
     }
 
     /// How long a stateless successor waits for its predecessor to stop accepting: that
     /// takes milliseconds, unless the predecessor is wedged.
     static let handOverTimeout: Duration = .seconds(10)
-
-    func status(_ text: String) -> String {
-        "STATUS=\(text) (generation \(generation), pid \(getpid()))"
-    }
 }

@@ -4,25 +4,33 @@ import Glibc
 import NIOConcurrencyHelpers
 
 /// The parent's view of the generation it is starting: spawn it with the listeners and one
-/// end of a control socketpair, wait for its verdict, and kill it if it fails.
-final class Successor: Sendable {
-    /// What the successor said, or what became of it.
-    enum Outcome: Sendable, Equatable {
-        case ready(adopted: [Int], unixPaths: [String])
-        case failed(String)
-    }
-
+/// end of a control socketpair, read its reports, tell it the hand-over's stages, reap it.
+final class Successor: SuccessorProcess {
     let pid: pid_t
-    let generation: Int
+    let reports: AsyncStream<SuccessorReport>
     private let channel: ControlChannel
-    /// How the process ended, once `stop` has killed and reaped it; later calls reuse it
-    /// rather than signalling a pid that may belong to another process by then.
-    private let ended = NIOLockedValueBox<Task<ProcessStatus, Never>?>(nil)
+    /// Set once `waitForExit` has reaped it: from then on its pid may name another process.
+    private let reaped = NIOLockedValueBox(false)
 
-    private init(pid: pid_t, generation: Int, channel: ControlChannel) {
+    private init(pid: pid_t, channel: ControlChannel) {
         self.pid = pid
-        self.generation = generation
         self.channel = channel
+        reports = AsyncStream { continuation in
+            let task = Task {
+                for await message in channel.messages {
+                    switch message {
+                    case .ready(let readyPID, _, let adopted, let unixPaths) where readyPID == pid:
+                        continuation.yield(.ready(adopted: adopted, unixPaths: unixPaths))
+                    case .failed(_, let failure):
+                        continuation.yield(.failed(failure))
+                    default:
+                        continue
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
     }
 
     /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…
@@ -56,75 +64,46 @@ final class Successor: Sendable {
         } catch {
             // The child would wait for a hello forever, holding every listener.
             Posix.close(pair[0])
-            kill(pid, SIGKILL)
+            Glibc.kill(pid, SIGKILL)
             _ = await ProcessStatus.reap(pid)
             throw error
         }
-        let successor = Successor(pid: pid, generation: generation, channel: channel)
+        let successor = Successor(pid: pid, channel: channel)
         try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1))
         return successor
     }
 
-    /// Waits for `ready` or `failed`; a successor that exits (EOF) or says nothing within
-    /// `timeout` has failed. A failed successor is killed and reaped before this returns.
-    func awaitOutcome(timeout: Duration) async -> Outcome {
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { [channel, pid] in
-                for await message in channel.messages {
-                    switch message {
-                    case .ready(let readyPID, _, let adopted, let unixPaths) where readyPID == pid:
-                        return .ready(adopted: adopted, unixPaths: unixPaths)
-                    case .failed(_, let reason):
-                        return .failed(reason)
-                    default:
-                        continue
-                    }
-                }
-                return .failed("exited before it was ready")
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return Task.isCancelled ? nil : .failed("not ready within \(timeout.formatted)")
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .failed("cancelled")
-        }
-        if case .failed(let reason) = outcome {
-            return .failed(await stop(reason: reason))
-        }
-        return outcome
-    }
-
-    /// Kills and reaps the successor; returns `reason` with how it ended.
-    func stop(reason: String) async -> String {
-        let task = ended.withLockedValue { ended in
-            if let ended { return ended }
-            let pid = pid
-            kill(pid, SIGKILL)
-            let task = Task { await ProcessStatus.reap(pid) }
-            ended = task
-            return task
-        }
+    func waitForExit() async -> ProcessStatus? {
+        guard let status = await ProcessStatus.reap(pid) else { return nil }
+        reaped.withLockedValue { $0 = true }
         await channel.close()
-        let status = await task.value
-        // A successor that reported failure exits by itself; only a kill is worth mentioning.
-        return status.raw & 0x7f == SIGKILL ? reason : "\(reason); it \(status)"
+        return status
     }
 
-    /// Tells the successor this generation no longer accepts, so it may start.
-    func sendAcceptingStopped() async {
-        try? await channel.send(.acceptingStopped)
+    var hasExited: Bool {
+        reaped.withLockedValue { $0 } || ProcessStatus.hasEnded(pid)
     }
 
-    /// Tells the successor the drain is over; it may stop waiting (stateful mode).
-    func sendShutdownComplete() async {
-        try? await channel.send(.shutdownComplete)
-        await channel.close()
+    func kill() {
+        // Under the lock, so that the reaper cannot free the pid between the check and the kill.
+        reaped.withLockedValue { reaped in
+            if !reaped { _ = Glibc.kill(pid, SIGKILL) }
+        }
     }
 
-    /// Asks the successor to restart once more (a SIGHUP that arrived mid-restart).
+    func send(_ stage: RestartStateMachine.Stage) async {
+        switch stage {
+        case .acceptingStopped:
+            try? await channel.send(.acceptingStopped)
+        case .shutdownComplete:
+            try? await channel.send(.shutdownComplete)
+            await channel.close()
+        }
+    }
+
     func forwardRestart() {
-        kill(pid, SIGHUP)
+        reaped.withLockedValue { reaped in
+            if !reaped { _ = Glibc.kill(pid, SIGHUP) }
+        }
     }
 }

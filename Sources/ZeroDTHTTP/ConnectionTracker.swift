@@ -11,8 +11,8 @@ import NIOCore
 /// channel is closed only once nothing is settling.
 final class ConnectionTracker: Sendable {
     /// Whether listening channels may accept: not before the runtime says so (a successor
-    /// waits until its predecessor has stopped, so two processes never accept at once),
-    /// and never again once stopped.
+    /// waits until its predecessor has stopped, so two processes never accept at once), and
+    /// not after it stopped them, unless it resumes (a successor died during the hand-over).
     enum Acceptance {
         case notYet, accepting, stopped
     }
@@ -21,7 +21,10 @@ final class ConnectionTracker: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         var settling: Set<ObjectIdentifier> = []
         var acceptance = Acceptance.notYet
+        /// Connections accepted now join the drain under way.
         var draining = false
+        /// The connections the drain under way waits for; a resume leaves them in it.
+        var drainingConnections: Set<ObjectIdentifier> = []
         var drained: EventLoopPromise<Void>?
         /// Accept gates paused at the limit, to resume when a connection closes.
         var pausedGates: [@Sendable () -> Void] = []
@@ -41,16 +44,17 @@ final class ConnectionTracker: Sendable {
         state.withLockedValue { state in
             state.connections[ObjectIdentifier(channel)] = channel
             state.settling.insert(ObjectIdentifier(channel))
+            if state.draining { state.drainingConnections.insert(ObjectIdentifier(channel)) }
         }
         channel.closeFuture.whenComplete { _ in self.remove(channel) }
     }
 
-    /// The connection is active. Returns whether the server is draining, in which case the
+    /// The connection is active. Returns whether a drain waits for it, in which case the
     /// connection must be told now: `drain` only tells settled connections.
     func activated(_ channel: any Channel) -> Bool {
         state.withLockedValue { state in
             state.settling.remove(ObjectIdentifier(channel))
-            return state.draining
+            return state.drainingConnections.contains(ObjectIdentifier(channel))
         }
     }
 
@@ -62,6 +66,17 @@ final class ConnectionTracker: Sendable {
         let gates: [@Sendable () -> Void] = state.withLockedValue { state in
             guard state.acceptance == .notYet else { return [] }
             state.acceptance = .accepting
+            defer { state.pausedGates.removeAll() }
+            return state.pausedGates
+        }
+        gates.forEach { $0() }
+    }
+
+    /// Accepts again after `stopAccepting`: connections from now on are not drained.
+    func resumeAccepting() {
+        let gates: [@Sendable () -> Void] = state.withLockedValue { state in
+            state.acceptance = .accepting
+            state.draining = false
             defer { state.pausedGates.removeAll() }
             return state.pausedGates
         }
@@ -80,11 +95,12 @@ final class ConnectionTracker: Sendable {
         let (gates, drained): ([@Sendable () -> Void], EventLoopPromise<Void>?) = state.withLockedValue { state in
             state.connections[ObjectIdentifier(channel)] = nil
             state.settling.remove(ObjectIdentifier(channel))
+            state.drainingConnections.remove(ObjectIdentifier(channel))
             var gates: [@Sendable () -> Void] = []
             if state.acceptance == .accepting && state.connections.count < maxConnections {
                 swap(&gates, &state.pausedGates)
             }
-            let drained = state.draining && state.connections.isEmpty ? state.drained : nil
+            let drained = state.drainingConnections.isEmpty ? state.drained : nil
             if drained != nil { state.drained = nil }
             return (gates, drained)
         }
@@ -105,39 +121,36 @@ final class ConnectionTracker: Sendable {
         }
     }
 
-    /// Tells every connection to drain; the future completes when the last one has closed.
+    /// Tells every connection to drain; the future completes when the last of them, and of
+    /// those accepted until a resume, has closed. A drain while one is under way (after a
+    /// resume) joins it.
     func drain(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
-        let channels: [any Channel]? = state.withLockedValue { state in
-            guard !state.draining else { return nil }
+        let (channels, done): ([any Channel], Bool) = state.withLockedValue { state in
             state.draining = true
-            if state.connections.isEmpty { return [] }
-            state.drained = promise
-            return state.connections.filter { !state.settling.contains($0.key) }.map(\.value)
+            let fresh = state.connections.keys.filter { !state.drainingConnections.contains($0) }
+            state.drainingConnections.formUnion(fresh)
+            var done = false
+            if let existing = state.drained {
+                existing.futureResult.cascade(to: promise)
+            } else if state.drainingConnections.isEmpty {
+                done = true
+            } else {
+                state.drained = promise
+            }
+            // Settling connections are told when they become active (`activated`).
+            return (fresh.filter { !state.settling.contains($0) }.compactMap { state.connections[$0] }, done)
         }
-        guard let channels else {
-            // A second drain: wait for the same end.
-            return eventLoop.makeSucceededVoidFuture().flatMap { self.whenDrained(on: eventLoop) }
-        }
-        if channels.isEmpty { promise.succeed() }
+        if done { promise.succeed() }
         channels.forEach(Self.sendDrain)
         return promise.futureResult
     }
 
-    private func whenDrained(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        let pending = state.withLockedValue { state -> Bool in
-            guard let existing = state.drained else { return false }
-            existing.futureResult.cascade(to: promise)
-            return true
+    /// Closes every connection the drain under way still waits for, at its deadline.
+    func closeDraining() {
+        let channels = state.withLockedValue { state in
+            state.drainingConnections.compactMap { state.connections[$0] }
         }
-        if !pending { promise.succeed() }
-        return promise.futureResult
-    }
-
-    /// Closes every connection still open, for the drain deadline.
-    func closeAll() {
-        let channels = state.withLockedValue { Array($0.connections.values) }
         channels.forEach { $0.close(promise: nil) }
     }
 

@@ -64,6 +64,11 @@ public final class HTTPServer: RestartableServer {
         await server.stopAccepting()
     }
 
+    /// Accepts again after `stopAccepting()`; connections being drained stay in that drain.
+    public func resumeAccepting() async throws {
+        try await server.resumeAccepting()
+    }
+
     /// `drain(deadline:)` with the configured `shutdownTimeout` from now.
     public func drain() async {
         await server.drain()

@@ -93,19 +93,30 @@ public final class NIOServer: RestartableServer {
         }
     }
 
+    /// Adopts the listeners again and accepts; connections being drained stay in that drain.
+    public func resumeAccepting() async throws {
+        try await start()
+        tracker.resumeAccepting()
+    }
+
     /// `drain(deadline:)` with the configured `shutdownTimeout` from now.
     public func drain() async {
         await drain(deadline: .now() + TimeAmount(configuration.shutdownTimeout))
     }
 
-    /// Stops accepting, tells every connection to quiesce, and at `deadline` closes whatever
-    /// is left. Returns once every connection is closed.
+    /// Stops accepting, tells every connection to quiesce, and at `deadline` (or when the
+    /// calling task is cancelled) closes whatever is left. Returns once every connection it
+    /// drains is closed.
     public func drain(deadline: NIODeadline) async {
         await stopAccepting()
         let eventLoop = group.next()
         let drained = tracker.drain(on: eventLoop)
-        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeAll() }
-        try? await drained.get()
+        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeDraining() }
+        await withTaskCancellationHandler {
+            try? await drained.get()
+        } onCancel: { [tracker] in
+            tracker.closeDraining()
+        }
         forceClose.cancel()
     }
 

@@ -15,6 +15,7 @@ import ZeroDT
         func startAccepting() { calls.withLock { $0.append("startAccepting") } }
         func stopAccepting() async { calls.withLock { $0.append("stopAccepting") } }
         func drain() async { calls.withLock { $0.append("drain") } }
+        func resumeAccepting() async throws { calls.withLock { $0.append("resumeAccepting") } }
     }
 
     @Test func aServiceGroupsGracefulShutdownDrainsTheApp() async throws {

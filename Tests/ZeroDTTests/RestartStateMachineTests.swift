@@ -2,69 +2,135 @@ import Testing
 @testable import ZeroDT
 
 @Suite struct RestartStateMachineTests {
-    @Test func restartThenHandOver() {
-        var machine = RestartStateMachine()
-        #expect(machine.restartRequested() == .startSuccessor)
-        #expect(machine.successorReady() == .handOver(forwardRestart: false))
-        #expect(machine.state == .handingOver(stopRequested: false))
+    typealias Machine = RestartStateMachine
+
+    static func machine(predecessor: Int32? = nil, stateful: Bool = false) -> Machine {
+        Machine(configuration: .init(generation: predecessor == nil ? 1 : 2, pid: 10, stateful: stateful,
+                                     predecessorPID: predecessor, waitChild: .seconds(60), turnTimeout: .seconds(10)))
     }
 
-    @Test func restartRequestsDuringARestartAreCoalescedIntoOne() {
-        var machine = RestartStateMachine()
-        #expect(machine.restartRequested() == .startSuccessor)
-        #expect(machine.restartRequested() == .coalesced)
-        #expect(machine.restartRequested() == .coalesced)
-        #expect(machine.successorReady() == .handOver(forwardRestart: true))
+    /// A first generation that serves and has a successor (pid 20, launch 1) that is ready.
+    static func handingOver() -> Machine {
+        var machine = machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.restartRequested(.signal))
+        _ = machine.handle(.successorLaunched(1, pid: 20))
+        _ = machine.handle(.successorReady(1, unixPaths: [], adopted: 1))
+        return machine
     }
 
-    @Test func failureKeepsServingAndRetriesOnlyWhenAskedMeanwhile() {
-        var machine = RestartStateMachine()
-        _ = machine.restartRequested()
-        #expect(machine.successorFailed() == .keepServing(retry: false))
-        #expect(machine.state == .serving)
-
-        _ = machine.restartRequested()
-        _ = machine.restartRequested()
-        #expect(machine.successorFailed() == .keepServing(retry: true))
-        #expect(machine.state == .restarting(pendingRestart: false))
-        #expect(machine.successorFailed() == .keepServing(retry: false))
+    @Test func aRestartHandsOverOnlyOnceTheSuccessorIsKnownToRun() {
+        var machine = Self.machine()
+        #expect(machine.handle(.started).contains(.startAccepting))
+        #expect(machine.handle(.restartRequested(.signal)).contains(.launchSuccessor(1, generation: 2)))
+        #expect(machine.handle(.successorLaunched(1, pid: 20)) == [.startTimer(.successorReady(1), .seconds(60))])
+        let ready = machine.handle(.successorReady(1, unixPaths: ["/run/a.sock"], adopted: 1))
+        #expect(ready.contains(.drain(1)) && ready.contains(.stopControlServer))
+        #expect(machine.handle(.acceptingStopped(1)) == [.tellSuccessor(1, .acceptingStopped)])
+        #expect(machine.handle(.drained(1)) == [.checkSuccessor(1)])
+        #expect(machine.handle(.successorAlive(1)) == [
+            .runHook(.completeShutdown), .tellSuccessor(1, .shutdownComplete),
+            .exit(.handedOver(successorPID: 20, unixPaths: ["/run/a.sock"])),
+        ])
     }
 
-    @Test func aDrainingGenerationNeverStartsASuccessor() {
-        var machine = RestartStateMachine()
-        _ = machine.restartRequested()
-        _ = machine.successorReady()
-        #expect(machine.restartRequested() == .ignoredWhileDraining)
-
-        var stopping = RestartStateMachine()
-        #expect(stopping.stopRequested() == .stop)
-        #expect(stopping.restartRequested() == .ignoredWhileDraining)
+    @Test func requestsDuringARestartAreCoalescedAndPassedOn() {
+        var machine = Self.machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.restartRequested(.signal))
+        #expect(!machine.handle(.restartRequested(.signal)).contains { if case .launchSuccessor = $0 { true } else { false } })
+        _ = machine.handle(.successorLaunched(1, pid: 20))
+        #expect(machine.handle(.successorReady(1, unixPaths: [], adopted: 0)).contains(.forwardRestart(1)))
     }
 
-    @Test func stopDuringARestartAbortsIt() {
-        var machine = RestartStateMachine()
-        _ = machine.restartRequested()
-        #expect(machine.stopRequested() == .abortRestartAndStop)
-        #expect(machine.successorReady() == .none)
-        #expect(machine.successorFailed() == .none)
+    @Test func aFailedSuccessorIsReportedOnceAndARequestMeanwhileRetries() {
+        var machine = Self.machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.restartRequested(.command))
+        _ = machine.handle(.successorLaunched(1, pid: 20))
+        _ = machine.handle(.restartRequested(.command))
+        let failure = SuccessorFailure(summary: "invalid config: a.yaml:1:1: error: x", detail: "invalid config:\n…")
+        let failed = machine.handle(.successorFailed(1, failure))
+        #expect(failed.contains(.killSuccessor(1)))
+        #expect(failed.contains(.launchSuccessor(2, generation: 2)))
+        #expect(failed.contains { if case .finishRestart(_, answerWaiters: false) = $0 { true } else { false } })
+        // Its exit comes later and is not a second report.
+        #expect(machine.handle(.successorExited(1, status: "exited with status 1")).isEmpty)
     }
 
-    @Test func aSecondStopExitsAtOnce() {
-        var machine = RestartStateMachine()
-        #expect(machine.stopRequested() == .stop)
-        #expect(machine.stopRequested() == .exitNow)
-
-        var handingOver = RestartStateMachine()
-        _ = handingOver.restartRequested()
-        _ = handingOver.successorReady()
-        #expect(handingOver.stopRequested() == .none, "a draining generation finishes its drain on the first stop")
-        #expect(handingOver.stopRequested() == .exitNow)
+    @Test func aSuccessorThatDiesAfterReadyGivesTheServiceBack() {
+        var machine = Self.handingOver()
+        // Not before this generation's own accepting has stopped: that would race with it.
+        #expect(machine.handle(.successorExited(1, status: "was killed by signal 9")).isEmpty)
+        let back = machine.handle(.acceptingStopped(1))
+        #expect(back.contains(.resumeAccepting) && back.contains(.writePIDFile) && back.contains(.startControlServer))
+        #expect(back.contains { if case .notify(.tookBack) = $0 { true } else { false } })
+        #expect(machine.state == .serving(.init(predecessorDraining: false)))
+        // The abandoned drain's end changes nothing; the next restart works as usual.
+        #expect(machine.handle(.drained(1)).isEmpty)
+        #expect(machine.handle(.restartRequested(.signal)).contains(.launchSuccessor(2, generation: 2)))
     }
 
-    @Test func outcomesWithoutARestartAreIgnored() {
-        var machine = RestartStateMachine()
-        #expect(machine.successorReady() == .none)
-        #expect(machine.successorFailed() == .none)
-        #expect(machine.state == .serving)
+    @Test func aSuccessorFoundDeadWhenTheDrainEndsGivesTheServiceBackToo() {
+        var machine = Self.handingOver()
+        _ = machine.handle(.acceptingStopped(1))
+        #expect(machine.handle(.drained(1)) == [.checkSuccessor(1)])
+        #expect(machine.handle(.successorExited(1, status: "was killed by signal 9")).contains(.resumeAccepting))
+    }
+
+    @Test func aFailedPIDFileWriteIsTriedAgainAtTheNextChangeOfState() {
+        var machine = Self.machine()
+        #expect(machine.handle(.started).contains(.writePIDFile))
+        #expect(machine.handle(.pidFileWritten(ok: false)).isEmpty)
+        #expect(machine.handle(.restartRequested(.signal)).last == .writePIDFile)
+        _ = machine.handle(.pidFileWritten(ok: true))
+        #expect(!machine.handle(.successorLaunched(1, pid: 20)).contains(.writePIDFile))
+    }
+
+    @Test func onlyASecondStopSignalCutsTheDrainShort() {
+        var machine = Self.machine()
+        _ = machine.handle(.started)
+        #expect(machine.handle(.stopRequested(bySignal: false)).contains(.drain(1)))
+        #expect(machine.handle(.stopRequested(bySignal: true)).allSatisfy { if case .exit = $0 { false } else { true } })
+        #expect(machine.handle(.stopRequested(bySignal: true)).last == .exit(.interrupted))
+
+        var handingOver = Self.handingOver()
+        _ = handingOver.handle(.stopRequested(bySignal: true))
+        #expect(handingOver.handle(.stopRequested(bySignal: true)).last
+            == .exit(.handedOver(successorPID: 20, unixPaths: [])))
+    }
+
+    @Test func aStopWhileSpawningKillsTheSuccessorAsSoonAsItExists() {
+        var machine = Self.machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.restartRequested(.signal))
+        #expect(machine.handle(.stopRequested(bySignal: true)).contains(.drain(1)))
+        #expect(machine.handle(.successorLaunched(1, pid: 20)) == [.killSuccessor(1)])
+    }
+
+    @Test func aStatelessSuccessorAcceptsOnceItsPredecessorStopsAndOwnsThePIDFile() {
+        var machine = Self.machine(predecessor: 5)
+        #expect(machine.handle(.started) == [.reportReady, .startTimer(.turn, .seconds(10))])
+        let turn = machine.handle(.predecessorStoppedAccepting)
+        #expect(turn.contains(.writePIDFile) && turn.contains(.startAccepting))
+        // A restart waits while the predecessor drains: at most one old generation drains.
+        #expect(!machine.handle(.restartRequested(.signal)).contains { if case .launchSuccessor = $0 { true } else { false } })
+        #expect(machine.handle(.predecessorFinished).contains(.launchSuccessor(1, generation: 3)))
+    }
+
+    @Test func aStatefulSuccessorAcceptsOnlyAfterTheDrainOrKillsAPredecessorThatTakesTooLong() {
+        var machine = Self.machine(predecessor: 5, stateful: true)
+        _ = machine.handle(.started)
+        #expect(machine.handle(.predecessorStoppedAccepting) == [.writePIDFile])
+        let late = machine.handle(.timerFired(.turn))
+        #expect(late.contains(.killPredecessor) && late.contains(.runHook(.preParentExit)))
+        #expect(late.firstIndex(of: .runHook(.preParentExit))! < late.firstIndex(of: .startAccepting)!)
+    }
+
+    @Test func aSuccessorStoppedBeforeItsTurnLeavesTheSocketsToItsPredecessor() {
+        var machine = Self.machine(predecessor: 5)
+        _ = machine.handle(.started)
+        _ = machine.handle(.stopRequested(bySignal: true))
+        #expect(machine.handle(.drained(1)).last == .exit(.stoppedBeforeTurn))
     }
 }

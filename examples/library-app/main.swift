@@ -19,8 +19,8 @@ import ZeroDT
 import ZeroDTHTTP
 
 let environment = ProcessInfo.processInfo.environment
-func seconds(_ name: String, default value: Double) -> Duration {
-    .milliseconds(Int((environment[name].flatMap(Double.init) ?? value) * 1000))
+func seconds(_ name: String, default value: Duration) -> Duration {
+    environment[name].flatMap(Double.init).map { .milliseconds(Int($0 * 1000)) } ?? value
 }
 
 let generation = Int(environment["ZERODT_GENERATION"] ?? "") ?? 1
@@ -33,13 +33,13 @@ LoggingSystem.bootstrap { label in
 let logger = Logger(label: "library-app")
 
 if generation > 1 {
-    try await Task.sleep(for: seconds("LIBRARY_APP_START_DELAY", default: 0))
+    try await Task.sleep(for: seconds("LIBRARY_APP_START_DELAY", default: .zero))
 }
 
-var options = App.Options()
+var options = Runtime.Options()
 options.pidFile = environment["LIBRARY_APP_PID_FILE"]
-options.waitParentShutdownTimeout = seconds("LIBRARY_APP_WAIT_PARENT", default: 0)
-options.waitChildTimeout = seconds("LIBRARY_APP_WAIT_CHILD", default: 60)
+options.waitParent = seconds("LIBRARY_APP_WAIT_PARENT", default: .zero)
+options.waitChild = seconds("LIBRARY_APP_WAIT_CHILD", default: Runtime.Options.defaultWaitChild)
 // Every hook says when it runs, so a test can check the order across generations.
 struct PreServeRefused: Error, CustomStringConvertible {
     var description: String { "preServe refused (LIBRARY_APP_FAIL_PRESERVE is set)" }
@@ -64,5 +64,10 @@ let app = App(servers: [
     },
 ], options: options, logger: logger)
 
-try await app.run()
+// The library never exits the process: a second stop signal ends the drain early, and
+// the program says so with its exit status.
+if try await app.serve() == .interrupted {
+    logger.warning("exiting without finishing the drain")
+    exit(1)
+}
 logger.info("exiting")

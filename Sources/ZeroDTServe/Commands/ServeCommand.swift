@@ -28,7 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
             if runtime.isSuccessor {
                 // The predecessor logs the diagnostics with its verdict; printing them here too
                 // would show every line twice on the shared stderr.
-                await runtime.fail("invalid config:\n\(rendered)")
+                let cause = error.diagnostics.first { $0.severity == .error }.map { ": \($0)" } ?? ""
+                await runtime.fail(SuccessorFailure(summary: "invalid config" + cause,
+                                                    detail: "invalid config:\n\(rendered)"))
             } else {
                 Output.standardError(rendered)
             }
@@ -46,10 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.info("handed over to pid \(pid); exiting")
             case .stopped:
                 logger.info("stopped")
+            case .interrupted:
+                logger.warning("stopped without finishing the drain")
+                throw ExitCode.failure
             }
         } catch let error as ServeError {
             logger.error("\(error.description)")
-            await runtime.fail(error.description)
+            await runtime.fail(SuccessorFailure(summary: error.description))
             throw ExitCode.failure
         }
     }

@@ -36,7 +36,7 @@ struct StatusCommand: ParsableCommand {
         ]
         if let reload = status.lastReload {
             let when = Date(timeIntervalSince1970: reload.at).formatted(.iso8601)
-            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(ControlProtocol.summary(of: reload.message))")
+            lines.append("last reload: \(when) \(reload.ok ? "ok" : "FAILED"): \(reload.message)")
         } else {
             lines.append("last reload: none")
         }

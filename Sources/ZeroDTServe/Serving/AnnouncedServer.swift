@@ -28,4 +28,9 @@ struct AnnouncedServer: RestartableServer {
     func drain() async {
         await server.drain()
     }
+
+    func resumeAccepting() async throws {
+        try await server.resumeAccepting()
+        logger.info("serving again", metadata: ["server": "\(config.name)"])
+    }
 }

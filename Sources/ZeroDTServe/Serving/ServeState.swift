@@ -110,6 +110,11 @@ public final class ServeState: Sendable {
         state.withLockedValue { $0.draining = true }
     }
 
+    /// Serving again after a successor died during the hand-over; `health` answers 200 again.
+    package func markServing() {
+        state.withLockedValue { $0.draining = false }
+    }
+
     /// Records that a successor failed to start and this generation keeps serving.
     package func recordReloadFailed(reason: String, at time: Date = Date()) {
         state.withLockedValue {

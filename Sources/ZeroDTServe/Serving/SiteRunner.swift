@@ -37,7 +37,9 @@ struct SiteRunner {
         options.pidFile = config.pidFile
         options.controlSocket = config.control
         options.hooks.preShutdown = { state.markDraining() }
-        options.hooks.restartFailed = { state.recordReloadFailed(reason: $0) }
+        options.hooks.resumed = { state.markServing() }
+        // The one-line summary: the full text (which quotes config lines) stays in the log.
+        options.hooks.restartFailed = { state.recordReloadFailed(reason: $0.summary) }
         options.watch = config.restart.watch.map { target in
             switch target {
             case .binary: return runtime.executablePath

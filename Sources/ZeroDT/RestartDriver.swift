@@ -1,0 +1,275 @@
+import Foundation
+import Logging
+import UnixSignals
+
+/// Runs one generation's `RestartStateMachine`: turns signals, control requests, watched
+/// files, the successor's and predecessor's news, timers and drains into events, and
+/// carries out the actions the machine returns. It decides nothing itself.
+struct RestartDriver {
+    /// What reaches the driver's loop.
+    enum Input: Sendable {
+        case event(RestartStateMachine.Event)
+        case command(ControlProtocol.Request, reply: @Sendable (ControlProtocol.Reply) -> Void)
+        /// A successor was spawned; the driver keeps its handle.
+        case launched(RestartStateMachine.LaunchID, any SuccessorProcess)
+    }
+
+    /// The generation's fixed parts.
+    struct Parts {
+        var environment: any RuntimeEnvironment
+        var servers: [any RestartableServer]
+        var hooks: Runtime.Hooks
+        var predecessor: (any PredecessorProcess)?
+        /// What `reportReady` tells the predecessor.
+        var adopted: [Int]
+        var unixPaths: [String]
+        var listeners: ListenerSet?
+        var control: Listener?
+        /// The file successors run, for the `ready` line.
+        var executable: String
+        var logger: Logger
+    }
+
+    private let parts: Parts
+    private var machine: RestartStateMachine
+    private var successors: [RestartStateMachine.LaunchID: any SuccessorProcess] = [:]
+    private var activeTimers: Set<RestartStateMachine.Timer> = []
+    private var reloadWaiters: [@Sendable (ControlProtocol.Reply) -> Void] = []
+    private var lastReload: ControlProtocol.ReloadResult?
+    private var controlServer: ControlServer?
+    private var ending: RestartStateMachine.Ending?
+    private let startedAt = Date()
+
+    init(parts: Parts, configuration: RestartStateMachine.Configuration) {
+        self.parts = parts
+        machine = RestartStateMachine(configuration: configuration)
+        if let predecessor = parts.predecessor {
+            lastReload = ControlProtocol.ReloadResult(
+                at: startedAt.timeIntervalSince1970, ok: true,
+                message: "took over from generation \(configuration.generation - 1) (pid \(predecessor.pid))")
+        }
+    }
+
+    private var logger: Logger { parts.logger }
+
+    /// Runs until the machine exits. `sources` adds the tasks that feed inputs (signals,
+    /// watched files); every task still running then is cancelled.
+    mutating func run(inputs: AsyncStream<Input>, continuation: AsyncStream<Input>.Continuation,
+                      sources: @Sendable (inout TaskGroup<Void>) -> Void) async -> RestartStateMachine.Ending {
+        await withTaskGroup(of: Void.self) { group in
+            sources(&group)
+            await process(.started, group: &group, continuation: continuation)
+            if let predecessor = parts.predecessor {
+                // Both complete at EOF too: a predecessor that died has finished.
+                group.addTask {
+                    await predecessor.wait(for: .acceptingStopped)
+                    if !Task.isCancelled { continuation.yield(.event(.predecessorStoppedAccepting)) }
+                }
+                group.addTask {
+                    await predecessor.wait(for: .shutdownComplete)
+                    if !Task.isCancelled { continuation.yield(.event(.predecessorFinished)) }
+                }
+            }
+            for await input in inputs {
+                switch input {
+                case .event(.timerFired(let timer)) where activeTimers.remove(timer) == nil:
+                    continue  // cancelled meanwhile
+                case .event(let event):
+                    await process(event, group: &group, continuation: continuation)
+                case .command(let request, let reply):
+                    await handle(request, reply: reply, group: &group, continuation: continuation)
+                case .launched(let launch, let successor):
+                    successors[launch] = successor
+                    group.addTask { await Self.monitor(successor, launch: launch, continuation: continuation) }
+                    await process(.successorLaunched(launch, pid: successor.pid), group: &group,
+                                  continuation: continuation)
+                }
+                if ending != nil { break }
+            }
+            group.cancelAll()
+            return ending ?? .stopped
+        }
+    }
+
+    /// Feeds `event` to the machine and carries out its actions; an action answered at once
+    /// (a pid-file write, a liveness check) feeds its answer before anything else.
+    private mutating func process(_ event: RestartStateMachine.Event, reply: (@Sendable (ControlProtocol.Reply) -> Void)? = nil,
+                                  group: inout TaskGroup<Void>, continuation: AsyncStream<Input>.Continuation) async {
+        var queue = [event]
+        while !queue.isEmpty {
+            let actions = machine.handle(queue.removeFirst())
+            for action in actions {
+                if let answer = await perform(action, reply: reply, group: &group, continuation: continuation) {
+                    queue.append(answer)
+                }
+            }
+        }
+    }
+
+    private mutating func perform(_ action: RestartStateMachine.Action,
+                                  reply: (@Sendable (ControlProtocol.Reply) -> Void)?,
+                                  group: inout TaskGroup<Void>,
+                                  continuation: AsyncStream<Input>.Continuation) async -> RestartStateMachine.Event? {
+        switch action {
+        case .reportReady:
+            await parts.predecessor?.reportReady(generation: machine.configuration.generation, adopted: parts.adopted,
+                                                 unixPaths: parts.unixPaths)
+        case .startAccepting:
+            for server in parts.servers { server.startAccepting() }
+            if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
+                logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
+            }
+            logger.info("ready", metadata: ["executable": "\(parts.executable)"])
+        case .resumeAccepting:
+            for server in parts.servers {
+                do {
+                    try await server.resumeAccepting()
+                } catch {
+                    logger.error("cannot accept again: \(error)")
+                }
+            }
+        case .startTimer(let timer, let duration):
+            activeTimers.insert(timer)
+            group.addTask { [environment = parts.environment] in
+                guard (try? await environment.sleep(for: duration)) != nil else { return }
+                continuation.yield(.event(.timerFired(timer)))
+            }
+        case .cancelTimer(let timer):
+            activeTimers.remove(timer)
+        case .launchSuccessor(let launch, let generation):
+            group.addTask { [environment = parts.environment] in
+                do {
+                    continuation.yield(.launched(launch, try await environment.launchSuccessor(generation: generation)))
+                } catch {
+                    continuation.yield(.event(.successorLaunchFailed(
+                        launch, SuccessorFailure(summary: "cannot start generation \(generation): \(error)"))))
+                }
+            }
+        case .killSuccessor(let launch):
+            successors[launch]?.kill()
+        case .checkSuccessor(let launch):
+            // An ended successor is reported by its monitor, with how it ended.
+            if let successor = successors[launch], !successor.hasExited { return .successorAlive(launch) }
+        case .killPredecessor:
+            parts.predecessor?.kill()
+        case .forwardRestart(let launch):
+            successors[launch]?.forwardRestart()
+        case .tellSuccessor(let launch, let stage):
+            await successors[launch]?.send(stage)
+        case .startControlServer:
+            await startControlServer(continuation: continuation)
+        case .stopControlServer:
+            await controlServer?.stop()
+            controlServer = nil
+        case .drain(let drain):
+            group.addTask { [servers = parts.servers, hooks = parts.hooks] in
+                // Stop accepting first, so that a successor never waits on a slow hook.
+                for server in servers { await server.stopAccepting() }
+                continuation.yield(.event(.acceptingStopped(drain)))
+                await hooks.preShutdown()
+                await withTaskGroup(of: Void.self) { drains in
+                    for server in servers { drains.addTask { await server.drain() } }
+                }
+                continuation.yield(.event(.drained(drain)))
+            }
+        case .runHook(let hook):
+            await run(hook)
+        case .writePIDFile:
+            do {
+                try parts.environment.writePIDFile()
+                return .pidFileWritten(ok: true)
+            } catch {
+                logger.error("\(error); trying again at the next change of state")
+                return .pidFileWritten(ok: false)
+            }
+        case .notify(let notification):
+            parts.environment.notify(notification)
+        case .log(let level, let message):
+            logger.log(level: level, "\(message)")
+        case .awaitReload:
+            if let reply { reloadWaiters.append(reply) }
+        case .refuseReload(let message):
+            reply?(ControlProtocol.Reply(ok: false, message: message))
+        case .abandonReloads(let message):
+            answerReloads(ControlProtocol.Reply(ok: false, message: message))
+        case .finishRestart(let result, let answerWaiters):
+            lastReload = ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: result.ok,
+                                                      message: result.summary)
+            if answerWaiters {
+                answerReloads(ControlProtocol.Reply(ok: result.ok, message: result.detail, pid: result.pid,
+                                                    generation: result.generation))
+            }
+        case .exit(let ending):
+            self.ending = ending
+        }
+        return nil
+    }
+
+    private mutating func answerReloads(_ reply: ControlProtocol.Reply) {
+        reloadWaiters.forEach { $0(reply) }
+        reloadWaiters.removeAll()
+    }
+
+    private func run(_ hook: RestartStateMachine.Hook) async {
+        switch hook {
+        case .preParentExit: await parts.hooks.preParentExit()
+        case .completeShutdown: await parts.hooks.completeShutdown()
+        case .restartFailed(let failure): parts.hooks.restartFailed(failure)
+        case .resumed: await parts.hooks.resumed()
+        }
+    }
+
+    /// Reports, then the exit, of one successor. The exit comes after the last report, so a
+    /// successor's own account of its failure is never replaced by "it exited".
+    private static func monitor(_ successor: any SuccessorProcess, launch: RestartStateMachine.LaunchID,
+                                continuation: AsyncStream<Input>.Continuation) async {
+        for await report in successor.reports {
+            switch report {
+            case .ready(let adopted, let unixPaths):
+                continuation.yield(.event(.successorReady(launch, unixPaths: unixPaths, adopted: adopted.count)))
+            case .failed(let failure):
+                continuation.yield(.event(.successorFailed(launch, failure)))
+            }
+        }
+        guard let status = await successor.waitForExit() else { return }
+        continuation.yield(.event(.successorExited(launch, status: status.description)))
+    }
+
+    private mutating func startControlServer(continuation: AsyncStream<Input>.Continuation) async {
+        guard let control = parts.control, controlServer == nil else { return }
+        do {
+            controlServer = try await ControlServer.start(listener: control) { request, reply in
+                continuation.yield(.command(request, reply: reply))
+            }
+        } catch {
+            logger.error("cannot serve the control socket \(control.address): \(error)")
+        }
+    }
+
+    /// `reload` waits for the outcome of the restart it starts or joins; `stop` is answered
+    /// at once, its connection closing when the process exits.
+    private mutating func handle(_ request: ControlProtocol.Request,
+                                 reply: @escaping @Sendable (ControlProtocol.Reply) -> Void,
+                                 group: inout TaskGroup<Void>, continuation: AsyncStream<Input>.Continuation) async {
+        let configuration = machine.configuration
+        switch request.command {
+        case .reload:
+            await process(.restartRequested(.command), reply: reply, group: &group, continuation: continuation)
+        case .stop:
+            reply(ControlProtocol.Reply(ok: true, message: "stopping: draining connections", pid: configuration.pid,
+                                        generation: configuration.generation))
+            await process(.stopRequested(bySignal: false), group: &group, continuation: continuation)
+        case .status:
+            let status = ControlProtocol.Status(
+                pid: configuration.pid, generation: configuration.generation,
+                startedAt: startedAt.timeIntervalSince1970, uptimeSeconds: Date().timeIntervalSince(startedAt),
+                state: machine.stateDescription,
+                listeners: (parts.listeners?.claimed ?? []).map { listener in
+                    listener.name.map { "\(listener.address) (\($0))" } ?? "\(listener.address)"
+                },
+                lastReload: lastReload)
+            reply(ControlProtocol.Reply(ok: true, message: machine.stateDescription, pid: configuration.pid,
+                                        generation: configuration.generation, status: status))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Every effect of the restart driver behind one seam, as tableflip's `env` is: processes,
+/// the pid file, systemd and time. `SystemEnvironment` talks to the OS; tests use a fake.
+protocol RuntimeEnvironment: Sendable {
+    /// Starts generation `generation` with every claimed listener and a control channel.
+    /// - Throws: when it cannot be spawned; nothing is left running then.
+    func launchSuccessor(generation: Int) async throws -> any SuccessorProcess
+    /// Writes this process's pid to the pid file, if there is one.
+    func writePIDFile() throws
+    func notify(_ notification: RestartStateMachine.Notification)
+    /// Sleeps; throws when cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+/// What a starting successor says about itself.
+enum SuccessorReport: Sendable, Equatable {
+    case ready(adopted: [Int], unixPaths: [String])
+    case failed(SuccessorFailure)
+}
+
+/// The parent's handle on a successor process.
+protocol SuccessorProcess: Sendable {
+    var pid: Int32 { get }
+    /// Its reports, in order; the stream ends when its end of the control channel closes,
+    /// which happens when it exits.
+    var reports: AsyncStream<SuccessorReport> { get }
+    /// Waits for it to exit and reaps it (call once); nil when the task is cancelled.
+    func waitForExit() async -> ProcessStatus?
+    /// Whether it has exited, without waiting or reaping.
+    var hasExited: Bool { get }
+    /// SIGKILL, unless it is already reaped (its pid may belong to another process by then).
+    func kill()
+    func send(_ stage: RestartStateMachine.Stage) async
+    /// Asks it to restart once more (SIGHUP).
+    func forwardRestart()
+}
+
+/// A successor's handle on the generation that started it.
+protocol PredecessorProcess: Sendable {
+    var pid: Int32 { get }
+    func reportReady(generation: Int, adopted: [Int], unixPaths: [String]) async
+    func reportFailed(_ failure: SuccessorFailure) async
+    /// Returns once the predecessor has reached `stage` or is gone; returns early when the
+    /// task is cancelled.
+    func wait(for stage: RestartStateMachine.Stage) async
+    /// SIGKILL (a stateful predecessor that did not drain within `wait_parent`).
+    func kill()
+}
