@@ -116,7 +116,7 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
             stages.acceptingStopped.succeed()
         case .shutdownComplete:
             stages.reachedShutdownComplete()
-        case .ready, .failed:
+        case .ready, .failed, .accepting:
             continuation.yield(message)
         }
     }
@@ -135,6 +135,7 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
         continuation.finish()
         hello.fail(Closed())
         stages.reachedShutdownComplete()
+        stages.closed.succeed()
     }
 }
 
@@ -142,10 +143,13 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
 struct ControlStages: Sendable {
     let acceptingStopped: EventLoopPromise<Void>
     let shutdownComplete: EventLoopPromise<Void>
+    /// The peer's end closed: its process is gone.
+    let closed: EventLoopPromise<Void>
 
     init(eventLoop: any EventLoop) {
         acceptingStopped = eventLoop.makePromise()
         shutdownComplete = eventLoop.makePromise()
+        closed = eventLoop.makePromise()
     }
 
     /// The last stage implies the earlier one. NIO ignores the completion of a promise that

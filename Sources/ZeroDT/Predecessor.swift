@@ -34,9 +34,20 @@ final class Predecessor: PredecessorProcess {
         await channel.close()
     }
 
+    func reportAccepting() async {
+        try? await channel.send(.accepting(pid: getpid()))
+    }
+
     func wait(for stage: RestartStateMachine.Stage) async {
-        let future = stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
-            : channel.stages.shutdownComplete.futureResult
+        await wait(stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
+            : channel.stages.shutdownComplete.futureResult)
+    }
+
+    func waitUntilExited() async {
+        await wait(channel.stages.closed.futureResult)
+    }
+
+    private func wait(_ future: EventLoopFuture<Void>) async {
         let waiter = OnceContinuation<Void>()
         await withTaskCancellationHandler {
             await waiter.wait { future.whenComplete { _ in waiter.resume(()) } }

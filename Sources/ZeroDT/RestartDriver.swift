@@ -69,6 +69,10 @@ struct RestartDriver {
                     await predecessor.wait(for: .shutdownComplete)
                     if !Task.isCancelled { continuation.yield(.event(.predecessorFinished)) }
                 }
+                group.addTask {
+                    await predecessor.waitUntilExited()
+                    if !Task.isCancelled { continuation.yield(.event(.predecessorExited)) }
+                }
             }
             for await input in inputs {
                 switch input {
@@ -114,6 +118,8 @@ struct RestartDriver {
         case .reportReady:
             await parts.predecessor?.reportReady(generation: machine.configuration.generation, adopted: parts.adopted,
                                                  unixPaths: parts.unixPaths)
+        case .reportAccepting:
+            await parts.predecessor?.reportAccepting()
         case .startAccepting:
             for server in parts.servers { server.startAccepting() }
             if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
@@ -229,6 +235,8 @@ struct RestartDriver {
                 continuation.yield(.event(.successorReady(launch, unixPaths: unixPaths, adopted: adopted.count)))
             case .failed(let failure):
                 continuation.yield(.event(.successorFailed(launch, failure)))
+            case .accepting:
+                continuation.yield(.event(.successorAccepting(launch)))
             }
         }
         guard let status = await successor.waitForExit() else { return }

@@ -37,6 +37,9 @@ extension RestartStateMachine {
         case turn
         /// A starting successor must be ready within `wait_child`.
         case successorReady(LaunchID)
+        /// In stateful mode, an old generation that has drained waits this long for its
+        /// successor to say it accepts (an older successor binary never says so).
+        case successorAccepting(LaunchID)
     }
 
     /// What a predecessor tells its successor during a hand-over.
@@ -102,6 +105,8 @@ extension RestartStateMachine {
         case predecessorStoppedAccepting
         /// The predecessor has drained and exits, or is gone.
         case predecessorFinished
+        /// The predecessor's end of the control channel closed: it has exited or died.
+        case predecessorExited
         case successorLaunched(LaunchID, pid: Int32)
         case successorLaunchFailed(LaunchID, SuccessorFailure)
         case successorReady(LaunchID, unixPaths: [String], adopted: Int)
@@ -110,6 +115,8 @@ extension RestartStateMachine {
         case successorExited(LaunchID, status: String)
         /// Answer to `checkSuccessor`: it still runs.
         case successorAlive(LaunchID)
+        /// The successor says it accepts connections.
+        case successorAccepting(LaunchID)
         /// Every server of this generation has stopped accepting.
         case acceptingStopped(DrainID)
         /// Every connection of this drain is closed.
@@ -122,6 +129,8 @@ extension RestartStateMachine {
     enum Action: Equatable, Sendable {
         /// Tell the predecessor this generation is ready to take over.
         case reportReady
+        /// Tell the predecessor this generation accepts now.
+        case reportAccepting
         case startAccepting
         /// Accept again after a successor died during the hand-over.
         case resumeAccepting

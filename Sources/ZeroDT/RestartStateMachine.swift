@@ -39,9 +39,17 @@ struct RestartStateMachine {
     }
 
     struct Serving: Equatable {
-        /// A restart waits until the predecessor has drained.
-        var predecessorDraining: Bool
+        /// A restart waits until the predecessor has exited, so at most one old generation
+        /// ever drains.
+        var predecessor: PredecessorPhase
         var deferredRestart = false
+    }
+
+    enum PredecessorPhase: Equatable {
+        case gone
+        case draining
+        /// Drained (`preParentExit` has run), not yet exited.
+        case finished
     }
 
     struct Launching: Equatable {
@@ -63,6 +71,9 @@ struct RestartStateMachine {
         var acceptingStopped = false
         /// Drained; asked whether the successor still runs before exiting.
         var confirming = false
+        /// Stateful: told the successor it may accept; waiting for it to say it does.
+        var awaitingAcceptance = false
+        var successorAccepting = false
         /// Stop requests so far (the drain goes on) and how many of them were signals.
         var stopRequested = false
         var stopSignals = 0
@@ -123,6 +134,7 @@ struct RestartStateMachine {
         case .stopRequested(let bySignal): actions = stopRequested(bySignal: bySignal)
         case .predecessorStoppedAccepting: actions = predecessorStoppedAccepting()
         case .predecessorFinished: actions = predecessorFinished()
+        case .predecessorExited: actions = predecessorExited()
         case .successorLaunched(let launch, let pid): actions = successorLaunched(launch, pid: pid)
         case .successorLaunchFailed(let launch, let failure): actions = successorFailed(launch, failure)
         case .successorReady(let launch, let unixPaths, let adopted):
@@ -130,6 +142,7 @@ struct RestartStateMachine {
         case .successorFailed(let launch, let failure): actions = successorFailed(launch, failure)
         case .successorExited(let launch, let status): actions = successorExited(launch, status: status)
         case .successorAlive(let launch): actions = successorAlive(launch)
+        case .successorAccepting(let launch): actions = successorAccepting(launch)
         case .acceptingStopped(let drain): actions = acceptingStopped(drain)
         case .drained(let drain): actions = drained(drain)
         case .timerFired(let timer): actions = timerFired(timer)
@@ -161,7 +174,7 @@ struct RestartStateMachine {
             state = .awaitingTurn(AwaitingTurn(pendingRestart: starting.pendingRestart))
             actions = [.reportReady, .startTimer(.turn, configuration.turnTimeout)]
         } else {
-            state = .serving(Serving(predecessorDraining: false))
+            state = .serving(Serving(predecessor: .gone))
             actions = [.writePIDFile, .startAccepting, .startControlServer,
                        .notify(.ready(status: status("serving")))]
             if starting.pendingRestart { actions += beginRestart() }
@@ -171,11 +184,11 @@ struct RestartStateMachine {
     }
 
     /// Takes over from the predecessor: it stopped accepting, finished, died or timed out.
-    private mutating func takeTurn(predecessorFinished finished: Bool, pendingRestart: Bool) -> [Action] {
+    private mutating func takeTurn(predecessor: PredecessorPhase, pendingRestart: Bool) -> [Action] {
         var actions: [Action] = [.cancelTimer(.turn), .writePIDFile]
-        if finished { actions.append(.runHook(.preParentExit)) }
-        actions += [.startAccepting, .startControlServer]
-        state = .serving(Serving(predecessorDraining: !finished))
+        if predecessor != .draining { actions.append(.runHook(.preParentExit)) }
+        actions += [.startAccepting, .reportAccepting, .startControlServer]
+        state = .serving(Serving(predecessor: predecessor))
         if pendingRestart { actions += restartRequested(.signal) }
         return actions
     }
@@ -187,19 +200,33 @@ struct RestartStateMachine {
         // Stateful mode accepts only once the predecessor has drained, but this generation is
         // the one to signal from now on, so the pid file names it.
         if configuration.stateful { return [.writePIDFile] }
-        return takeTurn(predecessorFinished: false, pendingRestart: turn.pendingRestart)
+        return takeTurn(predecessor: .draining, pendingRestart: turn.pendingRestart)
     }
 
     private mutating func predecessorFinished() -> [Action] {
         switch state {
         case .awaitingTurn(let turn):
-            return takeTurn(predecessorFinished: true, pendingRestart: turn.pendingRestart)
-        case .serving(let serving) where serving.predecessorDraining:
-            state = .serving(Serving(predecessorDraining: false))
-            var actions: [Action] = [
-                .runHook(.preParentExit),
-                .log(.info, "generation \(generation - 1) (pid \(configuration.predecessorPID ?? 0)) has finished"),
-            ]
+            return takeTurn(predecessor: .finished, pendingRestart: turn.pendingRestart)
+        case .serving(var serving) where serving.predecessor == .draining:
+            serving.predecessor = .finished
+            state = .serving(serving)
+            return [.runHook(.preParentExit),
+                    .log(.info, "generation \(generation - 1) (pid \(configuration.predecessorPID ?? 0)) has finished")]
+        default:
+            return []
+        }
+    }
+
+    /// The predecessor's end of the control channel closed: it exited (or died).
+    private mutating func predecessorExited() -> [Action] {
+        switch state {
+        case .awaitingTurn(let turn):
+            var actions = takeTurn(predecessor: .gone, pendingRestart: false)
+            if turn.pendingRestart { actions += restartRequested(.signal) }
+            return actions
+        case .serving(let serving) where serving.predecessor != .gone:
+            var actions: [Action] = serving.predecessor == .draining ? [.runHook(.preParentExit)] : []
+            state = .serving(Serving(predecessor: .gone))
             if serving.deferredRestart { actions += beginRestart() }
             return actions
         default:
@@ -222,7 +249,7 @@ struct RestartStateMachine {
             turn.pendingRestart = true
             state = .awaitingTurn(turn)
             return log + awaitReload
-        case .serving(var serving) where serving.predecessorDraining:
+        case .serving(var serving) where serving.predecessor != .gone:
             let first = !serving.deferredRestart
             serving.deferredRestart = true
             state = .serving(serving)
@@ -310,7 +337,7 @@ struct RestartStateMachine {
         default:
             return []
         }
-        state = .serving(Serving(predecessorDraining: false))
+        state = .serving(Serving(predecessor: .gone))
         actions += [
             .log(.error, "restart failed, still serving as generation \(generation): \(failure.detail)"),
             .runHook(.restartFailed(failure)),
@@ -324,6 +351,10 @@ struct RestartStateMachine {
 
     private mutating func timerFired(_ timer: Timer) -> [Action] {
         switch (timer, state) {
+        case (.successorAccepting(let launch), .handingOver(let handingOver))
+            where handingOver.launch == launch && handingOver.awaitingAcceptance:
+            return [.log(.warning, "generation \(successorGeneration) (pid \(handingOver.pid)) did not say it accepts within \(configuration.turnTimeout.formatted); exiting")]
+                + exitHandingOver(handingOver)
         case (.successorReady(let launch), .awaitingSuccessor(let awaiting)) where awaiting.launch == launch:
             return successorFailed(launch, SuccessorFailure(summary: "generation \(successorGeneration) was not ready within \(configuration.waitChild.formatted)"))
         case (.turn, .awaitingTurn(let turn)):
@@ -331,10 +362,10 @@ struct RestartStateMachine {
             if configuration.stateful {
                 return [.log(.warning, "\(predecessor) did not drain within \(configuration.turnTimeout.formatted); killing it"),
                         .killPredecessor]
-                    + takeTurn(predecessorFinished: true, pendingRestart: turn.pendingRestart)
+                    + takeTurn(predecessor: .finished, pendingRestart: turn.pendingRestart)
             }
             return [.log(.warning, "\(predecessor) did not stop accepting within \(configuration.turnTimeout.formatted); accepting anyway")]
-                + takeTurn(predecessorFinished: false, pendingRestart: turn.pendingRestart)
+                + takeTurn(predecessor: .draining, pendingRestart: turn.pendingRestart)
         default:
             return []
         }
@@ -369,11 +400,35 @@ struct RestartStateMachine {
     }
 
     private mutating func successorAlive(_ launch: LaunchID) -> [Action] {
-        guard case .handingOver(let handingOver) = state, handingOver.launch == launch, handingOver.confirming
+        guard case .handingOver(var handingOver) = state, handingOver.launch == launch, handingOver.confirming
         else { return [] }
-        state = .exited(.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths))
-        return [.runHook(.completeShutdown), .tellSuccessor(launch, .shutdownComplete),
-                .exit(.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths))]
+        if handingOver.awaitingAcceptance {
+            return handingOver.successorAccepting ? exitHandingOver(handingOver) : []
+        }
+        let finish: [Action] = [.runHook(.completeShutdown), .tellSuccessor(launch, .shutdownComplete)]
+        // A stateful successor accepts only now: stay until it says it does, so that its death
+        // at this moment still finds a generation to give the service back to.
+        if configuration.stateful && !handingOver.successorAccepting && !handingOver.stopRequested {
+            handingOver.awaitingAcceptance = true
+            state = .handingOver(handingOver)
+            return finish + [.startTimer(.successorAccepting(launch), configuration.turnTimeout)]
+        }
+        return finish + exitHandingOver(handingOver)
+    }
+
+    private mutating func successorAccepting(_ launch: LaunchID) -> [Action] {
+        guard case .handingOver(var handingOver) = state, handingOver.launch == launch else { return [] }
+        handingOver.successorAccepting = true
+        state = .handingOver(handingOver)
+        guard handingOver.awaitingAcceptance else { return [] }
+        // It may have died right after saying so.
+        return [.cancelTimer(.successorAccepting(launch)), .checkSuccessor(launch)]
+    }
+
+    private mutating func exitHandingOver(_ handingOver: HandingOver) -> [Action] {
+        let ending = Ending.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths)
+        state = .exited(ending)
+        return [.exit(ending)]
     }
 
     private mutating func successorExited(_ launch: LaunchID, status: String) -> [Action] {
@@ -387,6 +442,10 @@ struct RestartStateMachine {
             handingOver.successorGone = failure
             state = .handingOver(handingOver)
             if handingOver.stopRequested {
+                if handingOver.awaitingAcceptance {
+                    state = .exited(.stopped)
+                    return [.exit(.stopped)]  // `completeShutdown` has run already
+                }
                 if handingOver.confirming { return finishStop() }
                 return [.log(.warning, "\(failure.summary); stopping as requested")]
             }
@@ -401,7 +460,7 @@ struct RestartStateMachine {
     /// The successor died during the hand-over and this generation still holds every
     /// listening socket: serve again, as if the restart had failed.
     private mutating func takeBack(_ failure: SuccessorFailure) -> [Action] {
-        state = .serving(Serving(predecessorDraining: false))
+        state = .serving(Serving(predecessor: .gone))
         return [
             .log(.error, "\(failure.summary); serving again as generation \(generation)"),
             .resumeAccepting,

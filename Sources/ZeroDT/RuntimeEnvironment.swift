@@ -15,6 +15,7 @@ protocol RuntimeEnvironment: Sendable {
 enum SuccessorReport: Sendable, Equatable {
     case ready(adopted: [Int], unixPaths: [String])
     case failed(SuccessorFailure)
+    case accepting
 }
 
 /// The parent's handle on a successor process.
@@ -39,9 +40,13 @@ protocol PredecessorProcess: Sendable {
     var pid: Int32 { get }
     func reportReady(generation: Int, adopted: [Int], unixPaths: [String]) async
     func reportFailed(_ failure: SuccessorFailure) async
+    func reportAccepting() async
     /// Returns once the predecessor has reached `stage` or is gone; returns early when the
     /// task is cancelled.
     func wait(for stage: RestartStateMachine.Stage) async
+    /// Returns once its end of the control channel has closed (it exited or died), or early
+    /// when the task is cancelled.
+    func waitUntilExited() async
     /// SIGKILL (a stateful predecessor that did not drain within `wait_parent`).
     func kill()
 }

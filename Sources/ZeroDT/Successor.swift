@@ -23,6 +23,8 @@ final class Successor: SuccessorProcess {
                         continuation.yield(.ready(adopted: adopted, unixPaths: unixPaths))
                     case .failed(_, let failure):
                         continuation.yield(.failed(failure))
+                    case .accepting(let acceptingPID) where acceptingPID == pid:
+                        continuation.yield(.accepting)
                     default:
                         continue
                     }

@@ -18,8 +18,12 @@ import Testing
         environment["LIBRARY_APP_PID_FILE"] = pidFile
         let first = try RunningProcess(executable: try binary(), arguments: [], environment: environment,
                                        currentDirectory: site.directory)
-        try first.waitForStandardError(containing: "hook preServe")
-        return (ServerFamily(site: site, first: first, pidFile: pidFile), .tcp(host: "127.0.0.1", port: port))
+        let family = ServerFamily(site: site, first: first, pidFile: pidFile)
+        // The serving generation writes the pid file once it accepts.
+        guard poll(timeout: .seconds(10), { family.currentPID }) != nil else {
+            throw ProcessTestError(description: "no pid file within 10 s:\n\(family.log)")
+        }
+        return (family, .tcp(host: "127.0.0.1", port: port))
     }
 
     /// Sends `line` on a new connection and returns the answer line.
@@ -83,7 +87,7 @@ import Testing
         try slow.send("slow 30\n")
         let old = family.first.pid
         kill(old, SIGHUP)
-        try family.first.waitForStandardError(containing: "did not drain in time; killing it", timeout: .seconds(10))
+        try family.first.waitForStandardError(containing: "did not drain within 1s; killing it", timeout: .seconds(10))
         try family.waitForExit(of: old, timeout: .seconds(5))
         guard let new = poll(timeout: .seconds(5), { family.currentPID.flatMap { $0 != old ? $0 : nil } }) else {
             Issue.record("no successor serves:\n\(family.log)")

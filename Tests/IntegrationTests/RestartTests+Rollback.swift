@@ -37,12 +37,12 @@ extension RestartTests {
 
         @Test func aSuccessorThatCrashesAtStart() throws {
             // Swift's crash backtrace takes seconds; the test is about the crash, not the report.
-            try Self.failedRestart(fault: "crash", reason: "exited before it was ready; it was killed by signal 6",
+            try Self.failedRestart(fault: "crash", reason: "exited before it was ready: it was killed by signal 6",
                                    environment: ["SWIFT_BACKTRACE": "enable=no"])
         }
 
         @Test func aSuccessorThatExitsAtStart() throws {
-            try Self.failedRestart(fault: "exit", reason: "exited before it was ready; it exited with status 3")
+            try Self.failedRestart(fault: "exit", reason: "exited before it was ready: it exited with status 3")
         }
 
         @Test func aSuccessorThatHangsPastWaitChild() throws {

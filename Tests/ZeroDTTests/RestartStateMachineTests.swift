@@ -65,7 +65,7 @@ import Testing
         let back = machine.handle(.acceptingStopped(1))
         #expect(back.contains(.resumeAccepting) && back.contains(.writePIDFile) && back.contains(.startControlServer))
         #expect(back.contains { if case .notify(.tookBack) = $0 { true } else { false } })
-        #expect(machine.state == .serving(.init(predecessorDraining: false)))
+        #expect(machine.state == .serving(.init(predecessor: .gone)))
         // The abandoned drain's end changes nothing; the next restart works as usual.
         #expect(machine.handle(.drained(1)).isEmpty)
         #expect(machine.handle(.restartRequested(.signal)).contains(.launchSuccessor(2, generation: 2)))
@@ -115,7 +115,8 @@ import Testing
         #expect(turn.contains(.writePIDFile) && turn.contains(.startAccepting))
         // A restart waits while the predecessor drains: at most one old generation drains.
         #expect(!machine.handle(.restartRequested(.signal)).contains { if case .launchSuccessor = $0 { true } else { false } })
-        #expect(machine.handle(.predecessorFinished).contains(.launchSuccessor(1, generation: 3)))
+        #expect(machine.handle(.predecessorFinished) .contains(.runHook(.preParentExit)))
+        #expect(machine.handle(.predecessorExited).contains(.launchSuccessor(1, generation: 3)))
     }
 
     @Test func aStatefulSuccessorAcceptsOnlyAfterTheDrainOrKillsAPredecessorThatTakesTooLong() {

@@ -35,6 +35,8 @@ struct RestartWorld {
         case startup(Int32)
         case childToParent(Int32)
         case parentToChild(Int32)
+        /// The EOF of the predecessor's end, seen apart from its messages.
+        case predecessorEOF(Int32)
         case signals(Int32)
         case spawn(Int32, RestartStateMachine.LaunchID)
         case drain(Int32, RestartStateMachine.DrainID)
@@ -118,7 +120,7 @@ struct RestartWorld {
         switch item.channel {
         case .startup: return true
         // The driver listens to its predecessor and to signals only once it has started.
-        case .parentToChild, .signals: return process.started
+        case .parentToChild, .predecessorEOF, .signals: return process.started
         default: return true
         }
     }
@@ -210,8 +212,11 @@ struct RestartWorld {
         if let parent = process.parent, let launch = process.launch, processes[parent]?.alive == true {
             enqueue(parent, .childToParent(pid), .event(.successorExited(launch, status: status)))
         }
+        // Every stage a successor waits for completes at EOF too, each in its own time.
         for child in process.children.values where processes[child]?.alive == true {
+            enqueue(child, .parentToChild(child), .event(.predecessorStoppedAccepting))
             enqueue(child, .parentToChild(child), .event(.predecessorFinished))
+            enqueue(child, .predecessorEOF(child), .event(.predecessorExited))
         }
     }
 
@@ -241,6 +246,10 @@ struct RestartWorld {
             }
         case .startAccepting, .resumeAccepting:
             processes[pid]?.accepting = true
+        case .reportAccepting:
+            if let parent = process.parent, let launch = process.launch {
+                enqueue(parent, .childToParent(pid), .event(.successorAccepting(launch)))
+            }
         case .startTimer(let timer, _):
             enqueue(pid, .timer(pid, timer), .event(.timerFired(timer)))
         case .cancelTimer(let timer):
@@ -294,9 +303,14 @@ struct RestartWorld {
         case .exit(let ending):
             // After a stop (which reached the successor too) a second signal may end it with
             // the successor's death still unheard of: the service is stopping anyway.
-            if case .handedOver(let successor, _) = ending, processes[successor]?.alive != true,
-               !stopped.contains(pid) {
-                throw violation("\(pid) exited handing over to \(successor), which is gone")
+            if case .handedOver(let successor, _) = ending, !stopped.contains(pid) {
+                if processes[successor]?.alive != true {
+                    throw violation("\(pid) exited handing over to \(successor), which is gone")
+                }
+                // Stateful: the successor accepts only once told; the old one waits to hear it does.
+                if stateful && processes[successor]?.accepting != true {
+                    throw violation("\(pid) exited before its stateful successor \(successor) accepted")
+                }
             }
             if process.reloadWaiters > 0 { throw violation("\(pid) exited with a reload unanswered") }
             try die(pid, status: "exited with status 0")
