@@ -116,7 +116,7 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
             stages.acceptingStopped.succeed()
         case .shutdownComplete:
             stages.reachedShutdownComplete()
-        case .ready, .failed, .accepting:
+        case .ready, .failed, .accepting, .tookOver:
             continuation.yield(message)
         }
     }

@@ -9,6 +9,9 @@ enum ControlMessage: Codable, Equatable, Sendable {
     case ready(pid: Int32, generation: Int, adopted: [Int], unixPaths: [String])
     /// Child → parent: it cannot take over, and why.
     case failed(pid: Int32, failure: SuccessorFailure)
+    /// Child → parent: the parent's `acceptingStopped` arrived and the pid file names the
+    /// child: the restart has succeeded. An older parent ignores it.
+    case tookOver(pid: Int32)
     /// Child → parent: it accepts connections now. A stateful parent waits for this before it
     /// exits; an older child never sends it, and an older parent ignores it.
     case accepting(pid: Int32)

@@ -34,8 +34,8 @@ final class Predecessor: PredecessorProcess {
         await channel.close()
     }
 
-    func reportAccepting() async {
-        try? await channel.send(.accepting(pid: getpid()))
+    func report(_ message: ControlMessage) async {
+        try? await channel.send(message)
     }
 
     func wait(for stage: RestartStateMachine.Stage) async {

@@ -119,7 +119,9 @@ struct RestartDriver {
             await parts.predecessor?.reportReady(generation: machine.configuration.generation, adopted: parts.adopted,
                                                  unixPaths: parts.unixPaths)
         case .reportAccepting:
-            await parts.predecessor?.reportAccepting()
+            await parts.predecessor?.report(.accepting(pid: machine.configuration.pid))
+        case .reportTookOver:
+            await parts.predecessor?.report(.tookOver(pid: machine.configuration.pid))
         case .startAccepting:
             for server in parts.servers { server.startAccepting() }
             if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
@@ -237,6 +239,8 @@ struct RestartDriver {
                 continuation.yield(.event(.successorFailed(launch, failure)))
             case .accepting:
                 continuation.yield(.event(.successorAccepting(launch)))
+            case .tookOver:
+                continuation.yield(.event(.successorTookOver(launch)))
             }
         }
         guard let status = await successor.waitForExit() else { return }

@@ -117,6 +117,9 @@ extension RestartStateMachine {
         case successorAlive(LaunchID)
         /// The successor says it accepts connections.
         case successorAccepting(LaunchID)
+        /// The successor says it took over: this generation stopped accepting, and the pid
+        /// file names the successor.
+        case successorTookOver(LaunchID)
         /// Every server of this generation has stopped accepting.
         case acceptingStopped(DrainID)
         /// Every connection of this drain is closed.
@@ -131,6 +134,8 @@ extension RestartStateMachine {
         case reportReady
         /// Tell the predecessor this generation accepts now.
         case reportAccepting
+        /// Tell the predecessor this generation took over (its pid is in the pid file).
+        case reportTookOver
         case startAccepting
         /// Accept again after a successor died during the hand-over.
         case resumeAccepting

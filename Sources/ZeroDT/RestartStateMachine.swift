@@ -74,6 +74,9 @@ struct RestartStateMachine {
         /// Stateful: told the successor it may accept; waiting for it to say it does.
         var awaitingAcceptance = false
         var successorAccepting = false
+        /// The restart's success was reported: the successor said it took over (its pid is
+        /// in the pid file), or this generation is about to exit.
+        var reported = false
         /// Stop requests so far (the drain goes on) and how many of them were signals.
         var stopRequested = false
         var stopSignals = 0
@@ -143,6 +146,7 @@ struct RestartStateMachine {
         case .successorExited(let launch, let status): actions = successorExited(launch, status: status)
         case .successorAlive(let launch): actions = successorAlive(launch)
         case .successorAccepting(let launch): actions = successorAccepting(launch)
+        case .successorTookOver(let launch): actions = successorTookOver(launch)
         case .acceptingStopped(let drain): actions = acceptingStopped(drain)
         case .drained(let drain): actions = drained(drain)
         case .timerFired(let timer): actions = timerFired(timer)
@@ -185,7 +189,7 @@ struct RestartStateMachine {
 
     /// Takes over from the predecessor: it stopped accepting, finished, died or timed out.
     private mutating func takeTurn(predecessor: PredecessorPhase, pendingRestart: Bool) -> [Action] {
-        var actions: [Action] = [.cancelTimer(.turn), .writePIDFile]
+        var actions: [Action] = [.cancelTimer(.turn), .writePIDFile, .reportTookOver]
         if predecessor != .draining { actions.append(.runHook(.preParentExit)) }
         actions += [.startAccepting, .reportAccepting, .startControlServer]
         state = .serving(Serving(predecessor: predecessor))
@@ -199,7 +203,7 @@ struct RestartStateMachine {
         state = .awaitingTurn(turn)
         // Stateful mode accepts only once the predecessor has drained, but this generation is
         // the one to signal from now on, so the pid file names it.
-        if configuration.stateful { return [.writePIDFile] }
+        if configuration.stateful { return [.writePIDFile, .reportTookOver] }
         return takeTurn(predecessor: .draining, pendingRestart: turn.pendingRestart)
     }
 
@@ -315,8 +319,6 @@ struct RestartStateMachine {
         actions += [
             .notify(.handedOver(successorPID: awaiting.pid,
                                 status: "serving (generation \(successorGeneration), pid \(awaiting.pid))")),
-            .finishRestart(RestartResult(ok: true, summary: "\(successor) took over", detail: "\(successor) took over",
-                                         generation: successorGeneration, pid: awaiting.pid), answerWaiters: true),
             .drain(drain),
         ]
         return actions
@@ -425,10 +427,26 @@ struct RestartStateMachine {
         return [.cancelTimer(.successorAccepting(launch)), .checkSuccessor(launch)]
     }
 
+    private mutating func successorTookOver(_ launch: LaunchID) -> [Action] {
+        guard case .handingOver(var handingOver) = state, handingOver.launch == launch, !handingOver.reported
+        else { return [] }
+        handingOver.reported = true
+        state = .handingOver(handingOver)
+        return [tookOver(handingOver)]
+    }
+
+    private func tookOver(_ handingOver: HandingOver) -> Action {
+        let successor = "generation \(successorGeneration) (pid \(handingOver.pid)) took over"
+        return .finishRestart(RestartResult(ok: true, summary: successor, detail: successor,
+                                            generation: successorGeneration, pid: handingOver.pid),
+                              answerWaiters: true)
+    }
+
     private mutating func exitHandingOver(_ handingOver: HandingOver) -> [Action] {
         let ending = Ending.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths)
         state = .exited(ending)
-        return [.exit(ending)]
+        // A successor of an older release never says it took over.
+        return (handingOver.reported ? [] : [tookOver(handingOver)]) + [.exit(ending)]
     }
 
     private mutating func successorExited(_ launch: LaunchID, status: String) -> [Action] {
@@ -444,7 +462,8 @@ struct RestartStateMachine {
             if handingOver.stopRequested {
                 if handingOver.awaitingAcceptance {
                     state = .exited(.stopped)
-                    return [.exit(.stopped)]  // `completeShutdown` has run already
+                    // `completeShutdown` has run already.
+                    return [.abandonReloads("stop requested; the restart was abandoned"), .exit(.stopped)]
                 }
                 if handingOver.confirming { return finishStop() }
                 return [.log(.warning, "\(failure.summary); stopping as requested")]
@@ -495,11 +514,13 @@ struct RestartStateMachine {
                 + beginStop(bySignal: bySignal)
         case .handingOver(var handingOver):
             if bySignal && handingOver.stopSignals > 0 {
-                // With the successor gone, this is the end of the service, not a hand-over.
-                let ending: Ending = handingOver.successorGone == nil
-                    ? .handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths) : .interrupted
-                state = .exited(ending)
-                return [.log(.warning, "second stop signal: exiting without finishing the drain"), .exit(ending)]
+                let log = Action.log(.warning, "second stop signal: exiting without finishing the drain")
+                guard handingOver.successorGone == nil else {
+                    // With the successor gone, this is the end of the service, not a hand-over.
+                    state = .exited(.interrupted)
+                    return [log, .abandonReloads("stop requested; the restart was abandoned"), .exit(.interrupted)]
+                }
+                return [log] + exitHandingOver(handingOver)
             }
             handingOver.stopRequested = true
             if bySignal { handingOver.stopSignals += 1 }
@@ -535,7 +556,8 @@ struct RestartStateMachine {
 
     private mutating func finishStop(ending: Ending = .stopped) -> [Action] {
         state = .exited(ending)
-        return [.runHook(.completeShutdown), .exit(ending)]
+        return [.runHook(.completeShutdown), .abandonReloads("stop requested; the restart was abandoned"),
+                .exit(ending)]
     }
 
     private func failed(_ failure: SuccessorFailure) -> RestartResult {

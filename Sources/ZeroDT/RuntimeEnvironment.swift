@@ -15,6 +15,7 @@ protocol RuntimeEnvironment: Sendable {
 enum SuccessorReport: Sendable, Equatable {
     case ready(adopted: [Int], unixPaths: [String])
     case failed(SuccessorFailure)
+    case tookOver
     case accepting
 }
 
@@ -40,7 +41,8 @@ protocol PredecessorProcess: Sendable {
     var pid: Int32 { get }
     func reportReady(generation: Int, adopted: [Int], unixPaths: [String]) async
     func reportFailed(_ failure: SuccessorFailure) async
-    func reportAccepting() async
+    /// Sends a progress message (`accepting`, `tookOver`).
+    func report(_ message: ControlMessage) async
     /// Returns once the predecessor has reached `stage` or is gone; returns early when the
     /// task is cancelled.
     func wait(for stage: RestartStateMachine.Stage) async

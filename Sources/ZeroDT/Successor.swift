@@ -23,8 +23,10 @@ final class Successor: SuccessorProcess {
                         continuation.yield(.ready(adopted: adopted, unixPaths: unixPaths))
                     case .failed(_, let failure):
                         continuation.yield(.failed(failure))
-                    case .accepting(let acceptingPID) where acceptingPID == pid:
+                    case .accepting(let senderPID) where senderPID == pid:
                         continuation.yield(.accepting)
+                    case .tookOver(let senderPID) where senderPID == pid:
+                        continuation.yield(.tookOver)
                     default:
                         continue
                     }

@@ -27,6 +27,10 @@ import Testing
         let ready = machine.handle(.successorReady(1, unixPaths: ["/run/a.sock"], adopted: 1))
         #expect(ready.contains(.drain(1)) && ready.contains(.stopControlServer))
         #expect(machine.handle(.acceptingStopped(1)) == [.tellSuccessor(1, .acceptingStopped)])
+        // `reload` is answered once the successor says it took over (its pid is in the pid file).
+        #expect(machine.handle(.successorTookOver(1)) == [.finishRestart(.init(
+            ok: true, summary: "generation 2 (pid 20) took over", detail: "generation 2 (pid 20) took over",
+            generation: 2, pid: 20), answerWaiters: true)])
         #expect(machine.handle(.drained(1)) == [.checkSuccessor(1)])
         #expect(machine.handle(.successorAlive(1)) == [
             .runHook(.completeShutdown), .tellSuccessor(1, .shutdownComplete),
@@ -98,6 +102,7 @@ import Testing
         _ = handingOver.handle(.stopRequested(bySignal: true))
         #expect(handingOver.handle(.stopRequested(bySignal: true)).last
             == .exit(.handedOver(successorPID: 20, unixPaths: [])))
+        // `reload` clients of a restart that cannot be finished are answered, whatever the ending.
     }
 
     @Test func aStopWhileSpawningKillsTheSuccessorAsSoonAsItExists() {
@@ -122,7 +127,7 @@ import Testing
     @Test func aStatefulSuccessorAcceptsOnlyAfterTheDrainOrKillsAPredecessorThatTakesTooLong() {
         var machine = Self.machine(predecessor: 5, stateful: true)
         _ = machine.handle(.started)
-        #expect(machine.handle(.predecessorStoppedAccepting) == [.writePIDFile])
+        #expect(machine.handle(.predecessorStoppedAccepting) == [.writePIDFile, .reportTookOver])
         let late = machine.handle(.timerFired(.turn))
         #expect(late.contains(.killPredecessor) && late.contains(.runHook(.preParentExit)))
         #expect(late.firstIndex(of: .runHook(.preParentExit))! < late.firstIndex(of: .startAccepting)!)

@@ -246,9 +246,10 @@ struct RestartWorld {
             }
         case .startAccepting, .resumeAccepting:
             processes[pid]?.accepting = true
-        case .reportAccepting:
+        case .reportAccepting, .reportTookOver:
             if let parent = process.parent, let launch = process.launch {
-                enqueue(parent, .childToParent(pid), .event(.successorAccepting(launch)))
+                enqueue(parent, .childToParent(pid), .event(action == .reportAccepting
+                    ? .successorAccepting(launch) : .successorTookOver(launch)))
             }
         case .startTimer(let timer, _):
             enqueue(pid, .timer(pid, timer), .event(.timerFired(timer)))
