@@ -6,8 +6,10 @@ import NIOPosix
 /// runtime and writes whatever replies come back. A connection stays open until the
 /// runtime is done with it, so `stop` can hold it until the process exits.
 final class ControlServer: Sendable {
+    /// Sends a reply line; the future completes once it is written (or the client is gone).
+    typealias Reply = @Sendable (ControlProtocol.Reply) -> EventLoopFuture<Void>
     /// Answers one request; `reply` may be called later, and more than once.
-    typealias Handler = @Sendable (ControlProtocol.Request, _ reply: @escaping @Sendable (ControlProtocol.Reply) -> Void) -> Void
+    typealias Handler = @Sendable (ControlProtocol.Request, _ reply: @escaping Reply) -> Void
 
     private let channel: any Channel
 
@@ -60,16 +62,21 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
         let line = buffer.getBytes(at: buffer.readerIndex, length: newline - buffer.readerIndex) ?? []
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let reply: @Sendable (ControlProtocol.Reply) -> Void = { reply in
-            guard var data = try? JSONEncoder().encode(reply) else { return }
+        let reply: ControlServer.Reply = { reply in
+            let written = eventLoop.makePromise(of: Void.self)
+            guard var data = try? JSONEncoder().encode(reply) else {
+                written.succeed()
+                return written.futureResult
+            }
             data.append(UInt8(ascii: "\n"))
             let line = ByteBuffer(bytes: data)
             eventLoop.execute {
-                loopBound.value.writeAndFlush(NIOAny(line), promise: nil)
+                loopBound.value.writeAndFlush(NIOAny(line), promise: written)
             }
+            return written.futureResult
         }
         guard let request = try? JSONDecoder().decode(ControlProtocol.Request.self, from: Data(line)) else {
-            reply(ControlProtocol.Reply(ok: false, message: "malformed request; expected {\"command\": \"reload|stop|status\"}"))
+            _ = reply(ControlProtocol.Reply(ok: false, message: "malformed request; expected {\"command\": \"reload|stop|status\"}"))
             context.eventLoop.execute { loopBound.value.close(promise: nil) }
             return
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import UnixSignals
 
 /// Runs one generation's `RestartStateMachine`: turns signals, control requests, watched
@@ -9,7 +10,7 @@ struct RestartDriver {
     /// What reaches the driver's loop.
     enum Input: Sendable {
         case event(RestartStateMachine.Event)
-        case command(ControlProtocol.Request, reply: @Sendable (ControlProtocol.Reply) -> Void)
+        case command(ControlProtocol.Request, reply: ControlServer.Reply)
         /// A successor was spawned; the driver keeps its handle.
         case launched(RestartStateMachine.LaunchID, any SuccessorProcess)
     }
@@ -34,7 +35,9 @@ struct RestartDriver {
     private var machine: RestartStateMachine
     private var successors: [RestartStateMachine.LaunchID: any SuccessorProcess] = [:]
     private var activeTimers: Set<RestartStateMachine.Timer> = []
-    private var reloadWaiters: [@Sendable (ControlProtocol.Reply) -> Void] = []
+    private var reloadWaiters: [ControlServer.Reply] = []
+    /// Replies being written; the process waits for them before it exits.
+    private var replies: [EventLoopFuture<Void>] = []
     private var lastReload: ControlProtocol.ReloadResult?
     private var controlServer: ControlServer?
     private var ending: RestartStateMachine.Ending?
@@ -89,15 +92,20 @@ struct RestartDriver {
                                   continuation: continuation)
                 }
                 if ending != nil { break }
+                // While it serves, this generation does not exit within moments: replies
+                // written so far have long reached their clients.
+                if case .serving = machine.state { replies.removeAll() }
             }
             group.cancelAll()
+            // An answer to `reload` written just before the exit must reach its client.
+            for reply in replies { try? await reply.get() }
             return ending ?? .stopped
         }
     }
 
     /// Feeds `event` to the machine and carries out its actions; an action answered at once
     /// (a pid-file write, a liveness check) feeds its answer before anything else.
-    private mutating func process(_ event: RestartStateMachine.Event, reply: (@Sendable (ControlProtocol.Reply) -> Void)? = nil,
+    private mutating func process(_ event: RestartStateMachine.Event, reply: ControlServer.Reply? = nil,
                                   group: inout TaskGroup<Void>, continuation: AsyncStream<Input>.Continuation) async {
         var queue = [event]
         while !queue.isEmpty {
@@ -111,7 +119,7 @@ struct RestartDriver {
     }
 
     private mutating func perform(_ action: RestartStateMachine.Action,
-                                  reply: (@Sendable (ControlProtocol.Reply) -> Void)?,
+                                  reply: ControlServer.Reply?,
                                   group: inout TaskGroup<Void>,
                                   continuation: AsyncStream<Input>.Continuation) async -> RestartStateMachine.Event? {
         switch action {
@@ -197,7 +205,7 @@ struct RestartDriver {
         case .awaitReload:
             if let reply { reloadWaiters.append(reply) }
         case .refuseReload(let message):
-            reply?(ControlProtocol.Reply(ok: false, message: message))
+            if let reply { replies.append(reply(ControlProtocol.Reply(ok: false, message: message))) }
         case .abandonReloads(let message):
             answerReloads(ControlProtocol.Reply(ok: false, message: message))
         case .finishRestart(let result, let answerWaiters):
@@ -214,7 +222,7 @@ struct RestartDriver {
     }
 
     private mutating func answerReloads(_ reply: ControlProtocol.Reply) {
-        reloadWaiters.forEach { $0(reply) }
+        replies += reloadWaiters.map { $0(reply) }
         reloadWaiters.removeAll()
     }
 
@@ -261,15 +269,15 @@ struct RestartDriver {
     /// `reload` waits for the outcome of the restart it starts or joins; `stop` is answered
     /// at once, its connection closing when the process exits.
     private mutating func handle(_ request: ControlProtocol.Request,
-                                 reply: @escaping @Sendable (ControlProtocol.Reply) -> Void,
+                                 reply: @escaping ControlServer.Reply,
                                  group: inout TaskGroup<Void>, continuation: AsyncStream<Input>.Continuation) async {
         let configuration = machine.configuration
         switch request.command {
         case .reload:
             await process(.restartRequested(.command), reply: reply, group: &group, continuation: continuation)
         case .stop:
-            reply(ControlProtocol.Reply(ok: true, message: "stopping: draining connections", pid: configuration.pid,
-                                        generation: configuration.generation))
+            replies.append(reply(ControlProtocol.Reply(ok: true, message: "stopping: draining connections",
+                                                       pid: configuration.pid, generation: configuration.generation)))
             await process(.stopRequested(bySignal: false), group: &group, continuation: continuation)
         case .status:
             let status = ControlProtocol.Status(
@@ -280,8 +288,8 @@ struct RestartDriver {
                     listener.name.map { "\(listener.address) (\($0))" } ?? "\(listener.address)"
                 },
                 lastReload: lastReload)
-            reply(ControlProtocol.Reply(ok: true, message: machine.stateDescription, pid: configuration.pid,
-                                        generation: configuration.generation, status: status))
+            _ = reply(ControlProtocol.Reply(ok: true, message: machine.stateDescription, pid: configuration.pid,
+                                            generation: configuration.generation, status: status))
         }
     }
 }
