@@ -28,6 +28,7 @@ struct RestartDriver {
         var control: Listener?
         /// The file successors run, for the `ready` line.
         var executable: String
+        var stageReached: @Sendable (Runtime.HandOverStage) -> Void
         var logger: Logger
     }
 
@@ -126,11 +127,14 @@ struct RestartDriver {
         case .reportReady:
             await parts.predecessor?.reportReady(generation: machine.configuration.generation, adopted: parts.adopted,
                                                  unixPaths: parts.unixPaths)
+            parts.stageReached(.ready)
         case .reportAccepting:
             await parts.predecessor?.report(.accepting(pid: machine.configuration.pid))
         case .reportTookOver:
+            parts.stageReached(.tookOver)
             await parts.predecessor?.report(.tookOver(pid: machine.configuration.pid))
         case .startAccepting:
+            parts.stageReached(.accepting)
             for server in parts.servers { server.startAccepting() }
             if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
                 logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")

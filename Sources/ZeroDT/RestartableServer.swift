@@ -16,9 +16,11 @@ public protocol RestartableServer: Sendable {
     /// server's own duplicates of listening fds: a successor accepts on the same sockets.
     func stopAccepting() async
 
-    /// Stops accepting and lets in-flight work finish, closing every connection by the
-    /// server's own drain deadline. Returns once all are closed; when the calling task is
-    /// cancelled (a second stop signal), closes whatever is left at once.
+    /// Lets in-flight work finish, closing every connection by the server's own drain
+    /// deadline. Returns once all are closed; when the calling task is cancelled (a second
+    /// stop signal), closes whatever is left at once. The runtime calls `stopAccepting()`
+    /// first, and may call `resumeAccepting()` while a drain goes on: a drain never stops
+    /// accepting by itself.
     /// - Important: must only close the server's duplicates of listening fds, never the
     ///   `Listener`s themselves: a successor may be accepting on the same sockets.
     func drain() async

@@ -35,6 +35,9 @@ public final class Runtime: Sendable {
         public var watchSettle: Duration = .milliseconds(500)
         /// Code to run at the points of a generation's life.
         public var hooks = Hooks()
+        /// Told when this generation, as a successor, reaches a point of the hand-over: for
+        /// the tests that kill a successor at every stage (debug builds of zerodt-serve).
+        package var stageReached: (@Sendable (HandOverStage) -> Void)?
 
         /// The defaults.
         public init() {}
@@ -72,6 +75,16 @@ public final class Runtime: Sendable {
 
         /// No hooks.
         public init() {}
+    }
+
+    /// The points of a hand-over a successor reaches after its start-up.
+    package enum HandOverStage: String, Sendable {
+        /// It told its predecessor it is ready.
+        case ready
+        /// Its predecessor stopped accepting; the pid file names it (not yet said so).
+        case tookOver = "took-over"
+        /// It is about to accept: its turn has come.
+        case accepting
     }
 
     /// How `serve` ended.
@@ -190,7 +203,7 @@ public final class Runtime: Sendable {
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
             adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control, executable: executable,
-            logger: logger)
+            stageReached: options.stageReached ?? { _ in }, logger: logger)
         var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
             generation: generation, pid: getpid(), stateful: options.waitParent > .zero,
             predecessorPID: predecessor?.pid, waitChild: options.waitChild,

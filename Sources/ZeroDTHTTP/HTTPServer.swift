@@ -74,7 +74,7 @@ public final class HTTPServer: RestartableServer {
         await server.drain()
     }
 
-    /// Stops accepting, then drains: responses in flight finish with `Connection: close`,
+    /// Drains (call `stopAccepting()` first): responses in flight finish with `Connection: close`,
     /// idle keep-alive connections get the drain grace to send one last request, and at
     /// `deadline` whatever is left is closed. Returns once every connection is closed.
     public func drain(deadline: NIODeadline) async {

@@ -95,8 +95,9 @@ public final class NIOServer: RestartableServer {
 
     /// Adopts the listeners again and accepts; connections being drained stay in that drain.
     public func resumeAccepting() async throws {
-        try await start()
+        // First, so that the new listening channels' first read is let through.
         tracker.resumeAccepting()
+        try await start()
     }
 
     /// `drain(deadline:)` with the configured `shutdownTimeout` from now.
@@ -104,11 +105,11 @@ public final class NIOServer: RestartableServer {
         await drain(deadline: .now() + TimeAmount(configuration.shutdownTimeout))
     }
 
-    /// Stops accepting, tells every connection to quiesce, and at `deadline` (or when the
-    /// calling task is cancelled) closes whatever is left. Returns once every connection it
-    /// drains is closed.
+    /// Tells every connection to quiesce, and at `deadline` (or when the calling task is
+    /// cancelled) closes whatever is left. Returns once every connection it drains is closed.
+    /// Call `stopAccepting()` first: a drain leaves accepting as it is, so that a server that
+    /// resumed accepting meanwhile (`resumeAccepting()`) goes on.
     public func drain(deadline: NIODeadline) async {
-        await stopAccepting()
         let eventLoop = group.next()
         let drained = tracker.drain(on: eventLoop)
         let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeDraining() }

@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
         let site: SiteConfig
         do {
             site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
+            StartupFault.reached(.config, generation: runtime.generation)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
             if runtime.isSuccessor {

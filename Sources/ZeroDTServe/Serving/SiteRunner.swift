@@ -38,6 +38,8 @@ struct SiteRunner {
         options.controlSocket = config.control
         options.hooks.preShutdown = { state.markDraining() }
         options.hooks.resumed = { state.markServing() }
+        options.hooks.preServe = { [generation = runtime.generation] _ in StartupFault.reached(.adopt, generation: generation) }
+        StartupFault.observe(&options, generation: runtime.generation)
         // The one-line summary: the full text (which quotes config lines) stays in the log.
         options.hooks.restartFailed = { state.recordReloadFailed(reason: $0.summary) }
         options.watch = config.restart.watch.map { target in

@@ -10,6 +10,8 @@ final class LoadGenerator: @unchecked Sendable {
     struct Report: CustomStringConvertible {
         var requests: Int
         var failures: Int
+        /// Failures to connect at all: nobody accepted (or kept in a backlog) the connection.
+        var refused: Int
         /// The first few failures, for the test's message.
         var samples: [String]
 
@@ -30,6 +32,7 @@ final class LoadGenerator: @unchecked Sendable {
     private var running = true
     private var requests = 0
     private var failures = 0
+    private var refused = 0
     private var samples: [String] = []
     private var threads: [Thread] = []
     private let finished = DispatchGroup()
@@ -73,7 +76,7 @@ final class LoadGenerator: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        return Report(requests: requests, failures: failures, samples: samples)
+        return Report(requests: requests, failures: failures, refused: refused, samples: samples)
     }
 
     private var isRunning: Bool {
@@ -82,10 +85,11 @@ final class LoadGenerator: @unchecked Sendable {
         return running
     }
 
-    private func record(failure: String?) {
+    private func record(failure: String?, refused connection: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
         requests += 1
+        if connection { refused += 1 }
         if let failure {
             failures += 1
             if samples.count < 10 { samples.append(failure) }
@@ -104,8 +108,15 @@ final class LoadGenerator: @unchecked Sendable {
             if !body.isEmpty { request += "Content-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n" }
             if close { request += "Connection: close\r\n" }
             request += "\r\n" + body
+            if client == nil {
+                do {
+                    client = try HTTPTestClient(connectingTo: address, timeout: .seconds(10))
+                } catch {
+                    record(failure: "\(method) (\(style)): cannot connect: \(error)", refused: true)
+                    continue
+                }
+            }
             do {
-                if client == nil { client = try HTTPTestClient(connectingTo: address, timeout: .seconds(10)) }
                 let response = try client!.exchange(request, method: method, timeout: .seconds(10))
                 if response.status != 200 || response.text != expectedBody {
                     record(failure: "\(method): \(response.status) \(response.text.debugDescription)")
