@@ -10,7 +10,9 @@ struct ReloadCommand: ParsableCommand {
         discussion: """
             Uses the config's control socket when it declares one; otherwise sends SIGHUP to the pid in \
             its pid file and waits for a new pid to take over. Exits 0 when the new generation serves, \
-            1 with the reason (for a bad config, its diagnostics) when the restart failed.
+            1 with the reason (for a bad config, its diagnostics) when the restart failed. The server \
+            re-reads the config path it was started with; when --config names an invalid file, reload \
+            warns first, since that file may not be the one the server reads.
             """
     )
 
@@ -18,6 +20,12 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         let server = try RunningServer.load(options)
+        if let diagnostics = server.diagnostics {
+            // The server restarts with the config path it was started with: if that is not
+            // this file, a reload would succeed and look like this file had been applied.
+            Output.standardError("warning: \(server.file) is invalid; the server re-reads the config it was started "
+                                 + "with, not necessarily this file:\n\(diagnostics)")
+        }
         let timeout = server.waitChild + .seconds(10)
         try CommandFailure.report {
             if let client = try server.controlClient() {
@@ -45,9 +53,8 @@ struct ReloadCommand: ParsableCommand {
                 print("reloaded: pid \(new) took over from pid \(old)")
             case .failed:
                 var reason = "restart failed; pid \(old) keeps serving. The server's log says why"
-                if let diagnostics = server.diagnostics {
-                    reason = "restart failed; pid \(old) keeps serving. \(server.file) is invalid:\n"
-                        + diagnostics.trimmingCharacters(in: .newlines)
+                if server.diagnostics != nil {
+                    reason = "restart failed; pid \(old) keeps serving. \(server.file) is invalid (see above)"
                 } else {
                     reason += " (add 'control:' to the config to get the reason here)"
                 }
