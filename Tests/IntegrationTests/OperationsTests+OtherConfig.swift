@@ -15,6 +15,8 @@ extension OperationsTests {
             control: \(server.control)
             """)
         let reload = try ZeroDTServeBinary.run(["reload", "--config", other], currentDirectory: server.site.directory)
+        #expect(reload.status == 0, "\(reload)")
+        #expect(reload.standardOutput.hasPrefix("reloaded: "), "\(reload)")
         #expect(reload.standardError.contains("warning: \(other) is invalid"), "\(reload)")
         #expect(reload.standardError.contains("\(other):4:30: error: unknown key 'respnd' in 'route'"), "\(reload)")
         #expect(reload.standardError.contains("the server re-reads the config it was started with"), "\(reload)")
