@@ -10,12 +10,15 @@ import Glibc
 package enum RegularFile {
     /// Why a file could not be read.
     package enum Failure: Error, Equatable, Sendable {
+        /// Nothing at the path (or a path component is not a directory).
         case missing
+        /// Not readable by this process.
         case permissionDenied
         /// Not a regular file: "a directory", "a FIFO"…
         case notRegular(String)
         /// Larger than the limit the caller gave.
         case tooLarge
+        /// Any other failure of `stat`, `open` or `read`.
         case failed(SystemError)
 
         /// "no such file", "it is a FIFO, not a regular file"…, for "cannot read …: \(text)".
@@ -34,7 +37,9 @@ package enum RegularFile {
     package static func read(atPath path: String, limit: Int) -> Result<[UInt8], Failure> {
         var info = stat()
         guard stat(path, &info) == 0 else { return .failure(failure(errno, call: "stat")) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(.notRegular(SocketFile.describe(mode: info.st_mode))) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return .failure(.notRegular(SocketFile.describe(mode: info.st_mode)))
+        }
         let fd: Int32
         do {
             fd = try Posix.call("open") { open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }

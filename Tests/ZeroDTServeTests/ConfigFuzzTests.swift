@@ -72,8 +72,8 @@ import Testing
             if consequences.contains(where: { !$0.isConsequence }) {
                 return "a cause listed after a consequence"
             }
-            for part in [Array(causes), Array(consequences)] where part.map(\.location) != part.map(\.location).sorted() {
-                return "diagnostics not in file order"
+            for part in [Array(causes), Array(consequences)] {
+                if part.map(\.location) != part.map(\.location).sorted() { return "diagnostics not in file order" }
             }
             _ = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
             return nil

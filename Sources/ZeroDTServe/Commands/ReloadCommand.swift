@@ -69,9 +69,10 @@ struct ReloadCommand: ParsableCommand {
     /// would pass for one of this file. `serverMessage` is what the server reported, if it
     /// quoted these same diagnostics there is nothing to add.
     private func warnIfInvalid(_ server: RunningServer, unlessIn serverMessage: String = "") {
-        guard let diagnostics = server.diagnostics, !serverMessage.contains(diagnostics.trimmingCharacters(in: .newlines))
+        guard let diagnostics = server.diagnostics,
+              !serverMessage.contains(diagnostics.trimmingCharacters(in: .newlines))
         else { return }
-        Output.standardError("warning: \(server.file) is invalid, so it is not what the server read: the server re-reads "
-                             + "the config it was started with\n\(diagnostics)")
+        Output.standardError("warning: \(server.file) is invalid, so it is not what the server read: "
+                             + "the server re-reads the config it was started with\n\(diagnostics)")
     }
 }

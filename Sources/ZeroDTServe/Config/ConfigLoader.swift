@@ -82,7 +82,9 @@ public struct ConfigLoader: Sendable {
         func walk(_ node: ConfigNode) {
             switch node.value {
             case .scalar(let text, _):
-                if text.range(of: #"\$(\{|[A-Za-z_])"#, options: .regularExpression) != nil { locations.insert(node.location) }
+                if text.range(of: #"\$(\{|[A-Za-z_])"#, options: .regularExpression) != nil {
+                    locations.insert(node.location)
+                }
             case .mapping(let entries): entries.forEach { walk($0.value) }
             case .sequence(let items): items.forEach(walk)
             }

@@ -31,10 +31,9 @@ extension YAMLDocument {
 
     /// The 1-based column where a line's key starts, after its indentation and any `- `.
     private static func keyColumn(of line: [Unicode.Scalar]) -> Int {
+        func isDash(_ index: Int) -> Bool { line[index] == "-" && index + 1 < line.count && line[index + 1] == " " }
         var index = 0
-        while index < line.count, line[index] == " " || (line[index] == "-" && index + 1 < line.count && line[index + 1] == " ") {
-            index += 1
-        }
+        while index < line.count, line[index] == " " || isDash(index) { index += 1 }
         return index + 1
     }
 }
