@@ -38,6 +38,17 @@ extension InvalidConfigCase {
             "4:7: invalid YAML: this line is indented deeper than the key above it",
             "note 4:13: the YAML parser gave up here: mapping values are not allowed in this context",
         ]),
+        .init("value with a colon and a space", """
+            servers:
+              - name: web
+                listen: [":80"]
+                routes:
+                  - path: /
+                    respond: Error: oops
+            """, [
+            "6:23: invalid YAML: mapping values are not allowed in this context",
+            "note: a value that contains ': ' must be quoted",
+        ]),
         .init("unterminated quoted scalar", """
             servers:
               - name: "a
