@@ -1,9 +1,10 @@
 import Foundation
 import ZeroDT
 
-/// Why a config could not be loaded: every problem found, in file order.
+/// Why a config could not be loaded: every problem found, causes first.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    /// The problems, sorted by position.
+    /// The problems in file order, except that errors which may only follow from others
+    /// ("route needs one of …" beside an unknown key) come after them: the first is a cause.
     public var diagnostics: [Diagnostic]
     /// The text of each file read, by path, so that renderers can quote the offending line.
     public var sources: [String: String]
