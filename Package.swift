@@ -69,6 +69,17 @@ let package = Package(
             path: "examples/library-app",
             exclude: ["README.md"]
         ),
+        // examples/hello-module's sources, compiled once with this package, so that the
+        // integration tests serve with them without building every dependency a second time
+        // (that package's own manifest is checked by HelloModuleExampleTests).
+        .target(
+            name: "GreetingModule", dependencies: ["ZeroDTServe"], path: "examples/hello-module/Sources/GreetingModule"
+        ),
+        .executableTarget(
+            name: "zerodt-hello-example",
+            dependencies: ["GreetingModule", "ZeroDTServe"],
+            path: "examples/hello-module/Sources/hello-server"
+        ),
         .testTarget(
             name: "ZeroDTTests",
             dependencies: ["ZeroDT", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
@@ -84,7 +95,8 @@ let package = Package(
         // zerodt-serve plus misbehaving modules, run by the integration tests.
         .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["zerodt-serve", "zerodt-module-fixture", "zerodt-library-example"]
+            name: "IntegrationTests",
+            dependencies: ["zerodt-serve", "zerodt-module-fixture", "zerodt-library-example", "zerodt-hello-example"]
         ),
     ],
     swiftLanguageModes: [.v6]

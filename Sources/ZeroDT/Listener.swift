@@ -41,7 +41,9 @@ public final class Listener: Sendable {
     ///
     /// TCP sockets get `SO_REUSEADDR`; a wildcard address binds `[::]` dual-stack when the
     /// machine has IPv6, else `0.0.0.0`. A unix socket file left by a dead process is
-    /// replaced; one that still accepts connections is an error (`EADDRINUSE`).
+    /// replaced; one that still accepts connections is an error (`EADDRINUSE`), and so is
+    /// any file at the path that is not a socket (`EEXIST`): it is never removed. The mode
+    /// is set without following symlinks.
     /// - Parameters:
     ///   - mode: permission bits for a unix socket file.
     /// - Throws: `SystemError` naming the call that failed.
@@ -113,15 +115,29 @@ public final class Listener: Sendable {
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
         let fd = try Posix.call("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do throws(SystemError) {
+            if let mode {
+                // The file takes the socket's mode (less the umask) when bind creates it, so it
+                // is never more open than asked, not even until the exact mode is set below.
+                try Posix.call("fchmod") { fchmod(fd, mode_t(mode)) }
+            }
             do throws(SystemError) {
                 try bindSocket(fd, to: storage, length: length)
             } catch let bindError {
-                guard bindError.errno == EADDRINUSE, isStale(storage: storage, length: length) else { throw bindError }
-                unlink(path)
+                guard bindError.errno == EADDRINUSE else { throw bindError }
+                // Only a socket nobody accepts on is replaced: any other file at the path is
+                // someone's data (connecting to a regular file is refused too).
+                switch SocketFile.kind(atPath: path) {
+                case .socket where isStale(storage: storage, length: length):
+                    SocketFile.removeIfSocket(atPath: path)
+                case .other(let kind):
+                    throw SocketFile.notASocket(path, call: "bind", is: kind, action: "refusing to replace it")
+                default:
+                    throw bindError
+                }
                 try bindSocket(fd, to: storage, length: length)
             }
             if let mode {
-                try Posix.call("chmod") { chmod(path, mode_t(mode)) }
+                try SocketFile.setMode(mode, atPath: path)
             }
             try Posix.call("listen") { Glibc.listen(fd, backlog) }
         } catch {

@@ -72,7 +72,9 @@ public final class ListenerSet: Sendable {
                                 fromSystemd: inherited.socket.fromSystemd)
             try listener.reapplyBacklog()
             if let mode, let path = address.unixPath {
-                try Posix.call("chmod") { chmod(path, mode_t(mode)) }
+                // The file at the path may have been swapped since it was bound: a symlink or
+                // anything but a socket is refused rather than changed.
+                try SocketFile.setMode(mode, atPath: path)
             }
         } else {
             listener = try Listener.bind(address, name: name, backlog: backlog, mode: mode)

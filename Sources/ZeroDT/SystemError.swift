@@ -10,19 +10,28 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     public var call: String
     /// The `errno` it left.
     public var errno: Int32
+    /// What went wrong, when the errno's text alone would mislead (a refusal made here
+    /// rather than by the kernel).
+    public var detail: String?
 
     /// Creates an error.
-    public init(call: String, errno: Int32) {
+    public init(call: String, errno: Int32, detail: String? = nil) {
         self.call = call
         self.errno = errno
+        self.detail = detail
     }
 
     /// `bind: Address already in use`.
-    public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+    public var description: String { "\(call): \(detail ?? String(cString: strerror(errno)))" }
 }
 
 /// The one way this module makes system calls: retry on `EINTR`, throw `SystemError` on -1.
-enum Posix {
+package enum Posix {
+    /// `O_PATH`: a handle that names an inode without opening it for I/O, so opening it has
+    /// no effect on a FIFO or a device. Glibc's module map hides it (it needs _GNU_SOURCE);
+    /// the value is the one every architecture this server runs on uses.
+    package static let openPathFlag: CInt = 0o10_000_000
+
     @discardableResult
     static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
         while true {

@@ -11,7 +11,7 @@ public enum ZeroDTServe {
 
     /// Runs the command line with the process's arguments and exits.
     public static func main() async {
-        await RootCommand.main()
+        await RootCommand.mainWithSuggestions()
     }
 
     /// Runs the full command line (serve, check, …) with `modules` added to the built-in
@@ -26,6 +26,6 @@ public enum ZeroDTServe {
         registry.withLockedValue { registry in
             for module in modules { registry.register(module) }
         }
-        await RootCommand.main()
+        await RootCommand.mainWithSuggestions()
     }
 }

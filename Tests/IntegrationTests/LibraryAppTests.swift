@@ -5,7 +5,7 @@ import Testing
 /// documented order and the timeouts do what they say.
 @Suite(.serialized) struct LibraryAppTests {
     private static func binary() throws -> String {
-        try ZeroDTServeBinary.path().replacingOccurrences(of: "/zerodt-serve", with: "/zerodt-library-example")
+        try ZeroDTServeBinary.path(of: "zerodt-library-example")
     }
 
     /// Starts generation 1 with `environment` on a free port; returns it and the address.

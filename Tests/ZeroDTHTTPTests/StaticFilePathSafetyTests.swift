@@ -105,6 +105,33 @@ import Testing
         #expect(try status(handler, "/devnull") == .notFound)
     }
 
+    /// Opening a FIFO wakes a writer blocked on it, and opening a device can have effects of
+    /// its own, so a special file is refused by its type before anything opens it: inotify
+    /// sees every open for reading, but not the `O_PATH` handles that only look.
+    @Test(arguments: SymlinkPolicy.allCases)
+    func specialFilesAreRefusedWithoutBeingOpened(_ policy: SymlinkPolicy) throws {
+        try outside.directory("site/fifo-index")
+        try outside.fifo("site/fifo-index/index.html")
+        try outside.symlink("site/link-pipe", to: "pipe")
+        // /dev/null's numbers (1, 3); making a device node needs root, which CI has.
+        let device = root + "/null"
+        let hasDevice = mknod(device, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0
+        let watcher = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        try #require(watcher >= 0)
+        defer { close(watcher) }
+        for path in [root + "/pipe", root + "/fifo-index/index.html"] + (hasDevice ? [device] : []) {
+            try #require(inotify_add_watch(watcher, path, UInt32(IN_OPEN)) >= 0)
+        }
+        let handler = try handler(policy)
+        for uri in ["/pipe", "/link-pipe", "/fifo-index/", "/null"] {
+            #expect(try status(handler, uri) == .notFound, "\(uri)")
+        }
+        // The handler answered synchronously, so any open it made is already queued.
+        var events = [UInt8](repeating: 0, count: 4096)
+        let count = read(watcher, &events, events.count)
+        #expect(count < 0 && errno == EAGAIN, "a special file was opened (\(count) bytes of inotify events)")
+    }
+
     @Test(arguments: SymlinkPolicy.allCases)
     func namesThatOnlyLookLikeTraversalAreServedLiterally(_ policy: SymlinkPolicy) throws {
         try outside.file("site/..%2f", "literal percent")

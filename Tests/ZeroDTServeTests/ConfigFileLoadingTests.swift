@@ -31,7 +31,7 @@ import Testing
     @Test func directoryInsteadOfFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        #expect(failure(loading: directory.path) == ["0:0: cannot read config: it is a directory"])
+        #expect(failure(loading: directory.path) == ["0:0: cannot read config: it is a directory, not a regular file"])
     }
 
     @Test(.enabled(if: getuid() != 0, "root can read a file without read permission"))

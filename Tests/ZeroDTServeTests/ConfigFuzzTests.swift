@@ -66,8 +66,14 @@ import Testing
             if let bad = locations.first(where: { !(1...lines + 1).contains($0.line) || $0.column < 1 }) {
                 return "location \(bad) outside the text's \(lines) lines"
             }
-            if error.diagnostics.map(\.location) != error.diagnostics.map(\.location).sorted() {
-                return "diagnostics not in file order"
+            // Causes in file order, then the errors that may follow from them, in file order.
+            let causes = error.diagnostics.prefix { !$0.isConsequence }
+            let consequences = error.diagnostics.dropFirst(causes.count)
+            if consequences.contains(where: { !$0.isConsequence }) {
+                return "a cause listed after a consequence"
+            }
+            for part in [Array(causes), Array(consequences)] {
+                if part.map(\.location) != part.map(\.location).sorted() { return "diagnostics not in file order" }
             }
             _ = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
             return nil

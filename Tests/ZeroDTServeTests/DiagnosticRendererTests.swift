@@ -19,9 +19,6 @@ import Testing
               - name: a
                 lisen: [":80"]
             """) == """
-            site.yaml:2:5: error: missing required key 'listen' in 'server'
-              - name: a
-                ^
             site.yaml:2:5: error: missing required key 'routes' in 'server'
               - name: a
                 ^

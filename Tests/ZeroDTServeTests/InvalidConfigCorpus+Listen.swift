@@ -134,5 +134,44 @@ extension InvalidConfigCase {
             "5:10: control socket '{TMP}/ctl.sock' is also a listener",
             "note 3:14: listener declared here",
         ]),
+        // A regular file or a directory at a socket path is someone's data, never a stale
+        // socket: serving would refuse it, so `check` does.
+        .init("socket paths that name existing files", """
+            servers:
+              - name: a
+                listen: [unix:file.txt, "unix:public"]
+                routes: [{ path: /, respond: hi }]
+            control: file.txt
+            """, [
+            "3:14: 'listen' path '{TMP}/file.txt' is a regular file, not a socket",
+            "note: zerodt-serve never replaces it; remove it or choose another path",
+            "3:29: 'listen' path '{TMP}/public' is a directory, not a socket",
+            "note: zerodt-serve never replaces it; remove it or choose another path",
+            "5:10: 'control' path '{TMP}/file.txt' is a regular file, not a socket",
+            "note: zerodt-serve never replaces it; remove it or choose another path",
+            "5:10: control socket '{TMP}/file.txt' is also a listener",
+            "note 3:14: listener declared here",
+        ]),
+        .init("control socket is the pid file", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes: [{ path: /, respond: hi }]
+            pid_file: ./zerodt.pid
+            control: zerodt.pid
+            """, [
+            "6:10: control socket '{TMP}/zerodt.pid' is also the pid_file",
+            "note 5:11: pid_file declared here",
+        ]),
+        .init("pid file is a listener", """
+            servers:
+              - name: a
+                listen: [unix:web.sock]
+                routes: [{ path: /, respond: hi }]
+            pid_file: web.sock
+            """, [
+            "5:11: pid_file '{TMP}/web.sock' is also a listener",
+            "note 3:14: listener declared here",
+        ]),
     ]
 }

@@ -10,6 +10,32 @@ extension InvalidConfigCase {
             """, [
             "5:9: route needs one of static, respond, redirect, handler",
         ]),
+        // The typo is the cause: "route needs one of …" would only repeat it, and being
+        // first it is what `reload`, `status` and STATUS= would show.
+        .init("misspelt route action", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes:
+                  - path: /
+                    respnd: hi
+            """, [
+            "6:9: unknown key 'respnd' in 'route'",
+            "note: did you mean 'respond'?",
+        ]),
+        // No close match: both stay, the unknown key first although it comes later.
+        .init("route with only an unknown key", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes:
+                  - path: /
+                    answer: hi
+            """, [
+            "6:9: unknown key 'answer' in 'route'",
+            "note: valid keys here: path, static, respond, redirect, handler, options",
+            "5:9: route needs one of static, respond, redirect, handler",
+        ]),
         .init("route with two actions", """
             servers:
               - name: a

@@ -19,6 +19,36 @@ extension InvalidConfigCase {
         .init("tab indentation", "servers:\n\t- name: a\n", [
             "2:1: invalid YAML: found character that cannot start any token",
         ]),
+        // libyaml notices these a line late or at the ':'; the mistake is where the line starts.
+        .init("key without a colon", """
+            servers:
+              - name: web
+                listen [":8080"]
+                routes: []
+            """, [
+            "3:5: invalid YAML: this line has no ':' after its key",
+            "note 4:5: the YAML parser gave up here: could not find expected ':'",
+        ]),
+        .init("line indented deeper than its siblings", """
+            servers:
+              - name: web
+                listen: x
+                  routes: []
+            """, [
+            "4:7: invalid YAML: this line is indented deeper than the key above it",
+            "note 4:13: the YAML parser gave up here: mapping values are not allowed in this context",
+        ]),
+        .init("value with a colon and a space", """
+            servers:
+              - name: web
+                listen: [":80"]
+                routes:
+                  - path: /
+                    respond: Error: oops
+            """, [
+            "6:23: invalid YAML: mapping values are not allowed in this context",
+            "note: a value that contains ': ' must be quoted",
+        ]),
         .init("unterminated quoted scalar", """
             servers:
               - name: "a

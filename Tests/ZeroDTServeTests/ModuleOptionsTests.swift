@@ -78,6 +78,26 @@ struct ModuleOptionsTests {
         ])
     }
 
+    /// The misspelt option is the cause; "needs option" would only repeat it, and first.
+    /// Beside an option like none of the module's, "needs option" comes after it.
+    @Test func aMisspeltRequiredOptionIsReportedOnceAsTheCause() {
+        let found = diagnostics(loading: Self.routes("""
+                  - path: /
+                    handler: sample
+                    options: { labl: x }
+                  - path: /b
+                    handler: sample
+                    options: { title: x }
+            """), modules: Self.registry)
+        #expect(found == [
+            "7:20: unknown option 'labl' for module 'sample'",
+            "note: did you mean 'label'?",
+            "10:20: unknown option 'title' for module 'sample'",
+            "note: options of module 'sample': label, loud, delay, limit, format, count",
+            "10:18: module 'sample' needs option 'label'",
+        ])
+    }
+
     @Test func moduleErrorsAndNonMappingOptions() {
         let found = diagnostics(loading: Self.routes("""
                   - path: /

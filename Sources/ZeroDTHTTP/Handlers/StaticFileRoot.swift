@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ZeroDT
 
 /// A static site's root directory, held open for the handler's lifetime, and the rules for
 /// opening names below it: hidden segments and the symlink policy.
@@ -20,7 +21,7 @@ final class StaticFileRoot: Sendable {
     /// Opens `path` as a directory, following symlinks in the path itself: the configured
     /// root is trusted, the names below it are not.
     init(path: String, symlinks: SymlinkPolicy, servesHidden: Bool) throws(StaticFileHandler.ConfigurationError) {
-        let descriptor = Glibc.open(path, Self.O_PATH | O_DIRECTORY | O_CLOEXEC)
+        let descriptor = Glibc.open(path, Posix.openPathFlag | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw .init("can't open static root '\(path)' as a directory: \(String(cString: strerror(errno)))")
         }
@@ -60,7 +61,7 @@ final class StaticFileRoot: Sendable {
         case .deny:
             return try openWithoutSymlinks(segments, mustBeDirectory: mustBeDirectory)
         case .follow:
-            return try Self.openat(descriptor, path.isEmpty ? "." : path, flags: Self.fileFlags)
+            return try Self.openForReading(descriptor, path.isEmpty ? "." : path, lookup: 0)
         case .insideRoot:
             return try openInside(descriptor, path.isEmpty ? "." : path)
         }
@@ -69,25 +70,39 @@ final class StaticFileRoot: Sendable {
     /// Opens the entry `name` of the open directory `directory` under the same rules.
     func open(_ name: String, in directory: borrowing OpenFile) throws(FileAccessError) -> OpenFile {
         if symlinks == .insideRoot { return try openInside(directory.descriptor, name) }
-        let noFollow = symlinks == .deny ? O_NOFOLLOW : 0
-        return try Self.openat(directory.descriptor, name, flags: Self.fileFlags | noFollow)
+        return try Self.openForReading(directory.descriptor, name, lookup: symlinks == .deny ? O_NOFOLLOW : 0)
     }
 
-    /// Resolves `path` to an `O_PATH` handle, which opens nothing, checks that it lies inside
-    /// the root, and only then opens it for reading (through `/proc/self/fd`, the same
-    /// inode): opening a device outside the root could have effects of its own.
+    /// Resolves `path` to an `O_PATH` handle, checks that it lies inside the root, and only
+    /// then opens it (`reopen`): opening a device outside the root could have effects of
+    /// its own.
     private func openInside(_ directory: CInt, _ path: some StringProtocol) throws(FileAccessError) -> OpenFile {
-        let handle = try Self.openat(directory, path, flags: Self.O_PATH | O_CLOEXEC)
+        let handle = try Self.openat(directory, path, flags: Posix.openPathFlag | O_CLOEXEC)
         try checkInside(handle)
-        return try Self.openat(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: Self.fileFlags)
+        return try Self.reopen(handle)
     }
 
-    // Glibc's module map hides O_PATH (it needs _GNU_SOURCE); the value is the one every
-    // architecture this server runs on uses.
-    private static let O_PATH: CInt = 0o10_000_000
+    /// Opens `path` below `directory` for reading in two steps: an `O_PATH` handle, which
+    /// opens nothing, and then, only for a regular file or a directory, the same inode.
+    /// Opening a FIFO would wake a writer blocked on it (or block us), and opening a device
+    /// can have effects of its own, so the type is checked before anything is opened.
+    /// - Parameter lookup: `O_NOFOLLOW` and `O_DIRECTORY` as wanted; with `O_PATH`,
+    ///   `O_NOFOLLOW` yields the symlink itself, which is then refused by its type.
+    private static func openForReading(_ directory: CInt, _ path: some StringProtocol, lookup: CInt)
+        throws(FileAccessError) -> OpenFile
+    {
+        try reopen(openat(directory, path, flags: Posix.openPathFlag | O_CLOEXEC | lookup))
+    }
 
-    // O_NONBLOCK keeps a FIFO from blocking the event loop until a writer shows up; the
-    // caller's fstat check then refuses it. O_NOCTTY: a terminal must never become ours.
+    /// Opens the inode an `O_PATH` handle names for reading, through `/proc/self/fd`, if it
+    /// is a regular file or a directory: nothing else is ever opened.
+    private static func reopen(_ handle: borrowing OpenFile) throws(FileAccessError) -> OpenFile {
+        guard handle.isRegularFile || handle.isDirectory else { throw .notFound }
+        return try openat(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: fileFlags)
+    }
+
+    // O_NONBLOCK and O_NOCTTY only in case a special file is swapped in between the type
+    // check and the open: a FIFO must not block the event loop, a terminal never become ours.
     private static let fileFlags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
 
     /// Walks one `openat` per segment with `O_NOFOLLOW`, so that no symlink anywhere below
@@ -98,12 +113,13 @@ final class StaticFileRoot: Sendable {
         var directory = descriptor
         defer { if directory != descriptor { close(directory) } }
         for segment in segments.dropLast() {
-            let next = try Self.openDescriptor(directory, segment, flags: Self.O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let next = try Self.openDescriptor(directory, segment,
+                                               flags: Posix.openPathFlag | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if directory != descriptor { close(directory) }
             directory = next
         }
-        let flags = Self.fileFlags | O_NOFOLLOW | (mustBeDirectory ? O_DIRECTORY : 0)
-        return try Self.openat(directory, segments.last ?? ".", flags: flags)
+        return try Self.openForReading(directory, segments.last ?? ".",
+                                       lookup: O_NOFOLLOW | (mustBeDirectory ? O_DIRECTORY : 0))
     }
 
     /// Refuses a file whose real path leaves the root, or is hidden below it.

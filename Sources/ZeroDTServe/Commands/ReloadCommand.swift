@@ -10,7 +10,9 @@ struct ReloadCommand: ParsableCommand {
         discussion: """
             Uses the config's control socket when it declares one; otherwise sends SIGHUP to the pid in \
             its pid file and waits for a new pid to take over. Exits 0 when the new generation serves, \
-            1 with the reason (for a bad config, its diagnostics) when the restart failed.
+            1 with the reason (for a bad config, its diagnostics) when the restart failed. The server \
+            re-reads the config path it was started with; when --config names an invalid file that the \
+            server did not report, reload says so, since that file is not the one the server read.
             """
     )
 
@@ -26,9 +28,11 @@ struct ReloadCommand: ParsableCommand {
                     let serving = reply.pid.map { pid in
                         "\n" + (reply.generation.map { "generation \($0) " } ?? "") + "(pid \(pid)) keeps serving"
                     } ?? ""
+                    warnIfInvalid(server, unlessIn: reply.message)
                     throw CommandFailure("reload failed: \(reply.message.trimmingCharacters(in: .newlines))\(serving)")
                 }
                 print("reloaded: \(reply.message)")
+                warnIfInvalid(server)
                 return
             }
             let old = try server.pidFromFile()
@@ -43,6 +47,7 @@ struct ReloadCommand: ParsableCommand {
             switch outcome {
             case .tookOver(let new):
                 print("reloaded: pid \(new) took over from pid \(old)")
+                warnIfInvalid(server)
             case .failed:
                 var reason = "restart failed; pid \(old) keeps serving. The server's log says why"
                 if let diagnostics = server.diagnostics {
@@ -57,5 +62,17 @@ struct ReloadCommand: ParsableCommand {
                                      + "the server's log says why (add 'control:' to the config to get the reason here)")
             }
         }
+    }
+
+    /// An invalid `--config` file that the server did not complain about is not the file it
+    /// read: it restarts with the config path it was started with. Say so, or the reload
+    /// would pass for one of this file. `serverMessage` is what the server reported, if it
+    /// quoted these same diagnostics there is nothing to add.
+    private func warnIfInvalid(_ server: RunningServer, unlessIn serverMessage: String = "") {
+        guard let diagnostics = server.diagnostics,
+              !serverMessage.contains(diagnostics.trimmingCharacters(in: .newlines))
+        else { return }
+        Output.standardError("warning: \(server.file) is invalid, so it is not what the server read: "
+                             + "the server re-reads the config it was started with\n\(diagnostics)")
     }
 }

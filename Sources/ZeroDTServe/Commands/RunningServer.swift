@@ -62,8 +62,10 @@ struct RunningServer {
         guard let path = pidFile else {
             throw CommandFailure("\(file) declares neither 'control' nor 'pid_file'; there is no way to reach the server")
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+        // Read only if it is a regular file: reading a FIFO put in its place would hang.
+        guard case .success(let bytes) = RegularFile.read(atPath: path, limit: 64),
+              let pid = Int32(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+              pid > 0
         else { throw CommandFailure("cannot read a pid from \(path) (is the server running?)") }
         guard Self.isRunning(pid) else { throw CommandFailure("pid \(pid) from \(path) is not running") }
         return pid

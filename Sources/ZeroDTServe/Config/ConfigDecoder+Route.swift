@@ -14,7 +14,8 @@ extension ConfigDecoder {
         let actions = Self.actionKeys.filter { fields.has($0) }
         guard actions.count == 1, let key = actions.first, let actionNode = fields[key] else {
             if actions.isEmpty {
-                error("route needs one of \(Self.actionKeys.joined(separator: ", "))", at: node.location)
+                missing("route needs one of \(Self.actionKeys.joined(separator: ", "))", anyOf: Self.actionKeys,
+                        in: fields)
             } else {
                 let written = actions.compactMap { key in fields.keyLocation(key).map { (key, $0) } }
                     .sorted { $0.1 < $1.1 }

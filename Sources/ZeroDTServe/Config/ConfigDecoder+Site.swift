@@ -25,7 +25,9 @@ extension ConfigDecoder {
             if checkUnixPath(resolved, what: "control", at: node.location) { site.control = resolved }
         }
         checkUniqueServerNames(servers)
-        checkAddressConflicts(site, controlLocation: fields["control"]?.location)
+        checkAddressConflicts(site)
+        checkOwnFilesAreDistinct(site, controlLocation: fields["control"]?.location,
+                                 pidFileLocation: fields["pid_file"]?.location)
         return bag.hasErrors ? nil : site
     }
 
@@ -91,7 +93,9 @@ extension ConfigDecoder {
         return false
     }
 
-    /// Checks that a unix socket path fits `sun_path` and that its directory exists.
+    /// Checks that a unix socket path fits `sun_path`, that its directory exists, and that
+    /// nothing but a socket is there already: serving refuses to replace any other file
+    /// (`Listener.bind`), so `check` says so first.
     mutating func checkUnixPath(_ path: String, what: String, at location: SourceLocation) -> Bool {
         guard path.utf8.count <= ListenAddress.maximumUnixPathLength else {
             error("unix socket path for '\(what)' is \(path.utf8.count) bytes long; the limit is "
@@ -99,7 +103,13 @@ extension ConfigDecoder {
                   notes: [.init("use a shorter path, e.g. under /run")])
             return false
         }
-        return checkParentDirectory(of: path, what: what, at: location)
+        guard checkParentDirectory(of: path, what: what, at: location) else { return false }
+        if case .other(let kind) = SocketFile.kind(atPath: path) {
+            // The value is kept so that the checks between paths still run.
+            error("'\(what)' path '\(path)' is \(kind), not a socket", at: location,
+                  notes: [.init("zerodt-serve never replaces it; remove it or choose another path")])
+        }
+        return true
     }
 
     private mutating func checkUniqueServerNames(_ servers: [ServerConfig]) {
@@ -114,7 +124,7 @@ extension ConfigDecoder {
         }
     }
 
-    private mutating func checkAddressConflicts(_ site: SiteConfig, controlLocation: SourceLocation?) {
+    private mutating func checkAddressConflicts(_ site: SiteConfig) {
         var seen: [ListenerConfig] = []
         var namesSeen: [String: SourceLocation] = [:]
         for listener in site.listeners {
@@ -134,9 +144,30 @@ extension ConfigDecoder {
                 }
             }
         }
-        if let control = site.control, let controlLocation,
-           let clash = seen.first(where: { $0.address.unixPath == control }) {
-            error("control socket '\(control)' is also a listener", at: controlLocation,
+    }
+
+    /// The files the server makes (unix sockets, the control socket, the pid file) must be
+    /// distinct: each would replace the other, and removing one at exit would remove both.
+    private mutating func checkOwnFilesAreDistinct(_ site: SiteConfig, controlLocation: SourceLocation?,
+                                                   pidFileLocation: SourceLocation?) {
+        func same(_ a: String, _ b: String) -> Bool {
+            URL(fileURLWithPath: a).standardizedFileURL.path == URL(fileURLWithPath: b).standardizedFileURL.path
+        }
+        func listener(at path: String) -> ListenerConfig? {
+            site.listeners.first { $0.address.unixPath.map { same($0, path) } ?? false }
+        }
+        if let control = site.control, let controlLocation {
+            if let clash = listener(at: control) {
+                error("control socket '\(control)' is also a listener", at: controlLocation,
+                      notes: [.init("listener declared here", at: clash.location)])
+            }
+            if let pidFile = site.pidFile, let pidFileLocation, same(control, pidFile) {
+                error("control socket '\(control)' is also the pid_file", at: controlLocation,
+                      notes: [.init("pid_file declared here", at: pidFileLocation)])
+            }
+        }
+        if let pidFile = site.pidFile, let pidFileLocation, let clash = listener(at: pidFile) {
+            error("pid_file '\(pidFile)' is also a listener", at: pidFileLocation,
                   notes: [.init("listener declared here", at: clash.location)])
         }
     }

@@ -17,6 +17,10 @@ struct ConfigDecoder {
     struct Fields {
         let node: ConfigNode
         let entries: [String: ConfigNode.Entry]
+        /// Unknown keys that are like no allowed key: each may be meant as any of them.
+        var unexplainedKeys: [String] = []
+        /// The allowed keys that the other unknown keys were taken for ("did you mean").
+        var guessedKeys: Set<String> = []
 
         subscript(key: String) -> ConfigNode? { entries[key]?.value }
         func keyLocation(_ key: String) -> SourceLocation? { entries[key]?.keyLocation }
@@ -34,24 +38,49 @@ struct ConfigDecoder {
             error("'\(what)' must be a mapping, found \(node.kindDescription)", at: node.location)
             return nil
         }
-        var fields: [String: ConfigNode.Entry] = [:]
+        var known: [String: ConfigNode.Entry] = [:]
+        var unexplainedKeys: [String] = []
+        var guessedKeys: Set<String> = []
         for entry in entries {
             if allowed.contains(entry.key) {
-                fields[entry.key] = entry
+                known[entry.key] = entry
                 continue
             }
             var notes: [Diagnostic.Note] = []
             if let guess = Suggestion.closest(to: entry.key, among: allowed) {
+                guessedKeys.insert(guess)
                 notes.append(.init("did you mean '\(guess)'?"))
             } else {
+                unexplainedKeys.append(entry.key)
                 notes.append(.init("valid keys here: \(allowed.joined(separator: ", "))"))
             }
             error("unknown key '\(entry.key)' in '\(what)'", at: entry.keyLocation, notes: notes)
         }
-        for key in required where fields[key] == nil {
-            error("missing required key '\(key)' in '\(what)'", at: node.location)
+        let fields = Fields(node: node, entries: known, unexplainedKeys: unexplainedKeys, guessedKeys: guessedKeys)
+        for key in required where known[key] == nil {
+            missing("missing required key '\(key)' in '\(what)'", anyOf: [key], in: fields)
         }
-        return Fields(node: node, entries: fields)
+        return fields
+    }
+
+    /// Reports that `fields` lacks all of `keys`, unless an unknown key in it was taken for
+    /// one of them: the "did you mean" of that key already says it, and "missing …" first
+    /// would hide the typo behind its consequence. Beside an unknown key like no allowed one
+    /// it may still be that key's consequence, so it then sorts after the causes.
+    mutating func missing(_ message: String, anyOf keys: [String], in fields: Fields) {
+        missing(message, anyOf: keys, at: fields.node.location, unexplainedKeys: fields.unexplainedKeys,
+                guessedKeys: fields.guessedKeys)
+    }
+
+    /// `missing(_:anyOf:in:)` for keys that are not a `Fields` (a module's options).
+    mutating func missing(_ message: String, anyOf keys: [String], at location: SourceLocation,
+                          unexplainedKeys: [String], guessedKeys: Set<String>) {
+        guard guessedKeys.isDisjoint(with: keys) else { return }
+        if unexplainedKeys.isEmpty {
+            error(message, at: location)
+        } else {
+            bag.consequence(message, at: location)
+        }
     }
 
     /// A non-empty list's items, or nil (after an error).
@@ -110,8 +139,12 @@ struct ConfigDecoder {
     mutating func duration(_ node: ConfigNode, what: String) -> Duration? {
         guard case .scalar(let text, _) = node.value, let duration = Duration.parseConfigValue(text) else {
             var notes: [Diagnostic.Note] = []
-            if case .scalar(let text, _) = node.value, Int(text) != nil {
-                notes.append(.init("add a unit, as in '\(text)s' or '\(text)ms'"))
+            if case .scalar(let text, _) = node.value {
+                if Int(text) != nil {
+                    notes.append(.init("add a unit, as in '\(text)s' or '\(text)ms'"))
+                } else if let (spelling, caseOnly) = Duration.configSuggestion(for: text) {
+                    notes.append(Self.didYouMean(spelling, caseOnly: caseOnly))
+                }
             }
             error("'\(what)' must be a duration such as 250ms, 10s or 1m30s, found \(describe(node))",
                   at: node.location, notes: notes)
@@ -123,7 +156,12 @@ struct ConfigDecoder {
     /// A byte size such as `16KiB`.
     mutating func size(_ node: ConfigNode, what: String, minimum: Int = 1) -> Int? {
         guard case .scalar(let text, _) = node.value, let bytes = ConfigSize.parse(text) else {
-            error("'\(what)' must be a size such as 512, 16KiB or 1MiB, found \(describe(node))", at: node.location)
+            var notes: [Diagnostic.Note] = []
+            if case .scalar(let text, _) = node.value, let (spelling, caseOnly) = ConfigSize.suggestion(for: text) {
+                notes.append(Self.didYouMean(spelling, caseOnly: caseOnly))
+            }
+            error("'\(what)' must be a size such as 512, 16KiB or 1MiB, found \(describe(node))", at: node.location,
+                  notes: notes)
             return nil
         }
         guard bytes >= minimum else {
@@ -131,6 +169,12 @@ struct ConfigDecoder {
             return nil
         }
         return bytes
+    }
+
+    /// "did you mean '1MiB'?", saying so when only the letter case is wrong, which is easy
+    /// to overlook.
+    static func didYouMean(_ spelling: String, caseOnly: Bool) -> Diagnostic.Note {
+        .init("did you mean '\(spelling)'?" + (caseOnly ? " (units are case-sensitive)" : ""))
     }
 
     /// One of an enumeration's raw values.

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroDT
 
 extension ConfigLoader {
     /// Where a running server can be reached, read leniently.
@@ -13,8 +14,8 @@ extension ConfigLoader {
     /// so that `reload`, `stop` and `status` can still reach the server it started: an edit
     /// that broke the file must not lock the operator out. Nil when even that fails.
     public static func endpoints(file path: String) -> Endpoints? {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= maximumFileSize,
-              let text = String(data: data, encoding: .utf8),
+        guard case .success(let data) = RegularFile.read(atPath: path, limit: maximumFileSize),
+              let text = String(data: Data(data), encoding: .utf8),
               case .success(let root?) = YAMLDocument.parse(text, file: path),
               case .mapping(let entries) = root.value
         else { return nil }

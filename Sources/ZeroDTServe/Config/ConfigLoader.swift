@@ -1,8 +1,10 @@
 import Foundation
+import ZeroDT
 
-/// Why a config could not be loaded: every problem found, in file order.
+/// Why a config could not be loaded: every problem found, causes first.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    /// The problems, sorted by position.
+    /// The problems in file order, except that errors which may only follow from others
+    /// ("route needs one of …" beside an unknown key) come after them: the first is a cause.
     public var diagnostics: [Diagnostic]
     /// The text of each file read, by path, so that renderers can quote the offending line.
     public var sources: [String: String]
@@ -32,25 +34,14 @@ public struct ConfigLoader: Sendable {
         func fail(_ message: String) -> ConfigError {
             ConfigError(diagnostics: [.error(message, at: whole)], sources: [:])
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw fail("cannot read config: no such file")
+        let data: [UInt8]
+        switch RegularFile.read(atPath: path, limit: Self.maximumFileSize) {
+        case .success(let bytes): data = bytes
+        case .failure(.tooLarge): throw fail("config is larger than \(Self.maximumFileSize / 1024 / 1024) MiB")
+        // A FIFO would block the read until someone writes to it, forever in `check`.
+        case .failure(let failure): throw fail("cannot read config: \(failure.description)")
         }
-        guard !isDirectory.boolValue else { throw fail("cannot read config: it is a directory") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw fail("cannot read config: permission denied")
-        }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: Self.maximumFileSize + 1) ?? Data()
-        } catch {
-            throw fail("cannot read config: \(error.localizedDescription)")
-        }
-        guard data.count <= Self.maximumFileSize else {
-            throw fail("config is larger than \(Self.maximumFileSize / 1024 / 1024) MiB")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(data: Data(data), encoding: .utf8) else {
             throw fail("config is not valid UTF-8 text")
         }
         let directory = (Self.absolute(path) as NSString).deletingLastPathComponent
@@ -79,9 +70,33 @@ public struct ConfigLoader: Sendable {
             handlerNames: modules.names)
         let site = decoder.site(root)
         guard let site, !decoder.bag.hasErrors else {
-            throw ConfigError(diagnostics: decoder.bag.sorted, sources: sources)
+            throw ConfigError(diagnostics: Self.noteVariables(in: decoder.bag.sorted, root: root), sources: sources)
         }
         return site
+    }
+
+    /// Adds a note to each diagnostic about a value that looks like `${PORT}` or `$HOME`:
+    /// whoever wrote it expected a shell or Compose to expand it, and the error alone (a
+    /// port that is not a number) would not say why.
+    static func noteVariables(in diagnostics: [Diagnostic], root: ConfigNode) -> [Diagnostic] {
+        var locations = Set<SourceLocation>()
+        func walk(_ node: ConfigNode) {
+            switch node.value {
+            case .scalar(let text, _):
+                if text.range(of: #"\$(\{|[A-Za-z_])"#, options: .regularExpression) != nil {
+                    locations.insert(node.location)
+                }
+            case .mapping(let entries): entries.forEach { walk($0.value) }
+            case .sequence(let items): items.forEach(walk)
+            }
+        }
+        walk(root)
+        return diagnostics.map { diagnostic in
+            guard locations.contains(diagnostic.location) else { return diagnostic }
+            var noted = diagnostic
+            noted.notes.append(.init("environment variables are not expanded; write the value itself"))
+            return noted
+        }
     }
 
     static func absolute(_ path: String) -> String {

@@ -29,6 +29,9 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var location: SourceLocation
     /// Further remarks, rendered after the message.
     public var notes: [Note]
+    /// Whether it may only follow from another diagnostic ("route needs one of …" beside an
+    /// unknown key): such ones are listed after the others (`DiagnosticBag.sorted`).
+    var isConsequence = false
 
     /// Creates an error diagnostic.
     public static func error(_ message: String, at location: SourceLocation, notes: [Note] = []) -> Diagnostic {
@@ -40,6 +43,11 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Collects diagnostics while a config is being read.
+///
+/// Some errors may only follow from others ("route needs one of …" after an unknown key
+/// `respnd`). Those are recorded as consequences and come after every other diagnostic:
+/// the first one is what `reload`, `status` and systemd's `STATUS=` show, so it must be a
+/// cause whenever there is one.
 struct DiagnosticBag: Sendable {
     private(set) var diagnostics: [Diagnostic] = []
 
@@ -49,16 +57,26 @@ struct DiagnosticBag: Sendable {
         diagnostics.append(.error(message, at: location, notes: notes))
     }
 
+    /// An error that may only follow from the others found so far; it sorts after them.
+    mutating func consequence(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+        var diagnostic = Diagnostic.error(message, at: location, notes: notes)
+        diagnostic.isConsequence = true
+        diagnostics.append(diagnostic)
+    }
+
     mutating func append(contentsOf other: [Diagnostic]) {
         diagnostics.append(contentsOf: other)
     }
 
-    /// Every diagnostic once, in file order.
+    /// Every diagnostic once: causes in file order, then consequences in file order.
     var sorted: [Diagnostic] {
         var seen = Set<Diagnostic>()
         return diagnostics.filter { seen.insert($0).inserted }
             .enumerated()
-            .sorted { ($0.element.location, $0.offset) < ($1.element.location, $1.offset) }
+            .sorted { a, b in
+                if a.element.isConsequence != b.element.isConsequence { return !a.element.isConsequence }
+                return (a.element.location, a.offset) < (b.element.location, b.offset)
+            }
             .map(\.element)
     }
 }

@@ -28,6 +28,28 @@ extension Duration {
         return total
     }
 
+    /// How units are often written elsewhere, lower-cased, and the unit meant here.
+    private static let unitSpellings: [String: String] = [
+        "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+        "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+        "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "msec": "ms", "msecs": "ms",
+    ]
+
+    /// The spelling that parses for a near miss such as `10S`, `1min` or `1 s`, and whether
+    /// only the letter case differs; nil when there is none.
+    static func configSuggestion(for text: String) -> (spelling: String, caseOnly: Bool)? {
+        var spelling = ""
+        var rest = Substring(text.lowercased().filter { $0 != " " })
+        while !rest.isEmpty {
+            let digits = rest.prefix { ("0"..."9").contains($0) }
+            let unit = rest.dropFirst(digits.count).prefix { !("0"..."9").contains($0) }
+            spelling += digits + (unitSpellings[String(unit)] ?? String(unit))
+            rest = rest.dropFirst(digits.count + unit.count)
+        }
+        guard spelling != text, parseConfigValue(spelling) != nil else { return nil }
+        return (spelling, spelling == text.lowercased())
+    }
+
     /// The duration in the config spelling, e.g. `1m30s` or `250ms`, which
     /// `parseConfigValue` reads back to the same value down to the nanosecond.
     var configDescription: String {

@@ -19,4 +19,23 @@ enum ConfigSize {
         }
         return nil
     }
+
+    /// How units are often written elsewhere, lower-cased, and the unit meant here.
+    private static let unitSpellings: [String: String] = [
+        "kib": "KiB", "mib": "MiB", "gib": "GiB", "kb": "KB", "mb": "MB", "gb": "GB", "b": "B",
+        "k": "KiB", "m": "MiB", "g": "GiB",
+    ]
+
+    /// The spelling that parses for a near miss such as `1mib`, `16k` or `1 MiB`, and
+    /// whether only the letter case differs; nil when there is none.
+    static func suggestion(for text: String) -> (spelling: String, caseOnly: Bool)? {
+        let compact = text.filter { $0 != " " }
+        let digits = compact.prefix { ("0"..."9").contains($0) }
+        guard !digits.isEmpty, let unit = unitSpellings[String(compact.dropFirst(digits.count)).lowercased()] else {
+            return nil
+        }
+        let spelling = String(digits) + unit
+        guard spelling != text, parse(spelling) != nil else { return nil }
+        return (spelling, spelling.lowercased() == text.lowercased())
+    }
 }

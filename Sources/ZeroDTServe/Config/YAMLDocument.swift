@@ -76,6 +76,10 @@ enum YAMLDocument {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            if let hint = hint(problem: problem, at: at(mark), context: context.map { ($0.text, at($0.mark)) },
+                               text: text) {
+                return hint
+            }
             var notes: [Diagnostic.Note] = []
             if let context, context.mark.line != mark.line || context.mark.column != mark.column {
                 notes.append(.init(context.text, at: at(context.mark)))

@@ -17,6 +17,9 @@ public struct ModuleOptions: Sendable {
     private var decoder: ConfigDecoder
     private var entries: [String: ConfigNode.Entry] = [:]
     private var asked: [String] = []
+    /// Required keys that were absent, and where to say so. Reported by `finish()`, once the
+    /// unknown keys are known: `greting` is the cause of a missing `greeting`.
+    private var missing: [(key: String, location: SourceLocation)] = []
 
     /// Wraps `node` for `module`, checking that it is a mapping.
     public init(module: String, node: ConfigNode?, handlerLocation: SourceLocation? = nil) {
@@ -37,11 +40,15 @@ public struct ModuleOptions: Sendable {
         for entry in list { entries[entry.key] = entry }
     }
 
-    /// Every problem reported so far, in file order.
-    public var diagnostics: [Diagnostic] { decoder.bag.sorted }
+    /// Every problem reported so far, in file order (missing required options included).
+    public var diagnostics: [Diagnostic] {
+        var decoder = decoder
+        reportMissing(to: &decoder, unexplainedKeys: [], guessedKeys: [])
+        return decoder.bag.sorted
+    }
 
     /// Whether an error has been reported.
-    public var hasErrors: Bool { decoder.bag.hasErrors }
+    public var hasErrors: Bool { decoder.bag.hasErrors || !missing.isEmpty }
 
     /// Records an error at `location` (use a node's `location`).
     public mutating func error(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
@@ -53,10 +60,10 @@ public struct ModuleOptions: Sendable {
     public mutating func node(_ key: String, required: Bool = false) -> ConfigNode? {
         if !asked.contains(key) { asked.append(key) }
         if let entry = entries[key] { return entry.value }
-        if required {
+        if required, !missing.contains(where: { $0.key == key }) {
             let location = node.flatMap { $0.isNull ? nil : $0.location } ?? handlerLocation
                 ?? SourceLocation(file: decoder.file, line: 0, column: 0)
-            decoder.error("module '\(module)' needs option '\(key)'", at: location)
+            missing.append((key, location))
         }
         return nil
     }
@@ -104,17 +111,30 @@ public struct ModuleOptions: Sendable {
     /// registry calls this after `configure(_:)`.
     mutating func finish() -> [Diagnostic] {
         let unknown = entries.values.filter { !asked.contains($0.key) }.sorted { $0.keyLocation < $1.keyLocation }
+        var guessed: Set<String> = []
+        var unexplained: [String] = []
         for entry in unknown {
             var notes: [Diagnostic.Note] = []
             if asked.isEmpty {
                 notes.append(.init("module '\(module)' takes no options"))
             } else if let guess = Suggestion.closest(to: entry.key, among: asked) {
+                guessed.insert(guess)
                 notes.append(.init("did you mean '\(guess)'?"))
             } else {
+                unexplained.append(entry.key)
                 notes.append(.init("options of module '\(module)': \(asked.joined(separator: ", "))"))
             }
             decoder.error("unknown option '\(entry.key)' for module '\(module)'", at: entry.keyLocation, notes: notes)
         }
-        return diagnostics
+        reportMissing(to: &decoder, unexplainedKeys: unexplained, guessedKeys: guessed)
+        missing = []
+        return decoder.bag.sorted
+    }
+
+    private func reportMissing(to decoder: inout ConfigDecoder, unexplainedKeys: [String], guessedKeys: Set<String>) {
+        for (key, location) in missing {
+            decoder.missing("module '\(module)' needs option '\(key)'", anyOf: [key], at: location,
+                            unexplainedKeys: unexplainedKeys, guessedKeys: guessedKeys)
+        }
     }
 }

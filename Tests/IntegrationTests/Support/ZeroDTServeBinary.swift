@@ -3,14 +3,15 @@ import Foundation
 /// The `zerodt-serve` that `swift build` put next to the test bundle, and the package
 /// checkout, so that integration tests run the real binary on the real files.
 enum ZeroDTServeBinary {
-    /// The executable's path.
-    /// - Throws: when there is no `zerodt-serve` beside the running test binary.
-    static func path() throws -> String {
+    /// The path of `executable`, one of this package's executables (`zerodt-serve` unless
+    /// told otherwise), built next to the test bundle.
+    /// - Throws: when it is not beside the running test binary.
+    static func path(of executable: String = "zerodt-serve") throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let candidate = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
-            .appendingPathComponent("zerodt-serve").path
+            .appendingPathComponent(executable).path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw ProcessTestError(description: "no zerodt-serve next to the test binary at \(candidate); "
+            throw ProcessTestError(description: "no \(executable) next to the test binary at \(candidate); "
                                    + "run `swift build` first")
         }
         return candidate
