@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -8,6 +9,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
+
+    /// What the decoder delivered, kept in order while earlier requests are still being
+    /// answered: a request's parts, the error that ended decoding, or the client's half-close.
+    private enum Input {
+        case part(HTTPServerRequestPart)
+        case parserError(HTTPParserError)
+        case inputClosed
+    }
 
     /// The request being read.
     private struct Request {
@@ -31,14 +40,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let serverName: String
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
+    private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var request: Request?
     private var remoteAddress: SocketAddress?
-    /// Parts that arrived while a deferred response was pending, in order.
-    private var queued: CircularBuffer<HTTPServerRequestPart> = []
+    /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
+    /// the half-close wait their turn too: every request received before them is answered.
+    private var queued: CircularBuffer<Input> = []
     private var awaitingDeferredResponse = false
     private var readPending = false
     private var needsFlush = false
@@ -47,8 +58,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lingering = false
 
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
+         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
         self.configuration = configuration
+        self.logger = logger
         self.routes = routes
         self.serverName = serverName
         self.monitor = monitor
@@ -85,14 +97,26 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        handle(.part(unwrapInboundIn(data)), context: context)
+    }
+
+    /// Handles `input` now, or queues it behind what is still unanswered.
+    private func handle(_ input: Input, context: ChannelHandlerContext) {
         if isBackedUp || !queued.isEmpty {
-            queued.append(part)
+            queued.append(input)
             // Get the responses already issued moving, so that the queue can drain.
             flushIfNeeded(context: context)
             return
         }
-        process(part, context: context)
+        process(input, context: context)
+    }
+
+    private func process(_ input: Input, context: ChannelHandlerContext) {
+        switch input {
+        case .part(let part): process(part, context: context)
+        case .parserError(let error): reject(error, context: context)
+        case .inputClosed: processInputClosed(context: context)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -121,21 +145,31 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            // The client half-closed: answer what it sent, then close.
-            machine.inputClosed()
-            if request == nil && !awaitingDeferredResponse {
-                perform(.closeWhenWritten, context: context)
-            }
+            handle(.inputClosed, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let parserError = error as? HTTPParserError, !awaitingDeferredResponse, !machine.isClosed else {
+        guard let parserError = error as? HTTPParserError, !machine.isClosed else {
             context.close(promise: nil)
             return
         }
+        handle(.parserError(parserError), context: context)
+    }
+
+    /// The client half-closed: answer what it sent, then close.
+    private func processInputClosed(context: ChannelHandlerContext) {
+        machine.inputClosed()
+        if request == nil && !awaitingDeferredResponse {
+            perform(.closeWhenWritten, context: context)
+        }
+    }
+
+    /// The decoder gave up on the stream: answer with an error and close.
+    private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
+        guard !machine.isClosed else { return }
         let status: HTTPResponseStatus
         switch parserError {
         case .headerOverflow:
@@ -145,7 +179,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         default: status = .badRequest
         }
         machine.protocolError()
-        let head = request?.head ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+        // What the log shows: the head when it was decoded, else the request line as far as
+        // it came.
+        let head = request?.head ?? monitor.partialRequestHead
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
         flushIfNeeded(context: context)
@@ -158,14 +194,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         switch part {
         case .head(let head):
             let now = context.eventLoop.now
-            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive, now: now)
+            let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
+            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
             var request = Request(head: head, started: now, closeAfterResponse: closeAfter)
-            request.failure = Self.earlyFailure(head, maxBodySize: configuration.maxBodySize)
-            if request.failure == .payloadTooLarge {
+            request.failure = check.rejection
+            if let failure = check.rejection, check.rejectsBeforeBody {
                 // Refuse before the body is read; the connection closes after the answer.
                 machine.protocolError()
                 self.request = nil
-                write(.error(.payloadTooLarge), for: head, started: now, context: context)
+                write(.error(failure), for: head, started: now, context: context)
                 return
             }
             if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
@@ -198,17 +235,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             machine.requestEnd()
             dispatch(request, context: context)
         }
-    }
-
-    /// Failures visible from the head alone.
-    /// (A head with both `Content-Length` and `Transfer-Encoding` never gets here: the
-    /// decoder rejects it, and the connection answers 400 and closes.)
-    private static func earlyFailure(_ head: HTTPRequestHead, maxBodySize: Int) -> HTTPResponseStatus? {
-        if let length = head.headers.first(name: "content-length"), let bytes = Int(length), bytes > maxBodySize {
-            return .payloadTooLarge
-        }
-        if case .RAW = head.method { return .notImplemented }
-        return nil
     }
 
     private func dispatch(_ request: Request, context: ChannelHandlerContext) {
@@ -262,8 +288,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !isBackedUp, let part = queued.popFirst() {
-            process(part, context: context)
+        while !isBackedUp, let input = queued.popFirst() {
+            process(input, context: context)
         }
         flushIfNeeded(context: context)
         if readPending && !awaitingDeferredResponse && queued.isEmpty && !machine.hasWritesInFlight {
@@ -307,10 +333,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
            bytes.readableBytes <= Self.inlineBodyLimit {
             inline = bytes
         }
-        var head = ResponseHead.serialize(
-            version: requestHead.version, status: response.status, headers: response.headers, date: DateHeader.now,
-            server: configuration.serverHeader, contentLength: hasLength ? response.bodyCount : nil,
-            connection: connection, extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
+        var head: ByteBuffer
+        do {
+            head = try ResponseHead.serialize(
+                version: requestHead.version, status: response.status, headers: response.headers,
+                date: DateHeader.now, server: configuration.serverHeader,
+                contentLength: hasLength ? response.bodyCount : nil, connection: connection,
+                extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
+        } catch {
+            // A handler's mistake must not reach the wire (response splitting); the client
+            // gets a plain 500, the operator the reason.
+            logger.error("\(error); answering 500 instead", metadata: [
+                "server": "\(serverName)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)",
+            ])
+            response.fileHandles.forEach { try? $0.close() }
+            write(.error(.internalServerError), for: requestHead, started: started, context: context)
+            return
+        }
         let done = context.eventLoop.makePromise(of: Void.self)
         if var inline {
             head.writeBuffer(&inline)
