@@ -35,6 +35,11 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         Diagnostic(severity: .error, message: message, location: location, notes: notes)
     }
 
+    /// Creates a warning diagnostic.
+    public static func warning(_ message: String, at location: SourceLocation, notes: [Note] = []) -> Diagnostic {
+        Diagnostic(severity: .warning, message: message, location: location, notes: notes)
+    }
+
     /// `FILE:LINE:COL: error: MESSAGE`, without notes or snippet.
     public var description: String { "\(location): \(severity.rawValue): \(message)" }
 }
@@ -47,6 +52,10 @@ struct DiagnosticBag: Sendable {
 
     mutating func error(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
         diagnostics.append(.error(message, at: location, notes: notes))
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(.warning(message, at: location, notes: notes))
     }
 
     mutating func append(contentsOf other: [Diagnostic]) {

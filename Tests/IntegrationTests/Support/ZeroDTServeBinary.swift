@@ -3,9 +3,13 @@ import Foundation
 /// The `zerodt-serve` that `swift build` put next to the test bundle, and the package
 /// checkout, so that integration tests run the real binary on the real files.
 enum ZeroDTServeBinary {
-    /// The executable's path.
+    /// The executable's path: `$ZERODT_SERVE_BINARY` when set (to run the tests against
+    /// another build, a release binary say), else the one beside the test binary.
     /// - Throws: when there is no `zerodt-serve` beside the running test binary.
     static func path() throws -> String {
+        if let override = ProcessInfo.processInfo.environment["ZERODT_SERVE_BINARY"], !override.isEmpty {
+            return override
+        }
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let candidate = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
             .appendingPathComponent("zerodt-serve").path
