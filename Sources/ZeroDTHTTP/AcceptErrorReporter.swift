@@ -4,7 +4,7 @@ import Glibc
 import Logging
 import NIOCore
 
-/// Decides the accept backoff for NIO's `AcceptBackoffHandler` and logs why, at most once
+/// Decides how long accepting pauses after a failed accept and logs why, at most once
 /// per `logInterval`: out of file descriptors (`EMFILE`), accept fails on every try, and a
 /// line per failure would flood the log as surely as retrying at once spins a core.
 final class AcceptErrorReporter {
@@ -24,7 +24,7 @@ final class AcceptErrorReporter {
     }
 
     /// The backoff for `error`, logging it unless a line went out within `logInterval`.
-    func backoff(after error: IOError, now: NIODeadline = .now()) -> TimeAmount? {
+    func backoff(after error: IOError, now: NIODeadline = .now()) -> TimeAmount {
         if let lastLogged, now - lastLogged < Self.logInterval {
             suppressed += 1
             return Self.backoff

@@ -140,11 +140,8 @@ public final class NIOServer: RestartableServer {
         return ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // A failed accept (out of file descriptors, most often) fails again at
-                    // once: without a pause the listening channel retries in a busy loop.
                     let reporter = AcceptErrorReporter(logger: configuration.logger, serverName: configuration.name)
-                    let backoff = AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { reporter.backoff(after: $0) }
-                    try channel.pipeline.syncOperations.addHandlers([backoff, AcceptGate(tracker: tracker)])
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker, errors: reporter))
                 }
             }
             // One connection per read, as nginx does by default: with NIO's usual four, a
