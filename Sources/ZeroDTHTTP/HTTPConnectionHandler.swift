@@ -363,9 +363,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
+        let probe = sendsBody ? TruncationProbe(body: response.body) : nil
+        probe?.start(on: context.eventLoop) { [self] in
+            logger.warning("file truncated while being sent; closing the connection", metadata: [
+                "server": "\(serverName)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)",
+            ])
+            context.close(promise: nil)
+        }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
             if readPending || !queued.isEmpty {
