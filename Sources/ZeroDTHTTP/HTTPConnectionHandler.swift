@@ -10,24 +10,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 
-    /// What the decoder delivered, kept in order while earlier requests are still being
-    /// answered: a request's parts, the error that ended decoding, or the client's half-close.
-    private enum Input {
-        case part(HTTPServerRequestPart)
-        case parserError(HTTPParserError)
-        case inputClosed
-    }
-
-    /// The request being read.
-    private struct Request {
-        var head: HTTPRequestHead
-        var started: NIODeadline
-        var closeAfterResponse: Bool
-        /// Set when the request is already known to fail; the body is then discarded.
-        var failure: HTTPResponseStatus?
-        var body: ByteBuffer?
-    }
-
     /// Bodies up to this size share the head's buffer.
     private static let inlineBodyLimit = 16 * 1024
 
@@ -45,11 +27,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var machine: HTTPConnectionStateMachine
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
-    private var request: Request?
+    private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
-    private var queued: CircularBuffer<Input> = []
+    private var queued: CircularBuffer<ConnectionInput> = []
     private var awaitingDeferredResponse = false
     private var readPending = false
     private var needsFlush = false
@@ -101,7 +83,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Handles `input` now, or queues it behind what is still unanswered.
-    private func handle(_ input: Input, context: ChannelHandlerContext) {
+    private func handle(_ input: ConnectionInput, context: ChannelHandlerContext) {
         if isBackedUp || !queued.isEmpty {
             queued.append(input)
             // Get the responses already issued moving, so that the queue can drain.
@@ -111,7 +93,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         process(input, context: context)
     }
 
-    private func process(_ input: Input, context: ChannelHandlerContext) {
+    private func process(_ input: ConnectionInput, context: ChannelHandlerContext) {
         switch input {
         case .part(let part): process(part, context: context)
         case .parserError(let error): reject(error, context: context)
@@ -170,14 +152,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The decoder gave up on the stream: answer with an error and close.
     private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
         guard !machine.isClosed else { return }
-        let status: HTTPResponseStatus
-        switch parserError {
-        case .headerOverflow:
-            // The decoder counts the target against the same limit as the headers.
-            status = monitor.requestLineLength > configuration.maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
-        case .invalidMethod: status = .notImplemented
-        default: status = .badRequest
-        }
+        let status = monitor.status(for: parserError, maxHeaderSize: configuration.maxHeaderSize)
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
@@ -196,7 +171,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let now = context.eventLoop.now
             let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
-            var request = Request(head: head, started: now, closeAfterResponse: closeAfter)
+            var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
             request.failure = check.rejection
             if let failure = check.rejection, check.rejectsBeforeBody {
                 // Refuse before the body is read; the connection closes after the answer.
@@ -237,7 +212,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func dispatch(_ request: Request, context: ChannelHandlerContext) {
+    private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
             return
@@ -273,7 +248,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: Request, context: ChannelHandlerContext) {
+    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: PendingRequest, context: ChannelHandlerContext) {
         awaitingDeferredResponse = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.hop(to: context.eventLoop).whenComplete { result in
@@ -319,14 +294,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
         let hasLength = status >= 200 && status != 204 && status != 304
-        let connection: String?
-        if machine.closeAfterResponse {
-            connection = "close"
-        } else if requestHead.version.major == 1 && requestHead.version.minor == 0 {
-            connection = "keep-alive"
-        } else {
-            connection = nil
-        }
+        let connection = ResponseHead.connection(closing: machine.closeAfterResponse, version: requestHead.version)
         // A small in-memory body goes out in the same buffer as the head: one write, one segment.
         var inline: ByteBuffer?
         if sendsBody, response.body.count == 1, case .bytes(let bytes) = response.body[0],
@@ -343,9 +311,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         } catch {
             // A handler's mistake must not reach the wire (response splitting); the client
             // gets a plain 500, the operator the reason.
-            logger.error("\(error); answering 500 instead", metadata: [
-                "server": "\(serverName)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)",
-            ])
+            logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
             response.fileHandles.forEach { try? $0.close() }
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
@@ -365,9 +331,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let handles = response.fileHandles
         let probe = sendsBody ? TruncationProbe(body: response.body) : nil
         probe?.start(on: context.eventLoop) { [self] in
-            logger.warning("file truncated while being sent; closing the connection", metadata: [
-                "server": "\(serverName)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)",
-            ])
+            logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
             context.close(promise: nil)
         }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
@@ -390,40 +354,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes the body parts; the last write completes `lastWrite`.
+    /// Writes the body parts; the last write completes `lastWrite`, and each file chunk
+    /// before it reports progress to the write deadline.
     private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
                            lastWrite: EventLoopPromise<Void>) {
-        var writes: [(IOData, EventLoopPromise<Void>?)] = []
-        for part in parts {
-            switch part {
-            case .bytes(let buffer):
-                writes.append((.byteBuffer(buffer), nil))
-            case .file(let slice):
-                var offset = slice.offset
-                let end = slice.offset + slice.count
-                while offset < end {
-                    let chunkEnd = min(end, offset + Self.fileChunkSize)
-                    let region = FileRegion(fileHandle: slice.handle, readerIndex: offset, endIndex: chunkEnd)
-                    if chunkEnd < end {
-                        let progress = context.eventLoop.makePromise(of: Void.self)
-                        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                        let eventLoop = context.eventLoop
-                        progress.futureResult.whenSuccess {
-                            loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: false)
-                        }
-                        writes.append((.fileRegion(region), progress))
-                    } else {
-                        writes.append((.fileRegion(region), nil))
-                    }
-                    offset = chunkEnd
+        let writes = HTTPResponse.writes(of: parts, fileChunkSize: Self.fileChunkSize)
+        for (index, write) in writes.enumerated() {
+            var promise: EventLoopPromise<Void>?
+            if index == writes.count - 1 {
+                promise = lastWrite
+            } else if write.isFileChunk {
+                promise = context.eventLoop.makePromise(of: Void.self)
+                promise!.futureResult.assumeIsolated().whenSuccess { [self] in
+                    machine.writeProgressed(now: context.eventLoop.now, responseFinished: false)
                 }
             }
+            context.write(wrapOutboundOut(write.data), promise: promise)
         }
-        // Only chunks before a file's last one track progress, so the final write has no
-        // promise of its own and can carry `lastWrite`.
-        for (index, (data, promise)) in writes.enumerated() {
-            context.write(wrapOutboundOut(data), promise: index == writes.count - 1 ? lastWrite : promise)
-        }
+    }
+
+    private func logMetadata(_ head: HTTPRequestHead) -> Logger.Metadata {
+        ["server": "\(serverName)", "request": "\(head.method.rawValue) \(head.uri)"]
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

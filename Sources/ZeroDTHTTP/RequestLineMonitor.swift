@@ -58,6 +58,17 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 extension RequestLineMonitor {
+    /// The status for a head the decoder rejected: 414 or 431 for one too large (the
+    /// decoder counts the target against the same limit as the headers), 501 for an
+    /// unknown method, else 400.
+    func status(for error: HTTPParserError, maxHeaderSize: Int) -> HTTPResponseStatus {
+        switch error {
+        case .headerOverflow: return requestLineLength > maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
+        case .invalidMethod: return .notImplemented
+        default: return .badRequest
+        }
+    }
+
     /// A head for the access log of a request the decoder rejected: the method and target
     /// of the latest request line as far as they came, `-` for what did not.
     var partialRequestHead: HTTPRequestHead {

@@ -16,6 +16,13 @@ enum ResponseHead {
         return buffer
     }
 
+    /// The `Connection` value a response carries: `close` when the connection ends after
+    /// it, `keep-alive` for HTTP/1.0 (which closes by default), none otherwise.
+    static func connection(closing: Bool, version: HTTPVersion) -> String? {
+        if closing { return "close" }
+        return version.major == 1 && version.minor == 0 ? "keep-alive" : nil
+    }
+
     /// A header (or reason phrase) a handler set that cannot go on the wire as it is.
     struct InvalidHeader: Error, CustomStringConvertible {
         /// `header "Name"` or `reason phrase`.
