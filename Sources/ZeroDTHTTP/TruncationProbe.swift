@@ -10,18 +10,26 @@ import NIOCore
 /// would spin a core until the write timeout. NIO reports nothing per attempt, so the probe
 /// looks at the files' sizes instead: soon after the response starts (50 ms), then at
 /// doubling intervals up to once a second while it is still being written.
+///
+/// Responses with less than `minimumWatchedSize` bytes of file go without a probe (and so
+/// without a timer each): they fit the socket buffer and leave in the `sendfile` of the
+/// flush, microseconds after the file was opened and measured.
 final class TruncationProbe {
     static let firstCheck: TimeAmount = .milliseconds(50)
     static let longestInterval: TimeAmount = .seconds(1)
+    static let minimumWatchedSize = 64 * 1024
 
     /// Each file and the size it must keep for the response to complete.
     private let files: [(handle: NIOFileHandle, requiredSize: Int)]
     private var scheduled: Scheduled<Void>?
 
-    /// A probe for the file parts of `body`; nil when it has none.
+    /// A probe for the file parts of `body`; nil when they are fewer than
+    /// `minimumWatchedSize` bytes.
     init?(body: [HTTPResponse.BodyPart]) {
         var files: [(handle: NIOFileHandle, requiredSize: Int)] = []
+        var fileBytes = 0
         for case .file(let slice) in body {
+            fileBytes += slice.count
             let end = slice.offset + slice.count
             if let index = files.firstIndex(where: { $0.handle === slice.handle }) {
                 files[index].requiredSize = max(files[index].requiredSize, end)
@@ -29,7 +37,7 @@ final class TruncationProbe {
                 files.append((slice.handle, end))
             }
         }
-        guard !files.isEmpty else { return nil }
+        guard fileBytes >= Self.minimumWatchedSize else { return nil }
         self.files = files
     }
 
