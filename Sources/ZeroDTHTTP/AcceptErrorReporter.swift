@@ -23,8 +23,11 @@ final class AcceptErrorReporter {
         self.serverName = serverName
     }
 
-    /// The backoff for `error`, logging it unless a line went out within `logInterval`.
-    func backoff(after error: IOError, now: NIODeadline = .now()) -> TimeAmount {
+    /// The backoff for `error`, logging it unless a line went out within `logInterval`; nil
+    /// (no pause, no log) for a failure that says nothing about the server, such as a client
+    /// that gave up while waiting in the backlog (`ECONNABORTED`).
+    func backoff(after error: IOError, now: NIODeadline = .now()) -> TimeAmount? {
+        guard Self.isExhaustion(error.errnoCode) else { return nil }
         if let lastLogged, now - lastLogged < Self.logInterval {
             suppressed += 1
             return Self.backoff
@@ -32,12 +35,21 @@ final class AcceptErrorReporter {
         var metadata: Logger.Metadata = ["server": "\(serverName)", "error": "\(error)"]
         if suppressed > 0 { metadata["repeated"] = "\(suppressed)" }
         let hint = error.errnoCode == EMFILE || error.errnoCode == ENFILE
-            ? "; out of file descriptors: lower max_connections or raise the limit (ulimit -n, LimitNOFILE=)" : ""
+            ? "; out of file descriptors: lower max_connections or raise the limit (ulimit -n, LimitNOFILE=)"
+            : "; out of memory"
         logger.error("accept failed, pausing accepts for \(Self.backoff.nanoseconds / 1_000_000)ms\(hint)",
                      metadata: metadata)
         lastLogged = now
         suppressed = 0
         return Self.backoff
+    }
+}
+
+extension AcceptErrorReporter {
+    /// Out of descriptors or memory: the next accept fails the same way until something
+    /// is freed. (NIO keeps the listening channel open for exactly these.)
+    static func isExhaustion(_ errno: CInt) -> Bool {
+        errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM
     }
 }
 

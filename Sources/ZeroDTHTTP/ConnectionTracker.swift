@@ -197,8 +197,7 @@ final class AcceptGate: ChannelDuplexHandler {
             context.fireErrorCaught(error)
             return
         }
-        let delay = errors.backoff(after: ioError)
-        guard !backingOff else { return }
+        guard let delay = errors.backoff(after: ioError), !backingOff else { return }
         backingOff = true
         setAutoRead(false, context: context)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
