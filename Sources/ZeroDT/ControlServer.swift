@@ -1,13 +1,23 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
 /// Serves the control socket: reads one request line per connection, hands it to the
 /// runtime and writes whatever replies come back. A connection stays open until the
 /// runtime is done with it, so `stop` can hold it until the process exits.
+///
+/// A client gets `requestTimeout` to send its request line, and at most `maxConnections`
+/// are open at once (more are closed as they come): a local process that opens connections
+/// and never finishes a request cannot hold descriptors for long.
 final class ControlServer: Sendable {
     /// Sends a reply line; the future completes once it is written (or the client is gone).
     typealias Reply = @Sendable (ControlProtocol.Reply) -> EventLoopFuture<Void>
+    /// How long a connection may take to send its request line.
+    static let requestTimeout: TimeAmount = .seconds(5)
+    /// The most control connections open at once; `stop` keeps one open per caller.
+    static let maxConnections = 64
+
     /// Answers one request; `reply` may be called later, and more than once.
     typealias Handler = @Sendable (ControlProtocol.Request, _ reply: @escaping Reply) -> Void
 
@@ -21,9 +31,17 @@ final class ControlServer: Sendable {
     static func start(listener: Listener, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                       handler: @escaping Handler) async throws -> ControlServer {
         let fd = try listener.duplicate()
+        let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let admitted = open.withLockedValue { count in
+                    guard count < maxConnections else { return false }
+                    count += 1
+                    return true
+                }
+                guard admitted else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(handler: handler))
                 }
             }
@@ -45,9 +63,21 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
     private let handler: ControlServer.Handler
     private var buffer = ByteBuffer()
     private var answered = false
+    private var timeout: Scheduled<Void>?
 
     init(handler: @escaping ControlServer.Handler) {
         self.handler = handler
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timeout = context.eventLoop.scheduleTask(in: ControlServer.requestTimeout) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timeout?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -59,6 +89,9 @@ private final class ControlConnectionHandler: ChannelInboundHandler {
             return
         }
         answered = true
+        // Answered: the connection now lives as long as the runtime's reply needs (a `stop`
+        // holds it until the process exits).
+        timeout?.cancel()
         let line = buffer.getBytes(at: buffer.readerIndex, length: newline - buffer.readerIndex) ?? []
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop

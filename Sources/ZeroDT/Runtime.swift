@@ -231,12 +231,12 @@ public final class Runtime: Sendable {
         }
         switch ending {
         case .handedOver(let pid, let successorPaths):
-            for path in unixPaths where !successorPaths.contains(path) { unlink(path) }
+            for path in unixPaths where !successorPaths.contains(path) { SocketFile.removeIfSocket(atPath: path) }
             return .handedOver(successorPID: pid)
         case .stoppedBeforeTurn:
             return .stopped
         case .stopped, .interrupted:
-            unixPaths.forEach { unlink($0) }
+            unixPaths.forEach { SocketFile.removeIfSocket(atPath: $0) }
             pidFile?.remove()
             return ending == .stopped ? .stopped : .interrupted
         }

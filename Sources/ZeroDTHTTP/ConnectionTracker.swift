@@ -163,17 +163,25 @@ final class ConnectionTracker: Sendable {
 
 /// Sits in a listening channel's pipeline and stops accepting while the server is at
 /// `max_connections`: the clients beyond wait in the kernel's backlog instead of being
-/// accepted and reset.
+/// accepted and reset. It also pauses accepting for a while after a failed accept.
+///
+/// Why not NIO's `AcceptBackoffHandler`: it only delays the next `read()`, but after a
+/// failed accept NIO's server channel keeps its read pending and stays registered for
+/// readability, so with a client in the backlog it retries `accept` in a busy loop (out of
+/// file descriptors: a core spent on `EMFILE`). Turning `autoRead` off unregisters it.
 final class AcceptGate: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias OutboundIn = Never
 
     private let tracker: ConnectionTracker
+    private let errors: AcceptErrorReporter
     private var context: ChannelHandlerContext?
     private var readPaused = false
+    private var backingOff = false
 
-    init(tracker: ConnectionTracker) {
+    init(tracker: ConnectionTracker, errors: AcceptErrorReporter) {
         self.tracker = tracker
+        self.errors = errors
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -190,20 +198,58 @@ final class AcceptGate: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        let resume: @Sendable () -> Void = { eventLoop.execute { loopBound.value.resume() } }
-        if tracker.mayAccept(orPause: resume) {
+        if tracker.mayAccept(orPause: resumer(context)) {
             context.read()
         } else {
             readPaused = true
         }
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let ioError = error as? IOError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard let delay = errors.backoff(after: ioError), !backingOff else { return }
+        backingOff = true
+        setAutoRead(false, context: context)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: delay) { loopBound.value.endBackoff() }
+    }
+
+    private func endBackoff() {
+        backingOff = false
+        guard let context else { return }
+        // Turning autoRead on reads at once, past `read(context:)`: ask the tracker first.
+        if tracker.mayAccept(orPause: resumer(context)) {
+            setAutoRead(true, context: context)
+        } else {
+            readPaused = true
+        }
+    }
+
+    private func resumer(_ context: ChannelHandlerContext) -> @Sendable () -> Void {
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        return { eventLoop.execute { loopBound.value.resume() } }
+    }
+
     private func resume() {
-        guard readPaused, let context else { return }
+        guard readPaused, !backingOff, let context else { return }
         readPaused = false
-        context.read()
+        if autoRead(context) {
+            context.read()
+        } else {
+            setAutoRead(true, context: context)
+        }
+    }
+
+    private func autoRead(_ context: ChannelHandlerContext) -> Bool {
+        (try? context.channel.syncOptions?.getOption(.autoRead)) ?? true
+    }
+
+    private func setAutoRead(_ on: Bool, context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(.autoRead, value: on)
     }
 }
 

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -8,16 +9,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
-
-    /// The request being read.
-    private struct Request {
-        var head: HTTPRequestHead
-        var started: NIODeadline
-        var closeAfterResponse: Bool
-        /// Set when the request is already known to fail; the body is then discarded.
-        var failure: HTTPResponseStatus?
-        var body: ByteBuffer?
-    }
 
     /// Bodies up to this size share the head's buffer.
     private static let inlineBodyLimit = 16 * 1024
@@ -31,14 +22,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let serverName: String
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
+    private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
-    private var request: Request?
+    private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
-    /// Parts that arrived while a deferred response was pending, in order.
-    private var queued: CircularBuffer<HTTPServerRequestPart> = []
+    /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
+    /// the half-close wait their turn too: every request received before them is answered.
+    private var queued: CircularBuffer<ConnectionInput> = []
     private var awaitingDeferredResponse = false
     private var readPending = false
     private var needsFlush = false
@@ -47,8 +40,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lingering = false
 
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?) {
+         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
         self.configuration = configuration
+        self.logger = logger
         self.routes = routes
         self.serverName = serverName
         self.monitor = monitor
@@ -85,14 +79,26 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        handle(.part(unwrapInboundIn(data)), context: context)
+    }
+
+    /// Handles `input` now, or queues it behind what is still unanswered.
+    private func handle(_ input: ConnectionInput, context: ChannelHandlerContext) {
         if isBackedUp || !queued.isEmpty {
-            queued.append(part)
+            queued.append(input)
             // Get the responses already issued moving, so that the queue can drain.
             flushIfNeeded(context: context)
             return
         }
-        process(part, context: context)
+        process(input, context: context)
+    }
+
+    private func process(_ input: ConnectionInput, context: ChannelHandlerContext) {
+        switch input {
+        case .part(let part): process(part, context: context)
+        case .parserError(let error): reject(error, context: context)
+        case .inputClosed: processInputClosed(context: context)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -121,31 +127,36 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
-            // The client half-closed: answer what it sent, then close.
-            machine.inputClosed()
-            if request == nil && !awaitingDeferredResponse {
-                perform(.closeWhenWritten, context: context)
-            }
+            handle(.inputClosed, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let parserError = error as? HTTPParserError, !awaitingDeferredResponse, !machine.isClosed else {
+        guard let parserError = error as? HTTPParserError, !machine.isClosed else {
             context.close(promise: nil)
             return
         }
-        let status: HTTPResponseStatus
-        switch parserError {
-        case .headerOverflow:
-            // The decoder counts the target against the same limit as the headers.
-            status = monitor.requestLineLength > configuration.maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
-        case .invalidMethod: status = .notImplemented
-        default: status = .badRequest
+        handle(.parserError(parserError), context: context)
+    }
+
+    /// The client half-closed: answer what it sent, then close.
+    private func processInputClosed(context: ChannelHandlerContext) {
+        machine.inputClosed()
+        if request == nil && !awaitingDeferredResponse {
+            perform(.closeWhenWritten, context: context)
         }
+    }
+
+    /// The decoder gave up on the stream: answer with an error and close.
+    private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
+        guard !machine.isClosed else { return }
+        let status = monitor.status(for: parserError, maxHeaderSize: configuration.maxHeaderSize)
         machine.protocolError()
-        let head = request?.head ?? HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+        // What the log shows: the head when it was decoded, else the request line as far as
+        // it came.
+        let head = request?.head ?? monitor.partialRequestHead
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
         flushIfNeeded(context: context)
@@ -158,14 +169,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         switch part {
         case .head(let head):
             let now = context.eventLoop.now
-            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive, now: now)
-            var request = Request(head: head, started: now, closeAfterResponse: closeAfter)
-            request.failure = Self.earlyFailure(head, maxBodySize: configuration.maxBodySize)
-            if request.failure == .payloadTooLarge {
+            let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
+            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
+            var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
+            request.failure = check.rejection
+            if let failure = check.rejection, check.rejectsBeforeBody {
                 // Refuse before the body is read; the connection closes after the answer.
                 machine.protocolError()
                 self.request = nil
-                write(.error(.payloadTooLarge), for: head, started: now, context: context)
+                write(.error(failure), for: head, started: now, context: context)
                 return
             }
             if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
@@ -200,18 +212,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Failures visible from the head alone.
-    /// (A head with both `Content-Length` and `Transfer-Encoding` never gets here: the
-    /// decoder rejects it, and the connection answers 400 and closes.)
-    private static func earlyFailure(_ head: HTTPRequestHead, maxBodySize: Int) -> HTTPResponseStatus? {
-        if let length = head.headers.first(name: "content-length"), let bytes = Int(length), bytes > maxBodySize {
-            return .payloadTooLarge
-        }
-        if case .RAW = head.method { return .notImplemented }
-        return nil
-    }
-
-    private func dispatch(_ request: Request, context: ChannelHandlerContext) {
+    private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
             return
@@ -247,7 +248,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: Request, context: ChannelHandlerContext) {
+    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: PendingRequest, context: ChannelHandlerContext) {
         awaitingDeferredResponse = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.hop(to: context.eventLoop).whenComplete { result in
@@ -262,8 +263,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !isBackedUp, let part = queued.popFirst() {
-            process(part, context: context)
+        while !isBackedUp, let input = queued.popFirst() {
+            process(input, context: context)
         }
         flushIfNeeded(context: context)
         if readPending && !awaitingDeferredResponse && queued.isEmpty && !machine.hasWritesInFlight {
@@ -293,24 +294,28 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
         let hasLength = status >= 200 && status != 204 && status != 304
-        let connection: String?
-        if machine.closeAfterResponse {
-            connection = "close"
-        } else if requestHead.version.major == 1 && requestHead.version.minor == 0 {
-            connection = "keep-alive"
-        } else {
-            connection = nil
-        }
+        let connection = ResponseHead.connection(closing: machine.closeAfterResponse, version: requestHead.version)
         // A small in-memory body goes out in the same buffer as the head: one write, one segment.
         var inline: ByteBuffer?
         if sendsBody, response.body.count == 1, case .bytes(let bytes) = response.body[0],
            bytes.readableBytes <= Self.inlineBodyLimit {
             inline = bytes
         }
-        var head = ResponseHead.serialize(
-            version: requestHead.version, status: response.status, headers: response.headers, date: DateHeader.now,
-            server: configuration.serverHeader, contentLength: hasLength ? response.bodyCount : nil,
-            connection: connection, extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
+        var head: ByteBuffer
+        do {
+            head = try ResponseHead.serialize(
+                version: requestHead.version, status: response.status, headers: response.headers,
+                date: DateHeader.now, server: configuration.serverHeader,
+                contentLength: hasLength ? response.bodyCount : nil, connection: connection,
+                extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
+        } catch {
+            // A handler's mistake must not reach the wire (response splitting); the client
+            // gets a plain 500, the operator the reason.
+            logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
+            response.fileHandles.forEach { try? $0.close() }
+            write(.error(.internalServerError), for: requestHead, started: started, context: context)
+            return
+        }
         let done = context.eventLoop.makePromise(of: Void.self)
         if var inline {
             head.writeBuffer(&inline)
@@ -324,9 +329,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
+        let probe = sendsBody ? TruncationProbe(body: response.body) : nil
+        probe?.start(on: context.eventLoop) { [self] in
+            logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
+            context.close(promise: nil)
+        }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
             if readPending || !queued.isEmpty {
@@ -343,40 +354,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes the body parts; the last write completes `lastWrite`.
+    /// Writes the body parts; the last write completes `lastWrite`, and each file chunk
+    /// before it reports progress to the write deadline.
     private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
                            lastWrite: EventLoopPromise<Void>) {
-        var writes: [(IOData, EventLoopPromise<Void>?)] = []
-        for part in parts {
-            switch part {
-            case .bytes(let buffer):
-                writes.append((.byteBuffer(buffer), nil))
-            case .file(let slice):
-                var offset = slice.offset
-                let end = slice.offset + slice.count
-                while offset < end {
-                    let chunkEnd = min(end, offset + Self.fileChunkSize)
-                    let region = FileRegion(fileHandle: slice.handle, readerIndex: offset, endIndex: chunkEnd)
-                    if chunkEnd < end {
-                        let progress = context.eventLoop.makePromise(of: Void.self)
-                        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                        let eventLoop = context.eventLoop
-                        progress.futureResult.whenSuccess {
-                            loopBound.value.machine.writeProgressed(now: eventLoop.now, responseFinished: false)
-                        }
-                        writes.append((.fileRegion(region), progress))
-                    } else {
-                        writes.append((.fileRegion(region), nil))
-                    }
-                    offset = chunkEnd
+        let writes = HTTPResponse.writes(of: parts, fileChunkSize: Self.fileChunkSize)
+        for (index, write) in writes.enumerated() {
+            var promise: EventLoopPromise<Void>?
+            if index == writes.count - 1 {
+                promise = lastWrite
+            } else if write.isFileChunk {
+                promise = context.eventLoop.makePromise(of: Void.self)
+                promise!.futureResult.assumeIsolated().whenSuccess { [self] in
+                    machine.writeProgressed(now: context.eventLoop.now, responseFinished: false)
                 }
             }
+            context.write(wrapOutboundOut(write.data), promise: promise)
         }
-        // Only chunks before a file's last one track progress, so the final write has no
-        // promise of its own and can carry `lastWrite`.
-        for (index, (data, promise)) in writes.enumerated() {
-            context.write(wrapOutboundOut(data), promise: index == writes.count - 1 ? lastWrite : promise)
-        }
+    }
+
+    private func logMetadata(_ head: HTTPRequestHead) -> Logger.Metadata {
+        ["server": "\(serverName)", "request": "\(head.method.rawValue) \(head.uri)"]
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

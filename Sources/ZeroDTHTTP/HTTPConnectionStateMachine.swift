@@ -34,6 +34,8 @@ struct HTTPConnectionStateMachine {
     private(set) var writesInFlight = 0
     private var deadline: NIODeadline
     private var writeDeadline: NIODeadline?
+    /// When the body being read must be complete (`readBodyTimeout` after its head).
+    private var bodyDeadline: NIODeadline?
     private let configuration: HTTPServerConfiguration
 
     init(configuration: HTTPServerConfiguration, now: NIODeadline) {
@@ -64,15 +66,19 @@ struct HTTPConnectionStateMachine {
             return true
         }
         state = .readingBody
-        deadline = now + TimeAmount(configuration.idleTimeout)
+        let bodyDeadline = now + TimeAmount(configuration.readBodyTimeout)
+        self.bodyDeadline = bodyDeadline
+        deadline = min(bodyDeadline, now + TimeAmount(configuration.idleTimeout))
         closeAfterResponse = closeAfterResponse || !keepAlive || draining
         return closeAfterResponse
     }
 
-    /// Part of a body arrived: a stalled upload is bounded by the idle timeout between reads.
+    /// Part of a body arrived: a stalled upload is bounded by the idle timeout between reads,
+    /// one that trickles by the body deadline.
     mutating func bodyReceived(now: NIODeadline) {
         guard state == .readingBody else { return }
         deadline = now + TimeAmount(configuration.idleTimeout)
+        if let bodyDeadline { deadline = min(deadline, bodyDeadline) }
     }
 
     /// The request is complete; the handler is producing the response.

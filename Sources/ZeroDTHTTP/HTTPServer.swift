@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import ZeroDT
@@ -16,11 +17,15 @@ public final class HTTPServer: RestartableServer {
     /// `startAccepting()`.
     /// - Parameters:
     ///   - accessLog: called once per response, on the connection's event loop.
+    ///   - logger: where failed accepts and responses a handler got wrong are logged.
     public init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration, routes: RoutingTable,
-                group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil) {
+                group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                logger: Logger = Logger(label: "zerodt")) {
         self.name = name
         var serverConfiguration = NIOServer.Configuration()
         serverConfiguration.maxConnections = configuration.maxConnections
+        serverConfiguration.name = name
+        serverConfiguration.logger = logger
         serverConfiguration.shutdownTimeout = configuration.shutdownTimeout
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
@@ -36,7 +41,7 @@ public final class HTTPServer: RestartableServer {
                                                             informationalResponseStrategy: .drop,
                                                             limitConfiguration: limits)),
                     HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
-                                          monitor: monitor, accessLog: accessLog),
+                                          monitor: monitor, accessLog: accessLog, logger: logger),
                 ]
                 try channel.pipeline.syncOperations.addHandlers(handlers)
             }
@@ -45,6 +50,10 @@ public final class HTTPServer: RestartableServer {
 
     /// The sockets it serves.
     public var listeners: [Listener] { server.listeners }
+
+    /// The connection limit in force: `configuration.maxConnections`, or the default capped
+    /// below the soft limit on open files.
+    public var maxConnections: Int { server.maxConnections }
 
     /// The number of connections open now.
     public var connectionCount: Int { server.connectionCount }

@@ -6,6 +6,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// How long a keep-alive connection may sit idle between requests, and a request body
     /// may stall between reads.
     public var idleTimeout: Duration = .seconds(75)
+    /// How long a request body may take in all, from the end of the head to the body's last
+    /// byte: a body that trickles in (a byte now and then) never stalls long enough for
+    /// `idleTimeout`, so this bounds it (slowloris defence for bodies).
+    public var readBodyTimeout: Duration = Self.defaultReadBodyTimeout
     /// How long writing a response may make no progress before the connection is dropped.
     public var writeTimeout: Duration = .seconds(30)
     /// How long an idle keep-alive connection stays open once draining starts.
@@ -17,9 +21,13 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// The largest request body accepted (413 beyond).
     public var maxBodySize: Int = 1024 * 1024
     /// The most connections open at once; further clients wait in the listen backlog.
-    public var maxConnections: Int = 10_000
+    /// Nil: `ConnectionLimit.defaultMaximum`, capped below the soft limit on open files.
+    public var maxConnections: Int?
     /// The `Server` header value, or nil for none.
     public var serverHeader: String? = "zerodt"
+
+    /// The default `readBodyTimeout`.
+    public static let defaultReadBodyTimeout: Duration = .seconds(60)
 
     /// The defaults above.
     public init() {}

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -18,7 +19,13 @@ public final class NIOServer: RestartableServer {
     /// Limits and the drain deadline.
     public struct Configuration: Sendable {
         /// The most connections open at once; further clients wait in the listen backlog.
-        public var maxConnections: Int = 10_000
+        /// Nil: `ConnectionLimit.defaultMaximum`, capped below the soft limit on open files
+        /// (see `ConnectionLimit.resolve`).
+        public var maxConnections: Int?
+        /// Names the server in log lines.
+        public var name = "server"
+        /// Where failed accepts are logged (at most one line per 10 s).
+        public var logger = Logger(label: "zerodt")
         /// How long `drain()` waits before closing what is left.
         public var shutdownTimeout: Duration = .seconds(30)
         /// Whether a client that shuts down its sending side keeps the connection open for the
@@ -34,6 +41,9 @@ public final class NIOServer: RestartableServer {
 
     /// The sockets it serves.
     public let listeners: [Listener]
+    /// The connection limit in force: the configured one, or the default capped below the
+    /// soft limit on open files.
+    public let maxConnections: Int
     private let configuration: Configuration
     private let group: any EventLoopGroup
     private let childChannelInitializer: ChildChannelInitializer
@@ -48,7 +58,9 @@ public final class NIOServer: RestartableServer {
         self.configuration = configuration
         self.group = group
         self.childChannelInitializer = childChannelInitializer
-        self.tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
+        self.maxConnections = ConnectionLimit.resolve(configuration.maxConnections,
+                                                      softFileLimit: ConnectionLimit.softFileLimit())
+        self.tracker = ConnectionTracker(maxConnections: maxConnections)
     }
 
     /// The number of connections open now.
@@ -140,7 +152,8 @@ public final class NIOServer: RestartableServer {
         return ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker))
+                    let reporter = AcceptErrorReporter(logger: configuration.logger, serverName: configuration.name)
+                    try channel.pipeline.syncOperations.addHandler(AcceptGate(tracker: tracker, errors: reporter))
                 }
             }
             // One connection per read, as nginx does by default: with NIO's usual four, a

@@ -1,8 +1,10 @@
 import NIOCore
+import NIOHTTP1
 
 /// Sits before the HTTP decoder and watches raw bytes, for two things the decoder cannot
 /// tell: that a new request has started arriving (which starts the `read_header` clock),
-/// and whether a too-large head overflowed in its request line (414) or its headers (431).
+/// whether a too-large head overflowed in its request line (414) or its headers (431), and
+/// what the request line said when the decoder rejects it (for the access log).
 final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -14,6 +16,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// still be judged by its own request line. Body bytes can fool this, which only matters
     /// when choosing between 414 and 431 for a head that is too large anyway.
     private(set) var requestLineLength = 0
+    /// The start of the latest request line, up to `keptRequestLineBytes`.
+    private var requestLineStart: [UInt8] = []
+    private static let keptRequestLineBytes = 1024
     private var inRequestLine = false
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
@@ -38,13 +43,39 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                     if lineIsEmpty && nextLineIsRequestLine {
                         inRequestLine = true
                         requestLineLength = 0
+                        requestLineStart.removeAll(keepingCapacity: true)
                     }
                     lineIsEmpty = false
-                    if inRequestLine { requestLineLength += 1 }
+                    if inRequestLine {
+                        requestLineLength += 1
+                        if requestLineStart.count < Self.keptRequestLineBytes { requestLineStart.append(byte) }
+                    }
                 }
             }
         }
         context.fireChannelRead(data)
+    }
+}
+
+extension RequestLineMonitor {
+    /// The status for a head the decoder rejected: 414 or 431 for one too large (the
+    /// decoder counts the target against the same limit as the headers), 501 for an
+    /// unknown method, else 400.
+    func status(for error: HTTPParserError, maxHeaderSize: Int) -> HTTPResponseStatus {
+        switch error {
+        case .headerOverflow: return requestLineLength > maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
+        case .invalidMethod: return .notImplemented
+        default: return .badRequest
+        }
+    }
+
+    /// A head for the access log of a request the decoder rejected: the method and target
+    /// of the latest request line as far as they came, `-` for what did not.
+    var partialRequestHead: HTTPRequestHead {
+        let words = requestLineStart.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        let method = words.first.map { String(decoding: $0, as: UTF8.self) } ?? "-"
+        let target = words.count > 1 ? String(decoding: words[1], as: UTF8.self) : "-"
+        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target)
     }
 }
 

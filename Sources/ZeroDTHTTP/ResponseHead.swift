@@ -16,14 +16,45 @@ enum ResponseHead {
         return buffer
     }
 
+    /// The `Connection` value a response carries: `close` when the connection ends after
+    /// it, `keep-alive` for HTTP/1.0 (which closes by default), none otherwise.
+    static func connection(closing: Bool, version: HTTPVersion) -> String? {
+        if closing { return "close" }
+        return version.major == 1 && version.minor == 0 ? "keep-alive" : nil
+    }
+
+    /// A header (or reason phrase) a handler set that cannot go on the wire as it is.
+    struct InvalidHeader: Error, CustomStringConvertible {
+        /// `header "Name"` or `reason phrase`.
+        var field: String
+        var value: String
+
+        var description: String {
+            let shown = value.utf8.count > 80 ? String(decoding: value.utf8.prefix(80), as: UTF8.self) + "…" : value
+            return "invalid response \(field): \(String(reflecting: shown))"
+        }
+    }
+
     /// The status line, `headers`, the connection-managed ones, and the blank line.
+    ///
+    /// Every header a handler set is checked here, the one place all responses pass: a name
+    /// must be an RFC 9110 token, and a value (and the reason phrase) must hold no control
+    /// character but tab, so that a value with CR or LF in it cannot add headers or a body
+    /// of its own (response splitting).
     /// - Parameter extraCapacity: room to reserve for a body appended afterwards.
+    /// - Throws: `InvalidHeader` for the first header that fails the check.
     static func serialize(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders,
                           date: String, server: String?, contentLength: Int?, connection: String?,
-                          extraCapacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+                          extraCapacity: Int, allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
+        guard isFieldValue(status.reasonPhrase) else {
+            throw InvalidHeader(field: "reason phrase", value: status.reasonPhrase)
+        }
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
         for (name, value) in headers where !connectionManaged.contains(name.lowercased()) {
+            guard isToken(name), isFieldValue(value) else {
+                throw InvalidHeader(field: "header \(String(reflecting: name))", value: value)
+            }
             writeField(name, value, into: &buffer)
         }
         writeField("Date", date, into: &buffer)
@@ -47,5 +78,24 @@ enum ResponseHead {
         buffer.writeStaticString(": ")
         buffer.writeString(value)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// RFC 9110 §5.6.2: one or more of ``!#$%&'*+-.^_`|~``, digits and letters.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    /// RFC 9110 §5.5: visible characters, spaces, tabs and non-ASCII bytes; no CR, LF, NUL
+    /// or other control character.
+    static func isFieldValue(_ text: String) -> Bool {
+        text.utf8.allSatisfy { byte in byte >= 0x20 ? byte != 0x7F : byte == UInt8(ascii: "\t") }
     }
 }

@@ -169,4 +169,49 @@ import Testing
         let output = try server.waitForExit()
         #expect(!output.standardError.contains("module 'fail' failed"), "\(output)")
     }
+
+    @Test func aHeaderThatWouldSplitTheResponseIs500AndLogged() throws {
+        let directory = try TestSite()
+        let (server, port) = try Self.serve(binary: "zerodt-module-fixture",
+                                            routes: "      - { path: /inject, handler: header }", in: directory)
+        let connection = try HTTPTestClient(port: port)
+        let response = try connection.request("GET", "/inject")
+        #expect(response.status == 500)
+        #expect(response.headers["Set-Cookie"] == nil)
+        #expect(try connection.request("GET", "/inject").status == 500, "the connection survives")
+        try server.waitForStandardError(containing: "invalid response header \"X-Injected\"")
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    /// Serves the echo module as text on `/echo` and runs `body` on a connection to it.
+    private static func withTextEcho(_ body: (HTTPTestClient) throws -> Void) throws {
+        let directory = try TestSite()
+        let (server, port) = try serve(routes: "      - { path: /echo, handler: echo, options: { format: text } }",
+                                       in: directory)
+        try body(try HTTPTestClient(port: port))
+        server.send(SIGTERM)
+        _ = try server.waitForExit()
+    }
+
+    @Test func pipelinedModuleRequestsAreAllAnsweredWhenTheClientHalfCloses() throws {
+        try Self.withTextEcho { connection in
+            try connection.send(HTTPTestClient.requestText("GET", "/echo?n=1")
+                                + HTTPTestClient.requestText("GET", "/echo?n=2"))
+            connection.shutdownWrite()
+            #expect(try connection.readResponse().text.hasPrefix("GET /echo?n=1 "))
+            #expect(try connection.readResponse().text.hasPrefix("GET /echo?n=2 "))
+            #expect(connection.waitForClose() == .endOfFile(received: []))
+        }
+    }
+
+    @Test func aModuleRequestFollowedByAMalformedOneGetsBothAnswers() throws {
+        try Self.withTextEcho { connection in
+            try connection.send(HTTPTestClient.requestText("GET", "/echo") + "GET /x HTTP/1.1\r\nno colon here\r\n\r\n")
+            #expect(try connection.readResponse().status == 200)
+            let refused = try connection.readResponse()
+            #expect(refused.status == 400)
+            #expect(refused.headers["Connection"] == "close")
+        }
+    }
 }

@@ -27,6 +27,8 @@ import Testing
                 redirect: { to: /new, status: 301 }
               - path: /moved/
                 redirect: { to: "https://new.example/", status: 308 }
+              - path: /legacy/
+                redirect: { to: / }
         log: { access: false }
         \(site)
         """

@@ -1,7 +1,7 @@
 import ZeroDTServe
 
 // zerodt-serve plus modules that misbehave on purpose, for the integration tests of the
-// module adapter: one throws, one is slow, one streams its body.
+// module adapter: one throws, one is slow, one streams its body, one sets a bad header.
 
 struct FixtureError: Error, CustomStringConvertible {
     var description: String { "the fail module always fails" }
@@ -47,4 +47,14 @@ struct StreamModule: HandlerModule {
     }
 }
 
-await ZeroDTServe.main(modules: [FailModule.self, SleepModule.self, StreamModule.self])
+/// `handler: header`: answers with a header whose value would split the response.
+struct HeaderModule: HandlerModule {
+    typealias Configuration = Void
+    static let name = "header"
+    init(configuration: Void, setup: ModuleSetup) {}
+    func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
+        ModuleResponse(headers: ["X-Injected": "a\r\nSet-Cookie: x=1"], text: "injected\n")
+    }
+}
+
+await ZeroDTServe.main(modules: [FailModule.self, SleepModule.self, StreamModule.self, HeaderModule.self])

@@ -30,6 +30,21 @@ import Testing
         return machine
     }
 
+    @Test func aBodyMustBeCompleteWithinReadBodyHoweverSteadilyItArrives() {
+        var configuration = Self.configuration
+        configuration.readBodyTimeout = .seconds(8)
+        var machine = HTTPConnectionStateMachine(configuration: configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        #expect(machine.nextDeadline == at(.seconds(5)), "a stall is bounded by idle")
+        for second in 1...7 {
+            machine.bodyReceived(now: at(.seconds(Int64(second))))
+            #expect(machine.timerFired(now: at(.seconds(Int64(second)))) == .none)
+        }
+        #expect(machine.nextDeadline == at(.seconds(8)), "the body deadline comes before the next idle one")
+        #expect(machine.timerFired(now: at(.seconds(8))) == .close)
+    }
+
     @Test func newConnectionMustSendItsHeadersWithinReadHeader() {
         var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
         #expect(machine.nextDeadline == at(.seconds(1)))

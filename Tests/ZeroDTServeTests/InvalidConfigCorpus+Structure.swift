@@ -100,6 +100,15 @@ extension InvalidConfigCase {
             "5:5: duplicate server name 'web'",
             "note 2:5: first declared here",
         ]),
+        .init("zero body timeout", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes: [{ path: /, respond: hi }]
+                timeouts: { read_body: 0s }
+            """, [
+            "5:28: 'read_body' must be longer than 0s",
+        ]),
         .init("durations", """
             servers:
               - name: a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroDTHTTP
 import ZeroDT
 @testable import ZeroDTServe
 
@@ -155,9 +156,23 @@ import ZeroDT
         #expect(site.pidFile == nil)
         #expect(site.control == nil)
         #expect(site.servers[0].timeouts == TimeoutsConfig())
+        // No max_connections: the server picks the default, capped below the open-file limit.
         #expect(site.servers[0].limits == LimitsConfig(maxHeaderSize: 16384, maxBodySize: 1 << 20,
-                                                       maxConnections: 10_000))
+                                                       maxConnections: nil))
+        #expect(site.servers[0].timeouts.readBody == HTTPServerConfiguration.defaultReadBodyTimeout)
         #expect(site.servers[0].listen[0].backlog == ListenerConfig.defaultBacklog)
+    }
+
+    @Test func readsTheBodyTimeout() throws {
+        let site = try #require(loadValid("""
+            servers:
+              - name: a
+                listen: [":80"]
+                timeouts: { read_body: 45s }
+                routes: [{ path: /, respond: hi }]
+            """, baseDirectory: "/"))
+        #expect(site.servers[0].timeouts.readBody == .seconds(45))
+        #expect(site.warnings.isEmpty)
     }
 
     @Test func resolvesAbsolutePathsAsWritten() throws {

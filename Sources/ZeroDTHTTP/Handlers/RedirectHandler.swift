@@ -3,7 +3,9 @@ import NIOHTTP1
 /// Sends the client elsewhere (`redirect:` routes).
 ///
 /// When the target ends in `/` and the route matched a subtree, the rest of the path and
-/// the query are appended, so `/old/` → `https://new.example/` moves a whole site.
+/// the query are appended, so `/old/` → `https://new.example/` moves a whole site. A
+/// `Location` that is a path passes `RedirectLocation.guarded`, so that the appended part
+/// cannot turn it into another host's address (`/` plus `\evil.example/x`).
 public struct RedirectHandler: HTTPHandler {
     private let target: String
     private let status: HTTPResponseStatus
@@ -25,7 +27,7 @@ public struct RedirectHandler: HTTPHandler {
             if let query = request.query { location += "?" + query }
         }
         var response = HTTPResponse.error(status)
-        response.headers.replaceOrAdd(name: "Location", value: location)
+        response.headers.replaceOrAdd(name: "Location", value: RedirectLocation.guarded(location))
         return .response(response)
     }
 

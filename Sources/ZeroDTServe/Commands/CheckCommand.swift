@@ -21,6 +21,11 @@ struct CheckCommand: ParsableCommand {
             Output.standardError("\(options.config): \(count) error\(count == 1 ? "" : "s")\n")
             throw ExitCode.failure
         }
+        if !site.warnings.isEmpty {
+            let text = try? String(contentsOfFile: options.config, encoding: .utf8)
+            Output.standardError(DiagnosticRenderer(sources: text.map { [options.config: $0] } ?? [:])
+                .render(site.warnings))
+        }
         print("\(options.config): ok — \(Self.plural(site.servers.count, "server")), "
               + "\(Self.plural(site.listeners.count, "listener")), \(Self.plural(site.routes.count, "route"))")
     }

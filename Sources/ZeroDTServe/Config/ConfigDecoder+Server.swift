@@ -1,6 +1,8 @@
+import ZeroDTHTTP
+
 extension ConfigDecoder {
     static let serverKeys = ["name", "listen", "timeouts", "limits", "routes"]
-    static let timeoutKeys = ["read_header", "idle", "write", "shutdown", "drain_grace"]
+    static let timeoutKeys = ["read_header", "read_body", "idle", "write", "shutdown", "drain_grace"]
     static let limitKeys = ["max_header_size", "max_body_size", "max_connections"]
 
     /// Whether `name` is usable as a server or listener name (it ends up in logs,
@@ -56,6 +58,7 @@ extension ConfigDecoder {
             value = duration
         }
         read("read_header", into: &config.readHeader, decoder: &self)
+        read("read_body", into: &config.readBody, decoder: &self)
         read("idle", into: &config.idle, decoder: &self)
         read("write", into: &config.write, decoder: &self)
         read("shutdown", into: &config.shutdown, decoder: &self)
@@ -79,8 +82,21 @@ extension ConfigDecoder {
         if let node = fields["max_connections"],
            let count = integer(node, what: "max_connections", range: 1...1_000_000) {
             config.maxConnections = count
+            warnIfBeyondFileLimit(count, at: node.location)
         }
         return config
+    }
+
+    /// Each connection takes a file descriptor; a limit the process cannot reach leaves
+    /// none for the files it serves. Judged by this process's limit, which `check` run
+    /// by hand may not share with the service (systemd's `LimitNOFILE=`).
+    private mutating func warnIfBeyondFileLimit(_ count: Int, at location: SourceLocation) {
+        guard let soft = ConnectionLimit.softFileLimit() else { return }
+        let safe = ConnectionLimit.safeMaximum(softFileLimit: soft)
+        guard count > safe else { return }
+        warning("'max_connections' (\(count)) exceeds what the open-file limit allows: the soft limit is \(soft) "
+                + "(ulimit -n), which leaves room for \(safe) connections besides the files being served; "
+                + "lower it or raise the limit (LimitNOFILE= in a systemd unit)", at: location)
     }
 
     private mutating func checkUniqueRoutePaths(_ routes: [RouteConfig]) {

@@ -31,6 +31,10 @@ struct ConfigDecoder {
         bag.error(message, at: location, notes: notes)
     }
 
+    mutating func warning(_ message: String, at location: SourceLocation) {
+        bag.warning(message, at: location)
+    }
+
     /// Checks that `node` is a mapping with only `allowed` keys and every `required` one.
     /// - Returns: its fields, or nil (after an error) when it is not a mapping.
     mutating func mapping(_ node: ConfigNode, what: String, allowed: [String], required: [String] = []) -> Fields? {

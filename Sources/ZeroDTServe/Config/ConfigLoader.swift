@@ -69,9 +69,10 @@ public struct ConfigLoader: Sendable {
             validateHandler: { modules.validate(module: $0, options: $1, handlerLocation: $2) },
             handlerNames: modules.names)
         let site = decoder.site(root)
-        guard let site, !decoder.bag.hasErrors else {
+        guard var site, !decoder.bag.hasErrors else {
             throw ConfigError(diagnostics: Self.noteVariables(in: decoder.bag.sorted, root: root), sources: sources)
         }
+        site.warnings = decoder.bag.sorted
         return site
     }
 

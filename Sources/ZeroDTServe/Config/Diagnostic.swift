@@ -38,6 +38,11 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         Diagnostic(severity: .error, message: message, location: location, notes: notes)
     }
 
+    /// Creates a warning diagnostic.
+    public static func warning(_ message: String, at location: SourceLocation, notes: [Note] = []) -> Diagnostic {
+        Diagnostic(severity: .warning, message: message, location: location, notes: notes)
+    }
+
     /// `FILE:LINE:COL: error: MESSAGE`, without notes or snippet.
     public var description: String { "\(location): \(severity.rawValue): \(message)" }
 }
@@ -62,6 +67,10 @@ struct DiagnosticBag: Sendable {
         var diagnostic = Diagnostic.error(message, at: location, notes: notes)
         diagnostic.isConsequence = true
         diagnostics.append(diagnostic)
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation, notes: [Diagnostic.Note] = []) {
+        diagnostics.append(.warning(message, at: location, notes: notes))
     }
 
     mutating func append(contentsOf other: [Diagnostic]) {

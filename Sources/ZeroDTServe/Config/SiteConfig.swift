@@ -17,6 +17,9 @@ public struct SiteConfig: Sendable, Equatable {
     public var control: String?
     /// Logging settings.
     public var log: LogConfig
+    /// Problems that do not stop the config from being served (a `max_connections` above
+    /// what the open-file limit allows); `check` prints them.
+    public var warnings: [Diagnostic] = []
 
     /// Every listener of every server, in file order.
     public var listeners: [ListenerConfig] { servers.flatMap(\.listen) }
@@ -107,6 +110,8 @@ public struct TimeoutsConfig: Sendable, Equatable {
     /// How long an idle keep-alive connection stays open once draining starts, so that
     /// a request already on the wire is still answered.
     public var drainGrace: Duration = .seconds(1)
+    /// How long a request body may take from the end of the head to its last byte.
+    public var readBody: Duration = HTTPServerConfiguration.defaultReadBodyTimeout
 }
 
 /// A server's `limits:`.
@@ -115,8 +120,9 @@ public struct LimitsConfig: Sendable, Equatable {
     public var maxHeaderSize: Int = 16 * 1024
     /// The largest request body accepted.
     public var maxBodySize: Int = 1024 * 1024
-    /// The most connections served at once; more wait in the listen backlog.
-    public var maxConnections: Int = 10_000
+    /// The most connections served at once; more wait in the listen backlog. Nil when not
+    /// configured: `ConnectionLimit.defaultMaximum`, capped below the open-file limit.
+    public var maxConnections: Int?
 }
 
 /// One entry of a server's `routes:`.

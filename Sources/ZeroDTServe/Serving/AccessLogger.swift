@@ -35,7 +35,28 @@ struct AccessLogger: Sendable {
             metadata["status"] = .stringConvertible(entry.status)
             metadata["bytes"] = .stringConvertible(entry.bytes)
         }
-        logger.info("\"\(entry.method.rawValue) \(entry.target) \(version)\" \(entry.status) \(entry.bytes)",
-                    metadata: metadata)
+        logger.info("""
+            "\(Self.escaped(entry.method.rawValue)) \(Self.escaped(entry.target)) \(version)" \
+            \(entry.status) \(entry.bytes)
+            """, metadata: metadata)
+    }
+
+    /// `text` safe inside the quoted request line of a text log, as nginx writes it: `"`
+    /// and `\` get a backslash, and control characters and bytes beyond ASCII become
+    /// `\xHH`, so that a client cannot end the quote early or forge a line of its own.
+    static func escaped(_ text: String) -> String {
+        let isPlain: (UInt8) -> Bool = { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        guard !text.utf8.allSatisfy(isPlain) else { return text }
+        var out = ""
+        for byte in text.utf8 {
+            if isPlain(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out += "\\" + String(Unicode.Scalar(byte))
+            } else {
+                out += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
     }
 }

@@ -11,6 +11,27 @@ struct AnnouncedServer: RestartableServer {
 
     func start() async throws {
         try await server.start()
+        announceConnectionLimit()
+    }
+
+    /// Says when `max_connections` and the open-file limit do not fit: the default was
+    /// capped to leave descriptors for files, or the configured value leaves none.
+    private func announceConnectionLimit() {
+        guard let soft = ConnectionLimit.softFileLimit() else { return }
+        let metadata: Logger.Metadata = ["server": "\(config.name)", "open_file_limit": "\(soft)"]
+        if let configured = config.limits.maxConnections {
+            if configured > ConnectionLimit.safeMaximum(softFileLimit: soft) {
+                logger.warning("""
+                    max_connections \(configured) leaves too few file descriptors for serving files; \
+                    lower it or raise the open-file limit (ulimit -n, LimitNOFILE=)
+                    """, metadata: metadata)
+            }
+        } else if server.maxConnections < ConnectionLimit.defaultMaximum {
+            logger.notice("""
+                max_connections capped at \(server.maxConnections), below the open-file limit; \
+                raise the limit (ulimit -n, LimitNOFILE=) for more
+                """, metadata: metadata)
+        }
     }
 
     func startAccepting() {

@@ -117,6 +117,7 @@ struct SiteRunner {
         }
         var configuration = HTTPServerConfiguration()
         configuration.readHeaderTimeout = server.timeouts.readHeader
+        configuration.readBodyTimeout = server.timeouts.readBody
         configuration.idleTimeout = server.timeouts.idle
         configuration.writeTimeout = server.timeouts.write
         configuration.drainGrace = server.timeouts.drainGrace
@@ -126,6 +127,6 @@ struct SiteRunner {
         configuration.maxConnections = server.limits.maxConnections
         let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
         return HTTPServer(name: server.name, listeners: listeners, configuration: configuration,
-                          routes: RoutingTable(routes: routes), group: group, accessLog: accessLog)
+                          routes: RoutingTable(routes: routes), group: group, accessLog: accessLog, logger: logger)
     }
 }

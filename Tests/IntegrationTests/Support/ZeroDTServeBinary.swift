@@ -4,9 +4,15 @@ import Foundation
 /// checkout, so that integration tests run the real binary on the real files.
 enum ZeroDTServeBinary {
     /// The path of `executable`, one of this package's executables (`zerodt-serve` unless
-    /// told otherwise), built next to the test bundle.
+    /// told otherwise), built next to the test bundle; for `zerodt-serve`,
+    /// `$ZERODT_SERVE_BINARY` when set (to run the tests against another build, a release
+    /// binary say).
     /// - Throws: when it is not beside the running test binary.
     static func path(of executable: String = "zerodt-serve") throws -> String {
+        if executable == "zerodt-serve", let override = ProcessInfo.processInfo.environment["ZERODT_SERVE_BINARY"],
+           !override.isEmpty {
+            return override
+        }
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let candidate = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
             .appendingPathComponent(executable).path

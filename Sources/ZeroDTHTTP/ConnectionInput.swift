@@ -1,0 +1,11 @@
+import NIOHTTP1
+
+/// What the decoder delivered to a connection, kept in order while earlier requests are
+/// still being answered: a request's parts, the error that ended decoding, or the client's
+/// half-close. Queuing the last two as well is what answers every request received before
+/// them.
+enum ConnectionInput {
+    case part(HTTPServerRequestPart)
+    case parserError(HTTPParserError)
+    case inputClosed
+}

@@ -1,0 +1,70 @@
+import NIOHTTP1
+
+/// What a request's head alone decides, before any of its body is read: message framing
+/// (RFC 9112 §6), `Host` (§3.2) and the body size limit.
+struct RequestHeadCheck: Equatable {
+    /// The status to refuse the request with; nil when it may go on.
+    private(set) var rejection: HTTPResponseStatus?
+    /// The refusal goes out at once and the connection closes after it: the body is too
+    /// large to read, or where it ends cannot be trusted (so neither can the next request).
+    private(set) var rejectsBeforeBody = false
+    /// The response must close the connection even when the request is fine.
+    private(set) var closesConnection = false
+
+    init(_ head: HTTPRequestHead, maxBodySize: Int) {
+        if let status = Self.framingFailure(head) {
+            reject(status, beforeBody: true)
+        } else if let status = Self.hostFailure(head) {
+            reject(status, beforeBody: true)
+        } else if let length = head.headers.first(name: "content-length"), let bytes = Int(length),
+                  bytes > maxBodySize {
+            reject(.payloadTooLarge, beforeBody: true)
+        } else if case .RAW = head.method {
+            // The body is framed properly: read and discard it, keep the connection.
+            reject(.notImplemented, beforeBody: false)
+        }
+        // §6.1: an HTTP/1.0 client cannot have sent a chunked body knowingly, so an
+        // intermediary may have mangled it; answer, then close.
+        if head.version.major == 1 && head.version.minor == 0 && head.headers.contains(name: "transfer-encoding") {
+            closesConnection = true
+        }
+    }
+
+    private mutating func reject(_ status: HTTPResponseStatus, beforeBody: Bool) {
+        rejection = status
+        rejectsBeforeBody = beforeBody
+    }
+
+    /// §6.3: in a request, `chunked` must be the last transfer coding, or the body's end is
+    /// unknown: 400. An empty `Transfer-Encoding` says nothing usable: 400. Any other coding
+    /// is one this server cannot decode: 501 (§6.1). (The decoder already refuses a head
+    /// with both `Content-Length` and `Transfer-Encoding`.)
+    private static func framingFailure(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
+        let values = head.headers["transfer-encoding"]
+        guard !values.isEmpty else { return nil }
+        let codings = values.flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpacesAndTabs().lowercased() }
+            .filter { !$0.isEmpty }
+        guard codings.last == "chunked", codings.count(where: { $0 == "chunked" }) == 1 else { return .badRequest }
+        return codings.count == 1 ? nil : .notImplemented
+    }
+
+    /// §3.2: an HTTP/1.1 request carries exactly one `Host`, an HTTP/1.0 one at most one;
+    /// a list in it names no single host.
+    private static func hostFailure(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
+        let hosts = head.headers["host"]
+        let required = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
+        if hosts.count > 1 || (required && hosts.isEmpty) || hosts.contains(where: { $0.contains(",") }) {
+            return .badRequest
+        }
+        return nil
+    }
+}
+
+private extension Substring {
+    func trimmingSpacesAndTabs() -> Substring {
+        let isText: (Character) -> Bool = { $0 != " " && $0 != "\t" }
+        guard let first = firstIndex(where: isText), let last = lastIndex(where: isText) else { return "" }
+        return self[first...last]
+    }
+}

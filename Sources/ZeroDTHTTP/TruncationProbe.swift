@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Watches the files of a response sent with `sendfile` for being cut short underneath it.
+///
+/// A file truncated mid-response can never deliver the promised `Content-Length`, and NIO's
+/// `sendfile` returns 0 at end of file, which NIO takes as "try again": the connection
+/// would spin a core until the write timeout. NIO reports nothing per attempt, so the probe
+/// looks at the files' sizes instead: soon after the response starts (50 ms), then at
+/// doubling intervals, settling at four times a second while it is still being written.
+/// A truncated file so spins a core for a quarter of a second at most; the `fstat`s cost
+/// far less.
+///
+/// Responses with less than `minimumWatchedSize` bytes of file go without a probe (and so
+/// without a timer each): they fit the socket buffer and leave in the `sendfile` of the
+/// flush, microseconds after the file was opened and measured.
+final class TruncationProbe {
+    static let firstCheck: TimeAmount = .milliseconds(50)
+    static let longestInterval: TimeAmount = .milliseconds(250)
+    static let minimumWatchedSize = 64 * 1024
+
+    /// Each file and the size it must keep for the response to complete.
+    private let files: [(handle: NIOFileHandle, requiredSize: Int)]
+    private var scheduled: Scheduled<Void>?
+
+    /// A probe for the file parts of `body`; nil when they are fewer than
+    /// `minimumWatchedSize` bytes.
+    init?(body: [HTTPResponse.BodyPart]) {
+        var files: [(handle: NIOFileHandle, requiredSize: Int)] = []
+        var fileBytes = 0
+        for case .file(let slice) in body {
+            fileBytes += slice.count
+            let end = slice.offset + slice.count
+            if let index = files.firstIndex(where: { $0.handle === slice.handle }) {
+                files[index].requiredSize = max(files[index].requiredSize, end)
+            } else {
+                files.append((slice.handle, end))
+            }
+        }
+        guard fileBytes >= Self.minimumWatchedSize else { return nil }
+        self.files = files
+    }
+
+    /// Checks until `stop()`, and calls `truncated` once a file has become too short.
+    /// - Important: must run on `eventLoop`, as must `stop()`.
+    func start(on eventLoop: any EventLoop, truncated: @escaping () -> Void) {
+        schedule(on: eventLoop, in: Self.firstCheck, truncated: truncated)
+    }
+
+    /// The response is done (or dropped): no more checks.
+    func stop() {
+        scheduled?.cancel()
+        scheduled = nil
+    }
+
+    private func schedule(on eventLoop: any EventLoop, in delay: TimeAmount, truncated: @escaping () -> Void) {
+        scheduled = eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            scheduled = nil
+            if isTruncated {
+                truncated()
+            } else {
+                let next = TimeAmount.nanoseconds(min(delay.nanoseconds * 2, Self.longestInterval.nanoseconds))
+                schedule(on: eventLoop, in: next, truncated: truncated)
+            }
+        }
+    }
+
+    /// Whether a file is now shorter than the response needs (a closed handle counts as not).
+    private var isTruncated: Bool {
+        files.contains { file in
+            let size = try? file.handle.withUnsafeFileDescriptor { descriptor -> Int in
+                var status = stat()
+                return fstat(descriptor, &status) == 0 ? Int(status.st_size) : Int.max
+            }
+            return (size ?? Int.max) < file.requiredSize
+        }
+    }
+}
+
+@available(*, unavailable)
+extension TruncationProbe: Sendable {}
