@@ -80,9 +80,11 @@ let package = Package(
             dependencies: ["GreetingModule", "ZeroDTServe"],
             path: "examples/hello-module/Sources/hello-server"
         ),
+        // What more than one test target needs (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "ZeroDTTests",
-            dependencies: ["ZeroDT", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+            dependencies: ["ZeroDT", "TestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "ZeroDTHTTPTests",
@@ -91,7 +93,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe"]),
+        .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe", "TestSupport"]),
         // zerodt-serve plus misbehaving modules, run by the integration tests.
         .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
         .testTarget(

@@ -11,18 +11,26 @@ final class ControlChannel: Sendable {
     static let version: UInt8 = 1
     static let maximumPayload = 1 << 20
 
+    /// What a successor learns from its parent's first message.
+    struct Hello: Sendable {
+        var parentPID: Int32
+        var generation: Int
+        /// `ControlMessage.currentVersion` of the parent's release (1 for the first).
+        var version: Int
+    }
+
     private let channel: any Channel
     /// Messages in arrival order, except `hello`; finishes at EOF or on a malformed frame.
     let messages: AsyncStream<ControlMessage>
-    /// The parent's `hello` (pid, generation), on a successor's end; fails at EOF.
-    let hello: EventLoopFuture<(parentPID: Int32, generation: Int)>
+    /// The parent's `hello`, on a successor's end; fails at EOF.
+    let hello: EventLoopFuture<Hello>
     /// The stages a successor waits for; each also completes at EOF (the peer is gone).
     /// Futures rather than reads of `messages`, so that a wait that times out consumes
     /// nothing and a later wait still sees the stage.
     let stages: ControlStages
 
     private init(channel: any Channel, messages: AsyncStream<ControlMessage>,
-                 hello: EventLoopFuture<(parentPID: Int32, generation: Int)>, stages: ControlStages) {
+                 hello: EventLoopFuture<Hello>, stages: ControlStages) {
         self.channel = channel
         self.messages = messages
         self.hello = hello
@@ -35,7 +43,7 @@ final class ControlChannel: Sendable {
     {
         let (stream, continuation) = AsyncStream.makeStream(of: ControlMessage.self)
         let eventLoop = group.next()
-        let hello = eventLoop.makePromise(of: (parentPID: Int32, generation: Int).self)
+        let hello = eventLoop.makePromise(of: Hello.self)
         let stages = ControlStages(eventLoop: eventLoop)
         let channel = try await ClientBootstrap(group: eventLoop)
             .channelInitializer { channel in
@@ -83,8 +91,10 @@ struct ControlFrameDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes >= 8 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 8)
         let payload = buffer.readBytes(length: Int(length)) ?? []
-        let message = try JSONDecoder().decode(ControlMessage.self, from: Data(payload))
-        context.fireChannelRead(wrapInboundOut(message))
+        // A message of a newer release: skipped, as the format promises (`ControlMessage`).
+        if let message = try? JSONDecoder().decode(ControlMessage.self, from: Data(payload)) {
+            context.fireChannelRead(wrapInboundOut(message))
+        }
         return .continue
     }
 }
@@ -97,11 +107,11 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
     struct Closed: Error {}
 
     private let continuation: AsyncStream<ControlMessage>.Continuation
-    private let hello: EventLoopPromise<(parentPID: Int32, generation: Int)>
+    private let hello: EventLoopPromise<ControlChannel.Hello>
     private let stages: ControlStages
 
     init(continuation: AsyncStream<ControlMessage>.Continuation,
-         hello: EventLoopPromise<(parentPID: Int32, generation: Int)>, stages: ControlStages) {
+         hello: EventLoopPromise<ControlChannel.Hello>, stages: ControlStages) {
         self.continuation = continuation
         self.hello = hello
         self.stages = stages
@@ -110,13 +120,13 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
         switch message {
-        case .hello(let parentPID, let generation):
-            hello.succeed((parentPID, generation))
+        case .hello(let parentPID, let generation, let version):
+            hello.succeed(ControlChannel.Hello(parentPID: parentPID, generation: generation, version: version ?? 1))
         case .acceptingStopped:
             stages.acceptingStopped.succeed()
         case .shutdownComplete:
             stages.reachedShutdownComplete()
-        case .ready, .failed, .accepting, .tookOver:
+        case .ready, .failed, .accepting, .tookOver, .stopping:
             continuation.yield(message)
         }
     }

@@ -8,10 +8,13 @@ import NIOCore
 final class Predecessor: PredecessorProcess {
     let pid: pid_t
     private let channel: ControlChannel
+    /// The parent's `ControlMessage` version: what it can read.
+    private let version: Int
 
-    private init(pid: pid_t, channel: ControlChannel) {
+    private init(pid: pid_t, channel: ControlChannel, version: Int) {
         self.pid = pid
         self.channel = channel
+        self.version = version
     }
 
     /// Connects to the parent over `fd` and reads its `hello`.
@@ -22,19 +25,23 @@ final class Predecessor: PredecessorProcess {
             await channel.close()
             return nil
         }
-        return Predecessor(pid: hello.parentPID, channel: channel)
+        return Predecessor(pid: hello.parentPID, channel: channel, version: hello.version)
     }
 
     func reportReady(generation: Int, adopted: [Int], unixPaths: [String]) async {
-        try? await channel.send(.ready(pid: getpid(), generation: generation, adopted: adopted, unixPaths: unixPaths))
+        try? await channel.send(.ready(pid: getpid(), generation: generation, adopted: adopted, unixPaths: unixPaths,
+                                       version: ControlMessage.currentVersion))
     }
 
     func reportFailed(_ failure: SuccessorFailure) async {
-        try? await channel.send(.failed(pid: getpid(), failure: failure))
+        try? await channel.send(.failed(pid: getpid(), reason: failure.detail, failure: failure))
         await channel.close()
     }
 
     func report(_ message: ControlMessage) async {
+        // A parent of the first release knows none of the progress messages, and would
+        // take one for a broken channel.
+        guard version >= 2 else { return }
         try? await channel.send(message)
     }
 

@@ -29,6 +29,31 @@ struct ProcessStatus: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Waits until the child `pid` has ended, without reaping it (`WNOWAIT`), so that its pid
+    /// cannot be reused before the caller reaps it with `reapNow`. Returns false when the
+    /// task is cancelled first.
+    static func waitUntilEnded(_ pid: pid_t) async -> Bool {
+        let waiter = OnceContinuation<Bool>()
+        return await withTaskCancellationHandler {
+            await waiter.wait {
+                Thread.detachNewThread {
+                    var info = siginfo_t()
+                    while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+                    waiter.resume(true)
+                }
+            }
+        } onCancel: {
+            waiter.resume(false)
+        }
+    }
+
+    /// Reaps the child `pid`, which has ended (`waitUntilEnded`).
+    static func reapNow(_ pid: pid_t) -> ProcessStatus {
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR {}
+        return ProcessStatus(raw: status)
+    }
+
     /// Whether `pid` (a child of this process) has ended, without reaping it: a zombie or no
     /// process at all. Reaping stays with whoever waits in `reap`.
     static func hasEnded(_ pid: pid_t) -> Bool {

@@ -133,6 +133,8 @@ struct RestartDriver {
         case .reportTookOver:
             parts.stageReached(.tookOver)
             await parts.predecessor?.report(.tookOver(pid: machine.configuration.pid))
+        case .reportStopping:
+            await parts.predecessor?.report(.stopping(pid: machine.configuration.pid))
         case .startAccepting:
             parts.stageReached(.accepting)
             for server in parts.servers { server.startAccepting() }
@@ -159,7 +161,10 @@ struct RestartDriver {
         case .launchSuccessor(let launch, let generation):
             group.addTask { [environment = parts.environment] in
                 do {
-                    continuation.yield(.launched(launch, try await environment.launchSuccessor(generation: generation)))
+                    let successor = try await environment.launchSuccessor(generation: generation)
+                    // This generation has exited meanwhile: nobody would ever kill it.
+                    if Task.isCancelled { successor.kill() }
+                    continuation.yield(.launched(launch, successor))
                 } catch {
                     continuation.yield(.event(.successorLaunchFailed(
                         launch, SuccessorFailure(summary: "cannot start generation \(generation): \(error)"))))
@@ -187,6 +192,7 @@ struct RestartDriver {
                 for server in servers { await server.stopAccepting() }
                 continuation.yield(.event(.acceptingStopped(drain)))
                 await hooks.preShutdown()
+                continuation.yield(.event(.drainStarted(drain)))
                 await withTaskGroup(of: Void.self) { drains in
                     for server in servers { drains.addTask { await server.drain() } }
                 }
@@ -239,21 +245,28 @@ struct RestartDriver {
         }
     }
 
-    /// Reports, then the exit, of one successor. The exit comes after the last report, so a
+    /// What one successor says, then its exit. The exit comes after its last message, so a
     /// successor's own account of its failure is never replaced by "it exited".
     private static func monitor(_ successor: any SuccessorProcess, launch: RestartStateMachine.LaunchID,
                                 continuation: AsyncStream<Input>.Continuation) async {
-        for await report in successor.reports {
-            switch report {
-            case .ready(let adopted, let unixPaths):
-                continuation.yield(.event(.successorReady(launch, unixPaths: unixPaths, adopted: adopted.count)))
-            case .failed(let failure):
-                continuation.yield(.event(.successorFailed(launch, failure)))
-            case .accepting:
-                continuation.yield(.event(.successorAccepting(launch)))
-            case .tookOver:
-                continuation.yield(.event(.successorTookOver(launch)))
+        for await message in successor.messages {
+            let event: RestartStateMachine.Event
+            switch message {
+            case .ready(let pid, _, let adopted, let unixPaths, let version) where pid == successor.pid:
+                event = .successorReady(launch, unixPaths: unixPaths, adopted: adopted.count,
+                                        confirms: (version ?? 1) >= 2)
+            case .failed(_, let reason, let failure):
+                event = .successorFailed(launch, ControlMessage.failure(reason: reason, failure: failure))
+            case .tookOver(let pid) where pid == successor.pid:
+                event = .successorTookOver(launch)
+            case .accepting(let pid) where pid == successor.pid:
+                event = .successorAccepting(launch)
+            case .stopping(let pid) where pid == successor.pid:
+                event = .successorStopping(launch)
+            default:
+                continue
             }
+            continuation.yield(.event(event))
         }
         guard let status = await successor.waitForExit() else { return }
         continuation.yield(.event(.successorExited(launch, status: status.description)))

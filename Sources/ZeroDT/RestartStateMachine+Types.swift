@@ -37,9 +37,9 @@ extension RestartStateMachine {
         case turn
         /// A starting successor must be ready within `wait_child`.
         case successorReady(LaunchID)
-        /// In stateful mode, an old generation that has drained waits this long for its
-        /// successor to say it accepts (an older successor binary never says so).
-        case successorAccepting(LaunchID)
+        /// An old generation that has drained waits this long for its successor to confirm
+        /// the hand-over (an older successor binary never does).
+        case confirmation(LaunchID)
     }
 
     /// What a predecessor tells its successor during a hand-over.
@@ -109,7 +109,9 @@ extension RestartStateMachine {
         case predecessorExited
         case successorLaunched(LaunchID, pid: Int32)
         case successorLaunchFailed(LaunchID, SuccessorFailure)
-        case successorReady(LaunchID, unixPaths: [String], adopted: Int)
+        /// `confirms`: its release says when it took over and accepts (`ControlMessage`
+        /// version 2); an older one never does, and is not waited for.
+        case successorReady(LaunchID, unixPaths: [String], adopted: Int, confirms: Bool)
         case successorFailed(LaunchID, SuccessorFailure)
         /// The successor's process is gone (`status` says how it ended).
         case successorExited(LaunchID, status: String)
@@ -117,11 +119,15 @@ extension RestartStateMachine {
         case successorAlive(LaunchID)
         /// The successor says it accepts connections.
         case successorAccepting(LaunchID)
+        /// The successor says it is stopping (a stop reached it).
+        case successorStopping(LaunchID)
         /// The successor says it took over: this generation stopped accepting, and the pid
         /// file names the successor.
         case successorTookOver(LaunchID)
         /// Every server of this generation has stopped accepting.
         case acceptingStopped(DrainID)
+        /// `preShutdown` has run and every server holds its drain.
+        case drainStarted(DrainID)
         /// Every connection of this drain is closed.
         case drained(DrainID)
         case timerFired(Timer)
@@ -136,6 +142,8 @@ extension RestartStateMachine {
         case reportAccepting
         /// Tell the predecessor this generation took over (its pid is in the pid file).
         case reportTookOver
+        /// Tell the predecessor this generation is stopping: it must not serve again.
+        case reportStopping
         case startAccepting
         /// Accept again after a successor died during the hand-over.
         case resumeAccepting
@@ -151,7 +159,8 @@ extension RestartStateMachine {
         case tellSuccessor(LaunchID, Stage)
         case startControlServer
         case stopControlServer
-        /// Stop accepting (then `acceptingStopped`), run `preShutdown`, drain (then `drained`).
+        /// Stop accepting (then `acceptingStopped`), run `preShutdown`, start draining (then
+        /// `drainStarted`), and once every connection is closed, `drained`.
         case drain(DrainID)
         case runHook(Hook)
         /// Write this process's pid to the pid file; answer with `pidFileWritten`.

@@ -30,7 +30,9 @@ struct RestartStateMachine {
 
     struct Starting: Equatable {
         var pendingRestart = false
+        /// Stop requests so far, and how many were signals.
         var stopRequested = false
+        var stopSignals = 0
     }
 
     struct AwaitingTurn: Equatable {
@@ -68,11 +70,17 @@ struct RestartStateMachine {
         var pid: Int32
         var unixPaths: [String]
         var drain: DrainID
+        /// Whether the successor's release confirms the hand-over (`tookOver`, `accepting`).
+        var successorConfirms: Bool
         var acceptingStopped = false
+        /// `preShutdown` has run and the servers hold the drain: a take-back must not race with
+        /// either.
+        var drainStarted = false
         /// Drained; asked whether the successor still runs before exiting.
         var confirming = false
-        /// Stateful: told the successor it may accept; waiting for it to say it does.
-        var awaitingAcceptance = false
+        /// Drained and told the successor so; waiting for it to confirm (`isConfirmed`).
+        var awaitingConfirmation = false
+        var confirmationTimedOut = false
         var successorAccepting = false
         /// The restart's success was reported: the successor said it took over (its pid is
         /// in the pid file), or this generation is about to exit.
@@ -80,6 +88,8 @@ struct RestartStateMachine {
         /// Stop requests so far (the drain goes on) and how many of them were signals.
         var stopRequested = false
         var stopSignals = 0
+        /// The successor said it is stopping: this is the end of the service, not a hand-over.
+        var successorStopping = false
         /// The successor died before this generation stopped accepting: take the service back
         /// once it has.
         var successorGone: SuccessorFailure?
@@ -90,6 +100,10 @@ struct RestartStateMachine {
         var signals: Int
         /// Stopped while awaiting its turn: the predecessor still holds the sockets.
         var beforeTurn = false
+        /// A successor being spawned when the stop came: it is killed once it exists, and
+        /// this generation does not exit before.
+        var pendingLaunch: LaunchID?
+        var drained = false
     }
 
     let configuration: Configuration
@@ -140,15 +154,17 @@ struct RestartStateMachine {
         case .predecessorExited: actions = predecessorExited()
         case .successorLaunched(let launch, let pid): actions = successorLaunched(launch, pid: pid)
         case .successorLaunchFailed(let launch, let failure): actions = successorFailed(launch, failure)
-        case .successorReady(let launch, let unixPaths, let adopted):
-            actions = successorReady(launch, unixPaths: unixPaths, adopted: adopted)
+        case .successorReady(let launch, let unixPaths, let adopted, let confirms):
+            actions = successorReady(launch, unixPaths: unixPaths, adopted: adopted, confirms: confirms)
         case .successorFailed(let launch, let failure): actions = successorFailed(launch, failure)
         case .successorExited(let launch, let status): actions = successorExited(launch, status: status)
         case .successorAlive(let launch): actions = successorAlive(launch)
         case .successorAccepting(let launch): actions = successorAccepting(launch)
         case .successorTookOver(let launch): actions = successorTookOver(launch)
         case .acceptingStopped(let drain): actions = acceptingStopped(drain)
+        case .drainStarted(let drain): actions = drainStarted(drain)
         case .drained(let drain): actions = drained(drain)
+        case .successorStopping(let launch): actions = successorStopping(launch)
         case .timerFired(let timer): actions = timerFired(timer)
         case .pidFileWritten(let ok):
             pidFileOwed = !ok
@@ -176,6 +192,8 @@ struct RestartStateMachine {
         var actions: [Action]
         if configuration.predecessorPID != nil {
             state = .awaitingTurn(AwaitingTurn(pendingRestart: starting.pendingRestart))
+            // Asked to stop while starting: the predecessor must not hand over to it.
+            if starting.stopRequested { return beginStop(bySignal: starting.stopSignals > 0, beforeTurn: true) }
             actions = [.reportReady, .startTimer(.turn, configuration.turnTimeout)]
         } else {
             state = .serving(Serving(predecessor: .gone))
@@ -183,7 +201,7 @@ struct RestartStateMachine {
                        .notify(.ready(status: status("serving")))]
             if starting.pendingRestart { actions += beginRestart() }
         }
-        if starting.stopRequested { actions += stopRequested(bySignal: false) }
+        if starting.stopRequested { actions += beginStop(bySignal: starting.stopSignals > 0) }
         return actions
     }
 
@@ -291,21 +309,23 @@ struct RestartStateMachine {
     private mutating func successorLaunched(_ launch: LaunchID, pid: Int32) -> [Action] {
         guard case .launching(let launching) = state, launching.launch == launch else {
             // Spawned for a restart that a stop has abandoned meanwhile.
-            return [.killSuccessor(launch)]
+            return [.killSuccessor(launch)] + launchSettled(launch)
         }
         state = .awaitingSuccessor(AwaitingSuccessor(launch: launch, pid: pid,
                                                      pendingRestart: launching.pendingRestart))
         return [.startTimer(.successorReady(launch), configuration.waitChild)]
     }
 
-    private mutating func successorReady(_ launch: LaunchID, unixPaths: [String], adopted: Int) -> [Action] {
+    private mutating func successorReady(_ launch: LaunchID, unixPaths: [String], adopted: Int,
+                                         confirms: Bool) -> [Action] {
         guard case .awaitingSuccessor(let awaiting) = state, awaiting.launch == launch else {
             if case .handingOver(let handingOver) = state, handingOver.launch == launch { return [] }
             return [.killSuccessor(launch)]
         }
         let drain = nextDrain
         nextDrain += 1
-        state = .handingOver(HandingOver(launch: launch, pid: awaiting.pid, unixPaths: unixPaths, drain: drain))
+        state = .handingOver(HandingOver(launch: launch, pid: awaiting.pid, unixPaths: unixPaths, drain: drain,
+                                         successorConfirms: confirms))
         let successor = "generation \(successorGeneration) (pid \(awaiting.pid))"
         var actions: [Action] = [
             .cancelTimer(.successorReady(launch)),
@@ -333,6 +353,8 @@ struct RestartStateMachine {
         case .launching(let launching) where launching.launch == launch:
             actions = []
             retry = launching.pendingRestart
+        case .stopping:
+            return launchSettled(launch)
         case .awaitingSuccessor(let awaiting) where awaiting.launch == launch:
             actions = [.cancelTimer(.successorReady(launch)), .killSuccessor(launch)]
             retry = awaiting.pendingRestart
@@ -353,10 +375,12 @@ struct RestartStateMachine {
 
     private mutating func timerFired(_ timer: Timer) -> [Action] {
         switch (timer, state) {
-        case (.successorAccepting(let launch), .handingOver(let handingOver))
-            where handingOver.launch == launch && handingOver.awaitingAcceptance:
-            return [.log(.warning, "generation \(successorGeneration) (pid \(handingOver.pid)) did not say it accepts within \(configuration.turnTimeout.formatted); exiting")]
-                + exitHandingOver(handingOver)
+        case (.confirmation(let launch), .handingOver(var handingOver))
+            where handingOver.launch == launch && handingOver.awaitingConfirmation:
+            handingOver.confirmationTimedOut = true
+            state = .handingOver(handingOver)
+            return [.log(.warning, "generation \(successorGeneration) (pid \(handingOver.pid)) did not confirm the hand-over within \(configuration.turnTimeout.formatted); exiting if it runs"),
+                    .checkSuccessor(launch)]
         case (.successorReady(let launch), .awaitingSuccessor(let awaiting)) where awaiting.launch == launch:
             return successorFailed(launch, SuccessorFailure(summary: "generation \(successorGeneration) was not ready within \(configuration.waitChild.formatted)"))
         case (.turn, .awaitingTurn(let turn)):
@@ -379,8 +403,27 @@ struct RestartStateMachine {
         guard case .handingOver(var handingOver) = state, handingOver.drain == drain else { return [] }
         handingOver.acceptingStopped = true
         state = .handingOver(handingOver)
-        if let failure = handingOver.successorGone, !handingOver.stopRequested { return takeBack(failure) }
+        if handingOver.successorGone != nil { return [] }
         return [.tellSuccessor(handingOver.launch, .acceptingStopped)]
+    }
+
+    private mutating func drainStarted(_ drain: DrainID) -> [Action] {
+        guard case .handingOver(var handingOver) = state, handingOver.drain == drain else { return [] }
+        handingOver.drainStarted = true
+        state = .handingOver(handingOver)
+        if let failure = handingOver.successorGone, !handingOver.stopRequested { return takeBack(failure) }
+        return []
+    }
+
+    /// The successor is stopping (a stop reached it, not this generation): the service is
+    /// being stopped, so its exit is no reason to serve again.
+    private mutating func successorStopping(_ launch: LaunchID) -> [Action] {
+        guard case .handingOver(var handingOver) = state, handingOver.launch == launch, !handingOver.stopRequested
+        else { return [] }
+        handingOver.stopRequested = true
+        handingOver.successorStopping = true
+        state = .handingOver(handingOver)
+        return [.log(.info, "generation \(successorGeneration) (pid \(handingOver.pid)) is stopping; this generation finishes its drain and stops too")]
     }
 
     private mutating func drained(_ drain: DrainID) -> [Action] {
@@ -394,7 +437,12 @@ struct RestartStateMachine {
             state = .handingOver(handingOver)
             // The successor may have died a moment ago: ask before leaving nobody to serve.
             return [.checkSuccessor(handingOver.launch)]
-        case .stopping(let stopping) where stopping.drain == drain:
+        case .stopping(var stopping) where stopping.drain == drain:
+            guard stopping.pendingLaunch == nil else {
+                stopping.drained = true
+                state = .stopping(stopping)
+                return []
+            }
             return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
         default:
             return []
@@ -404,27 +452,31 @@ struct RestartStateMachine {
     private mutating func successorAlive(_ launch: LaunchID) -> [Action] {
         guard case .handingOver(var handingOver) = state, handingOver.launch == launch, handingOver.confirming
         else { return [] }
-        if handingOver.awaitingAcceptance {
-            return handingOver.successorAccepting ? exitHandingOver(handingOver) : []
+        if handingOver.awaitingConfirmation {
+            let done = isConfirmed(handingOver) || handingOver.stopRequested || handingOver.confirmationTimedOut
+            return done ? exitHandingOver(handingOver) : []
         }
+        // Stay until the successor says it took over (stateless: the pid file names it) or
+        // accepts (stateful: it accepts only now), and ask once more after the hook, so that
+        // its death meanwhile still finds a generation to give the service back to.
+        handingOver.awaitingConfirmation = true
+        state = .handingOver(handingOver)
         let finish: [Action] = [.runHook(.completeShutdown), .tellSuccessor(launch, .shutdownComplete)]
-        // A stateful successor accepts only now: stay until it says it does, so that its death
-        // at this moment still finds a generation to give the service back to.
-        if configuration.stateful && !handingOver.successorAccepting && !handingOver.stopRequested {
-            handingOver.awaitingAcceptance = true
-            state = .handingOver(handingOver)
-            return finish + [.startTimer(.successorAccepting(launch), configuration.turnTimeout)]
-        }
-        return finish + exitHandingOver(handingOver)
+        if isConfirmed(handingOver) || handingOver.stopRequested { return finish + [.checkSuccessor(launch)] }
+        return finish + [.startTimer(.confirmation(launch), configuration.turnTimeout)]
+    }
+
+    /// Whether the successor said what this generation waits for before it exits.
+    private func isConfirmed(_ handingOver: HandingOver) -> Bool {
+        guard handingOver.successorConfirms else { return true }
+        return configuration.stateful ? handingOver.successorAccepting : handingOver.reported
     }
 
     private mutating func successorAccepting(_ launch: LaunchID) -> [Action] {
         guard case .handingOver(var handingOver) = state, handingOver.launch == launch else { return [] }
         handingOver.successorAccepting = true
         state = .handingOver(handingOver)
-        guard handingOver.awaitingAcceptance else { return [] }
-        // It may have died right after saying so.
-        return [.cancelTimer(.successorAccepting(launch)), .checkSuccessor(launch)]
+        return confirmationArrived(handingOver)
     }
 
     private mutating func successorTookOver(_ launch: LaunchID) -> [Action] {
@@ -432,7 +484,13 @@ struct RestartStateMachine {
         else { return [] }
         handingOver.reported = true
         state = .handingOver(handingOver)
-        return [tookOver(handingOver)]
+        return [tookOver(handingOver)] + confirmationArrived(handingOver)
+    }
+
+    private func confirmationArrived(_ handingOver: HandingOver) -> [Action] {
+        guard handingOver.awaitingConfirmation, isConfirmed(handingOver) else { return [] }
+        // It may have died right after saying so.
+        return [.cancelTimer(.confirmation(handingOver.launch)), .checkSuccessor(handingOver.launch)]
     }
 
     private func tookOver(_ handingOver: HandingOver) -> Action {
@@ -443,9 +501,10 @@ struct RestartStateMachine {
     }
 
     private mutating func exitHandingOver(_ handingOver: HandingOver) -> [Action] {
-        let ending = Ending.handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths)
+        let ending = handingOver.successorStopping ? Ending.stopped
+            : .handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths)
         state = .exited(ending)
-        // A successor of an older release never says it took over.
+        // A successor of an older release never says it took over; a stop ends the wait.
         return (handingOver.reported ? [] : [tookOver(handingOver)]) + [.exit(ending)]
     }
 
@@ -460,7 +519,7 @@ struct RestartStateMachine {
             handingOver.successorGone = failure
             state = .handingOver(handingOver)
             if handingOver.stopRequested {
-                if handingOver.awaitingAcceptance {
+                if handingOver.awaitingConfirmation {
                     state = .exited(.stopped)
                     // `completeShutdown` has run already.
                     return [.abandonReloads("stop requested; the restart was abandoned"), .exit(.stopped)]
@@ -468,8 +527,9 @@ struct RestartStateMachine {
                 if handingOver.confirming { return finishStop() }
                 return [.log(.warning, "\(failure.summary); stopping as requested")]
             }
-            // Taking back before this generation's own accepting has stopped would race with it.
-            guard handingOver.acceptingStopped else { return [] }
+            // Taking back before this generation has stopped accepting and started its drain
+            // (`preShutdown` included) would race with both.
+            guard handingOver.drainStarted else { return [] }
             return takeBack(failure)
         default:
             return []
@@ -498,16 +558,22 @@ struct RestartStateMachine {
         switch state {
         case .starting(var starting):
             starting.stopRequested = true
+            if bySignal { starting.stopSignals += 1 }
             state = .starting(starting)
             return []
         case .awaitingTurn:
             return [.cancelTimer(.turn)] + beginStop(bySignal: bySignal, beforeTurn: true)
         case .serving:
             return beginStop(bySignal: bySignal)
-        case .launching:
+        case .launching(let launching):
             // The successor is killed as soon as its launch reports it (`successorLaunched`).
-            return [.log(.info, "stop requested: abandoning the start of generation \(successorGeneration)")]
+            let actions = [Action.log(.info, "stop requested: abandoning the start of generation \(successorGeneration)")]
                 + beginStop(bySignal: bySignal)
+            if case .stopping(var stopping) = state {
+                stopping.pendingLaunch = launching.launch
+                state = .stopping(stopping)
+            }
+            return actions
         case .awaitingSuccessor(let awaiting):
             return [.log(.info, "stop requested: killing generation \(successorGeneration)"),
                     .cancelTimer(.successorReady(awaiting.launch)), .killSuccessor(awaiting.launch)]
@@ -544,14 +610,31 @@ struct RestartStateMachine {
     private mutating func beginStop(bySignal: Bool, beforeTurn: Bool = false) -> [Action] {
         let drain = nextDrain
         nextDrain += 1
+        let predecessorAround: Bool
+        switch state {
+        case .awaitingTurn: predecessorAround = true
+        case .serving(let serving): predecessorAround = serving.predecessor != .gone
+        default: predecessorAround = false
+        }
         state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn))
-        return [
+        // A predecessor still draining must not take the service back when this one exits.
+        return (predecessorAround ? [.reportStopping] : []) + [
             .stopControlServer,
             .abandonReloads("stop requested; the restart was abandoned"),
             .notify(.stopping(status: status("stopping"))),
             .log(.info, "stopping: draining connections"),
             .drain(drain),
         ]
+    }
+
+    /// A launch a stop abandoned has ended (the child exists and is being killed, or never
+    /// existed): a drained generation may exit now.
+    private mutating func launchSettled(_ launch: LaunchID) -> [Action] {
+        guard case .stopping(var stopping) = state, stopping.pendingLaunch == launch else { return [] }
+        stopping.pendingLaunch = nil
+        state = .stopping(stopping)
+        guard stopping.drained else { return [] }
+        return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
     }
 
     private mutating func finishStop(ending: Ending = .stopped) -> [Action] {

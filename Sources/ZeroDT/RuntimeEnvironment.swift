@@ -11,20 +11,12 @@ protocol RuntimeEnvironment: Sendable {
     func sleep(for duration: Duration) async throws
 }
 
-/// What a starting successor says about itself.
-enum SuccessorReport: Sendable, Equatable {
-    case ready(adopted: [Int], unixPaths: [String])
-    case failed(SuccessorFailure)
-    case tookOver
-    case accepting
-}
-
 /// The parent's handle on a successor process.
 protocol SuccessorProcess: Sendable {
     var pid: Int32 { get }
-    /// Its reports, in order; the stream ends when its end of the control channel closes,
-    /// which happens when it exits.
-    var reports: AsyncStream<SuccessorReport> { get }
+    /// What it says, in order (`ready`, `failed`, `tookOver`, `accepting`, `stopping`); the
+    /// stream ends when its end of the control channel closes, which happens when it exits.
+    var messages: AsyncStream<ControlMessage> { get }
     /// Waits for it to exit and reaps it (call once); nil when the task is cancelled.
     func waitForExit() async -> ProcessStatus?
     /// Whether it has exited, without waiting or reaping.
@@ -41,7 +33,8 @@ protocol PredecessorProcess: Sendable {
     var pid: Int32 { get }
     func reportReady(generation: Int, adopted: [Int], unixPaths: [String]) async
     func reportFailed(_ failure: SuccessorFailure) async
-    /// Sends a progress message (`accepting`, `tookOver`).
+    /// Sends a progress message (`tookOver`, `accepting`, `stopping`) if the predecessor's
+    /// release knows it.
     func report(_ message: ControlMessage) async
     /// Returns once the predecessor has reached `stage` or is gone; returns early when the
     /// task is cancelled.

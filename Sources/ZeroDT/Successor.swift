@@ -7,35 +7,17 @@ import NIOConcurrencyHelpers
 /// end of a control socketpair, read its reports, tell it the hand-over's stages, reap it.
 final class Successor: SuccessorProcess {
     let pid: pid_t
-    let reports: AsyncStream<SuccessorReport>
     private let channel: ControlChannel
     /// Set once `waitForExit` has reaped it: from then on its pid may name another process.
+    /// Reaping happens under this lock, so a kill never reaches a reused pid.
     private let reaped = NIOLockedValueBox(false)
 
     private init(pid: pid_t, channel: ControlChannel) {
         self.pid = pid
         self.channel = channel
-        reports = AsyncStream { continuation in
-            let task = Task {
-                for await message in channel.messages {
-                    switch message {
-                    case .ready(let readyPID, _, let adopted, let unixPaths) where readyPID == pid:
-                        continuation.yield(.ready(adopted: adopted, unixPaths: unixPaths))
-                    case .failed(_, let failure):
-                        continuation.yield(.failed(failure))
-                    case .accepting(let senderPID) where senderPID == pid:
-                        continuation.yield(.accepting)
-                    case .tookOver(let senderPID) where senderPID == pid:
-                        continuation.yield(.tookOver)
-                    default:
-                        continue
-                    }
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
     }
+
+    var messages: AsyncStream<ControlMessage> { channel.messages }
 
     /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…
     /// and the control channel right after them.
@@ -73,13 +55,17 @@ final class Successor: SuccessorProcess {
             throw error
         }
         let successor = Successor(pid: pid, channel: channel)
-        try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1))
+        try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1,
+                                       version: ControlMessage.currentVersion))
         return successor
     }
 
     func waitForExit() async -> ProcessStatus? {
-        guard let status = await ProcessStatus.reap(pid) else { return nil }
-        reaped.withLockedValue { $0 = true }
+        guard await ProcessStatus.waitUntilEnded(pid) else { return nil }
+        let status = reaped.withLockedValue { reaped in
+            reaped = true
+            return ProcessStatus.reapNow(pid)
+        }
         await channel.close()
         return status
     }
@@ -89,7 +75,6 @@ final class Successor: SuccessorProcess {
     }
 
     func kill() {
-        // Under the lock, so that the reaper cannot free the pid between the check and the kill.
         reaped.withLockedValue { reaped in
             if !reaped { _ = Glibc.kill(pid, SIGKILL) }
         }
@@ -100,8 +85,9 @@ final class Successor: SuccessorProcess {
         case .acceptingStopped:
             try? await channel.send(.acceptingStopped)
         case .shutdownComplete:
+            // The channel stays open: its EOF, at this process's exit, is what tells the
+            // successor that its predecessor is gone.
             try? await channel.send(.shutdownComplete)
-            await channel.close()
         }
     }
 

@@ -21,10 +21,15 @@ final class ConnectionTracker: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         var settling: Set<ObjectIdentifier> = []
         var acceptance = Acceptance.notYet
-        /// Connections accepted now join the drain under way.
+        /// Stopped, not resumed: a connection accepted now (it was on its way) joins the drain.
         var draining = false
-        /// The connections the drain under way waits for; a resume leaves them in it.
+        /// The connections the next or current drain waits for: every connection open when
+        /// accepting stopped. A resume leaves them in it, and adds none.
         var drainingConnections: Set<ObjectIdentifier> = []
+        /// Those already told to quiesce.
+        var told: Set<ObjectIdentifier> = []
+        /// `drain` was called and its connections are not all closed yet.
+        var drainRequested = false
         var drained: EventLoopPromise<Void>?
         /// Accept gates paused at the limit, to resume when a connection closes.
         var pausedGates: [@Sendable () -> Void] = []
@@ -53,8 +58,10 @@ final class ConnectionTracker: Sendable {
     /// connection must be told now: `drain` only tells settled connections.
     func activated(_ channel: any Channel) -> Bool {
         state.withLockedValue { state in
-            state.settling.remove(ObjectIdentifier(channel))
-            return state.drainingConnections.contains(ObjectIdentifier(channel))
+            let id = ObjectIdentifier(channel)
+            state.settling.remove(id)
+            guard state.drainRequested, state.drainingConnections.contains(id) else { return false }
+            return state.told.insert(id).inserted
         }
     }
 
@@ -83,11 +90,14 @@ final class ConnectionTracker: Sendable {
         gates.forEach { $0() }
     }
 
-    /// From now on no listening channel asks for another connection.
+    /// From now on no listening channel asks for another connection, and every connection
+    /// open now belongs to the next drain.
     func stopAccepting() {
         state.withLockedValue { state in
             state.acceptance = .stopped
             state.pausedGates.removeAll()
+            state.draining = true
+            state.drainingConnections.formUnion(state.connections.keys)
         }
     }
 
@@ -96,12 +106,16 @@ final class ConnectionTracker: Sendable {
             state.connections[ObjectIdentifier(channel)] = nil
             state.settling.remove(ObjectIdentifier(channel))
             state.drainingConnections.remove(ObjectIdentifier(channel))
+            state.told.remove(ObjectIdentifier(channel))
             var gates: [@Sendable () -> Void] = []
             if state.acceptance == .accepting && state.connections.count < maxConnections {
                 swap(&gates, &state.pausedGates)
             }
             let drained = state.drainingConnections.isEmpty ? state.drained : nil
-            if drained != nil { state.drained = nil }
+            if drained != nil {
+                state.drained = nil
+                state.drainRequested = false
+            }
             return (gates, drained)
         }
         gates.forEach { $0() }
@@ -121,15 +135,13 @@ final class ConnectionTracker: Sendable {
         }
     }
 
-    /// Tells every connection to drain; the future completes when the last of them, and of
-    /// those accepted until a resume, has closed. A drain while one is under way (after a
-    /// resume) joins it.
+    /// Tells the connections that were open when accepting stopped to drain; the future
+    /// completes when the last of them has closed. Connections accepted after a resume are
+    /// not drained; a drain while one is under way joins it.
+    /// - Important: call `stopAccepting()` first: it decides which connections drain.
     func drain(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         let (channels, done): ([any Channel], Bool) = state.withLockedValue { state in
-            state.draining = true
-            let fresh = state.connections.keys.filter { !state.drainingConnections.contains($0) }
-            state.drainingConnections.formUnion(fresh)
             var done = false
             if let existing = state.drained {
                 existing.futureResult.cascade(to: promise)
@@ -137,9 +149,12 @@ final class ConnectionTracker: Sendable {
                 done = true
             } else {
                 state.drained = promise
+                state.drainRequested = true
             }
             // Settling connections are told when they become active (`activated`).
-            return (fresh.filter { !state.settling.contains($0) }.compactMap { state.connections[$0] }, done)
+            let fresh = state.drainingConnections.filter { !state.settling.contains($0) && !state.told.contains($0) }
+            state.told.formUnion(fresh)
+            return (fresh.compactMap { state.connections[$0] }, done)
         }
         if done { promise.succeed() }
         channels.forEach(Self.sendDrain)

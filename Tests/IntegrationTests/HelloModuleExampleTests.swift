@@ -70,7 +70,7 @@ import Testing
 
         // Zero-downtime upgrade: SIGHUP starts the binary on disk as generation 2.
         process.send(SIGHUP)
-        let log = try process.waitForStandardError(containing: "is ready; handing over", timeout: .seconds(30))
+        let log = try process.waitForStandardError(containing: "; handing over", timeout: .seconds(30))
         let successor = try #require(Self.successorPID(in: log))
         // Generation 2 accepts once generation 1 has stopped; wait for the hand-over to end so
         // that the answer below must come from generation 2.

@@ -128,6 +128,25 @@ import Testing
         try server.family.stop()
     }
 
+    /// A successor that reports its failure and exits is reported once, in its own words:
+    /// never with a stray "; it exited with status 1" after them (issue 10, defect 3).
+    @Test func aFailedReloadIsReportedOnceAndWhole() throws {
+        let server = try Self.start()
+        try "servers:\n  - name: web\n    listen: []\npid_file: \(server.site.path("run.pid"))\ncontrol: \(server.control)\n"
+            .write(toFile: server.site.configFile, atomically: true, encoding: .utf8)
+        let attempts = 12
+        for _ in 0..<attempts {
+            let reload = try server.command("reload")
+            #expect(reload.status == 1, "\(reload)")
+            #expect(reload.standardError.contains("'listen' must not be empty"), "\(reload)")
+            #expect(!reload.standardError.contains("; it exited"), "\(reload)")
+        }
+        let log = server.family.log
+        #expect(log.components(separatedBy: "restart failed").count - 1 == attempts, "\(log)")
+        #expect(!log.contains("; it exited") && !log.contains("exited before it was ready"), "\(log)")
+        try server.family.stop()
+    }
+
     @Test func reloadPrintsTheSuccessorsReasonWhenItCannotStart() throws {
         let server = try Self.start()
         let first = server.family.first.pid

@@ -104,9 +104,16 @@ import ZeroDT
                            mode: 0o660, location: at(6, 9)),
             ListenerConfig(address: .tcp(host: nil, port: 9090), name: "metrics", location: at(10, 9)),
         ])
-        #expect(web.timeouts == TimeoutsConfig(readHeader: .seconds(5), idle: .seconds(90), write: .milliseconds(250),
-                                               shutdown: .seconds(20), drainGrace: .zero))
-        #expect(web.limits == LimitsConfig(maxHeaderSize: 32 * 1024, maxBodySize: 0, maxConnections: 500))
+        var http = HTTPServerConfiguration()
+        http.readHeaderTimeout = .seconds(5)
+        http.idleTimeout = .seconds(90)
+        http.writeTimeout = .milliseconds(250)
+        http.shutdownTimeout = .seconds(20)
+        http.drainGrace = .zero
+        http.maxHeaderSize = 32 * 1024
+        http.maxBodySize = 0
+        http.maxConnections = 500
+        #expect(web.http == http)
 
         #expect(web.routes.map(\.path) == ["/", "/assets/", "/healthz", "/teapot", "/old", "/moved/", "/echo"])
         #expect(web.routes.map(\.location.line) == [23, 30, 32, 34, 42, 44, 48])
@@ -131,8 +138,7 @@ import ZeroDT
 
         let admin = site.servers[1]
         #expect(admin.listen == [ListenerConfig(address: .tcp(host: "127.0.0.1", port: 8081), location: at(53, 14))])
-        #expect(admin.timeouts == TimeoutsConfig())
-        #expect(admin.limits == LimitsConfig())
+        #expect(admin.http == HTTPServerConfiguration())
 
         #expect(site.restart == RestartConfig(waitChild: .seconds(120), waitParent: .milliseconds(500),
                                               watch: [.binary, .config, .file("\(root)/watched.txt")]))
@@ -151,15 +157,14 @@ import ZeroDT
                 routes: [{ path: /, respond: hi }]
             """, baseDirectory: "/"))
         #expect(site.restart == RestartConfig())
-        #expect(site.restart.waitChild == .seconds(60))
+        #expect(site.restart.waitChild == Runtime.Options.defaultWaitChild)
         #expect(site.log == LogConfig())
         #expect(site.pidFile == nil)
         #expect(site.control == nil)
-        #expect(site.servers[0].timeouts == TimeoutsConfig())
-        // No max_connections: the server picks the default, capped below the open-file limit.
-        #expect(site.servers[0].limits == LimitsConfig(maxHeaderSize: 16384, maxBodySize: 1 << 20,
-                                                       maxConnections: nil))
-        #expect(site.servers[0].timeouts.readBody == HTTPServerConfiguration.defaultReadBodyTimeout)
+        // The HTTP server's own defaults; no max_connections: the server picks the default,
+        // capped below the open-file limit.
+        #expect(site.servers[0].http == HTTPServerConfiguration())
+        #expect(site.servers[0].http.maxConnections == nil)
         #expect(site.servers[0].listen[0].backlog == ListenerConfig.defaultBacklog)
     }
 
@@ -171,7 +176,7 @@ import ZeroDT
                 timeouts: { read_body: 45s }
                 routes: [{ path: /, respond: hi }]
             """, baseDirectory: "/"))
-        #expect(site.servers[0].timeouts.readBody == .seconds(45))
+        #expect(site.servers[0].http.readBodyTimeout == .seconds(45))
         #expect(site.warnings.isEmpty)
     }
 
@@ -259,6 +264,6 @@ import ZeroDT
         #expect(site.routes[2].action == .staticFiles(StaticConfig(
             root: packageRoot + "/examples/site", index: ["index.html"], cacheControl: "public, max-age=60")))
         #expect(site.routes[1].action == .redirect(RedirectConfig(to: "/", status: 301)))
-        #expect(site.restart.waitChild == .seconds(60))
+        #expect(site.restart.waitChild == Runtime.Options.defaultWaitChild)
     }
 }

@@ -15,7 +15,7 @@ import Testing
         _ = machine.handle(.started)
         _ = machine.handle(.restartRequested(.signal))
         _ = machine.handle(.successorLaunched(1, pid: 20))
-        _ = machine.handle(.successorReady(1, unixPaths: [], adopted: 1))
+        _ = machine.handle(.successorReady(1, unixPaths: [], adopted: 1, confirms: true))
         return machine
     }
 
@@ -24,7 +24,7 @@ import Testing
         #expect(machine.handle(.started).contains(.startAccepting))
         #expect(machine.handle(.restartRequested(.signal)).contains(.launchSuccessor(1, generation: 2)))
         #expect(machine.handle(.successorLaunched(1, pid: 20)) == [.startTimer(.successorReady(1), .seconds(60))])
-        let ready = machine.handle(.successorReady(1, unixPaths: ["/run/a.sock"], adopted: 1))
+        let ready = machine.handle(.successorReady(1, unixPaths: ["/run/a.sock"], adopted: 1, confirms: true))
         #expect(ready.contains(.drain(1)) && ready.contains(.stopControlServer))
         #expect(machine.handle(.acceptingStopped(1)) == [.tellSuccessor(1, .acceptingStopped)])
         // `reload` is answered once the successor says it took over (its pid is in the pid file).
@@ -32,10 +32,11 @@ import Testing
             ok: true, summary: "generation 2 (pid 20) took over", detail: "generation 2 (pid 20) took over",
             generation: 2, pid: 20), answerWaiters: true)])
         #expect(machine.handle(.drained(1)) == [.checkSuccessor(1)])
+        // Asked again after the hook: it may have died meanwhile.
         #expect(machine.handle(.successorAlive(1)) == [
-            .runHook(.completeShutdown), .tellSuccessor(1, .shutdownComplete),
-            .exit(.handedOver(successorPID: 20, unixPaths: ["/run/a.sock"])),
+            .runHook(.completeShutdown), .tellSuccessor(1, .shutdownComplete), .checkSuccessor(1),
         ])
+        #expect(machine.handle(.successorAlive(1)) == [.exit(.handedOver(successorPID: 20, unixPaths: ["/run/a.sock"]))])
     }
 
     @Test func requestsDuringARestartAreCoalescedAndPassedOn() {
@@ -44,7 +45,7 @@ import Testing
         _ = machine.handle(.restartRequested(.signal))
         #expect(!machine.handle(.restartRequested(.signal)).contains { if case .launchSuccessor = $0 { true } else { false } })
         _ = machine.handle(.successorLaunched(1, pid: 20))
-        #expect(machine.handle(.successorReady(1, unixPaths: [], adopted: 0)).contains(.forwardRestart(1)))
+        #expect(machine.handle(.successorReady(1, unixPaths: [], adopted: 0, confirms: true)).contains(.forwardRestart(1)))
     }
 
     @Test func aFailedSuccessorIsReportedOnceAndARequestMeanwhileRetries() {
@@ -64,9 +65,11 @@ import Testing
 
     @Test func aSuccessorThatDiesAfterReadyGivesTheServiceBack() {
         var machine = Self.handingOver()
-        // Not before this generation's own accepting has stopped: that would race with it.
+        // Not before this generation has stopped accepting and started its drain: that would
+        // race with both.
         #expect(machine.handle(.successorExited(1, status: "was killed by signal 9")).isEmpty)
-        let back = machine.handle(.acceptingStopped(1))
+        #expect(machine.handle(.acceptingStopped(1)).isEmpty)
+        let back = machine.handle(.drainStarted(1))
         #expect(back.contains(.resumeAccepting) && back.contains(.writePIDFile) && back.contains(.startControlServer))
         #expect(back.contains { if case .notify(.tookBack) = $0 { true } else { false } })
         #expect(machine.state == .serving(.init(predecessor: .gone)))
@@ -78,6 +81,7 @@ import Testing
     @Test func aSuccessorFoundDeadWhenTheDrainEndsGivesTheServiceBackToo() {
         var machine = Self.handingOver()
         _ = machine.handle(.acceptingStopped(1))
+        _ = machine.handle(.drainStarted(1))
         #expect(machine.handle(.drained(1)) == [.checkSuccessor(1)])
         #expect(machine.handle(.successorExited(1, status: "was killed by signal 9")).contains(.resumeAccepting))
     }
@@ -131,6 +135,30 @@ import Testing
         let late = machine.handle(.timerFired(.turn))
         #expect(late.contains(.killPredecessor) && late.contains(.runHook(.preParentExit)))
         #expect(late.firstIndex(of: .runHook(.preParentExit))! < late.firstIndex(of: .startAccepting)!)
+    }
+
+    @Test func aSuccessorThatIsStoppedTellsItsPredecessorNotToServeAgain() {
+        var successor = Self.machine(predecessor: 5)
+        _ = successor.handle(.started)
+        _ = successor.handle(.predecessorStoppedAccepting)
+        #expect(successor.handle(.stopRequested(bySignal: false)).first == .reportStopping)
+
+        var predecessor = Self.handingOver()
+        _ = predecessor.handle(.acceptingStopped(1))
+        _ = predecessor.handle(.drainStarted(1))
+        _ = predecessor.handle(.successorStopping(1))
+        #expect(!predecessor.handle(.successorExited(1, status: "exited with status 0")).contains(.resumeAccepting))
+        #expect(predecessor.handle(.drained(1)).last == .exit(.stopped))
+    }
+
+    @Test func aStoppedGenerationDoesNotExitBeforeTheSuccessorItWasSpawningIsKilled() {
+        var machine = Self.machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.restartRequested(.signal))
+        _ = machine.handle(.stopRequested(bySignal: true))
+        #expect(machine.handle(.drained(1)).isEmpty)
+        #expect(machine.handle(.successorLaunched(1, pid: 20)).suffix(2) == [.killSuccessor(1), .runHook(.completeShutdown)]
+            || machine.state == .exited(.stopped))
     }
 
     @Test func aSuccessorStoppedBeforeItsTurnLeavesTheSocketsToItsPredecessor() {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZeroDT
+import ZeroDTHTTP
 
 /// The running instance a config describes, reached through its control socket or, when
 /// it has none, through the pid in its pid file and signals.
@@ -28,7 +29,7 @@ struct RunningServer {
             let site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
             return RunningServer(file: site.file, control: site.control, pidFile: site.pidFile,
                                  waitChild: site.restart.waitChild,
-                                 longestShutdown: site.servers.map(\.timeouts.shutdown).max() ?? .seconds(30),
+                                 longestShutdown: site.servers.map(\.http.shutdownTimeout).max() ?? .seconds(30),
                                  diagnostics: nil)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
@@ -39,7 +40,7 @@ struct RunningServer {
                 throw ExitCode.failure
             }
             return RunningServer(file: options.config, control: endpoints.control, pidFile: endpoints.pidFile,
-                                 waitChild: RestartConfig().waitChild, longestShutdown: TimeoutsConfig().shutdown,
+                                 waitChild: RestartConfig().waitChild, longestShutdown: HTTPServerConfiguration().shutdownTimeout,
                                  diagnostics: rendered)
         }
     }

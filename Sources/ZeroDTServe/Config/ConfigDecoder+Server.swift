@@ -37,18 +37,15 @@ extension ConfigDecoder {
             routes = items.compactMap { route($0) }
             checkUniqueRoutePaths(routes)
         }
-        var timeouts = TimeoutsConfig()
-        if let node = fields["timeouts"] { timeouts = decodeTimeouts(node) ?? timeouts }
-        var limits = LimitsConfig()
-        if let node = fields["limits"] { limits = decodeLimits(node) ?? limits }
+        var http = HTTPServerConfiguration()
+        if let node = fields["timeouts"] { decodeTimeouts(node, into: &http) }
+        if let node = fields["limits"] { decodeLimits(node, into: &http) }
         guard let name else { return nil }
-        return ServerConfig(name: name, listen: listeners, timeouts: timeouts, limits: limits, routes: routes,
-                            location: node.location)
+        return ServerConfig(name: name, listen: listeners, http: http, routes: routes, location: node.location)
     }
 
-    private mutating func decodeTimeouts(_ node: ConfigNode) -> TimeoutsConfig? {
-        guard let fields = mapping(node, what: "timeouts", allowed: Self.timeoutKeys) else { return nil }
-        var config = TimeoutsConfig()
+    private mutating func decodeTimeouts(_ node: ConfigNode, into config: inout HTTPServerConfiguration) {
+        guard let fields = mapping(node, what: "timeouts", allowed: Self.timeoutKeys) else { return }
         func read(_ key: String, into value: inout Duration, decoder: inout ConfigDecoder) {
             guard let node = fields[key], let duration = decoder.duration(node, what: key) else { return }
             if duration <= .zero && key != "drain_grace" {
@@ -57,22 +54,20 @@ extension ConfigDecoder {
             }
             value = duration
         }
-        read("read_header", into: &config.readHeader, decoder: &self)
-        read("read_body", into: &config.readBody, decoder: &self)
-        read("idle", into: &config.idle, decoder: &self)
-        read("write", into: &config.write, decoder: &self)
-        read("shutdown", into: &config.shutdown, decoder: &self)
+        read("read_header", into: &config.readHeaderTimeout, decoder: &self)
+        read("read_body", into: &config.readBodyTimeout, decoder: &self)
+        read("idle", into: &config.idleTimeout, decoder: &self)
+        read("write", into: &config.writeTimeout, decoder: &self)
+        read("shutdown", into: &config.shutdownTimeout, decoder: &self)
         read("drain_grace", into: &config.drainGrace, decoder: &self)
-        if let node = fields["drain_grace"], config.drainGrace > config.shutdown {
+        if let node = fields["drain_grace"], config.drainGrace > config.shutdownTimeout {
             error("'drain_grace' (\(config.drainGrace.configDescription)) must not exceed 'shutdown' "
-                  + "(\(config.shutdown.configDescription))", at: node.location)
+                  + "(\(config.shutdownTimeout.configDescription))", at: node.location)
         }
-        return config
     }
 
-    private mutating func decodeLimits(_ node: ConfigNode) -> LimitsConfig? {
-        guard let fields = mapping(node, what: "limits", allowed: Self.limitKeys) else { return nil }
-        var config = LimitsConfig()
+    private mutating func decodeLimits(_ node: ConfigNode, into config: inout HTTPServerConfiguration) {
+        guard let fields = mapping(node, what: "limits", allowed: Self.limitKeys) else { return }
         if let node = fields["max_header_size"], let bytes = size(node, what: "max_header_size", minimum: 1024) {
             config.maxHeaderSize = bytes
         }
@@ -84,7 +79,6 @@ extension ConfigDecoder {
             config.maxConnections = count
             warnIfBeyondFileLimit(count, at: node.location)
         }
-        return config
     }
 
     /// Each connection takes a file descriptor; a limit the process cannot reach leaves

@@ -40,7 +40,7 @@ public struct RestartConfig: Sendable, Equatable {
     }
 
     /// How long a successor may take to report ready before it is killed.
-    public var waitChild: Duration = .seconds(60)
+    public var waitChild: Duration = Runtime.Options.defaultWaitChild
     /// Stateful mode when above zero: how long a successor waits for its predecessor to
     /// finish before it accepts connections (and then kills it).
     public var waitParent: Duration = .zero
@@ -70,10 +70,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var name: String
     /// Where it accepts connections.
     public var listen: [ListenerConfig]
-    /// Connection timeouts.
-    public var timeouts: TimeoutsConfig
-    /// Request and connection limits.
-    public var limits: LimitsConfig
+    /// Its `timeouts:` and `limits:`, in the HTTP server's own type: the config only says
+    /// what differs from that type's defaults, which live there alone.
+    public var http: HTTPServerConfiguration
     /// Routes in file order; matching picks the longest path, not the first.
     public var routes: [RouteConfig]
     /// Where the server was declared.
@@ -95,34 +94,6 @@ public struct ListenerConfig: Sendable, Equatable {
     public var mode: UInt32?
     /// Where the listener was declared.
     public var location: SourceLocation
-}
-
-/// A server's `timeouts:`.
-public struct TimeoutsConfig: Sendable, Equatable {
-    /// How long a client may take to send a request's headers (slowloris defence).
-    public var readHeader: Duration = .seconds(10)
-    /// How long a keep-alive connection may sit idle between requests.
-    public var idle: Duration = .seconds(75)
-    /// How long a write may make no progress before the connection is dropped.
-    public var write: Duration = .seconds(30)
-    /// The drain deadline: after it, every remaining connection is closed.
-    public var shutdown: Duration = .seconds(30)
-    /// How long an idle keep-alive connection stays open once draining starts, so that
-    /// a request already on the wire is still answered.
-    public var drainGrace: Duration = .seconds(1)
-    /// How long a request body may take from the end of the head to its last byte.
-    public var readBody: Duration = HTTPServerConfiguration.defaultReadBodyTimeout
-}
-
-/// A server's `limits:`.
-public struct LimitsConfig: Sendable, Equatable {
-    /// The most bytes a request line plus headers may take.
-    public var maxHeaderSize: Int = 16 * 1024
-    /// The largest request body accepted.
-    public var maxBodySize: Int = 1024 * 1024
-    /// The most connections served at once; more wait in the listen backlog. Nil when not
-    /// configured: `ConnectionLimit.defaultMaximum`, capped below the open-file limit.
-    public var maxConnections: Int?
 }
 
 /// One entry of a server's `routes:`.

@@ -19,7 +19,7 @@ struct AnnouncedServer: RestartableServer {
     private func announceConnectionLimit() {
         guard let soft = ConnectionLimit.softFileLimit() else { return }
         let metadata: Logger.Metadata = ["server": "\(config.name)", "open_file_limit": "\(soft)"]
-        if let configured = config.limits.maxConnections {
+        if let configured = config.http.maxConnections {
             if configured > ConnectionLimit.safeMaximum(softFileLimit: soft) {
                 logger.warning("""
                     max_connections \(configured) leaves too few file descriptors for serving files; \

@@ -115,18 +115,8 @@ struct SiteRunner {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
         }
-        var configuration = HTTPServerConfiguration()
-        configuration.readHeaderTimeout = server.timeouts.readHeader
-        configuration.readBodyTimeout = server.timeouts.readBody
-        configuration.idleTimeout = server.timeouts.idle
-        configuration.writeTimeout = server.timeouts.write
-        configuration.drainGrace = server.timeouts.drainGrace
-        configuration.shutdownTimeout = server.timeouts.shutdown
-        configuration.maxHeaderSize = server.limits.maxHeaderSize
-        configuration.maxBodySize = server.limits.maxBodySize
-        configuration.maxConnections = server.limits.maxConnections
         let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
-        return HTTPServer(name: server.name, listeners: listeners, configuration: configuration,
+        return HTTPServer(name: server.name, listeners: listeners, configuration: server.http,
                           routes: RoutingTable(routes: routes), group: group, accessLog: accessLog, logger: logger)
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 @testable import ZeroDT
 
 /// A fake world of generations, each running its own `RestartStateMachine`, in which a
@@ -23,6 +24,9 @@ struct RestartWorld {
         var known: Set<RestartStateMachine.LaunchID> = []
         var reloadWaiters = 0
         var controlServing = false
+        /// Its release confirms a hand-over (`tookOver`, `accepting`, `stopping`); an older
+        /// one never says those.
+        var confirms = true
 
         var started: Bool {
             if case .starting = machine.state { return false }
@@ -72,6 +76,11 @@ struct RestartWorld {
     /// listeners was killed: the service may legitimately end with nobody serving.
     private var serviceMayEnd = false
     private var stopped: Set<Int32> = []
+    /// Old generations whose wait for a confirmation ran out (a wedged successor): they exit
+    /// without it, as they must.
+    private var gaveUpWaiting: Set<Int32> = []
+    /// Every process was told to stop: nobody may be left at the end.
+    private var stoppedAll = false
 
     init(seed: UInt64, stateful: Bool) {
         rng = SplitMix64(seed: seed)
@@ -107,8 +116,14 @@ struct RestartWorld {
             try injectFault()
             return true
         }
-        // Timers are long (seconds): they fire only once nothing else can happen.
-        let choices = eligible.isEmpty ? timers : eligible
+        // Timers are long (seconds): they fire once nothing else can happen, and now and
+        // then early (a slow successor, an old release that never confirms), except the
+        // turn's, which only a wedged predecessor lets run out.
+        let early = timers.filter { index in
+            if case .timer(_, .turn) = pending[index].channel { return false }
+            return true
+        }
+        let choices = eligible.isEmpty ? timers : (rng.next() % 16 == 0 ? eligible + early : eligible)
         guard !choices.isEmpty else { return false }
         let item = pending.remove(at: choices[Int(rng.next() % UInt64(choices.count))])
         try deliver(item)
@@ -129,20 +144,35 @@ struct RestartWorld {
         let alive = processes.values.filter { $0.alive && $0.started }.map(\.pid).sorted()
         guard !alive.isEmpty else { return }
         let target = alive[Int(rng.next() % UInt64(alive.count))]
-        switch rng.next() % 10 {
-        case 0, 1, 2:
+        switch rng.next() % 16 {
+        case 0, 1, 2, 3:
             note("fault: SIGHUP to \(target)")
             try feed(target, .restartRequested(.signal))
-        case 3, 4:
+        case 4, 5, 6:
             guard let owner = processes.values.first(where: { $0.alive && $0.controlServing }) else { return }
             note("fault: reload command to \(owner.pid)")
             try feed(owner.pid, .restartRequested(.command), fromCommand: true)
-        case 5:
+        case 7:
             serviceMayEnd = true
+            stoppedAll = true
+            // systemd signals the whole cgroup: a successor still starting too (its runtime
+            // holds the signal until its loop runs).
+            let everyone = processes.values.filter(\.alive).map(\.pid).sorted()
             note("fault: SIGTERM to every process")
-            stopped.formUnion(alive)
-            for pid in alive { try feed(pid, .stopRequested(bySignal: true)) }
-        case 6:
+            stopped.formUnion(everyone)
+            for pid in everyone { try feed(pid, .stopRequested(bySignal: true)) }
+        case 8:
+            serviceMayEnd = true
+            stopped.insert(target)
+            note("fault: SIGTERM to \(target) alone")
+            try feed(target, .stopRequested(bySignal: true))
+        case 9:
+            guard let owner = processes.values.first(where: { $0.alive && $0.controlServing }) else { return }
+            serviceMayEnd = true
+            stopped.insert(owner.pid)
+            note("fault: stop command to \(owner.pid)")
+            try feed(owner.pid, .stopRequested(bySignal: false))
+        case 10, 11:
             failingPIDFile.toggle()
             note("fault: pid-file writes \(failingPIDFile ? "fail" : "work") from now on")
         default:
@@ -157,6 +187,7 @@ struct RestartWorld {
         case .event(let event):
             switch event {
             case .successorLaunched(let launch, _): processes[item.target]?.known.insert(launch)
+            case .timerFired(.confirmation): gaveUpWaiting.insert(item.target)
             // The servers have stopped accepting by the time the driver hears of it.
             case .acceptingStopped: processes[item.target]?.accepting = false
             default: break
@@ -242,14 +273,19 @@ struct RestartWorld {
         switch action {
         case .reportReady:
             if let parent = process.parent, let launch = process.launch {
-                enqueue(parent, .childToParent(pid), .event(.successorReady(launch, unixPaths: [], adopted: 1)))
+                enqueue(parent, .childToParent(pid), .event(.successorReady(launch, unixPaths: [], adopted: 1,
+                                                                            confirms: process.confirms)))
             }
         case .startAccepting, .resumeAccepting:
             processes[pid]?.accepting = true
-        case .reportAccepting, .reportTookOver:
-            if let parent = process.parent, let launch = process.launch {
-                enqueue(parent, .childToParent(pid), .event(action == .reportAccepting
-                    ? .successorAccepting(launch) : .successorTookOver(launch)))
+        case .reportAccepting, .reportTookOver, .reportStopping:
+            if process.confirms, let parent = process.parent, let launch = process.launch {
+                let event: RestartStateMachine.Event = switch action {
+                case .reportAccepting: .successorAccepting(launch)
+                case .reportTookOver: .successorTookOver(launch)
+                default: .successorStopping(launch)
+                }
+                enqueue(parent, .childToParent(pid), .event(event))
             }
         case .startTimer(let timer, _):
             enqueue(pid, .timer(pid, timer), .event(.timerFired(timer)))
@@ -264,6 +300,8 @@ struct RestartWorld {
             let startups = Startup.allCases
             let startup = rng.next() % 4 == 0 ? startups[Int(rng.next() % UInt64(startups.count))] : .normal
             let child = spawn(parent: pid, launch: launch, startup: startup)
+            // Now and then a successor of an older release.
+            if rng.next() % 8 == 0 { processes[child]?.confirms = false }
             processes[pid]?.children[launch] = child
             enqueue(pid, .childToParent(child), .event(.successorLaunched(launch, pid: child)))
             enqueue(child, .startup(child), .finishStartup)
@@ -290,6 +328,7 @@ struct RestartWorld {
             processes[pid]?.controlServing = false
         case .drain(let drain):
             enqueue(pid, .drain(pid, drain), .event(.acceptingStopped(drain)))
+            enqueue(pid, .drain(pid, drain), .event(.drainStarted(drain)))
             enqueue(pid, .drain(pid, drain), .event(.drained(drain)))
         case .writePIDFile:
             if failingPIDFile && rng.next() % 2 == 0 { return .pidFileWritten(ok: false) }
@@ -309,11 +348,17 @@ struct RestartWorld {
                     throw violation("\(pid) exited handing over to \(successor), which is gone")
                 }
                 // Stateful: the successor accepts only once told; the old one waits to hear it does.
-                if stateful && processes[successor]?.accepting != true {
+                // (An older release never says so, and is not waited for.)
+                if stateful && processes[successor]?.accepting != true && processes[successor]?.confirms == true
+                    && !gaveUpWaiting.contains(pid) && !stopped.contains(successor) {
                     throw violation("\(pid) exited before its stateful successor \(successor) accepted")
                 }
             }
             if process.reloadWaiters > 0 { throw violation("\(pid) exited with a reload unanswered") }
+            // The driver cancels a launch still under way, and its task kills what it spawned.
+            for (launch, child) in process.children where !process.known.contains(launch) {
+                try die(child, status: "was killed by signal 9")
+            }
             try die(pid, status: "exited with status 0")
         case .runHook, .notify, .log, .refuseReload:
             break
@@ -344,6 +389,11 @@ struct RestartWorld {
 
     private func checkQuiescent() throws {
         let alive = processes.values.filter(\.alive)
+        // (A successor hung in its start-up never gets to its signals: systemd's stop timeout
+        // is for that.)
+        if stoppedAll, alive.contains(where: { !($0.startup == .hangs && !$0.started) }) {
+            throw violation("every process was stopped, yet \(alive.map(\.pid).sorted()) still run")
+        }
         // After a stop, or a kill that left nobody holding the listeners, nobody need serve;
         // nobody must accept wrongly either, which `checkInvariants` saw at every step.
         if serviceMayEnd && !alive.contains(where: \.accepting) { return }
@@ -366,23 +416,5 @@ struct RestartWorld {
 
     private mutating func note(_ line: String) {
         trace.append(line)
-    }
-}
-
-/// A small, fast, seedable generator (Vigna's SplitMix64), so a failing schedule can be
-/// replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
