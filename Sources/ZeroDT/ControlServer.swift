@@ -32,7 +32,9 @@ final class ControlServer: Sendable {
                       handler: @escaping Handler) async throws -> ControlServer {
         let fd = try listener.duplicate()
         let open = NIOLockedValueBox(0)
-        let channel = try await ServerBootstrap(group: group)
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 let admitted = open.withLockedValue { count in
                     guard count < maxConnections else { return false }
@@ -46,6 +48,11 @@ final class ControlServer: Sendable {
                 }
             }
             .withBoundSocket(fd).get()
+        } catch {
+            // NIO did not take the duplicate, so it is still ours to close.
+            Posix.close(fd)
+            throw error
+        }
         return ControlServer(channel: channel)
     }
 

@@ -107,7 +107,7 @@ public final class Runtime: Sendable {
     public let generation: Int
     /// The listening sockets: inherited ones waiting to be claimed, and the claimed ones.
     public let listeners: ListenerSet
-    // Internal rather than private: `RuntimeEventLoop` (its own file) works on them.
+    // Internal rather than private: `serve` hands them to `RestartDriver` and its environment.
     let predecessor: Predecessor?
     let signals: UnixSignalsSequence
     let executable: String

@@ -16,9 +16,4 @@ public struct SuccessorFailure: Codable, Sendable, Equatable, CustomStringConver
 
     /// The detail, which starts with or contains everything the summary says.
     public var description: String { detail }
-
-    /// The same failure with `context` added to both texts (how the process ended, say).
-    func adding(_ context: String) -> SuccessorFailure {
-        SuccessorFailure(summary: summary + context, detail: detail + context)
-    }
 }

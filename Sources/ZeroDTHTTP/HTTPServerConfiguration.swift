@@ -15,7 +15,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// How long an idle keep-alive connection stays open once draining starts.
     public var drainGrace: Duration = .seconds(1)
     /// The drain deadline: how long `drain()` waits before closing what is left.
-    public var shutdownTimeout: Duration = .seconds(30)
+    public var shutdownTimeout: Duration = NIOServer.Configuration().shutdownTimeout
     /// The most bytes a request line plus headers may take (431 or 414 beyond).
     public var maxHeaderSize: Int = 16 * 1024
     /// The largest request body accepted (413 beyond).
