@@ -147,6 +147,28 @@ import Testing
         try server.family.stop()
     }
 
+    /// The status module shows a failed reload's one-line summary and location, never the
+    /// offending config line, which may hold a secret (issue 11, item 9); `reload` and the
+    /// log show everything.
+    @Test func theStatusModuleShowsASummaryOfAFailedReloadWithoutConfigText() throws {
+        let server = try Self.start()
+        let statusRoute = "      - path: /status\n        handler: status\n"
+        let good = try String(contentsOfFile: server.site.configFile, encoding: .utf8)
+        try good.replacingOccurrences(of: "    routes:\n", with: "    routes:\n" + statusRoute)
+            .write(toFile: server.site.configFile, atomically: true, encoding: .utf8)
+        #expect(try server.command("reload").status == 0)
+        try good.replacingOccurrences(of: "    routes:\n", with: "    api_token: hunter2-secret\n    routes:\n" + statusRoute)
+            .write(toFile: server.site.configFile, atomically: true, encoding: .utf8)
+        let reload = try server.command("reload")
+        #expect(reload.status == 1)
+        #expect(reload.standardError.contains("hunter2-secret"), "reload shows the whole diagnostic:\n\(reload)")
+        let status = try ServeTests.get("/status", from: server.address)
+        #expect(status.text.contains("\"result\" : \"failed\""), "\(status.text)")
+        #expect(status.text.contains("unknown key 'api_token'") && status.text.contains("site.yaml:"), "\(status.text)")
+        #expect(!status.text.contains("hunter2"), "\(status.text)")
+        try server.family.stop()
+    }
+
     @Test func reloadPrintsTheSuccessorsReasonWhenItCannotStart() throws {
         let server = try Self.start()
         let first = server.family.first.pid
