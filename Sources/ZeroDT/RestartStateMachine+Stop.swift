@@ -1,0 +1,92 @@
+/// Stopping: a drain that only a second stop signal cuts short, and a launch under way that
+/// is killed before the generation exits.
+extension RestartStateMachine {
+    mutating func stopRequested(bySignal: Bool) -> [Action] {
+        switch state {
+        case .starting(var starting):
+            starting.stopRequested = true
+            if bySignal { starting.stopSignals += 1 }
+            state = .starting(starting)
+            return []
+        case .awaitingTurn:
+            return [.cancelTimer(.turn)] + beginStop(bySignal: bySignal, beforeTurn: true)
+        case .serving:
+            return beginStop(bySignal: bySignal)
+        case .launching(let launching):
+            // The successor is killed as soon as its launch reports it (`successorLaunched`).
+            let actions = [Action.log(.info, "stop requested: abandoning the start of generation \(successorGeneration)")]
+                + beginStop(bySignal: bySignal)
+            if case .stopping(var stopping) = state {
+                stopping.pendingLaunch = launching.launch
+                state = .stopping(stopping)
+            }
+            return actions
+        case .awaitingSuccessor(let awaiting):
+            return [.log(.info, "stop requested: killing generation \(successorGeneration)"),
+                    .cancelTimer(.successorReady(awaiting.launch)), .killSuccessor(awaiting.launch)]
+                + beginStop(bySignal: bySignal)
+        case .handingOver(var handingOver):
+            if bySignal && handingOver.stopSignals > 0 {
+                let log = Action.log(.warning, "second stop signal: exiting without finishing the drain")
+                guard handingOver.successorGone == nil else {
+                    // With the successor gone, this is the end of the service, not a hand-over.
+                    state = .exited(.interrupted)
+                    return [log, .abandonReloads("stop requested; the restart was abandoned"), .exit(.interrupted)]
+                }
+                return [log] + exitHandingOver(handingOver)
+            }
+            handingOver.stopRequested = true
+            if bySignal { handingOver.stopSignals += 1 }
+            state = .handingOver(handingOver)
+            return [.log(.info, "stop requested: finishing the drain already under way")]
+        case .stopping(var stopping):
+            guard bySignal else { return [] }
+            stopping.signals += 1
+            guard stopping.signals >= 2 else {
+                state = .stopping(stopping)
+                return [.log(.info, "stop requested: finishing the drain already under way")]
+            }
+            let ending: Ending = stopping.beforeTurn ? .stoppedBeforeTurn : .interrupted
+            state = .exited(ending)
+            return [.log(.warning, "second stop signal: exiting without finishing the drain"), .exit(ending)]
+        case .exited:
+            return []
+        }
+    }
+
+    mutating func beginStop(bySignal: Bool, beforeTurn: Bool = false) -> [Action] {
+        let drain = nextDrain
+        nextDrain += 1
+        let predecessorAround: Bool
+        switch state {
+        case .awaitingTurn: predecessorAround = true
+        case .serving(let serving): predecessorAround = serving.predecessor != .gone
+        default: predecessorAround = false
+        }
+        state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn))
+        // A predecessor still draining must not take the service back when this one exits.
+        return (predecessorAround ? [.reportStopping] : []) + [
+            .stopControlServer,
+            .abandonReloads("stop requested; the restart was abandoned"),
+            .notify(.stopping(status: status("stopping"))),
+            .log(.info, "stopping: draining connections"),
+            .drain(drain),
+        ]
+    }
+
+    /// A launch a stop abandoned has ended (the child exists and is being killed, or never
+    /// existed): a drained generation may exit now.
+    mutating func launchSettled(_ launch: LaunchID) -> [Action] {
+        guard case .stopping(var stopping) = state, stopping.pendingLaunch == launch else { return [] }
+        stopping.pendingLaunch = nil
+        state = .stopping(stopping)
+        guard stopping.drained else { return [] }
+        return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
+    }
+
+    mutating func finishStop(ending: Ending = .stopped) -> [Action] {
+        state = .exited(ending)
+        return [.runHook(.completeShutdown), .abandonReloads("stop requested; the restart was abandoned"),
+                .exit(ending)]
+    }
+}
