@@ -126,6 +126,8 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
             stages.acceptingStopped.succeed()
         case .shutdownComplete:
             stages.reachedShutdownComplete()
+        case .stop:
+            stages.stopRequested.succeed()
         case .ready, .failed, .accepting, .tookOver, .stopping:
             continuation.yield(message)
         }
@@ -146,6 +148,7 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
         hello.fail(Closed())
         stages.reachedShutdownComplete()
         stages.closed.succeed()
+        stages.stopRequested.fail(Closed())
     }
 }
 
@@ -155,11 +158,14 @@ struct ControlStages: Sendable {
     let shutdownComplete: EventLoopPromise<Void>
     /// The peer's end closed: its process is gone.
     let closed: EventLoopPromise<Void>
+    /// The parent asked this generation to stop (never completed by EOF).
+    let stopRequested: EventLoopPromise<Void>
 
     init(eventLoop: any EventLoop) {
         acceptingStopped = eventLoop.makePromise()
         shutdownComplete = eventLoop.makePromise()
         closed = eventLoop.makePromise()
+        stopRequested = eventLoop.makePromise()
     }
 
     /// The last stage implies the earlier one. NIO ignores the completion of a promise that

@@ -5,7 +5,8 @@
 /// and a message an older peer would not know is sent only to a peer whose `version` (in
 /// `hello` or `ready`) says it knows it. The first release sent no `version`.
 enum ControlMessage: Codable, Equatable, Sendable {
-    /// What this release speaks: 2 adds `tookOver`, `accepting`, `stopping` and `failure`.
+    /// What this release speaks: 2 adds `tookOver`, `accepting`, `stopping`, `stop` and
+    /// `failure`.
     static let currentVersion = 2
 
     /// Parent → child, first: who to kill if a stateful wait times out (never `getppid()`,
@@ -29,6 +30,8 @@ enum ControlMessage: Codable, Equatable, Sendable {
     case acceptingStopped
     /// Parent → child: every connection is drained; the parent exits once the child confirms.
     case shutdownComplete
+    /// Parent → child: a stop reached the parent during the hand-over; the child stops too.
+    case stop
 
     /// The failure a `failed` message describes, from either release.
     static func failure(reason: String, failure: SuccessorFailure?) -> SuccessorFailure {

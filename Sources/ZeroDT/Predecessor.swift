@@ -46,20 +46,27 @@ final class Predecessor: PredecessorProcess {
     }
 
     func wait(for stage: RestartStateMachine.Stage) async {
-        await wait(stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
+        _ = await outcome(of: stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
             : channel.stages.shutdownComplete.futureResult)
     }
 
     func waitUntilExited() async {
-        await wait(channel.stages.closed.futureResult)
+        _ = await outcome(of: channel.stages.closed.futureResult)
     }
 
-    private func wait(_ future: EventLoopFuture<Void>) async {
-        let waiter = OnceContinuation<Void>()
-        await withTaskCancellationHandler {
-            await waiter.wait { future.whenComplete { _ in waiter.resume(()) } }
+    var knowsStopping: Bool { version >= 2 }
+
+    func waitForStopRequest() async -> Bool {
+        await outcome(of: channel.stages.stopRequested.futureResult)
+    }
+
+    /// Whether `future` succeeded; false when it failed or the task was cancelled first.
+    private func outcome(of future: EventLoopFuture<Void>) async -> Bool {
+        let waiter = OnceContinuation<Bool>()
+        return await withTaskCancellationHandler {
+            await waiter.wait { future.whenComplete { waiter.resume((try? $0.get()) != nil) } }
         } onCancel: {
-            waiter.resume(())
+            waiter.resume(false)
         }
     }
 

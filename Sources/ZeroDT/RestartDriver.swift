@@ -77,6 +77,11 @@ struct RestartDriver {
                     await predecessor.waitUntilExited()
                     if !Task.isCancelled { continuation.yield(.event(.predecessorExited)) }
                 }
+                group.addTask {
+                    if await predecessor.waitForStopRequest() {
+                        continuation.yield(.event(.stopRequested(bySignal: false)))
+                    }
+                }
             }
             for await input in inputs {
                 switch input {
@@ -179,6 +184,8 @@ struct RestartDriver {
             parts.predecessor?.kill()
         case .forwardRestart(let launch):
             successors[launch]?.forwardRestart()
+        case .forwardStop(let launch):
+            await successors[launch]?.requestStop()
         case .tellSuccessor(let launch, let stage):
             await successors[launch]?.send(stage)
         case .startControlServer:

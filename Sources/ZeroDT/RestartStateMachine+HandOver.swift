@@ -1,3 +1,5 @@
+import Logging
+
 /// The old generation's side of a hand-over: stop accepting, drain, make sure the successor
 /// runs and confirms, exit; or take the service back when the successor dies first.
 extension RestartStateMachine {
@@ -40,12 +42,8 @@ extension RestartStateMachine {
             // The successor may have died a moment ago: ask before leaving nobody to serve.
             return [.checkSuccessor(handingOver.launch)]
         case .stopping(var stopping) where stopping.drain == drain:
-            guard stopping.pendingLaunch == nil else {
-                stopping.drained = true
-                state = .stopping(stopping)
-                return []
-            }
-            return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
+            stopping.drained = true
+            return finishStopIfDone(stopping)
         default:
             return []
         }
@@ -121,13 +119,15 @@ extension RestartStateMachine {
             handingOver.successorGone = failure
             state = .handingOver(handingOver)
             if handingOver.stopRequested {
+                // A stop the successor announced is no surprise; one that crossed its death is.
+                let level: Logger.Level = handingOver.successorStopping ? .info : .warning
                 if handingOver.awaitingConfirmation {
                     state = .exited(.stopped)
                     // `completeShutdown` has run already.
                     return [.abandonReloads("stop requested; the restart was abandoned"), .exit(.stopped)]
                 }
                 if handingOver.confirming { return finishStop() }
-                return [.log(.warning, "\(failure.summary); stopping as requested")]
+                return [.log(level, "\(failure.summary); stopping as requested")]
             }
             // Taking back before this generation has stopped accepting and started its drain
             // (`preShutdown` included) would race with both.

@@ -43,7 +43,7 @@ extension RestartStateMachine {
         nextLaunch += 1
         state = .launching(Launching(launch: launch, pendingRestart: pendingRestart))
         return [
-            .log(.info, "restart requested: starting generation \(successorGeneration)"),
+            .log(.info, "restart requested: starting generation \(successorGeneration) from \(configuration.executable)"),
             .notify(.reloading(status: status("reloading"))),
             .launchSuccessor(launch, generation: successorGeneration),
         ]

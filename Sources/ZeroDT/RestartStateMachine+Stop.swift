@@ -35,10 +35,17 @@ extension RestartStateMachine {
                 }
                 return [log] + exitHandingOver(handingOver)
             }
+            let first = !handingOver.stopRequested
             handingOver.stopRequested = true
             if bySignal { handingOver.stopSignals += 1 }
             state = .handingOver(handingOver)
-            return [.log(.info, "stop requested: finishing the drain already under way")]
+            var actions = [Action.log(.info, "stop requested: finishing the drain already under way")]
+            // The stop may have reached only this generation (its control socket or pid file
+            // still named it a moment ago): the successor must stop too, or it serves on.
+            if first, handingOver.successorConfirms, handingOver.successorGone == nil, !handingOver.successorStopping {
+                actions.append(.forwardStop(handingOver.launch))
+            }
+            return actions
         case .stopping(var stopping):
             guard bySignal else { return [] }
             stopping.signals += 1
@@ -48,6 +55,7 @@ extension RestartStateMachine {
             }
             let ending: Ending = stopping.beforeTurn ? .stoppedBeforeTurn : .interrupted
             state = .exited(ending)
+            // (A predecessor still draining is not waited for: a second signal ends it all.)
             return [.log(.warning, "second stop signal: exiting without finishing the drain"), .exit(ending)]
         case .exited:
             return []
@@ -63,9 +71,12 @@ extension RestartStateMachine {
         case .serving(let serving): predecessorAround = serving.predecessor != .gone
         default: predecessorAround = false
         }
-        state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn))
-        // A predecessor still draining must not take the service back when this one exits.
-        return (predecessorAround ? [.reportStopping] : []) + [
+        // A predecessor still draining must not take the service back when this one exits,
+        // and this one exits after it, so that a `stop` returns once the sockets are free.
+        let waitForPredecessor = predecessorAround && configuration.predecessorKnowsStopping
+        state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn,
+                                   awaitingPredecessor: waitForPredecessor))
+        return (waitForPredecessor ? [.reportStopping] : []) + [
             .stopControlServer,
             .abandonReloads("stop requested; the restart was abandoned"),
             .notify(.stopping(status: status("stopping"))),
@@ -75,12 +86,18 @@ extension RestartStateMachine {
     }
 
     /// A launch a stop abandoned has ended (the child exists and is being killed, or never
-    /// existed): a drained generation may exit now.
+    /// existed).
     mutating func launchSettled(_ launch: LaunchID) -> [Action] {
         guard case .stopping(var stopping) = state, stopping.pendingLaunch == launch else { return [] }
         stopping.pendingLaunch = nil
+        return finishStopIfDone(stopping)
+    }
+
+    /// A stopping generation exits once drained, with no launch under way and no predecessor
+    /// left.
+    mutating func finishStopIfDone(_ stopping: Stopping) -> [Action] {
         state = .stopping(stopping)
-        guard stopping.drained else { return [] }
+        guard stopping.drained, stopping.pendingLaunch == nil, !stopping.awaitingPredecessor else { return [] }
         return finishStop(ending: stopping.beforeTurn ? .stoppedBeforeTurn : .stopped)
     }
 

@@ -56,6 +56,9 @@ extension RestartStateMachine {
     /// The predecessor's end of the control channel closed: it exited (or died).
     mutating func predecessorExited() -> [Action] {
         switch state {
+        case .stopping(var stopping) where stopping.awaitingPredecessor:
+            stopping.awaitingPredecessor = false
+            return finishStopIfDone(stopping)
         case .awaitingTurn(let turn):
             var actions = takeTurn(predecessor: .gone, pendingRestart: false)
             if turn.pendingRestart { actions += restartRequested(.signal) }

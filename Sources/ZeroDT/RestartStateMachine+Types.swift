@@ -20,6 +20,10 @@ extension RestartStateMachine {
         /// How long this generation, as a successor, waits for its turn: `wait_parent` in
         /// stateful mode, otherwise for its predecessor to stop accepting.
         var turnTimeout: Duration
+        /// The predecessor's release understands `stopping` (and so stops with this one).
+        var predecessorKnowsStopping = true
+        /// The file a successor runs, for the log.
+        var executable = ""
     }
 
     /// Where a restart request came from.
@@ -156,6 +160,8 @@ extension RestartStateMachine {
         case killPredecessor
         /// Ask the successor to restart once more (a request that came in meanwhile).
         case forwardRestart(LaunchID)
+        /// Ask the successor to stop (a stop that reached only this generation).
+        case forwardStop(LaunchID)
         case tellSuccessor(LaunchID, Stage)
         case startControlServer
         case stopControlServer

@@ -103,6 +103,8 @@ struct RestartStateMachine {
         /// A successor being spawned when the stop came: it is killed once it exists, and
         /// this generation does not exit before.
         var pendingLaunch: LaunchID?
+        /// The predecessor still drains (it was told this one stops): exit after it.
+        var awaitingPredecessor = false
         var drained = false
     }
 

@@ -207,7 +207,8 @@ public final class Runtime: Sendable {
         var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
             generation: generation, pid: getpid(), stateful: options.waitParent > .zero,
             predecessorPID: predecessor?.pid, waitChild: options.waitChild,
-            turnTimeout: options.waitParent > .zero ? options.waitParent : Self.handOverTimeout))
+            turnTimeout: options.waitParent > .zero ? options.waitParent : Self.handOverTimeout,
+            predecessorKnowsStopping: predecessor?.knowsStopping ?? false, executable: executable))
         let (inputs, continuation) = AsyncStream.makeStream(of: RestartDriver.Input.self)
         let stopEarly = stopRequests.withLockedValue { state in
             state.continuation = continuation
@@ -234,6 +235,8 @@ public final class Runtime: Sendable {
             for path in unixPaths where !successorPaths.contains(path) { SocketFile.removeIfSocket(atPath: path) }
             return .handedOver(successorPID: pid)
         case .stoppedBeforeTurn:
+            // The sockets are the predecessor's; the pid file may already name this process.
+            pidFile?.remove()
             return .stopped
         case .stopped, .interrupted:
             unixPaths.forEach { SocketFile.removeIfSocket(atPath: $0) }

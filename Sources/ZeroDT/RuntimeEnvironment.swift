@@ -26,6 +26,9 @@ protocol SuccessorProcess: Sendable {
     func send(_ stage: RestartStateMachine.Stage) async
     /// Asks it to restart once more (SIGHUP).
     func forwardRestart()
+    /// Asks it to stop, as a `stop` command would (not a signal: it does not count toward
+    /// the second signal that cuts a drain short).
+    func requestStop() async
 }
 
 /// A successor's handle on the generation that started it.
@@ -44,4 +47,8 @@ protocol PredecessorProcess: Sendable {
     func waitUntilExited() async
     /// SIGKILL (a stateful predecessor that did not drain within `wait_parent`).
     func kill()
+    /// Whether its release understands `stopping` (and `stop`).
+    var knowsStopping: Bool { get }
+    /// Returns true once it asks this generation to stop; false at EOF or cancellation.
+    func waitForStopRequest() async -> Bool
 }

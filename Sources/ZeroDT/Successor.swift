@@ -91,6 +91,10 @@ final class Successor: SuccessorProcess {
         }
     }
 
+    func requestStop() async {
+        try? await channel.send(.stop)
+    }
+
     func forwardRestart() {
         reaped.withLockedValue { reaped in
             if !reaped { _ = Glibc.kill(pid, SIGHUP) }

@@ -98,6 +98,8 @@ final class FakeSuccessor: SuccessorProcess {
     }
 
     func forwardRestart() {}
+
+    func requestStop() async {}
 }
 
 /// A server without sockets that records what the runtime asked of it; each drain lasts

@@ -222,9 +222,10 @@ struct RestartWorld {
         let pid = nextPID
         nextPID += 1
         let generation = parent.flatMap { processes[$0]?.machine.configuration.generation }.map { $0 + 1 } ?? 1
-        let configuration = RestartStateMachine.Configuration(
+        var configuration = RestartStateMachine.Configuration(
             generation: generation, pid: pid, stateful: stateful, predecessorPID: parent,
             waitChild: .seconds(60), turnTimeout: .seconds(10))
+        configuration.predecessorKnowsStopping = parent.flatMap { processes[$0]?.confirms } ?? true
         processes[pid] = Process(pid: pid, machine: RestartStateMachine(configuration: configuration), parent: parent,
                                  launch: launch, startup: startup)
         note("\(pid) is generation \(generation) (\(startup))")
@@ -316,6 +317,11 @@ struct RestartWorld {
         case .forwardRestart(let launch):
             if let child = process.children[launch] {
                 enqueue(child, .signals(child), .event(.restartRequested(.signal)))
+            }
+        case .forwardStop(let launch):
+            if let child = process.children[launch], processes[child]?.confirms == true {
+                stopped.insert(child)
+                enqueue(child, .parentToChild(child), .event(.stopRequested(bySignal: false)))
             }
         case .tellSuccessor(let launch, let stage):
             if let child = process.children[launch] {
