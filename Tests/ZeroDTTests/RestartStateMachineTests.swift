@@ -164,7 +164,7 @@ import Testing
     @Test func aSuccessorStoppedBeforeItsTurnLeavesTheSocketsToItsPredecessor() {
         var machine = Self.machine(predecessor: 5)
         _ = machine.handle(.started)
-        #expect(machine.handle(.stopRequested(bySignal: true)).first == .reportStopping)
+        #expect(machine.handle(.stopRequested(bySignal: true)).contains(.reportStopping))
         // It exits after its predecessor, so that `stop` returns once the sockets are free.
         #expect(machine.handle(.drained(1)).isEmpty)
         #expect(machine.handle(.predecessorExited).last == .exit(.stoppedBeforeTurn))
