@@ -183,8 +183,12 @@ public final class Runtime: Sendable {
         let watcher = options.watch.isEmpty ? nil
             : FileWatcher(paths: options.watch, interval: options.watchInterval, settle: options.watchSettle)
         let control = try options.controlSocket.map { path in
-            try listeners.claim(.unix(path: path), name: ControlProtocol.listenerName, backlog: 16,
-                                mode: options.controlSocketMode)
+            do throws(SystemError) {
+                return try listeners.claim(.unix(path: path), name: ControlProtocol.listenerName, backlog: 16,
+                                           mode: options.controlSocketMode)
+            } catch {
+                throw ControlSocketError(path: path, error: error)
+            }
         }
         // systemd's socket files belong to its socket units: never removed here.
         let unixPaths = listeners.claimed.filter { !$0.fromSystemd }.compactMap(\.address.unixPath)
@@ -242,6 +246,17 @@ public final class Runtime: Sendable {
             unixPaths.forEach { SocketFile.removeIfSocket(atPath: $0) }
             pidFile?.remove()
             return ending == .stopped ? .stopped : .interrupted
+        }
+    }
+
+    /// The control socket cannot be had: named, since the bind error alone does not say which.
+    struct ControlSocketError: Error, CustomStringConvertible {
+        var path: String
+        var error: SystemError
+
+        var description: String {
+            let hint = error.errno == EADDRINUSE ? " (another zerodt-serve is using it; 'status' reaches it)" : ""
+            return "cannot listen on the control socket \(path): \(error)\(hint)"
         }
     }
 
