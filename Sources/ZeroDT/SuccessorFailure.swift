@@ -10,8 +10,13 @@ public struct SuccessorFailure: Codable, Sendable, Equatable, CustomStringConver
 
     /// A failure with a one-line `summary` and a longer `detail` (the summary by default).
     public init(summary: String, detail: String? = nil) {
-        self.summary = summary
-        self.detail = detail ?? summary
+        // Rendered diagnostics end in a newline; a log line or a reply must not.
+        self.summary = Self.trimmed(summary)
+        self.detail = Self.trimmed(detail ?? summary)
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        String(text.reversed().drop { $0.isNewline || $0 == " " }.reversed())
     }
 
     /// The detail, which starts with or contains everything the summary says.
