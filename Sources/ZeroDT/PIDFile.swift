@@ -54,7 +54,11 @@ package struct PIDFile: Sendable {
 
     private func replace(with text: String) throws(SystemError) {
         let (directory, name) = Self.split(path)
-        let directoryFD = try Posix.call("open \(directory)") { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        // O_PATH: the handle only names the directory for the *at calls, so no read
+        // permission on it is needed.
+        let directoryFD = try Posix.call("open \(directory)") {
+            open(directory, Posix.openPathFlag | O_DIRECTORY | O_CLOEXEC)
+        }
         defer { Posix.close(directoryFD) }
         let (fd, temporary) = try Self.createTemporary(in: directoryFD, for: name)
         do {

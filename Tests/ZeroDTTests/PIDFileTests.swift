@@ -5,28 +5,13 @@ import Testing
 /// The pid file in a directory others may write to: nothing follows a link, and the lock
 /// keeps a second instance away.
 @Suite struct PIDFileTests {
-    /// A fresh directory, removed when the test ends.
-    final class Directory {
-        let path: String
-        init() throws {
-            path = NSTemporaryDirectory() + "zerodt-pidfile-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        func file(_ name: String, _ text: String = "keep me\n") throws -> String {
-            try text.write(toFile: path + "/" + name, atomically: false, encoding: .utf8)
-            return path + "/" + name
-        }
-    }
-
     private static func isSymlink(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
     }
 
     @Test func writeNeverWritesThroughALinkAtTheOldTemporaryName() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let target = try directory.file("target")
         let pidFile = PIDFile(path: directory.path + "/run.pid")
         #expect(symlink(target, pidFile.path + ".tmp.\(getpid())") == 0)
@@ -40,7 +25,7 @@ import Testing
     }
 
     @Test func writeReplacesALinkAtThePIDFileInsteadOfFollowingIt() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let target = try directory.file("target")
         let pidFile = PIDFile(path: directory.path + "/run.pid")
         #expect(symlink(target, pidFile.path) == 0)
@@ -50,7 +35,7 @@ import Testing
     }
 
     @Test func readRefusesALinkAndAFIFO() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let target = try directory.file("target", "\(getpid())\n")
         let link = directory.path + "/run.pid"
         #expect(symlink(target, link) == 0)
@@ -62,7 +47,7 @@ import Testing
     }
 
     @Test func removeLeavesALinkAndItsTargetAlone() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let target = try directory.file("target", "\(getpid())\n")
         let pidFile = PIDFile(path: directory.path + "/run.pid")
         #expect(symlink(target, pidFile.path) == 0)
@@ -72,7 +57,7 @@ import Testing
     }
 
     @Test func removeRemovesItsOwnPIDOnly() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let pidFile = PIDFile(path: directory.path + "/run.pid")
         try pidFile.write(pid: 1)
         pidFile.remove()
@@ -83,7 +68,7 @@ import Testing
     }
 
     @Test func aSecondLockIsRefusedAndNamesTheHolder() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let path = directory.path + "/run.pid"
         let first = try PIDFileLock.acquire(pidFile: path)
         try PIDFile(path: path).write(pid: 4321)
@@ -100,7 +85,7 @@ import Testing
     }
 
     @Test func theLockFileIsNotOpenedThroughALink() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let target = try directory.file("target")
         let path = directory.path + "/run.pid"
         #expect(symlink(target, path + ".lock") == 0)
@@ -109,7 +94,7 @@ import Testing
     }
 
     @Test func theInheritedLockIsKeptOnlyForTheSameFile() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "pidfile")
         let path = directory.path + "/run.pid"
         let lock = try PIDFileLock.acquire(pidFile: path)
         #expect(lock.isLockFile(of: path))
