@@ -151,7 +151,10 @@ public final class Runtime: Sendable {
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1
         let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
-        let pidFileLock = environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
+        // Only from a predecessor: a stray variable must not make us adopt (and later close)
+        // an fd such as stdin.
+        let pidFileLock = controlFD == nil ? nil
+            : environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
         for name in SocketActivation.variables + privateVariables { unsetenv(name) }
         var predecessor: Predecessor?
         if let controlFD {

@@ -39,3 +39,50 @@ extension OperationsTests.PIDFile {
         #expect(try next.waitForExit().status == 0)
     }
 }
+
+extension OperationsTests.PIDFile {
+    /// A reload that names another pid file moves the lock: the new generation locks the new
+    /// file (a successor that kept the pid file keeps the inherited lock instead), and the
+    /// old one is free once the old generation has gone.
+    @Test func aReloadToAnotherPIDFileMovesTheLock() throws {
+        let server = try OperationsTests.start(control: false)
+        let moved = server.site.path("moved.pid")
+        let config = OperationsTests.config(server.address, site: server.site, body: "v2\n", control: false)
+        try config.replacingOccurrences(of: "pid_file: \(server.site.path("run.pid"))", with: "pid_file: \(moved)")
+            .write(toFile: server.site.configFile, atomically: true, encoding: .utf8)
+        server.family.first.send(SIGHUP)
+        let new = try #require(poll(timeout: .seconds(20)) {
+            PIDFileReader.pid(at: moved).flatMap { $0 != server.family.first.pid && isAlive($0) ? $0 : nil }
+        })
+        try server.family.waitForExit(of: server.family.first.pid)
+
+        let otherPort = try LoopbackPort.free()
+        func other(pidFile: String) throws -> RunningProcess {
+            let text = OperationsTests.config(.tcp(host: "127.0.0.1", port: otherPort), site: server.site,
+                                              body: "other\n", control: false)
+                .replacingOccurrences(of: "pid_file: \(server.site.path("run.pid"))", with: "pid_file: \(pidFile)")
+            return try ZeroDTServeBinary.start(["--config", try server.site.write("other.yaml", text)],
+                                               currentDirectory: server.site.directory)
+        }
+        let refused = try other(pidFile: moved).waitForExit()
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.standardError.contains("pid file \(moved) is held by another zerodt-serve (pid \(new))"),
+                "\(refused)")
+
+        let allowed = try other(pidFile: server.site.path("run.pid"))
+        try allowed.waitForStandardError(containing: "] serving ")
+        allowed.send(SIGTERM)
+        #expect(try allowed.waitForExit().status == 0)
+        kill(new, SIGTERM)
+        try server.family.waitForExit(of: new)
+    }
+}
+
+/// Reads a pid file the way the tests' `ServerFamily` does, for a path it does not follow.
+enum PIDFileReader {
+    static func pid(at path: String) -> Int32? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+}
