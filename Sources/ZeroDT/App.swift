@@ -98,6 +98,8 @@ public final class App: Service, Sendable {
         let runtime = await Runtime.bootstrap()
         self.runtime.set(runtime)
         do {
+            // Before binding: a second instance with this pid file must not touch a socket.
+            try runtime.lockPIDFile(options.pidFile)
             let built = try servers.map { server in
                 let listeners = try server.listen.map { endpoint in
                     try runtime.listeners.claim(endpoint.address, name: endpoint.name, backlog: endpoint.backlog,

@@ -33,17 +33,25 @@ package enum RegularFile {
         }
     }
 
-    /// The bytes of the regular file at `path` (symlinks followed), if there are at most `limit`.
-    package static func read(atPath path: String, limit: Int) -> Result<[UInt8], Failure> {
+    /// The bytes of the regular file at `path`, if there are at most `limit`.
+    ///
+    /// With `followingSymlinks` false, a symlink at `path` itself (a pid file in a directory
+    /// others can write to) is refused as `.notRegular("a symbolic link")`, also when it is
+    /// swapped in between the check and the open.
+    package static func read(atPath path: String, limit: Int,
+                             followingSymlinks: Bool = true) -> Result<[UInt8], Failure> {
         var info = stat()
-        guard stat(path, &info) == 0 else { return .failure(failure(errno, call: "stat")) }
+        let found = followingSymlinks ? stat(path, &info) : lstat(path, &info)
+        guard found == 0 else { return .failure(failure(errno, call: "stat")) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             return .failure(.notRegular(SocketFile.describe(mode: info.st_mode)))
         }
         let fd: Int32
         do {
-            fd = try Posix.call("open") { open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
+            let noFollow = followingSymlinks ? 0 : O_NOFOLLOW
+            fd = try Posix.call("open") { open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | noFollow) }
         } catch {
+            if !followingSymlinks, error.errno == ELOOP { return .failure(.notRegular("a symbolic link")) }
             return .failure(failure(error.errno, call: "open"))
         }
         defer { Posix.close(fd) }

@@ -101,7 +101,9 @@ public final class Runtime: Sendable {
 
     static let controlFDVariable = "ZERODT_CONTROL_FD"
     static let generationVariable = "ZERODT_GENERATION"
-    static let privateVariables = [controlFDVariable, generationVariable]
+    /// The fd of the pid file's lock, held since generation 1 (`PIDFileLock`).
+    static let pidFileLockFDVariable = "ZERODT_PID_LOCK_FD"
+    static let privateVariables = [controlFDVariable, generationVariable, pidFileLockFDVariable]
 
     /// 1 for a process started by hand or by systemd, one more for each restart.
     public let generation: Int
@@ -113,6 +115,9 @@ public final class Runtime: Sendable {
     let executable: String
     let arguments: [String]
     let notifier: SystemdNotifier
+    /// The pid file's lock, inherited from the predecessor or taken by `lockPIDFile(_:)`;
+    /// kept open for the life of the process and handed to each successor.
+    let pidFileLock: NIOLockedValueBox<PIDFileLock?>
     /// Stops asked for by `requestStop()`: before `serve` runs they are remembered.
     let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<RestartDriver.Input>.Continuation?, early: Bool)>((nil, false))
 
@@ -123,7 +128,7 @@ public final class Runtime: Sendable {
     public var isSuccessor: Bool { predecessor != nil }
 
     private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
-                 executable: String, arguments: [String], notifier: SystemdNotifier) {
+                 executable: String, arguments: [String], notifier: SystemdNotifier, pidFileLock: PIDFileLock?) {
         self.generation = generation
         self.listeners = listeners
         self.predecessor = predecessor
@@ -131,6 +136,7 @@ public final class Runtime: Sendable {
         self.executable = executable
         self.arguments = arguments
         self.notifier = notifier
+        self.pidFileLock = NIOLockedValueBox(pidFileLock)
     }
 
     /// Installs the signal handlers, takes inherited sockets (and unsets the variables that
@@ -145,6 +151,10 @@ public final class Runtime: Sendable {
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1
         let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
+        // Only from a predecessor: a stray variable must not make us adopt (and later close)
+        // an fd such as stdin.
+        let pidFileLock = controlFD == nil ? nil
+            : environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
         for name in SocketActivation.variables + privateVariables { unsetenv(name) }
         var predecessor: Predecessor?
         if let controlFD {
@@ -154,7 +164,7 @@ public final class Runtime: Sendable {
         let listeners = ListenerSet(inherited: inherited, fromPredecessor: controlFD != nil)
         return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
-                       notifier: SystemdNotifier(environment: environment))
+                       notifier: SystemdNotifier(environment: environment), pidFileLock: pidFileLock)
     }
 
     /// Asks for a graceful stop, as SIGTERM does; unlike a second SIGTERM, asking again (or
@@ -167,6 +177,31 @@ public final class Runtime: Sendable {
         continuation?.yield(.event(.stopRequested(bySignal: false)))
     }
 
+    /// Makes sure this process holds the lock of `pidFile` (`PIDFileLock`): keeps the one
+    /// inherited from the predecessor when it is that file's, takes it otherwise. `serve`
+    /// calls it; call it earlier to refuse to start before binding anything.
+    /// - Parameter pidFile: the pid file; nil drops an inherited lock (the config no longer
+    ///   has one), so that it is not handed on.
+    /// - Throws: `PIDFileLock.Failure` when another process holds it (the message names its
+    ///   pid) or the lock file cannot be opened.
+    package func lockPIDFile(_ pidFile: String?) throws(PIDFileLock.Failure) {
+        let outcome = pidFileLock.withLockedValue { held -> Result<Void, PIDFileLock.Failure> in
+            if let current = held, let pidFile, current.isLockFile(of: pidFile) { return .success(()) }
+            // Closing our handle of another file's lock releases nothing while the
+            // predecessor, which may yet take the service back, holds its own.
+            held?.close()
+            held = nil
+            guard let pidFile else { return .success(()) }
+            do throws(PIDFileLock.Failure) {
+                held = try PIDFileLock.acquire(pidFile: pidFile)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try outcome.get()
+    }
+
     /// Tells the predecessor (if any) that this successor cannot take over, and why. The
     /// caller then exits non-zero.
     public func fail(_ failure: SuccessorFailure) async {
@@ -177,6 +212,7 @@ public final class Runtime: Sendable {
     /// handed over to a successor or been stopped, and drained.
     /// - Throws: when a server cannot start; nothing has been reported ready then.
     public func serve(_ servers: [any RestartableServer], options: Options, logger: Logger) async throws -> Ending {
+        try lockPIDFile(options.pidFile)
         let pidFile = options.pidFile.map(PIDFile.init(path:))
         // Record the watched files' state now, before anything is announced, so that an
         // edit made right after start is not taken for the baseline.
@@ -203,7 +239,8 @@ public final class Runtime: Sendable {
             throw error
         }
         let environment = SystemEnvironment(executable: executable, arguments: arguments, listeners: listeners,
-                                            pidFile: pidFile, notifier: notifier)
+                                            pidFile: pidFile, pidFileLock: pidFileLock.withLockedValue { $0?.fd },
+                                            notifier: notifier)
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
             adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control, executable: executable,

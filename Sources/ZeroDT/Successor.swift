@@ -19,10 +19,10 @@ final class Successor: SuccessorProcess {
 
     var messages: AsyncStream<ControlMessage> { channel.messages }
 
-    /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…
-    /// and the control channel right after them.
+    /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…,
+    /// the control channel right after them, then the pid file's lock if there is one.
     static func launch(executable: String, arguments: [String], environment: [String: String],
-                       listeners: [Listener], generation: Int) async throws -> Successor {
+                       listeners: [Listener], pidFileLock: Int32?, generation: Int) async throws -> Successor {
         var pair: [Int32] = [-1, -1]
         try Posix.call("socketpair") {
             socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
@@ -34,10 +34,16 @@ final class Successor: SuccessorProcess {
         environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners)
         environment[Runtime.controlFDVariable] = String(SocketActivation.firstFD + Int32(listeners.count))
         environment[Runtime.generationVariable] = String(generation)
+        // The same open file description, so the lock stays held with no gap (`PIDFileLock`).
+        var fds = listeners.map(\.fd) + [pair[1]]
+        if let pidFileLock {
+            environment[Runtime.pidFileLockFDVariable] = String(SocketActivation.firstFD + Int32(fds.count))
+            fds.append(pidFileLock)
+        }
         let pid: pid_t
         do {
             pid = try Spawn.start(path: executable, arguments: arguments, environment: environment,
-                                  fds: listeners.map(\.fd) + [pair[1]], setListenPID: true)
+                                  fds: fds, setListenPID: true)
         } catch {
             Posix.close(pair[0])
             Posix.close(pair[1])

@@ -7,12 +7,14 @@ struct SystemEnvironment: RuntimeEnvironment {
     let arguments: [String]
     let listeners: ListenerSet
     let pidFile: PIDFile?
+    /// The pid file's locked fd, handed to every successor.
+    let pidFileLock: Int32?
     let notifier: SystemdNotifier
 
     func launchSuccessor(generation: Int) async throws -> any SuccessorProcess {
         try await Successor.launch(executable: executable, arguments: arguments,
                                    environment: ProcessInfo.processInfo.environment,
-                                   listeners: listeners.claimed, generation: generation)
+                                   listeners: listeners.claimed, pidFileLock: pidFileLock, generation: generation)
     }
 
     func writePIDFile() throws {

@@ -5,36 +5,20 @@ import Testing
 /// Binding and re-moding unix socket files: only sockets are ever replaced or changed, and
 /// no symlink is followed.
 @Suite struct SocketFileTests {
-    /// A fresh directory, removed when the test ends.
-    final class Directory {
-        let path: String
-        init() throws {
-            path = NSTemporaryDirectory() + "zerodt-socketfile-" + UUID().uuidString.prefix(8)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-        func file(_ name: String, _ text: String = "keep me\n", mode: mode_t = 0o600) throws -> String {
-            let file = path + "/" + name
-            try text.write(toFile: file, atomically: false, encoding: .utf8)
-            chmod(file, mode)
-            return file
-        }
-    }
-
     private static func mode(of path: String) -> mode_t {
         var info = stat()
         return lstat(path, &info) == 0 ? info.st_mode & 0o7777 : 0
     }
 
     @Test func bindRefusesARegularFileAndKeepsIt() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "socketfile")
         let file = try directory.file("web.txt")
         #expect(throws: SystemError.self) { try Listener.bind(.unix(path: file), backlog: 8) }
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me\n")
     }
 
     @Test func bindRefusesASymlinkAndKeepsItAndItsTarget() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "socketfile")
         let target = try directory.file("target.txt")
         let link = directory.path + "/web.sock"
         #expect(symlink(target, link) == 0)
@@ -50,7 +34,7 @@ import Testing
     }
 
     @Test func bindReplacesAStaleSocketAndSetsTheExactMode() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "socketfile")
         let path = directory.path + "/web.sock"
         do { _ = try Listener.bind(.unix(path: path), backlog: 8) }  // closed: now stale
         #expect(SocketFile.kind(atPath: path) == .socket)
@@ -62,7 +46,7 @@ import Testing
     }
 
     @Test func setModeRefusesASymlinkAndAHardLinkedFile() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "socketfile")
         let target = try directory.file("target.txt")
         let link = directory.path + "/sym.sock"
         let hard = directory.path + "/hard.sock"
@@ -73,7 +57,7 @@ import Testing
     }
 
     @Test func removeIfSocketLeavesOtherFiles() throws {
-        let directory = try Directory()
+        let directory = try ScratchDirectory(prefix: "socketfile")
         let file = try directory.file("web.txt")
         #expect(!SocketFile.removeIfSocket(atPath: file))
         #expect(FileManager.default.fileExists(atPath: file))

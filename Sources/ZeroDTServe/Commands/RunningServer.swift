@@ -63,11 +63,19 @@ struct RunningServer {
         guard let path = pidFile else {
             throw CommandFailure("\(file) declares neither 'control' nor 'pid_file'; there is no way to reach the server")
         }
-        // Read only if it is a regular file: reading a FIFO put in its place would hang.
-        guard case .success(let bytes) = RegularFile.read(atPath: path, limit: 64),
-              let pid = Int32(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-              pid > 0
-        else { throw CommandFailure("cannot read a pid from \(path) (is the server running?)") }
+        // Only from a regular file, not through a symlink: reading a FIFO put in its place
+        // would hang, and a link planted in a shared directory would name any process.
+        let pid: Int32
+        switch PIDFile.readPID(atPath: path) {
+        case .success(let read?):
+            pid = read
+        case .success(nil), .failure(.missing):
+            throw CommandFailure("cannot read a pid from \(path) (is the server running?)")
+        case .failure(.notRegular(let kind)):
+            throw CommandFailure("\(path) is \(kind), not a regular file; not reading a pid from it")
+        case .failure(let failure):
+            throw CommandFailure("cannot read a pid from \(path): \(failure.description)")
+        }
         guard Self.isRunning(pid) else { throw CommandFailure("pid \(pid) from \(path) is not running") }
         return pid
     }
@@ -75,7 +83,7 @@ struct RunningServer {
     /// What identifies one write of the pid file (it is replaced by rename): inode and mtime.
     func pidFileVersion() -> [Int] {
         var info = stat()
-        guard let pidFile, stat(pidFile, &info) == 0 else { return [] }
+        guard let pidFile, lstat(pidFile, &info) == 0 else { return [] }
         return [Int(info.st_ino), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
     }
 

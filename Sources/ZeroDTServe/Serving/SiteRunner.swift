@@ -22,6 +22,13 @@ struct SiteRunner {
     func run() async throws -> Runtime.Ending {
         // One thread per core, shared with anything else in the process that uses NIO.
         let group = MultiThreadedEventLoopGroup.singleton
+        // Before binding anything: a second instance with this pid file must refuse to start
+        // without touching the first one's sockets or pid file.
+        do {
+            try runtime.lockPIDFile(config.pidFile)
+        } catch {
+            throw ServeError(description: error.description)
+        }
         let state = ServeState(generation: runtime.generation)
         var servers: [AnnouncedServer] = []
         for server in config.servers {
