@@ -100,8 +100,12 @@ final class Successor: SuccessorProcess {
         case .acceptingStopped:
             try? await channel.send(.acceptingStopped)
         case .shutdownComplete:
+            // The channel stays open: in stateful mode this generation waits on it for the
+            // successor's `accepting` (so that a successor dying at that moment finds someone
+            // to give the service back to). Closing it here lost that message, and every
+            // stateful restart ended with a 10 s wait and a false warning. The channel closes
+            // when this process exits.
             try? await channel.send(.shutdownComplete)
-            await channel.close()
         }
     }
 
