@@ -68,6 +68,10 @@ import Testing
         }
         #expect(pids.count == 21, "every restart must produce a new pid")
         try family.stop()
+        // For lining up a failure with the server's log: ZERODT_TEST_KEEP_LOG=<file>.
+        if let path = ProcessInfo.processInfo.environment["ZERODT_TEST_KEEP_LOG"] {
+            try? family.log.write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 
     @Test func twentyStatelessRestartsUnderLoadLoseNothing() throws {
