@@ -426,7 +426,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// when nothing waits. Without a socket (`EmbeddedChannel`, which traps on options it
     /// does not know) or elsewhere than Linux, nothing is known: false, and the idle
     /// connection closes as it would have.
-    private static func hasUnreadInput(_ channel: any Channel) -> Bool {
+    static func hasUnreadInput(_ channel: any Channel) -> Bool {
         #if os(Linux)
         guard channel is any SocketOptionProvider, let options = channel.syncOptions else { return false }
         let option = ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_MEMINFO))

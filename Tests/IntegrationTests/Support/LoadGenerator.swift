@@ -17,11 +17,13 @@ final class LoadGenerator: @unchecked Sendable {
         var refused: Int
         /// GETs sent again because a reused connection closed before any byte of response.
         var retried: Int
+        /// Keep-alive connections found closed by the server before the next request.
+        var closedWhileIdle: Int
         /// The first few failures, for the test's message.
         var samples: [String]
 
         var description: String {
-            "\(requests) requests, \(failures) failed, \(retried) GETs retried" + (samples.isEmpty ? "" : ":\n" + samples.joined(separator: "\n"))
+            "\(requests) requests, \(failures) failed, \(retried) GETs retried, \(closedWhileIdle) idle connections found closed" + (samples.isEmpty ? "" : ":\n" + samples.joined(separator: "\n"))
         }
     }
 
@@ -39,6 +41,7 @@ final class LoadGenerator: @unchecked Sendable {
     private var failures = 0
     private var refused = 0
     private var retried = 0
+    private var closedWhileIdle = 0
     private var samples: [String] = []
     private var threads: [Thread] = []
     private let finished = DispatchGroup()
@@ -82,7 +85,8 @@ final class LoadGenerator: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        return Report(requests: requests, failures: failures, refused: refused, retried: retried, samples: samples)
+        return Report(requests: requests, failures: failures, refused: refused, retried: retried, closedWhileIdle: closedWhileIdle,
+                      samples: samples)
     }
 
     private var isRunning: Bool {
@@ -121,6 +125,7 @@ final class LoadGenerator: @unchecked Sendable {
             // meanwhile finds the server's FIN already there, often right behind the last
             // response: it must not send on that connection, as browsers and curl do not.
             if let reused = client, answered > 0, reused.peerHasClosed {
+                lock.withLock { closedWhileIdle += 1 }
                 client = nil
             }
             if client == nil {
@@ -137,7 +142,8 @@ final class LoadGenerator: @unchecked Sendable {
             // it fails before any byte of response. RFC 9112 §9.3.1 and RFC 9110 §9.2.2: a
             // client may retry such a request on a new connection only when its method is
             // idempotent. So a GET is retried once; a POST never is, and counts as lost.
-            if case .failure(let error) = attempt, answered > 0, method == "GET", client!.failedBeforeAnyResponseByte(error) {
+            if case .failure(let failure) = attempt, answered > 0, method == "GET",
+               client!.failedBeforeAnyResponseByte(failure.error) {
                 noteRetry()
                 answered = 0
                 do {
@@ -187,9 +193,7 @@ final class LoadGenerator: @unchecked Sendable {
     }
 
     private func noteRetry() {
-        lock.lock()
-        defer { lock.unlock() }
-        retried += 1
+        lock.withLock { retried += 1 }
     }
 
     /// UTC time of day with microseconds, to line a failure up with the server's log.
