@@ -421,16 +421,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Whether bytes wait in the connection's socket that NIO has not read yet. Linux's
-    /// `SO_MEMINFO` array starts with the receive queue's memory (`SK_MEMINFO_RMEM_ALLOC`),
-    /// and the kernel copies as much of the array as asked for: one `CInt` is just that, zero
-    /// when nothing waits. Without a socket (`EmbeddedChannel`, which traps on options it
-    /// does not know) or elsewhere than Linux, nothing is known: false, and the idle
-    /// connection closes as it would have.
+    /// `SO_MEMINFO` array of `UInt32`s starts with the receive queue's memory
+    /// (`SK_MEMINFO_RMEM_ALLOC`), zero when nothing waits, and the kernel copies as much of
+    /// the array as asked for. NIO's socket option value is as wide as an `Int`, so it holds
+    /// the first two entries: only the first, in memory order, counts. Without a socket
+    /// (`EmbeddedChannel`, which traps on options it does not know) or elsewhere than Linux,
+    /// nothing is known: false, and the idle connection closes as it would have.
     static func hasUnreadInput(_ channel: any Channel) -> Bool {
         #if os(Linux)
         guard channel is any SocketOptionProvider, let options = channel.syncOptions else { return false }
         let option = ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_MEMINFO))
-        return ((try? options.getOption(option)) ?? 0) > 0
+        guard let value = try? options.getOption(option) else { return false }
+        let receiveQueueMemory = withUnsafeBytes(of: value) { $0.load(as: UInt32.self) }
+        return receiveQueueMemory > 0
         #else
         return false
         #endif

@@ -44,6 +44,8 @@ import Testing
         try client.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse().hasPrefix("HTTP/1.1 200 OK\r\n"))
         let connection = try #require(accepted.withLockedValue { $0 })
+        // Nothing waits in the socket of an idle connection: no false alarm keeps it open.
+        #expect(try connection.eventLoop.submit { HTTPConnectionHandler.hasUnreadInput(connection) }.wait() == false)
 
         // Drain, then hold the event loop from shortly before the grace ends until the next
         // request is in the socket and the grace is over: the grace timer then runs in the
