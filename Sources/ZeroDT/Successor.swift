@@ -91,8 +91,9 @@ final class Successor: SuccessorProcess {
         case .acceptingStopped:
             try? await channel.send(.acceptingStopped)
         case .shutdownComplete:
-            // The channel stays open: its EOF, at this process's exit, is what tells the
-            // successor that its predecessor is gone.
+            // The channel stays open until this process exits: this generation still waits on
+            // it for the successor's confirmation, and its EOF is what tells the successor that
+            // its predecessor is gone.
             try? await channel.send(.shutdownComplete)
         }
     }

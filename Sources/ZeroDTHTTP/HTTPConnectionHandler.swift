@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -391,6 +394,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             break
         case .close:
             context.close(promise: nil)
+        case .closeIdleUnlessInputWaiting:
+            if Self.hasUnreadInput(context.channel) {
+                // The client's next request reached the socket after NIO last polled it: a
+                // timer that fell due runs before the next poll, so on a busy loop a request
+                // can sit unread while the drain grace runs out. Closing now would reset the
+                // connection on a request the server holds; it is read next and answered
+                // with `Connection: close`, within the `read_header` deadline.
+                machine.bytesReceived(now: context.eventLoop.now)
+            } else {
+                perform(machine.closeIdle(), context: context)
+            }
         case .closeWhenWritten:
             flushIfNeeded(context: context)
             guard let lastWrite else {
@@ -404,6 +418,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 if linger { handler.linger(context: context) } else { context.close(promise: nil) }
             }
         }
+    }
+
+    /// Whether bytes wait in the connection's socket that NIO has not read yet. Linux's
+    /// `SO_MEMINFO` array of `UInt32`s starts with the receive queue's memory
+    /// (`SK_MEMINFO_RMEM_ALLOC`), zero when nothing waits, and the kernel copies as much of
+    /// the array as asked for. NIO's socket option value is as wide as an `Int`, so it holds
+    /// the first two entries: only the first, in memory order, counts. Without a socket
+    /// (`EmbeddedChannel`, which traps on options it does not know) or elsewhere than Linux,
+    /// nothing is known: false, and the idle connection closes as it would have.
+    static func hasUnreadInput(_ channel: any Channel) -> Bool {
+        #if os(Linux)
+        guard channel is any SocketOptionProvider, let options = channel.syncOptions else { return false }
+        let option = ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_MEMINFO))
+        guard let value = try? options.getOption(option) else { return false }
+        let receiveQueueMemory = withUnsafeBytes(of: value) { $0.load(as: UInt32.self) }
+        return receiveQueueMemory > 0
+        #else
+        return false
+        #endif
     }
 
     /// How long a connection that answered an error keeps reading (and discarding) what the

@@ -24,6 +24,12 @@ struct HTTPConnectionStateMachine {
         case close
         /// Close the connection once the writes in flight are done.
         case closeWhenWritten
+        /// The drain is done waiting for this idle connection: close it (`closeIdle()`),
+        /// unless the client's next request has already reached the socket unread; then report
+        /// it with `bytesReceived(now:)` and answer it (with `Connection: close`). Only the
+        /// handler can look at the socket, and a request the server has received must be
+        /// answered: an idle close can only race with requests still on their way.
+        case closeIdleUnlessInputWaiting
     }
 
     private var state: State = .idle
@@ -146,7 +152,7 @@ struct HTTPConnectionStateMachine {
         closeAfterResponse = true
         switch state {
         case .idle:
-            if configuration.drainGrace <= .zero { return closeIdle() }
+            if configuration.drainGrace <= .zero { return .closeIdleUnlessInputWaiting }
             deadline = min(deadline, now + TimeAmount(configuration.drainGrace))
             return .none
         case .readingHead, .readingBody, .awaitingResponse, .closed:
@@ -162,7 +168,7 @@ struct HTTPConnectionStateMachine {
             return .close
         }
         guard now >= deadline else { return .none }
-        if state == .idle && draining { return closeIdle() }
+        if state == .idle && draining { return .closeIdleUnlessInputWaiting }
         if state == .idle && writesInFlight > 0 {
             // Still sending; the write deadline guards progress, idleness starts afterwards.
             deadline = now + TimeAmount(configuration.idleTimeout)
@@ -182,7 +188,10 @@ struct HTTPConnectionStateMachine {
         state = .closed
     }
 
-    private mutating func closeIdle() -> Action {
+    /// Closes an idle connection that is draining, after `closeIdleUnlessInputWaiting`
+    /// found nothing waiting in the socket.
+    mutating func closeIdle() -> Action {
+        guard state == .idle else { return .none }
         state = .closed
         return writesInFlight > 0 ? .closeWhenWritten : .close
     }

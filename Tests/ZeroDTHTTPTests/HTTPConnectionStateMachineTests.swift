@@ -107,8 +107,22 @@ import Testing
         #expect(machine.drainStarted(now: at(.seconds(1))) == .none)
         #expect(machine.nextDeadline == at(.milliseconds(1500)))
         #expect(machine.timerFired(now: at(.milliseconds(1499))) == .none)
-        #expect(machine.timerFired(now: at(.milliseconds(1500))) == .close)
+        #expect(machine.timerFired(now: at(.milliseconds(1500))) == .closeIdleUnlessInputWaiting)
+        #expect(machine.closeIdle() == .close)
         #expect(machine.isClosed)
+    }
+
+    @Test func requestWaitingInTheSocketWhenTheGraceEndsIsAnswered() {
+        var machine = idleAfterOneResponse()
+        _ = machine.drainStarted(now: at(.seconds(1)))
+        #expect(machine.timerFired(now: at(.milliseconds(1500))) == .closeIdleUnlessInputWaiting)
+        // The handler found bytes unread in the socket: a request has started.
+        machine.bytesReceived(now: at(.milliseconds(1500)))
+        #expect(!machine.isClosed)
+        #expect(machine.nextDeadline == at(.milliseconds(2500)), "the read_header deadline bounds it")
+        #expect(machine.requestHead(keepAlive: true, now: at(.milliseconds(1600))) == true)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: at(.milliseconds(1700))) == .closeWhenWritten)
     }
 
     @Test func drainNeverPostponesAnEarlierDeadline() {
@@ -121,7 +135,8 @@ import Testing
         var configuration = Self.configuration
         configuration.drainGrace = .zero
         var machine = idleAfterOneResponse(configuration)
-        #expect(machine.drainStarted(now: at(.seconds(1))) == .close)
+        #expect(machine.drainStarted(now: at(.seconds(1))) == .closeIdleUnlessInputWaiting)
+        #expect(machine.closeIdle() == .close)
         #expect(machine.isClosed)
     }
 
@@ -133,7 +148,8 @@ import Testing
         _ = machine.requestHead(keepAlive: true, now: start)
         machine.requestEnd()
         #expect(machine.responseIssued(now: start) == .none)
-        #expect(machine.drainStarted(now: start) == .closeWhenWritten)
+        #expect(machine.drainStarted(now: start) == .closeIdleUnlessInputWaiting)
+        #expect(machine.closeIdle() == .closeWhenWritten)
     }
 
     @Test func requestArrivingDuringTheGraceIsAnsweredWithClose() {

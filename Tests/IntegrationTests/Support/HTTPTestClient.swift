@@ -75,6 +75,42 @@ final class HTTPTestClient {
         fd = -1
     }
 
+    /// Whether the server has already ended this connection (its FIN or RST is here), or
+    /// sent something nobody asked for: checked without blocking, before reusing an idle
+    /// keep-alive connection.
+    var peerHasClosed: Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        if count < 0 { return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR }
+        return true
+    }
+
+    /// The local port of a TCP connection (0 for a unix socket), to find it in a trace.
+    var localPort: Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        } == 0
+        guard ok else { return 0 }
+        switch Int32(storage.ss_family) {
+        case AF_INET: return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(as: sockaddr_in.self).sin_port)) }
+        case AF_INET6: return withUnsafeBytes(of: storage) { Int(UInt16(bigEndian: $0.load(as: sockaddr_in6.self).sin6_port)) }
+        default: return 0
+        }
+    }
+
+    /// Whether `error`, from the exchange just tried, came before any byte of its response:
+    /// the connection ended (end of file or reset) with nothing received.
+    func failedBeforeAnyResponseByte(_ error: any Error) -> Bool {
+        guard buffer.isEmpty, let error = error as? HTTPTestClientError else { return false }
+        switch error {
+        case .endOfFile(let received): return received.isEmpty
+        case .reset: return true
+        default: return false
+        }
+    }
+
     /// Half-closes: the server reads end of file, and can still answer.
     func shutdownWrite() {
         Glibc.shutdown(fd, Int32(SHUT_WR))
