@@ -29,24 +29,30 @@ public final class HTTPServer: RestartableServer {
         serverConfiguration.shutdownTimeout = configuration.shutdownTimeout
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
+        let makeHandlers: @Sendable () -> [any ChannelHandler] = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = configuration.maxHeaderSize
+            limits.maxHeaderListSize = configuration.maxHeaderSize
+            let monitor = RequestLineMonitor()
+            return [
+                monitor,
+                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                        informationalResponseStrategy: .drop,
+                                                        limitConfiguration: limits)),
+                HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
+                                      monitor: monitor, accessLog: accessLog, logger: logger),
+            ]
+        }
+        self.makeHandlers = makeHandlers
         server = NIOServer(listeners: listeners, configuration: serverConfiguration, group: group) { channel in
             channel.eventLoop.makeCompletedFuture {
-                var limits = NIOHTTPDecoderLimitConfiguration()
-                limits.maxHeaderFieldSize = configuration.maxHeaderSize
-                limits.maxHeaderListSize = configuration.maxHeaderSize
-                let monitor = RequestLineMonitor()
-                let handlers: [any ChannelHandler] = [
-                    monitor,
-                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                            informationalResponseStrategy: .drop,
-                                                            limitConfiguration: limits)),
-                    HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
-                                          monitor: monitor, accessLog: accessLog, logger: logger),
-                ]
-                try channel.pipeline.syncOperations.addHandlers(handlers)
+                try channel.pipeline.syncOperations.addHandlers(makeHandlers())
             }
         }
     }
+
+    /// Builds one connection's handlers.
+    private let makeHandlers: @Sendable () -> [any ChannelHandler]
 
     /// The sockets it serves.
     public var listeners: [Listener] { server.listeners }
@@ -60,6 +66,11 @@ public final class HTTPServer: RestartableServer {
 
     /// Adopts each listener, without accepting yet.
     public func start() async throws {
+        // Build one connection's handlers here, once, before any event loop does: the Swift
+        // runtime instantiates their generic types' metadata on first use, and two event
+        // loops doing that at once for a new generation's first connections crashed it
+        // (twice in about 1,200 successor starts, in `swift_conformsToProtocol`).
+        _ = makeHandlers()
         try await server.start()
     }
 
