@@ -154,8 +154,7 @@ struct LogRecorder: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        lines.withLockedValue { $0.append("\(level) \(message)") }
+    func log(event: LogEvent) {
+        lines.withLockedValue { $0.append("\(event.level) \(event.message)") }
     }
 }
