@@ -52,7 +52,8 @@ extension RestartStateMachine {
     mutating func successorLaunched(_ launch: LaunchID, pid: Int32) -> [Action] {
         guard case .launching(let launching) = state, launching.launch == launch else {
             // Spawned for a restart that a stop has abandoned meanwhile.
-            return [.killSuccessor(launch)] + launchSettled(launch)
+            return [.log(.info, "stop requested: killing generation \(successorGeneration) (pid \(pid)), started for the abandoned restart"),
+                    .killSuccessor(launch)] + launchSettled(launch)
         }
         state = .awaitingSuccessor(AwaitingSuccessor(launch: launch, pid: pid,
                                                      pendingRestart: launching.pendingRestart))
