@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts: installs wrk and nginx when missing, builds a release
 # zerodt-serve, and makes a work directory that is cleaned up (servers stopped) on exit.
-# Sets NGINX, BIN and work.
+# Sets NGINX, BIN and work; ZERODT_BIN=path skips the build and measures that binary.
 
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -11,8 +11,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
-BIN=.build-release/release/zerodt-serve
+# ZERODT_BIN measures another build (an earlier release, say) against the same nginx.
+if [ -n "${ZERODT_BIN:-}" ]; then
+  BIN=$ZERODT_BIN
+else
+  swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
+  BIN=.build-release/release/zerodt-serve
+fi
 
 work=$(mktemp -d)
 # nginx workers run as an unprivileged user and must be able to read what is served.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of zerodt-serve against nginx, measured in the same run on the same machine.
 # Cases: a fixed 13-byte response, a 1 KiB static file, a 1 MiB static file.
-# Prints req/s for both, the ratio ours/nginx and our RSS. Loopback only; bounded in time.
+# Prints req/s and server CPU µs per request (from /proc) for both, the ratios ours/nginx
+# and our RSS. Loopback only; bounded in time.
 #
 #   Benchmarks/throughput.sh            # 10 s per case and server, 3 rounds, medians
 #   DURATION=5 ROUNDS=1 Benchmarks/throughput.sh
@@ -67,29 +68,44 @@ wait_port() {
 wait_port "$OURS_PORT"
 wait_port "$NGINX_PORT"
 
-# Requests per second; a run with any error or non-2xx answer does not count.
-rate() {
-  local out
+hz=$(getconf CLK_TCK)
+# CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
+# steadier than requests per second on a shared machine.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# The process in a pid file and its children (nginx's workers).
+server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
+
+# "requests/s CPU-µs/request" of one wrk run against the server of pid file $2; a run with
+# any error or non-2xx answer does not count.
+measure() {
+  local out pids before after
+  pids=$(server_pids "$2")
+  before=$(ticks $pids)
   out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1")
+  after=$(ticks $pids)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "errors while loading $1:" >&2
     echo "$out" >&2
     exit 1
   fi
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
+  awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-8s %12s %12s %8s %10s\n' case zerodt nginx ratio rss_mib
+printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
 for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
   name=${case%%:*}; path=${case#*:}
   ours=(); theirs=()
   for _ in $(seq 1 "$ROUNDS"); do
-    ours+=("$(rate "http://127.0.0.1:$OURS_PORT$path")")
-    theirs+=("$(rate "http://127.0.0.1:$NGINX_PORT$path")")
+    ours+=("$(measure "http://127.0.0.1:$OURS_PORT$path" "$work/zerodt.pid")")
+    theirs+=("$(measure "http://127.0.0.1:$NGINX_PORT$path" "$work/nginx.pid")")
   done
-  o=$(printf '%s\n' "${ours[@]}" | median)
-  n=$(printf '%s\n' "${theirs[@]}" | median)
+  o=$(printf '%s\n' "${ours[@]}" | cut -d' ' -f1 | median)
+  n=$(printf '%s\n' "${theirs[@]}" | cut -d' ' -f1 | median)
+  oc=$(printf '%s\n' "${ours[@]}" | cut -d' ' -f2 | median)
+  nc=$(printf '%s\n' "${theirs[@]}" | cut -d' ' -f2 | median)
   rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$(cat "$work/zerodt.pid")/status")
-  awk -v c="$name" -v o="$o" -v n="$n" -v r="$rss" 'BEGIN { printf "%-8s %12.0f %12.0f %8.2f %10s\n", c, o, n, o / n, r }'
+  awk -v c="$name" -v o="$o" -v n="$n" -v oc="$oc" -v nc="$nc" -v r="$rss" \
+    'BEGIN { printf "%-8s %10.0f %10.0f %7.2f %12.1f %12.1f %7.2f %8s\n", c, o, n, o / n, oc, nc, oc / nc, r }'
 done

@@ -26,8 +26,6 @@ struct RestartDriver {
         var unixPaths: [String]
         var listeners: ListenerSet?
         var control: Listener?
-        /// The file successors run, for the `ready` line.
-        var executable: String
         var stageReached: @Sendable (Runtime.HandOverStage) -> Void
         var logger: Logger
     }
@@ -64,7 +62,8 @@ struct RestartDriver {
             sources(&group)
             await process(.started, group: &group, continuation: continuation)
             if let predecessor = parts.predecessor {
-                // Both complete at EOF too: a predecessor that died has finished.
+                // The stages and the exit complete at EOF too: a predecessor that died has
+                // stopped accepting and finished. A stop request never comes from EOF.
                 group.addTask {
                     await predecessor.wait(for: .acceptingStopped)
                     if !Task.isCancelled { continuation.yield(.event(.predecessorStoppedAccepting)) }
@@ -146,7 +145,7 @@ struct RestartDriver {
             if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
                 logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
             }
-            logger.info("ready", metadata: ["executable": "\(parts.executable)"])
+            logger.info("ready", metadata: ["executable": "\(machine.configuration.executable)"])
         case .resumeAccepting:
             for server in parts.servers {
                 do {

@@ -136,15 +136,6 @@ struct RestartStateMachine {
         }
     }
 
-    /// Whether this generation accepts connections in its current state.
-    var isAccepting: Bool {
-        switch state {
-        case .serving, .launching, .awaitingSuccessor: return true
-        case .handingOver(let handingOver): return !handingOver.acceptingStopped && !handingOver.confirming
-        case .starting, .awaitingTurn, .stopping, .exited: return false
-        }
-    }
-
     mutating func handle(_ event: Event) -> [Action] {
         let before = state
         var actions: [Action]

@@ -243,7 +243,7 @@ public final class Runtime: Sendable {
                                             notifier: notifier)
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
-            adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control, executable: executable,
+            adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control,
             stageReached: options.stageReached ?? { _ in }, logger: logger)
         var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
             generation: generation, pid: getpid(), stateful: options.waitParent > .zero,

@@ -28,8 +28,6 @@ final class ConnectionTracker: Sendable {
         var drainingConnections: Set<ObjectIdentifier> = []
         /// Those already told to quiesce.
         var told: Set<ObjectIdentifier> = []
-        /// `drain` was called and its connections are not all closed yet.
-        var drainRequested = false
         var drained: EventLoopPromise<Void>?
         /// Accept gates paused at the limit, to resume when a connection closes.
         var pausedGates: [@Sendable () -> Void] = []
@@ -60,7 +58,8 @@ final class ConnectionTracker: Sendable {
         state.withLockedValue { state in
             let id = ObjectIdentifier(channel)
             state.settling.remove(id)
-            guard state.drainRequested, state.drainingConnections.contains(id) else { return false }
+            // `drained` is set while a drain waits for its connections.
+            guard state.drained != nil, state.drainingConnections.contains(id) else { return false }
             return state.told.insert(id).inserted
         }
     }
@@ -112,10 +111,7 @@ final class ConnectionTracker: Sendable {
                 swap(&gates, &state.pausedGates)
             }
             let drained = state.drainingConnections.isEmpty ? state.drained : nil
-            if drained != nil {
-                state.drained = nil
-                state.drainRequested = false
-            }
+            if drained != nil { state.drained = nil }
             return (gates, drained)
         }
         gates.forEach { $0() }
@@ -149,7 +145,6 @@ final class ConnectionTracker: Sendable {
                 done = true
             } else {
                 state.drained = promise
-                state.drainRequested = true
             }
             // Settling connections are told when they become active (`activated`).
             let fresh = state.drainingConnections.filter { !state.settling.contains($0) && !state.told.contains($0) }

@@ -9,7 +9,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// How long a request body may take in all, from the end of the head to the body's last
     /// byte: a body that trickles in (a byte now and then) never stalls long enough for
     /// `idleTimeout`, so this bounds it (slowloris defence for bodies).
-    public var readBodyTimeout: Duration = Self.defaultReadBodyTimeout
+    public var readBodyTimeout: Duration = .seconds(60)
     /// How long writing a response may make no progress before the connection is dropped.
     public var writeTimeout: Duration = .seconds(30)
     /// How long an idle keep-alive connection stays open once draining starts.
@@ -25,9 +25,6 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var maxConnections: Int?
     /// The `Server` header value, or nil for none.
     public var serverHeader: String? = "zerodt"
-
-    /// The default `readBodyTimeout`.
-    public static let defaultReadBodyTimeout: Duration = .seconds(60)
 
     /// The defaults above.
     public init() {}

@@ -12,12 +12,26 @@ struct RequestHeadCheck: Equatable {
     private(set) var closesConnection = false
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
-        if let status = Self.framingFailure(head) {
+        // One pass over the headers: this runs for every request.
+        var transferEncodings: [String] = []
+        var hosts = 0
+        var hostIsList = false
+        var contentLength: String?
+        for (name, value) in head.headers {
+            if name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
+                transferEncodings.append(value)
+            } else if name.utf8.count == 4, name.lowercased() == "host" {
+                hosts += 1
+                hostIsList = hostIsList || value.contains(",")
+            } else if contentLength == nil, name.utf8.count == 14, name.lowercased() == "content-length" {
+                contentLength = value
+            }
+        }
+        if let status = Self.framingFailure(transferEncodings) {
             reject(status, beforeBody: true)
-        } else if let status = Self.hostFailure(head) {
+        } else if let status = Self.hostFailure(version: head.version, hosts: hosts, hostIsList: hostIsList) {
             reject(status, beforeBody: true)
-        } else if let length = head.headers.first(name: "content-length"), let bytes = Int(length),
-                  bytes > maxBodySize {
+        } else if let contentLength, let bytes = Int(contentLength), bytes > maxBodySize {
             reject(.payloadTooLarge, beforeBody: true)
         } else if case .RAW = head.method {
             // The body is framed properly: read and discard it, keep the connection.
@@ -25,7 +39,7 @@ struct RequestHeadCheck: Equatable {
         }
         // §6.1: an HTTP/1.0 client cannot have sent a chunked body knowingly, so an
         // intermediary may have mangled it; answer, then close.
-        if head.version.major == 1 && head.version.minor == 0 && head.headers.contains(name: "transfer-encoding") {
+        if head.version.major == 1 && head.version.minor == 0 && !transferEncodings.isEmpty {
             closesConnection = true
         }
     }
@@ -39,8 +53,7 @@ struct RequestHeadCheck: Equatable {
     /// unknown: 400. An empty `Transfer-Encoding` says nothing usable: 400. Any other coding
     /// is one this server cannot decode: 501 (§6.1). (The decoder already refuses a head
     /// with both `Content-Length` and `Transfer-Encoding`.)
-    private static func framingFailure(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
-        let values = head.headers["transfer-encoding"]
+    private static func framingFailure(_ values: [String]) -> HTTPResponseStatus? {
         guard !values.isEmpty else { return nil }
         let codings = values.flatMap { $0.split(separator: ",") }
             .map { $0.trimmingSpacesAndTabs().lowercased() }
@@ -51,13 +64,9 @@ struct RequestHeadCheck: Equatable {
 
     /// §3.2: an HTTP/1.1 request carries exactly one `Host`, an HTTP/1.0 one at most one;
     /// a list in it names no single host.
-    private static func hostFailure(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
-        let hosts = head.headers["host"]
-        let required = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
-        if hosts.count > 1 || (required && hosts.isEmpty) || hosts.contains(where: { $0.contains(",") }) {
-            return .badRequest
-        }
-        return nil
+    private static func hostFailure(version: HTTPVersion, hosts: Int, hostIsList: Bool) -> HTTPResponseStatus? {
+        let required = version.major > 1 || (version.major == 1 && version.minor >= 1)
+        return hosts > 1 || (required && hosts == 0) || hostIsList ? .badRequest : nil
     }
 }
 

@@ -34,8 +34,17 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         let buffer = unwrapInboundIn(data)
         onBytes?()
         buffer.withUnsafeReadableBytes { bytes in
-            for byte in bytes {
+            // Where the request line being kept starts in this read: it is copied once, at
+            // its end or at the end of the read, not byte by byte.
+            var keptFrom: Int? = inRequestLine ? 0 : nil
+            for index in bytes.indices {
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "\n") {
+                    if let from = keptFrom {
+                        let end = index > from && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
+                        keep(bytes[from..<end])
+                        keptFrom = nil
+                    }
                     nextLineIsRequestLine = lineIsEmpty
                     lineIsEmpty = true
                     inRequestLine = false
@@ -44,16 +53,21 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                         inRequestLine = true
                         requestLineLength = 0
                         requestLineStart.removeAll(keepingCapacity: true)
+                        keptFrom = index
                     }
                     lineIsEmpty = false
-                    if inRequestLine {
-                        requestLineLength += 1
-                        if requestLineStart.count < Self.keptRequestLineBytes { requestLineStart.append(byte) }
-                    }
+                    if inRequestLine { requestLineLength += 1 }
                 }
             }
+            if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
         }
         context.fireChannelRead(data)
+    }
+
+    /// Keeps the start of the request line, up to `keptRequestLineBytes`.
+    private func keep(_ bytes: Slice<UnsafeRawBufferPointer>) {
+        let room = Self.keptRequestLineBytes - requestLineStart.count
+        if room > 0 { requestLineStart.append(contentsOf: bytes.prefix(room)) }
     }
 }
 
@@ -72,7 +86,9 @@ extension RequestLineMonitor {
     /// A head for the access log of a request the decoder rejected: the method and target
     /// of the latest request line as far as they came, `-` for what did not.
     var partialRequestHead: HTTPRequestHead {
-        let words = requestLineStart.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        // A line whose CR ended one read and LF began the next kept the CR.
+        let line = requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
+        let words = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
         let method = words.first.map { String(decoding: $0, as: UTF8.self) } ?? "-"
         let target = words.count > 1 ? String(decoding: words[1], as: UTF8.self) : "-"
         return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target)

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// Writes a response's status line and header block straight into a buffer: every response
 /// carries a known `Content-Length` (or no body), so NIO's general-purpose encoder, with
 /// its chunking decisions and separate writes for head, body and end, is not needed.
-enum ResponseHead {
+package enum ResponseHead {
     /// The headers the connection sets itself; a handler's own values for them are dropped.
     private static let connectionManaged: Set<String> = ["content-length", "connection", "transfer-encoding"]
 
@@ -81,7 +81,7 @@ enum ResponseHead {
     }
 
     /// RFC 9110 §5.6.2: one or more of ``!#$%&'*+-.^_`|~``, digits and letters.
-    static func isToken(_ text: String) -> Bool {
+    package static func isToken(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -95,7 +95,7 @@ enum ResponseHead {
 
     /// RFC 9110 §5.5: visible characters, spaces, tabs and non-ASCII bytes; no CR, LF, NUL
     /// or other control character.
-    static func isFieldValue(_ text: String) -> Bool {
+    package static func isFieldValue(_ text: String) -> Bool {
         text.utf8.allSatisfy { byte in byte >= 0x20 ? byte != 0x7F : byte == UInt8(ascii: "\t") }
     }
 }

@@ -19,8 +19,11 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func requestUnreadWhenTheGraceEndsIsAnswered() throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
-        var configuration = HTTPServerConfiguration()
-        configuration.drainGrace = .milliseconds(200)
+        let configuration = {
+            var configuration = HTTPServerConfiguration()
+            configuration.drainGrace = .milliseconds(200)
+            return configuration
+        }()
         let routes = RoutingTable(routes: [.init(path: "/", handler: FixedResponseHandler(
             status: 200, body: "hello\n", contentType: "text/plain"))])
         let accepted = NIOLockedValueBox<(any Channel)?>(nil)
@@ -58,7 +61,10 @@ import Testing
             connection.eventLoop.scheduleTask(deadline: graceOver - .milliseconds(150)) {
                 blocking.signal()
                 sent.wait()
-                while !(HTTPConnectionHandler.hasUnreadInput(connection) && NIODeadline.now() >= graceOver) {
+                // Bounded: a wait that never ends would wedge the loop, and the test with it.
+                let giveUp = graceOver + .seconds(2)
+                while !(HTTPConnectionHandler.hasUnreadInput(connection) && NIODeadline.now() >= graceOver),
+                      NIODeadline.now() < giveUp {
                     sched_yield()
                 }
             }

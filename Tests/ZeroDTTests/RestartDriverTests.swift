@@ -20,7 +20,7 @@ import Testing
         func run() -> Task<RestartStateMachine.Ending, Never> {
             let parts = RestartDriver.Parts(
                 environment: environment, servers: [server], hooks: Runtime.Hooks(), predecessor: nil, adopted: [],
-                unixPaths: [], listeners: nil, control: nil, executable: "/usr/bin/zerodt-serve",
+                unixPaths: [], listeners: nil, control: nil,
                 stageReached: { _ in }, logger: Logger(label: "test") { [log] _ in log })
             var driver = RestartDriver(parts: parts, configuration: .init(
                 generation: 1, pid: 10, stateful: false, predecessorPID: nil, waitChild: .seconds(60),

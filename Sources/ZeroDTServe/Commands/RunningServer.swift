@@ -29,7 +29,7 @@ struct RunningServer {
             let site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
             return RunningServer(file: site.file, control: site.control, pidFile: site.pidFile,
                                  waitChild: site.restart.waitChild,
-                                 longestShutdown: site.servers.map(\.http.shutdownTimeout).max() ?? .seconds(30),
+                                 longestShutdown: site.servers.map(\.http.shutdownTimeout).max() ?? HTTPServerConfiguration().shutdownTimeout,
                                  diagnostics: nil)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)

@@ -161,8 +161,8 @@ extension ConfigDecoder {
         var headers: [(name: String, value: String)] = []
         var valid = true
         for entry in entries {
-            let isToken = !entry.key.isEmpty && entry.key.unicodeScalars.allSatisfy { Self.tokenCharacters.contains($0) }
-            if !isToken {
+            // The same rules the server applies when it writes a head.
+            if !ResponseHead.isToken(entry.key) {
                 error("'\(entry.key)' is not a valid header name", at: entry.keyLocation)
                 valid = false
             } else if ["content-length", "transfer-encoding", "connection"].contains(entry.key.lowercased()) {
@@ -179,16 +179,12 @@ extension ConfigDecoder {
 
     private mutating func headerValue(_ node: ConfigNode, what: String) -> String? {
         guard let value = string(node, what: what, allowEmpty: true) else { return nil }
-        if value.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+        if !ResponseHead.isFieldValue(value) {
             error("'\(what)' must not contain line breaks or control characters", at: node.location)
             return nil
         }
         return value
     }
-
-    /// RFC 9110 `tchar`.
-    private static let tokenCharacters: Set<Unicode.Scalar> = Set(
-        "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)
 
     private mutating func redirect(_ node: ConfigNode) -> RedirectConfig? {
         if case .scalar = node.value {
