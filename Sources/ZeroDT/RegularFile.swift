@@ -59,14 +59,16 @@ package enum RegularFile {
             return .failure(.notRegular(SocketFile.describe(mode: info.st_mode)))
         }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        // One byte past the limit tells a file that is too large; a pid file asks for 64.
+        var chunk = [UInt8](repeating: 0, count: min(limit + 1, 64 * 1024))
         while bytes.count <= limit {
-            let count = Glibc.read(fd, &chunk, chunk.count)
-            if count == 0 { return .success(bytes) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(failure(errno, call: "read"))
+            let count: Int
+            do {
+                count = try Posix.call("read") { Glibc.read(fd, &chunk, chunk.count) }
+            } catch {
+                return .failure(failure(error.errno, call: "read"))
             }
+            if count == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk[..<count])
         }
         return .failure(.tooLarge)
