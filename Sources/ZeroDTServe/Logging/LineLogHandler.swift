@@ -62,7 +62,9 @@ struct LineLogHandler: LogHandler {
     }
 
     private static func quotedIfNeeded(_ value: String) -> String {
-        value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? jsonString(value) : value
+        // Control characters too: a value must never start a line of its own.
+        value.isEmpty || value.unicodeScalars.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.value < 0x20 || $0.value == 0x7F })
+            ? jsonString(value) : value
     }
 
     private static func jsonValue(_ value: Logger.MetadataValue) -> String {
