@@ -14,6 +14,10 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var writeTimeout: Duration = .seconds(30)
     /// How long an idle keep-alive connection stays open once draining starts.
     public var drainGrace: Duration = .seconds(1)
+    /// On a stop (not a restart), how long the server keeps accepting after the stop was
+    /// asked for, while health checks already report it draining, so that a load balancer
+    /// takes it out of rotation before any connection is refused.
+    public var shutdownDelay: Duration = .zero
     /// The drain deadline: how long `drain()` waits before closing what is left.
     public var shutdownTimeout: Duration = NIOServer.Configuration().shutdownTimeout
     /// The most bytes a request line plus headers may take (431 or 414 beyond).

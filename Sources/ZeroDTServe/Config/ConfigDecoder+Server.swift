@@ -1,7 +1,7 @@
 import ZeroDTHTTP
 
 extension ConfigDecoder {
-    static let serverKeys = ["name", "listen", "timeouts", "limits", "routes"]
+    static let serverKeys = ["name", "listen", "shutdown_delay", "timeouts", "limits", "routes"]
     static let timeoutKeys = ["read_header", "read_body", "idle", "write", "shutdown", "drain_grace"]
     static let limitKeys = ["max_header_size", "max_body_size", "max_connections"]
 
@@ -40,6 +40,9 @@ extension ConfigDecoder {
         var http = HTTPServerConfiguration()
         if let node = fields["timeouts"] { decodeTimeouts(node, into: &http) }
         if let node = fields["limits"] { decodeLimits(node, into: &http) }
+        if let node = fields["shutdown_delay"], let delay = duration(node, what: "shutdown_delay") {
+            http.shutdownDelay = delay
+        }
         guard let name else { return nil }
         return ServerConfig(name: name, listen: listeners, http: http, routes: routes, location: node.location)
     }

@@ -32,7 +32,7 @@ extension ConfigDecoder {
     }
 
     private mutating func restart(_ node: ConfigNode) -> RestartConfig? {
-        guard let fields = mapping(node, what: "restart", allowed: ["wait_child", "wait_parent", "watch"]) else {
+        guard let fields = mapping(node, what: "restart", allowed: ["wait_child", "wait_parent", "watch", "supervise"]) else {
             return nil
         }
         var config = RestartConfig()
@@ -44,6 +44,9 @@ extension ConfigDecoder {
         }
         if let node = fields["wait_parent"], let value = duration(node, what: "wait_parent") {
             config.waitParent = value
+        }
+        if let node = fields["supervise"], let value = choice(node, what: "supervise", as: Supervision.self) {
+            config.supervise = value
         }
         if let node = fields["watch"], let items = list(node, what: "watch", allowEmpty: true) {
             config.watch = items.compactMap { item in

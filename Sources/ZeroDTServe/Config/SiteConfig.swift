@@ -46,6 +46,8 @@ public struct RestartConfig: Sendable, Equatable {
     public var waitParent: Duration = .zero
     /// Files whose change triggers a restart.
     public var watch: [WatchTarget] = []
+    /// Whether the first process stays as a supervisor of the generations.
+    public var supervise: Supervision = .default
 }
 
 /// `log:` — what the process logs and how.
