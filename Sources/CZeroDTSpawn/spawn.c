@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ static void mark_cloexec_from(int first, long max) {
 }
 
 static void child(const char *path, char *const argv[], char *const envp[], const int *fds, int count,
-                  int listen_pid_slot, int error_fd, long max_fd) {
+                  int listen_pid_slot, int new_process_group, int error_fd, long max_fd) {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof(dfl));
     dfl.sa_handler = SIG_DFL;
@@ -62,6 +63,7 @@ static void child(const char *path, char *const argv[], char *const envp[], cons
     if (listen_pid_slot >= 0) {
         write_decimal(envp[listen_pid_slot] + strlen("LISTEN_PID="), getpid());
     }
+    if (new_process_group && setpgid(0, 0) != 0) goto fail;
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
@@ -74,7 +76,7 @@ fail:;
 }
 
 int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
-                 const int *fds, int count, int listen_pid_slot, pid_t *pid) {
+                 const int *fds, int count, int listen_pid_slot, int new_process_group, pid_t *pid) {
     int error_pipe[2];
     if (pipe2(error_pipe, O_CLOEXEC) != 0) return errno;
 
@@ -88,7 +90,7 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t child_pid = fork();
     if (child_pid == 0) {
-        child(path, argv, envp, fds, count, listen_pid_slot, error_pipe[1], max_fd);
+        child(path, argv, envp, fds, count, listen_pid_slot, new_process_group, error_pipe[1], max_fd);
     }
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -111,4 +113,8 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
     }
     *pid = child_pid;
     return 0;
+}
+
+int zerodt_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno;
 }

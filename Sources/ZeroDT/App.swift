@@ -92,10 +92,15 @@ public final class App: Service, Sendable {
     }
 
     /// `run()`, saying how the generation ended: exit non-zero after `.interrupted` (a second
-    /// stop signal cut the drain short). The library never exits the process itself.
+    /// stop signal cut the drain short), and with the status `.supervised` carries when this
+    /// process was the supervisor (`Runtime.Options.supervise`). The library never exits
+    /// the process itself.
     /// - Throws: when a socket cannot be bound, a server cannot start, or `preServe` fails.
     public func serve() async throws -> Runtime.Ending {
         let runtime = await Runtime.bootstrap()
+        if runtime.shouldSupervise(options.supervise) {
+            return .supervised(exitStatus: await runtime.supervise(logger: logger))
+        }
         self.runtime.set(runtime)
         do {
             // Before binding: a second instance with this pid file must not touch a socket.

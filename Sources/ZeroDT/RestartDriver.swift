@@ -112,6 +112,9 @@ struct RestartDriver {
     /// (a pid-file write, a liveness check) feeds its answer before anything else.
     private mutating func process(_ event: RestartStateMachine.Event, reply: ControlServer.Reply? = nil,
                                   group: inout TaskGroup<Void>, continuation: AsyncStream<Input>.Continuation) async {
+        // Whichever generation a stop reaches, the service ends: a supervisor must not take
+        // the generations' exit for a crash.
+        if case .stopRequested = event { tellSupervisor(.stopping) }
         var queue = [event]
         while !queue.isEmpty {
             let actions = machine.handle(queue.removeFirst())
@@ -142,6 +145,7 @@ struct RestartDriver {
         case .startAccepting:
             parts.stageReached(.accepting)
             for server in parts.servers { server.startAccepting() }
+            tellSupervisor(.serving)
             if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
                 logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
             }
@@ -154,6 +158,7 @@ struct RestartDriver {
                     logger.error("cannot accept again: \(error)")
                 }
             }
+            tellSupervisor(.serving)
         case .startTimer(let timer, let duration):
             activeTimers.insert(timer)
             group.addTask { [environment = parts.environment] in
@@ -235,6 +240,14 @@ struct RestartDriver {
             self.ending = ending
         }
         return nil
+    }
+
+    private func tellSupervisor(_ news: SupervisorNews) {
+        do {
+            try parts.environment.tellSupervisor(news)
+        } catch {
+            logger.error("cannot tell the supervisor this generation is \(news): \(error)")
+        }
     }
 
     private mutating func answerReloads(_ reply: ControlProtocol.Reply) {

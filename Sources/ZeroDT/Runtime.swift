@@ -27,6 +27,9 @@ public final class Runtime: Sendable {
         public var controlSocket: String?
         /// Permission bits of the control socket file.
         public var controlSocketMode: UInt32 = 0o600
+        /// Whether the first process stays as a supervisor (`Supervision`): `App.serve()`
+        /// consults it; with `Runtime` directly, see `shouldSupervise(_:)`.
+        public var supervise: Supervision = .default
         /// Files whose settled change triggers a restart, as SIGHUP does.
         public var watch: [String] = []
         /// How often watched files are looked at.
@@ -97,13 +100,16 @@ public final class Runtime: Sendable {
         /// A second stop signal cut the drain short; connections still open were closed.
         /// The caller should exit non-zero.
         case interrupted
+        /// This process was the supervisor (`Supervision`) and served nothing itself; the
+        /// generations have all ended. The caller should exit with `exitStatus`.
+        case supervised(exitStatus: Int32)
     }
 
     static let controlFDVariable = "ZERODT_CONTROL_FD"
     static let generationVariable = "ZERODT_GENERATION"
     /// The fd of the pid file's lock, held since generation 1 (`PIDFileLock`).
     static let pidFileLockFDVariable = "ZERODT_PID_LOCK_FD"
-    static let privateVariables = [controlFDVariable, generationVariable, pidFileLockFDVariable]
+    static let privateVariables = [controlFDVariable, generationVariable, pidFileLockFDVariable, SupervisorLink.variable]
 
     /// 1 for a process started by hand or by systemd, one more for each restart.
     public let generation: Int
@@ -115,6 +121,8 @@ public final class Runtime: Sendable {
     let executable: String
     let arguments: [String]
     let notifier: SystemdNotifier
+    /// The channel to the supervisor, when one started this generation's chain.
+    let supervisorLink: SupervisorLink?
     /// The pid file's lock, inherited from the predecessor or taken by `lockPIDFile(_:)`;
     /// kept open for the life of the process and handed to each successor.
     let pidFileLock: NIOLockedValueBox<PIDFileLock?>
@@ -128,7 +136,8 @@ public final class Runtime: Sendable {
     public var isSuccessor: Bool { predecessor != nil }
 
     private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
-                 executable: String, arguments: [String], notifier: SystemdNotifier, pidFileLock: PIDFileLock?) {
+                 executable: String, arguments: [String], notifier: SystemdNotifier, supervisorLink: SupervisorLink?,
+                 pidFileLock: PIDFileLock?) {
         self.generation = generation
         self.listeners = listeners
         self.predecessor = predecessor
@@ -136,6 +145,7 @@ public final class Runtime: Sendable {
         self.executable = executable
         self.arguments = arguments
         self.notifier = notifier
+        self.supervisorLink = supervisorLink
         self.pidFileLock = NIOLockedValueBox(pidFileLock)
     }
 
@@ -155,16 +165,39 @@ public final class Runtime: Sendable {
         // an fd such as stdin.
         let pidFileLock = controlFD == nil ? nil
             : environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
+        let supervisorLink = SupervisorLink(environment: environment)
         for name in SocketActivation.variables + privateVariables { unsetenv(name) }
         var predecessor: Predecessor?
         if let controlFD {
             _ = fcntl(controlFD, F_SETFD, FD_CLOEXEC)
             predecessor = await Predecessor.connect(fd: controlFD)
         }
-        let listeners = ListenerSet(inherited: inherited, fromPredecessor: controlFD != nil)
+        // A supervisor says which sockets are systemd's, as a predecessor does.
+        let listeners = ListenerSet(inherited: inherited,
+                                    fromPredecessor: controlFD != nil || environment[SocketActivation.systemdVariable] != nil)
         return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
-                       notifier: SystemdNotifier(environment: environment), pidFileLock: pidFileLock)
+                       notifier: SystemdNotifier(environment: environment), supervisorLink: supervisorLink,
+                       pidFileLock: pidFileLock)
+    }
+
+    /// Whether this process should become the supervisor of its generations rather than
+    /// serve: never in a generation that a supervisor or a predecessor started.
+    public func shouldSupervise(_ mode: Supervision) -> Bool {
+        guard predecessor == nil, supervisorLink == nil, generation == 1 else { return false }
+        return mode.isOn(pid: getpid(), stdinIsTerminal: isatty(STDIN_FILENO) == 1,
+                         underSystemd: notifier.socketPath != nil)
+    }
+
+    /// Runs this process as the supervisor (`Supervision`) until the service has stopped:
+    /// it binds and serves nothing, and starts generation 1 with systemd's sockets, if any.
+    /// - Returns: the status this process should exit with: the last generation's.
+    public func supervise(logger: Logger) async -> Int32 {
+        logger.info("supervising: generations start from \(executable)")
+        var supervisor = Supervisor(executable: executable, arguments: arguments,
+                                    environment: ProcessInfo.processInfo.environment,
+                                    inherited: listeners.unclaimed.map(\.socket), logger: logger)
+        return await supervisor.run(signals: signals, quit: await UnixSignalsSequence(trapping: .sigquit))
     }
 
     /// Asks for a graceful stop, as SIGTERM does; unlike a second SIGTERM, asking again (or
@@ -240,7 +273,7 @@ public final class Runtime: Sendable {
         }
         let environment = SystemEnvironment(executable: executable, arguments: arguments, listeners: listeners,
                                             pidFile: pidFile, pidFileLock: pidFileLock.withLockedValue { $0?.fd },
-                                            notifier: notifier)
+                                            notifier: notifier, supervisor: supervisorLink, generation: generation)
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
             adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control,

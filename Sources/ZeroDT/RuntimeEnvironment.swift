@@ -9,6 +9,16 @@ protocol RuntimeEnvironment: Sendable {
     func notify(_ notification: RestartStateMachine.Notification)
     /// Sleeps; throws when cancelled.
     func sleep(for duration: Duration) async throws
+    /// Tells the supervisor, if there is one (`Supervisor`).
+    func tellSupervisor(_ news: SupervisorNews) throws
+}
+
+/// What a generation tells its supervisor.
+enum SupervisorNews: Sendable, Equatable {
+    /// It accepts connections, on every listener it holds.
+    case serving
+    /// The service is being stopped.
+    case stopping
 }
 
 /// The parent's handle on a successor process.

@@ -20,9 +20,11 @@ final class Successor: SuccessorProcess {
     var messages: AsyncStream<ControlMessage> { channel.messages }
 
     /// Starts `executable` as generation `generation`, handing it `listeners` as fds 3…,
-    /// the control channel right after them, then the pid file's lock if there is one.
+    /// the control channel right after them, then the pid file's lock and the supervisor's
+    /// channel if there are.
     static func launch(executable: String, arguments: [String], environment: [String: String],
-                       listeners: [Listener], pidFileLock: Int32?, generation: Int) async throws -> Successor {
+                       listeners: [Listener], pidFileLock: Int32?, supervisor: Int32?,
+                       generation: Int) async throws -> Successor {
         var pair: [Int32] = [-1, -1]
         try Posix.call("socketpair") {
             socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
@@ -39,6 +41,10 @@ final class Successor: SuccessorProcess {
         if let pidFileLock {
             environment[Runtime.pidFileLockFDVariable] = String(SocketActivation.firstFD + Int32(fds.count))
             fds.append(pidFileLock)
+        }
+        if let supervisor {
+            environment[SupervisorLink.variable] = String(SocketActivation.firstFD + Int32(fds.count))
+            fds.append(supervisor)
         }
         let pid: pid_t
         do {

@@ -12,4 +12,13 @@ public enum Supervision: String, Sendable, CaseIterable {
 
     /// The default, for the library and the config alike.
     public static let `default` = Supervision.auto
+
+    /// Whether a process in these circumstances supervises.
+    func isOn(pid: Int32, stdinIsTerminal: Bool, underSystemd: Bool) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto: return pid == 1 || (stdinIsTerminal && !underSystemd)
+        }
+    }
 }

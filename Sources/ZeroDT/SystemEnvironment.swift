@@ -10,11 +10,21 @@ struct SystemEnvironment: RuntimeEnvironment {
     /// The pid file's locked fd, handed to every successor.
     let pidFileLock: Int32?
     let notifier: SystemdNotifier
+    let supervisor: SupervisorLink?
+    let generation: Int
 
     func launchSuccessor(generation: Int) async throws -> any SuccessorProcess {
         try await Successor.launch(executable: executable, arguments: arguments,
                                    environment: ProcessInfo.processInfo.environment,
-                                   listeners: listeners.claimed, pidFileLock: pidFileLock, generation: generation)
+                                   listeners: listeners.claimed, pidFileLock: pidFileLock,
+                                   supervisor: supervisor?.fd, generation: generation)
+    }
+
+    func tellSupervisor(_ news: SupervisorNews) throws {
+        switch news {
+        case .serving: try supervisor?.reportServing(pid: getpid(), generation: generation, listeners: listeners.claimed)
+        case .stopping: try supervisor?.reportStopping(pid: getpid(), generation: generation)
+        }
     }
 
     func writePIDFile() throws {

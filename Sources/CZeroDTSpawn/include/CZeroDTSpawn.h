@@ -16,9 +16,28 @@
 /// "LISTEN_PID=" followed by at least 20 spare characters; the child writes its own pid
 /// there before exec, as systemd's socket activation protocol requires.
 ///
+/// When `new_process_group` is non-zero the child leads a process group of its own, so that
+/// a terminal's Ctrl-C (sent to the foreground group) reaches only the caller.
+///
 /// Returns 0 and stores the child's pid in `*pid`, or returns an errno: from fork, or the
 /// child's errno when exec failed (the child is then reaped).
 int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
-                 const int *fds, int count, int listen_pid_slot, pid_t *pid);
+                 const int *fds, int count, int listen_pid_slot, int new_process_group, pid_t *pid);
+
+/// Makes orphaned descendants of the caller its children rather than init's
+/// (PR_SET_CHILD_SUBREAPER). Returns 0 or an errno.
+int zerodt_become_subreaper(void);
+
+/// The most fds one message carries (the kernel's SCM_MAX_FD is 253).
+#define ZERODT_MAX_PASSED_FDS 200
+
+/// Sends `length` bytes and `count` fds (at most ZERODT_MAX_PASSED_FDS) as one message on a
+/// unix socket, without blocking or raising SIGPIPE. Returns what sendmsg returns.
+ssize_t zerodt_send_with_fds(int socket, const void *bytes, size_t length, const int *fds, int count);
+
+/// Receives one message into `bytes` and the fds it carries into `fds` (room for
+/// ZERODT_MAX_PASSED_FDS), marked close-on-exec; `*truncated` is set when the message or its
+/// fds did not fit. Blocks. Returns what recvmsg returns: 0 at end of file.
+ssize_t zerodt_receive_with_fds(int socket, void *bytes, size_t capacity, int *fds, int *count, int *truncated);
 
 #endif

@@ -37,12 +37,18 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
-        let identity = LineLogHandler.Identity(generation: runtime.generation, pid: getpid())
+        let supervising = runtime.shouldSupervise(site.restart.supervise)
+        let identity = LineLogHandler.Identity(generation: supervising ? nil : runtime.generation, pid: getpid())
         let logConfig = site.log
         LoggingSystem.bootstrap { label in
             LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity)
         }
         let logger = Logger(label: "zerodt")
+        if supervising {
+            let status = await runtime.supervise(logger: logger)
+            logger.info("exiting with status \(status)")
+            throw ExitCode(status)
+        }
         do {
             switch try await SiteRunner(config: site, runtime: runtime, logger: logger).run() {
             case .handedOver(let pid):
@@ -52,6 +58,8 @@ struct ServeCommand: AsyncParsableCommand {
             case .interrupted:
                 logger.warning("stopped without finishing the drain")
                 throw ExitCode.failure
+            case .supervised(let status):
+                throw ExitCode(status)
             }
         } catch let error as ServeError {
             logger.error("\(error.description)")

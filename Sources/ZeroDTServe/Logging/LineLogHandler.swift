@@ -6,8 +6,20 @@ import Logging
 struct LineLogHandler: LogHandler {
     /// Process-wide values every line carries.
     struct Identity: Sendable {
-        var generation: Int
+        /// Nil in the supervisor, which is no generation.
+        var generation: Int?
         var pid: Int32
+
+        /// `[gen 2 pid 4711]` or `[supervisor pid 1]`.
+        var tag: String {
+            generation.map { "[gen \($0) pid \(pid)]" } ?? "[supervisor pid \(pid)]"
+        }
+
+        /// `"gen":2` or `"role":"supervisor"`, then the pid.
+        var jsonFields: [(String, String)] {
+            let role = generation.map { ("gen", String($0)) } ?? ("role", LineLogHandler.jsonString("supervisor"))
+            return [role, ("pid", String(pid))]
+        }
     }
 
     var logLevel: Logger.Level
@@ -33,7 +45,7 @@ struct LineLogHandler: LogHandler {
     }
 
     private func textLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
-        var line = "\(Self.timestamp()) \(level.rawValue) [gen \(identity.generation) pid \(identity.pid)] \(message)"
+        var line = "\(Self.timestamp()) \(level.rawValue) \(identity.tag) \(message)"
         for key in metadata.keys.sorted() {
             line += " \(key)=\(Self.quotedIfNeeded("\(metadata[key]!)"))"
         }
@@ -43,8 +55,7 @@ struct LineLogHandler: LogHandler {
     private func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
         var fields: [(String, String)] = [
             ("time", Self.jsonString(Self.timestamp())), ("level", Self.jsonString(level.rawValue)),
-            ("gen", String(identity.generation)), ("pid", String(identity.pid)), ("msg", Self.jsonString(message)),
-        ]
+        ] + identity.jsonFields + [("msg", Self.jsonString(message))]
         for key in metadata.keys.sorted() {
             fields.append((key, Self.jsonValue(metadata[key]!)))
         }

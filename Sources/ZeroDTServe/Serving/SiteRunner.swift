@@ -76,10 +76,10 @@ struct SiteRunner {
     }
 
     /// A socket systemd passes that no listener claims is a mistake in the config or the
-    /// socket unit: refuse to start rather than leave it unanswered. (A successor may drop
+    /// socket unit: refuse to start rather than leave it unanswered. (A later generation may drop
     /// what its predecessor handed on: that is a listener removed from the config.)
     private func checkEverySystemdSocketIsClaimed() throws {
-        guard !runtime.isSuccessor else { return }
+        guard runtime.generation == 1 else { return }
         let control = config.control.map { ListenAddress.unix(path: $0) }
         let stray = runtime.listeners.unclaimed.filter { socket, address in
             // The runtime claims the control socket itself, by its name or path.

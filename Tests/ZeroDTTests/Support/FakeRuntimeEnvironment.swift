@@ -8,6 +8,7 @@ final class FakeRuntimeEnvironment: RuntimeEnvironment {
     private struct State {
         var successors: [FakeSuccessor] = []
         var notifications: [RestartStateMachine.Notification] = []
+        var supervisorNews: [SupervisorNews] = []
         var pidFileWrites = 0
         var failingPIDFileWrites = 0
     }
@@ -17,6 +18,8 @@ final class FakeRuntimeEnvironment: RuntimeEnvironment {
     var successors: [FakeSuccessor] { state.withLockedValue { $0.successors } }
     var notifications: [RestartStateMachine.Notification] { state.withLockedValue { $0.notifications } }
     var pidFileWrites: Int { state.withLockedValue { $0.pidFileWrites } }
+    /// What the driver told the supervisor, in order.
+    var supervisorNews: [SupervisorNews] { state.withLockedValue { $0.supervisorNews } }
 
     /// The next `count` pid-file writes fail, as in a full directory.
     func failPIDFileWrites(_ count: Int) {
@@ -47,6 +50,10 @@ final class FakeRuntimeEnvironment: RuntimeEnvironment {
 
     func notify(_ notification: RestartStateMachine.Notification) {
         state.withLockedValue { $0.notifications.append(notification) }
+    }
+
+    func tellSupervisor(_ news: SupervisorNews) throws {
+        state.withLockedValue { $0.supervisorNews.append(news) }
     }
 
     func sleep(for duration: Duration) async throws {

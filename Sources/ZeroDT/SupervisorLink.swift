@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A generation's end of the supervisor's channel (`Supervisor`), inherited from the
+/// supervisor or a predecessor and handed on to each successor, so that the channel reaches
+/// end-of-file exactly when the last generation has exited.
+struct SupervisorLink: Sendable {
+    /// Names the inherited fd; private, unset once read.
+    static let variable = "ZERODT_SUPERVISOR_FD"
+
+    let fd: Int32
+
+    /// The link named by the environment, marked close-on-exec so that nothing but a
+    /// successor (which gets it explicitly) inherits it.
+    init?(environment: [String: String]) {
+        guard let fd = environment[Self.variable].flatMap(Int32.init), fd > 2,
+              Self.isSequencedPacketSocket(fd) else { return nil }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        self.fd = fd
+    }
+
+    /// This generation accepts connections on `listeners`.
+    func reportServing(pid: Int32, generation: Int, listeners: [Listener]) throws(SystemError) {
+        for (message, fds) in SupervisorMessage.serving(pid: pid, generation: generation, listeners: listeners) {
+            try message.send(on: fd, fds: fds)
+        }
+    }
+
+    /// The service is being stopped.
+    func reportStopping(pid: Int32, generation: Int) throws(SystemError) {
+        try SupervisorMessage(kind: .stopping, pid: pid, generation: generation).send(on: fd)
+    }
+
+    /// A stray variable must not make us write to an unrelated fd such as a client socket.
+    private static func isSequencedPacketSocket(_ fd: Int32) -> Bool {
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == Int32(SOCK_SEQPACKET.rawValue)
+    }
+}
