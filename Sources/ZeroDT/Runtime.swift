@@ -156,7 +156,7 @@ public final class Runtime: Sendable {
         // A peer that resets mid-write would otherwise kill the process; a successor starts
         // with every disposition reset, so each generation sets this again.
         signal(SIGPIPE, SIG_IGN)
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint)
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint, .sigquit)
         let environment = ProcessInfo.processInfo.environment
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1
         let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
@@ -197,7 +197,7 @@ public final class Runtime: Sendable {
         var supervisor = Supervisor(executable: executable, arguments: arguments,
                                     environment: ProcessInfo.processInfo.environment,
                                     inherited: listeners.unclaimed.map(\.socket), logger: logger)
-        return await supervisor.run(signals: signals, quit: await UnixSignalsSequence(trapping: .sigquit))
+        return await supervisor.run(signals: signals)
     }
 
     /// Asks for a graceful stop, as SIGTERM does; unlike a second SIGTERM, asking again (or
@@ -294,6 +294,10 @@ public final class Runtime: Sendable {
                 for await signal in signals {
                     switch signal {
                     case .sighup, .sigusr2: continuation.yield(.event(.restartRequested(.signal)))
+                    case .sigquit:
+                        // Stop now: a stop whose drain a second signal cuts short at once.
+                        continuation.yield(.event(.stopRequested(bySignal: true)))
+                        continuation.yield(.event(.stopRequested(bySignal: true)))
                     default: continuation.yield(.event(.stopRequested(bySignal: true)))
                     }
                 }

@@ -54,7 +54,7 @@ struct Supervisor {
     }
 
     /// Supervises until the service has stopped; returns the exit status for this process.
-    mutating func run(signals: UnixSignalsSequence, quit: UnixSignalsSequence) async -> Int32 {
+    mutating func run(signals: UnixSignalsSequence) async -> Int32 {
         // Generations that lose their parent are reparented here rather than to init, so that
         // they are reaped here and their status known.
         let subreaper = zerodt_become_subreaper()
@@ -62,11 +62,9 @@ struct Supervisor {
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
         reaper.start { pid, status in continuation.yield(.event(.childExited(pid: pid, status: status))) }
         return await withTaskGroup(of: Void.self) { group in
-            for sequence in [signals, quit] {
-                group.addTask {
-                    for await signal in sequence {
-                        continuation.yield(.event(.signal(Self.meaning(of: signal))))
-                    }
+            group.addTask {
+                for await signal in signals {
+                    continuation.yield(.event(.signal(Self.meaning(of: signal))))
                 }
             }
             await process(.started, group: &group, continuation: continuation)

@@ -30,7 +30,7 @@ struct SupervisorStateMachine {
         case restart(Int32)
         /// SIGTERM, SIGINT: forwarded to the serving generation, which drains and stops.
         case stop(Int32)
-        /// SIGQUIT: every generation is sent SIGQUIT; nothing drains.
+        /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
     }
 

@@ -40,10 +40,10 @@ final class RunningProcess: @unchecked Sendable {
     private let condition = NSCondition()
     private var state = State()
 
-    /// Starts `executable` with stdin from /dev/null and stdout/stderr captured.
+    /// Starts `executable` with stdin from /dev/null (or `standardInput`) and stdout/stderr captured.
     /// - Parameter environment: variables added to (or replacing those of) the test's own environment.
     init(executable: String, arguments: [String], environment: [String: String] = [:],
-         currentDirectory: String? = nil) throws {
+         currentDirectory: String? = nil, standardInput: FileHandle = .nullDevice) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -51,7 +51,7 @@ final class RunningProcess: @unchecked Sendable {
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let output = Pipe()
         let error = Pipe()
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = standardInput
         process.standardOutput = output
         process.standardError = error
         self.process = process

@@ -31,9 +31,9 @@ enum ZeroDTServeBinary {
 
     /// Starts `zerodt-serve` with `arguments` and returns while it runs.
     static func start(_ arguments: [String], environment: [String: String] = [:],
-                      currentDirectory: String? = nil) throws -> RunningProcess {
+                      currentDirectory: String? = nil, standardInput: FileHandle = .nullDevice) throws -> RunningProcess {
         try RunningProcess(executable: path(), arguments: arguments, environment: environment,
-                           currentDirectory: currentDirectory)
+                           currentDirectory: currentDirectory, standardInput: standardInput)
     }
 
     /// The directory holding `Package.swift`, found from this file's location.

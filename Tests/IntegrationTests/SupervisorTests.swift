@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// Supervisor mode (`restart.supervise`) through the real binary: as PID 1 of a pid
+/// namespace, as a container runs it, and in a terminal. The first process must stay, pass
+/// signals on, outlive every reload, and bring a killed generation back on the same sockets.
+@Suite(.serialized) struct SupervisorTests {
+    /// A site serving `RestartTests.body` on a free port.
+    static func site(extra: String = "") throws -> (TestSite, TestAddress) {
+        let site = try TestSite()
+        let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+        try RestartTests.config(address, pidFile: site.path("run.pid"), extra: extra)
+            .write(toFile: site.configFile, atomically: true, encoding: .utf8)
+        return (site, address)
+    }
+
+    /// Starts `zerodt-serve` as PID 1 of a new pid namespace and returns `unshare` and the
+    /// supervisor's pid as seen from here, once generation 1 serves.
+    static func startAsPID1(_ site: TestSite) throws -> (unshare: RunningProcess, supervisor: Int32) {
+        let unshare = try RunningProcess(executable: "/usr/bin/unshare",
+                                         arguments: ["--fork", "--pid", "--mount-proc", try ZeroDTServeBinary.path(),
+                                                     "--config", site.configFile],
+                                         currentDirectory: site.directory)
+        try unshare.waitForStandardError(containing: "] ready ")
+        guard let supervisor = ProcessTree.children(of: unshare.pid).first else {
+            throw ProcessTestError(description: "unshare has no child:\n\(unshare.standardError)")
+        }
+        #expect(unshare.standardError.contains("[supervisor pid 1] supervising"), "\(unshare.standardError)")
+        return (unshare, supervisor)
+    }
+
+    /// Sends SIGHUP to the supervisor and waits until generation `generation` is ready and the
+    /// one before it has exited, leaving one generation under the supervisor.
+    static func reload(_ supervisor: Int32, to generation: Int, log: RunningProcess) throws {
+        kill(supervisor, SIGHUP)
+        try log.waitForStandardError(toSatisfy: "say generation \(generation) is ready", timeout: .seconds(20)) {
+            hasLine($0, "[gen \(generation) pid ", "] ready ")
+        }
+        try waitForOneGeneration(under: supervisor, log: log)
+    }
+
+    static func waitForOneGeneration(under supervisor: Int32, log: RunningProcess) throws {
+        guard poll(timeout: .seconds(20), { ProcessTree.descendants(of: supervisor).count == 1 ? true : nil }) != nil
+        else {
+            throw ProcessTestError(description: "generations under \(supervisor): "
+                                   + "\(ProcessTree.descendants(of: supervisor))\n\(log.standardError)")
+        }
+    }
+
+    /// Whether one line of `log` contains every one of `parts`.
+    static func hasLine(_ log: String, _ parts: String...) -> Bool {
+        log.split(separator: "\n").contains { line in parts.allSatisfy { line.contains($0) } }
+    }
+
+    /// Processes still running `site`'s config, wherever they are in the tree.
+    static func processes(of site: TestSite) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard isAlive(pid), let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else {
+                return false
+            }
+            return String(decoding: cmdline, as: UTF8.self).contains(site.configFile)
+        }
+    }
+
+    @Test func asPID1TenReloadsUnderLoadLoseNothingAndSIGTERMStopsEverything() throws {
+        let (site, address) = try Self.site()
+        let (unshare, supervisor) = try Self.startAsPID1(site)
+        try RestartTests.underLoad(address) {
+            for generation in 2...11 { try Self.reload(supervisor, to: generation, log: unshare) }
+        }
+        kill(supervisor, SIGTERM)
+        let output = try unshare.waitForExit(timeout: .seconds(20))
+        #expect(!output.signalled && output.status == 0, "\(output)")
+        #expect(output.standardError.contains("[supervisor pid 1] exiting with status 0"), "\(output)")
+        #expect(Self.processes(of: site).isEmpty)
+    }
+
+    @Test func asPID1AKilledGenerationIsReplacedOnTheSameSocketsWithNothingRefused() throws {
+        let (site, address) = try Self.site()
+        let (unshare, supervisor) = try Self.startAsPID1(site)
+        var recovery: Duration = .zero
+        try RestartTests.underLoad(address, inFlightMayFail: true) {
+            for generation in 2...3 {
+                guard let serving = ProcessTree.children(of: supervisor).first else {
+                    throw ProcessTestError(description: "no generation under the supervisor")
+                }
+                let killed = ContinuousClock.now
+                kill(serving, SIGKILL)
+                try unshare.waitForStandardError(toSatisfy: "say generation \(generation) is ready") {
+                    Self.hasLine($0, "[gen \(generation) pid ", "] ready ")
+                }
+                recovery = max(recovery, ContinuousClock.now - killed)
+            }
+        }
+        #expect(recovery < .seconds(1), "a new generation served only \(recovery) after the kill")
+        let log = unshare.standardError
+        #expect(Self.hasLine(log, "[supervisor pid 1] generation 1 (pid ", ") was killed by signal 9"), "\(log)")
+        #expect(Self.hasLine(log, "ended without a hand-over; starting generation 2 on the same sockets"), "\(log)")
+        // Killed again before it served for long: the next start waits.
+        #expect(Self.hasLine(log, "2 generations in a row ended early; waiting 250ms before starting generation 3"),
+                "\(log)")
+        kill(supervisor, SIGTERM)
+        let output = try unshare.waitForExit(timeout: .seconds(20))
+        #expect(!output.signalled && output.status == 0, "\(output)")
+        #expect(Self.processes(of: site).isEmpty)
+    }
+
+    @Test func inATerminalCtrlCStopsEverythingAfterReloads() throws {
+        let (site, address) = try Self.site()
+        let terminal = try PseudoTerminal()
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory,
+                                                standardInput: terminal.terminal)
+        try first.waitForStandardError(containing: "] ready ")
+        #expect(first.standardError.contains("[supervisor pid \(first.pid)] supervising"), "\(first.standardError)")
+        for generation in 2...4 { try Self.reload(first.pid, to: generation, log: first) }
+        #expect(try ServeTests.get("/hello", from: address).text == RestartTests.body)
+        // A terminal's Ctrl-C goes to the foreground process group: the supervisor's alone.
+        let serving = try #require(ProcessTree.children(of: first.pid).first)
+        #expect(ProcessTree.group(of: serving) != ProcessTree.group(of: first.pid))
+        first.send(SIGINT)
+        let output = try first.waitForExit(timeout: .seconds(20))
+        #expect(!output.signalled && output.status == 0, "\(output)")
+        #expect(Self.hasLine(output.standardError, "[gen 4 pid ", "] stopping: draining connections"), "\(output)")
+        #expect(Self.processes(of: site).isEmpty)
+    }
+
+    @Test func neverKeepsTheFirstProcessAGenerationEvenInATerminal() throws {
+        let (site, _) = try Self.site(extra: "restart: { supervise: never }")
+        let terminal = try PseudoTerminal()
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory,
+                                                standardInput: terminal.terminal)
+        try first.waitForStandardError(containing: "] ready ")
+        #expect(first.standardError.contains("[gen 1 pid \(first.pid)] ready"), "\(first.standardError)")
+        first.send(SIGTERM)
+        #expect(try first.waitForExit().status == 0)
+    }
+
+    @Test func alwaysSupervisesWithoutATerminalAndQuitEndsEveryGenerationAtOnce() throws {
+        let (site, _) = try Self.site(extra: "restart: { supervise: always }")
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory)
+        try first.waitForStandardError(containing: "] ready ")
+        #expect(first.standardError.contains("[supervisor pid \(first.pid)] supervising"), "\(first.standardError)")
+        first.send(SIGQUIT)
+        let output = try first.waitForExit(timeout: .seconds(20))
+        // The status of the generation that SIGQUIT ended: 1, for a drain cut short.
+        #expect(!output.signalled && output.status == 1, "\(output)")
+        #expect(Self.hasLine(output.standardError, "[gen 1 pid ", "] second stop signal: exiting without finishing the drain"),
+                "\(output)")
+        #expect(Self.processes(of: site).isEmpty)
+    }
+}
