@@ -197,10 +197,21 @@ struct RestartDriver {
         case .stopControlServer:
             await controlServer?.stop()
             controlServer = nil
-        case .drain(let drain):
-            group.addTask { [servers = parts.servers, hooks = parts.hooks] in
+        case .drain(let drain, let afterShutdownDelay):
+            group.addTask { [servers = parts.servers, hooks = parts.hooks, environment = parts.environment] in
                 // Stop accepting first, so that a successor never waits on a slow hook.
-                for server in servers { await server.stopAccepting() }
+                await withTaskGroup(of: Void.self) { stops in
+                    for server in servers {
+                        stops.addTask {
+                            if afterShutdownDelay, server.shutdownDelay > .zero {
+                                // Cut short (a second stop signal cancels this task) or not,
+                                // accepting stops next.
+                                try? await environment.sleep(for: server.shutdownDelay)
+                            }
+                            await server.stopAccepting()
+                        }
+                    }
+                }
                 continuation.yield(.event(.acceptingStopped(drain)))
                 await hooks.preShutdown()
                 continuation.yield(.event(.drainStarted(drain)))
@@ -261,6 +272,7 @@ struct RestartDriver {
         case .completeShutdown: await parts.hooks.completeShutdown()
         case .restartFailed(let failure): parts.hooks.restartFailed(failure)
         case .resumed: await parts.hooks.resumed()
+        case .stopping: await parts.hooks.stopping()
         }
     }
 

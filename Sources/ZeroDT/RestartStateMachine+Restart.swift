@@ -83,7 +83,7 @@ extension RestartStateMachine {
         actions += [
             .notify(.handedOver(successorPID: awaiting.pid,
                                 status: "serving (generation \(successorGeneration), pid \(awaiting.pid))")),
-            .drain(drain),
+            .drain(drain, afterShutdownDelay: false),
         ]
         return actions
     }

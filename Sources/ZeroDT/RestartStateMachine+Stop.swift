@@ -76,13 +76,13 @@ extension RestartStateMachine {
         let waitForPredecessor = predecessorAround && configuration.predecessorKnowsStopping
         state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn,
                                    awaitingPredecessor: waitForPredecessor))
+        // A successor stopped before its turn has accepted nothing: no load balancer to warn.
         return (waitForPredecessor ? [.reportStopping] : []) + [
             .stopControlServer,
             .abandonReloads("stop requested; the restart was abandoned"),
             .notify(.stopping(status: status("stopping"))),
             .log(.info, "stopping: draining connections"),
-            .drain(drain),
-        ]
+        ] + (beforeTurn ? [] : [.runHook(.stopping)]) + [.drain(drain, afterShutdownDelay: !beforeTurn)]
     }
 
     /// A launch a stop abandoned has ended (the child exists and is being killed, or never

@@ -58,6 +58,7 @@ extension RestartStateMachine {
         case completeShutdown
         case restartFailed(SuccessorFailure)
         case resumed
+        case stopping
     }
 
     /// How a generation ends.
@@ -166,8 +167,9 @@ extension RestartStateMachine {
         case startControlServer
         case stopControlServer
         /// Stop accepting (then `acceptingStopped`), run `preShutdown`, start draining (then
-        /// `drainStarted`), and once every connection is closed, `drained`.
-        case drain(DrainID)
+        /// `drainStarted`), and once every connection is closed, `drained`. A stop (not a
+        /// hand-over) lets each server accept for its `shutdownDelay` first.
+        case drain(DrainID, afterShutdownDelay: Bool)
         case runHook(Hook)
         /// Write this process's pid to the pid file; answer with `pidFileWritten`.
         case writePIDFile

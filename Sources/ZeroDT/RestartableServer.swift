@@ -30,4 +30,10 @@ public protocol RestartableServer: Sendable {
     /// finishes the connections it was draining, and only those.
     /// - Throws: when a socket cannot be adopted again.
     func resumeAccepting() async throws
+
+    /// On a stop (not a hand-over), how long the server goes on accepting before it stops,
+    /// while health checks report it draining (`Runtime.Hooks.stopping`). No default: a
+    /// server that wraps another must pass its delay on.
+    var shutdownDelay: Duration { get }
 }
+

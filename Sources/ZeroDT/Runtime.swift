@@ -72,6 +72,10 @@ public final class Runtime: Sendable {
         /// A restart failed and this generation serves on: the successor could not start, or
         /// died during the hand-over (then `resumed` ran first).
         public var restartFailed: @Sendable (_ failure: SuccessorFailure) -> Void = { _ in }
+        /// A stop (not a restart) was asked for while this generation accepts: it goes on
+        /// accepting for each server's `shutdownDelay`, then drains. Mark health checks as
+        /// failing here, so that load balancers stop sending before anything is refused.
+        public var stopping: @Sendable () async -> Void = {}
         /// The successor died after `preShutdown` ran and before this generation exited: it
         /// accepts again, with every listener it held. Undo what `preShutdown` did here.
         public var resumed: @Sendable () async -> Void = {}

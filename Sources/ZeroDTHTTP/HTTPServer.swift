@@ -27,6 +27,7 @@ public final class HTTPServer: RestartableServer {
         serverConfiguration.name = name
         serverConfiguration.logger = logger
         serverConfiguration.shutdownTimeout = configuration.shutdownTimeout
+        serverConfiguration.shutdownDelay = configuration.shutdownDelay
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
         let makeHandlers: @Sendable () -> [any ChannelHandler] = {
@@ -56,6 +57,9 @@ public final class HTTPServer: RestartableServer {
 
     /// The sockets it serves.
     public var listeners: [Listener] { server.listeners }
+
+    /// `HTTPServerConfiguration.shutdownDelay`.
+    public var shutdownDelay: Duration { server.shutdownDelay }
 
     /// The connection limit in force: `configuration.maxConnections`, or the default capped
     /// below the soft limit on open files.

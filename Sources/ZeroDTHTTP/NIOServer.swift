@@ -28,6 +28,8 @@ public final class NIOServer: RestartableServer {
         public var logger = Logger(label: "zerodt")
         /// How long `drain()` waits before closing what is left.
         public var shutdownTimeout: Duration = .seconds(30)
+        /// `RestartableServer.shutdownDelay`.
+        public var shutdownDelay: Duration = .zero
         /// Whether a client that shuts down its sending side keeps the connection open for the
         /// answer (handlers then see `ChannelEvent.inputClosed`).
         public var allowRemoteHalfClosure = false
@@ -35,6 +37,9 @@ public final class NIOServer: RestartableServer {
         /// The defaults.
         public init() {}
     }
+
+    /// The configured `shutdownDelay`.
+    public var shutdownDelay: Duration { configuration.shutdownDelay }
 
     /// Sets up the pipeline of one accepted connection.
     public typealias ChildChannelInitializer = @Sendable (any Channel) -> EventLoopFuture<Void>

@@ -10,6 +10,7 @@ import ZeroDT
         private let calls = Mutex<[String]>([])
 
         var recorded: [String] { calls.withLock { $0 } }
+        let shutdownDelay: Duration = .zero
 
         func start() async throws { calls.withLock { $0.append("start") } }
         func startAccepting() { calls.withLock { $0.append("startAccepting") } }

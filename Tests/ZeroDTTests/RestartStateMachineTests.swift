@@ -25,7 +25,7 @@ import Testing
         #expect(machine.handle(.restartRequested(.signal)).contains(.launchSuccessor(1, generation: 2)))
         #expect(machine.handle(.successorLaunched(1, pid: 20)) == [.startTimer(.successorReady(1), .seconds(60))])
         let ready = machine.handle(.successorReady(1, unixPaths: ["/run/a.sock"], adopted: 1, confirms: true))
-        #expect(ready.contains(.drain(1)) && ready.contains(.stopControlServer))
+        #expect(ready.contains(.drain(1, afterShutdownDelay: false)) && ready.contains(.stopControlServer))
         #expect(machine.handle(.acceptingStopped(1)) == [.tellSuccessor(1, .acceptingStopped)])
         // `reload` is answered once the successor says it took over (its pid is in the pid file).
         #expect(machine.handle(.successorTookOver(1)) == [.finishRestart(.init(
@@ -98,7 +98,7 @@ import Testing
     @Test func onlyASecondStopSignalCutsTheDrainShort() {
         var machine = Self.machine()
         _ = machine.handle(.started)
-        #expect(machine.handle(.stopRequested(bySignal: false)).contains(.drain(1)))
+        #expect(machine.handle(.stopRequested(bySignal: false)).contains(.drain(1, afterShutdownDelay: true)))
         #expect(machine.handle(.stopRequested(bySignal: true)).allSatisfy { if case .exit = $0 { false } else { true } })
         #expect(machine.handle(.stopRequested(bySignal: true)).last == .exit(.interrupted))
 
@@ -109,11 +109,33 @@ import Testing
         // `reload` clients of a restart that cannot be finished are answered, whatever the ending.
     }
 
+    @Test func onlyAStopOfAnAcceptingGenerationWaitsForTheShutdownDelay() {
+        // A stop: health checks fail at once (the hook), accepting stops after the delay.
+        var serving = Self.machine()
+        _ = serving.handle(.started)
+        let stop = serving.handle(.stopRequested(bySignal: true))
+        let hook = stop.firstIndex(of: .runHook(.stopping))
+        let drain = stop.firstIndex(of: .drain(1, afterShutdownDelay: true))
+        #expect(hook != nil && drain != nil && hook! < drain!, "\(stop)")
+        // A hand-over: the successor serves, nothing to warn a load balancer of.
+        var restarting = Self.machine()
+        _ = restarting.handle(.started)
+        _ = restarting.handle(.restartRequested(.signal))
+        _ = restarting.handle(.successorLaunched(1, pid: 20))
+        let ready = restarting.handle(.successorReady(1, unixPaths: [], adopted: 1, confirms: true))
+        #expect(ready.contains(.drain(1, afterShutdownDelay: false)) && !ready.contains(.runHook(.stopping)))
+        // A successor stopped before its turn has never accepted.
+        var successor = Self.machine(predecessor: 5)
+        _ = successor.handle(.started)
+        let early = successor.handle(.stopRequested(bySignal: false))
+        #expect(early.contains(.drain(1, afterShutdownDelay: false)) && !early.contains(.runHook(.stopping)), "\(early)")
+    }
+
     @Test func aStopWhileSpawningKillsTheSuccessorAsSoonAsItExists() {
         var machine = Self.machine()
         _ = machine.handle(.started)
         _ = machine.handle(.restartRequested(.signal))
-        #expect(machine.handle(.stopRequested(bySignal: true)).contains(.drain(1)))
+        #expect(machine.handle(.stopRequested(bySignal: true)).contains(.drain(1, afterShutdownDelay: true)))
         #expect(machine.handle(.successorLaunched(1, pid: 20)).contains(.killSuccessor(1)))
     }
 

@@ -50,6 +50,8 @@ struct AnnouncedServer: RestartableServer {
         await server.drain()
     }
 
+    var shutdownDelay: Duration { server.shutdownDelay }
+
     func resumeAccepting() async throws {
         try await server.resumeAccepting()
         logger.info("serving again", metadata: ["server": "\(config.name)"])

@@ -44,6 +44,8 @@ struct SiteRunner {
         options.pidFile = config.pidFile
         options.controlSocket = config.control
         options.hooks.preShutdown = { state.markDraining() }
+        // Before `shutdown_delay`: health checks fail while the servers still accept.
+        options.hooks.stopping = { state.markDraining() }
         options.hooks.resumed = { state.markServing() }
         options.hooks.preServe = { [generation = runtime.generation] _ in StartupFault.reached(.adopt, generation: generation) }
         StartupFault.observe(&options, generation: runtime.generation)

@@ -115,6 +115,7 @@ final class FakeServer: RestartableServer {
     private let state = NIOLockedValueBox((calls: [String](), drains: [OnceContinuation<Void>]()))
 
     var calls: [String] { state.withLockedValue { $0.calls } }
+    let shutdownDelay: Duration = .zero
 
     private func record(_ call: String) {
         state.withLockedValue { $0.calls.append(call) }

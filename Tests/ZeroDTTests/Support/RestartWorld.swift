@@ -332,7 +332,7 @@ struct RestartWorld {
             processes[pid]?.controlServing = true
         case .stopControlServer:
             processes[pid]?.controlServing = false
-        case .drain(let drain):
+        case .drain(let drain, _):
             enqueue(pid, .drain(pid, drain), .event(.acceptingStopped(drain)))
             enqueue(pid, .drain(pid, drain), .event(.drainStarted(drain)))
             enqueue(pid, .drain(pid, drain), .event(.drained(drain)))

@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import ZeroDT
+
+/// The supervisor's decisions, one event at a time: no processes.
+@Suite struct SupervisorStateMachineTests {
+    typealias Machine = SupervisorStateMachine
+
+    static let killed = ProcessStatus(raw: SIGKILL)
+    static let exitedOK = ProcessStatus(raw: 0)
+
+    /// A supervisor whose generation 1 (pid 100) serves.
+    static func serving() -> Machine {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.launched(pid: 100))
+        _ = machine.handle(.serving(pid: 100, generation: 1))
+        return machine
+    }
+
+    @Test func itStartsGenerationOneAndKeepsTheSocketsOfWhoeverServes() {
+        var machine = Machine()
+        #expect(machine.handle(.started) == [.launch(generation: 1)])
+        #expect(machine.handle(.launched(pid: 100)) == [])
+        let first = machine.handle(.serving(pid: 100, generation: 1))
+        #expect(first.contains(.holdSockets) && first.contains(.notify(["READY=1", "STATUS=generation 1 serving"])))
+        // A successor takes over: its sockets replace the old ones; systemd heard READY once.
+        let second = machine.handle(.serving(pid: 200, generation: 2))
+        #expect(second.contains(.holdSockets) && !second.contains { if case .notify = $0 { true } else { false } })
+        #expect(machine.handle(.signal(.restart(SIGHUP))) == [.sendSignal(SIGHUP, to: 200)])
+    }
+
+    @Test func aChainThatEndsWithoutAStopIsStartedAgainAtOnceThenWithABackoff() {
+        var machine = Self.serving()
+        let first = machine.handle(.channelClosed)
+        #expect(first.last == .launch(generation: 2), "\(first)")
+        #expect(first.contains(.log(.warning, "generation 1 (pid 100) ended without a hand-over; starting generation 2 on the same sockets")))
+        _ = machine.handle(.launched(pid: 300))
+        // Dead again before serving for `stableAfter`: wait 250ms, then 500ms, 1s, … up to 30s.
+        var delays: [Duration] = []
+        for pid in Int32(301)...310 {
+            let actions = machine.handle(.channelClosed)
+            guard case .startTimer(.relaunch, let delay)? = actions.last else {
+                Issue.record("no relaunch timer: \(actions)")
+                return
+            }
+            delays.append(delay)
+            #expect(machine.handle(.timerFired(.relaunch)).last != nil)
+            _ = machine.handle(.launched(pid: pid))
+        }
+        #expect(delays.prefix(4) == [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2)])
+        #expect(delays.last == .seconds(30))
+        // A generation that served long enough resets the count: its death restarts at once.
+        _ = machine.handle(.serving(pid: 310, generation: 12))
+        _ = machine.handle(.timerFired(.stable))
+        #expect(machine.handle(.channelClosed).last == .launch(generation: 13))
+    }
+
+    @Test func aStopIsForwardedEachTimeAndEndsWithTheLastGenerationsStatus() {
+        var machine = Self.serving()
+        let stop = machine.handle(.signal(.stop(SIGTERM)))
+        #expect(stop.first == .releaseSockets && stop.last == .sendSignal(SIGTERM, to: 100))
+        // A second one reaches the generation too: it cuts its drain short.
+        #expect(machine.handle(.signal(.stop(SIGINT))) == [.sendSignal(SIGINT, to: 100)])
+        #expect(machine.handle(.channelClosed) == [.cancelTimer(.stable), .startTimer(.reapGrace, .seconds(2))])
+        #expect(machine.handle(.childExited(pid: 100, status: ProcessStatus(raw: 1 << 8))).last == .exit(1))
+    }
+
+    @Test func aStopAGenerationHeardOfDirectlyIsNoCrash() {
+        var machine = Self.serving()
+        #expect(machine.handle(.stopping(pid: 100, generation: 1)).contains(.releaseSockets))
+        // Reaped before the channel closed: nothing left to wait for.
+        _ = machine.handle(.childExited(pid: 100, status: Self.exitedOK))
+        #expect(machine.handle(.channelClosed).last == .exit(0))
+    }
+
+    @Test func theFirstGenerationFailingToStartEndsTheServiceWithItsStatus() {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.launched(pid: 100))
+        #expect(machine.handle(.channelClosed).last == .startTimer(.reapGrace, .seconds(2)))
+        #expect(machine.handle(.childExited(pid: 100, status: ProcessStatus(raw: 1 << 8))).last == .exit(1))
+
+        var unstartable = Machine()
+        _ = unstartable.handle(.started)
+        #expect(unstartable.handle(.launchFailed("no such file")).last == .exit(1))
+    }
+
+    @Test func aStatusAnOlderGenerationReapedIsWaitedForOnlyBriefly() {
+        var machine = Self.serving()
+        _ = machine.handle(.serving(pid: 200, generation: 2))
+        _ = machine.handle(.signal(.stop(SIGTERM)))
+        // Generation 1 still drained and reaped 2 itself; then it exited here.
+        _ = machine.handle(.childExited(pid: 100, status: Self.exitedOK))
+        _ = machine.handle(.channelClosed)
+        #expect(machine.handle(.timerFired(.reapGrace)) == [.exit(0)])
+    }
+
+    @Test func whileWaitingToStartAgainARestartStartsNowAndAStopEnds() {
+        var restarted = Self.serving()
+        _ = restarted.handle(.channelClosed)
+        _ = restarted.handle(.launched(pid: 200))
+        _ = restarted.handle(.childExited(pid: 100, status: Self.killed))
+        _ = restarted.handle(.channelClosed)
+        #expect(restarted.handle(.signal(.restart(SIGHUP))).last == .launch(generation: 3))
+
+        var stopped = Self.serving()
+        _ = stopped.handle(.childExited(pid: 100, status: Self.killed))
+        _ = stopped.handle(.channelClosed)
+        _ = stopped.handle(.launched(pid: 200))
+        _ = stopped.handle(.channelClosed)
+        // The status of the last generation: killed by SIGKILL, as a shell says it.
+        #expect(stopped.handle(.signal(.stop(SIGTERM))).last == .exit(128 + SIGKILL))
+    }
+
+    @Test func aStopDuringALaunchReachesTheGenerationOnceItExists() {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.signal(.stop(SIGTERM)))
+        #expect(machine.handle(.launched(pid: 100)) == [.sendSignal(SIGTERM, to: 100)])
+        // It serves before it heard: its sockets are not kept.
+        #expect(machine.handle(.serving(pid: 100, generation: 1)) == [.releaseSockets])
+    }
+
+    @Test func quitSignalsTheWholeProcessGroup() {
+        var machine = Self.serving()
+        _ = machine.handle(.serving(pid: 200, generation: 2))
+        #expect(machine.handle(.signal(.quit)).last == .signalGroup(SIGQUIT, group: 100))
+    }
+
+    @Test func autoSupervisesAsPID1OrInATerminalOutsideSystemd() {
+        #expect(Supervision.auto.isOn(pid: 1, stdinIsTerminal: false, underSystemd: false))
+        #expect(Supervision.auto.isOn(pid: 42, stdinIsTerminal: true, underSystemd: false))
+        #expect(!Supervision.auto.isOn(pid: 42, stdinIsTerminal: true, underSystemd: true))
+        #expect(!Supervision.auto.isOn(pid: 42, stdinIsTerminal: false, underSystemd: false))
+        #expect(Supervision.always.isOn(pid: 42, stdinIsTerminal: false, underSystemd: true))
+        #expect(!Supervision.never.isOn(pid: 1, stdinIsTerminal: true, underSystemd: false))
+    }
+}
