@@ -23,18 +23,19 @@ extension OperationsTests {
             mutating func update(_ files: [String: String]) throws {
                 version += 1
                 let directory = "..2026_11_30_10_00_0\(version).123456789"
-                try FileManager.default.createDirectory(atPath: "\(path)/\(directory)", withIntermediateDirectories: false)
+                let manager = FileManager.default
+                try manager.createDirectory(atPath: "\(path)/\(directory)", withIntermediateDirectories: false)
                 for (name, text) in files {
                     try text.write(toFile: "\(path)/\(directory)/\(name)", atomically: false, encoding: .utf8)
                 }
-                try FileManager.default.createSymbolicLink(atPath: "\(path)/..data_tmp", withDestinationPath: directory)
+                try manager.createSymbolicLink(atPath: "\(path)/..data_tmp", withDestinationPath: directory)
                 guard rename("\(path)/..data_tmp", "\(path)/..data") == 0 else {
                     throw ProcessTestError(description: "rename ..data_tmp: \(String(cString: strerror(errno)))")
                 }
-                for name in files.keys where !FileManager.default.fileExists(atPath: "\(path)/\(name)") {
-                    try FileManager.default.createSymbolicLink(atPath: "\(path)/\(name)", withDestinationPath: "..data/\(name)")
+                for name in files.keys where !manager.fileExists(atPath: "\(path)/\(name)") {
+                    try manager.createSymbolicLink(atPath: "\(path)/\(name)", withDestinationPath: "..data/\(name)")
                 }
-                if let current { try FileManager.default.removeItem(atPath: "\(path)/\(current)") }
+                if let current { try manager.removeItem(atPath: "\(path)/\(current)") }
                 current = directory
             }
         }
@@ -74,8 +75,8 @@ extension OperationsTests {
                                                     currentDirectory: site.directory)
             try first.waitForStandardError(containing: "] serving ")
             try Watch.waitUntilWatching(pid: first.pid, config: config, directory: site.directory)
-            let server = OperationsTests.Server(family: ServerFamily(site: site, first: first, pidFile: site.path("run.pid")),
-                                                address: address)
+            let family = ServerFamily(site: site, first: first, pidFile: site.path("run.pid"))
+            let server = OperationsTests.Server(family: family, address: address)
             #expect(try OperationsTests.hello(server) == "hello v1\n")
 
             try volume.update(["site.yaml": Self.main(site), "servers.yaml": Self.servers(address, version: "v2")])
@@ -94,7 +95,8 @@ extension OperationsTests {
             #expect(server.family.currentPID == second)
             let status = try ZeroDTServeBinary.run(["status", "--config", config], currentDirectory: site.directory)
             #expect(status.standardOutput.contains("generation: 2\n"), "\(status)")
-            let changes = server.family.log.split(separator: "\n").filter { $0.contains("\(volume.path)/") && $0.contains(" changed") }
+            let changes = server.family.log.split(separator: "\n")
+                .filter { $0.contains("\(volume.path)/") && $0.contains(" changed") }
             #expect(changes.count == 1, "one change for the whole swap:\n\(server.family.log)")
             #expect(!server.family.log.contains("another one will follow"), "\(server.family.log)")
             try server.family.stop()

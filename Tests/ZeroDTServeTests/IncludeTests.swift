@@ -66,7 +66,8 @@ import Testing
             """, in: directory, environment: ["A_PORT": "9400"])
         #expect(site.servers.map(\.name) == ["main", "a", "b1", "b2", "extra"])
         #expect(site.servers[1].listen.map(\.address) == [.tcp(host: "127.0.0.1", port: 9400)])
-        #expect(site.servers[1].routes.first?.action == .staticFiles(StaticConfig(root: directory.path + "/conf.d/public")),
+        #expect(site.servers[1].routes.first?.action
+                    == .staticFiles(StaticConfig(root: directory.path + "/conf.d/public")),
                 "relative paths resolve against the included file's directory")
         #expect(site.servers[1].location == at(2, 5, file: "conf.d/a.yaml"))
         let root = directory.path
@@ -158,7 +159,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.makeDirectory("conf.d")
-        try directory.write("conf.d/a.yaml", "servers:\n  - name: a\n    listen: []\n    routes: [{ path: /, respond: a }]\n")
+        try directory.write("conf.d/a.yaml",
+                            "servers:\n  - name: a\n    listen: []\n    routes: [{ path: /, respond: a }]\n")
         do {
             _ = try Self.load(Self.servers("web") + "include: [conf.d/a.yaml]\n", in: directory)
             Issue.record("the config loaded")

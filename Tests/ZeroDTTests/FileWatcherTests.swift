@@ -21,7 +21,9 @@ import Testing
             version += 1
             let directory = "..2026_11_30_10_00_0\(version).000000000"
             try FileManager.default.createDirectory(atPath: path + "/" + directory, withIntermediateDirectories: false)
-            for (name, text) in files { try text.write(toFile: "\(path)/\(directory)/\(name)", atomically: false, encoding: .utf8) }
+            for (name, text) in files {
+                try text.write(toFile: "\(path)/\(directory)/\(name)", atomically: false, encoding: .utf8)
+            }
             #expect(symlink(directory, path + "/..data_tmp") == 0)
             #expect(rename(path + "/..data_tmp", path + "/..data") == 0)
             for name in files.keys where !FileManager.default.fileExists(atPath: path + "/" + name) {

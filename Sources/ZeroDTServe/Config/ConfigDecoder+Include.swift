@@ -16,7 +16,8 @@ extension ConfigDecoder {
         else { return nil }
         guard let items = list(node, what: "include", allowEmpty: true) else { return [] }
         return items.compactMap { item in
-            guard let pattern = path(item, what: "include"), case .scalar(let written, _) = item.value else { return nil }
+            guard let pattern = path(item, what: "include"), case .scalar(let written, _) = item.value
+            else { return nil }
             return IncludeEntry(written: written, pattern: pattern, location: item.location)
         }
     }

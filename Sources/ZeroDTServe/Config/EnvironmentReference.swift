@@ -6,10 +6,10 @@
 enum EnvironmentReference {
     /// Something wrong with one reference; `offset` counts Unicode scalars from the start of
     /// the value to its `$`.
-    struct Problem: Sendable, Equatable {
-        var offset: Int
+    struct Problem: Error, Sendable, Equatable {
+        var offset = 0
         var message: String
-        var note: String
+        var note = EnvironmentReference.syntaxNote
     }
 
     /// A value with its references replaced.
@@ -23,7 +23,8 @@ enum EnvironmentReference {
         var bareName: String?
     }
 
-    static let syntaxNote = "write ${NAME} or ${NAME:-default}, where NAME is letters, digits and '_'; $$ is a literal $"
+    static let syntaxNote = "write ${NAME} or ${NAME:-default}, where NAME is letters, digits and '_'; "
+        + "$$ is a literal $"
 
     /// Replaces the references in `text` with values from `environment`.
     static func expand(_ text: String, environment: [String: String]) -> Expansion {
@@ -37,7 +38,7 @@ enum EnvironmentReference {
             let next = index + 1 < scalars.count ? scalars[index + 1] : nil
             guard scalars[index] == "$", next == "$" || next == "{" else {
                 if scalars[index] == "$", result.bareName == nil, let next, isNameStart(next) {
-                    result.bareName = String(String.UnicodeScalarView(scalars[(index + 1)...].prefix(while: isNameCharacter)))
+                    result.bareName = string(scalars[(index + 1)...].prefix(while: isNameCharacter))
                 }
                 output.append(scalars[index])
                 index += 1
@@ -49,16 +50,16 @@ enum EnvironmentReference {
                 continue
             }
             guard let close = scalars[(index + 2)...].firstIndex(of: "}") else {
-                let rest = String(String.UnicodeScalarView(scalars[index...]))
-                result.problems.append(Problem(offset: index, message: "unterminated variable reference '\(shortened(rest))': no closing '}'",
-                                               note: syntaxNote))
+                let rest = shortened(string(scalars[index...]))
+                result.problems.append(Problem(offset: index,
+                                               message: "unterminated variable reference '\(rest)': no closing '}'"))
                 break
             }
-            let inner = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
-            switch resolve(inner, environment: environment) {
+            switch resolve(string(scalars[(index + 2)..<close]), environment: environment) {
             case .success(let value): output.append(contentsOf: value.unicodeScalars)
-            case .failure(let problem):
-                result.problems.append(Problem(offset: index, message: problem.message, note: problem.note))
+            case .failure(var problem):
+                problem.offset = index
+                result.problems.append(problem)
             }
             index = close + 1
         }
@@ -66,41 +67,42 @@ enum EnvironmentReference {
         return result
     }
 
-    private struct Failure: Error {
-        var message: String
-        var note: String
-    }
-
     /// The value of the reference whose text between `${` and `}` is `inner`.
-    private static func resolve(_ inner: String, environment: [String: String]) -> Result<String, Failure> {
-        let written = "${\(inner)}"
-        let name = String(inner.unicodeScalars.prefix(while: isNameCharacter))
+    private static func resolve(_ inner: String, environment: [String: String]) -> Result<String, Problem> {
+        let written = shortened("${\(inner)}")
+        let name = string(inner.unicodeScalars.prefix(while: isNameCharacter))
         let operation = inner.unicodeScalars.dropFirst(name.unicodeScalars.count)
         var fallback: String?
         if !operation.isEmpty {
             guard operation.starts(with: ":-".unicodeScalars) else {
-                return .failure(Failure(message: "invalid variable reference '\(shortened(written))'", note: syntaxNote))
+                return .failure(Problem(message: "invalid variable reference '\(written)'"))
             }
-            let value = String(String.UnicodeScalarView(operation.dropFirst(2)))
-            if value.contains("${") {
-                return .failure(Failure(message: "invalid variable reference '\(shortened(written))'",
-                                        note: "a default is taken as written and cannot contain '${'; references do not nest"))
+            let value = string(operation.dropFirst(2))
+            guard !value.contains("${") else {
+                return .failure(Problem(message: "invalid variable reference '\(written)'",
+                                        note: "a default is taken as written and cannot contain '${'; "
+                                            + "references do not nest"))
             }
             fallback = value
         }
         guard let first = name.unicodeScalars.first else {
-            let message = inner.isEmpty ? "empty variable reference '${}'" : "missing variable name in '\(shortened(written))'"
-            return .failure(Failure(message: message, note: syntaxNote))
+            return .failure(Problem(message: inner.isEmpty ? "empty variable reference '${}'"
+                                                           : "missing variable name in '\(written)'"))
         }
         guard isNameStart(first) else {
-            return .failure(Failure(message: "invalid variable name '\(name)': a name must not start with a digit",
-                                    note: syntaxNote))
+            return .failure(Problem(message: "invalid variable name '\(name)': a name must not start with a digit"))
         }
         // As in the shell, `:-` also stands in for a variable that is set but empty.
         if let value = environment[name], !(value.isEmpty && fallback != nil) { return .success(value) }
         if let fallback { return .success(fallback) }
-        return .failure(Failure(message: "environment variable '\(name)' is not set",
+        return .failure(Problem(message: "environment variable '\(name)' is not set",
                                 note: "set it, or give a default as in ${\(name):-value}"))
+    }
+
+    private static func string(_ scalars: some Sequence<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 
     static func isNameStart(_ scalar: Unicode.Scalar) -> Bool {
@@ -115,6 +117,6 @@ enum EnvironmentReference {
     private static func shortened(_ text: String) -> String {
         let line = text.unicodeScalars.prefix { !SourceText.isLineBreak($0) }
         guard line.count > 40 || line.count < text.unicodeScalars.count else { return text }
-        return String(String.UnicodeScalarView(line.prefix(40))) + "…"
+        return string(line.prefix(40)) + "…"
     }
 }
