@@ -187,6 +187,7 @@ import Testing
               - "*.yaml"
               - ""
               - [nested]
+              - conf.d
             """, in: directory) == [
             "site.yaml:6:5: included file 'missing.yaml' does not exist",
             "site.yaml:7:5: directory '\(directory.path)/typo.d' of include 'typo.d/*.yaml' does not exist",
@@ -195,6 +196,8 @@ import Testing
             "note: keep included files apart, as in conf.d/*.yaml",
             "site.yaml:10:5: 'include' must not be empty",
             "site.yaml:11:5: 'include' must be a string, found a list",
+            "site.yaml:12:5: included file 'conf.d' is a directory",
+            "note: to include the files in it, write 'conf.d/*.yaml'",
         ])
         #expect(Self.diagnostics(loading: Self.servers("web") + "include: conf.d/*.yaml\n", in: directory) == [
             "site.yaml:5:10: 'include' must be a list, found a scalar",

@@ -77,6 +77,10 @@ extension ConfigLoader {
         case .failure(.unreadable(.missing)) where !Glob.hasWildcard(entry.pattern):
             bag.error("included file '\(file)' does not exist", at: entry.location)
             return nil
+        case .failure(.unreadable(.notRegular("a directory"))) where !Glob.hasWildcard(entry.pattern):
+            bag.error("included file '\(file)' is a directory", at: entry.location,
+                      notes: [.init("to include the files in it, write '\(entry.written)/*.yaml'")])
+            return nil
         case .failure(let failure):
             bag.error(failure.message(what: "included file '\(file)'"), at: entry.location)
             return nil

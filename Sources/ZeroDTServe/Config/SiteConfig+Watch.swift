@@ -8,7 +8,8 @@ extension SiteConfig {
         return restart.watch.flatMap { target -> [String] in
             switch target {
             case .binary: return [executable]
-            case .config: return configFiles + includeDirectories
+            // A SiteConfig made by other means than `ConfigLoader` has no `configFiles`.
+            case .config: return (configFiles.isEmpty ? [ConfigLoader.absolute(file)] : configFiles) + includeDirectories
             case .file(let path): return [path]
             }
         }
