@@ -8,8 +8,9 @@ extension SiteConfig {
         return restart.watch.flatMap { target -> [String] in
             switch target {
             case .binary: return [executable]
-            // A SiteConfig made by other means than `ConfigLoader` has no `configFiles`.
-            case .config: return (configFiles.isEmpty ? [ConfigLoader.absolute(file)] : configFiles) + includeDirectories
+            case .config:
+                // A SiteConfig made by other means than `ConfigLoader` has no `configFiles`.
+                return (configFiles.isEmpty ? [ConfigLoader.absolute(file)] : configFiles) + includeDirectories
             case .file(let path): return [path]
             }
         }
