@@ -77,10 +77,21 @@ struct FileWatcher: Sendable {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            for index in paths.indices
-            where trackers[index].observe(Self.signature(of: paths[index]), at: clock.now, settle: settle) {
-                changed(paths[index])
-            }
+            if let path = poll(&trackers, at: clock.now) { changed(path) }
         }
+    }
+
+    /// Looks at every file once; returns the first path whose change settled, if any.
+    ///
+    /// Changes that settle in the same poll are one change: a Kubernetes ConfigMap update
+    /// swaps every file of the volume with one rename, and a config with the files it
+    /// includes must restart once, not once per file.
+    func poll(_ trackers: inout [Tracker], at now: ContinuousClock.Instant) -> String? {
+        var first: String?
+        for index in paths.indices
+        where trackers[index].observe(Self.signature(of: paths[index]), at: now, settle: settle) {
+            first = first ?? paths[index]
+        }
+        return first
     }
 }

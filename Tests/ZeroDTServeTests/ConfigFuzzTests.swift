@@ -18,7 +18,8 @@ import Testing
     ]
 
     static let insertions = [":", "[", "{", "]", "}", ",", "&a ", "*a", "\t", "\u{0}", "\n", "\r\n", "- ", "\"", "'",
-                             "#", "!!str ", "|", ">", "? ", "\u{2028}", "é", "e\u{301}", "%", "@", "`"]
+                             "#", "!!str ", "|", ">", "? ", "\u{2028}", "é", "e\u{301}", "%", "@", "`",
+                             "${", "${A}", "${A:-x}", "$$", "$"]
 
     /// Lines as libyaml counts them, written independently of `SourceText`.
     static func lineCount(_ text: String) -> Int {
@@ -57,7 +58,7 @@ import Testing
     /// Loads `text` and checks the outcome; returns a description of what is wrong, if anything.
     static func check(_ text: String, baseDirectory: String) -> String? {
         do {
-            _ = try ConfigLoader(modules: ValidConfigTests.echoModule)
+            _ = try ConfigLoader(modules: ValidConfigTests.echoModule, environment: ["A": "a: [b"])
                 .load(text: text, file: "site.yaml", baseDirectory: baseDirectory)
             return nil
         } catch {

@@ -154,11 +154,11 @@ extension InvalidConfigCase {
             "13:24: 'max_header_size' must be a size such as 512, 16KiB or 1MiB, found '99999999999999999KiB'",
             "14:24: 'max_connections' must be a whole number, found '+5'",
         ]),
-        // Near misses get the spelling that works; `${…}` is taken literally.
+        // Near misses get the spelling that works; `$NAME` is taken literally.
         .init("values in a spelling from elsewhere", """
             servers:
               - name: a
-                listen: ["127.0.0.1:${PORT}"]
+                listen: ["127.0.0.1:$PORT"]
                 routes: [{ path: /, respond: hi }]
                 limits:
                   max_body_size: 1mib
@@ -168,8 +168,8 @@ extension InvalidConfigCase {
                   shutdown: 1min
             pid_file: $HOME/zerodt.pid
             """, [
-            "3:14: invalid listen address '127.0.0.1:${PORT}': port '${PORT}' is not a number",
-            "note: environment variables are not expanded; write the value itself",
+            "3:14: invalid listen address '127.0.0.1:$PORT': port '$PORT' is not a number",
+            "note: environment variables are expanded only when written as ${PORT}",
             "6:22: 'max_body_size' must be a size such as 512, 16KiB or 1MiB, found '1mib'",
             "note: did you mean '1MiB'? (units are case-sensitive)",
             "7:24: 'max_header_size' must be a size such as 512, 16KiB or 1MiB, found '16k'",
@@ -179,7 +179,7 @@ extension InvalidConfigCase {
             "10:17: 'shutdown' must be a duration such as 250ms, 10s or 1m30s, found '1min'",
             "note: did you mean '1m'?",
             "11:11: directory '{TMP}/$HOME' for 'pid_file' does not exist",
-            "note: environment variables are not expanded; write the value itself",
+            "note: environment variables are expanded only when written as ${HOME}",
         ]),
         .init("log level and format", """
             servers:

@@ -3,16 +3,24 @@ import Logging
 import ZeroDT
 
 extension ConfigDecoder {
-    static let siteKeys = ["servers", "restart", "pid_file", "control", "log"]
+    static let siteKeys = ["servers", "include", "restart", "pid_file", "control", "log"]
 
-    /// Decodes the whole document; nil when any error was found.
-    mutating func site(_ root: ConfigNode) -> SiteConfig? {
-        guard let fields = mapping(root, what: "top level", allowed: Self.siteKeys, required: ["servers"]) else {
-            return nil
+    /// Decodes the main file, with `included` (the servers of the files its `include:` names,
+    /// decoded by decoders of their own) after its own servers; nil when any error was found.
+    mutating func site(_ root: ConfigNode, included: [ServerConfig] = []) -> SiteConfig? {
+        guard let fields = mapping(root, what: "top level", allowed: Self.siteKeys) else { return nil }
+        // With `include:`, the servers may all be in the included files.
+        let includes = fields.has("include")
+        if !includes && !fields.has("servers") {
+            missing("missing required key 'servers' in 'top level'", anyOf: ["servers"], in: fields)
         }
         var servers: [ServerConfig] = []
-        if let node = fields["servers"], let items = list(node, what: "servers") {
+        if let node = fields["servers"], let items = list(node, what: "servers", allowEmpty: includes) {
             servers = items.compactMap { server($0) }
+        }
+        servers += included
+        if let location = fields.keyLocation("include"), servers.isEmpty, !bag.hasErrors {
+            error("no servers: neither this file nor the files 'include' names declare any", at: location)
         }
         var site = SiteConfig(file: file, servers: servers, restart: RestartConfig(), log: LogConfig())
         if let node = fields["restart"] { site.restart = restart(node) ?? site.restart }

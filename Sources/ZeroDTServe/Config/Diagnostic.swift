@@ -78,13 +78,19 @@ struct DiagnosticBag: Sendable {
     }
 
     /// Every diagnostic once: causes in file order, then consequences in file order.
-    var sorted: [Diagnostic] {
+    var sorted: [Diagnostic] { sorted(fileOrder: []) }
+
+    /// `sorted`, with the files in `fileOrder` first and in that order (the main config
+    /// file, then those it includes), and any others by name after them.
+    func sorted(fileOrder: [String]) -> [Diagnostic] {
+        let rank = Dictionary(fileOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: min)
         var seen = Set<Diagnostic>()
         return diagnostics.filter { seen.insert($0).inserted }
             .enumerated()
             .sorted { a, b in
                 if a.element.isConsequence != b.element.isConsequence { return !a.element.isConsequence }
-                return (a.element.location, a.offset) < (b.element.location, b.offset)
+                let (rankA, rankB) = (rank[a.element.location.file] ?? rank.count, rank[b.element.location.file] ?? rank.count)
+                return (rankA, a.element.location, a.offset) < (rankB, b.element.location, b.offset)
             }
             .map(\.element)
     }

@@ -20,6 +20,12 @@ public struct SiteConfig: Sendable, Equatable {
     /// Problems that do not stop the config from being served (a `max_connections` above
     /// what the open-file limit allows); `check` prints them.
     public var warnings: [Diagnostic] = []
+    /// The files this config was read from, absolute: the main file, then every file its
+    /// `include:` named, in the order their servers were merged.
+    public var configFiles: [String] = []
+    /// The existing directories of `include:` glob patterns, absolute: a file added to or
+    /// removed from one of them changes the config.
+    public var includeDirectories: [String] = []
 
     /// Every listener of every server, in file order.
     public var listeners: [ListenerConfig] { servers.flatMap(\.listen) }
@@ -33,7 +39,8 @@ public struct RestartConfig: Sendable, Equatable {
     public enum WatchTarget: Sendable, Hashable {
         /// The executable the successor would run.
         case binary
-        /// The config file itself.
+        /// The config file itself, with the files it includes and the directories its
+        /// include patterns look in (`SiteConfig.watchPaths`).
         case config
         /// Any other file, such as one a handler module reads.
         case file(String)

@@ -11,10 +11,17 @@ extension YAMLDocument {
            context.at.line < mark.line {
             return .error("invalid YAML: this line has no ':' after its key", at: context.at, notes: [gaveUp])
         }
-        guard problem.hasPrefix("mapping values are not allowed") else { return nil }
         let lines = SourceText.lines(text)
         guard mark.line >= 1, mark.line <= lines.count else { return nil }
         let line = Array(lines[mark.line - 1].unicodeScalars)
+        // `{` and `}` end a plain value inside `[ ]` and `{ }`, so `${PORT}` there must be quoted.
+        if problem.hasPrefix("did not find expected ',' or"),
+           String(String.UnicodeScalarView(line.prefix(mark.column))).contains("${") {
+            return .error("invalid YAML: \(problem)", at: mark, notes: [
+                .init("inside [ ] or { }, a value with ${…} must be quoted, as in \"${PORT}\""),
+            ] + (context.map { [.init($0.text, at: $0.at)] } ?? []))
+        }
+        guard problem.hasPrefix("mapping values are not allowed") else { return nil }
         let start = keyColumn(of: line)
         let colon = line.indices.first { line[$0] == ":" && (($0 + 1) == line.count || line[$0 + 1] == " ") }
         guard colon.map({ $0 + 1 }) == mark.column else {

@@ -51,12 +51,7 @@ struct SiteRunner {
         StartupFault.observe(&options, generation: runtime.generation)
         // The one-line summary: the full text (which quotes config lines) stays in the log.
         options.hooks.restartFailed = { state.recordReloadFailed(reason: $0.summary) }
-        options.watch = config.restart.watch.map { target in
-            switch target {
-            case .binary: return runtime.executablePath
-            case .config: return Self.absolute(config.file)
-            case .file(let path): return path
-            }
+        options.watch = config.watchPaths(executable: runtime.executablePath)
         }
         do {
             return try await runtime.serve(servers, options: options, logger: logger)
@@ -97,10 +92,6 @@ struct SiteRunner {
         throw ServeError(description: "\(config.file): no listener claims the inherited socket\(one ? "" : "s") "
             + descriptions.joined(separator: ", ") + "; give \(one ? "it" : "each") a listener with its name "
             + "(the unit's FileDescriptorName=) as 'name:', or its address, or remove it from the socket unit")
-    }
-
-    private static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     private static func hint(for error: SystemError) -> String {

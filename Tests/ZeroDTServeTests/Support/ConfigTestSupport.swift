@@ -65,12 +65,14 @@ func flatten(_ diagnostics: [Diagnostic]) -> [String] {
 }
 
 /// Loads `text` and returns its flattened diagnostics; records an issue when it loads.
+/// `${NAME}` expands from `environment`, not from the environment the tests run in.
 func diagnostics(
     loading text: String, baseDirectory: String = "/nonexistent-base", modules: ModuleRegistry = ModuleRegistry(),
-    sourceLocation: Testing.SourceLocation = #_sourceLocation
+    environment: [String: String] = [:], sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> [String] {
     do {
-        let site = try ConfigLoader(modules: modules).load(text: text, file: "site.yaml", baseDirectory: baseDirectory)
+        let site = try ConfigLoader(modules: modules, environment: environment)
+            .load(text: text, file: "site.yaml", baseDirectory: baseDirectory)
         Issue.record("expected diagnostics, but the config loaded: \(site)", sourceLocation: sourceLocation)
         return []
     } catch {
@@ -79,12 +81,14 @@ func diagnostics(
 }
 
 /// Loads `text`, recording an issue with the rendered diagnostics when it fails.
+/// `${NAME}` expands from `environment`, not from the environment the tests run in.
 func loadValid(
     _ text: String, baseDirectory: String, modules: ModuleRegistry = ModuleRegistry(),
-    sourceLocation: Testing.SourceLocation = #_sourceLocation
+    environment: [String: String] = [:], sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) -> SiteConfig? {
     do {
-        return try ConfigLoader(modules: modules).load(text: text, file: "site.yaml", baseDirectory: baseDirectory)
+        return try ConfigLoader(modules: modules, environment: environment)
+            .load(text: text, file: "site.yaml", baseDirectory: baseDirectory)
     } catch {
         Issue.record("config did not load:\n\(DiagnosticRenderer(sources: error.sources).render(error.diagnostics))",
                      sourceLocation: sourceLocation)
