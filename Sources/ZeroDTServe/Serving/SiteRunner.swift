@@ -52,7 +52,6 @@ struct SiteRunner {
         // The one-line summary: the full text (which quotes config lines) stays in the log.
         options.hooks.restartFailed = { state.recordReloadFailed(reason: $0.summary) }
         options.watch = config.watchPaths(executable: runtime.executablePath)
-        }
         do {
             return try await runtime.serve(servers, options: options, logger: logger)
         } catch {
