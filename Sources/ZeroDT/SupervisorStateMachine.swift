@@ -202,29 +202,24 @@ struct SupervisorStateMachine {
                 return [.log(.info, "ignoring restart request: \(stateDescription)")]
             }
         case .stop(let number):
-            let first = !stopRequested
-            if first { stopSignal = number }
-            let release = first ? releaseForStop() : []
-            switch state {
-            case .running(let chain):
-                // Every one is forwarded: a second one cuts the generation's drain short.
-                return release + (chain.target.map { [.sendSignal(number, to: $0)] } ?? [])
-            case .awaitingRelaunch:
-                return release + [.cancelTimer(.relaunch)] + exit()
-            default:
-                return release
-            }
+            let release = stopRequested ? [] : releaseForStop()
+            if stopSignal == nil { stopSignal = number }
+            // Every one is forwarded: a second one cuts the generation's drain short.
+            return release + forwardStop { chain in chain.target.map { .sendSignal(number, to: $0) } }
         case .quit:
             let release = stopRequested ? [] : releaseForStop()
             quitting = true
-            switch state {
-            case .running(let chain):
-                return release + (chain.group.map { [.signalGroup(SIGQUIT, group: $0)] } ?? [])
-            case .awaitingRelaunch:
-                return release + [.cancelTimer(.relaunch)] + exit()
-            default:
-                return release
-            }
+            return release + forwardStop { chain in chain.group.map { .signalGroup(SIGQUIT, group: $0) } }
+        }
+    }
+
+    /// A stop reaches the running chain through `signal`; with no generation left (a
+    /// relaunch pending), the service has ended. During a launch, `launched` passes it on.
+    private mutating func forwardStop(_ signal: (Chain) -> Action?) -> [Action] {
+        switch state {
+        case .running(let chain): return signal(chain).map { [$0] } ?? []
+        case .awaitingRelaunch: return [.cancelTimer(.relaunch)] + exit()
+        default: return []
         }
     }
 
