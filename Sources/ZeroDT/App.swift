@@ -98,10 +98,14 @@ public final class App: Service, Sendable {
     /// - Throws: when a socket cannot be bound, a server cannot start, or `preServe` fails.
     public func serve() async throws -> Runtime.Ending {
         let runtime = await Runtime.bootstrap()
-        if runtime.shouldSupervise(options.supervise) {
-            return .supervised(exitStatus: await runtime.supervise(logger: logger))
-        }
         self.runtime.set(runtime)
+        if runtime.shouldSupervise(options.supervise) {
+            return .supervised(exitStatus: await withGracefulShutdownHandler {
+                await runtime.supervise(logger: logger)
+            } onGracefulShutdown: {
+                runtime.requestStop()
+            })
+        }
         do {
             // Before binding: a second instance with this pid file must not touch a socket.
             try runtime.lockPIDFile(options.pidFile)

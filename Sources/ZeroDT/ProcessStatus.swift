@@ -11,6 +11,12 @@ struct ProcessStatus: Sendable, Equatable, CustomStringConvertible {
         return "was killed by signal \(signal)\(raw & 0x80 != 0 ? " (core dumped)" : "")"
     }
 
+    /// The exit status a shell would report: the code, or 128 plus the signal.
+    var exitCode: Int32 {
+        let signal = raw & 0x7f
+        return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+    }
+
     /// Reaps `pid` without blocking a cooperative thread: `waitpid` runs on a thread of its
     /// own. Returns nil when the task is cancelled first (a generation that exits leaves
     /// its successor running, and must not wait for it).

@@ -249,6 +249,13 @@ struct RestartDriver {
             }
         case .exit(let ending):
             self.ending = ending
+            switch ending {
+            case .handedOver: break
+            // What `Runtime.Ending` asks the caller to exit with: the supervisor exits with it
+            // if this generation is the last, whoever reaps it.
+            case .stopped, .stoppedBeforeTurn: tellSupervisor(.exiting(status: 0))
+            case .interrupted: tellSupervisor(.exiting(status: 1))
+            }
         }
         return nil
     }

@@ -77,12 +77,15 @@ extension RestartStateMachine {
         state = .stopping(Stopping(drain: drain, signals: bySignal ? 1 : 0, beforeTurn: beforeTurn,
                                    awaitingPredecessor: waitForPredecessor))
         // A successor stopped before its turn has accepted nothing: no load balancer to warn.
+        // The hook runs before the log line, so that whoever reads the line sees its effect.
         return (waitForPredecessor ? [.reportStopping] : []) + [
             .stopControlServer,
             .abandonReloads("stop requested; the restart was abandoned"),
             .notify(.stopping(status: status("stopping"))),
+        ] + (beforeTurn ? [] : [.runHook(.stopping)]) + [
             .log(.info, "stopping: draining connections"),
-        ] + (beforeTurn ? [] : [.runHook(.stopping)]) + [.drain(drain, afterShutdownDelay: !beforeTurn)]
+            .drain(drain, afterShutdownDelay: !beforeTurn),
+        ]
     }
 
     /// A launch a stop abandoned has ended (the child exists and is being killed, or never

@@ -28,8 +28,10 @@ public final class Runtime: Sendable {
         /// Permission bits of the control socket file.
         public var controlSocketMode: UInt32 = 0o600
         /// Whether the first process stays as a supervisor (`Supervision`): `App.serve()`
-        /// consults it; with `Runtime` directly, see `shouldSupervise(_:)`.
-        public var supervise: Supervision = .default
+        /// consults it; with `Runtime` directly, see `shouldSupervise(_:)`. Off unless asked
+        /// for: a supervisor runs `main` a second time, and only `serve()`'s caller can exit
+        /// with its status.
+        public var supervise: Supervision = .never
         /// Files whose settled change triggers a restart, as SIGHUP does.
         public var watch: [String] = []
         /// How often watched files are looked at.
@@ -127,6 +129,11 @@ public final class Runtime: Sendable {
     let notifier: SystemdNotifier
     /// The channel to the supervisor, when one started this generation's chain.
     let supervisorLink: SupervisorLink?
+    /// Started by a supervisor or a predecessor (which name the generation), never to
+    /// supervise itself, even if its link to the supervisor is broken.
+    let startedByZeroDT: Bool
+    /// Whether `supervise` runs.
+    private let supervising = NIOLockedValueBox(false)
     /// The pid file's lock, inherited from the predecessor or taken by `lockPIDFile(_:)`;
     /// kept open for the life of the process and handed to each successor.
     let pidFileLock: NIOLockedValueBox<PIDFileLock?>
@@ -141,7 +148,7 @@ public final class Runtime: Sendable {
 
     private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
                  executable: String, arguments: [String], notifier: SystemdNotifier, supervisorLink: SupervisorLink?,
-                 pidFileLock: PIDFileLock?) {
+                 startedByZeroDT: Bool, pidFileLock: PIDFileLock?) {
         self.generation = generation
         self.listeners = listeners
         self.predecessor = predecessor
@@ -150,6 +157,7 @@ public final class Runtime: Sendable {
         self.arguments = arguments
         self.notifier = notifier
         self.supervisorLink = supervisorLink
+        self.startedByZeroDT = startedByZeroDT
         self.pidFileLock = NIOLockedValueBox(pidFileLock)
     }
 
@@ -170,6 +178,8 @@ public final class Runtime: Sendable {
         let pidFileLock = controlFD == nil ? nil
             : environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
         let supervisorLink = SupervisorLink(environment: environment)
+        // The handlers are in place: from now on the supervisor may pass signals on.
+        try? supervisorLink?.reportStarted(pid: getpid(), generation: generation)
         for name in SocketActivation.variables + privateVariables { unsetenv(name) }
         var predecessor: Predecessor?
         if let controlFD {
@@ -182,13 +192,13 @@ public final class Runtime: Sendable {
         return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
                        notifier: SystemdNotifier(environment: environment), supervisorLink: supervisorLink,
-                       pidFileLock: pidFileLock)
+                       startedByZeroDT: environment[generationVariable] != nil, pidFileLock: pidFileLock)
     }
 
     /// Whether this process should become the supervisor of its generations rather than
     /// serve: never in a generation that a supervisor or a predecessor started.
     public func shouldSupervise(_ mode: Supervision) -> Bool {
-        guard predecessor == nil, supervisorLink == nil, generation == 1 else { return false }
+        guard !startedByZeroDT else { return false }
         return mode.isOn(pid: getpid(), stdinIsTerminal: isatty(STDIN_FILENO) == 1,
                          underSystemd: notifier.socketPath != nil)
     }
@@ -198,15 +208,21 @@ public final class Runtime: Sendable {
     /// - Returns: the status this process should exit with: the last generation's.
     public func supervise(logger: Logger) async -> Int32 {
         logger.info("supervising: generations start from \(executable)")
+        supervising.withLockedValue { $0 = true }
         var supervisor = Supervisor(executable: executable, arguments: arguments,
                                     environment: ProcessInfo.processInfo.environment,
-                                    inherited: listeners.unclaimed.map(\.socket), logger: logger)
+                                    inherited: listeners.unclaimed.map(\.socket), notifier: notifier, logger: logger)
         return await supervisor.run(signals: signals)
     }
 
     /// Asks for a graceful stop, as SIGTERM does; unlike a second SIGTERM, asking again (or
-    /// after a signal already started the stop) does not cut the drain short.
+    /// after a signal already started the stop) does not cut the drain short. In the
+    /// supervisor it is a SIGTERM to itself, which it passes on as any other.
     public func requestStop() {
+        if supervising.withLockedValue({ $0 }) {
+            _ = kill(getpid(), SIGTERM)
+            return
+        }
         let continuation = stopRequests.withLockedValue { state in
             if state.continuation == nil { state.early = true }
             return state.continuation

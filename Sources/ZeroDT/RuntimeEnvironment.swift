@@ -13,13 +13,6 @@ protocol RuntimeEnvironment: Sendable {
     func tellSupervisor(_ news: SupervisorNews) throws
 }
 
-/// What a generation tells its supervisor.
-enum SupervisorNews: Sendable, Equatable {
-    /// It accepts connections, on every listener it holds.
-    case serving
-    /// The service is being stopped.
-    case stopping
-}
 
 /// The parent's handle on a successor process.
 protocol SuccessorProcess: Sendable {

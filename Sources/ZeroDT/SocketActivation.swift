@@ -55,9 +55,9 @@ enum SocketActivation {
         return (0..<count).map { InheritedSocket(fd: firstFD + $0, name: names[Int($0)], fromSystemd: fromSystemd($0)) }
     }
 
-    /// `ZERODT_SYSTEMD_FDS` for passing `listeners` on.
-    static func systemdVariable(_ listeners: [Listener]) -> String {
-        listeners.indices.filter { listeners[$0].fromSystemd }.map(String.init).joined(separator: ",")
+    /// `ZERODT_SYSTEMD_FDS` for passing on sockets of which these are systemd's.
+    static func systemdVariable(_ fromSystemd: [Bool]) -> String {
+        fromSystemd.indices.filter { fromSystemd[$0] }.map(String.init).joined(separator: ",")
     }
 
     /// `LISTEN_FDNAMES` for passing `names` on.

@@ -33,7 +33,7 @@ final class Successor: SuccessorProcess {
         for name in SocketActivation.variables + Runtime.privateVariables { environment[name] = nil }
         environment["LISTEN_FDS"] = String(listeners.count)
         environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(listeners.map(\.name))
-        environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners)
+        environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners.map(\.fromSystemd))
         environment[Runtime.controlFDVariable] = String(SocketActivation.firstFD + Int32(listeners.count))
         environment[Runtime.generationVariable] = String(generation)
         // The same open file description, so the lock stays held with no gap (`PIDFileLock`).

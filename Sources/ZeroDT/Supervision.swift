@@ -10,9 +10,6 @@ public enum Supervision: String, Sendable, CaseIterable {
     /// Never: each generation replaces the last, as under systemd with `MAINPID`.
     case never
 
-    /// The default, for the library and the config alike.
-    public static let `default` = Supervision.auto
-
     /// Whether a process in these circumstances supervises.
     func isOn(pid: Int32, stdinIsTerminal: Bool, underSystemd: Bool) -> Bool {
         switch self {

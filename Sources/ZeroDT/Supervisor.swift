@@ -7,16 +7,17 @@ import Logging
 import UnixSignals
 
 /// The supervisor role (`Supervision`): the first process stays for the life of the service
-/// and serves nothing. It starts generation 1 in a process group of its own, forwards
-/// signals to the serving generation, reaps every child (orphans included, as PID 1 must),
-/// keeps a copy of the serving generation's listening sockets, and starts a new generation on
-/// them when the service dies without a hand-over. It carries out what
-/// `SupervisorStateMachine` decides.
+/// and serves nothing. It starts generation 1 in a process group of its own, passes signals
+/// on, reaps every child (orphans included, as PID 1 must), keeps a copy of the serving
+/// generation's listening sockets, and starts a new generation on them when the service
+/// dies without a hand-over. It carries out what `SupervisorStateMachine` decides.
 struct Supervisor {
     enum Input: Sendable {
         case event(SupervisorStateMachine.Event)
         case message(SupervisorMessage, fds: [Int32])
         case garbled(String)
+        /// A timer's sleep ended; `id` tells a current timer from one restarted since.
+        case timerFired(SupervisorStateMachine.Timer, id: Int)
     }
 
     private let executable: String
@@ -31,7 +32,9 @@ struct Supervisor {
     private var held: [InheritedSocket]
     /// Sockets of `serving` messages not yet complete or not yet held.
     private var pending: [InheritedSocket] = []
-    private var activeTimers: Set<SupervisorStateMachine.Timer> = []
+    /// The timers running, each with the id of its latest start.
+    private var timers: [SupervisorStateMachine.Timer: Int] = [:]
+    private var nextTimerID = 0
     private var exitCode: Int32?
     private let reaper = Reaper()
 
@@ -40,14 +43,14 @@ struct Supervisor {
     ///   - environment: this process's environment; what it has from systemd or a
     ///     predecessor is not passed on.
     init(executable: String, arguments: [String], environment: [String: String], inherited: [InheritedSocket],
-         configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
+         notifier: SystemdNotifier, configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
         self.executable = executable
         self.arguments = arguments
         var environment = environment
         // Generations report to this process; systemd hears from it alone (its main pid).
         for name in SocketActivation.variables + Runtime.privateVariables + ["NOTIFY_SOCKET"] { environment[name] = nil }
         self.environment = environment
-        notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        self.notifier = notifier
         held = inherited
         machine = SupervisorStateMachine(configuration: configuration)
         self.logger = logger
@@ -67,15 +70,21 @@ struct Supervisor {
                     continuation.yield(.event(.signal(Self.meaning(of: signal))))
                 }
             }
-            await process(.started, group: &group, continuation: continuation)
+            process(.started, group: &group, continuation: continuation)
             for await input in inputs {
                 switch input {
-                case .event(.timerFired(let timer)) where activeTimers.remove(timer) == nil:
-                    continue
+                case .event(.channelClosed):
+                    // A chain that ended halfway through a `serving` message.
+                    release(&pending)
+                    process(.channelClosed, group: &group, continuation: continuation)
                 case .event(let event):
-                    await process(event, group: &group, continuation: continuation)
+                    process(event, group: &group, continuation: continuation)
+                case .timerFired(let timer, let id):
+                    guard timers[timer] == id else { continue }
+                    timers[timer] = nil
+                    process(.timerFired(timer), group: &group, continuation: continuation)
                 case .message(let message, let fds):
-                    await receive(message, fds: fds, group: &group, continuation: continuation)
+                    receive(message, fds: fds, group: &group, continuation: continuation)
                 case .garbled(let why):
                     logger.warning("ignoring a message from a generation: \(why)")
                 }
@@ -97,55 +106,72 @@ struct Supervisor {
     }
 
     private mutating func receive(_ message: SupervisorMessage, fds: [Int32], group: inout TaskGroup<Void>,
-                                  continuation: AsyncStream<Input>.Continuation) async {
+                                  continuation: AsyncStream<Input>.Continuation) {
+        let event: SupervisorStateMachine.Event
         switch message.kind {
+        case .started:
+            event = .handlesSignals(pid: message.pid)
         case .serving:
             let systemd = Set(message.systemd)
             pending += fds.indices.map { InheritedSocket(fd: fds[$0], name: message.names[$0], fromSystemd: systemd.contains($0)) }
             guard !message.more else { return }
-            await process(.serving(pid: message.pid, generation: message.generation), group: &group,
-                          continuation: continuation)
-            // Not held: a stop came first.
-            release(&pending)
+            event = .serving(pid: message.pid, generation: message.generation)
         case .stopping:
-            await process(.stopping(pid: message.pid, generation: message.generation), group: &group,
-                          continuation: continuation)
+            event = .stopping(pid: message.pid, generation: message.generation)
+        case .exiting:
+            event = .exiting(pid: message.pid, generation: message.generation, status: message.status ?? 0)
+        }
+        process(event, group: &group, continuation: continuation)
+        // Not held (a stop came first, or the chain is over): closed.
+        release(&pending)
+    }
+
+    /// Feeds `event` to the machine and carries out its actions; a launch is answered before
+    /// anything else, so that the machine knows the chain runs before any news of it.
+    private mutating func process(_ event: SupervisorStateMachine.Event, group: inout TaskGroup<Void>,
+                                  continuation: AsyncStream<Input>.Continuation) {
+        var queue = [event]
+        while !queue.isEmpty {
+            for action in machine.handle(queue.removeFirst()) {
+                if let answer = perform(action, group: &group, continuation: continuation) { queue.append(answer) }
+            }
         }
     }
 
-    private mutating func process(_ event: SupervisorStateMachine.Event, group: inout TaskGroup<Void>,
-                                  continuation: AsyncStream<Input>.Continuation) async {
-        for action in machine.handle(event) {
-            switch action {
-            case .launch(let generation):
-                launch(generation: generation, continuation: continuation)
-            case .holdSockets:
-                release(&held)
-                held = pending
-                pending = []
-            case .releaseSockets:
-                release(&held)
-                release(&pending)
-            case .sendSignal(let signal, let pid):
-                _ = kill(pid, signal)
-            case .signalGroup(let signal, let group):
-                _ = kill(-group, signal)
-            case .startTimer(let timer, let duration):
-                activeTimers.insert(timer)
-                group.addTask {
-                    guard (try? await Task.sleep(for: duration)) != nil else { return }
-                    continuation.yield(.event(.timerFired(timer)))
-                }
-            case .cancelTimer(let timer):
-                activeTimers.remove(timer)
-            case .notify(let fields):
-                notifier.notify(fields)
-            case .log(let level, let message):
-                logger.log(level: level, "\(message)")
-            case .exit(let code):
-                exitCode = code
+    private mutating func perform(_ action: SupervisorStateMachine.Action, group: inout TaskGroup<Void>,
+                                  continuation: AsyncStream<Input>.Continuation) -> SupervisorStateMachine.Event? {
+        switch action {
+        case .launch(let generation):
+            return launch(generation: generation, continuation: continuation)
+        case .holdSockets:
+            release(&held)
+            held = pending
+            pending = []
+        case .releaseSockets:
+            release(&held)
+            release(&pending)
+        case .sendSignal(let signal, let pid):
+            _ = kill(pid, signal)
+        case .signalGroup(let signal, let group):
+            _ = kill(-group, signal)
+        case .startTimer(let timer, let duration):
+            nextTimerID += 1
+            let id = nextTimerID
+            timers[timer] = id
+            group.addTask {
+                guard (try? await Task.sleep(for: duration)) != nil else { return }
+                continuation.yield(.timerFired(timer, id: id))
             }
+        case .cancelTimer(let timer):
+            timers[timer] = nil
+        case .notify(let fields):
+            notifier.notify(fields)
+        case .log(let level, let message):
+            logger.log(level: level, "\(message)")
+        case .exit(let code):
+            exitCode = code
         }
+        return nil
     }
 
     private func release(_ sockets: inout [InheritedSocket]) {
@@ -155,44 +181,31 @@ struct Supervisor {
 
     /// Starts `generation` with the held sockets and a new channel, whose reader reports
     /// every message and, once every generation of the chain has exited, the end.
-    private func launch(generation: Int, continuation: AsyncStream<Input>.Continuation) {
-        do {
-            let pid = try start(generation: generation) { channel in
-                Thread.detachNewThread {
-                    Self.read(channel, into: continuation)
-                }
-            }
-            reaper.wake()
-            continuation.yield(.event(.launched(pid: pid)))
-        } catch {
-            continuation.yield(.event(.launchFailed("\(error)")))
-        }
-    }
-
-    private func start(generation: Int, reading: (Int32) -> Void) throws(SystemError) -> Int32 {
+    private func launch(generation: Int, continuation: AsyncStream<Input>.Continuation) -> SupervisorStateMachine.Event {
         var pair: [Int32] = [-1, -1]
-        try Posix.call("socketpair") {
-            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
-        }
-        var environment = environment
-        environment["LISTEN_FDS"] = String(held.count)
-        environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(held.map(\.name))
-        environment[SocketActivation.systemdVariable] = held.indices.filter { held[$0].fromSystemd }.map(String.init)
-            .joined(separator: ",")
-        environment[SupervisorLink.variable] = String(SocketActivation.firstFD + Int32(held.count))
-        environment[Runtime.generationVariable] = String(generation)
         let pid: Int32
         do {
+            try Posix.call("socketpair") {
+                socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
+            }
+            var environment = environment
+            environment["LISTEN_FDS"] = String(held.count)
+            environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(held.map(\.name))
+            environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(held.map(\.fromSystemd))
+            environment[SupervisorLink.variable] = String(SocketActivation.firstFD + Int32(held.count))
+            environment[Runtime.generationVariable] = String(generation)
+            defer { Posix.close(pair[1]) }
             pid = try Spawn.start(path: executable, arguments: arguments, environment: environment,
                                   fds: held.map(\.fd) + [pair[1]], setListenPID: true, newProcessGroup: true)
         } catch {
-            Posix.close(pair[0])
-            Posix.close(pair[1])
-            throw error
+            if pair[0] >= 0 { Posix.close(pair[0]) }
+            return .launchFailed("\(error)")
         }
-        Posix.close(pair[1])
-        reading(pair[0])
-        return pid
+        // Whatever the reader and the reaper report reaches the machine after `launched`.
+        let channel = pair[0]
+        Thread.detachNewThread { Self.read(channel, into: continuation) }
+        reaper.wake()
+        return .launched(pid: pid)
     }
 
     private static func read(_ channel: Int32, into continuation: AsyncStream<Input>.Continuation) {
@@ -204,14 +217,23 @@ struct Supervisor {
             case .garbled(let why):
                 continuation.yield(.garbled(why))
             case .failed(let error):
-                // It would fail again at once: the chain is as good as gone.
+                // Not the end of the chain: that is the hang-up, which is waited for.
                 continuation.yield(.garbled("\(error)"))
+                waitForHangUp(channel)
                 continuation.yield(.event(.channelClosed))
                 return
             case .endOfFile:
                 continuation.yield(.event(.channelClosed))
                 return
             }
+        }
+    }
+
+    /// Blocks until every generation has closed its end.
+    private static func waitForHangUp(_ channel: Int32) {
+        var entry = pollfd(fd: channel, events: 0, revents: 0)
+        while poll(&entry, 1, -1) >= 0 || errno == EINTR {
+            if entry.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return }
         }
     }
 }

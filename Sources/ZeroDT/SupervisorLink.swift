@@ -5,6 +5,16 @@ import Glibc
 /// A generation's end of the supervisor's channel (`Supervisor`), inherited from the
 /// supervisor or a predecessor and handed on to each successor, so that the channel reaches
 /// end-of-file exactly when the last generation has exited.
+/// What a generation tells its supervisor through `RuntimeEnvironment`.
+enum SupervisorNews: Sendable, Equatable {
+    /// It accepts connections, on every listener it holds.
+    case serving
+    /// The service is being stopped.
+    case stopping
+    /// It stopped and exits with this status.
+    case exiting(status: Int32)
+}
+
 struct SupervisorLink: Sendable {
     /// Names the inherited fd; private, unset once read.
     static let variable = "ZERODT_SUPERVISOR_FD"
@@ -20,6 +30,11 @@ struct SupervisorLink: Sendable {
         self.fd = fd
     }
 
+    /// This generation handles signals now.
+    func reportStarted(pid: Int32, generation: Int) throws(SystemError) {
+        try SupervisorMessage(kind: .started, pid: pid, generation: generation).send(on: fd)
+    }
+
     /// This generation accepts connections on `listeners`.
     func reportServing(pid: Int32, generation: Int, listeners: [Listener]) throws(SystemError) {
         for (message, fds) in SupervisorMessage.serving(pid: pid, generation: generation, listeners: listeners) {
@@ -30,6 +45,11 @@ struct SupervisorLink: Sendable {
     /// The service is being stopped.
     func reportStopping(pid: Int32, generation: Int) throws(SystemError) {
         try SupervisorMessage(kind: .stopping, pid: pid, generation: generation).send(on: fd)
+    }
+
+    /// This generation stopped and exits with `status`.
+    func reportExiting(pid: Int32, generation: Int, status: Int32) throws(SystemError) {
+        try SupervisorMessage(kind: .exiting, pid: pid, generation: generation, status: status).send(on: fd)
     }
 
     /// A stray variable must not make us write to an unrelated fd such as a client socket.

@@ -8,12 +8,16 @@ import Foundation
 /// supervisor made, shared by every generation it descends from (`SupervisorLink`).
 struct SupervisorMessage: Codable, Equatable, Sendable {
     enum Kind: String, Codable, Sendable {
+        /// The sender has installed its signal handlers: signals may be passed to it now.
+        case started
         /// The sender accepts connections now; the datagram carries its listening sockets
         /// (`SCM_RIGHTS`), which the supervisor keeps to start a new generation on if the
         /// service dies without a hand-over.
         case serving
         /// The service is being stopped: the end of the generations is no crash.
         case stopping
+        /// The sender stopped and exits with `status`.
+        case exiting
     }
 
     var kind: Kind
@@ -26,6 +30,8 @@ struct SupervisorMessage: Codable, Equatable, Sendable {
     /// `serving`: more datagrams with sockets follow (a message carries at most
     /// `maximumSockets`).
     var more = false
+    /// `exiting`: the sender's exit status.
+    var status: Int32?
 
     /// The most sockets one datagram carries.
     static let maximumSockets = Int(ZERODT_MAX_PASSED_FDS)

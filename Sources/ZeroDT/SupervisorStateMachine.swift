@@ -8,10 +8,11 @@ import Logging
 /// with which exit status.
 ///
 /// A *chain* is the generations that descend from one generation the supervisor started:
-/// they share one channel to it, which reaches end-of-file when the last of them exits. A
-/// chain that ends after a stop ends the service; one that ends without a stop has crashed
-/// (killed, out of memory), and a new chain starts on the sockets the supervisor kept, at
-/// once the first time, then with a doubling backoff while generations keep dying soon.
+/// they share one channel to it, which reaches end-of-file when the last of them exits, and
+/// one process group. A chain that ends after a stop ends the service; one that ends without
+/// a stop has crashed (killed, out of memory), and a new chain starts on the sockets the
+/// supervisor kept, at once the first time, then with a doubling backoff while generations
+/// keep dying soon.
 struct SupervisorStateMachine {
     struct Configuration: Sendable {
         /// The wait before the second start in a row after a crash; doubled for each further one.
@@ -19,16 +20,17 @@ struct SupervisorStateMachine {
         var maximumBackoff: Duration = .seconds(30)
         /// How long a generation must serve for its death to count as a first crash again.
         var stableAfter: Duration = .seconds(10)
-        /// Once every generation has exited, how long to wait for the last one's status: it
-        /// is reaped here unless an older generation, still draining, reaped it.
+        /// Once every generation has exited without saying how, how long to wait for the last
+        /// one's status: it is reaped here unless an older generation reaped it.
         var reapGrace: Duration = .seconds(2)
     }
 
     /// What the signals the supervisor traps mean.
     enum Signal: Equatable, Sendable {
-        /// SIGHUP, SIGUSR2: forwarded to the serving generation.
+        /// SIGHUP, SIGUSR2: passed to the serving generation.
         case restart(Int32)
-        /// SIGTERM, SIGINT: forwarded to the serving generation, which drains and stops.
+        /// SIGTERM, SIGINT: passed to every generation, so that a second one cuts every
+        /// drain short, an older generation's too.
         case stop(Int32)
         /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
@@ -41,22 +43,31 @@ struct SupervisorStateMachine {
     }
 
     enum Event: Equatable, Sendable {
+        /// The supervisor is ready: generation 1 is to start.
         case started
+        /// The generation `launch` asked for runs (its chain's channel is being read).
         case launched(pid: Int32)
+        /// A generation has installed its signal handlers: signals no longer kill it.
+        case handlesSignals(pid: Int32)
+        /// It could not be started.
         case launchFailed(String)
         /// A generation accepts connections; the sockets it sent are pending in the driver.
         case serving(pid: Int32, generation: Int)
-        /// A generation was asked to stop.
+        /// A stop reached a generation (from us or otherwise): the service is ending.
         case stopping(pid: Int32, generation: Int)
+        /// A generation that stopped is about to exit with `status`.
+        case exiting(pid: Int32, generation: Int, status: Int32)
         case signal(Signal)
         /// Every generation of the chain has exited.
         case channelClosed
+        /// A child was reaped (a generation, or an orphan that ended up here).
         case childExited(pid: Int32, status: ProcessStatus)
         case timerFired(Timer)
     }
 
     enum Action: Equatable, Sendable {
-        /// Start `generation` with the sockets held (if any) and a new channel.
+        /// Start `generation` with the sockets held (if any) and a new channel; answer with
+        /// `launched` or `launchFailed` before anything else.
         case launch(generation: Int)
         /// Keep the sockets of the `serving` message just received, closing those held before.
         case holdSockets
@@ -75,26 +86,39 @@ struct SupervisorStateMachine {
     struct Chain: Equatable {
         /// The latest generation heard of (launched or serving).
         var generation: Int
-        /// Where signals go: the serving generation, or the one launched until it serves.
-        var target: Int32?
-        /// The process group every generation of the chain is in: the launched one's pid.
+        /// The generation launched: its pid is the chain's process group.
         var group: Int32?
-        var served = false
+        /// The serving generation, once one has said so.
+        var serving: Int32?
+        /// Whether the launched generation has installed its signal handlers: until then a
+        /// signal would kill it, so signals wait.
+        var handlesSignals = false
+        /// A restart signal that came too early.
+        var pendingRestart: Int32?
+        /// Stop signals that came too early, in order.
+        var pendingStops: [Int32] = []
+
+        /// Where a restart signal goes: the serving generation, or the launched one until
+        /// something serves (it restarts once it serves).
+        var restartTarget: Int32? { serving ?? group }
     }
 
     enum State: Equatable {
+        /// Waiting for `launched` or `launchFailed`.
         case launching(Chain)
+        /// The chain's channel is open: some generation of it lives.
         case running(Chain)
         /// A crashed chain is restarted after `relaunch` fires.
         case awaitingRelaunch(generation: Int)
-        /// Every generation has exited; waiting for the target's status.
-        case ending(target: Int32?)
+        /// Every generation has exited; waiting for the status of `waitingFor`.
+        case ending(waitingFor: Int32?)
+        /// `exit` was returned.
         case exited
     }
 
     let configuration: Configuration
     private(set) var state: State = .launching(Chain(generation: 1))
-    private var stopSignal: Int32?
+    private var stopRequested = false
     private var quitting = false
     /// Crashes since a generation last served for `stableAfter`.
     private var crashes = 0
@@ -102,6 +126,9 @@ struct SupervisorStateMachine {
     private var readyNotified = false
     /// Generations by pid, to name them when they are reaped.
     private var known: [Int32: Int] = [:]
+    /// The status the last generation to stop said it exits with.
+    private var announcedStatus: Int32?
+    /// The status of the last generation reaped here.
     private var lastStatus: ProcessStatus?
     private var lastGeneration = 0
 
@@ -109,22 +136,25 @@ struct SupervisorStateMachine {
         self.configuration = configuration
     }
 
-    var stopRequested: Bool { stopSignal != nil || quitting }
-
     mutating func handle(_ event: Event) -> [Action] {
         switch event {
         case .started:
             return launch(generation: 1)
         case .launched(let pid):
             return launched(pid)
+        case .handlesSignals(let pid):
+            return handlesSignals(pid)
         case .launchFailed(let reason):
             return launchFailed(reason)
         case .serving(let pid, let generation):
             return serving(pid: pid, generation: generation)
         case .stopping(let pid, let generation):
             guard !stopRequested else { return [] }
-            stopSignal = SIGTERM
-            return [.log(.info, "generation \(generation) (pid \(pid)) is stopping; exiting once it has")] + releaseForStop()
+            return [.log(.info, "generation \(generation) (pid \(pid)) is stopping; exiting once it has")] + beginStop()
+        case .exiting(let pid, let generation, let status):
+            known[pid] = generation
+            announcedStatus = status
+            return []
         case .signal(let signal):
             return received(signal)
         case .channelClosed:
@@ -151,14 +181,24 @@ struct SupervisorStateMachine {
 
     private mutating func launched(_ pid: Int32) -> [Action] {
         guard case .launching(var chain) = state else { return [] }
-        chain.target = pid
         chain.group = pid
         known[pid] = chain.generation
         state = .running(chain)
-        // A stop that came while it was being started.
-        if quitting { return [.signalGroup(SIGQUIT, group: pid)] }
-        if let stopSignal { return [.sendSignal(stopSignal, to: pid)] }
-        return []
+        // A quit before anything could drain: nothing to wait for.
+        return quitting ? [.signalGroup(SIGKILL, group: pid)] : []
+    }
+
+    private mutating func handlesSignals(_ pid: Int32) -> [Action] {
+        guard case .running(var chain) = state, chain.group == pid, !chain.handlesSignals else { return [] }
+        chain.handlesSignals = true
+        let restart = chain.pendingRestart
+        let stops = chain.pendingStops
+        chain.pendingRestart = nil
+        chain.pendingStops = []
+        state = .running(chain)
+        var actions = stops.map { Action.signalGroup($0, group: pid) }
+        if let restart, !stopRequested { actions.append(.sendSignal(restart, to: pid)) }
+        return actions
     }
 
     private mutating func launchFailed(_ reason: String) -> [Action] {
@@ -172,10 +212,10 @@ struct SupervisorStateMachine {
     }
 
     private mutating func serving(pid: Int32, generation: Int) -> [Action] {
-        guard case .running(var chain) = state else { return [.releaseSockets] }
-        chain.target = pid
+        // Not this chain's (it has ended): the driver drops the sockets it carried.
+        guard case .running(var chain) = state else { return [] }
+        chain.serving = pid
         chain.generation = generation
-        chain.served = true
         state = .running(chain)
         known[pid] = generation
         lastGeneration = max(lastGeneration, generation)
@@ -193,8 +233,13 @@ struct SupervisorStateMachine {
         switch signal {
         case .restart(let number):
             switch state {
-            case .running(let chain) where !stopRequested:
-                return chain.target.map { [.sendSignal(number, to: $0)] } ?? []
+            case .running(var chain) where !stopRequested:
+                guard chain.handlesSignals, let target = chain.restartTarget else {
+                    chain.pendingRestart = number
+                    state = .running(chain)
+                    return []
+                }
+                return [.sendSignal(number, to: target)]
             case .awaitingRelaunch(let generation):
                 return [.cancelTimer(.relaunch), .log(.info, "restart requested: starting generation \(generation) now")]
                     + launch(generation: generation)
@@ -202,42 +247,59 @@ struct SupervisorStateMachine {
                 return [.log(.info, "ignoring restart request: \(stateDescription)")]
             }
         case .stop(let number):
-            let release = stopRequested ? [] : releaseForStop()
-            if stopSignal == nil { stopSignal = number }
-            // Every one is forwarded: a second one cuts the generation's drain short.
-            return release + forwardStop { chain in chain.target.map { .sendSignal(number, to: $0) } }
+            let begin = stopRequested ? [] : beginStop()
+            switch state {
+            case .running(var chain):
+                guard chain.handlesSignals, let group = chain.group else {
+                    chain.pendingStops.append(number)
+                    state = .running(chain)
+                    return begin
+                }
+                return begin + [.signalGroup(number, group: group)]
+            case .launching(var chain):
+                chain.pendingStops.append(number)
+                state = .launching(chain)
+                return begin
+            case .awaitingRelaunch:
+                // Nothing runs: stopped as asked.
+                announcedStatus = 0
+                return begin + [.cancelTimer(.relaunch)] + exit()
+            case .ending, .exited:
+                return begin
+            }
         case .quit:
-            let release = stopRequested ? [] : releaseForStop()
+            let begin = stopRequested ? [] : beginStop()
             quitting = true
-            return release + forwardStop { chain in chain.group.map { .signalGroup(SIGQUIT, group: $0) } }
+            switch state {
+            case .running(let chain):
+                // Unhandled, SIGQUIT would dump a backtrace; there is nothing to drain yet.
+                let signal = chain.handlesSignals ? SIGQUIT : SIGKILL
+                return begin + (chain.group.map { [.signalGroup(signal, group: $0)] } ?? [])
+            case .awaitingRelaunch:
+                announcedStatus = 0
+                return begin + [.cancelTimer(.relaunch)] + exit()
+            case .launching, .ending, .exited:
+                return begin
+            }
         }
     }
 
-    /// A stop reaches the running chain through `signal`; with no generation left (a
-    /// relaunch pending), the service has ended. During a launch, `launched` passes it on.
-    private mutating func forwardStop(_ signal: (Chain) -> Action?) -> [Action] {
-        switch state {
-        case .running(let chain): return signal(chain).map { [$0] } ?? []
-        case .awaitingRelaunch: return [.cancelTimer(.relaunch)] + exit()
-        default: return []
-        }
-    }
-
-    private func releaseForStop() -> [Action] {
-        [.releaseSockets, .cancelTimer(.stable), .notify(["STOPPING=1"])]
+    private mutating func beginStop() -> [Action] {
+        stopRequested = true
+        return [.releaseSockets, .cancelTimer(.stable), .notify(["STOPPING=1"])]
     }
 
     private mutating func chainEnded() -> [Action] {
         guard case .running(let chain) = state else { return [] }
         let cancel = Action.cancelTimer(.stable)
         guard everServed, !stopRequested else {
-            state = .ending(target: chain.target)
-            if let target = chain.target, known[target] != nil {
-                return [cancel, .startTimer(.reapGrace, configuration.reapGrace)]
-            }
-            return [cancel] + exit()
+            // Whoever exited last said how, or is reaped here in a moment.
+            let last = chain.serving ?? chain.group
+            guard announcedStatus == nil, let last, known[last] != nil else { return [cancel] + exit() }
+            state = .ending(waitingFor: last)
+            return [cancel, .startTimer(.reapGrace, configuration.reapGrace)]
         }
-        let who = chain.target.map { "generation \(chain.generation) (pid \($0))" } ?? "generation \(chain.generation)"
+        let who = chain.serving.map { "generation \(chain.generation) (pid \($0))" } ?? "generation \(chain.generation)"
         let next = lastGeneration + 1
         return [cancel, .log(.warning, "\(who) ended without a hand-over; starting generation \(next) on the same sockets")]
             + relaunchAfterCrash(nextGeneration: next)
@@ -262,7 +324,7 @@ struct SupervisorStateMachine {
         if status != ProcessStatus(raw: 0) {
             actions.append(.log(stopRequested ? .info : .warning, "generation \(generation) (pid \(pid)) \(status)"))
         }
-        if case .ending(let target) = state, target == pid {
+        if case .ending(let waitingFor) = state, waitingFor == pid {
             actions += [.cancelTimer(.reapGrace)] + exit()
         }
         return actions
@@ -270,7 +332,7 @@ struct SupervisorStateMachine {
 
     private mutating func exit() -> [Action] {
         state = .exited
-        return [.exit(lastStatus?.exitCode ?? (stopRequested ? 0 : 1))]
+        return [.exit(announcedStatus ?? lastStatus?.exitCode ?? (stopRequested ? 0 : 1))]
     }
 
     var stateDescription: String {
@@ -280,13 +342,5 @@ struct SupervisorStateMachine {
         case .awaitingRelaunch(let generation): return "waiting to start generation \(generation)"
         case .ending, .exited: return "exiting"
         }
-    }
-}
-
-extension ProcessStatus {
-    /// The exit status a shell would report: the code, or 128 plus the signal.
-    var exitCode: Int32 {
-        let signal = raw & 0x7f
-        return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
     }
 }

@@ -24,6 +24,7 @@ struct SystemEnvironment: RuntimeEnvironment {
         switch news {
         case .serving: try supervisor?.reportServing(pid: getpid(), generation: generation, listeners: listeners.claimed)
         case .stopping: try supervisor?.reportStopping(pid: getpid(), generation: generation)
+        case .exiting(let status): try supervisor?.reportExiting(pid: getpid(), generation: generation, status: status)
         }
     }
 

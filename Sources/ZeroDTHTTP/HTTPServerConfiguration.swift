@@ -17,7 +17,7 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// On a stop (not a restart), how long the server keeps accepting after the stop was
     /// asked for, while health checks already report it draining, so that a load balancer
     /// takes it out of rotation before any connection is refused.
-    public var shutdownDelay: Duration = .zero
+    public var shutdownDelay: Duration = NIOServer.Configuration().shutdownDelay
     /// The drain deadline: how long `drain()` waits before closing what is left.
     public var shutdownTimeout: Duration = NIOServer.Configuration().shutdownTimeout
     /// The most bytes a request line plus headers may take (431 or 414 beyond).
@@ -29,6 +29,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var maxConnections: Int?
     /// The `Server` header value, or nil for none.
     public var serverHeader: String? = "zerodt"
+
+    /// The longest a stop can take: the delay, then the drain deadline.
+    public var longestStop: Duration { shutdownDelay + shutdownTimeout }
 
     /// The defaults above.
     public init() {}

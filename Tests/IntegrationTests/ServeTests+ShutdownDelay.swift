@@ -6,13 +6,13 @@ extension ServeTests {
     /// for the delay, so that a load balancer takes it out before anything is refused. A
     /// restart is no stop: no delay, no 503.
     @Suite struct ShutdownDelay {
-        static func config(_ address: TestAddress, delay: String, pidFile: String) -> String {
+        static func config(_ address: TestAddress, delay: String, pidFile: String, grace: String = "200ms") -> String {
             """
             servers:
               - name: web
                 listen: ["\(address)"]
                 shutdown_delay: \(delay)
-                timeouts: { drain_grace: 200ms, shutdown: 10s }
+                timeouts: { drain_grace: \(grace), shutdown: 10s }
                 routes:
                   - path: /hello
                     respond: "hello\\n"
@@ -50,11 +50,18 @@ extension ServeTests {
             let site = try TestSite()
             let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
             let pidFile = site.path("run.pid")
-            let first = try site.serve(Self.config(address, delay: "30s", pidFile: pidFile))
+            let first = try site.serve(Self.config(address, delay: "30s", pidFile: pidFile, grace: "5s"))
             let family = ServerFamily(site: site, first: first, pidFile: pidFile)
-            let successor = try family.restart(timeout: .seconds(15))
-            // The old generation left without waiting for the delay, and health never failed.
+            let keptAlive = try HTTPTestClient(connectingTo: address)
+            #expect(try keptAlive.exchange("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+            first.send(SIGHUP)
+            let successor = try #require(poll(timeout: .seconds(15)) { family.currentPID.flatMap { $0 != first.pid ? $0 : nil } })
+            // The old generation, draining, still answers its keep-alive client: healthy.
+            let old = try keptAlive.exchange("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(old.status == 200 && old.headers["Connection"] == "close")
             #expect(try ServeTests.get("/healthz", from: address).status == 200)
+            // It left without waiting for the 30s delay.
+            try family.waitForExit(of: first.pid, timeout: .seconds(15))
             kill(successor, SIGKILL)
         }
 

@@ -11,11 +11,12 @@ import Testing
     static let killed = ProcessStatus(raw: SIGKILL)
     static let exitedOK = ProcessStatus(raw: 0)
 
-    /// A supervisor whose generation 1 (pid 100) serves.
+    /// A supervisor whose generation 1 (pid 100) handles signals and serves.
     static func serving() -> Machine {
         var machine = Machine()
         _ = machine.handle(.started)
         _ = machine.handle(.launched(pid: 100))
+        _ = machine.handle(.handlesSignals(pid: 100))
         _ = machine.handle(.serving(pid: 100, generation: 1))
         return machine
     }
@@ -24,6 +25,7 @@ import Testing
         var machine = Machine()
         #expect(machine.handle(.started) == [.launch(generation: 1)])
         #expect(machine.handle(.launched(pid: 100)) == [])
+        #expect(machine.handle(.handlesSignals(pid: 100)) == [])
         let first = machine.handle(.serving(pid: 100, generation: 1))
         #expect(first.contains(.holdSockets) && first.contains(.notify(["READY=1", "STATUS=generation 1 serving"])))
         // A successor takes over: its sockets replace the old ones; systemd heard READY once.
@@ -58,14 +60,43 @@ import Testing
         #expect(machine.handle(.channelClosed).last == .launch(generation: 13))
     }
 
-    @Test func aStopIsForwardedEachTimeAndEndsWithTheLastGenerationsStatus() {
+    @Test func everyStopGoesToEveryGenerationAndEndsWithTheStatusTheLastOneAnnounced() {
         var machine = Self.serving()
+        _ = machine.handle(.serving(pid: 200, generation: 2))
         let stop = machine.handle(.signal(.stop(SIGTERM)))
-        #expect(stop.first == .releaseSockets && stop.last == .sendSignal(SIGTERM, to: 100))
-        // A second one reaches the generation too: it cuts its drain short.
-        #expect(machine.handle(.signal(.stop(SIGINT))) == [.sendSignal(SIGINT, to: 100)])
+        #expect(stop.first == .releaseSockets && stop.last == .signalGroup(SIGTERM, group: 100))
+        // A second one reaches the older generation's drain too, and cuts it short.
+        #expect(machine.handle(.signal(.stop(SIGINT))) == [.signalGroup(SIGINT, group: 100)])
+        _ = machine.handle(.exiting(pid: 200, generation: 2, status: 1))
+        _ = machine.handle(.exiting(pid: 100, generation: 1, status: 1))
+        // Generation 1 reaped generation 2: the status comes from what they said.
+        #expect(machine.handle(.channelClosed) == [.cancelTimer(.stable), .exit(1)])
+    }
+
+    @Test func withoutAnAnnouncementTheLastGenerationsReapedStatusCounts() {
+        var machine = Self.serving()
+        _ = machine.handle(.signal(.stop(SIGTERM)))
         #expect(machine.handle(.channelClosed) == [.cancelTimer(.stable), .startTimer(.reapGrace, .seconds(2))])
-        #expect(machine.handle(.childExited(pid: 100, status: ProcessStatus(raw: 1 << 8))).last == .exit(1))
+        #expect(machine.handle(.childExited(pid: 100, status: Self.killed)).last == .exit(128 + SIGKILL))
+    }
+
+    @Test func signalsWaitUntilTheGenerationHandlesThem() {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        _ = machine.handle(.signal(.restart(SIGHUP)))
+        _ = machine.handle(.launched(pid: 100))
+        _ = machine.handle(.signal(.stop(SIGTERM)))
+        _ = machine.handle(.signal(.stop(SIGTERM)))
+        // Before its handlers, a signal would kill it: everything waits, in order.
+        #expect(machine.handle(.handlesSignals(pid: 100))
+            == [.signalGroup(SIGTERM, group: 100), .signalGroup(SIGTERM, group: 100)])
+        var restarting = Machine()
+        _ = restarting.handle(.started)
+        _ = restarting.handle(.launched(pid: 100))
+        _ = restarting.handle(.signal(.restart(SIGUSR2)))
+        #expect(restarting.handle(.handlesSignals(pid: 100)) == [.sendSignal(SIGUSR2, to: 100)])
+        // Its successor handling signals changes nothing: only the launched one counts.
+        #expect(restarting.handle(.handlesSignals(pid: 200)) == [])
     }
 
     @Test func aStopAGenerationHeardOfDirectlyIsNoCrash() {
@@ -111,23 +142,38 @@ import Testing
         _ = stopped.handle(.channelClosed)
         _ = stopped.handle(.launched(pid: 200))
         _ = stopped.handle(.channelClosed)
-        // The status of the last generation: killed by SIGKILL, as a shell says it.
-        #expect(stopped.handle(.signal(.stop(SIGTERM))).last == .exit(128 + SIGKILL))
+        // Nothing runs: stopped as asked (the crash was logged when it happened).
+        #expect(stopped.handle(.signal(.stop(SIGTERM))).last == .exit(0))
     }
 
-    @Test func aStopDuringALaunchReachesTheGenerationOnceItExists() {
+    @Test func aStopDuringALaunchReachesTheGenerationOnceItHandlesSignals() {
         var machine = Machine()
         _ = machine.handle(.started)
         _ = machine.handle(.signal(.stop(SIGTERM)))
-        #expect(machine.handle(.launched(pid: 100)) == [.sendSignal(SIGTERM, to: 100)])
+        #expect(machine.handle(.launched(pid: 100)) == [])
+        #expect(machine.handle(.handlesSignals(pid: 100)) == [.signalGroup(SIGTERM, group: 100)])
         // It serves before it heard: its sockets are not kept.
         #expect(machine.handle(.serving(pid: 100, generation: 1)) == [.releaseSockets])
     }
 
-    @Test func quitSignalsTheWholeProcessGroup() {
+    @Test func newsOfAChainThatEndedTouchesNothingHeld() {
+        // A late `serving` while no chain runs leaves the held sockets alone.
+        var relaunching = Self.serving()
+        _ = relaunching.handle(.childExited(pid: 100, status: Self.killed))
+        _ = relaunching.handle(.channelClosed)
+        _ = relaunching.handle(.launched(pid: 200))
+        _ = relaunching.handle(.channelClosed)
+        #expect(relaunching.handle(.serving(pid: 200, generation: 2)) == [])
+    }
+
+    @Test func quitSignalsTheWholeProcessGroupOrKillsItBeforeItHandlesSignals() {
         var machine = Self.serving()
         _ = machine.handle(.serving(pid: 200, generation: 2))
         #expect(machine.handle(.signal(.quit)).last == .signalGroup(SIGQUIT, group: 100))
+        var early = Machine()
+        _ = early.handle(.started)
+        _ = early.handle(.launched(pid: 100))
+        #expect(early.handle(.signal(.quit)).last == .signalGroup(SIGKILL, group: 100))
     }
 
     @Test func autoSupervisesAsPID1OrInATerminalOutsideSystemd() {

@@ -14,8 +14,8 @@ struct RunningServer {
     let pidFile: String?
     /// How long a restart may take (`restart.wait_child`).
     let waitChild: Duration
-    /// The longest the servers may take to drain.
-    let longestShutdown: Duration
+    /// The longest the servers may take to stop (`shutdown_delay` and the drain).
+    let longestStop: Duration
     /// The rendered diagnostics when the config does not load; `control` and `pid_file`
     /// were then read from it leniently.
     let diagnostics: String?
@@ -29,7 +29,7 @@ struct RunningServer {
             let site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
             return RunningServer(file: site.file, control: site.control, pidFile: site.pidFile,
                                  waitChild: site.restart.waitChild,
-                                 longestShutdown: site.servers.map(\.http.shutdownTimeout).max() ?? HTTPServerConfiguration().shutdownTimeout,
+                                 longestStop: site.servers.map(\.http.longestStop).max() ?? HTTPServerConfiguration().longestStop,
                                  diagnostics: nil)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
@@ -40,7 +40,7 @@ struct RunningServer {
                 throw ExitCode.failure
             }
             return RunningServer(file: options.config, control: endpoints.control, pidFile: endpoints.pidFile,
-                                 waitChild: RestartConfig().waitChild, longestShutdown: HTTPServerConfiguration().shutdownTimeout,
+                                 waitChild: RestartConfig().waitChild, longestStop: HTTPServerConfiguration().longestStop,
                                  diagnostics: rendered)
         }
     }

@@ -44,13 +44,10 @@ struct ServeCommand: AsyncParsableCommand {
             LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity)
         }
         let logger = Logger(label: "zerodt")
-        if supervising {
-            let status = await runtime.supervise(logger: logger)
-            logger.info("exiting with status \(status)")
-            throw ExitCode(status)
-        }
         do {
-            switch try await SiteRunner(config: site, runtime: runtime, logger: logger).run() {
+            let ending = supervising ? .supervised(exitStatus: await runtime.supervise(logger: logger))
+                : try await SiteRunner(config: site, runtime: runtime, logger: logger).run()
+            switch ending {
             case .handedOver(let pid):
                 logger.info("handed over to pid \(pid); exiting")
             case .stopped:
@@ -59,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.warning("stopped without finishing the drain")
                 throw ExitCode.failure
             case .supervised(let status):
+                logger.info("exiting with status \(status)")
                 throw ExitCode(status)
             }
         } catch let error as ServeError {

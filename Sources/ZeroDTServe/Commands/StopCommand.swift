@@ -14,7 +14,7 @@ struct StopCommand: ParsableCommand {
     func run() throws {
         let server = try RunningServer.load(options)
         server.warnIfInvalid()
-        let timeout = server.longestShutdown + .seconds(5)
+        let timeout = server.longestStop + .seconds(5)
         try CommandFailure.report {
             if let client = try server.controlClient() {
                 let reply = try client.send(.stop, timeout: .seconds(10))

@@ -53,8 +53,9 @@ public struct RestartConfig: Sendable, Equatable {
     public var waitParent: Duration = .zero
     /// Files whose change triggers a restart.
     public var watch: [WatchTarget] = []
-    /// Whether the first process stays as a supervisor of the generations.
-    public var supervise: Supervision = .default
+    /// Whether the first process stays as a supervisor of the generations: by default
+    /// where the first pid must stay (a terminal, PID 1).
+    public var supervise: Supervision = .auto
 }
 
 /// `log:` — what the process logs and how.

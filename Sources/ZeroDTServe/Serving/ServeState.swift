@@ -10,8 +10,7 @@ import ZeroDTHTTP
 /// One instance per process, created by the serve command before the servers start and
 /// updated by the serving code through the `package` hooks below:
 /// - `setServers(_:)` once the servers are built;
-/// - `drainObserver` is served alongside the servers, so the runtime's drain marks the
-///   generation draining;
+/// - `markDraining()` when a stop reaches the generation (not on a restart);
 /// - `recordReloadFailed(reason:)` when a successor fails and this generation keeps serving;
 /// - `requestStarted()` / `requestFinished()` around each module request.
 public final class ServeState: Sendable {
@@ -79,7 +78,8 @@ public final class ServeState: Sendable {
 
     /// How long this generation has been running.
     public var uptime: Duration { .now - started }
-    /// Whether this generation has stopped accepting and is finishing its connections.
+    /// Whether a stop has reached this generation: it serves on for `shutdown_delay`, then
+    /// drains. A restart does not set it.
     public var isDraining: Bool { state.withLockedValue { $0.draining } }
     /// The last reload this generation saw, if any.
     public var lastReload: ReloadResult? { state.withLockedValue { $0.lastReload } }
@@ -105,14 +105,9 @@ public final class ServeState: Sendable {
         state.withLockedValue { $0.servers = servers }
     }
 
-    /// Marks the generation draining; `health` answers 503 from now on.
+    /// Marks the generation stopping; `health` answers 503 from now on.
     package func markDraining() {
         state.withLockedValue { $0.draining = true }
-    }
-
-    /// Serving again after a successor died during the hand-over; `health` answers 200 again.
-    package func markServing() {
-        state.withLockedValue { $0.draining = false }
     }
 
     /// Records that a successor failed to start and this generation keeps serving.

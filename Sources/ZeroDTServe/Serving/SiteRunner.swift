@@ -43,10 +43,9 @@ struct SiteRunner {
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
         options.controlSocket = config.control
-        options.hooks.preShutdown = { state.markDraining() }
-        // Before `shutdown_delay`: health checks fail while the servers still accept.
+        // Only a stop fails health checks, and before `shutdown_delay`, while the servers
+        // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
-        options.hooks.resumed = { state.markServing() }
         options.hooks.preServe = { [generation = runtime.generation] _ in StartupFault.reached(.adopt, generation: generation) }
         StartupFault.observe(&options, generation: runtime.generation)
         // The one-line summary: the full text (which quotes config lines) stays in the log.

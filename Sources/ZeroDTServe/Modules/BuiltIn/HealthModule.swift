@@ -1,12 +1,11 @@
 import NIOHTTP1
 
-/// `handler: health`: 200 `ok` while this generation serves, 503 `draining` once it has
-/// stopped accepting and is finishing its connections, so that a load balancer stops
-/// sending to a generation on its way out. It takes no options.
+/// `handler: health`: 200 `ok` while the service runs, 503 `draining` once a stop has reached
+/// this generation: at once, while it still accepts for `shutdown_delay`, so that a load
+/// balancer stops sending before any connection is refused. It takes no options.
 ///
-/// During a zero-downtime restart the successor accepts new connections as soon as the old
-/// generation stops, so a health check on a new connection sees 200 throughout; only
-/// requests still arriving on the old generation's keep-alive connections see 503.
+/// A restart is not a stop: the old generation's keep-alive connections and the successor
+/// both answer 200.
 public struct HealthModule: HandlerModule {
     /// No options.
     public typealias Configuration = Void
