@@ -106,7 +106,7 @@ import Testing
         // The abandoned drain ends later and changes nothing; a stop still works.
         world.server.finishDrains()
         try await world.stop(run)
-        #expect(world.environment.supervisorNews == [.serving, .serving, .stopping])
+        #expect(world.environment.supervisorNews == [.serving, .serving, .stopping, .exiting(status: 0)])
     }
 
     @Test func aSecondStopSignalEndsTheDrainAndReturnsInsteadOfExiting() async throws {
