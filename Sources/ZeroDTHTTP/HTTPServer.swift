@@ -13,12 +13,25 @@ public final class HTTPServer: RestartableServer {
     public let name: String
     private let server: NIOServer
 
-    /// Creates a server for `listeners`; nothing is accepted until `start()` and
+    /// Creates a server for plain-HTTP `listeners`; nothing is accepted until `start()` and
     /// `startAccepting()`.
     /// - Parameters:
     ///   - accessLog: called once per response, on the connection's event loop.
     ///   - logger: where failed accepts and responses a handler got wrong are logged.
-    public init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration, routes: RoutingTable,
+    public convenience init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration,
+                            routes: RoutingTable, group: any EventLoopGroup,
+                            accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                            logger: Logger = Logger(label: "zerodt")) {
+        self.init(name: name, endpoints: listeners.map { HTTPEndpoint($0) }, configuration: configuration,
+                  routes: routes, group: group, accessLog: accessLog, logger: logger)
+    }
+
+    /// Creates a server for `endpoints`, each plain HTTP or HTTPS; nothing is accepted until
+    /// `start()` and `startAccepting()`.
+    /// - Parameters:
+    ///   - accessLog: called once per response, on the connection's event loop.
+    ///   - logger: where failed accepts and responses a handler got wrong are logged.
+    public init(name: String, endpoints: [HTTPEndpoint], configuration: HTTPServerConfiguration, routes: RoutingTable,
                 group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
                 logger: Logger = Logger(label: "zerodt")) {
         self.name = name
@@ -45,9 +58,17 @@ public final class HTTPServer: RestartableServer {
             ]
         }
         self.makeHandlers = makeHandlers
-        server = NIOServer(listeners: listeners, configuration: serverConfiguration, group: group) { channel in
+        let tls = endpoints.map(\.tls)
+        server = NIOServer(listeners: endpoints.map(\.listener), configuration: serverConfiguration,
+                           group: group) { listenerIndex, channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(makeHandlers())
+                let pipeline = channel.pipeline.syncOperations
+                if let context = tls[listenerIndex] {
+                    // TLS first, and below the HTTP handlers something that turns the files
+                    // they send with `sendfile` into buffers TLS can encrypt.
+                    try pipeline.addHandlers(context.makeHandler(), FileRegionReader())
+                }
+                try pipeline.addHandlers(makeHandlers())
             }
         }
     }

@@ -144,7 +144,7 @@ extension InvalidConfigCase {
             """, [
             "8:19: 'status' must be between 300 and 399, found 200",
             "10:19: redirect target '/a b' must be a URL or a path without spaces",
-            "13:11: missing required key 'to' in 'redirect'",
+            "13:11: 'redirect' needs 'to' (a URL or path) or 'scheme' (same host and path)",
         ]),
         .init("respond status out of range", """
             servers:
