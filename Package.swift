@@ -93,6 +93,7 @@ let package = Package(
             name: "ZeroDTHTTPTests",
             dependencies: [
                 "ZeroDTHTTP",
+                "TestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
