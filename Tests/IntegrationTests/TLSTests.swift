@@ -31,7 +31,7 @@ import TestSupport
 
         /// The config: `/hi` answers `hi`, `/files/` serves `public/`; `server` is spliced into the
         /// server at four spaces, `top` at the top level.
-        func config(certificates: [String], server: String = "", top: String = "") -> String {
+        func config(certificates: [String], server: String = "", top: String = "", accessLog: Bool = false) -> String {
             let pairs = certificates.map { "{cert: \($0).pem, key: \($0).key}" }.joined(separator: ", ")
             return """
                 servers:
@@ -45,7 +45,7 @@ import TestSupport
                         respond: "hi\\n"
                       - path: /files/
                         static: {root: public}
-                log: { access: false }
+                log: { access: \(accessLog) }
                 \(top)
                 """
         }
@@ -63,10 +63,12 @@ import TestSupport
         var generator = SplitMix64(seed: 13)
         let bytes = (0..<(300 * 1024 + 123)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         _ = FileManager.default.createFile(atPath: https.site.path("public/big.bin"), contents: Data(bytes))
-        let process = try https.site.serve(https.config(certificates: ["site"]))
+        let process = try https.site.serve(https.config(certificates: ["site"], accessLog: true))
         defer { process.kill() }
 
         #expect(try https.curl("/hi", name: "site").standardOutput == "hi\n")
+        let logged = try process.waitForStandardError(containing: "\"GET /hi HTTP/1.1\" 200 3 ")
+        #expect(logged.split(separator: "\n").contains { $0.contains("\"GET /hi HTTP/1.1\"") && $0.contains(" scheme=https") })
         let file = try https.curl("/files/big.bin", name: "site", ["--output", https.site.path("got.bin")])
         #expect(file.status == 0, "\(file)")
         #expect(FileManager.default.contents(atPath: https.site.path("got.bin")) == Data(bytes))
