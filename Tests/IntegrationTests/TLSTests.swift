@@ -96,6 +96,17 @@ import TestSupport
         #expect(try https.curl("/hi", name: "b").standardOutput == "hi\n")
     }
 
+    @Test func minVersionRefusesOlderClients() throws {
+        let https = try HTTPSSite(certificates: ["site"])
+        let process = try https.site.serve(https.config(certificates: ["site"]).replacingOccurrences(
+            of: "tls: {certificates: [{cert: site.pem, key: site.key}]}",
+            with: "tls: {certificates: [{cert: site.pem, key: site.key}], min_version: \"1.3\"}"))
+        defer { process.kill() }
+        let old = try https.curl("/hi", name: "site", ["--tls-max", "1.2"])
+        #expect(old.status == 35, "\(old)")  // CURLE_SSL_CONNECT_ERROR
+        #expect(try https.curl("/hi", name: "site", ["--tlsv1.3"]).standardOutput == "hi\n")
+    }
+
     @Test func theServerSendsCloseNotifyWhenItCloses() throws {
         let https = try HTTPSSite(certificates: ["site"])
         let process = try https.site.serve(https.config(certificates: ["site"]))
