@@ -4,7 +4,8 @@ import Glibc
 import NIOCore
 
 /// Sends response files over a channel that cannot `sendfile`: TLS encrypts in user space,
-/// so swift-nio-ssl takes buffers only. Each outbound `FileRegion` becomes buffers read from
+/// so swift-nio-ssl takes buffers only (a `FileRegion` reaching `NIOSSLHandler` traps when it
+/// is unwrapped as a `ByteBuffer`). Each outbound `FileRegion` becomes buffers read from
 /// the file `chunkSize` bytes at a time, the next chunk read only once the previous one is
 /// written: a file of any size costs one chunk of memory, and a client that stops reading
 /// stops the reads, so the connection's write timeout sees no progress, as with `sendfile`.
