@@ -71,4 +71,38 @@ import Testing
         #expect((failure as? IOError)?.errnoCode == EIO)
         #expect(!channel.isActive)
     }
+
+    /// Holds every write's promise, as a socket that the client does not read from would.
+    private final class StalledSocket: ChannelOutboundHandler {
+        typealias OutboundIn = IOData
+        var promises: [EventLoopPromise<Void>?] = []
+        var bytes = 0
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            if case .byteBuffer(let buffer) = unwrapOutboundIn(data) { bytes += buffer.readableBytes }
+            promises.append(promise)
+        }
+
+        func flush(context: ChannelHandlerContext) {}
+    }
+
+    @Test func aClientThatStopsReadingStopsTheReads() throws {
+        let (handle, bytes, path) = try Self.file(count: 10 * FileRegionReader.chunkSize)
+        defer { try? handle.close(); try? FileManager.default.removeItem(atPath: path) }
+        let socket = StalledSocket()
+        let channel = EmbeddedChannel(handlers: [socket, FileRegionReader()])
+        channel.writeAndFlush(IOData.fileRegion(FileRegion(fileHandle: handle, readerIndex: 0, endIndex: bytes.count)),
+                              promise: nil)
+        channel.embeddedEventLoop.run()
+        // One chunk in memory, however large the file, until the socket takes it.
+        #expect(socket.bytes == FileRegionReader.chunkSize)
+        socket.promises.removeFirst()?.succeed()
+        channel.embeddedEventLoop.run()
+        #expect(socket.bytes == 2 * FileRegionReader.chunkSize)
+        // The client goes away: the write in flight fails, and so does the region's.
+        socket.promises.forEach { $0?.fail(ChannelError.ioOnClosedChannel) }
+        channel.embeddedEventLoop.run()
+        #expect(socket.bytes == 2 * FileRegionReader.chunkSize)
+        _ = try? channel.finish()
+    }
 }
