@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -39,6 +40,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -50,6 +52,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +83,7 @@ let package = Package(
             dependencies: ["GreetingModule", "ZeroDTServe"],
             path: "examples/hello-module/Sources/hello-server"
         ),
-        // What more than one test target needs (a seeded generator).
+        // What more than one test target needs (a seeded generator, a certificate authority).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "ZeroDTTests",
@@ -90,6 +93,7 @@ let package = Package(
             name: "ZeroDTHTTPTests",
             dependencies: [
                 "ZeroDTHTTP",
+                "TestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
@@ -98,7 +102,8 @@ let package = Package(
         .executableTarget(name: "zerodt-module-fixture", dependencies: ["ZeroDTServe"], path: "Tests/ModuleFixture"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["zerodt-serve", "zerodt-module-fixture", "zerodt-library-example", "zerodt-hello-example"]
+            dependencies: ["zerodt-serve", "zerodt-module-fixture", "zerodt-library-example", "zerodt-hello-example",
+                           "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

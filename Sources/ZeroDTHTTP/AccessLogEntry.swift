@@ -5,6 +5,8 @@ import NIOHTTP1
 public struct AccessLogEntry: Sendable {
     /// The client.
     public var remoteAddress: SocketAddress?
+    /// Whether the request came over HTTPS.
+    public var isSecure: Bool
     /// The request method.
     public var method: HTTPMethod
     /// The request target as received.

@@ -23,6 +23,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let configuration: HTTPServerConfiguration
     private let routes: RoutingTable
     private let serverName: String
+    private let isSecure: Bool
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
     private let logger: Logger
@@ -42,12 +43,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
 
-    init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
+    /// - Parameter isSecure: whether the connection is HTTPS (for the access log).
+    init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String, isSecure: Bool = false,
          monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.routes = routes
         self.serverName = serverName
+        self.isSecure = isSecure
         self.monitor = monitor
         self.accessLog = accessLog
         self.machine = HTTPConnectionStateMachine(configuration: configuration, now: .now())
@@ -351,8 +354,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
         if let accessLog {
-            accessLog(AccessLogEntry(remoteAddress: remoteAddress, method: requestHead.method, target: requestHead.uri,
-                                     version: requestHead.version, status: Int(status),
+            accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+                                     target: requestHead.uri, version: requestHead.version, status: Int(status),
                                      bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started)))
         }
     }

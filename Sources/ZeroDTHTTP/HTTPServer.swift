@@ -13,12 +13,25 @@ public final class HTTPServer: RestartableServer {
     public let name: String
     private let server: NIOServer
 
-    /// Creates a server for `listeners`; nothing is accepted until `start()` and
+    /// Creates a server for plain-HTTP `listeners`; nothing is accepted until `start()` and
     /// `startAccepting()`.
     /// - Parameters:
     ///   - accessLog: called once per response, on the connection's event loop.
     ///   - logger: where failed accepts and responses a handler got wrong are logged.
-    public init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration, routes: RoutingTable,
+    public convenience init(name: String, listeners: [Listener], configuration: HTTPServerConfiguration,
+                            routes: RoutingTable, group: any EventLoopGroup,
+                            accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                            logger: Logger = Logger(label: "zerodt")) {
+        self.init(name: name, endpoints: listeners.map { HTTPEndpoint($0) }, configuration: configuration,
+                  routes: routes, group: group, accessLog: accessLog, logger: logger)
+    }
+
+    /// Creates a server for `endpoints`, each plain HTTP or HTTPS; nothing is accepted until
+    /// `start()` and `startAccepting()`.
+    /// - Parameters:
+    ///   - accessLog: called once per response, on the connection's event loop.
+    ///   - logger: where failed accepts and responses a handler got wrong are logged.
+    public init(name: String, endpoints: [HTTPEndpoint], configuration: HTTPServerConfiguration, routes: RoutingTable,
                 group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
                 logger: Logger = Logger(label: "zerodt")) {
         self.name = name
@@ -30,30 +43,36 @@ public final class HTTPServer: RestartableServer {
         serverConfiguration.shutdownDelay = configuration.shutdownDelay
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
-        let makeHandlers: @Sendable () -> [any ChannelHandler] = {
+        let tls = endpoints.map(\.tls)
+        let makeHandlers: @Sendable (_ listenerIndex: Int) -> [any ChannelHandler] = { listenerIndex in
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = configuration.maxHeaderSize
             limits.maxHeaderListSize = configuration.maxHeaderSize
             let monitor = RequestLineMonitor()
-            return [
+            // TLS first, and below the HTTP handlers something that turns the files they
+            // send with `sendfile` into buffers TLS can encrypt.
+            let secure: [any ChannelHandler] = tls[listenerIndex].map { [$0.makeHandler(), FileRegionReader()] } ?? []
+            return secure + [
                 monitor,
                 ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                         informationalResponseStrategy: .drop,
                                                         limitConfiguration: limits)),
                 HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
-                                      monitor: monitor, accessLog: accessLog, logger: logger),
+                                      isSecure: !secure.isEmpty, monitor: monitor, accessLog: accessLog,
+                                      logger: logger),
             ]
         }
         self.makeHandlers = makeHandlers
-        server = NIOServer(listeners: listeners, configuration: serverConfiguration, group: group) { channel in
+        server = NIOServer(listeners: endpoints.map(\.listener), configuration: serverConfiguration,
+                           group: group) { listenerIndex, channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(makeHandlers())
+                try channel.pipeline.syncOperations.addHandlers(makeHandlers(listenerIndex))
             }
         }
     }
 
-    /// Builds one connection's handlers.
-    private let makeHandlers: @Sendable () -> [any ChannelHandler]
+    /// Builds the handlers of one connection accepted by the listener at an index.
+    private let makeHandlers: @Sendable (_ listenerIndex: Int) -> [any ChannelHandler]
 
     /// The sockets it serves.
     public var listeners: [Listener] { server.listeners }
@@ -74,7 +93,7 @@ public final class HTTPServer: RestartableServer {
         // runtime instantiates their generic types' metadata on first use, and two event
         // loops doing that at once for a new generation's first connections crashed it
         // (twice in about 1,200 successor starts, in `swift_conformsToProtocol`).
-        _ = makeHandlers()
+        for index in listeners.indices { _ = makeHandlers(index) }
         try await server.start()
     }
 

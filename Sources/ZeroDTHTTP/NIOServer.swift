@@ -44,6 +44,11 @@ public final class NIOServer: RestartableServer {
     /// Sets up the pipeline of one accepted connection.
     public typealias ChildChannelInitializer = @Sendable (any Channel) -> EventLoopFuture<Void>
 
+    /// Sets up the pipeline of one accepted connection, knowing which of `listeners` (by index)
+    /// accepted it: listeners of one server may differ in protocol (plain HTTP beside HTTPS).
+    public typealias ListenerChildChannelInitializer = @Sendable (_ listenerIndex: Int, _ channel: any Channel)
+        -> EventLoopFuture<Void>
+
     /// The sockets it serves.
     public let listeners: [Listener]
     /// The connection limit in force: the configured one, or the default capped below the
@@ -51,14 +56,23 @@ public final class NIOServer: RestartableServer {
     public let maxConnections: Int
     private let configuration: Configuration
     private let group: any EventLoopGroup
-    private let childChannelInitializer: ChildChannelInitializer
+    private let childChannelInitializer: ListenerChildChannelInitializer
     private let tracker: ConnectionTracker
     private let listeningChannels = NIOLockedValueBox<[any Channel]>([])
 
     /// Creates a server for `listeners`; nothing is accepted until `start()` and
     /// `startAccepting()`.
+    public convenience init(listeners: [Listener], configuration: Configuration = Configuration(),
+                            group: any EventLoopGroup, childChannelInitializer: @escaping ChildChannelInitializer) {
+        self.init(listeners: listeners, configuration: configuration, group: group) { _, channel in
+            childChannelInitializer(channel)
+        }
+    }
+
+    /// Creates a server for `listeners` whose connections are set up according to the listener
+    /// that accepted them; nothing is accepted until `start()` and `startAccepting()`.
     public init(listeners: [Listener], configuration: Configuration = Configuration(), group: any EventLoopGroup,
-                childChannelInitializer: @escaping ChildChannelInitializer) {
+                listenerChildChannelInitializer childChannelInitializer: @escaping ListenerChildChannelInitializer) {
         self.listeners = listeners
         self.configuration = configuration
         self.group = group
@@ -75,11 +89,11 @@ public final class NIOServer: RestartableServer {
     /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
     ///   adopted before the failure stay adopted, so call `stopAccepting()` to undo.
     public func start() async throws {
-        for listener in listeners {
+        for (index, listener) in listeners.enumerated() {
             let fd = try listener.duplicate()
             let channel: any Channel
             do {
-                channel = try await makeBootstrap().withBoundSocket(fd).get()
+                channel = try await makeBootstrap(listenerIndex: index).withBoundSocket(fd).get()
             } catch {
                 // NIO did not take the fd, so it is still ours to close.
                 Glibc.close(fd)
@@ -150,7 +164,7 @@ public final class NIOServer: RestartableServer {
         }
     }
 
-    private func makeBootstrap() -> ServerBootstrap {
+    private func makeBootstrap(listenerIndex: Int) -> ServerBootstrap {
         let tracker = tracker
         let childChannelInitializer = childChannelInitializer
         let configuration = configuration
@@ -169,7 +183,7 @@ public final class NIOServer: RestartableServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ActivationReporter(tracker: tracker))
-                }.flatMap { childChannelInitializer(channel) }
+                }.flatMap { childChannelInitializer(listenerIndex, channel) }
             }
     }
 }

@@ -144,7 +144,27 @@ extension InvalidConfigCase {
             """, [
             "8:19: 'status' must be between 300 and 399, found 200",
             "10:19: redirect target '/a b' must be a URL or a path without spaces",
-            "13:11: missing required key 'to' in 'redirect'",
+            "13:11: 'redirect' needs 'to' (a URL or path) or 'scheme' (same host and path)",
+        ]),
+        .init("redirect to another scheme", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes:
+                  - path: /both
+                    redirect: {to: /new, scheme: https}
+                  - path: /scheme
+                    redirect: {scheme: htps}
+                  - path: /port
+                    redirect: {to: /new, port: 8443}
+                  - path: /badport
+                    redirect: {scheme: https, port: 0}
+            """, [
+            "6:30: 'redirect' takes 'to' or 'scheme', not both",
+            "8:28: 'scheme' must be one of http, https, found 'htps'",
+            "note: did you mean 'https'?",
+            "10:30: 'port' applies only with 'scheme'",
+            "12:41: 'port' must be between 1 and 65535, found 0",
         ]),
         .init("respond status out of range", """
             servers:

@@ -266,4 +266,22 @@ import ZeroDT
         #expect(site.routes[1].action == .redirect(RedirectConfig(to: "/", status: 301)))
         #expect(site.restart.waitChild == Runtime.Options.defaultWaitChild)
     }
+
+    @Test func redirectToHTTPSKeepsTheRequestsHost() throws {
+        let text = """
+            servers:
+              - name: plain
+                listen: [":8080"]
+                routes:
+                  - path: /
+                    redirect: {scheme: https, status: 308}
+                  - path: /other/
+                    redirect: {scheme: https, port: 8443}
+            """
+        let site = try #require(loadValid(text, baseDirectory: "/nonexistent-base"))
+        #expect(site.routes.map(\.action) == [
+            .redirect(RedirectConfig(target: .scheme("https", port: nil), status: 308)),
+            .redirect(RedirectConfig(target: .scheme("https", port: 8443), status: 302)),
+        ])
+    }
 }

@@ -17,7 +17,10 @@ public struct RedirectHandler: HTTPHandler {
     }
 
     /// Redirects answer the common methods; others get 405.
-    public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS] }
+    public var allowedMethods: [HTTPMethod]? { Self.redirectedMethods }
+
+    /// The methods every redirect answers.
+    static let redirectedMethods: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS]
 
     /// The redirect, with `Location` built as described above.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
@@ -44,7 +47,8 @@ public struct RedirectHandler: HTTPHandler {
         return Substring(Self.encodePath(request.routeRemainder))
     }
 
-    private static func encodePath(_ path: Substring) -> String {
+    /// `path` with every byte but unreserved ones and `/` percent-encoded.
+    static func encodePath(_ path: Substring) -> String {
         var out = ""
         for byte in path.utf8 {
             switch byte {

@@ -26,8 +26,10 @@ struct CheckCommand: ParsableCommand {
             Output.standardError(DiagnosticRenderer(sources: text.map { [options.config: $0] } ?? [:])
                 .render(site.warnings))
         }
+        let tlsListeners = site.listeners.filter { $0.tls != nil }.count
         print("\(options.config): ok — \(Self.plural(site.servers.count, "server")), "
-              + "\(Self.plural(site.listeners.count, "listener")), \(Self.plural(site.routes.count, "route"))")
+              + "\(Self.plural(site.listeners.count, "listener"))"
+              + (tlsListeners > 0 ? " (\(tlsListeners) TLS)" : "") + ", \(Self.plural(site.routes.count, "route"))")
     }
 
     static func plural(_ count: Int, _ noun: String) -> String {

@@ -1,7 +1,7 @@
 import ZeroDT
 
 extension ConfigDecoder {
-    static let listenKeys = ["address", "name", "backlog", "mode"]
+    static let listenKeys = ["address", "name", "backlog", "mode", "tls"]
 
     /// One `listen:` item: an address string, or a mapping with the address and options.
     mutating func listener(_ node: ConfigNode) -> ListenerConfig? {
@@ -25,8 +25,10 @@ extension ConfigDecoder {
                 error("'mode' applies only to unix sockets", at: node.location)
             }
         }
-        guard let address else { return nil }
-        return ListenerConfig(address: address, name: name, backlog: backlog, mode: mode, location: node.location)
+        let tls = fields["tls"].flatMap { self.tls($0) }
+        guard let address, fields["tls"] == nil || tls != nil else { return nil }
+        return ListenerConfig(address: address, name: name, backlog: backlog, mode: mode, tls: tls,
+                              location: node.location)
     }
 
     private mutating func listenAddress(_ node: ConfigNode) -> ListenAddress? {

@@ -6,7 +6,13 @@ extension ConfigDecoder {
     static let routeKeys = ["path"] + actionKeys + ["options"]
     static let staticKeys = ["root", "index", "symlinks", "cache_control", "hidden"]
     static let respondKeys = ["status", "body", "headers", "content_type"]
-    static let redirectKeys = ["to", "status"]
+    static let redirectKeys = ["to", "scheme", "port", "status"]
+
+    /// What `redirect: {scheme: …}` may switch to.
+    enum RedirectScheme: String, CaseIterable {
+        case http
+        case https
+    }
 
     mutating func route(_ node: ConfigNode) -> RouteConfig? {
         guard let fields = mapping(node, what: "route", allowed: Self.routeKeys, required: ["path"]) else { return nil }
@@ -191,15 +197,41 @@ extension ConfigDecoder {
             guard let target = redirectTarget(node) else { return nil }
             return RedirectConfig(to: target)
         }
-        guard let fields = mapping(node, what: "redirect", allowed: Self.redirectKeys, required: ["to"]),
-              let toNode = fields["to"], let target = redirectTarget(toNode)
+        guard let fields = mapping(node, what: "redirect", allowed: Self.redirectKeys),
+              let target = redirectTarget(fields)
         else { return nil }
-        var config = RedirectConfig(to: target)
+        var config = RedirectConfig(target: target)
         if let node = fields["status"] {
             guard let status = integer(node, what: "status", range: 300...399) else { return nil }
             config.status = status
         }
         return config
+    }
+
+    /// `to:`, or `scheme:` with an optional `port:`.
+    private mutating func redirectTarget(_ fields: Fields) -> RedirectConfig.Target? {
+        switch (fields["to"], fields["scheme"]) {
+        case (let to?, nil):
+            if let location = fields.keyLocation("port") {
+                error("'port' applies only with 'scheme'", at: location)
+            }
+            return redirectTarget(to).map { .url($0) }
+        case (nil, let schemeNode?):
+            var port: Int?
+            if let node = fields["port"] {
+                guard let value = integer(node, what: "port", range: 1...65535) else { return nil }
+                port = value
+            }
+            guard let scheme = choice(schemeNode, what: "scheme", as: RedirectScheme.self) else { return nil }
+            return .scheme(scheme.rawValue, port: port)
+        case (_?, _?):
+            error("'redirect' takes 'to' or 'scheme', not both", at: fields.keyLocation("scheme") ?? fields.node.location)
+            return nil
+        case (nil, nil):
+            missing("'redirect' needs 'to' (a URL or path) or 'scheme' (same host and path)", anyOf: ["to", "scheme"],
+                    in: fields)
+            return nil
+        }
     }
 
     private mutating func redirectTarget(_ node: ConfigNode) -> String? {

@@ -102,6 +102,8 @@ public struct ListenerConfig: Sendable, Equatable {
     public var backlog: Int = ListenerConfig.defaultBacklog
     /// Permission bits of a unix socket file.
     public var mode: UInt32?
+    /// HTTPS when set, plain HTTP otherwise.
+    public var tls: TLSConfig?
     /// Where the listener was declared.
     public var location: SourceLocation
 }
@@ -158,11 +160,30 @@ public struct RespondConfig: Sendable, Equatable {
 
 /// `redirect:` — send the client elsewhere.
 public struct RedirectConfig: Sendable, Equatable {
-    /// The target URL or path; on a subtree route, a target ending in `/` gets the rest
-    /// of the request path and the query appended.
-    public var to: String
+    /// Where to.
+    public enum Target: Sendable, Equatable {
+        /// `to:`, a URL or path; on a subtree route, a target ending in `/` gets the rest of
+        /// the request path and the query appended.
+        case url(String)
+        /// `scheme:` (and `port:`): the request's own host, path and query under that scheme.
+        case scheme(String, port: Int?)
+    }
+
+    /// Where to.
+    public var target: Target
     /// A 3xx status code.
     public var status: Int = 302
+
+    /// A redirect to `target`.
+    public init(target: Target, status: Int = 302) {
+        self.target = target
+        self.status = status
+    }
+
+    /// A redirect to the URL or path `to`.
+    public init(to: String, status: Int = 302) {
+        self.init(target: .url(to), status: status)
+    }
 }
 
 /// `handler:` — a named handler module with its options.

@@ -28,6 +28,8 @@ struct AccessLogger: Sendable {
             "remote": "\(Self.describe(entry.remoteAddress))",
             "ms": "\((milliseconds * 1000).rounded() / 1000)",
         ]
+        // Only when it is not plain HTTP, so that the lines of plain listeners stay as they were.
+        if entry.isSecure { metadata["scheme"] = "https" }
         if structured {
             metadata["method"] = "\(entry.method.rawValue)"
             metadata["target"] = "\(entry.target)"

@@ -11,7 +11,11 @@ enum HandlerFactory {
             return FixedResponseHandler(status: respond.status, body: respond.body, contentType: respond.contentType,
                                         headers: respond.headers)
         case .redirect(let redirect):
-            return RedirectHandler(to: redirect.to, status: redirect.status)
+            switch redirect.target {
+            case .url(let url): return RedirectHandler(to: url, status: redirect.status)
+            case .scheme(let scheme, let port):
+                return SchemeRedirectHandler(scheme: scheme, port: port, status: redirect.status)
+            }
         case .staticFiles(let config):
             return try StaticFileHandler(root: config.root, index: config.index, symlinks: config.symlinks,
                                          cacheControl: config.cacheControl, hidden: config.hidden)

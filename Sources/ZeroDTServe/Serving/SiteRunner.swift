@@ -114,7 +114,21 @@ struct SiteRunner {
             }
         }
         let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
-        return HTTPServer(name: server.name, listeners: listeners, configuration: server.http,
+        return HTTPServer(name: server.name, endpoints: try Self.endpoints(server, listeners: listeners),
+                          configuration: server.http,
                           routes: RoutingTable(routes: routes), group: group, accessLog: accessLog, logger: logger)
+    }
+
+    /// Each listener with its TLS context, built here, by the process that serves: the
+    /// certificate files were read when this generation loaded the config.
+    private static func endpoints(_ server: ServerConfig, listeners: [Listener]) throws -> [HTTPEndpoint] {
+        try zip(server.listen, listeners).map { config, listener in
+            guard let tls = config.tls else { return HTTPEndpoint(listener) }
+            do {
+                return HTTPEndpoint(listener, tls: try TLSServerContext(tls.server))
+            } catch {
+                throw ServeError(description: "\(config.location): error: cannot set up TLS: \(error)")
+            }
+        }
     }
 }

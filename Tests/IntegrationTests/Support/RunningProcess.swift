@@ -158,13 +158,27 @@ final class RunningProcess: @unchecked Sendable {
     @discardableResult
     func waitForStandardError(toSatisfy expectation: String, timeout: Duration = .seconds(10),
                               _ predicate: (String) -> Bool) throws -> String {
+        try waitFor(\.standardError, named: "stderr", toSatisfy: expectation, timeout: timeout, predicate)
+    }
+
+    /// Waits until stdout satisfies `predicate` (described by `expectation` in the error) and
+    /// returns all of stdout so far.
+    /// - Throws: when the process exits or `timeout` passes first.
+    @discardableResult
+    func waitForStandardOutput(toSatisfy expectation: String, timeout: Duration = .seconds(10),
+                               _ predicate: (String) -> Bool) throws -> String {
+        try waitFor(\.standardOutput, named: "stdout", toSatisfy: expectation, timeout: timeout, predicate)
+    }
+
+    private func waitFor(_ stream: KeyPath<State, Data>, named name: String, toSatisfy expectation: String,
+                         timeout: Duration, _ predicate: (String) -> Bool) throws -> String {
         let found = wait(timeout: timeout) {
-            predicate(String(decoding: $0.standardError, as: UTF8.self)) || $0.openStreams == 0
+            predicate(String(decoding: $0[keyPath: stream], as: UTF8.self)) || $0.openStreams == 0
         }
-        let current = standardError
+        let current = String(decoding: snapshot()[keyPath: stream], as: UTF8.self)
         guard found, predicate(current) else {
-            throw ProcessTestError(description: "\(executable) (pid \(pid)) stderr did not \(expectation) within "
-                                   + "\(timeout); stderr so far:\n\(current)")
+            throw ProcessTestError(description: "\(executable) (pid \(pid)) \(name) did not \(expectation) within "
+                                   + "\(timeout); \(name) so far:\n\(current)")
         }
         return current
     }

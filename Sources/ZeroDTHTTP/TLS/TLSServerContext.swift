@@ -1,0 +1,87 @@
+import NIOCore
+import NIOSSL
+
+/// What an HTTPS listener presents and accepts.
+public struct TLSServerConfiguration: Sendable, Hashable {
+    /// The default oldest TLS version accepted.
+    public static let defaultMinimumVersion = TLSVersion.tlsv12
+
+    /// The certificates, chosen by the name the client asks for (SNI); the first one is the
+    /// default, for clients that send no name or a name no certificate has.
+    public var identities: [TLSIdentity]
+    /// The oldest TLS version accepted.
+    public var minimumVersion: TLSVersion = Self.defaultMinimumVersion
+
+    /// Creates a configuration.
+    public init(identities: [TLSIdentity], minimumVersion: TLSVersion = Self.defaultMinimumVersion) {
+        self.identities = identities
+        self.minimumVersion = minimumVersion
+    }
+}
+
+/// Why a `TLSServerContext` could not be made.
+public struct TLSContextError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, in one line.
+    public var description: String
+}
+
+/// A TLS server context ready to secure connections: built once per listener, when the
+/// serving process starts (so that a restart picks up renewed certificate files), and shared
+/// by every connection that listener accepts.
+public final class TLSServerContext: Sendable {
+    /// How long a closing connection waits for the client's `close_notify` after sending its
+    /// own. swift-nio-ssl waits 5 s by default; nginx does not wait at all. A client that
+    /// ignores the alert keeps its socket (and a slot of `max_connections`) that long, and a
+    /// drain waits for it, so the wait is kept short.
+    static let closeNotifyWait: TimeAmount = .milliseconds(500)
+
+    private let context: NIOSSLContext
+
+    /// Builds the context.
+    /// - Throws: `TLSContextError` when there is no identity, or when BoringSSL refuses one
+    ///   (a key that does not match its certificate, among others).
+    public init(_ configuration: TLSServerConfiguration) throws(TLSContextError) {
+        guard let first = configuration.identities.first else {
+            throw TLSContextError(description: "an HTTPS listener needs at least one certificate")
+        }
+        // Each identity on its own first: an identity chosen by SNI is otherwise only
+        // installed during a handshake, and a bad one would fail there instead of here.
+        for identity in configuration.identities.dropFirst() {
+            _ = try Self.makeContext(default: identity, identities: [identity], minimumVersion: configuration.minimumVersion)
+        }
+        context = try Self.makeContext(default: first, identities: configuration.identities,
+                                       minimumVersion: configuration.minimumVersion)
+    }
+
+    /// A handler that runs the server side of TLS on one connection.
+    func makeHandler() -> NIOSSLServerHandler {
+        NIOSSLServerHandler(context: context)
+    }
+
+    private static func makeContext(default identity: TLSIdentity, identities: [TLSIdentity],
+                                    minimumVersion: TLSVersion) throws(TLSContextError) -> NIOSSLContext {
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: identity.chain.map { .certificate($0) },
+                                                           privateKey: .privateKey(identity.key))
+        tls.minimumTLSVersion = minimumVersion
+        tls.shutdownTimeout = closeNotifyWait
+        if identities.count > 1 {
+            let selector = TLSIdentitySelector(identities: identities)
+            tls.sslContextCallback = { values, promise in
+                promise.succeed(selector.override(for: values.serverHostname))
+            }
+        }
+        do {
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            throw TLSContextError(description: "the certificate and key of \(identity.leafDescription) do not work "
+                                  + "together: \(error)")
+        }
+    }
+}
+
+extension TLSIdentity {
+    /// How messages name the identity: by its first server name, else as the default one.
+    var leafDescription: String {
+        serverNames.first.map { "'\($0)'" } ?? "the certificate without DNS names"
+    }
+}

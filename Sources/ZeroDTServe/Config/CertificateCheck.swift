@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOSSL
+import ZeroDT
+import ZeroDTHTTP
+
+/// Loads the certificates and keys of a `tls:` mapping and finds what would fail or soon fail
+/// in a handshake: unreadable files, bad PEM, a key that is not the certificate's, a
+/// certificate outside its validity period (or close to its end), one server name on two
+/// certificates of a listener. Each problem points at the `cert` or `key` value to fix.
+struct CertificateCheck {
+    /// A certificate expiring within this many seconds gets a warning.
+    static let expiryWarning: time_t = 14 * 24 * 3600
+    /// Certificate and key files are a few kilobytes; anything this large is a wrong path.
+    static let maximumFileSize = 1024 * 1024
+
+    /// One `cert`/`key` pair as the config names it.
+    struct Pair: Equatable {
+        var certFile: String
+        var keyFile: String
+        var certLocation: SourceLocation
+        var keyLocation: SourceLocation
+    }
+
+    /// Seconds since the epoch that validity is judged at.
+    var now: time_t = time(nil)
+    private var bag = DiagnosticBag()
+
+    var diagnostics: [Diagnostic] { bag.diagnostics }
+    var hasErrors: Bool { bag.hasErrors }
+
+    /// The pair's chain and key, checked; nil (after errors) when they cannot serve.
+    mutating func load(_ pair: Pair) -> TLSConfig.Certificate? {
+        let chain = readChain(pair)
+        let key = readKey(pair)
+        guard let chain, let key else { return nil }
+        let identity = TLSIdentity(leaf: chain[0], intermediates: Array(chain.dropFirst()), key: key)
+        if (try? TLSServerContext(TLSServerConfiguration(identities: [identity]))) == nil {
+            bag.error("the key in '\(pair.keyFile)' does not belong to the certificate in '\(pair.certFile)'",
+                      at: pair.keyLocation)
+            return nil
+        }
+        guard checkValidity(of: chain, pair: pair) else { return nil }
+        return TLSConfig.Certificate(certFile: pair.certFile, keyFile: pair.keyFile, identity: identity,
+                                     certLocation: pair.certLocation, keyLocation: pair.keyLocation)
+    }
+
+    /// SNI can pick only one certificate per name: a name on two of them is an error at the
+    /// later one.
+    mutating func checkServerNames(_ certificates: [TLSConfig.Certificate]) {
+        var firstByName: [String: TLSConfig.Certificate] = [:]
+        for certificate in certificates {
+            for name in Set(certificate.identity.serverNames).sorted() {
+                guard let first = firstByName[name] else {
+                    firstByName[name] = certificate
+                    continue
+                }
+                bag.error("server name '\(name)' is also in the certificate in '\(first.certFile)'; SNI can choose "
+                          + "only one certificate per name", at: certificate.certLocation,
+                          notes: [.init("that certificate is named here", at: first.certLocation)])
+            }
+        }
+    }
+
+    private mutating func readChain(_ pair: Pair) -> [NIOSSLCertificate]? {
+        guard let bytes = read(pair.certFile, what: "certificate", at: pair.certLocation) else { return nil }
+        guard let chain = try? NIOSSLCertificate.fromPEMBytes(bytes), !chain.isEmpty else {
+            bag.error("'\(pair.certFile)' is not a PEM certificate chain (-----BEGIN CERTIFICATE-----, leaf first)",
+                      at: pair.certLocation)
+            return nil
+        }
+        return chain
+    }
+
+    private mutating func readKey(_ pair: Pair) -> NIOSSLPrivateKey? {
+        guard let bytes = read(pair.keyFile, what: "key", at: pair.keyLocation) else { return nil }
+        if String(decoding: bytes, as: UTF8.self).contains("ENCRYPTED") {
+            bag.error("the key in '\(pair.keyFile)' is encrypted; give an unencrypted one "
+                      + "(openssl pkey -in KEY -out PLAIN_KEY), readable only by the server's user",
+                      at: pair.keyLocation)
+            return nil
+        }
+        guard let key = try? NIOSSLPrivateKey(bytes: bytes, format: .pem) else {
+            bag.error("'\(pair.keyFile)' is not a PEM private key (-----BEGIN PRIVATE KEY-----)", at: pair.keyLocation)
+            return nil
+        }
+        return key
+    }
+
+    private mutating func read(_ path: String, what: String, at location: SourceLocation) -> [UInt8]? {
+        switch RegularFile.read(atPath: path, limit: Self.maximumFileSize) {
+        case .success(let bytes): return bytes
+        case .failure(let failure):
+            bag.error("cannot read \(what) '\(path)': \(failure.description)", at: location)
+            return nil
+        }
+    }
+
+    /// Whether every certificate of the chain is valid now; warns when one ends soon.
+    private mutating func checkValidity(of chain: [NIOSSLCertificate], pair: Pair) -> Bool {
+        var valid = true
+        for (index, certificate) in chain.enumerated() {
+            let which = index == 0 ? "the certificate in '\(pair.certFile)'"
+                : "certificate \(index + 1) of the chain in '\(pair.certFile)'"
+            if certificate.notValidAfter < now {
+                bag.error("\(which) expired on \(Self.date(certificate.notValidAfter))", at: pair.certLocation)
+                valid = false
+            } else if certificate.notValidBefore > now {
+                bag.error("\(which) is not valid before \(Self.date(certificate.notValidBefore))", at: pair.certLocation)
+                valid = false
+            } else if certificate.notValidAfter - now < Self.expiryWarning {
+                let days = (certificate.notValidAfter - now) / (24 * 3600)
+                bag.warning("\(which) expires on \(Self.date(certificate.notValidAfter)), in "
+                            + (days == 0 ? "less than a day" : "\(days) day\(days == 1 ? "" : "s")"),
+                            at: pair.certLocation)
+            }
+        }
+        return valid
+    }
+
+    /// `2026-01-31 12:00:00 UTC`.
+    static func date(_ seconds: time_t) -> String {
+        var time = seconds
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var text = [CChar](repeating: 0, count: 32)
+        let count = strftime(&text, text.count, "%Y-%m-%d %H:%M:%S UTC", &parts)
+        return String(decoding: text[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,46 @@
+import NIOSSL
+import ZeroDTHTTP
+
+/// `tls:` on a listener: it serves HTTPS with these certificates, read and checked when the
+/// config is loaded (so by every generation at its start, which is how a reload renews them).
+public struct TLSConfig: Sendable, Equatable {
+    /// One `cert`/`key` pair, loaded.
+    public struct Certificate: Sendable, Equatable {
+        /// The chain's file, absolute.
+        public var certFile: String
+        /// The key's file, absolute.
+        public var keyFile: String
+        /// The chain and key read from them.
+        public var identity: TLSIdentity
+        /// Where the `cert` value is.
+        public var certLocation: SourceLocation
+        /// Where the `key` value is.
+        public var keyLocation: SourceLocation
+    }
+
+    /// `min_version:` values.
+    public enum MinimumVersion: String, Sendable, CaseIterable {
+        case tls1_2 = "1.2"
+        case tls1_3 = "1.3"
+
+        /// The TLS library's version.
+        var version: TLSVersion {
+            switch self {
+            case .tls1_2: return .tlsv12
+            case .tls1_3: return .tlsv13
+            }
+        }
+    }
+
+    /// The certificates; the first is the default when SNI names none of the others.
+    public var certificates: [Certificate]
+    /// The oldest TLS version accepted; nil for the HTTP server's default.
+    public var minimumVersion: MinimumVersion?
+
+    /// The HTTP server's own configuration for this listener.
+    public var server: TLSServerConfiguration {
+        var server = TLSServerConfiguration(identities: certificates.map(\.identity))
+        if let minimumVersion { server.minimumVersion = minimumVersion.version }
+        return server
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension TLSTests {
+    /// Certificates are read by the generation that serves: a reload renews them, a reload
+    /// with a broken one fails and the old generation keeps serving.
+    @Suite(.serialized) struct Reload {
+        /// Serves `site.pem` with a control socket and a pid file; `drain_grace` is long enough
+        /// for a test to use a connection of the old generation after the hand-over.
+        static func start() throws -> (HTTPSSite, RunningProcess) {
+            let https = try HTTPSSite(certificates: ["site"])
+            let top = "control: \(https.site.path("control.sock"))\npid_file: \(https.site.path("run.pid"))"
+            let process = try https.site.serve(https.config(certificates: ["site"],
+                                                            server: "    timeouts: { drain_grace: 5s, shutdown: 10s }",
+                                                            top: top))
+            return (https, process)
+        }
+
+        static func reload(_ https: HTTPSSite) throws -> ProcessOutput {
+            try ZeroDTServeBinary.run(["reload", "--config", https.site.configFile], currentDirectory: https.site.directory)
+        }
+
+        @Test func renewedCertificatesServeNewConnectionsWhileAnOpenOneIsAnswered() throws {
+            let (https, process) = try Self.start()
+            defer { process.kill() }
+            let before = try #require(https.leaves["site"]?.serial)
+            #expect(try TLSTestClients.servedSerial(port: https.port, serverName: "site.test") == before)
+            let kept = try TLSKeepAliveConnection(port: https.port, serverName: "site.test", caFile: https.ca.certificate)
+            let request = "GET /hi HTTP/1.1\r\nHost: site.test\r\n\r\n"
+            try kept.exchange(request, endingWith: "hi\n")
+
+            let renewed = try https.issue("site").serial
+            #expect(renewed != before)
+            let reload = try Self.reload(https)
+            #expect(reload.status == 0, "\(reload)")
+            #expect(try TLSTestClients.servedSerial(port: https.port, serverName: "site.test") == renewed)
+            #expect(try https.curl("/hi", name: "site").standardOutput == "hi\n")
+
+            // The old generation drains: the connection it holds gets its answer, marked as the
+            // last one, and is then closed.
+            let output = try kept.exchange(request, endingWith: "hi\n")
+            #expect(output.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "\(output)")
+            #expect(output.contains("Connection: close\r\n"), "\(output)")
+            #expect(try kept.waitForClose().status == 0)
+        }
+
+        @Test func aReloadWithABrokenCertificateFailsAndServingGoesOn() throws {
+            let (https, process) = try Self.start()
+            defer { process.kill() }
+            let serial = try #require(https.leaves["site"]?.serial)
+            try Data("-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n".utf8)
+                .write(to: URL(fileURLWithPath: https.site.path("site.pem")))
+            let reload = try Self.reload(https)
+            #expect(reload.status == 1)
+            #expect(reload.standardError.contains("reload failed: invalid config:\n\(https.site.configFile):5:37: error: "
+                                                  + "'\(https.site.path("site.pem"))' is not a PEM certificate chain"),
+                    "\(reload.standardError)")
+            #expect(try TLSTestClients.servedSerial(port: https.port, serverName: "site.test") == serial)
+            #expect(try https.curl("/hi", name: "site").standardOutput == "hi\n")
+        }
+
+        /// Enough for one curl run to outlast a reload (about 0.1 s) on a loaded machine.
+        static let requestsPerRound = 300
+
+        @Test func keepAliveRequestsGoOnThroughTenReloads() throws {
+            let (https, process) = try Self.start()
+            defer { process.kill() }
+            // curl reuses its connection for URLs of one run; each run spans some reloads,
+            // and a run's connection may be one that a draining generation closes after an
+            // answer, which curl then replaces.
+            var failures: [String] = []
+            for round in 0..<10 {
+                let urls = (0..<Self.requestsPerRound).map { _ in "https://site.test:\(https.port)/hi" }
+                let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                    "curl", "--silent", "--show-error", "--fail", "--http1.1", "--cacert", https.ca.certificate,
+                    "--resolve", "site.test:\(https.port):127.0.0.1",
+                ] + urls)
+                let reload = try Self.reload(https)
+                #expect(reload.status == 0, "round \(round): \(reload)")
+                let output = try client.waitForExit(timeout: .seconds(20))
+                if output.status != 0 || output.standardOutput != String(repeating: "hi\n", count: Self.requestsPerRound) {
+                    failures.append("round \(round): \(output)")
+                }
+            }
+            #expect(failures.isEmpty, "\(failures)")
+        }
+    }
+}
