@@ -5,13 +5,13 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Serves HTTP/1.1 on one connection: routing, keep-alive, pipelining, limits, timeouts
-/// and the drain. The rules live in `HTTPConnectionStateMachine`; this class carries out
-/// its actions and does the I/O.
+/// Serves HTTP/1.1 on one connection, or one HTTP/2 stream: routing, keep-alive,
+/// pipelining, limits, timeouts and the drain. The rules live in
+/// `HTTPConnectionStateMachine`; this class carries out its actions and does the I/O. What
+/// it writes takes its protocol's form in `writer` (`HTTP1ResponseWriter` by default).
 final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
 
     /// Bodies up to this size share the head's buffer.
     private static let inlineBodyLimit = 16 * 1024
@@ -26,6 +26,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let isSecure: Bool
     private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
+    private let writer: any ResponseWriter
     private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
@@ -43,10 +44,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
 
-    /// - Parameter isSecure: whether the connection is HTTPS (for the access log).
+    /// - Parameters:
+    ///   - isSecure: whether the connection is HTTPS (for the access log).
+    ///   - writer: how responses go on the wire.
     init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String, isSecure: Bool = false,
-         monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+         monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
+         accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
         self.configuration = configuration
+        self.writer = writer
         self.logger = logger
         self.routes = routes
         self.serverName = serverName
@@ -188,8 +193,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
                head.version == .http1_1 {
-                let interim = ResponseHead.interim(.continue, version: head.version, allocator: context.channel.allocator)
-                context.write(wrapOutboundOut(.byteBuffer(interim)), promise: nil)
+                writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
             }
             self.request = request
@@ -307,31 +311,25 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
            bytes.readableBytes <= Self.inlineBodyLimit {
             inline = bytes
         }
-        var head: ByteBuffer
+        let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
+                                      date: DateHeader.now, server: configuration.serverHeader,
+                                      contentLength: hasLength ? response.bodyCount : nil, connection: connection)
+        let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
+        let done = context.eventLoop.makePromise(of: Void.self)
         do {
-            head = try ResponseHead.serialize(
-                version: requestHead.version, status: response.status, headers: response.headers,
-                date: DateHeader.now, server: configuration.serverHeader,
-                contentLength: hasLength ? response.bodyCount : nil, connection: connection,
-                extraCapacity: inline?.readableBytes ?? 0, allocator: context.channel.allocator)
+            try writer.writeHead(head, body: inline, endsResponse: !streamsBody, context: context,
+                                 promise: streamsBody ? nil : done)
         } catch {
             // A handler's mistake must not reach the wire (response splitting); the client
             // gets a plain 500, the operator the reason.
             logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
             response.fileHandles.forEach { try? $0.close() }
+            // Nothing was written: the promise has no write to complete it.
+            done.succeed()
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
         }
-        let done = context.eventLoop.makePromise(of: Void.self)
-        if var inline {
-            head.writeBuffer(&inline)
-            context.write(wrapOutboundOut(.byteBuffer(head)), promise: done)
-        } else if sendsBody && !response.body.isEmpty {
-            context.write(wrapOutboundOut(.byteBuffer(head)), promise: nil)
-            writeBody(response.body, context: context, lastWrite: done)
-        } else {
-            context.write(wrapOutboundOut(.byteBuffer(head)), promise: done)
-        }
+        if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
@@ -375,7 +373,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     machine.writeProgressed(now: context.eventLoop.now, responseFinished: false)
                 }
             }
-            context.write(wrapOutboundOut(write.data), promise: promise)
+            writer.writeBody(write.data, endsResponse: index == writes.count - 1, context: context, promise: promise)
         }
     }
 

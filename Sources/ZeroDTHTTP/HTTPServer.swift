@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import ZeroDT
 
-/// An HTTP/1.1 server on SwiftNIO that serves sockets it is handed, stops accepting on
+/// An HTTP/1.1 and HTTP/2 server on SwiftNIO that serves sockets it is handed, stops accepting on
 /// request and drains without dropping a request (DESIGN §4).
 ///
 /// The server never binds: it adopts duplicates of `Listener` fds (through `NIOServer`), so
@@ -43,36 +43,18 @@ public final class HTTPServer: RestartableServer {
         serverConfiguration.shutdownDelay = configuration.shutdownDelay
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
-        let tls = endpoints.map(\.tls)
-        let makeHandlers: @Sendable (_ listenerIndex: Int) -> [any ChannelHandler] = { listenerIndex in
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = configuration.maxHeaderSize
-            limits.maxHeaderListSize = configuration.maxHeaderSize
-            let monitor = RequestLineMonitor()
-            // TLS first, and below the HTTP handlers something that turns the files they
-            // send with `sendfile` into buffers TLS can encrypt.
-            let secure: [any ChannelHandler] = tls[listenerIndex].map { [$0.makeHandler(), FileRegionReader()] } ?? []
-            return secure + [
-                monitor,
-                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                        informationalResponseStrategy: .drop,
-                                                        limitConfiguration: limits)),
-                HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: name,
-                                      isSecure: !secure.isEmpty, monitor: monitor, accessLog: accessLog,
-                                      logger: logger),
-            ]
-        }
-        self.makeHandlers = makeHandlers
+        let pipeline = ConnectionPipeline(configuration: configuration, routes: routes, serverName: name,
+                                          tls: endpoints.map(\.tls), accessLog: accessLog, logger: logger)
+        self.pipeline = pipeline
+        self.group = group
         server = NIOServer(listeners: endpoints.map(\.listener), configuration: serverConfiguration,
                            group: group) { listenerIndex, channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(makeHandlers(listenerIndex))
-            }
+            channel.eventLoop.makeCompletedFuture { try pipeline.configure(channel, listenerIndex: listenerIndex) }
         }
     }
 
-    /// Builds the handlers of one connection accepted by the listener at an index.
-    private let makeHandlers: @Sendable (_ listenerIndex: Int) -> [any ChannelHandler]
+    private let pipeline: ConnectionPipeline
+    private let group: any EventLoopGroup
 
     /// The sockets it serves.
     public var listeners: [Listener] { server.listeners }
@@ -89,11 +71,7 @@ public final class HTTPServer: RestartableServer {
 
     /// Adopts each listener, without accepting yet.
     public func start() async throws {
-        // Build one connection's handlers here, once, before any event loop does: the Swift
-        // runtime instantiates their generic types' metadata on first use, and two event
-        // loops doing that at once for a new generation's first connections crashed it
-        // (twice in about 1,200 successor starts, in `swift_conformsToProtocol`).
-        for index in listeners.indices { _ = makeHandlers(index) }
+        pipeline.warmUp(on: group.next())
         try await server.start()
     }
 

@@ -27,6 +27,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     /// The most connections open at once; further clients wait in the listen backlog.
     /// Nil: `ConnectionLimit.defaultMaximum`, capped below the soft limit on open files.
     public var maxConnections: Int?
+    /// The most streams one HTTP/2 connection may have open at once; a client asks for more
+    /// by opening another connection (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+    public var maxConcurrentStreams: Int = 100
     /// The `Server` header value, or nil for none.
     public var serverHeader: String? = "zerodt"
 

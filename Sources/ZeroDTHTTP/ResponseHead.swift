@@ -6,7 +6,7 @@ import NIOHTTP1
 /// its chunking decisions and separate writes for head, body and end, is not needed.
 package enum ResponseHead {
     /// The headers the connection sets itself; a handler's own values for them are dropped.
-    private static let connectionManaged: Set<String> = ["content-length", "connection", "transfer-encoding"]
+    static let connectionManaged: Set<String> = ["content-length", "connection", "transfer-encoding"]
 
     /// `HTTP/1.1 100 Continue` and the blank line.
     static func interim(_ status: HTTPResponseStatus, version: HTTPVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -46,15 +46,11 @@ package enum ResponseHead {
     static func serialize(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders,
                           date: String, server: String?, contentLength: Int?, connection: String?,
                           extraCapacity: Int, allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
-        guard isFieldValue(status.reasonPhrase) else {
-            throw InvalidHeader(field: "reason phrase", value: status.reasonPhrase)
-        }
+        try check(reasonPhrase: status.reasonPhrase)
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
         for (name, value) in headers where !connectionManaged.contains(name.lowercased()) {
-            guard isToken(name), isFieldValue(value) else {
-                throw InvalidHeader(field: "header \(String(reflecting: name))", value: value)
-            }
+            try check(name: name, value: value)
             writeField(name, value, into: &buffer)
         }
         writeField("Date", date, into: &buffer)
@@ -63,6 +59,19 @@ package enum ResponseHead {
         if let connection { writeField("Connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
         return buffer
+    }
+
+    /// The check `serialize` makes of a handler's header, for protocols that frame headers
+    /// elsewhere (HTTP/2): a header that would split an HTTP/1.1 response is refused there too.
+    static func check(name: String, value: String) throws(InvalidHeader) {
+        guard isToken(name), isFieldValue(value) else {
+            throw InvalidHeader(field: "header \(String(reflecting: name))", value: value)
+        }
+    }
+
+    /// The check `serialize` makes of a reason phrase.
+    static func check(reasonPhrase: String) throws(InvalidHeader) {
+        guard isFieldValue(reasonPhrase) else { throw InvalidHeader(field: "reason phrase", value: reasonPhrase) }
     }
 
     private static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {

@@ -95,6 +95,27 @@ import TestSupport
         ])
     }
 
+    @Test func alpnDefaultsToHTTP2ThenHTTP1AndCanTurnHTTP2Off() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        let byDefault = try #require(loadValid(config(tls: "cert: a.pem\nkey: a.key"), baseDirectory: directory.path))
+        #expect(byDefault.listeners[0].tls?.server.applicationProtocols == [.http2, .http1_1])
+        let http1Only = try #require(loadValid(config(tls: "cert: a.pem\nkey: a.key\nalpn: [http/1.1]"),
+                                               baseDirectory: directory.path))
+        #expect(http1Only.listeners[0].tls?.server.applicationProtocols == [.http1_1])
+    }
+
+    @Test func badALPNListsAreErrorsAtTheirItems() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        #expect(errors(tls: "cert: a.pem\nkey: a.key\nalpn: [h3]") == [
+            "8:18: 'alpn' must list protocols among h2, http/1.1, found 'h3'", "note: did you mean 'h2'?",
+        ])
+        #expect(errors(tls: "cert: a.pem\nkey: a.key\nalpn: []") == ["8:17: 'alpn' must not be empty"])
+        #expect(errors(tls: "cert: a.pem\nkey: a.key\nalpn: [h2, http/1.1, h2]") == [
+            "8:32: 'h2' is listed twice in 'alpn'", "note 8:18: first listed here",
+        ])
+        #expect(errors(tls: "cert: a.pem\nkey: a.key\nalpn: h2") == ["8:17: 'alpn' must be a list, found a scalar"])
+    }
+
     @Test func unreadableFilesAndBadPEM() throws {
         try directory.write("garbage.pem", "not a certificate\n")
         try directory.write("garbage.key", "not a key\n")

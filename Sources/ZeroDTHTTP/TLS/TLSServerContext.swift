@@ -5,17 +5,24 @@ import NIOSSL
 public struct TLSServerConfiguration: Sendable, Hashable {
     /// The default oldest TLS version accepted.
     public static let defaultMinimumVersion = TLSVersion.tlsv12
+    /// The protocols offered by default: HTTP/2 first, HTTP/1.1 for clients without it.
+    public static let defaultApplicationProtocols: [ApplicationProtocol] = [.http2, .http1_1]
 
     /// The certificates, chosen by the name the client asks for (SNI); the first one is the
     /// default, for clients that send no name or a name no certificate has.
     public var identities: [TLSIdentity]
     /// The oldest TLS version accepted.
     public var minimumVersion: TLSVersion = Self.defaultMinimumVersion
+    /// The protocols offered in ALPN, by preference. A client that sends no ALPN, or offers
+    /// none of them, gets HTTP/1.1.
+    public var applicationProtocols: [ApplicationProtocol] = Self.defaultApplicationProtocols
 
     /// Creates a configuration.
-    public init(identities: [TLSIdentity], minimumVersion: TLSVersion = Self.defaultMinimumVersion) {
+    public init(identities: [TLSIdentity], minimumVersion: TLSVersion = Self.defaultMinimumVersion,
+                applicationProtocols: [ApplicationProtocol] = Self.defaultApplicationProtocols) {
         self.identities = identities
         self.minimumVersion = minimumVersion
+        self.applicationProtocols = applicationProtocols
     }
 }
 
@@ -36,6 +43,8 @@ public final class TLSServerContext: Sendable {
     static let closeNotifyWait: TimeAmount = .milliseconds(500)
 
     private let context: NIOSSLContext
+    /// Whether clients may choose HTTP/2.
+    let offersHTTP2: Bool
 
     /// Builds the context.
     /// - Throws: `TLSContextError` when there is no identity, or when BoringSSL refuses one
@@ -44,13 +53,14 @@ public final class TLSServerContext: Sendable {
         guard let first = configuration.identities.first else {
             throw TLSContextError(description: "an HTTPS listener needs at least one certificate")
         }
+        offersHTTP2 = configuration.applicationProtocols.contains(.http2)
         // Each identity on its own first: an identity chosen by SNI is otherwise only
         // installed during a handshake, and a bad one would fail there instead of here.
         for identity in configuration.identities.dropFirst() {
-            _ = try Self.makeContext(default: identity, identities: [identity], minimumVersion: configuration.minimumVersion)
+            _ = try Self.makeContext(default: identity, identities: [identity], configuration: configuration)
         }
         context = try Self.makeContext(default: first, identities: configuration.identities,
-                                       minimumVersion: configuration.minimumVersion)
+                                       configuration: configuration)
     }
 
     /// A handler that runs the server side of TLS on one connection.
@@ -59,10 +69,11 @@ public final class TLSServerContext: Sendable {
     }
 
     private static func makeContext(default identity: TLSIdentity, identities: [TLSIdentity],
-                                    minimumVersion: TLSVersion) throws(TLSContextError) -> NIOSSLContext {
+                                    configuration: TLSServerConfiguration) throws(TLSContextError) -> NIOSSLContext {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: identity.chain.map { .certificate($0) },
                                                            privateKey: .privateKey(identity.key))
-        tls.minimumTLSVersion = minimumVersion
+        tls.minimumTLSVersion = configuration.minimumVersion
+        tls.applicationProtocols = configuration.applicationProtocols.map(\.identifier)
         tls.shutdownTimeout = closeNotifyWait
         if identities.count > 1 {
             let selector = TLSIdentitySelector(identities: identities)

@@ -3,7 +3,7 @@ import ZeroDTHTTP
 extension ConfigDecoder {
     static let serverKeys = ["name", "listen", "shutdown_delay", "timeouts", "limits", "routes"]
     static let timeoutKeys = ["read_header", "read_body", "idle", "write", "shutdown", "drain_grace"]
-    static let limitKeys = ["max_header_size", "max_body_size", "max_connections"]
+    static let limitKeys = ["max_header_size", "max_body_size", "max_connections", "max_concurrent_streams"]
 
     /// Whether `name` is usable as a server or listener name (it ends up in logs,
     /// `LISTEN_FDNAMES` and file names).
@@ -81,6 +81,10 @@ extension ConfigDecoder {
            let count = integer(node, what: "max_connections", range: 1...1_000_000) {
             config.maxConnections = count
             warnIfBeyondFileLimit(count, at: node.location)
+        }
+        if let node = fields["max_concurrent_streams"],
+           let count = integer(node, what: "max_concurrent_streams", range: 1...10_000) {
+            config.maxConcurrentStreams = count
         }
     }
 

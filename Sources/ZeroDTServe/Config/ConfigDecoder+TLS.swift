@@ -1,5 +1,7 @@
+import ZeroDTHTTP
+
 extension ConfigDecoder {
-    static let tlsKeys = ["cert", "key", "certificates", "min_version"]
+    static let tlsKeys = ["cert", "key", "certificates", "min_version", "alpn"]
     static let certificateKeys = ["cert", "key"]
 
     /// A listener's `tls:` mapping: one `cert`/`key` pair, or a `certificates` list of them,
@@ -10,6 +12,7 @@ extension ConfigDecoder {
         if let node = fields["min_version"] {
             minimumVersion = choice(node, what: "min_version", as: TLSConfig.MinimumVersion.self)
         }
+        let applicationProtocols = fields["alpn"].map { applicationProtocolList($0) }
         let pairs: [CertificateCheck.Pair]?
         if let list = fields["certificates"] {
             if let location = fields.keyLocation("cert") ?? fields.keyLocation("key") {
@@ -31,7 +34,39 @@ extension ConfigDecoder {
         check.checkServerNames(certificates)
         bag.append(contentsOf: check.diagnostics)
         guard certificates.count == pairs.count, !check.hasErrors else { return nil }
-        return TLSConfig(certificates: certificates, minimumVersion: minimumVersion)
+        if case .some(nil) = applicationProtocols { return nil }
+        return TLSConfig(certificates: certificates, minimumVersion: minimumVersion,
+                         applicationProtocols: applicationProtocols ?? nil)
+    }
+
+    /// `alpn: [h2, http/1.1]`: protocols the server speaks, each once, at least one.
+    private mutating func applicationProtocolList(_ node: ConfigNode) -> [ApplicationProtocol]? {
+        guard let items = list(node, what: "alpn") else { return nil }
+        let known = ApplicationProtocol.all.map(\.identifier)
+        var protocols: [ApplicationProtocol] = []
+        var firstLocation: [ApplicationProtocol: SourceLocation] = [:]
+        var valid = true
+        for item in items {
+            guard let text = string(item, what: "alpn") else {
+                valid = false
+                continue
+            }
+            guard let applicationProtocol = ApplicationProtocol(identifier: text) else {
+                let notes = Suggestion.closest(to: text, among: known).map { [Diagnostic.Note("did you mean '\($0)'?")] }
+                error("'alpn' must list protocols among \(known.joined(separator: ", ")), found \(describe(item))",
+                      at: item.location, notes: notes ?? [])
+                valid = false
+                continue
+            }
+            if let first = firstLocation[applicationProtocol] {
+                error("'\(text)' is listed twice in 'alpn'", at: item.location, notes: [.init("first listed here", at: first)])
+                valid = false
+                continue
+            }
+            firstLocation[applicationProtocol] = item.location
+            protocols.append(applicationProtocol)
+        }
+        return valid ? protocols : nil
     }
 
     private mutating func certificateList(_ node: ConfigNode) -> [CertificateCheck.Pair]? {

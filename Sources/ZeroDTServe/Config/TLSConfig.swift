@@ -36,11 +36,15 @@ public struct TLSConfig: Sendable, Equatable {
     public var certificates: [Certificate]
     /// The oldest TLS version accepted; nil for the HTTP server's default.
     public var minimumVersion: MinimumVersion?
+    /// `alpn:`, the protocols offered in the handshake by preference; nil for the HTTP
+    /// server's default (`TLSServerConfiguration.defaultApplicationProtocols`).
+    public var applicationProtocols: [ApplicationProtocol]?
 
     /// The HTTP server's own configuration for this listener.
     public var server: TLSServerConfiguration {
         var server = TLSServerConfiguration(identities: certificates.map(\.identity))
         if let minimumVersion { server.minimumVersion = minimumVersion.version }
+        if let applicationProtocols { server.applicationProtocols = applicationProtocols }
         return server
     }
 }

@@ -1,0 +1,100 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+
+/// Builds the pipeline of each connection an `HTTPServer` accepts, per listener: plain
+/// HTTP/1.1; HTTPS with HTTP/1.1 only; or HTTPS where the client chooses HTTP/2 or HTTP/1.1
+/// in the handshake (ALPN). Every HTTP/2 stream gets the same `HTTPConnectionHandler` as an
+/// HTTP/1.1 connection (one place for routing, limits and the access log), behind nio-http2's
+/// codec and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same whether or not
+/// HTTP/2 is offered beside it.
+struct ConnectionPipeline: Sendable {
+    let configuration: HTTPServerConfiguration
+    let routes: RoutingTable
+    let serverName: String
+    let tls: [TLSServerContext?]
+    let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    let logger: Logger
+
+    /// Sets up a connection accepted by the listener at `listenerIndex`.
+    /// - Important: runs on the channel's event loop.
+    func configure(_ channel: any Channel, listenerIndex: Int) throws {
+        let pipeline = channel.pipeline.syncOperations
+        guard let tls = tls[listenerIndex] else {
+            try pipeline.addHandlers(http1Handlers(isSecure: false))
+            return
+        }
+        // TLS first, and below the HTTP handlers something that turns the files they send
+        // with `sendfile` into buffers TLS can encrypt.
+        try pipeline.addHandlers(tls.makeHandler(), FileRegionReader())
+        guard tls.offersHTTP2 else {
+            try pipeline.addHandlers(http1Handlers(isSecure: true))
+            return
+        }
+        try pipeline.addHandler(TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout))
+        // Hands over to one of the configurators once the handshake has chosen the protocol.
+        _ = channel.configureHTTP2SecureUpgrade { channel in
+            channel.eventLoop.makeCompletedFuture { try addHTTP2Handlers(to: channel) }
+        } http1ChannelConfigurator: { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandlers(http1Handlers(isSecure: true))
+            }
+        }
+    }
+
+    /// Builds one connection's and one stream's handlers once, before any event loop does:
+    /// the Swift runtime instantiates their generic types' metadata on first use, and two
+    /// event loops doing that at once for a new generation's first connections crashed it
+    /// (twice in about 1,200 successor starts, in `swift_conformsToProtocol`).
+    func warmUp(on eventLoop: any EventLoop) {
+        _ = http1Handlers(isSecure: false)
+        if tls.contains(where: { $0?.offersHTTP2 == true }) {
+            _ = makeHTTP2Handler(on: eventLoop)
+            _ = http2StreamHandlers()
+            _ = HTTP2ConnectionHandler(configuration: configuration)
+            _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
+        }
+    }
+
+    private func http1Handlers(isSecure: Bool) -> [any ChannelHandler] {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = configuration.maxHeaderSize
+        limits.maxHeaderListSize = configuration.maxHeaderSize
+        let monitor = RequestLineMonitor()
+        return [
+            monitor,
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                    informationalResponseStrategy: .drop,
+                                                    limitConfiguration: limits)),
+            HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: serverName,
+                                  isSecure: isSecure, monitor: monitor, accessLog: accessLog, logger: logger),
+        ]
+    }
+
+    private func addHTTP2Handlers(to channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandlers(makeHTTP2Handler(on: channel.eventLoop),
+                                                       HTTP2ConnectionHandler(configuration: configuration))
+    }
+
+    private func makeHTTP2Handler(on eventLoop: any EventLoop) -> NIOHTTP2Handler {
+        let http2 = configuration.http2
+        return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
+                               streamConfiguration: http2.stream) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers())
+            }
+        }
+    }
+
+    private func http2StreamHandlers() -> [any ChannelHandler] {
+        [
+            HTTP2FramePayloadToHTTP1ServerCodec(),
+            // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
+            // serves the handler's interface, and HTTP/2 has no request line to report.
+            HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: serverName,
+                                  isSecure: true, monitor: RequestLineMonitor(), writer: HTTP2ResponseWriter(),
+                                  accessLog: accessLog, logger: logger),
+        ]
+    }
+}

@@ -1,0 +1,54 @@
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/2 on one stream: the response as `HTTPServerResponsePart`s for nio-http2's
+/// `HTTP2FramePayloadToHTTP1ServerCodec`, which makes HEADERS and DATA frames of them. Files
+/// go out as file regions; below TLS, `FileRegionReader` turns them into buffers.
+///
+/// HTTP/2 has no `Connection`, `Keep-Alive` or `Transfer-Encoding` (RFC 9113 §8.2.2): the
+/// connection-managed headers are dropped here, and the codec's normalization drops the rest
+/// and lower-cases names.
+struct HTTP2ResponseWriter: ResponseWriter {
+    func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext) {
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: status))),
+                      promise: nil)
+    }
+
+    func writeHead(_ head: ResponseHeadFields, body: ByteBuffer?, endsResponse: Bool, context: ChannelHandlerContext,
+                   promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 3)
+        for (name, value) in head.headers where !ResponseHead.connectionManaged.contains(name.lowercased()) {
+            try ResponseHead.check(name: name, value: value)
+            headers.add(name: name, value: value)
+        }
+        headers.add(name: "date", value: head.date)
+        if let server = head.server { headers.add(name: "server", value: server) }
+        if let length = head.contentLength { headers.add(name: "content-length", value: String(length)) }
+        let part = HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: head.status,
+                                                                headers: headers))
+        if let body {
+            context.write(NIOAny(part), promise: nil)
+            writeBody(.byteBuffer(body), endsResponse: endsResponse, context: context, promise: promise)
+        } else {
+            write(part, endsResponse: endsResponse, context: context, promise: promise)
+        }
+    }
+
+    func writeBody(_ data: IOData, endsResponse: Bool, context: ChannelHandlerContext,
+                   promise: EventLoopPromise<Void>?) {
+        write(.body(data), endsResponse: endsResponse, context: context, promise: promise)
+    }
+
+    /// Writes `part`, and after it the end of the stream when the response ends there: the
+    /// promise then completes with the end.
+    private func write(_ part: HTTPServerResponsePart, endsResponse: Bool, context: ChannelHandlerContext,
+                       promise: EventLoopPromise<Void>?) {
+        guard endsResponse else {
+            context.write(NIOAny(part), promise: promise)
+            return
+        }
+        context.write(NIOAny(part), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: promise)
+    }
+}

@@ -1,0 +1,37 @@
+import NIOCore
+import NIOHTTP1
+
+/// A response head as `HTTPConnectionHandler` decided it, before a protocol gives it its form.
+struct ResponseHeadFields {
+    var version: HTTPVersion
+    var status: HTTPResponseStatus
+    /// The handler's headers; the connection-managed ones (`ResponseHead.connectionManaged`)
+    /// are dropped by every writer.
+    var headers: HTTPHeaders
+    var date: String
+    var server: String?
+    /// Nil for a response that has no body by definition (204, 304).
+    var contentLength: Int?
+    /// The `Connection` value; HTTP/1 only (HTTP/2 forbids the header).
+    var connection: String?
+}
+
+/// Puts `HTTPConnectionHandler`'s responses on the wire in one protocol's form. The handler
+/// decides what to answer (routing, limits, keep-alive, timeouts, the drain) once for every
+/// protocol; a writer only decides how the answer looks. Writes go through the handler's
+/// context; `endsResponse` marks a response's last write, whose promise completes when the
+/// whole response is written.
+protocol ResponseWriter {
+    /// An interim response (`100 Continue`), flushed with what follows.
+    func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext)
+
+    /// The head, and `body` with it (a small body already in memory).
+    /// - Throws: `ResponseHead.InvalidHeader`, before anything is written, for a header a
+    ///   handler set that cannot go on the wire.
+    func writeHead(_ head: ResponseHeadFields, body: ByteBuffer?, endsResponse: Bool, context: ChannelHandlerContext,
+                   promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader)
+
+    /// A piece of the body: bytes, or a region of a file.
+    func writeBody(_ data: IOData, endsResponse: Bool, context: ChannelHandlerContext,
+                   promise: EventLoopPromise<Void>?)
+}
