@@ -50,9 +50,9 @@ struct ConnectionPipeline: Sendable {
     func warmUp(on eventLoop: any EventLoop) {
         _ = http1Handlers(isSecure: false)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
-            _ = makeHTTP2Handler(on: eventLoop)
-            _ = http2StreamHandlers()
+            _ = makeHTTP2Handler(streamDelegate: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
+            _ = http2StreamHandlers()
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
         }
     }
@@ -73,14 +73,18 @@ struct ConnectionPipeline: Sendable {
     }
 
     private func addHTTP2Handlers(to channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandlers(makeHTTP2Handler(on: channel.eventLoop),
-                                                       HTTP2ConnectionHandler(configuration: configuration))
+        let connection = HTTP2ConnectionHandler(configuration: configuration)
+        let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
+                                     on: channel.eventLoop)
+        try channel.pipeline.syncOperations.addHandlers(http2, connection)
     }
 
-    private func makeHTTP2Handler(on eventLoop: any EventLoop) -> NIOHTTP2Handler {
+    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, on eventLoop: any EventLoop)
+        -> NIOHTTP2Handler {
         let http2 = configuration.http2
         return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
-                               streamConfiguration: http2.stream) { stream in
+                               streamConfiguration: http2.stream,
+                               streamDelegate: streamDelegate) { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers())
             }
@@ -89,6 +93,8 @@ struct ConnectionPipeline: Sendable {
 
     private func http2StreamHandlers() -> [any ChannelHandler] {
         [
+            HTTP2StreamDrainFilter(),
+            HTTP2EndStreamCoalescer(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
             // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
             // serves the handler's interface, and HTTP/2 has no request line to report.

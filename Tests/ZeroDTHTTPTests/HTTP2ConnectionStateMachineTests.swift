@@ -34,11 +34,11 @@ import Testing
         var machine = machine()
         machine.streamCreated(1)
         #expect(machine.nextDeadline == nil)
-        #expect(machine.streamClosed(now: at(.seconds(2))) == .none)
+        #expect(machine.streamClosed(1, now: at(.seconds(2))) == .none)
         #expect(machine.nextDeadline == at(.seconds(7)))
         machine.streamCreated(3)
         #expect(machine.nextDeadline == nil)
-        #expect(machine.streamClosed(now: at(.seconds(3))) == .none)
+        #expect(machine.streamClosed(3, now: at(.seconds(3))) == .none)
         #expect(machine.timerFired(now: at(.seconds(8))) == .sendFinalGoAwayAndClose(lastStreamID: 3))
     }
 
@@ -52,8 +52,9 @@ import Testing
         #expect(machine.pingAcknowledged(HTTP2PingData(withInteger: 7)) == .none)
         #expect(machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
             == .sendFinalGoAway(lastStreamID: 3))
-        #expect(machine.streamClosed(now: at(.seconds(1))) == .none)
-        #expect(machine.streamClosed(now: at(.seconds(1))) == .close)
+        #expect(machine.streamClosed(1, now: at(.seconds(1))) == .none)
+        #expect(machine.streamClosed(1, now: at(.seconds(1))) == .none)
+        #expect(machine.streamClosed(3, now: at(.seconds(1))) == .close)
     }
 
     @Test func aClientThatNeverAnswersThePingGetsTheFinalGoAwayAfterTheDrainGrace() {
@@ -63,14 +64,34 @@ import Testing
         #expect(machine.nextDeadline == at(.milliseconds(500)))
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .sendFinalGoAway(lastStreamID: 5))
         #expect(machine.nextDeadline == nil)
-        #expect(machine.streamClosed(now: at(.seconds(1))) == .close)
+        #expect(machine.streamClosed(5, now: at(.seconds(1))) == .close)
     }
 
     @Test func anIdleConnectionDrainsWithoutWaitingForItsIdleDeadline() {
         var machine = machine()
+        machine.streamCreated(1)
+        #expect(machine.streamClosed(1, now: start) == .none)
         #expect(machine.drainStarted(now: start) == .announceDrain)
         #expect(machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
-            == .sendFinalGoAwayAndClose(lastStreamID: 0))
+            == .sendFinalGoAwayAndClose(lastStreamID: 1))
         #expect(machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing) == .none)
+    }
+
+    @Test func aFreshConnectionAnnouncesTheDrainAfterTheReadThatBringsItsFirstStreams() {
+        var machine = machine()
+        #expect(machine.drainStarted(now: start) == .none)
+        #expect(machine.readComplete(now: start) == .none)
+        machine.streamCreated(1)
+        machine.streamCreated(3)
+        #expect(machine.readComplete(now: at(.milliseconds(10))) == .announceDrain)
+        #expect(machine.nextDeadline == at(.milliseconds(510)))
+    }
+
+    @Test func aFreshConnectionThatSendsNothingIsAnnouncedAfterTheGraceAndClosedAfterTheNext() {
+        var machine = machine()
+        #expect(machine.drainStarted(now: start) == .none)
+        #expect(machine.nextDeadline == at(.milliseconds(500)))
+        #expect(machine.timerFired(now: at(.milliseconds(500))) == .announceDrain)
+        #expect(machine.timerFired(now: at(.seconds(1))) == .sendFinalGoAwayAndClose(lastStreamID: 0))
     }
 }

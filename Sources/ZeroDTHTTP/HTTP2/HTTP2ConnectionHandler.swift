@@ -3,8 +3,8 @@ import NIOHTTP2
 
 /// Sits behind `NIOHTTP2Handler` on an HTTP/2 connection and closes it when
 /// `HTTP2ConnectionStateMachine` says: idle, or drained with two GOAWAY frames when the
-/// server sends `ChannelShouldQuiesceEvent`. (nio-http2 passes that event on to every stream
-/// too: each answers its request as usual, and ends.)
+/// server sends `ChannelShouldQuiesceEvent` (which `HTTP2StreamDrainFilter` keeps from the
+/// streams: each answers its request as usual).
 final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
@@ -15,21 +15,44 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     private var machine: HTTP2ConnectionStateMachine
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
+    private var context: ChannelHandlerContext?
 
     init(configuration: HTTPServerConfiguration) {
         self.configuration = configuration
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: .now())
     }
 
+    /// A delegate for `NIOHTTP2Handler` that reports streams to this handler: nio-http2's
+    /// inline multiplexer tells only a delegate about them (no user event reaches the pipeline).
+    /// - Important: call on `eventLoop`, the connection's.
+    func streamDelegate(on eventLoop: any EventLoop) -> any NIOHTTP2StreamDelegate {
+        StreamReporter(handler: NIOLoopBound(self, eventLoop: eventLoop))
+    }
+
+    private struct StreamReporter: NIOHTTP2StreamDelegate {
+        let handler: NIOLoopBound<HTTP2ConnectionHandler>
+
+        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+            handler.value.machine.streamCreated(id)
+            handler.value.armTimer()
+        }
+
+        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+            handler.value.streamClosed(id)
+        }
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
-        armTimer(context: context)
+        self.context = context
+        armTimer()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -43,23 +66,36 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         let frame = unwrapInboundIn(data)
         if case .ping(let ping, ack: true) = frame.payload {
             perform(machine.pingAcknowledged(ping), context: context)
+            armTimer()
         }
         context.fireChannelRead(data)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        perform(machine.readComplete(now: context.eventLoop.now), context: context)
+        armTimer()
+        context.fireChannelReadComplete()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case let created as NIOHTTP2StreamCreatedEvent:
-            machine.streamCreated(created.streamID)
-        case is StreamClosedEvent:
-            perform(machine.streamClosed(now: context.eventLoop.now), context: context)
         case is ChannelShouldQuiesceEvent:
             perform(machine.drainStarted(now: context.eventLoop.now), context: context)
+            armTimer()
+        case ChannelEvent.inputClosed:
+            // The server allows half-closed connections for HTTP/1.1's sake; an HTTP/2
+            // client that shuts down its side is done with the connection.
+            context.close(promise: nil)
         default:
             break
         }
-        armTimer(context: context)
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private func streamClosed(_ id: HTTP2StreamID) {
+        guard let context else { return }
+        perform(machine.streamClosed(id, now: context.eventLoop.now), context: context)
+        armTimer()
     }
 
     private func perform(_ action: HTTP2ConnectionStateMachine.Action, context: ChannelHandlerContext) {
@@ -79,6 +115,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             // TLS sends its close_notify on the way out.
             context.close(promise: nil)
         case .close:
+            // The last stream's end may still sit in nio-http2's buffer, unflushed.
+            context.flush()
             context.close(promise: nil)
         }
     }
@@ -89,7 +127,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
 
     /// One timer, moved whenever an event moved the machine's next deadline (not per stream
     /// on a busy connection: while streams are open there is none).
-    private func armTimer(context: ChannelHandlerContext) {
+    private func armTimer() {
+        guard let context else { return }
         let deadline = machine.nextDeadline
         guard deadline != timerDeadline || (deadline != nil && timer == nil) else { return }
         timer?.cancel()
@@ -102,7 +141,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             handler.timer = nil
             handler.timerDeadline = nil
             handler.perform(handler.machine.timerFired(now: context.eventLoop.now), context: context)
-            handler.armTimer(context: context)
+            handler.armTimer()
         }
     }
 }

@@ -9,12 +9,20 @@ import NIOHTTP2
 /// PING comes back (or `drainGrace` passes) every stream the client opened before it has
 /// arrived: the second GOAWAY names the last of them, and each is answered. Streams the client
 /// opens after that are refused by nio-http2 and retried by the client on a new connection.
+///
+/// A connection that has opened no stream yet when the drain starts (its client has just
+/// finished the handshake, and its first requests may be on the wire) waits up to
+/// `drainGrace` for them before the first GOAWAY: some clients (nghttp2's) give up requests
+/// they have queued but not sent once any GOAWAY arrives, instead of retrying them.
 /// Pure: events in, actions out; `HTTP2ConnectionHandler` does the I/O and keeps the timer.
 struct HTTP2ConnectionStateMachine {
     /// What the connection is doing.
     private enum State {
         /// Serving; nothing was announced.
         case serving
+        /// Draining, but no stream came yet: waiting for the first ones (announced at the end
+        /// of the read that brings them) or `graceEnds`.
+        case awaitingFirstStream(graceEnds: NIODeadline)
         /// The first GOAWAY and a PING are out; waiting for the PING's answer or `graceEnds`.
         case announced(graceEnds: NIODeadline)
         /// The final GOAWAY is out: waiting for the open streams to end.
@@ -44,7 +52,7 @@ struct HTTP2ConnectionStateMachine {
     private let idleTimeout: TimeAmount
     private let drainGrace: TimeAmount
     private var state = State.serving
-    private var openStreams = 0
+    private var openStreams: Set<HTTP2StreamID> = []
     private var lastStreamID = HTTP2StreamID(0)
     private var sawStream = false
     /// Since when no stream has been open.
@@ -60,23 +68,21 @@ struct HTTP2ConnectionStateMachine {
     /// The next time `timerFired` has something to do, if any.
     var nextDeadline: NIODeadline? {
         switch state {
-        case .serving: return openStreams == 0 ? idleSince + (sawStream ? idleTimeout : readHeaderTimeout) : nil
-        case .announced(let graceEnds): return graceEnds
+        case .serving: return openStreams.isEmpty ? idleSince + (sawStream ? idleTimeout : readHeaderTimeout) : nil
+        case .announced(let graceEnds), .awaitingFirstStream(let graceEnds): return graceEnds
         case .draining, .closed: return nil
         }
     }
 
     mutating func streamCreated(_ id: HTTP2StreamID) {
-        openStreams += 1
+        openStreams.insert(id)
         sawStream = true
         lastStreamID = max(lastStreamID, id)
     }
 
-    mutating func streamClosed(now: NIODeadline) -> Action {
-        // nio-http2 may report a stream closed that it never reported created (one it
-        // refused), so the count never goes below zero.
-        openStreams = max(openStreams - 1, 0)
-        guard openStreams == 0 else { return .none }
+    mutating func streamClosed(_ id: HTTP2StreamID, now: NIODeadline) -> Action {
+        // By id: nio-http2 may report a stream closed that it never reported created.
+        guard openStreams.remove(id) != nil, openStreams.isEmpty else { return .none }
         idleSince = now
         if case .draining = state {
             state = .closed
@@ -88,8 +94,17 @@ struct HTTP2ConnectionStateMachine {
     /// The server drains.
     mutating func drainStarted(now: NIODeadline) -> Action {
         guard case .serving = state else { return .none }
-        state = .announced(graceEnds: now + drainGrace)
-        return .announceDrain
+        if !sawStream {
+            state = .awaitingFirstStream(graceEnds: now + drainGrace)
+            return .none
+        }
+        return announce(now: now)
+    }
+
+    /// A read from the socket has been processed: every stream it carried was created.
+    mutating func readComplete(now: NIODeadline) -> Action {
+        guard case .awaitingFirstStream = state, sawStream else { return .none }
+        return announce(now: now)
     }
 
     /// A PING answer arrived.
@@ -106,6 +121,8 @@ struct HTTP2ConnectionStateMachine {
             return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
         case .announced:
             return finishAnnouncing()
+        case .awaitingFirstStream:
+            return announce(now: now)
         case .draining, .closed:
             return .none
         }
@@ -115,8 +132,13 @@ struct HTTP2ConnectionStateMachine {
         state = .closed
     }
 
+    private mutating func announce(now: NIODeadline) -> Action {
+        state = .announced(graceEnds: now + drainGrace)
+        return .announceDrain
+    }
+
     private mutating func finishAnnouncing() -> Action {
-        if openStreams == 0 {
+        if openStreams.isEmpty {
             state = .closed
             return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
         }

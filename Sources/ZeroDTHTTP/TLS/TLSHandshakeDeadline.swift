@@ -31,7 +31,11 @@ final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case TLSUserEvent.handshakeCompleted:
+        case let tlsEvent as TLSUserEvent:
+            guard case .handshakeCompleted = tlsEvent else {
+                context.fireUserInboundEventTriggered(event)
+                return
+            }
             timer?.cancel()
             timer = nil
             context.fireUserInboundEventTriggered(event)
