@@ -98,6 +98,7 @@ let package = Package(
                 "ZeroDTHTTP",
                 "TestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]
         ),
         .testTarget(name: "ZeroDTServeTests", dependencies: ["ZeroDTServe", "TestSupport"]),

@@ -72,7 +72,8 @@ struct ConnectionPipeline: Sendable {
         ]
     }
 
-    private func addHTTP2Handlers(to channel: any Channel) throws {
+    /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`.
+    func addHTTP2Handlers(to channel: any Channel) throws {
         let connection = HTTP2ConnectionHandler(configuration: configuration)
         let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
                                      on: channel.eventLoop)

@@ -92,6 +92,16 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // nio-http2 has reset the stream of a stream error, and carries on. For a connection
+        // error (a protocol violation, a flood, a header block over the limit) it has sent
+        // GOAWAY and leaves closing to its user; an I/O error ends the connection anyway.
+        if !(error is NIOHTTP2Errors.StreamError) {
+            context.close(promise: nil)
+        }
+        context.fireErrorCaught(error)
+    }
+
     private func streamClosed(_ id: HTTP2StreamID) {
         guard let context else { return }
         perform(machine.streamClosed(id, now: context.eventLoop.now), context: context)

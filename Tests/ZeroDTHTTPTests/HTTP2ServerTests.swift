@@ -1,0 +1,182 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+@testable import ZeroDTHTTP
+
+/// The server's HTTP/2 connection pipeline (nio-http2 as the server configures it, and
+/// `HTTP2ConnectionHandler`) on an `EmbeddedChannel`: raw frames in, raw frames out. Routes,
+/// the drain, the limits and the flood defences.
+@Suite struct HTTP2ServerTests {
+    /// Answers "hello"; on `/slow`, once the test completes `pending`.
+    private final class Hello: HTTPHandler, @unchecked Sendable {
+        var pending: [EventLoopPromise<HTTPResponse>] = []
+        var allowedMethods: [HTTPMethod]? { nil }
+
+        func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+            guard request.path == "/slow" else { return .response(HTTPResponse(status: .ok, text: "hello\n")) }
+            let promise = context.eventLoop.makePromise(of: HTTPResponse.self)
+            pending.append(promise)
+            return .deferred(promise.futureResult)
+        }
+    }
+
+    private static let enhanceYourCalm: UInt32 = 0xB
+    private static let refusedStream: UInt32 = 0x7
+
+    private let hello = Hello()
+    private let loop = EmbeddedEventLoop()
+    private let channel: EmbeddedChannel
+
+    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.readHeaderTimeout = .seconds(1)
+        configuration.idleTimeout = .seconds(5)
+        configuration.drainGrace = .milliseconds(500)
+        configure(&configuration)
+        channel = EmbeddedChannel(loop: loop)
+        let pipeline = ConnectionPipeline(configuration: configuration,
+                                          routes: RoutingTable(routes: [.init(path: "/", handler: hello)]),
+                                          serverName: "test", tls: [nil], accessLog: nil,
+                                          logger: Logger(label: "test"))
+        try pipeline.addHTTP2Handlers(to: channel)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8443)).wait()
+        try channel.writeInbound(HTTP2Frames.preface)
+        // The server's SETTINGS, acknowledged, and its acknowledgement of ours.
+        try channel.writeInbound(HTTP2Frames.frame(.settings, flags: HTTP2Frames.ack))
+        _ = try received()
+    }
+
+    /// Sends `frames` in one read. The errors nio-http2 reports (a reset stream, a broken
+    /// connection) reach the end of the pipeline, where `EmbeddedChannel` would rethrow them;
+    /// what the client sees is in the frames, so they are dropped here.
+    private func send(_ frames: ByteBuffer...) throws {
+        var all = ByteBuffer()
+        for var frame in frames { all.writeBuffer(&frame) }
+        try? channel.writeInbound(all)
+        try? channel.throwIfErrorCaught()
+    }
+
+    /// The frames written since the last call.
+    private func received() throws -> [HTTP2Frames.Received] {
+        var all = ByteBuffer()
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
+        return HTTP2Frames.parse(all)
+    }
+
+    private func body(of frames: [HTTP2Frames.Received], stream: UInt32) -> String {
+        frames.filter { $0.stream == stream && $0.kind == HTTP2Frames.Kind.data.rawValue }
+            .map { String(buffer: $0.payload) }.joined()
+    }
+
+    @Test func aStreamGoesThroughTheRoutesAndEndsWithItsLastFrame() throws {
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        let frames = try received().filter { $0.stream == 1 }
+        #expect(frames.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue])
+        #expect(body(of: frames, stream: 1) == "hello\n")
+        // END_STREAM on the DATA frame with the body, not on an empty frame after it.
+        #expect(frames.last?.flags == HTTP2Frames.endStream)
+    }
+
+    @Test func aDrainAnnouncesWithGoAwayAndPingThenNamesTheLastStreamAndClosesAfterIt() throws {
+        try send(HTTP2Frames.get("/slow", stream: 1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let announced = try received()
+        #expect(announced.compactMap(\.goAway).map(\.lastStreamID) == [0x7FFF_FFFF])
+        let ping = try #require(announced.first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        // A stream opened after the first GOAWAY is refused (never half-processed): the
+        // client may retry it on another connection.
+        try send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(try received().compactMap(\.resetCode) == [Self.refusedStream])
+        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(channel.isActive)
+        hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
+        #expect(body(of: try received(), stream: 1) == "slow\n")
+        #expect(!channel.isActive)
+    }
+
+    @Test func aDrainWhoseClientNeverAnswersThePingEndsAfterTheGrace() throws {
+        try send(HTTP2Frames.get("/slow", stream: 1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        _ = try received()
+        loop.advanceTime(by: .milliseconds(500))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
+        hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
+        _ = try received()
+        #expect(!channel.isActive)
+    }
+
+    @Test func aConnectionWithoutStreamsClosesAtReadHeaderThenAtIdle() throws {
+        loop.advanceTime(by: .milliseconds(999))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [0])
+        #expect(!channel.isActive)
+
+        let busy = try HTTP2ServerTests()
+        try busy.send(HTTP2Frames.get("/hi", stream: 1))
+        busy.loop.advanceTime(by: .seconds(4))
+        #expect(busy.channel.isActive)
+        busy.loop.advanceTime(by: .seconds(1))
+        #expect(try busy.received().compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(!busy.channel.isActive)
+    }
+
+    @Test func aClientThatOpensMoreStreamsThanAllowedIsCutOff() throws {
+        let server = try HTTP2ServerTests { $0.maxConcurrentStreams = 2 }
+        try server.send(HTTP2Frames.get("/slow", stream: 1), HTTP2Frames.get("/slow", stream: 3))
+        #expect(server.hello.pending.count == 2)
+        try server.send(HTTP2Frames.get("/slow", stream: 5))
+        #expect(server.hello.pending.count == 2)
+        let frames = try server.received()
+        #expect(frames.contains { $0.resetCode != nil || $0.goAway != nil }, "\(frames)")
+    }
+
+    @Test func aHeaderListOverMaxHeaderSizeIsRefused() throws {
+        let server = try HTTP2ServerTests { $0.maxHeaderSize = 1024 }
+        // 10 headers of 120 bytes each.
+        let value = String(repeating: "a", count: 120)
+        let big: [UInt8] = (0..<10).flatMap { index in HTTP2Frames.literal(name: "x-h\(index)", value) }
+        try server.send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders | HTTP2Frames.endStream, stream: 1,
+                                          payload: HTTP2Frames.requestBlock(path: "/hi", extra: big)))
+        let frames = try server.received()
+        #expect(server.body(of: frames, stream: 1) == "")
+        #expect(frames.compactMap(\.goAway).last?.code != nil, "\(frames)")
+        #expect(!server.channel.isActive)
+    }
+
+    @Test func rapidResetIsStoppedWithEnhanceYourCalm() throws {
+        var stream: UInt32 = 1
+        var closedAt: Int?
+        for round in 0..<300 where channel.isActive {
+            try send(HTTP2Frames.get("/slow", stream: stream), HTTP2Frames.rstStream(stream))
+            stream += 2
+            if !channel.isActive { closedAt = round }
+        }
+        let goAway = try received().compactMap(\.goAway).last
+        #expect(goAway?.code == Self.enhanceYourCalm)
+        #expect(try #require(closedAt) <= 201)
+    }
+
+    @Test func aContinuationFloodIsStopped() throws {
+        try send(HTTP2Frames.frame(.headers, stream: 1, payload: HTTP2Frames.requestBlock(path: "/hi")))
+        for _ in 0..<20 where channel.isActive {
+            try send(HTTP2Frames.frame(.continuation, stream: 1, payload: HTTP2Frames.literal(nameIndex: 0x0F, "x")))
+        }
+        #expect(try received().compactMap(\.goAway).last?.code == Self.enhanceYourCalm)
+        #expect(!channel.isActive)
+    }
+
+    @Test(arguments: ["ping", "settings"]) func aControlFrameFloodIsStopped(kind: String) throws {
+        var sent = 0
+        while channel.isActive && sent < 300 {
+            let frame = kind == "ping" ? HTTP2Frames.ping(UInt64(sent)) : HTTP2Frames.frame(.settings)
+            try send(frame)
+            sent += 1
+        }
+        #expect(try received().compactMap(\.goAway).last?.code == Self.enhanceYourCalm)
+        #expect(sent <= 202)
+    }
+}
