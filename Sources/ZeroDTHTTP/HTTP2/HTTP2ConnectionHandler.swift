@@ -65,8 +65,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         if case .ping(let ping, ack: true) = frame.payload {
-            perform(machine.pingAcknowledged(ping), context: context)
-            armTimer()
+            machine.pingAcknowledged(ping)
         }
         context.fireChannelRead(data)
     }
@@ -116,16 +115,10 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             write(.goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil), context: context)
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)
             context.flush()
-        case .sendFinalGoAway(let lastStreamID):
-            write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context)
-            context.flush()
         case .sendFinalGoAwayAndClose(let lastStreamID):
+            // The flush also sends the last stream's end, which may still sit in nio-http2's
+            // buffer; TLS sends its close_notify on the way out.
             write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context)
-            context.flush()
-            // TLS sends its close_notify on the way out.
-            context.close(promise: nil)
-        case .close:
-            // The last stream's end may still sit in nio-http2's buffer, unflushed.
             context.flush()
             context.close(promise: nil)
         }

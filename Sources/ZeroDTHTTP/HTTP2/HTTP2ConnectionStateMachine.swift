@@ -2,18 +2,26 @@ import NIOCore
 import NIOHTTP2
 
 /// When an HTTP/2 connection closes: after `idle` without a stream (or `readHeader` before its
-/// first), and on a drain by two GOAWAY frames (RFC 9113 §6.8), then once its last stream ends.
+/// first), and on a drain by two GOAWAY frames (RFC 9113 §6.8) once its last stream has ended.
 ///
-/// Why two: a client may have sent new streams that the server has not read yet. The first
-/// GOAWAY (last stream id 2^31-1) tells it to open no more, a PING goes with it, and once the
-/// PING comes back (or `drainGrace` passes) every stream the client opened before it has
-/// arrived: the second GOAWAY names the last of them, and each is answered. Streams the client
-/// opens after that are refused by nio-http2 and retried by the client on a new connection.
+/// The drain: the first GOAWAY (last stream id 2^31-1) tells the client to open no more
+/// streams, and a PING goes with it. From then on nio-http2 refuses every new stream with
+/// REFUSED_STREAM, which tells the client that the stream was not processed and may be retried
+/// on a new connection (RFC 9113 §8.7); the streams already open are answered. Once the PING
+/// comes back (or `drainGrace` passes), whatever the client sent before it has been read; when
+/// the last open stream has ended too, the second GOAWAY names the last stream processed and
+/// the connection closes.
+///
+/// Why the second GOAWAY waits for the close rather than for the PING's answer: after it,
+/// nio-http2 no longer refuses streams above that id but ignores them (as §6.8 allows), and
+/// nghttp2-based clients (curl) send the PING's answer ahead of requests they had queued, so
+/// those would be ignored and, by curl 7.88, failed instead of retried (measured).
 ///
 /// A connection that has opened no stream yet when the drain starts (its client has just
 /// finished the handshake, and its first requests may be on the wire) waits up to
-/// `drainGrace` for them before the first GOAWAY: some clients (nghttp2's) give up requests
-/// they have queued but not sent once any GOAWAY arrives, instead of retrying them.
+/// `drainGrace` for them before the first GOAWAY: nghttp2 gives up requests it has queued but
+/// not sent once any GOAWAY arrives, instead of retrying them.
+///
 /// Pure: events in, actions out; `HTTP2ConnectionHandler` does the I/O and keeps the timer.
 struct HTTP2ConnectionStateMachine {
     /// What the connection is doing.
@@ -23,9 +31,11 @@ struct HTTP2ConnectionStateMachine {
         /// Draining, but no stream came yet: waiting for the first ones (announced at the end
         /// of the read that brings them) or `graceEnds`.
         case awaitingFirstStream(graceEnds: NIODeadline)
-        /// The first GOAWAY and a PING are out; waiting for the PING's answer or `graceEnds`.
-        case announced(graceEnds: NIODeadline)
-        /// The final GOAWAY is out: waiting for the open streams to end.
+        /// The first GOAWAY and a PING are out; waiting for the PING's answer (acted on at
+        /// the end of the read that brings it, so that what came with it is handled first)
+        /// or `graceEnds`.
+        case announced(graceEnds: NIODeadline, answered: Bool)
+        /// Announced and answered: waiting for the open streams to end.
         case draining
         /// Closing or closed.
         case closed
@@ -36,12 +46,8 @@ struct HTTP2ConnectionStateMachine {
         case none
         /// Send GOAWAY with the maximum stream id and a PING with `drainPing`, flushed.
         case announceDrain
-        /// Send GOAWAY with `lastStreamID`, flushed.
-        case sendFinalGoAway(lastStreamID: HTTP2StreamID)
         /// Send GOAWAY with `lastStreamID`, then close.
         case sendFinalGoAwayAndClose(lastStreamID: HTTP2StreamID)
-        /// Close (the final GOAWAY is out).
-        case close
     }
 
     /// The PING payload the drain waits for: an answer with it means the client has read the
@@ -69,7 +75,8 @@ struct HTTP2ConnectionStateMachine {
     var nextDeadline: NIODeadline? {
         switch state {
         case .serving: return openStreams.isEmpty ? idleSince + (sawStream ? idleTimeout : readHeaderTimeout) : nil
-        case .announced(let graceEnds), .awaitingFirstStream(let graceEnds): return graceEnds
+        case .awaitingFirstStream(let graceEnds): return graceEnds
+        case .announced(let graceEnds, let answered): return answered ? nil : graceEnds
         case .draining, .closed: return nil
         }
     }
@@ -84,11 +91,8 @@ struct HTTP2ConnectionStateMachine {
         // By id: nio-http2 may report a stream closed that it never reported created.
         guard openStreams.remove(id) != nil, openStreams.isEmpty else { return .none }
         idleSince = now
-        if case .draining = state {
-            state = .closed
-            return .close
-        }
-        return .none
+        guard case .draining = state else { return .none }
+        return finish()
     }
 
     /// The server drains.
@@ -101,30 +105,29 @@ struct HTTP2ConnectionStateMachine {
         return announce(now: now)
     }
 
-    /// A read from the socket has been processed: every stream it carried was created.
-    mutating func readComplete(now: NIODeadline) -> Action {
-        guard case .awaitingFirstStream = state, sawStream else { return .none }
-        return announce(now: now)
+    /// A PING answer arrived.
+    mutating func pingAcknowledged(_ data: HTTP2PingData) {
+        guard data == Self.drainPing, case .announced(let graceEnds, _) = state else { return }
+        state = .announced(graceEnds: graceEnds, answered: true)
     }
 
-    /// A PING answer arrived.
-    mutating func pingAcknowledged(_ data: HTTP2PingData) -> Action {
-        guard data == Self.drainPing, case .announced = state else { return .none }
-        return finishAnnouncing()
+    /// A read from the socket has been handled: every stream it carried was created, and
+    /// every frame in it was seen.
+    mutating func readComplete(now: NIODeadline) -> Action {
+        switch state {
+        case .awaitingFirstStream where sawStream: return announce(now: now)
+        case .announced(_, answered: true): return answered()
+        default: return .none
+        }
     }
 
     mutating func timerFired(now: NIODeadline) -> Action {
         guard let deadline = nextDeadline, deadline <= now else { return .none }
         switch state {
-        case .serving:
-            state = .closed
-            return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
-        case .announced:
-            return finishAnnouncing()
-        case .awaitingFirstStream:
-            return announce(now: now)
-        case .draining, .closed:
-            return .none
+        case .serving: return finish()
+        case .awaitingFirstStream: return announce(now: now)
+        case .announced: return answered()
+        case .draining, .closed: return .none
         }
     }
 
@@ -133,16 +136,21 @@ struct HTTP2ConnectionStateMachine {
     }
 
     private mutating func announce(now: NIODeadline) -> Action {
-        state = .announced(graceEnds: now + drainGrace)
+        state = .announced(graceEnds: now + drainGrace, answered: false)
         return .announceDrain
     }
 
-    private mutating func finishAnnouncing() -> Action {
-        if openStreams.isEmpty {
-            state = .closed
-            return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
+    /// The client has seen the first GOAWAY (or had the time to).
+    private mutating func answered() -> Action {
+        guard openStreams.isEmpty else {
+            state = .draining
+            return .none
         }
-        state = .draining
-        return .sendFinalGoAway(lastStreamID: lastStreamID)
+        return finish()
+    }
+
+    private mutating func finish() -> Action {
+        state = .closed
+        return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
     }
 }
