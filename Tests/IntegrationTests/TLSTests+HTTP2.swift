@@ -9,11 +9,9 @@ extension TLSTests {
         /// Whether Debian's nghttp2-client is installed (`.ci/run` installs it).
         static let hasH2load = FileManager.default.isExecutableFile(atPath: "/usr/bin/h2load")
 
-        /// curl over HTTP/2 to `path` on `site.test`; `-w` appends the protocol version curl used.
+        /// curl over HTTP/2 (when the server offers it) to `path` on `site.test`.
         static func curl(_ https: HTTPSSite, _ path: String, _ options: [String] = []) throws -> ProcessOutput {
-            try TLSTestClients.curl(["--http2", "--cacert", https.ca.certificate,
-                                     "--resolve", "site.test:\(https.port):127.0.0.1"]
-                                    + options + ["https://site.test:\(https.port)\(path)"])
+            try https.curl(path, name: "site", options, version: "--http2")
         }
 
         @Test func curlGetsRoutesFilesRangesHeadPostAndErrorsOverHTTP2() throws {

@@ -50,9 +50,11 @@ import TestSupport
                 """
         }
 
-        /// curl over HTTPS/1.1 to `path` on `NAME.test`, trusting the CA.
-        func curl(_ path: String, name: String, _ options: [String] = []) throws -> ProcessOutput {
-            try TLSTestClients.curl(["--http1.1", "--cacert", ca.certificate, "--resolve", "\(name).test:\(port):127.0.0.1"]
+        /// curl over HTTPS to `path` on `NAME.test`, trusting the CA; HTTP/1.1 unless `version`
+        /// says otherwise (`--http2`).
+        func curl(_ path: String, name: String, _ options: [String] = [], version: String = "--http1.1") throws
+            -> ProcessOutput {
+            try TLSTestClients.curl([version, "--cacert", ca.certificate, "--resolve", "\(name).test:\(port):127.0.0.1"]
                                     + options + ["https://\(name).test:\(port)\(path)"])
         }
     }
