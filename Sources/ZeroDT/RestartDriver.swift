@@ -232,6 +232,8 @@ struct RestartDriver {
             }
         case .notify(let notification):
             parts.environment.notify(notification)
+            // The moment systemd hears of the new main pid, a supervisor hears of it too.
+            if case .handedOver(let successor, _) = notification { tellSupervisor(.handingOver(successor: successor)) }
         case .log(let level, let message):
             logger.log(level: level, "\(message)")
         case .awaitReload:

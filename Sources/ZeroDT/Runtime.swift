@@ -255,11 +255,19 @@ public final class Runtime: Sendable {
         try outcome.get()
     }
 
-    /// Tells the predecessor (if any) that this successor cannot take over, and why. The
-    /// caller then exits non-zero.
+    /// Tells the predecessor or, in a generation a supervisor started, the supervisor that
+    /// this generation cannot start, and why. The caller then exits non-zero.
     public func fail(_ failure: SuccessorFailure) async {
-        await predecessor?.reportFailed(failure)
+        if let predecessor {
+            await predecessor.reportFailed(failure)
+        } else {
+            try? supervisorLink?.reportFailed(pid: getpid(), generation: generation, reason: failure.detail)
+        }
     }
+
+    /// Whether `fail(_:)` reaches a predecessor or a supervisor, which logs the failure: the
+    /// caller need not print it too (on the stderr they share, in their log format).
+    public var failuresAreReported: Bool { predecessor != nil || supervisorLink != nil }
 
     /// Starts the servers, reports ready, then handles signals until this generation has
     /// handed over to a successor or been stopped, and drained.

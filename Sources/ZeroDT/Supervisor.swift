@@ -120,6 +120,11 @@ struct Supervisor {
             event = .stopping(pid: message.pid, generation: message.generation)
         case .exiting:
             event = .exiting(pid: message.pid, generation: message.generation, status: message.status ?? 0)
+        case .handingOver:
+            guard let successor = message.successor else { return }
+            event = .handingOver(pid: message.pid, successor: successor)
+        case .failed:
+            event = .failed(pid: message.pid, generation: message.generation, reason: message.reason ?? "no reason given")
         }
         process(event, group: &group, continuation: continuation)
         // Not held (a stop came first, or the chain is over): closed.

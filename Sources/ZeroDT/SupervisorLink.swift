@@ -13,6 +13,8 @@ enum SupervisorNews: Sendable, Equatable {
     case stopping
     /// It stopped and exits with this status.
     case exiting(status: Int32)
+    /// It hands over to the successor with this pid.
+    case handingOver(successor: Int32)
 }
 
 struct SupervisorLink: Sendable {
@@ -45,6 +47,16 @@ struct SupervisorLink: Sendable {
     /// The service is being stopped.
     func reportStopping(pid: Int32, generation: Int) throws(SystemError) {
         try SupervisorMessage(kind: .stopping, pid: pid, generation: generation).send(on: fd)
+    }
+
+    /// This generation hands over to `successor`.
+    func reportHandingOver(pid: Int32, generation: Int, successor: Int32) throws(SystemError) {
+        try SupervisorMessage(kind: .handingOver, pid: pid, generation: generation, successor: successor).send(on: fd)
+    }
+
+    /// This generation cannot start, for `reason`.
+    func reportFailed(pid: Int32, generation: Int, reason: String) throws(SystemError) {
+        try SupervisorMessage(kind: .failed, pid: pid, generation: generation, reason: reason).send(on: fd)
     }
 
     /// This generation stopped and exits with `status`.

@@ -26,9 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
             StartupFault.reached(.config, generation: runtime.generation)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
-            if runtime.isSuccessor {
-                // The predecessor logs the diagnostics with its verdict; printing them here too
-                // would show every line twice on the shared stderr.
+            if runtime.failuresAreReported {
+                // The predecessor (or supervisor) logs the diagnostics; printing them here too
+                // would show every line twice on the shared stderr, and out of its log format.
                 let cause = error.diagnostics.first { $0.severity == .error }.map { ": \($0)" } ?? ""
                 await runtime.fail(SuccessorFailure(summary: "invalid config" + cause,
                                                     detail: "invalid config:\n\(rendered)"))
