@@ -146,7 +146,7 @@ struct RestartDriver {
             parts.stageReached(.accepting)
             for server in parts.servers { server.startAccepting() }
             tellSupervisor(.serving)
-            if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
+            if let dropped = parts.listeners?.closeUnclaimed(removingFiles: parts.predecessor == nil), !dropped.isEmpty {
                 logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
             }
             logger.info("ready", metadata: ["executable": "\(machine.configuration.executable)"])

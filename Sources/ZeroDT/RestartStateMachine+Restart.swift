@@ -38,6 +38,7 @@ extension RestartStateMachine {
                     .forwardRestart(handingOver.launch)]
         case .handingOver, .stopping, .exited:
             if trigger == .command {
+                if case .stopping = state { return [.refuseReload("the server is stopping")] }
                 return [.refuseReload("this generation is \(stateDescription); retry to reach the serving one")]
             }
             return log + [.log(.info, "ignoring restart request: this generation is \(stateDescription)")]

@@ -173,6 +173,7 @@ public final class Runtime: Sendable {
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1
         let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
+            .flatMap { Posix.isUnixSocket($0, type: Int32(SOCK_STREAM.rawValue)) ? $0 : nil }
         // Only from a predecessor: a stray variable must not make us adopt (and later close)
         // an fd such as stdin.
         let pidFileLock = controlFD == nil ? nil

@@ -37,6 +37,8 @@ struct Supervisor {
     private var nextTimerID = 0
     private var exitCode: Int32?
     private let reaper = Reaper()
+    /// Whether stdin was a terminal at the start: a SIGHUP may then mean it hung up.
+    private let startedInTerminal = isatty(STDIN_FILENO) == 1
 
     /// - Parameters:
     ///   - inherited: systemd's sockets, passed on to generation 1.
@@ -65,9 +67,9 @@ struct Supervisor {
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
         reaper.start { pid, status in continuation.yield(.event(.childExited(pid: pid, status: status))) }
         return await withTaskGroup(of: Void.self) { group in
-            group.addTask {
+            group.addTask { [startedInTerminal] in
                 for await signal in signals {
-                    continuation.yield(.event(.signal(Self.meaning(of: signal))))
+                    continuation.yield(.event(.signal(Self.meaning(of: signal, startedInTerminal: startedInTerminal))))
                 }
             }
             process(.started, group: &group, continuation: continuation)
@@ -95,9 +97,9 @@ struct Supervisor {
         }
     }
 
-    private static func meaning(of signal: UnixSignal) -> SupervisorStateMachine.Signal {
+    private static func meaning(of signal: UnixSignal, startedInTerminal: Bool) -> SupervisorStateMachine.Signal {
         switch signal {
-        case .sighup: return .restart(SIGHUP)
+        case .sighup: return startedInTerminal && terminalHungUp() ? .hangUp : .restart(SIGHUP)
         case .sigusr2: return .restart(SIGUSR2)
         case .sigint: return .stop(SIGINT)
         case .sigquit: return .quit
@@ -232,6 +234,12 @@ struct Supervisor {
                 return
             }
         }
+    }
+
+    /// A terminal that hung up answers every request on it with EIO.
+    private static func terminalHungUp() -> Bool {
+        var attributes = termios()
+        return tcgetattr(STDIN_FILENO, &attributes) != 0 && errno == EIO
     }
 
     /// Blocks until every generation has closed its end.

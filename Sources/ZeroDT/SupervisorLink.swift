@@ -26,8 +26,8 @@ struct SupervisorLink: Sendable {
     /// The link named by the environment, marked close-on-exec so that nothing but a
     /// successor (which gets it explicitly) inherits it.
     init?(environment: [String: String]) {
-        guard let fd = environment[Self.variable].flatMap(Int32.init), fd > 2,
-              Self.isSequencedPacketSocket(fd) else { return nil }
+        guard let fd = environment[Self.variable].flatMap(Int32.init),
+              Posix.isUnixSocket(fd, type: Int32(SOCK_SEQPACKET.rawValue)) else { return nil }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.fd = fd
     }
@@ -62,12 +62,5 @@ struct SupervisorLink: Sendable {
     /// This generation stopped and exits with `status`.
     func reportExiting(pid: Int32, generation: Int, status: Int32) throws(SystemError) {
         try SupervisorMessage(kind: .exiting, pid: pid, generation: generation, status: status).send(on: fd)
-    }
-
-    /// A stray variable must not make us write to an unrelated fd such as a client socket.
-    private static func isSequencedPacketSocket(_ fd: Int32) -> Bool {
-        var type: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == Int32(SOCK_SEQPACKET.rawValue)
     }
 }

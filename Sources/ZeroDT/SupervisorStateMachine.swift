@@ -34,6 +34,9 @@ struct SupervisorStateMachine {
         case stop(Int32)
         /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
+        /// SIGHUP because the terminal the supervisor runs in went away (closed, logged out):
+        /// a stop, as for any foreground program, not a restart into a terminal nobody reads.
+        case hangUp
     }
 
     enum Timer: Hashable, Sendable {
@@ -280,6 +283,8 @@ struct SupervisorStateMachine {
             case .ending, .exited:
                 return begin
             }
+        case .hangUp:
+            return [.log(.info, "the terminal hung up")] + received(.stop(SIGTERM))
         case .quit:
             let begin = (stopRequested ? [] : beginStop()) + [.log(.info, "SIGQUIT: stopping every generation at once")]
             quitting = true

@@ -222,4 +222,38 @@ import Testing
         first.send(SIGTERM)
         #expect(try first.waitForExit(timeout: .seconds(20)).status == 0)
     }
+
+    @Test func aTerminalThatHangsUpStopsTheServiceRatherThanRestartingIt() throws {
+        let (site, _) = try Self.site()
+        let terminal = try PseudoTerminal()
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory,
+                                                standardInput: terminal.terminal)
+        try first.waitForStandardError(containing: "] ready ")
+        // What a shell does when its window closes: the terminal hangs up, then SIGHUP.
+        try terminal.controller.close()
+        first.send(SIGHUP)
+        let output = try first.waitForExit(timeout: .seconds(20))
+        #expect(!output.signalled && output.status == 0, "\(output)")
+        #expect(output.standardError.contains("the terminal hung up"), "\(output)")
+        #expect(!Self.hasLine(output.standardError, "[gen 2 pid "), "no restart: \(output)")
+    }
+
+    @Test func aGenerationStartedAfterACrashRemovesSocketFilesTheConfigDropped() throws {
+        let site = try TestSite()
+        let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+        let config = RestartTests.config(address, pidFile: site.path("run.pid"), extra: "restart: { supervise: always }")
+        try config.replacingOccurrences(of: "listen: [\"\(address)\"]", with: "listen: [\"\(address)\", \"unix:web.sock\"]")
+            .write(toFile: site.configFile, atomically: true, encoding: .utf8)
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory)
+        try first.waitForStandardError(containing: "] ready ")
+        #expect(FileManager.default.fileExists(atPath: site.path("web.sock")))
+        try config.write(toFile: site.configFile, atomically: true, encoding: .utf8)
+        let serving = try #require(ProcessTree.children(of: first.pid).first)
+        kill(serving, SIGKILL)
+        try first.waitForStandardError(toSatisfy: "say generation 2 is ready") { Self.hasLine($0, "[gen 2 pid ", "] ready ") }
+        #expect(!FileManager.default.fileExists(atPath: site.path("web.sock")), "\(first.standardError)")
+        #expect(try ServeTests.get("/hello", from: address).text == RestartTests.body)
+        first.send(SIGTERM)
+        #expect(try first.waitForExit(timeout: .seconds(20)).status == 0)
+    }
 }
