@@ -101,12 +101,13 @@ import Testing
         })
         #expect(world.log.recorded.contains { $0.contains("exited after it was ready") && $0.contains("serving again") })
         #expect(world.environment.pidFileWrites == 2, "the pid file names generation 1 again")
-        // A supervisor learns who serves: generation 1 at its start, and again once it took back.
-        #expect(world.environment.supervisorNews == [.serving, .serving])
+        // A supervisor learns who serves: generation 1 at its start, its successor at the
+        // hand-over, and generation 1 again once it took back.
+        #expect(world.environment.supervisorNews == [.serving, .handingOver(successor: 1000), .serving])
         // The abandoned drain ends later and changes nothing; a stop still works.
         world.server.finishDrains()
         try await world.stop(run)
-        #expect(world.environment.supervisorNews == [.serving, .serving, .stopping, .exiting(status: 0)])
+        #expect(world.environment.supervisorNews.suffix(2) == [.stopping, .exiting(status: 0)])
     }
 
     @Test func aSecondStopSignalEndsTheDrainAndReturnsInsteadOfExiting() async throws {
