@@ -25,6 +25,7 @@ struct Supervisor {
     /// The generations' environment, without anything private to this process.
     private let environment: [String: String]
     private let notifier: SystemdNotifier
+    private let reopenLogs: @Sendable () -> Void
     private let logger: Logger
     private var machine: SupervisorStateMachine
     /// The sockets a new generation starts with: systemd's at first, then the serving
@@ -45,7 +46,9 @@ struct Supervisor {
     ///   - environment: this process's environment; what it has from systemd or a
     ///     predecessor is not passed on.
     init(executable: String, arguments: [String], environment: [String: String], inherited: [InheritedSocket],
-         notifier: SystemdNotifier, configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
+         notifier: SystemdNotifier, reopenLogs: @escaping @Sendable () -> Void,
+         configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
+        self.reopenLogs = reopenLogs
         self.executable = executable
         self.arguments = arguments
         var environment = environment
@@ -103,6 +106,7 @@ struct Supervisor {
         case .sigusr2: return .restart(SIGUSR2)
         case .sigint: return .stop(SIGINT)
         case .sigquit: return .quit
+        case .sigusr1: return .reopenLogs
         default: return .stop(SIGTERM)
         }
     }
@@ -173,6 +177,8 @@ struct Supervisor {
             timers[timer] = nil
         case .notify(let fields):
             notifier.notify(fields)
+        case .reopenOwnLogs:
+            reopenLogs()
         case .log(let level, let message):
             logger.log(level: level, "\(message)")
         case .exit(let code):

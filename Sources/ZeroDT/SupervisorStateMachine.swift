@@ -34,6 +34,8 @@ struct SupervisorStateMachine {
         case stop(Int32)
         /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
+        /// SIGUSR1: reopen log files, here and in every generation.
+        case reopenLogs
         /// SIGHUP because the terminal the supervisor runs in went away (closed, logged out):
         /// a stop, as for any foreground program, not a restart into a terminal nobody reads.
         case hangUp
@@ -85,6 +87,8 @@ struct SupervisorStateMachine {
         case startTimer(Timer, Duration)
         case cancelTimer(Timer)
         case notify([String])
+        /// The supervisor's own log files (it writes to them too).
+        case reopenOwnLogs
         case log(Logger.Level, String)
         case exit(Int32)
     }
@@ -283,6 +287,11 @@ struct SupervisorStateMachine {
             case .ending, .exited:
                 return begin
             }
+        case .reopenLogs:
+            // Every generation writes logs, draining ones too; one that does not handle
+            // signals yet ignores SIGUSR1 (the spawn sets that) and opens them itself.
+            guard case .running(let chain) = state, let group = chain.group else { return [.reopenOwnLogs] }
+            return [.reopenOwnLogs, .signalGroup(SIGUSR1, group: group)]
         case .hangUp:
             return [.log(.info, "the terminal hung up")] + received(.stop(SIGTERM))
         case .quit:

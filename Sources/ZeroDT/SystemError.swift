@@ -33,7 +33,7 @@ package enum Posix {
     package static let openPathFlag: CInt = 0o10_000_000
 
     @discardableResult
-    static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
+    package static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
         while true {
             let result = body()
             if result != -1 { return result }
@@ -56,7 +56,7 @@ package enum Posix {
 
     /// `close` must not be retried on `EINTR`: on Linux the fd is gone either way and a
     /// retry could close an fd another thread has just been given.
-    static func close(_ fd: Int32) {
+    package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }
 }

@@ -256,4 +256,27 @@ import Testing
         first.send(SIGTERM)
         #expect(try first.waitForExit(timeout: .seconds(20)).status == 0)
     }
+
+    @Test func sigusr1ReopensTheLogsOfTheSupervisorAndOfEveryGeneration() throws {
+        let (site, address) = try Self.site(extra: "restart: { supervise: always }")
+        try (try String(contentsOfFile: site.configFile, encoding: .utf8))
+            .replacingOccurrences(of: "log: { access: false }",
+                                  with: "log: { file: main.log, access: { file: access.log, format: common } }")
+            .write(toFile: site.configFile, atomically: true, encoding: .utf8)
+        let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory)
+        let read = { (name: String) in (try? String(contentsOfFile: site.path(name), encoding: .utf8)) ?? "" }
+        #expect(poll(timeout: .seconds(10)) { read("main.log").contains("] ready ") ? true : nil } != nil)
+        #expect(rename(site.path("main.log"), site.path("main.log.1")) == 0)
+        #expect(rename(site.path("access.log"), site.path("access.log.1")) == 0)
+        first.send(SIGUSR1)
+        // Generation 1, the only one, writes to the new access log once it has reopened it.
+        #expect(poll(timeout: .seconds(10)) { () -> Bool? in
+            _ = try? ServeTests.get("/hello", from: address)
+            return read("access.log").contains("\"GET /hello HTTP/1.1\" 200") ? true : nil
+        } != nil)
+        first.send(SIGTERM)
+        #expect(try first.waitForExit(timeout: .seconds(20)).status == 0)
+        #expect(read("main.log").contains("[supervisor pid \(first.pid)] SIGTERM: stopping every generation"),
+                "\(read("main.log"))")
+    }
 }

@@ -195,4 +195,12 @@ import Testing
         #expect(machine.handle(.failed(pid: 300, generation: 3, reason: "invalid config"))
             == [.log(.error, "generation 3 (pid 300) cannot start: invalid config")])
     }
+
+    @Test func sigusr1ReopensTheSupervisorsLogsAndReachesGenerationsThatHandleSignals() {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        #expect(machine.handle(.signal(.reopenLogs)) == [.reopenOwnLogs])
+        _ = machine.handle(.launched(pid: 100))
+        #expect(machine.handle(.signal(.reopenLogs)) == [.reopenOwnLogs, .signalGroup(SIGUSR1, group: 100)])
+    }
 }

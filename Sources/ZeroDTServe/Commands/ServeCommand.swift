@@ -37,16 +37,30 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
+        let logs: LogSinks
+        do {
+            logs = try LogSinks(site.log)
+        } catch {
+            if runtime.failuresAreReported {
+                await runtime.fail(SuccessorFailure(summary: "\(error)"))
+            } else {
+                Output.standardError("error: \(error)\n")
+            }
+            throw ExitCode.failure
+        }
+        // Lines still queued for a log file are written before the process exits.
+        defer { logs.flush() }
         let supervising = runtime.shouldSupervise(site.restart.supervise)
         let identity = LineLogHandler.Identity(generation: supervising ? nil : runtime.generation, pid: getpid())
         let logConfig = site.log
         LoggingSystem.bootstrap { label in
-            LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity)
+            LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity,
+                           sink: logs.main)
         }
         let logger = Logger(label: "zerodt")
         do {
-            let ending = supervising ? .supervised(exitStatus: await runtime.supervise(logger: logger))
-                : try await SiteRunner(config: site, runtime: runtime, logger: logger).run()
+            let ending = supervising ? .supervised(exitStatus: await runtime.supervise(logger: logger, reopenLogs: logs.reopen))
+                : try await SiteRunner(config: site, runtime: runtime, logs: logs, logger: logger).run()
             switch ending {
             case .handedOver(let pid):
                 logger.info("handed over to pid \(pid); exiting")
