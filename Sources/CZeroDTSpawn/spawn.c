@@ -43,6 +43,12 @@ static void child(const char *path, char *const argv[], char *const envp[], cons
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
     }
+    /* SIGUSR1 (reopen the logs) reaches every generation at once: one still starting must not
+     * die of it. Ignored survives exec; the new process traps it once it can act on it. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGUSR1, &ign, NULL);
 
     int high = 3 + count;
     /* Move the error pipe and every source fd above the target range first, so that no

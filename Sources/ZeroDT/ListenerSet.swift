@@ -84,13 +84,21 @@ public final class ListenerSet: Sendable {
     }
 
     /// Closes every inherited socket nobody claimed and returns their addresses.
+    /// - Parameter removingFiles: also remove the files of unix sockets that systemd did not
+    ///   make; for a generation no predecessor hands over to (one a supervisor restarted),
+    ///   since a predecessor removes what its successor dropped itself, once it exits.
     @discardableResult
-    public func closeUnclaimed() -> [ListenAddress] {
+    public func closeUnclaimed(removingFiles: Bool = false) -> [ListenAddress] {
         let unclaimed = state.withLockedValue { state in
             defer { state.unclaimed.removeAll() }
             return state.unclaimed
         }
-        unclaimed.forEach { Posix.close($0.socket.fd) }
+        for candidate in unclaimed {
+            Posix.close(candidate.socket.fd)
+            if removingFiles, !candidate.socket.fromSystemd, let path = candidate.address?.unixPath {
+                SocketFile.removeIfSocket(atPath: path)
+            }
+        }
         return unclaimed.compactMap(\.address)
     }
 }

@@ -146,7 +146,7 @@ struct RestartDriver {
             parts.stageReached(.accepting)
             for server in parts.servers { server.startAccepting() }
             tellSupervisor(.serving)
-            if let dropped = parts.listeners?.closeUnclaimed(), !dropped.isEmpty {
+            if let dropped = parts.listeners?.closeUnclaimed(removingFiles: parts.predecessor == nil), !dropped.isEmpty {
                 logger.info("closed inherited sockets the config no longer uses: \(dropped.map { "\($0)" }.joined(separator: ", "))")
             }
             logger.info("ready", metadata: ["executable": "\(machine.configuration.executable)"])
@@ -232,6 +232,8 @@ struct RestartDriver {
             }
         case .notify(let notification):
             parts.environment.notify(notification)
+            // The moment systemd hears of the new main pid, a supervisor hears of it too.
+            if case .handedOver(let successor, _) = notification { tellSupervisor(.handingOver(successor: successor)) }
         case .log(let level, let message):
             logger.log(level: level, "\(message)")
         case .awaitReload:

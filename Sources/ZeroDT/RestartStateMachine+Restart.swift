@@ -30,8 +30,15 @@ extension RestartStateMachine {
             awaiting.pendingRestart = true
             state = .awaitingSuccessor(awaiting)
             return log + awaitReload + [.log(.info, "restart already in progress; another one will follow it")]
+        case .handingOver(let handingOver) where trigger == .signal && handingOver.successorGone == nil
+            && !handingOver.stopRequested:
+            // The signal was meant for whoever serves (a supervisor, or a script reading the pid
+            // file a moment ago): the successor. A watched file is watched there too.
+            return [.log(.info, "passing the restart request on to generation \(successorGeneration) (pid \(handingOver.pid))"),
+                    .forwardRestart(handingOver.launch)]
         case .handingOver, .stopping, .exited:
             if trigger == .command {
+                if case .stopping = state { return [.refuseReload("the server is stopping")] }
                 return [.refuseReload("this generation is \(stateDescription); retry to reach the serving one")]
             }
             return log + [.log(.info, "ignoring restart request: this generation is \(stateDescription)")]

@@ -78,8 +78,9 @@ extension RestartStateMachine {
                                    awaitingPredecessor: waitForPredecessor))
         // A successor stopped before its turn has accepted nothing: no load balancer to warn.
         // The hook runs before the log line, so that whoever reads the line sees its effect.
+        // The control socket stays served to the end: `status` says "stopping" and `reload`
+        // is refused, rather than left unanswered in a backlog nobody accepts from.
         return (waitForPredecessor ? [.reportStopping] : []) + [
-            .stopControlServer,
             .abandonReloads("stop requested; the restart was abandoned"),
             .notify(.stopping(status: status("stopping"))),
         ] + (beforeTurn ? [] : [.runHook(.stopping)]) + [

@@ -74,6 +74,8 @@ public final class Runtime: Sendable {
         /// A restart failed and this generation serves on: the successor could not start, or
         /// died during the hand-over (then `resumed` ran first).
         public var restartFailed: @Sendable (_ failure: SuccessorFailure) -> Void = { _ in }
+        /// SIGUSR1: reopen log files by their paths (logrotate has moved them), as nginx does.
+        public var reopenLogs: @Sendable () -> Void = {}
         /// A stop (not a restart) was asked for while this generation accepts: it goes on
         /// accepting for each server's `shutdownDelay`, then drains. Mark health checks as
         /// failing here, so that load balancers stop sending before anything is refused.
@@ -168,11 +170,12 @@ public final class Runtime: Sendable {
         // A peer that resets mid-write would otherwise kill the process; a successor starts
         // with every disposition reset, so each generation sets this again.
         signal(SIGPIPE, SIG_IGN)
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint, .sigquit)
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint, .sigquit, .sigusr1)
         let environment = ProcessInfo.processInfo.environment
         let generation = environment[generationVariable].flatMap(Int.init) ?? 1
         let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
+            .flatMap { Posix.isUnixSocket($0, type: Int32(SOCK_STREAM.rawValue)) ? $0 : nil }
         // Only from a predecessor: a stray variable must not make us adopt (and later close)
         // an fd such as stdin.
         let pidFileLock = controlFD == nil ? nil
@@ -206,12 +209,14 @@ public final class Runtime: Sendable {
     /// Runs this process as the supervisor (`Supervision`) until the service has stopped:
     /// it binds and serves nothing, and starts generation 1 with systemd's sockets, if any.
     /// - Returns: the status this process should exit with: the last generation's.
-    public func supervise(logger: Logger) async -> Int32 {
+    /// - Parameter reopenLogs: the supervisor's own part of SIGUSR1, which it also passes on.
+    public func supervise(logger: Logger, reopenLogs: @escaping @Sendable () -> Void = {}) async -> Int32 {
         logger.info("supervising: generations start from \(executable)")
         supervising.withLockedValue { $0 = true }
         var supervisor = Supervisor(executable: executable, arguments: arguments,
                                     environment: ProcessInfo.processInfo.environment,
-                                    inherited: listeners.unclaimed.map(\.socket), notifier: notifier, logger: logger)
+                                    inherited: listeners.unclaimed.map(\.socket), notifier: notifier,
+                                    reopenLogs: reopenLogs, logger: logger)
         return await supervisor.run(signals: signals)
     }
 
@@ -255,11 +260,19 @@ public final class Runtime: Sendable {
         try outcome.get()
     }
 
-    /// Tells the predecessor (if any) that this successor cannot take over, and why. The
-    /// caller then exits non-zero.
+    /// Tells the predecessor or, in a generation a supervisor started, the supervisor that
+    /// this generation cannot start, and why. The caller then exits non-zero.
     public func fail(_ failure: SuccessorFailure) async {
-        await predecessor?.reportFailed(failure)
+        if let predecessor {
+            await predecessor.reportFailed(failure)
+        } else {
+            try? supervisorLink?.reportFailed(pid: getpid(), generation: generation, reason: failure.detail)
+        }
     }
+
+    /// Whether `fail(_:)` reaches a predecessor or a supervisor, which logs the failure: the
+    /// caller need not print it too (on the stderr they share, in their log format).
+    public var failuresAreReported: Bool { predecessor != nil || supervisorLink != nil }
 
     /// Starts the servers, reports ready, then handles signals until this generation has
     /// handed over to a successor or been stopped, and drained.
@@ -314,6 +327,7 @@ public final class Runtime: Sendable {
                 for await signal in signals {
                     switch signal {
                     case .sighup, .sigusr2: continuation.yield(.event(.restartRequested(.signal)))
+                    case .sigusr1: options.hooks.reopenLogs()
                     case .sigquit:
                         // Stop now: a stop whose drain a second signal cuts short at once.
                         continuation.yield(.event(.stopRequested(bySignal: true)))

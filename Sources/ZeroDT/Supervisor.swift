@@ -25,6 +25,7 @@ struct Supervisor {
     /// The generations' environment, without anything private to this process.
     private let environment: [String: String]
     private let notifier: SystemdNotifier
+    private let reopenLogs: @Sendable () -> Void
     private let logger: Logger
     private var machine: SupervisorStateMachine
     /// The sockets a new generation starts with: systemd's at first, then the serving
@@ -37,13 +38,17 @@ struct Supervisor {
     private var nextTimerID = 0
     private var exitCode: Int32?
     private let reaper = Reaper()
+    /// Whether stdin was a terminal at the start: a SIGHUP may then mean it hung up.
+    private let startedInTerminal = isatty(STDIN_FILENO) == 1
 
     /// - Parameters:
     ///   - inherited: systemd's sockets, passed on to generation 1.
     ///   - environment: this process's environment; what it has from systemd or a
     ///     predecessor is not passed on.
     init(executable: String, arguments: [String], environment: [String: String], inherited: [InheritedSocket],
-         notifier: SystemdNotifier, configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
+         notifier: SystemdNotifier, reopenLogs: @escaping @Sendable () -> Void,
+         configuration: SupervisorStateMachine.Configuration = .init(), logger: Logger) {
+        self.reopenLogs = reopenLogs
         self.executable = executable
         self.arguments = arguments
         var environment = environment
@@ -65,9 +70,9 @@ struct Supervisor {
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
         reaper.start { pid, status in continuation.yield(.event(.childExited(pid: pid, status: status))) }
         return await withTaskGroup(of: Void.self) { group in
-            group.addTask {
+            group.addTask { [startedInTerminal] in
                 for await signal in signals {
-                    continuation.yield(.event(.signal(Self.meaning(of: signal))))
+                    continuation.yield(.event(.signal(Self.meaning(of: signal, startedInTerminal: startedInTerminal))))
                 }
             }
             process(.started, group: &group, continuation: continuation)
@@ -95,12 +100,13 @@ struct Supervisor {
         }
     }
 
-    private static func meaning(of signal: UnixSignal) -> SupervisorStateMachine.Signal {
+    private static func meaning(of signal: UnixSignal, startedInTerminal: Bool) -> SupervisorStateMachine.Signal {
         switch signal {
-        case .sighup: return .restart(SIGHUP)
+        case .sighup: return startedInTerminal && terminalHungUp() ? .hangUp : .restart(SIGHUP)
         case .sigusr2: return .restart(SIGUSR2)
         case .sigint: return .stop(SIGINT)
         case .sigquit: return .quit
+        case .sigusr1: return .reopenLogs
         default: return .stop(SIGTERM)
         }
     }
@@ -120,6 +126,11 @@ struct Supervisor {
             event = .stopping(pid: message.pid, generation: message.generation)
         case .exiting:
             event = .exiting(pid: message.pid, generation: message.generation, status: message.status ?? 0)
+        case .handingOver:
+            guard let successor = message.successor else { return }
+            event = .handingOver(pid: message.pid, successor: successor)
+        case .failed:
+            event = .failed(pid: message.pid, generation: message.generation, reason: message.reason ?? "no reason given")
         }
         process(event, group: &group, continuation: continuation)
         // Not held (a stop came first, or the chain is over): closed.
@@ -166,6 +177,8 @@ struct Supervisor {
             timers[timer] = nil
         case .notify(let fields):
             notifier.notify(fields)
+        case .reopenOwnLogs:
+            reopenLogs()
         case .log(let level, let message):
             logger.log(level: level, "\(message)")
         case .exit(let code):
@@ -227,6 +240,12 @@ struct Supervisor {
                 return
             }
         }
+    }
+
+    /// A terminal that hung up answers every request on it with EIO.
+    private static func terminalHungUp() -> Bool {
+        var attributes = termios()
+        return tcgetattr(STDIN_FILENO, &attributes) != 0 && errno == EIO
     }
 
     /// Blocks until every generation has closed its end.

@@ -13,6 +13,8 @@ enum SupervisorNews: Sendable, Equatable {
     case stopping
     /// It stopped and exits with this status.
     case exiting(status: Int32)
+    /// It hands over to the successor with this pid.
+    case handingOver(successor: Int32)
 }
 
 struct SupervisorLink: Sendable {
@@ -24,8 +26,8 @@ struct SupervisorLink: Sendable {
     /// The link named by the environment, marked close-on-exec so that nothing but a
     /// successor (which gets it explicitly) inherits it.
     init?(environment: [String: String]) {
-        guard let fd = environment[Self.variable].flatMap(Int32.init), fd > 2,
-              Self.isSequencedPacketSocket(fd) else { return nil }
+        guard let fd = environment[Self.variable].flatMap(Int32.init),
+              Posix.isUnixSocket(fd, type: Int32(SOCK_SEQPACKET.rawValue)) else { return nil }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         self.fd = fd
     }
@@ -47,15 +49,18 @@ struct SupervisorLink: Sendable {
         try SupervisorMessage(kind: .stopping, pid: pid, generation: generation).send(on: fd)
     }
 
+    /// This generation hands over to `successor`.
+    func reportHandingOver(pid: Int32, generation: Int, successor: Int32) throws(SystemError) {
+        try SupervisorMessage(kind: .handingOver, pid: pid, generation: generation, successor: successor).send(on: fd)
+    }
+
+    /// This generation cannot start, for `reason`.
+    func reportFailed(pid: Int32, generation: Int, reason: String) throws(SystemError) {
+        try SupervisorMessage(kind: .failed, pid: pid, generation: generation, reason: reason).send(on: fd)
+    }
+
     /// This generation stopped and exits with `status`.
     func reportExiting(pid: Int32, generation: Int, status: Int32) throws(SystemError) {
         try SupervisorMessage(kind: .exiting, pid: pid, generation: generation, status: status).send(on: fd)
-    }
-
-    /// A stray variable must not make us write to an unrelated fd such as a client socket.
-    private static func isSequencedPacketSocket(_ fd: Int32) -> Bool {
-        var type: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == Int32(SOCK_SEQPACKET.rawValue)
     }
 }

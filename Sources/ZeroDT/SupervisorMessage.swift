@@ -18,6 +18,10 @@ struct SupervisorMessage: Codable, Equatable, Sendable {
         case stopping
         /// The sender stopped and exits with `status`.
         case exiting
+        /// The sender hands over to the generation `successor`: restarts go there now.
+        case handingOver
+        /// The sender cannot start, for `reason`; it exits next.
+        case failed
     }
 
     var kind: Kind
@@ -32,6 +36,10 @@ struct SupervisorMessage: Codable, Equatable, Sendable {
     var more = false
     /// `exiting`: the sender's exit status.
     var status: Int32?
+    /// `handingOver`: the successor's pid.
+    var successor: Int32?
+    /// `failed`: why, as a person should read it.
+    var reason: String?
 
     /// The most sockets one datagram carries.
     static let maximumSockets = Int(ZERODT_MAX_PASSED_FDS)

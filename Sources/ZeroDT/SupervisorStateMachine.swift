@@ -34,6 +34,11 @@ struct SupervisorStateMachine {
         case stop(Int32)
         /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
+        /// SIGUSR1: reopen log files, here and in every generation.
+        case reopenLogs
+        /// SIGHUP because the terminal the supervisor runs in went away (closed, logged out):
+        /// a stop, as for any foreground program, not a restart into a terminal nobody reads.
+        case hangUp
     }
 
     enum Timer: Hashable, Sendable {
@@ -57,6 +62,10 @@ struct SupervisorStateMachine {
         case stopping(pid: Int32, generation: Int)
         /// A generation that stopped is about to exit with `status`.
         case exiting(pid: Int32, generation: Int, status: Int32)
+        /// The serving generation hands over to `successor`.
+        case handingOver(pid: Int32, successor: Int32)
+        /// A generation cannot start, for `reason`.
+        case failed(pid: Int32, generation: Int, reason: String)
         case signal(Signal)
         /// Every generation of the chain has exited.
         case channelClosed
@@ -78,6 +87,8 @@ struct SupervisorStateMachine {
         case startTimer(Timer, Duration)
         case cancelTimer(Timer)
         case notify([String])
+        /// The supervisor's own log files (it writes to them too).
+        case reopenOwnLogs
         case log(Logger.Level, String)
         case exit(Int32)
     }
@@ -88,7 +99,7 @@ struct SupervisorStateMachine {
         var generation: Int
         /// The generation launched: its pid is the chain's process group.
         var group: Int32?
-        /// The serving generation, once one has said so.
+        /// The serving generation, once one has said so (or the successor it hands over to).
         var serving: Int32?
         /// Whether the launched generation has installed its signal handlers: until then a
         /// signal would kill it, so signals wait.
@@ -155,6 +166,14 @@ struct SupervisorStateMachine {
             known[pid] = generation
             announcedStatus = status
             return []
+        case .handingOver(let pid, let successor):
+            // Restarts go to the successor from now on: the old generation is on its way out.
+            guard case .running(var chain) = state, chain.serving == pid else { return [] }
+            chain.serving = successor
+            state = .running(chain)
+            return []
+        case .failed(let pid, let generation, let reason):
+            return [.log(.error, "generation \(generation) (pid \(pid)) cannot start: \(reason)")]
         case .signal(let signal):
             return received(signal)
         case .channelClosed:
@@ -208,7 +227,8 @@ struct SupervisorStateMachine {
             state = .exited
             return [log, .exit(1)]
         }
-        return [log] + relaunchAfterCrash(nextGeneration: chain.generation + 1)
+        return [log] + relaunchAfterCrash(nextGeneration: chain.generation + 1,
+                                          because: "generation \(chain.generation) could not be started")
     }
 
     private mutating func serving(pid: Int32, generation: Int) -> [Action] {
@@ -247,7 +267,7 @@ struct SupervisorStateMachine {
                 return [.log(.info, "ignoring restart request: \(stateDescription)")]
             }
         case .stop(let number):
-            let begin = stopRequested ? [] : beginStop()
+            let begin = (stopRequested ? [] : beginStop()) + [.log(.info, "\(Self.name(of: number)): stopping every generation")]
             switch state {
             case .running(var chain):
                 guard chain.handlesSignals, let group = chain.group else {
@@ -267,8 +287,15 @@ struct SupervisorStateMachine {
             case .ending, .exited:
                 return begin
             }
+        case .reopenLogs:
+            // Every generation writes logs, draining ones too; one that does not handle
+            // signals yet ignores SIGUSR1 (the spawn sets that) and opens them itself.
+            guard case .running(let chain) = state, let group = chain.group else { return [.reopenOwnLogs] }
+            return [.reopenOwnLogs, .signalGroup(SIGUSR1, group: group)]
+        case .hangUp:
+            return [.log(.info, "the terminal hung up")] + received(.stop(SIGTERM))
         case .quit:
-            let begin = stopRequested ? [] : beginStop()
+            let begin = (stopRequested ? [] : beginStop()) + [.log(.info, "SIGQUIT: stopping every generation at once")]
             quitting = true
             switch state {
             case .running(let chain):
@@ -300,21 +327,31 @@ struct SupervisorStateMachine {
             return [cancel, .startTimer(.reapGrace, configuration.reapGrace)]
         }
         let who = chain.serving.map { "generation \(chain.generation) (pid \($0))" } ?? "generation \(chain.generation)"
-        let next = lastGeneration + 1
-        return [cancel, .log(.warning, "\(who) ended without a hand-over; starting generation \(next) on the same sockets")]
-            + relaunchAfterCrash(nextGeneration: next)
+        let what = chain.serving == nil ? "exited before it served" : "ended without a hand-over"
+        return [cancel] + relaunchAfterCrash(nextGeneration: lastGeneration + 1, because: "\(who) \(what)")
     }
 
-    private mutating func relaunchAfterCrash(nextGeneration: Int) -> [Action] {
+    private mutating func relaunchAfterCrash(nextGeneration: Int, because why: String) -> [Action] {
         crashes += 1
-        guard crashes > 1 else { return launch(generation: nextGeneration) }
+        guard crashes > 1 else {
+            return [.log(.warning, "\(why); starting generation \(nextGeneration) on the same sockets")]
+                + launch(generation: nextGeneration)
+        }
         var delay = configuration.firstBackoff
         for _ in 2..<crashes where delay < configuration.maximumBackoff { delay *= 2 }
         delay = min(delay, configuration.maximumBackoff)
         state = .awaitingRelaunch(generation: nextGeneration)
         lastGeneration = max(lastGeneration, nextGeneration)
-        return [.log(.warning, "\(crashes) generations in a row ended early; waiting \(delay.formatted) before starting generation \(nextGeneration)"),
+        return [.log(.warning, "\(why) (\(crashes) in a row ended early); starting generation \(nextGeneration) on the same sockets in \(delay.formatted) (SIGHUP starts it now)"),
                 .startTimer(.relaunch, delay)]
+    }
+
+    private static func name(of signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(signal)"
+        }
     }
 
     private mutating func reaped(_ pid: Int32, status: ProcessStatus) -> [Action] {

@@ -25,6 +25,8 @@ struct SystemEnvironment: RuntimeEnvironment {
         case .serving: try supervisor?.reportServing(pid: getpid(), generation: generation, listeners: listeners.claimed)
         case .stopping: try supervisor?.reportStopping(pid: getpid(), generation: generation)
         case .exiting(let status): try supervisor?.reportExiting(pid: getpid(), generation: generation, status: status)
+        case .handingOver(let successor):
+            try supervisor?.reportHandingOver(pid: getpid(), generation: generation, successor: successor)
         }
     }
 

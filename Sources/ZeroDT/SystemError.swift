@@ -33,7 +33,7 @@ package enum Posix {
     package static let openPathFlag: CInt = 0o10_000_000
 
     @discardableResult
-    static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
+    package static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
         while true {
             let result = body()
             if result != -1 { return result }
@@ -42,9 +42,21 @@ package enum Posix {
         }
     }
 
+    /// Whether `fd` (above stderr) is a unix socket of `type`: an inherited fd named by a
+    /// variable is checked before use, so that a stray or hostile value cannot make a process
+    /// talk to its stderr, a pipe or a client connection.
+    static func isUnixSocket(_ fd: Int32, type: Int32) -> Bool {
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 ? value : nil
+        }
+        return fd > 2 && option(SO_TYPE) == type && option(SO_DOMAIN) == AF_UNIX
+    }
+
     /// `close` must not be retried on `EINTR`: on Linux the fd is gone either way and a
     /// retry could close an fd another thread has just been given.
-    static func close(_ fd: Int32) {
+    package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }
 }

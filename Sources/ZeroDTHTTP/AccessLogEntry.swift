@@ -19,4 +19,27 @@ public struct AccessLogEntry: Sendable {
     public var bytes: Int
     /// From the request head to the response being handed to the socket.
     public var duration: Duration
+    /// The pattern of the route that answered, if one matched.
+    public var route: String?
+    /// The `Referer` header.
+    public var referer: String?
+    /// The `User-Agent` header.
+    public var userAgent: String?
+
+    /// An entry; the server makes them, tests and other servers may too.
+    public init(remoteAddress: SocketAddress?, isSecure: Bool, method: HTTPMethod, target: String, version: HTTPVersion,
+                status: Int, bytes: Int, duration: Duration, route: String? = nil, referer: String? = nil,
+                userAgent: String? = nil) {
+        self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
+        self.method = method
+        self.target = target
+        self.version = version
+        self.status = status
+        self.bytes = bytes
+        self.duration = duration
+        self.route = route
+        self.referer = referer
+        self.userAgent = userAgent
+    }
 }

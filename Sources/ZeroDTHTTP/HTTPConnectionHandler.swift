@@ -43,6 +43,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
+    /// The pattern of the route answering the current request, for the access log.
+    private var route: String?
 
     /// - Parameters:
     ///   - isSecure: whether the connection is HTTPS (for the access log).
@@ -182,6 +184,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let now = context.eventLoop.now
             let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
+            route = nil
             var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
             request.failure = check.rejection
             if let failure = check.rejection, check.rejectsBeforeBody {
@@ -239,6 +242,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             write(.redirectAddingSlash(uri: request.head.uri, query: target.query), for: request.head,
                   started: request.started, context: context)
         case .route(let route, let remainder):
+            self.route = route.path
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
                 let allow = allowed.map(\.rawValue).joined(separator: ", ")
                 write(.error(.methodNotAllowed, headers: ["Allow": allow]), for: request.head,
@@ -354,7 +358,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if let accessLog {
             accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                      target: requestHead.uri, version: requestHead.version, status: Int(status),
-                                     bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started)))
+                                     bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started),
+                                     route: route, referer: requestHead.headers.first(name: "referer"),
+                                     userAgent: requestHead.headers.first(name: "user-agent")))
         }
     }
 

@@ -1,45 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension OperationsTests {
     /// A config mounted from a Kubernetes ConfigMap, with `restart.watch: [config]`: the
     /// kubelet's update swaps every file at once, and the server restarts once for it.
     @Suite(.serialized) struct ConfigMap {
-        /// A ConfigMap volume as the kubelet writes it: each file is a link `NAME ->
-        /// ..data/NAME`, `..data` a link to a timestamped directory. An update writes a new
-        /// directory, points `..data_tmp` at it, renames that over `..data` and removes the
-        /// old directory.
-        struct Volume {
-            let path: String
-            private var current: String?
-            private var version = 0
-
-            init(path: String, files: [String: String]) throws {
-                self.path = path
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-                try update(files)
-            }
-
-            mutating func update(_ files: [String: String]) throws {
-                version += 1
-                let directory = "..2026_11_30_10_00_0\(version).123456789"
-                let manager = FileManager.default
-                try manager.createDirectory(atPath: "\(path)/\(directory)", withIntermediateDirectories: false)
-                for (name, text) in files {
-                    try text.write(toFile: "\(path)/\(directory)/\(name)", atomically: false, encoding: .utf8)
-                }
-                try manager.createSymbolicLink(atPath: "\(path)/..data_tmp", withDestinationPath: directory)
-                guard rename("\(path)/..data_tmp", "\(path)/..data") == 0 else {
-                    throw ProcessTestError(description: "rename ..data_tmp: \(String(cString: strerror(errno)))")
-                }
-                for name in files.keys where !manager.fileExists(atPath: "\(path)/\(name)") {
-                    try manager.createSymbolicLink(atPath: "\(path)/\(name)", withDestinationPath: "..data/\(name)")
-                }
-                if let current { try manager.removeItem(atPath: "\(path)/\(current)") }
-                current = directory
-            }
-        }
-
         /// The main file: process settings, and the servers from `servers.yaml` beside it.
         static func main(_ site: TestSite) -> String {
             """
@@ -67,7 +33,7 @@ extension OperationsTests {
         @Test func anUpdateOfTheConfigMapRestartsOnce() throws {
             let site = try TestSite()
             let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
-            var volume = try Volume(path: site.path("config"), files: [
+            var volume = try ConfigMapVolume(path: site.path("config"), files: [
                 "site.yaml": Self.main(site), "servers.yaml": Self.servers(address, version: "v1"),
             ])
             let config = volume.path + "/site.yaml"

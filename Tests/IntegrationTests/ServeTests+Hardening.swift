@@ -5,6 +5,19 @@ extension ServeTests {
     /// Issue 11 through the binary: redirects stay on this host, message framing follows
     /// RFC 9112, and the access log shows what was received, escaped.
     @Suite struct Hardening {
+        @Test func aStrayControlFDVariableIsIgnored() throws {
+            // Pointing at stderr (a pipe here) once made the server wait for a predecessor forever.
+            let site = try TestSite()
+            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+            try ServeTests.config(listen: [address]).write(toFile: site.configFile, atomically: true, encoding: .utf8)
+            let process = try ZeroDTServeBinary.start(["--config", site.configFile],
+                                                      environment: ["ZERODT_CONTROL_FD": "2", "ZERODT_PID_LOCK_FD": "1"],
+                                                      currentDirectory: site.directory)
+            try process.waitForStandardError(containing: "] ready ")
+            #expect(try ServeTests.get("/hello", from: address).status == 201)
+            #expect(try ServeTests.stop(process).status == 0)
+        }
+
         @Test func aRedirectRouteNeverLeavesThisHost() throws {
             try ServeTests.withServer { address in
                 for target in ["/legacy/\\evil.example/x", "/legacy//evil.example/x"] {

@@ -75,5 +75,21 @@ extension ServeTests {
             let output = try process.waitForExit(timeout: .seconds(10))
             #expect(output.status == 1, "\(output)")
         }
+
+        @Test func theControlSocketAnswersUntilTheStopEnds() throws {
+            let site = try TestSite()
+            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+            let config = Self.config(address, delay: "3s", pidFile: site.path("run.pid")) + "\ncontrol: control.sock\n"
+            let process = try site.serve(config)
+            process.send(SIGTERM)
+            try process.waitForStandardError(containing: "stopping: draining connections")
+            let status = try ZeroDTServeBinary.run(["status", "--config", site.configFile], currentDirectory: site.directory,
+                                                   timeout: .seconds(5))
+            #expect(status.status == 0 && status.standardOutput.contains("stopping"), "\(status)")
+            let reload = try ZeroDTServeBinary.run(["reload", "--config", site.configFile], currentDirectory: site.directory,
+                                                   timeout: .seconds(5))
+            #expect(reload.status == 1 && reload.standardError.contains("the server is stopping"), "\(reload)")
+            #expect(try process.waitForExit(timeout: .seconds(15)).status == 0)
+        }
     }
 }

@@ -17,6 +17,27 @@ extension InvalidConfigCase {
             "3:5: unknown key 'lisen' in 'server'",
             "note: did you mean 'listen'?",
         ]),
+        .init("an access log mapping without its file, and an unknown format", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes: [{ path: /, respond: hi }]
+            log:
+              access: { format: apache }
+            """, [
+            "6:11: missing required key 'file' in 'access'",
+            "6:21: 'format' must be one of common, combined, json, found 'apache'",
+        ]),
+        .init("a log file in a directory that does not exist", """
+            servers:
+              - name: a
+                listen: [":80"]
+                routes: [{ path: /, respond: hi }]
+            log:
+              file: /nonexistent-zerodt/zerodt.log
+            """, [
+            "6:9: directory '/nonexistent-zerodt' for 'file' does not exist",
+        ]),
         .init("unknown key without a close match", """
             servers:
               - name: a
@@ -26,7 +47,7 @@ extension InvalidConfigCase {
               colour: red
             """, [
             "6:3: unknown key 'colour' in 'log'",
-            "note: valid keys here: level, format, access",
+            "note: valid keys here: level, format, file, access",
         ]),
         .init("unknown key in CRLF file", "servers:\r\n  - name: a\r\n    listen: [\":80\"]\r\n    routes: [{ path: /, respond: hi }]\r\n    limts: {}\r\n", [
             "5:5: unknown key 'limts' in 'server'",

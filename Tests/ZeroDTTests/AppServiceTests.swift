@@ -25,8 +25,9 @@ import ZeroDT
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            // Wait until the app serves, then shut the group down gracefully.
-            let deadline = ContinuousClock.now + .seconds(10)
+            // Wait until the app serves, then shut the group down gracefully. Generously:
+            // integration tests beside this one block cooperative threads for seconds.
+            let deadline = ContinuousClock.now + .seconds(60)
             while !server.recorded.contains("startAccepting") && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }

@@ -1,39 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ZeroDT
 
 /// `FileWatcher` polled by hand, with the instants the test chooses.
 @Suite struct FileWatcherTests {
-    /// A Kubernetes ConfigMap volume as the kubelet writes it: each file is a link through
-    /// `..data` to a timestamped directory, and an update writes a new directory, points
-    /// `..data_tmp` at it, renames that over `..data` and removes the old directory.
-    struct ConfigMapVolume {
-        let path: String
-        private var current: String?
-        private var version = 0
-
-        init(path: String, files: [String: String]) throws {
-            self.path = path
-            try update(files)
-        }
-
-        mutating func update(_ files: [String: String]) throws {
-            version += 1
-            let directory = "..2026_11_30_10_00_0\(version).000000000"
-            try FileManager.default.createDirectory(atPath: path + "/" + directory, withIntermediateDirectories: false)
-            for (name, text) in files {
-                try text.write(toFile: "\(path)/\(directory)/\(name)", atomically: false, encoding: .utf8)
-            }
-            #expect(symlink(directory, path + "/..data_tmp") == 0)
-            #expect(rename(path + "/..data_tmp", path + "/..data") == 0)
-            for name in files.keys where !FileManager.default.fileExists(atPath: path + "/" + name) {
-                #expect(symlink("..data/" + name, path + "/" + name) == 0)
-            }
-            if let current { try FileManager.default.removeItem(atPath: path + "/" + current) }
-            current = directory
-        }
-    }
-
     @Test func aConfigMapUpdateIsOneChangeOfAllItsFiles() throws {
         let scratch = try ScratchDirectory(prefix: "watch")
         var volume = try ConfigMapVolume(path: scratch.path, files: ["site.yaml": "v1\n", "extra.yaml": "x1\n"])

@@ -66,7 +66,7 @@ import Testing
         let stop = machine.handle(.signal(.stop(SIGTERM)))
         #expect(stop.first == .releaseSockets && stop.last == .signalGroup(SIGTERM, group: 100))
         // A second one reaches the older generation's drain too, and cuts it short.
-        #expect(machine.handle(.signal(.stop(SIGINT))) == [.signalGroup(SIGINT, group: 100)])
+        #expect(machine.handle(.signal(.stop(SIGINT))).last == .signalGroup(SIGINT, group: 100))
         _ = machine.handle(.exiting(pid: 200, generation: 2, status: 1))
         _ = machine.handle(.exiting(pid: 100, generation: 1, status: 1))
         // Generation 1 reaped generation 2: the status comes from what they said.
@@ -183,5 +183,24 @@ import Testing
         #expect(!Supervision.auto.isOn(pid: 42, stdinIsTerminal: false, underSystemd: false))
         #expect(Supervision.always.isOn(pid: 42, stdinIsTerminal: false, underSystemd: true))
         #expect(!Supervision.never.isOn(pid: 1, stdinIsTerminal: true, underSystemd: false))
+    }
+
+    @Test func restartsFollowAHandOverAtOnceAndFailuresAreLogged() {
+        var machine = Self.serving()
+        _ = machine.handle(.handingOver(pid: 100, successor: 200))
+        #expect(machine.handle(.signal(.restart(SIGHUP))) == [.sendSignal(SIGHUP, to: 200)])
+        // Word from a generation that no longer serves changes nothing.
+        _ = machine.handle(.handingOver(pid: 100, successor: 300))
+        #expect(machine.handle(.signal(.restart(SIGHUP))) == [.sendSignal(SIGHUP, to: 200)])
+        #expect(machine.handle(.failed(pid: 300, generation: 3, reason: "invalid config"))
+            == [.log(.error, "generation 3 (pid 300) cannot start: invalid config")])
+    }
+
+    @Test func sigusr1ReopensTheSupervisorsLogsAndReachesGenerationsThatHandleSignals() {
+        var machine = Machine()
+        _ = machine.handle(.started)
+        #expect(machine.handle(.signal(.reopenLogs)) == [.reopenOwnLogs])
+        _ = machine.handle(.launched(pid: 100))
+        #expect(machine.handle(.signal(.reopenLogs)) == [.reopenOwnLogs, .signalGroup(SIGUSR1, group: 100)])
     }
 }

@@ -9,7 +9,8 @@
 /// The child gets fds 0-2 as the caller has them, `fds[i]` as fd `3 + i`, and nothing else:
 /// every other fd is closed at exec (NIO opens its sockets without O_CLOEXEC, so a naive
 /// spawn leaks every client connection into the child). Its signal mask is emptied and
-/// every signal disposition reset to the default, since a process spawned from a Swift or
+/// every signal disposition reset to the default (but SIGUSR1, ignored until the new process
+/// traps it, since it is sent to every generation to reopen logs), since a process spawned from a Swift or
 /// Dispatch thread would otherwise inherit a mask blocking almost everything.
 ///
 /// When `listen_pid_slot` is not -1, `envp[listen_pid_slot]` must be a writable string

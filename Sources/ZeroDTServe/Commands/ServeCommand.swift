@@ -26,9 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
             StartupFault.reached(.config, generation: runtime.generation)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
-            if runtime.isSuccessor {
-                // The predecessor logs the diagnostics with its verdict; printing them here too
-                // would show every line twice on the shared stderr.
+            if runtime.failuresAreReported {
+                // The predecessor (or supervisor) logs the diagnostics; printing them here too
+                // would show every line twice on the shared stderr, and out of its log format.
                 let cause = error.diagnostics.first { $0.severity == .error }.map { ": \($0)" } ?? ""
                 await runtime.fail(SuccessorFailure(summary: "invalid config" + cause,
                                                     detail: "invalid config:\n\(rendered)"))
@@ -37,16 +37,30 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
+        let logs: LogSinks
+        do {
+            logs = try LogSinks(site.log)
+        } catch {
+            if runtime.failuresAreReported {
+                await runtime.fail(SuccessorFailure(summary: "\(error)"))
+            } else {
+                Output.standardError("error: \(error)\n")
+            }
+            throw ExitCode.failure
+        }
+        // Lines still queued for a log file are written before the process exits.
+        defer { logs.flush() }
         let supervising = runtime.shouldSupervise(site.restart.supervise)
         let identity = LineLogHandler.Identity(generation: supervising ? nil : runtime.generation, pid: getpid())
         let logConfig = site.log
         LoggingSystem.bootstrap { label in
-            LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity)
+            LineLogHandler(logLevel: logConfig.level, label: label, format: logConfig.format, identity: identity,
+                           sink: logs.main)
         }
         let logger = Logger(label: "zerodt")
         do {
-            let ending = supervising ? .supervised(exitStatus: await runtime.supervise(logger: logger))
-                : try await SiteRunner(config: site, runtime: runtime, logger: logger).run()
+            let ending = supervising ? .supervised(exitStatus: await runtime.supervise(logger: logger, reopenLogs: logs.reopen))
+                : try await SiteRunner(config: site, runtime: runtime, logs: logs, logger: logger).run()
             switch ending {
             case .handedOver(let pid):
                 logger.info("handed over to pid \(pid); exiting")

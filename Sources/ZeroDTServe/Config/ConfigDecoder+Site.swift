@@ -77,7 +77,7 @@ extension ConfigDecoder {
     }
 
     private mutating func log(_ node: ConfigNode) -> LogConfig? {
-        guard let fields = mapping(node, what: "log", allowed: ["level", "format", "access"]) else { return nil }
+        guard let fields = mapping(node, what: "log", allowed: ["level", "format", "file", "access"]) else { return nil }
         var config = LogConfig()
         if let node = fields["level"], let level = choice(node, what: "level", as: Logger.Level.self) {
             config.level = level
@@ -85,10 +85,31 @@ extension ConfigDecoder {
         if let node = fields["format"], let format = choice(node, what: "format", as: LogConfig.Format.self) {
             config.format = format
         }
-        if let node = fields["access"], let access = boolean(node, what: "access") {
-            config.access = access
+        if let node = fields["file"], let file = logFile(node, what: "file") { config.file = file }
+        if let node = fields["access"] {
+            if case .mapping = node.value {
+                decodeAccessFile(node, into: &config)
+            } else if let access = boolean(node, what: "access") {
+                config.access = access
+            }
         }
         return config
+    }
+
+    /// `access: { file: PATH, format: common | combined | json }`.
+    private mutating func decodeAccessFile(_ node: ConfigNode, into config: inout LogConfig) {
+        guard let fields = mapping(node, what: "access", allowed: ["file", "format"], required: ["file"]) else { return }
+        if let node = fields["file"], let file = logFile(node, what: "file") { config.accessFile = file }
+        if let node = fields["format"], let format = choice(node, what: "format", as: LogConfig.AccessFormat.self) {
+            config.accessFormat = format
+        }
+    }
+
+    /// A log file's path, in a directory that exists.
+    private mutating func logFile(_ node: ConfigNode, what: String) -> String? {
+        guard let resolved = path(node, what: what),
+              checkParentDirectory(of: resolved, what: what, at: node.location) else { return nil }
+        return resolved
     }
 
     /// Reports an error unless the directory that would hold `path` exists.

@@ -66,12 +66,28 @@ public struct LogConfig: Sendable, Equatable {
         case json
     }
 
+    /// An access log file's line format.
+    public enum AccessFormat: String, Sendable, CaseIterable {
+        /// nginx's `common`: `remote - - [time] "request" status bytes`.
+        case common
+        /// nginx's `combined`: `common` plus `"referer" "user agent"`.
+        case combined
+        /// One JSON object per request, with the time taken, the protocol, server and route.
+        case json
+    }
+
     /// The minimum level logged.
     public var level: Logger.Level = .info
     /// `text` or `json` lines.
     public var format: Format = .text
+    /// Where the log goes: this file (reopened on SIGUSR1), or stderr when nil.
+    public var file: String?
     /// Whether every request is logged.
     public var access: Bool = true
+    /// Where access lines go: this file (reopened on SIGUSR1), or the log when nil.
+    public var accessFile: String?
+    /// The access file's line format.
+    public var accessFormat: AccessFormat = .combined
 }
 
 /// One entry of `servers:`.

@@ -27,6 +27,8 @@ struct LineLogHandler: LogHandler {
     let label: String
     let format: LogConfig.Format
     let identity: Identity
+    /// Where the lines go.
+    let sink: any LineSink
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -41,11 +43,11 @@ struct LineLogHandler: LogHandler {
         case .text: line = textLine(event.level, "\(event.message)", merged)
         case .json: line = jsonLine(event.level, "\(event.message)", merged)
         }
-        LineWriter.standardError.write(line)
+        sink.write(line)
     }
 
     private func textLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
-        var line = "\(Self.timestamp()) \(level.rawValue) \(identity.tag) \(message)"
+        var line = "\(LogTime.iso()) \(level.rawValue) \(identity.tag) \(message)"
         for key in metadata.keys.sorted() {
             line += " \(key)=\(Self.quotedIfNeeded("\(metadata[key]!)"))"
         }
@@ -54,22 +56,12 @@ struct LineLogHandler: LogHandler {
 
     private func jsonLine(_ level: Logger.Level, _ message: String, _ metadata: Logger.Metadata) -> String {
         var fields: [(String, String)] = [
-            ("time", Self.jsonString(Self.timestamp())), ("level", Self.jsonString(level.rawValue)),
+            ("time", Self.jsonString(LogTime.iso())), ("level", Self.jsonString(level.rawValue)),
         ] + identity.jsonFields + [("msg", Self.jsonString(message))]
         for key in metadata.keys.sorted() {
             fields.append((key, Self.jsonValue(metadata[key]!)))
         }
         return "{" + fields.map { "\(Self.jsonString($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
-    }
-
-    private static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", 1900 + parts.tm_year, parts.tm_mon + 1,
-                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
     }
 
     private static func quotedIfNeeded(_ value: String) -> String {
@@ -105,30 +97,5 @@ struct LineLogHandler: LogHandler {
             }
         }
         return out + "\""
-    }
-}
-
-/// Serializes whole lines onto a file descriptor, so that lines from event loop threads
-/// never interleave.
-final class LineWriter: Sendable {
-    static let standardError = LineWriter(fd: 2)
-
-    private let fd: Int32
-    private let lock = NSLock()
-
-    init(fd: Int32) {
-        self.fd = fd
-    }
-
-    func write(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        var bytes = Array(line.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            bytes = bytes.dropFirst(written)
-        }
     }
 }

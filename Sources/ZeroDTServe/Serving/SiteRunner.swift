@@ -15,6 +15,7 @@ struct ServeError: Error, CustomStringConvertible {
 struct SiteRunner {
     let config: SiteConfig
     let runtime: Runtime
+    let logs: LogSinks
     let logger: Logger
 
     /// Serves until this generation hands over or is stopped.
@@ -46,6 +47,7 @@ struct SiteRunner {
         // Only a stop fails health checks, and before `shutdown_delay`, while the servers
         // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
+        options.hooks.reopenLogs = logs.reopen
         options.hooks.preServe = { [generation = runtime.generation] _ in StartupFault.reached(.adopt, generation: generation) }
         StartupFault.observe(&options, generation: runtime.generation)
         // The one-line summary: the full text (which quotes config lines) stays in the log.
@@ -113,7 +115,15 @@ struct SiteRunner {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
         }
-        let accessLog = config.log.access ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
+        let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+        if let file = logs.access {
+            accessLog = { [format = config.log.accessFormat] entry in
+                file.write(AccessLogLine.format(entry, server: server.name, as: format))
+            }
+        } else {
+            accessLog = config.log.access
+                ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
+        }
         return HTTPServer(name: server.name, endpoints: try Self.endpoints(server, listeners: listeners),
                           configuration: server.http,
                           routes: RoutingTable(routes: routes), group: group, accessLog: accessLog, logger: logger)
