@@ -194,8 +194,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 write(.error(failure), for: head, started: now, context: context)
                 return
             }
+            // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
             if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
-               head.version == .http1_1 {
+               head.version == .http1_1 || head.version.major == 2 {
                 writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
             }

@@ -79,6 +79,16 @@ import Testing
         #expect(frames.last?.flags == HTTP2Frames.endStream)
     }
 
+    @Test func aClientThatExpects100ContinueGetsItBeforeSendingItsBody() throws {
+        let block = HTTP2Frames.requestBlock(path: "/hi", extra: HTTP2Frames.literal(name: "expect", "100-continue"))
+        try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders, stream: 1, payload: block))
+        let interim = try received().filter { $0.stream == 1 }
+        #expect(interim.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue])
+        #expect(interim.first?.flags == HTTP2Frames.endHeaders)
+        try send(HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, payload: Array("body".utf8)))
+        #expect(body(of: try received(), stream: 1) == "hello\n")
+    }
+
     @Test func aDrainAnnouncesWithGoAwayAndPingRefusesNewStreamsAndClosesAfterTheLast() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
