@@ -168,12 +168,14 @@ extension InvalidConfigCase {
                 limits:
                   max_header_size: 99999999999999999KiB
                   max_connections: +5
+                  max_concurrent_streams: 0
             """, [
             "6:24: 'max_header_size' must be at least 1024 bytes",
             "7:22: 'max_body_size' must be a size such as 512, 16KiB or 1MiB, found '1XB'",
             "8:24: 'max_connections' must be between 1 and 1000000, found 0",
             "13:24: 'max_header_size' must be a size such as 512, 16KiB or 1MiB, found '99999999999999999KiB'",
             "14:24: 'max_connections' must be a whole number, found '+5'",
+            "15:31: 'max_concurrent_streams' must be between 1 and 10000, found 0",
         ]),
         // Near misses get the spelling that works; `$NAME` is taken literally.
         .init("values in a spelling from elsewhere", """
