@@ -28,3 +28,25 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Writes $work/nginx.conf: two workers, pid and error log in $work, no access log, and
+# inside `http { }` the directives read from stdin.
+write_nginx_conf() {
+  {
+    printf 'worker_processes 2;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\n' "$work" "$work"
+    printf 'events { worker_connections 4096; }\nhttp {\n  access_log off;\n'
+    cat
+    printf '}\n'
+  } >"$work/nginx.conf"
+}
+
+# Starts zerodt-serve with $work/zerodt.yaml and nginx with $work/nginx.conf, and waits
+# until each answers the URL $1 (with SERVER_PORT in it) on its port, $2 and $3.
+start_servers() {
+  "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
+  "$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
+  local port
+  for port in "$2" "$3"; do
+    for _ in $(seq 1 100); do curl -fsk -o /dev/null "${1/SERVER_PORT/$port}" && break; sleep 0.1; done
+  done
+}
