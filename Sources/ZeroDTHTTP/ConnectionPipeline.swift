@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
+import NIOTLS
 
 /// Builds the pipeline of each connection an `HTTPServer` accepts, per listener: plain
 /// HTTP/1.1; HTTPS with HTTP/1.1 only; or HTTPS where the client chooses HTTP/2 or HTTP/1.1
@@ -32,15 +33,18 @@ struct ConnectionPipeline: Sendable {
             try pipeline.addHandlers(http1Handlers(isSecure: true))
             return
         }
-        try pipeline.addHandler(TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout))
-        // Hands over to one of the configurators once the handshake has chosen the protocol.
-        _ = channel.configureHTTP2SecureUpgrade { channel in
-            channel.eventLoop.makeCompletedFuture { try addHTTP2Handlers(to: channel) }
-        } http1ChannelConfigurator: { channel in
+        // Once the handshake has chosen the protocol: HTTP/2, or HTTP/1.1 for a client that
+        // chose it or sent no ALPN (the server offers nothing else).
+        let negotiation = ApplicationProtocolNegotiationHandler { result, channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandlers(http1Handlers(isSecure: true))
+                if case .negotiated(ApplicationProtocol.http2.identifier) = result {
+                    try addHTTP2Handlers(to: channel)
+                } else {
+                    try channel.pipeline.syncOperations.addHandlers(http1Handlers(isSecure: true))
+                }
             }
         }
+        try pipeline.addHandlers(TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout), negotiation)
     }
 
     /// Builds one connection's and one stream's handlers once, before any event loop does:
