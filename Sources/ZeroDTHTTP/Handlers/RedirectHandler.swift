@@ -41,7 +41,7 @@ public struct RedirectHandler: HTTPHandler {
         let rawPath = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let count = request.routeRemainder.utf8.count
         // The remainder is decoded; when the raw path has no escapes they are identical.
-        if !rawPath.contains("%"), rawPath.hasSuffix(request.routeRemainder) {
+        if !rawPath.utf8.contains(UInt8(ascii: "%")), rawPath.hasSuffix(request.routeRemainder) {
             return rawPath.suffix(count)
         }
         return Substring(Self.encodePath(request.routeRemainder))
