@@ -236,9 +236,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                   started: request.started, context: context)
         case .route(let route, let remainder):
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
-                let allow = allowed.map(\.rawValue).joined(separator: ", ")
-                write(.error(.methodNotAllowed, headers: ["Allow": allow]), for: request.head,
-                      started: request.started, context: context)
+                write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
+                      context: context)
                 return
             }
             let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,
