@@ -83,6 +83,6 @@ import Testing
     @Test func escapesForEachLanguage() {
         #expect(DirectoryListing.htmlEscaped("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;")
         #expect(DirectoryListing.percentEncoded("a b/?#%~é") == "a%20b%2F%3F%23%25~%C3%A9")
-        #expect(DirectoryListing.jsonString("q\"\\\n\u{1}é") == "\"q\\\"\\\\\\n\\u0001é\"")
+        #expect(JSONText.string("q\"\\\n\u{1}é") == "\"q\\\"\\\\\\n\\u0001é\"")
     }
 }

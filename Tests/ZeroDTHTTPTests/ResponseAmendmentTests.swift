@@ -27,11 +27,11 @@ import Testing
     @Test func aRouteOverridesItsServerNameByName() {
         let route = ResponseHeaderRules(set: [.init(name: "cache-control", value: "no-store")], remove: ["x-frame-options"])
         let merged = route.merged(over: Self.server)
-        #expect(merged.set == [.init(name: "cache-control", value: "no-store")])
-        #expect(merged.remove == ["x-powered-by", "x-frame-options"])
+        #expect(merged.setting == [.init(name: "cache-control", value: "no-store")])
+        #expect(merged.removing == ["x-powered-by", "x-frame-options"])
         let added = ResponseHeaderRules(set: [.init(name: "X-Powered-By", value: "zerodt")]).merged(over: Self.server)
-        #expect(added.remove.isEmpty, "a route that sets a header the server removes keeps it")
-        #expect(added.set.map(\.name) == ["X-Frame-Options", "Cache-Control", "X-Powered-By"])
+        #expect(added.removing.isEmpty, "a route that sets a header the server removes keeps it")
+        #expect(added.setting.map(\.name) == ["X-Frame-Options", "Cache-Control", "X-Powered-By"])
     }
 
     @Test func anExactCodeWinsOverItsClass() {

@@ -21,9 +21,9 @@ extension InvalidConfigCase {
             "8:18: 'X-Split' must not contain line breaks or control characters",
             "10:9: header 'x-frame-options' is given twice (names ignore case); join the values with ', '",
             "note 9:9: first given here",
-            "11:15: header 'Transfer-Encoding' is set by the server and cannot be configured",
-            "11:34: 'remove' must not be empty",
-            "11:38: 'remove' must be a string, found a list",
+            "11:16: header 'Transfer-Encoding' is set by the server and cannot be configured",
+            "11:35: 'remove' must not be empty",
+            "11:39: 'remove' must be a string, found a list",
         ]),
         .init("a header both set and removed", """
             servers:
@@ -34,7 +34,7 @@ extension InvalidConfigCase {
                     respond: hi
                     headers: { set: {Cache-Control: no-store}, remove: [cache-control] }
             """, [
-            "7:54: header 'cache-control' is both set and removed",
+            "7:61: header 'cache-control' is both set and removed",
         ]),
         .init("route headers with unknown keys and wrong shapes", """
             servers:
@@ -50,7 +50,7 @@ extension InvalidConfigCase {
             """, [
             "7:20: unknown key 'add' in 'headers'",
             "note: valid keys here: set, remove",
-            "7:38: 'remove' must be a list, found a scalar",
+            "7:43: 'remove' must be a list, found a scalar",
             "10:18: 'headers' must be a mapping, found a list",
         ]),
         .init("error pages with bad keys and unusable files", """
@@ -99,13 +99,13 @@ extension InvalidConfigCase {
                   - path: /e/
                     static: { root: ., fallback_extensions: true, browse: maybe }
             """, [
-            "6:36: fallback '../file.txt' must name a file inside the root, without '.' or '..' segments",
-            "8:36: fallback file '{TMP}/missing.html' does not exist",
-            "10:36: fallback '{TMP}/public' is a directory, not a file",
-            "12:36: fallback '/.secret' is a hidden name, which this route does not serve",
+            "6:38: fallback '../file.txt' must name a file inside the root, without '.' or '..' segments",
+            "8:38: fallback file '{TMP}/missing.html' does not exist",
+            "10:38: fallback '{TMP}/public' is a directory, not a file",
+            "12:38: fallback '/.secret' is a hidden name, which this route does not serve",
             "note: set 'hidden: true' to serve names starting with '.'",
-            "14:64: 'browse' must be true or false, found 'maybe'",
-            "14:26: 'fallback_extensions' applies only with 'fallback'",
+            "14:28: 'fallback_extensions' applies only with 'fallback'",
+            "14:63: 'browse' must be true or false, found 'maybe'",
         ]),
     ]
 }

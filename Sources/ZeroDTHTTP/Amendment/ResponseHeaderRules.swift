@@ -29,31 +29,30 @@ public struct ResponseHeaderRules: Sendable, Equatable {
     ]
 
     /// Headers set, in order.
-    public var set: [Field]
+    public var setting: [Field]
     /// Names removed, lower-cased.
-    public private(set) var remove: [String]
+    public var removing: [String]
 
     /// Creates the rules; `remove` is matched case-insensitively.
     public init(set: [Field] = [], remove: [String] = []) {
-        self.set = set
-        self.remove = remove.map { $0.lowercased() }
+        self.setting = set
+        self.removing = remove.map { $0.lowercased() }
     }
 
     /// Whether the rules change nothing.
-    public var isEmpty: Bool { set.isEmpty && remove.isEmpty }
+    public var isEmpty: Bool { setting.isEmpty && removing.isEmpty }
 
     /// These rules (a route's) applied after `outer` (its server's): a name this set or
     /// removes overrides what `outer` does with it.
     public func merged(over outer: ResponseHeaderRules) -> ResponseHeaderRules {
-        let overridden = Set(set.map { $0.name.lowercased() } + remove)
-        var merged = ResponseHeaderRules(set: outer.set.filter { !overridden.contains($0.name.lowercased()) } + set)
-        merged.remove = outer.remove.filter { !overridden.contains($0) } + remove
-        return merged
+        let overridden = Set(setting.map { $0.name.lowercased() } + removing)
+        return ResponseHeaderRules(set: outer.setting.filter { !overridden.contains($0.name.lowercased()) } + setting,
+                                   remove: outer.removing.filter { !overridden.contains($0) } + removing)
     }
 
     /// Removes and replaces the configured headers in `headers`.
     func apply(to headers: inout HTTPHeaders) {
-        for name in remove { headers.remove(name: name) }
-        for field in set { headers.replaceOrAdd(name: field.name, value: field.value) }
+        for name in removing { headers.remove(name: name) }
+        for field in setting { headers.replaceOrAdd(name: field.name, value: field.value) }
     }
 }

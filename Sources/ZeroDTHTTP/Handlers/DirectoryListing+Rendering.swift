@@ -27,10 +27,10 @@ extension DirectoryListing {
     /// `{"path": …, "entries": [{"name", "type", "size", "modified"}], "truncated": …}`;
     /// `modified` is an HTTP date, `size` 0 for directories.
     func json(path: String) -> String {
-        var text = "{\"path\":\(Self.jsonString(path)),\"entries\":["
+        var text = "{\"path\":\(JSONText.string(path)),\"entries\":["
         for (index, entry) in entries.enumerated() {
             if index > 0 { text += "," }
-            text += "{\"name\":\(Self.jsonString(entry.name)),\"type\":\"\(entry.isDirectory ? "directory" : "file")\","
+            text += "{\"name\":\(JSONText.string(entry.name)),\"type\":\"\(entry.isDirectory ? "directory" : "file")\","
                 + "\"size\":\(entry.size),\"modified\":\"\(HTTPDate.format(entry.modified))\"}"
         }
         return text + "],\"truncated\":\(isTruncated)}\n"
@@ -87,23 +87,5 @@ extension DirectoryListing {
             }
         }
         return encoded
-    }
-
-    /// A JSON string literal (RFC 8259 §7).
-    static func jsonString(_ text: String) -> String {
-        var escaped = "\""
-        for character in text.unicodeScalars {
-            switch character {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where character.value < 0x20:
-                escaped += "\\u00" + String(character.value >> 4, radix: 16) + String(character.value & 0xF, radix: 16)
-            default: escaped.unicodeScalars.append(character)
-            }
-        }
-        return escaped + "\""
     }
 }
