@@ -104,9 +104,13 @@ import Testing
 
         _ = try site.write("errors/404.html", "changed\n")
         process.send(SIGHUP)
-        try process.waitForStandardError(containing: "handed over to pid", timeout: .seconds(30))
+        let log = try process.waitForStandardError(containing: "; handing over", timeout: .seconds(30))
+        let successor = try #require(HelloModuleExampleTests.successorPID(in: log))
+        try process.waitForStandardError(containing: "handed over to pid \(successor)", timeout: .seconds(30))
         #expect(try HTTPTestClient(port: port).request("GET", "/nowhere").text == "changed\n")
-        try Self.stop(process)
+        // The successor holds the first process's stderr: it must end before that process counts as gone.
+        kill(successor, SIGTERM)
+        #expect(try process.waitForExit(timeout: .seconds(15)).status == 0)
     }
 
     @Test func theFallbackServesUnknownPathsButNotMissingAssetsOrOtherFiles() throws {
