@@ -80,6 +80,21 @@ import Testing
         #expect(try get(handler(), "/list/.git/").status == .notFound)
     }
 
+    @Test func aHugeDirectoryIsCutAtTheLimitAndSaysSo() throws {
+        let huge = try TemporaryTree()
+        for index in 0...DirectoryListing.maximumEntries {
+            guard FileManager.default.createFile(atPath: huge.path + "/f\(index)", contents: nil) else {
+                throw POSIXError(.EIO)
+            }
+        }
+        let handler = try StaticFileHandler(root: huge.path, browse: true)
+        let json = try get(handler, "/", headers: [("Accept", "application/json")])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.body)) as? [String: Any])
+        #expect((object["entries"] as? [Any])?.count == DirectoryListing.maximumEntries)
+        #expect(object["truncated"] as? Bool == true)
+        #expect(try get(handler, "/").text.contains("<p>Only the first 10000 entries are listed.</p>"))
+    }
+
     @Test func escapesForEachLanguage() {
         #expect(DirectoryListing.htmlEscaped("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;")
         #expect(DirectoryListing.percentEncoded("a b/?#%~é") == "a%20b%2F%3F%23%25~%C3%A9")

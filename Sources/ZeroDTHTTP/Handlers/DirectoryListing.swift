@@ -4,8 +4,8 @@ import Glibc
 
 /// The entries of a directory a static route lists (`browse: true`): the regular files and
 /// directories in it that the route would serve, without hidden (dot) names, directories
-/// first, then by name. Names that are not valid UTF-8 are left out: no request can name
-/// them.
+/// first, then by name in code point order. Names that are not valid UTF-8 are left out:
+/// no request can name them.
 ///
 /// Reading stops at ``maximumEntries`` so that a huge directory cannot hold up the event
 /// loop for long; the listing then says it is truncated (which entries made it in is up to
@@ -31,7 +31,7 @@ struct DirectoryListing {
     /// ``SymlinkPolicy`` lets it be opened, with what it points to.
     static func read(_ directory: borrowing OpenFile, root: StaticFileRoot) throws(FileAccessError) -> DirectoryListing {
         // `closedir` closes the descriptor it was given, which stays the caller's: hand it a copy.
-        let copy = dup(directory.descriptor)
+        let copy = fcntl(directory.descriptor, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { throw FileAccessError(errno: errno) }
         guard let stream = fdopendir(copy) else {
             let code = errno
@@ -56,7 +56,11 @@ struct DirectoryListing {
                                          size: isDirectory ? 0 : Int(info.st_size),
                                          modified: Int(info.st_mtim.tv_sec)))
         }
-        listing.entries.sort { ($0.isDirectory ? 0 : 1, $0.name) < ($1.isDirectory ? 0 : 1, $1.name) }
+        // UTF-8 byte order is code point order: stable across locales and normalization forms.
+        listing.entries.sort { first, second in
+            first.isDirectory != second.isDirectory
+                ? first.isDirectory : first.name.utf8.lexicographicallyPrecedes(second.name.utf8)
+        }
         return listing
     }
 
