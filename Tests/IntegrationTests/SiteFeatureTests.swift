@@ -152,4 +152,30 @@ import Testing
         #expect(try client.request("GET", "/files/.secret").status == 404)
         try Self.stop(process)
     }
+
+    @Test func checkVerifiesErrorPagesAndTheFallbackWhereTheyAreWritten() throws {
+        let site = try TestSite()
+        try FileManager.default.createDirectory(atPath: site.path("app"), withIntermediateDirectories: true)
+        let file = try site.write("site.yaml", """
+            servers:
+              - name: web
+                listen: [":8080"]
+                error_pages: { 404: errors/404.html }
+                routes:
+                  - { path: /, static: { root: app, fallback: /index.html } }
+
+            """)
+        let output = try ZeroDTServeBinary.run(["check", "--config", file])
+        #expect(output.status == 1, "\(output)")
+        #expect(output.standardError == """
+            \(file):4:25: error: cannot read error page '\(site.directory)/errors/404.html': no such file
+                error_pages: { 404: errors/404.html }
+                                    ^
+            \(file):6:51: error: fallback file '\(site.directory)/app/index.html' does not exist
+                  - { path: /, static: { root: app, fallback: /index.html } }
+                                                              ^
+            \(file): 2 errors
+
+            """)
+    }
 }
