@@ -38,9 +38,8 @@ import Testing
                     headers: { set: { Cache-Control: no-store }, remove: [X-Frame-Options] }
                   - { path: /fail, handler: fail }
             """)
-        let executable = URL(fileURLWithPath: try ZeroDTServeBinary.path()).deletingLastPathComponent()
-            .appendingPathComponent("zerodt-module-fixture").path
-        let process = try RunningProcess(executable: executable, arguments: ["--config", config],
+        let process = try RunningProcess(executable: try ZeroDTServeBinary.path(of: "zerodt-module-fixture"),
+                                         arguments: ["--config", config],
                                          currentDirectory: site.directory)
         try process.waitForStandardError(containing: "] ready")
         return (process, port)
