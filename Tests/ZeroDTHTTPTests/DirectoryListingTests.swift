@@ -20,6 +20,7 @@ import Testing
         try tree.directory("list/.git")
         try tree.symlink("list/inside", to: "space name.txt")
         try tree.symlink("list/escape", to: outside.path + "/secret.txt")
+        try tree.symlink("outside", to: outside.path)
         try tree.setModified("list/space name.txt", seconds: 784_111_777)
         try tree.file("indexed/index.html", "index")
     }
@@ -71,6 +72,13 @@ import Testing
         #expect(inside.contains("\"inside\"") && !inside.contains("escape"))
         let follow = try get(handler(symlinks: .follow), "/list/", headers: [("Accept", "application/json")]).text
         #expect(follow.contains("\"inside\"") && follow.contains("\"escape\""))
+    }
+
+    @Test func aDirectoryOutsideTheRootIsNeverListed() throws {
+        for policy in [SymlinkPolicy.deny, .insideRoot] {
+            #expect(try get(handler(symlinks: policy), "/outside/").status == .notFound, "\(policy)")
+        }
+        #expect(try get(handler(symlinks: .follow), "/outside/").text.contains("secret.txt"), "follow means follow")
     }
 
     @Test func offByDefaultAndNeverInsteadOfAnIndex() throws {
