@@ -245,9 +245,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .route(let route, let remainder):
             self.route = route.path
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
-                let allow = allowed.map(\.rawValue).joined(separator: ", ")
-                write(.error(.methodNotAllowed, headers: ["Allow": allow]), for: request.head,
-                      started: request.started, context: context)
+                write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
+                      context: context)
                 return
             }
             let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,

@@ -44,6 +44,9 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body, in order.
     public var body: [BodyPart]
+    /// Whether this is one of ZeroDT's own plain-text error pages (``error(_:headers:)``),
+    /// which configured error pages replace.
+    var isPlainError = false
 
     /// Creates a response.
     public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [BodyPart] = []) {
@@ -66,7 +69,14 @@ public struct HTTPResponse: Sendable {
     public static func error(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:]) -> HTTPResponse {
         var headers = headers
         headers.replaceOrAdd(name: "Content-Type", value: "text/plain; charset=utf-8")
-        return HTTPResponse(status: status, headers: headers, text: "\(status.code) \(status.reasonPhrase)\n")
+        var response = HTTPResponse(status: status, headers: headers, text: "\(status.code) \(status.reasonPhrase)\n")
+        response.isPlainError = true
+        return response
+    }
+
+    /// 405 with the `Allow` header listing `allowed`.
+    static func methodNotAllowed(allowed: [HTTPMethod]) -> HTTPResponse {
+        .error(.methodNotAllowed, headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
     }
 
     /// The file handles this response owns; closed by whoever drops the response.

@@ -1,11 +1,11 @@
 /// The `Content-Type` of a static file, chosen by its extension.
-enum MIMETypes {
+package enum MIMETypes {
     /// What a file whose extension is not in the table is sent as.
     static let fallback = "application/octet-stream"
 
     /// The media type for `fileName`'s extension (case-insensitive), with `charset=utf-8`
     /// on textual types; `fallback` when the name has no known extension.
-    static func contentType(forFileName fileName: Substring) -> String {
+    package static func contentType(forFileName fileName: Substring) -> String {
         let name = fileName.utf8
         guard let dot = name.lastIndex(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }),
               name[dot] == UInt8(ascii: ".")

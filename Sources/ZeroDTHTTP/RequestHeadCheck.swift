@@ -72,7 +72,8 @@ struct RequestHeadCheck: Equatable {
     }
 }
 
-private extension Substring {
+extension Substring {
+    /// Without the optional whitespace (RFC 9110 §5.6.3) around a list element.
     func trimmingSpacesAndTabs() -> Substring {
         let isText: (Character) -> Bool = { $0 != " " && $0 != "\t" }
         guard let first = firstIndex(where: isText), let last = lastIndex(where: isText) else { return "" }

@@ -71,5 +71,19 @@ extension ServeTests {
             #expect(try client.exchange("PUT /x?q=1 HTTP/1.1\r\nno colon here\r\n\r\n").status == 400)
             try process.waitForStandardError(containing: #""PUT /x?q=1 HTTP/1.1" 400"#)
         }
+
+        @Test func theJSONAccessLogEscapesOnceAsJSON() throws {
+            let site = try TestSite()
+            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+            let config = ServeTests.config(listen: [address]).replacingOccurrences(of: "log: { access: false }",
+                                                                                  with: "log: { access: true, format: json }")
+            let process = try site.launch(config)
+            defer { process.kill() }
+            try process.waitForStandardError(containing: #""msg":"ready""#)
+            #expect(try ServeTests.get("/a\"b", from: address).status == 404)
+            let log = try process.waitForStandardError(containing: #""target":"/a\"b""#)
+            // The message is the same request line, JSON-escaped once (not nginx-escaped first).
+            #expect(log.contains(#""msg":"\"GET /a\"b HTTP/1.1\" 404 "#), "\(log)")
+        }
     }
 }

@@ -18,14 +18,14 @@ import Testing
     }
 
     @Test func keepsHostPathAndQueryAndDropsThePlainPort() {
-        let answer = location(uri: "/a%20b/c?x=1&y=2", host: "Example.COM:8080")
+        let answer = location(uri: "/a%20b/c?x=1&y=2", host: "Example.COM:8080", path: "/a b/c", query: "x=1&y=2")
         #expect(answer?.status == 301)
         #expect(answer?.location == "https://Example.COM/a%20b/c?x=1&y=2")
     }
 
     @Test func putsTheConfiguredPort() {
         #expect(location(uri: "/", host: "example.com", port: 8443)?.location == "https://example.com:8443/")
-        #expect(location(uri: "/x", host: "[::1]:80", port: 8443)?.location == "https://[::1]:8443/x")
+        #expect(location(uri: "/x", host: "[::1]:80", port: 8443, path: "/x")?.location == "https://[::1]:8443/x")
     }
 
     @Test func absoluteFormUsesTheRoutedPath() {
@@ -33,7 +33,13 @@ import Testing
         #expect(answer?.location == "https://example.com/a%20b?q")
     }
 
-    @Test(arguments: [nil, "", "evil.example/x", "a@b", "host:", "host:123456", "[zz]", "[::1", "a b", "ex\u{e4}mple"])
+    @Test func whatTheClientSentIsEncodedNotCopied() {
+        let answer = location(uri: "/a\"<x>?q=\"<1>%20", host: "example.com", path: "/a\"<x>", query: "q=\"<1>%20")
+        #expect(answer?.location == "https://example.com/a%22%3Cx%3E?q=%22%3C1%3E%20")
+    }
+
+    @Test(arguments: [nil, "", "evil.example/x", "a@b", "host:", "host:123456", "[zz]", "[::1", "a b", "ex\u{e4}mple",
+                      "..", "-", "a..b", "-a.example", "[:]", "[...]", ".example"])
     func aHostThatIsNotPlainGets400(_ host: String?) {
         let answer = location(uri: "/", host: host)
         #expect(answer?.status == 400)

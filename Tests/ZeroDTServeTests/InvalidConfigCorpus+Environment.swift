@@ -99,7 +99,7 @@ extension InvalidConfigCase {
             "3:13: 'listen' must be a list, found a scalar",
             "note: the value is expanded from '${LISTEN}'",
             "7:9: unknown key '${KEY}' in 'route'",
-            "note: valid keys here: path, static, respond, redirect, handler, options",
+            "note: valid keys here: path, static, respond, redirect, handler, options, headers",
         ], environment: ["LISTEN": "[\":80\"]", "KEY": "path"]),
     ]
 }

@@ -33,7 +33,7 @@ extension InvalidConfigCase {
                     answer: hi
             """, [
             "6:9: unknown key 'answer' in 'route'",
-            "note: valid keys here: path, static, respond, redirect, handler, options",
+            "note: valid keys here: path, static, respond, redirect, handler, options, headers",
             "5:9: route needs one of static, respond, redirect, handler",
         ]),
         .init("route with two actions", """

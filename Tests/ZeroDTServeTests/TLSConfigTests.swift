@@ -186,4 +186,38 @@ import TestSupport
             "note 7:22: that certificate is named here",
         ])
     }
+
+    @Test func aChainWithTheLeafLastSaysToPutItFirst() throws {
+        let leaf = try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        let blocks = try String(contentsOfFile: leaf.cert, encoding: .utf8).components(separatedBy: "-----END CERTIFICATE-----\n")
+            .filter { !$0.isEmpty }.map { $0 + "-----END CERTIFICATE-----\n" }
+        try blocks.reversed().joined().write(toFile: directory.path + "/reversed.pem", atomically: true, encoding: .utf8)
+        #expect(errors(tls: "cert: reversed.pem\nkey: a.key") == [
+            "6:17: the key in '\(directory.path)/a.key' belongs to certificate 2 of the chain in "
+                + "'\(directory.path)/reversed.pem'; put that certificate (the leaf) first",
+        ])
+    }
+
+    @Test func aKeyOnACurveTheServerCannotUseIsNamedAsSuch() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        try TestCertificateAuthority.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1",
+                                              "-out", directory.path + "/k1.key"])
+        #expect(errors(tls: "cert: a.pem\nkey: k1.key") == [
+            "7:16: the key in '\(directory.path)/k1.key' is of a type or curve this server cannot use; give an RSA "
+                + "key or an EC key on P-256 or P-384",
+        ])
+    }
+
+    @Test func aLaterCertificateWithoutANameIsAWarning() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        try TestCertificateAuthority.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                              "-nodes", "-keyout", directory.path + "/n.key", "-out", directory.path + "/n.pem",
+                                              "-subj", "/CN=nosan.test", "-days", "30"])
+        let site = try #require(loadValid(config(tls: "certificates:\n  - {cert: a.pem, key: a.key}\n  - {cert: n.pem, key: n.key}"),
+                                          baseDirectory: directory.path))
+        #expect(flatten(site.warnings) == [
+            "8:22: warning: the certificate in '\(directory.path)/n.pem' names no DNS server name (subjectAltName): "
+                + "SNI can never choose it, and only the first certificate is the default",
+        ])
+    }
 }

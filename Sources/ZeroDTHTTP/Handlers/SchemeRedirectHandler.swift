@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOHTTP1
 
 /// Sends the client to the same host, path and query under another scheme (`redirect:
@@ -29,27 +32,26 @@ public struct SchemeRedirectHandler: HTTPHandler {
         }
         var location = "\(scheme)://\(host)"
         if let port { location += ":\(port)" }
-        let uri = request.head.uri
-        if uri.hasPrefix("/") {
-            location += uri
-        } else {
-            // Absolute-form (`GET http://host/path`): its path, as routing decoded it.
-            location += RedirectHandler.encodePath(Substring(request.path))
-            if let query = request.query { location += "?" + query }
-        }
+        // The path as routing decoded it, encoded again: what reaches `Location` is never a
+        // byte the client sent as it was (`"`, `<`), whatever the request's form. The host is
+        // the `Host` header's, for an absolute-form target too: the one the client connected for.
+        location += RedirectHandler.encodePath(Substring(request.path))
+        if let query = request.query { location += "?" + Self.encodeQuery(query) }
         var response = HTTPResponse.error(status)
         response.headers.replaceOrAdd(name: "Location", value: location)
         return .response(response)
     }
 
-    /// The host of a `Host` value without its port: a name of letters, digits, `-`, `.` and `_`,
-    /// or a bracketed IPv6 literal; nil for anything else.
+    /// The host of a `Host` value without its port: a name of dot-separated labels of letters,
+    /// digits, `-` and `_` (not starting with `-`), or a bracketed IPv6 literal; nil for
+    /// anything else.
     static func hostName(_ value: String) -> String? {
         var host = Substring(value)
         if host.hasPrefix("[") {
             guard let end = host.firstIndex(of: "]") else { return nil }
-            let literal = host[host.index(after: host.startIndex)..<end]
-            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+            let literal = String(host[host.index(after: host.startIndex)..<end])
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, literal, &address) == 1 else { return nil }
             let rest = host[host.index(after: end)...]
             guard rest.isEmpty || Self.isPort(rest) else { return nil }
             return String(host[...end])
@@ -58,10 +60,21 @@ public struct SchemeRedirectHandler: HTTPHandler {
             guard Self.isPort(host[colon...]) else { return nil }
             host = host[..<colon]
         }
-        guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) })
-        else { return nil }
+        let labels = (host.hasSuffix(".") ? host.dropLast() : host).split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.allSatisfy({ label in
+            !label.isEmpty && label.first != "-" && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }
+        }) else { return nil }
         return String(host)
     }
+
+    /// `query` with every byte that RFC 3986 does not allow in a query percent-encoded;
+    /// escapes already there stay as they are.
+    static func encodeQuery(_ query: String) -> String {
+        PercentEncoding.encode(query) { PercentEncoding.isUnreserved($0) || Self.queryPunctuation.contains($0) }
+    }
+
+    /// RFC 3986's sub-delims and `:@/?`, and `%` for escapes already made.
+    private static let queryPunctuation = Set("!$&'()*+,;=:@/?%".utf8)
 
     /// `:` and one to five digits.
     private static func isPort(_ text: Substring) -> Bool {

@@ -11,7 +11,11 @@ import NIOHTTP1
 ///
 /// The request's `routeRemainder` names the file relative to the root. A name that is a
 /// directory serves the first of the index files that exists, or is redirected (301) to its
-/// slash form when the request path lacks the trailing slash; there are no listings.
+/// slash form when the request path lacks the trailing slash. Without an index file it
+/// is listed when `browse` is set (see ``DirectoryListing``), and 404 otherwise.
+///
+/// With a ``StaticFallback``, a name that matches no file (or a directory with neither an
+/// index nor a listing) is answered with the fallback file, validators and all.
 ///
 /// - Every 200, 206 and 304 carries a strong `ETag` (inode, modification time and size),
 ///   `Last-Modified` and, when configured, `Cache-Control`; 200 and 206 also carry
@@ -44,6 +48,8 @@ public struct StaticFileHandler: HTTPHandler {
     private let root: StaticFileRoot
     private let indexNames: [String]
     private let cacheControl: String?
+    private let fallback: StaticFallback?
+    private let browse: Bool
     private let cache = SmallFileCache(maximumBytes: 8 * 1024 * 1024, maximumEntries: 1024)
 
     /// Creates a handler serving the files below `root`.
@@ -55,11 +61,14 @@ public struct StaticFileHandler: HTTPHandler {
     ///   - symlinks: which symbolic links below `root` may be followed.
     ///   - cacheControl: the `Cache-Control` value for files and 304s; none when nil.
     ///   - hidden: whether names with a segment starting with `.` are served.
+    ///   - fallback: what a name that matches no file is answered with; 404 when nil.
+    ///   - browse: whether a directory without an index file is listed.
     /// - Throws: ``ConfigurationError`` when `root` cannot be opened as a directory, its real
     ///   path cannot be found (needed for `.insideRoot`), or an index name is not a plain
     ///   file name.
     public init(root: String, index: [String] = ["index.html"], symlinks: SymlinkPolicy = .deny,
-                cacheControl: String? = nil, hidden: Bool = false) throws
+                cacheControl: String? = nil, hidden: Bool = false, fallback: StaticFallback? = nil,
+                browse: Bool = false) throws
     {
         for name in index where name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/"))
             || name.utf8.contains(0)
@@ -69,6 +78,8 @@ public struct StaticFileHandler: HTTPHandler {
         self.root = try StaticFileRoot(path: root, symlinks: symlinks, servesHidden: hidden)
         self.indexNames = index
         self.cacheControl = cacheControl
+        self.fallback = fallback
+        self.browse = browse
     }
 
     /// Answers at once with the file, a redirect or an error.
@@ -81,28 +92,40 @@ public struct StaticFileHandler: HTTPHandler {
 
     private func response(to request: HTTPRequest) -> HTTPResponse {
         do throws(FileAccessError) {
-            let target = try root.open(request.routeRemainder)
-            guard target.isDirectory else {
-                return try serve(target, name: request.routeRemainder, request: request)
+            return try response(to: request, naming: request.routeRemainder)
+        } catch .notFound {
+            guard let fallback, fallback.applies(to: request.routeRemainder) else { return .error(.notFound) }
+            do throws(FileAccessError) {
+                return try serve(root.open(fallback.path[...]), name: fallback.path[...], request: request)
+            } catch {
+                return error.response
             }
-            guard request.path.utf8.last == UInt8(ascii: "/") else {
-                return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
-            }
-            for name in indexNames {
-                let index: OpenFile
-                do throws(FileAccessError) {
-                    index = try root.open(name, in: target)
-                } catch .notFound {
-                    continue
-                }
-                // A directory or FIFO named like an index is skipped, as a missing one is.
-                guard index.isRegularFile else { continue }
-                return try serve(index, name: name[...], request: request)
-            }
-            return .error(.notFound)
         } catch {
             return error.response
         }
+    }
+
+    private func response(to request: HTTPRequest, naming name: Substring) throws(FileAccessError) -> HTTPResponse {
+        let target = try root.open(name)
+        guard target.isDirectory else {
+            return try serve(target, name: name, request: request)
+        }
+        guard request.path.utf8.last == UInt8(ascii: "/") else {
+            return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
+        }
+        for indexName in indexNames {
+            let index: OpenFile
+            do throws(FileAccessError) {
+                index = try root.open(indexName, in: target)
+            } catch .notFound {
+                continue
+            }
+            // A directory or FIFO named like an index is skipped, as a missing one is.
+            guard index.isRegularFile else { continue }
+            return try serve(index, name: indexName[...], request: request)
+        }
+        guard browse else { throw .notFound }
+        return try DirectoryListing.read(target, root: root).response(to: request)
     }
 
     private func serve(_ file: consuming OpenFile, name: Substring, request: HTTPRequest)

@@ -36,9 +36,15 @@ struct CertificateCheck {
         let key = readKey(pair)
         guard let chain, let key else { return nil }
         let identity = TLSIdentity(leaf: chain[0], intermediates: Array(chain.dropFirst()), key: key)
-        if (try? TLSServerContext(TLSServerConfiguration(identities: [identity]))) == nil {
-            bag.error("the key in '\(pair.keyFile)' does not belong to the certificate in '\(pair.certFile)'",
-                      at: pair.keyLocation)
+        if !Self.serves(leaf: chain[0], key: key) {
+            // A chain in the wrong order is the common slip: say so when a later one is the key's.
+            if let index = chain.indices.dropFirst().first(where: { Self.serves(leaf: chain[$0], key: key) }) {
+                bag.error("the key in '\(pair.keyFile)' belongs to certificate \(index + 1) of the chain in "
+                          + "'\(pair.certFile)'; put that certificate (the leaf) first", at: pair.certLocation)
+            } else {
+                bag.error("the key in '\(pair.keyFile)' does not belong to the certificate in '\(pair.certFile)'",
+                          at: pair.keyLocation)
+            }
             return nil
         }
         guard checkValidity(of: chain, pair: pair) else { return nil }
@@ -46,10 +52,21 @@ struct CertificateCheck {
                                      certLocation: pair.certLocation, keyLocation: pair.keyLocation)
     }
 
+    /// Whether a handshake can be made with `leaf` and `key`: BoringSSL refuses a key that
+    /// is not the certificate's.
+    private static func serves(leaf: NIOSSLCertificate, key: NIOSSLPrivateKey) -> Bool {
+        let identity = TLSIdentity(leaf: leaf, intermediates: [], key: key)
+        return (try? TLSServerContext(TLSServerConfiguration(identities: [identity]))) != nil
+    }
+
     /// SNI can pick only one certificate per name: a name on two of them is an error at the
-    /// later one.
+    /// later one. A certificate after the first without a name can never be chosen: a warning.
     mutating func checkServerNames(_ certificates: [TLSConfig.Certificate]) {
         var firstByName: [String: TLSConfig.Certificate] = [:]
+        for certificate in certificates.dropFirst() where certificate.identity.serverNames.isEmpty {
+            bag.warning("the certificate in '\(certificate.certFile)' names no DNS server name (subjectAltName): SNI "
+                        + "can never choose it, and only the first certificate is the default", at: certificate.certLocation)
+        }
         for certificate in certificates {
             for name in Set(certificate.identity.serverNames).sorted() {
                 guard let first = firstByName[name] else {
@@ -82,7 +99,13 @@ struct CertificateCheck {
             return nil
         }
         guard let key = try? NIOSSLPrivateKey(bytes: bytes, format: .pem) else {
-            bag.error("'\(pair.keyFile)' is not a PEM private key (-----BEGIN PRIVATE KEY-----)", at: pair.keyLocation)
+            let text = String(decoding: bytes, as: UTF8.self)
+            if text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----") {
+                bag.error("the key in '\(pair.keyFile)' is of a type or curve this server cannot use; give an RSA key "
+                          + "or an EC key on P-256 or P-384", at: pair.keyLocation)
+            } else {
+                bag.error("'\(pair.keyFile)' is not a PEM private key (-----BEGIN PRIVATE KEY-----)", at: pair.keyLocation)
+            }
             return nil
         }
         return key

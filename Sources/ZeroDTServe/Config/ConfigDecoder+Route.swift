@@ -3,8 +3,9 @@ import ZeroDTHTTP
 
 extension ConfigDecoder {
     static let actionKeys = ["static", "respond", "redirect", "handler"]
-    static let routeKeys = ["path"] + actionKeys + ["options"]
-    static let staticKeys = ["root", "index", "symlinks", "cache_control", "hidden"]
+    static let routeKeys = ["path"] + actionKeys + ["options", "headers"]
+    static let staticKeys = ["root", "index", "symlinks", "cache_control", "hidden", "fallback",
+                             "fallback_extensions", "browse"]
     static let respondKeys = ["status", "body", "headers", "content_type"]
     static let redirectKeys = ["to", "scheme", "port", "status"]
 
@@ -46,8 +47,10 @@ extension ConfigDecoder {
                   notes: [.init("static routes serve a directory tree; write '\(path)/'")])
             return nil
         }
-        guard let path, let action else { return nil }
-        return RouteConfig(path: path, action: action, location: node.location)
+        var headers: ResponseHeaderRules? = ResponseHeaderRules()
+        if let node = fields["headers"] { headers = responseHeaders(node) }
+        guard let path, let action, let headers else { return nil }
+        return RouteConfig(path: path, action: action, location: node.location, headers: headers)
     }
 
     private mutating func routePath(_ node: ConfigNode) -> String? {
@@ -97,6 +100,10 @@ extension ConfigDecoder {
         if let node = fields["hidden"], let hidden = boolean(node, what: "hidden") {
             config.hidden = hidden
         }
+        if let node = fields["browse"], let browse = boolean(node, what: "browse") {
+            config.browse = browse
+        }
+        staticFallback(fields, root: root, into: &config)
         return config
     }
 
@@ -157,39 +164,6 @@ extension ConfigDecoder {
             valid = false
         }
         return valid ? config : nil
-    }
-
-    private mutating func headerList(_ node: ConfigNode) -> [(name: String, value: String)]? {
-        guard case .mapping(let entries) = node.value else {
-            error("'headers' must be a mapping of header names to values, found \(node.kindDescription)", at: node.location)
-            return nil
-        }
-        var headers: [(name: String, value: String)] = []
-        var valid = true
-        for entry in entries {
-            // The same rules the server applies when it writes a head.
-            if !ResponseHead.isToken(entry.key) {
-                error("'\(entry.key)' is not a valid header name", at: entry.keyLocation)
-                valid = false
-            } else if ["content-length", "transfer-encoding", "connection"].contains(entry.key.lowercased()) {
-                error("header '\(entry.key)' is set by the server and cannot be configured", at: entry.keyLocation)
-                valid = false
-            } else if let value = headerValue(entry.value, what: entry.key) {
-                headers.append((entry.key, value))
-            } else {
-                valid = false
-            }
-        }
-        return valid ? headers : nil
-    }
-
-    private mutating func headerValue(_ node: ConfigNode, what: String) -> String? {
-        guard let value = string(node, what: what, allowEmpty: true) else { return nil }
-        if !ResponseHead.isFieldValue(value) {
-            error("'\(what)' must not contain line breaks or control characters", at: node.location)
-            return nil
-        }
-        return value
     }
 
     private mutating func redirect(_ node: ConfigNode) -> RedirectConfig? {

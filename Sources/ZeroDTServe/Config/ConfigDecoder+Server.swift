@@ -1,7 +1,8 @@
 import ZeroDTHTTP
 
 extension ConfigDecoder {
-    static let serverKeys = ["name", "listen", "shutdown_delay", "timeouts", "limits", "routes"]
+    static let serverKeys = ["name", "listen", "shutdown_delay", "timeouts", "limits", "routes", "headers",
+                                    "error_pages"]
     static let timeoutKeys = ["read_header", "read_body", "idle", "write", "shutdown", "drain_grace"]
     static let limitKeys = ["max_header_size", "max_body_size", "max_connections", "max_concurrent_streams"]
 
@@ -44,7 +45,10 @@ extension ConfigDecoder {
             http.shutdownDelay = delay
         }
         guard let name else { return nil }
-        return ServerConfig(name: name, listen: listeners, http: http, routes: routes, location: node.location)
+        var server = ServerConfig(name: name, listen: listeners, http: http, routes: routes, location: node.location)
+        if let node = fields["headers"], let headers = responseHeaders(node) { server.headers = headers }
+        if let node = fields["error_pages"], let pages = errorPages(node) { server.errorPages = pages }
+        return server
     }
 
     private mutating func decodeTimeouts(_ node: ConfigNode, into config: inout HTTPServerConfiguration) {

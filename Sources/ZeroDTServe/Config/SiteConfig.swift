@@ -103,6 +103,13 @@ public struct ServerConfig: Sendable, Equatable {
     public var routes: [RouteConfig]
     /// Where the server was declared.
     public var location: SourceLocation
+    /// `headers:` — set and removed on every response of the server; a route's own override them.
+    public var headers = ResponseHeaderRules()
+    /// `error_pages:` — the pages that replace its plain-text error bodies.
+    public var errorPages = ErrorPages()
+
+    /// What every response of the server, routed or not, goes through.
+    public var amendment: ResponseAmendment { ResponseAmendment(headers: headers, errorPages: errorPages) }
 }
 
 /// One entry of a server's `listen:`.
@@ -140,6 +147,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var action: Action
     /// Where the route was declared.
     public var location: SourceLocation
+    /// `headers:` — applied after the server's, so they override it name by name.
+    public var headers = ResponseHeaderRules()
 }
 
 /// `static:` — serve files below a directory.
@@ -154,6 +163,10 @@ public struct StaticConfig: Sendable, Equatable {
     public var cacheControl: String?
     /// Whether dot-files such as `.env` may be served.
     public var hidden: Bool = false
+    /// `fallback:` and `fallback_extensions:` — the file served for names that match none.
+    public var fallback: StaticFallback?
+    /// Whether a directory without an index file is listed.
+    public var browse: Bool = false
 }
 
 /// `respond:` — a fixed response.

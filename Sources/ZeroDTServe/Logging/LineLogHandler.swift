@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ZeroDTHTTP
 
 /// Writes one line per log event to stderr, as text or JSON, tagged with the process's
 /// generation and pid so that lines from overlapping generations can be told apart.
@@ -83,19 +84,6 @@ struct LineLogHandler: LogHandler {
     }
 
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONText.string(text)
     }
 }

@@ -37,10 +37,10 @@ struct AccessLogger: Sendable {
             metadata["status"] = .stringConvertible(entry.status)
             metadata["bytes"] = .stringConvertible(entry.bytes)
         }
-        logger.info("""
-            "\(Self.escaped(entry.method.rawValue)) \(Self.escaped(entry.target)) \(version)" \
-            \(entry.status) \(entry.bytes)
-            """, metadata: metadata)
+        // JSON escapes the message itself; escaping it for a text line first would double it.
+        let method = structured ? entry.method.rawValue : Self.escaped(entry.method.rawValue)
+        let target = structured ? entry.target : Self.escaped(entry.target)
+        logger.info("\"\(method) \(target) \(version)\" \(entry.status) \(entry.bytes)", metadata: metadata)
     }
 
     /// `text` safe inside the quoted request line of a text log, as nginx writes it: `"`

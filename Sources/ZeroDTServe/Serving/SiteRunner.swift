@@ -109,8 +109,11 @@ struct SiteRunner {
         for route in server.routes {
             do {
                 let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
-                routes.append(RoutingTable.Route(path: route.path,
-                                                 handler: try HandlerFactory.make(route.action, setup: setup)))
+                var handler = try HandlerFactory.make(route.action, setup: setup)
+                let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
+                                                  errorPages: server.errorPages)
+                if !amendment.isEmpty { handler = AmendingHandler(handler, amendment: amendment) }
+                routes.append(RoutingTable.Route(path: route.path, handler: handler))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
@@ -126,7 +129,7 @@ struct SiteRunner {
         }
         return HTTPServer(name: server.name, endpoints: try Self.endpoints(server, listeners: listeners),
                           configuration: server.http,
-                          routes: RoutingTable(routes: routes), group: group, accessLog: accessLog, logger: logger)
+                          routes: RoutingTable(routes: routes, unrouted: server.amendment), group: group, accessLog: accessLog, logger: logger)
     }
 
     /// Each listener with its TLS context, built here, by the process that serves: the

@@ -1,0 +1,128 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import ZeroDTHTTP
+
+@Suite struct ResponseAmendmentTests {
+    static let server = ResponseHeaderRules(set: [.init(name: "X-Frame-Options", value: "DENY"),
+                                                  .init(name: "Cache-Control", value: "no-cache")],
+                                            remove: ["X-Powered-By"])
+    static let pages = ErrorPages(exact: [404: page("missing")], classes: [4: page("client"), 5: page("server")])
+
+    static func page(_ text: String) -> ErrorPages.Page {
+        ErrorPages.Page(body: ByteBuffer(string: text), contentType: "text/html; charset=utf-8")
+    }
+
+    @Test func setReplacesEveryFieldOfTheNameAndRemoveDropsIt() {
+        var headers: HTTPHeaders = ["cache-control": "a", "Cache-Control": "b", "x-powered-by": "php", "Keep": "1"]
+        Self.server.apply(to: &headers)
+        #expect(headers["Cache-Control"] == ["no-cache"])
+        #expect(headers["X-Frame-Options"] == ["DENY"])
+        #expect(!headers.contains(name: "X-Powered-By"))
+        #expect(headers["Keep"] == ["1"])
+    }
+
+    @Test func aRouteOverridesItsServerNameByName() {
+        let route = ResponseHeaderRules(set: [.init(name: "cache-control", value: "no-store")], remove: ["x-frame-options"])
+        let merged = route.merged(over: Self.server)
+        #expect(merged.setting == [.init(name: "cache-control", value: "no-store")])
+        #expect(merged.removing == ["x-powered-by", "x-frame-options"])
+        let added = ResponseHeaderRules(set: [.init(name: "X-Powered-By", value: "zerodt")]).merged(over: Self.server)
+        #expect(added.removing.isEmpty, "a route that sets a header the server removes keeps it")
+        #expect(added.setting.map(\.name) == ["X-Frame-Options", "Cache-Control", "X-Powered-By"])
+    }
+
+    @Test func anExactCodeWinsOverItsClass() {
+        #expect(Self.pages.page(for: .notFound)?.body == ByteBuffer(string: "missing"))
+        #expect(Self.pages.page(for: .gone)?.body == ByteBuffer(string: "client"))
+        #expect(Self.pages.page(for: .badGateway)?.body == ByteBuffer(string: "server"))
+        #expect(ErrorPages(exact: [404: Self.page("x")]).page(for: .gone) == nil)
+    }
+
+    @Test func errorPagesReplaceOnlyZeroDTsOwnErrorBodies() throws {
+        let amendment = ResponseAmendment(headers: Self.server, errorPages: Self.pages)
+        var plain = HTTPResponse.error(.methodNotAllowed, headers: ["Allow": "GET"])
+        amendment.apply(to: &plain)
+        #expect(plain.status == .methodNotAllowed)
+        #expect(plain.headers["Allow"] == ["GET"])
+        #expect(plain.headers["Content-Type"] == ["text/html; charset=utf-8"])
+        #expect(plain.body.count == 1 && plain.bodyCount == "client".utf8.count)
+        #expect(plain.headers["X-Frame-Options"] == ["DENY"])
+
+        var own = HTTPResponse(status: .notFound, headers: ["Content-Type": "application/json"], text: "{}")
+        amendment.apply(to: &own)
+        #expect(own.headers["Content-Type"] == ["application/json"])
+        #expect(own.bodyCount == 2)
+        #expect(own.headers["X-Frame-Options"] == ["DENY"], "headers apply to every response")
+    }
+
+    @Test func theWrappedHandlersMethodCheckIsAmended() throws {
+        let handler = AmendingHandler(FixedMethodsHandler(), amendment: ResponseAmendment(errorPages: Self.pages))
+        #expect(handler.allowedMethods == nil)
+        let refused = try serve(handler, makeRequest("/x", method: .DELETE))
+        #expect(refused.status == .methodNotAllowed)
+        #expect(refused.header("Allow") == "GET, HEAD")
+        #expect(refused.text == "client")
+        #expect(try serve(handler, makeRequest("/x")).text == "ok")
+    }
+
+    @Test func aFailedDeferredReplyBecomesAnAmended500() async throws {
+        let loop = EmbeddedEventLoop()
+        let failing = AsyncHandlerStub(result: loop.makeFailedFuture(CancellationError()))
+        let handler = AmendingHandler(failing, amendment: ResponseAmendment(headers: Self.server, errorPages: Self.pages))
+        let context = HTTPRequestContext(eventLoop: loop, serverName: "test", remoteAddress: nil)
+        guard case .deferred(let future) = handler.respond(to: makeRequest("/x"), context: context) else {
+            Issue.record("expected a deferred reply")
+            return
+        }
+        let response = try await future.get()
+        #expect(response.status == .internalServerError)
+        #expect(response.body.count == 1 && response.bodyCount == "server".utf8.count)
+        #expect(response.headers["Cache-Control"] == ["no-cache"])
+    }
+
+    @Test func unroutedRequestsGoThroughTheServersAmendment() throws {
+        let amendment = ResponseAmendment(headers: Self.server, errorPages: Self.pages)
+        let table = RoutingTable(routes: [.init(path: "/docs/", handler: FixedMethodsHandler())], unrouted: amendment)
+        guard case .route(let root, _) = table.match("/nothing") else {
+            Issue.record("expected the catch-all route")
+            return
+        }
+        let missing = try serve(root.handler, makeRequest("/nothing"))
+        #expect(missing.status == .notFound)
+        #expect(missing.text == "missing")
+        guard case .route(let bare, _) = table.match("/docs") else {
+            Issue.record("expected the slash redirect route")
+            return
+        }
+        let redirect = try serve(bare.handler, makeRequest("/docs?a=1"))
+        #expect(redirect.status == .movedPermanently)
+        #expect(redirect.header("Location") == "/docs/?a=1")
+        #expect(redirect.header("X-Frame-Options") == "DENY")
+        guard case .notFound = RoutingTable(routes: [], unrouted: ResponseAmendment()).match("/x") else {
+            Issue.record("an empty amendment adds no route")
+            return
+        }
+    }
+}
+
+/// Answers `ok` to GET and HEAD.
+private struct FixedMethodsHandler: HTTPHandler {
+    var allowedMethods: [HTTPMethod]? { [.GET, .HEAD] }
+
+    func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+        .response(HTTPResponse(status: .ok, text: "ok"))
+    }
+}
+
+/// Answers with a given future.
+private struct AsyncHandlerStub: HTTPHandler {
+    let result: EventLoopFuture<HTTPResponse>
+    var allowedMethods: [HTTPMethod]? { nil }
+
+    func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+        .deferred(result)
+    }
+}
