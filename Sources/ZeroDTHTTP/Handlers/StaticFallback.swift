@@ -17,7 +17,8 @@ public struct StaticFallback: Sendable, Equatable {
     func applies(to name: Substring) -> Bool {
         if includesExtensions { return true }
         let last = name.split(separator: "/").last ?? ""
-        // A leading dot names a hidden file, not an extension.
-        return !last.dropFirst().contains(".")
+        // A leading dot names a hidden file, not an extension. A byte search: `contains(".")`
+        // would be NSString's, with Foundation visible in this module (see RequestHeadCheck).
+        return !last.dropFirst().utf8.contains(UInt8(ascii: "."))
     }
 }
