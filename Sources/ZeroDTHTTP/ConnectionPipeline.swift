@@ -28,7 +28,8 @@ struct ConnectionPipeline: Sendable {
         }
         // TLS first, and below the HTTP handlers something that turns the files they send
         // with `sendfile` into buffers TLS can encrypt.
-        try pipeline.addHandlers(tls.makeHandler(), FileRegionReader())
+        let promptClose = TLSPromptClose.handlers()
+        try pipeline.addHandlers(promptClose.socketSide, tls.makeHandler(), promptClose.closeRequests, FileRegionReader())
         guard tls.offersHTTP2 else {
             try pipeline.addHandlers(http1Handlers(isSecure: true))
             return

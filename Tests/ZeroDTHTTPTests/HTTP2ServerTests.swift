@@ -54,7 +54,7 @@ import Testing
     private func send(_ frames: ByteBuffer...) throws {
         var all = ByteBuffer()
         for var frame in frames { all.writeBuffer(&frame) }
-        try? channel.writeInbound(all)
+        _ = try? channel.writeInbound(all)
         try? channel.throwIfErrorCaught()
     }
 
