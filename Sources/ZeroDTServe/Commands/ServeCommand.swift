@@ -7,11 +7,13 @@ import ZeroDT
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run every server the config declares, in the foreground, logging to stderr.",
+        abstract: "Run every server the config declares, in the foreground, logging to stderr or log.file.",
         discussion: """
             SIGHUP or SIGUSR2 restarts with zero downtime: the binary on disk is started with the \
-            config as it is now and takes over the sockets. SIGTERM or SIGINT drains and stops; \
-            a second one stops at once.
+            config as it is now and takes over the sockets. SIGTERM or SIGINT drains and stops \
+            (after shutdown_delay); a second one stops at once, as SIGQUIT does. SIGUSR1 reopens \
+            the log files. In a terminal or as PID 1 the process stays as a supervisor of the \
+            generations (restart.supervise).
             """
     )
 
