@@ -78,7 +78,7 @@ extension TLSTests {
         /// requests up front.)
         @Test(.enabled(if: hasH2load)) func h2loadLosesNoRequestAcrossTenReloads() throws {
             let (https, process) = try TLSTests.Reload.start()
-            defer { process.kill() }
+            defer { TLSTests.Reload.stop(https, process) }
             let load = try RunningProcess(executable: "/usr/bin/env", arguments: [
                 "h2load", "-c", "400", "-n", "4000", "-m", "10", "-r", "10", "--rate-period", "100ms",
                 "https://127.0.0.1:\(https.port)/hi",

@@ -17,13 +17,20 @@ extension TLSTests {
             return (https, process)
         }
 
+        /// Stops whichever generation serves now (the first one is long gone after a reload),
+        /// so that no test leaves a server behind, then makes sure of the first.
+        static func stop(_ https: HTTPSSite, _ process: RunningProcess) {
+            _ = try? ZeroDTServeBinary.run(["stop", "--config", https.site.configFile], currentDirectory: https.site.directory)
+            process.kill()
+        }
+
         static func reload(_ https: HTTPSSite) throws -> ProcessOutput {
             try ZeroDTServeBinary.run(["reload", "--config", https.site.configFile], currentDirectory: https.site.directory)
         }
 
         @Test func renewedCertificatesServeNewConnectionsWhileAnOpenOneIsAnswered() throws {
             let (https, process) = try Self.start()
-            defer { process.kill() }
+            defer { Self.stop(https, process) }
             let before = try #require(https.leaves["site"]?.serial)
             #expect(try TLSTestClients.servedSerial(port: https.port, serverName: "site.test") == before)
             let kept = try TLSKeepAliveConnection(port: https.port, serverName: "site.test", caFile: https.ca.certificate)
@@ -47,7 +54,7 @@ extension TLSTests {
 
         @Test func aReloadWithABrokenCertificateFailsAndServingGoesOn() throws {
             let (https, process) = try Self.start()
-            defer { process.kill() }
+            defer { Self.stop(https, process) }
             let serial = try #require(https.leaves["site"]?.serial)
             try Data("-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n".utf8)
                 .write(to: URL(fileURLWithPath: https.site.path("site.pem")))
@@ -65,7 +72,7 @@ extension TLSTests {
 
         @Test func keepAliveRequestsGoOnThroughTenReloads() throws {
             let (https, process) = try Self.start()
-            defer { process.kill() }
+            defer { Self.stop(https, process) }
             // curl reuses its connection for URLs of one run; each run spans some reloads,
             // and a run's connection may be one that a draining generation closes after an
             // answer, which curl then replaces.
