@@ -21,15 +21,18 @@ public struct AccessLogEntry: Sendable {
     public var duration: Duration
     /// The pattern of the route that answered, if one matched.
     public var route: String?
+    /// The request's headers (shared, not copied): a log format picks what it needs, so a
+    /// request costs no header lookup the log does not use.
+    public var requestHeaders: HTTPHeaders
+
     /// The `Referer` header.
-    public var referer: String?
+    public var referer: String? { requestHeaders.first(name: "referer") }
     /// The `User-Agent` header.
-    public var userAgent: String?
+    public var userAgent: String? { requestHeaders.first(name: "user-agent") }
 
     /// An entry; the server makes them, tests and other servers may too.
     public init(remoteAddress: SocketAddress?, isSecure: Bool, method: HTTPMethod, target: String, version: HTTPVersion,
-                status: Int, bytes: Int, duration: Duration, route: String? = nil, referer: String? = nil,
-                userAgent: String? = nil) {
+                status: Int, bytes: Int, duration: Duration, route: String? = nil, requestHeaders: HTTPHeaders = [:]) {
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
         self.method = method
@@ -39,7 +42,6 @@ public struct AccessLogEntry: Sendable {
         self.bytes = bytes
         self.duration = duration
         self.route = route
-        self.referer = referer
-        self.userAgent = userAgent
+        self.requestHeaders = requestHeaders
     }
 }

@@ -359,8 +359,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                      target: requestHead.uri, version: requestHead.version, status: Int(status),
                                      bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started),
-                                     route: route, referer: requestHead.headers.first(name: "referer"),
-                                     userAgent: requestHead.headers.first(name: "user-agent")))
+                                     route: route, requestHeaders: requestHead.headers))
         }
     }
 

@@ -13,9 +13,12 @@ import ZeroDTHTTP
     static let when = timespec(tv_sec: 1_796_037_600, tv_nsec: 250_000_000)  // 2026-11-30T11:20:00.250Z
 
     static func entry(target: String = "/a?b=1", referer: String? = nil, userAgent: String? = nil) throws -> AccessLogEntry {
-        AccessLogEntry(remoteAddress: try SocketAddress(ipAddress: "192.0.2.7", port: 4711), isSecure: true,
+        var headers = HTTPHeaders()
+        if let referer { headers.add(name: "Referer", value: referer) }
+        if let userAgent { headers.add(name: "User-Agent", value: userAgent) }
+        return AccessLogEntry(remoteAddress: try SocketAddress(ipAddress: "192.0.2.7", port: 4711), isSecure: true,
                        method: .GET, target: target, version: .http1_1, status: 200, bytes: 512,
-                       duration: .milliseconds(3), route: "/", referer: referer, userAgent: userAgent)
+                       duration: .milliseconds(3), route: "/", requestHeaders: headers)
     }
 
     @Test func commonAndCombinedAreNginxsFormats() throws {
