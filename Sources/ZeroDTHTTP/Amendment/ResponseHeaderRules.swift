@@ -23,10 +23,9 @@ public struct ResponseHeaderRules: Sendable, Equatable {
     /// Lower-cased names the connection writes or manages itself (`Date`, `Server`,
     /// `Content-Length`) or that are connection-specific (RFC 9110 §7.6.1): configuring one
     /// would duplicate it or break the framing.
-    public static let serverOwned: Set<String> = [
-        "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te", "upgrade",
-        "trailer", "date", "server",
-    ]
+    public static let serverOwned: Set<String> = ResponseHead.connectionManaged.union([
+        "keep-alive", "proxy-connection", "te", "upgrade", "trailer", "date", "server",
+    ])
 
     /// Headers set, in order.
     public var setting: [Field]

@@ -75,17 +75,6 @@ extension DirectoryListing {
     /// Every byte but RFC 3986's unreserved characters as `%XX`, so that a name is one path
     /// segment (`?`, `#`, `/`, `:` included) and needs no further escaping in HTML.
     static func percentEncoded(_ name: String) -> String {
-        var encoded = ""
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                encoded += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
-            }
-        }
-        return encoded
+        PercentEncoding.encode(name, keeping: PercentEncoding.isUnreserved)
     }
 }
