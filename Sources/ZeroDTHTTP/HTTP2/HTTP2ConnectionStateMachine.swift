@@ -60,7 +60,8 @@ struct HTTP2ConnectionStateMachine {
     private var state = State.serving
     private var openStreams: Set<HTTP2StreamID> = []
     private var lastStreamID = HTTP2StreamID(0)
-    private var sawStream = false
+    /// Client streams have odd ids from 1: none seen while the last is still 0.
+    private var sawStream: Bool { lastStreamID != HTTP2StreamID(0) }
     /// Since when no stream has been open.
     private var idleSince: NIODeadline
 
@@ -83,7 +84,6 @@ struct HTTP2ConnectionStateMachine {
 
     mutating func streamCreated(_ id: HTTP2StreamID) {
         openStreams.insert(id)
-        sawStream = true
         lastStreamID = max(lastStreamID, id)
     }
 
