@@ -1,6 +1,5 @@
 import Foundation
 import NIOHTTP1
-import NIOSSL
 import Testing
 import TestSupport
 @testable import ZeroDTHTTP
@@ -83,12 +82,7 @@ import TestSupport
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerodt-vhost-\(UUID())").path
-        let ca = try TestCertificateAuthority(directory: directory)
-        let identities = try [["a.test"], ["*.b.test"]].enumerated().map { index, names in
-            let leaf = try ca.leaf("leaf\(index)", dnsNames: names)
-            return TLSIdentity(leaf: try NIOSSLCertificate.fromPEMFile(leaf.cert)[0],
-                               key: try NIOSSLPrivateKey(file: leaf.key, format: .pem))
-        }
+        let identities = try TestCertificateAuthority(directory: directory).identities([["a.test"], ["*.b.test"]])
         hosts = VirtualHosts([try VirtualHostsTests.server("a", ["a.test"]), try VirtualHostsTests.server("b", ["*.b.test"]),
                               try VirtualHostsTests.server("default", [])],
                              certificates: identities)

@@ -1,37 +1,30 @@
 import Foundation
 import Testing
-import TestSupport
 import ZeroDTHTTP
 @testable import ZeroDTServe
 
-/// `hosts:` and servers sharing an address: what they decode to, which socket each address
-/// becomes and whose it is, and the HTTPS/plain-HTTP clash.
-@Suite final class VirtualHostConfigTests {
-    let directory: TemporaryDirectory
-    let ca: TestCertificateAuthority
+/// `hosts:` and servers sharing an address: what they decode to, and which socket each
+/// address becomes and whose it is. (HTTPS addresses: `TLSConfigTests+SharedAddress`.)
+@Suite struct VirtualHostConfigTests {
+    /// A `servers:` item answering `hi` on `listen` (a YAML list), with `hosts` if given.
+    static func server(_ name: String, listen: String, hosts: String? = nil) -> String {
+        """
+          - name: \(name)
+            listen: \(listen)
+        \(hosts.map { "    hosts: \($0)\n" } ?? "")    routes: [{ path: /, respond: hi }]
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        ca = try TestCertificateAuthority(directory: directory.path + "/ca")
+        """
     }
 
-    deinit { directory.remove() }
+    static func load(_ servers: String..., baseDirectory: String = NSTemporaryDirectory()) -> SiteConfig? {
+        loadValid("servers:\n" + servers.joined(), baseDirectory: baseDirectory)
+    }
 
     @Test func serversSharingAnAddressShareOneSocketOwnedByTheDefault() throws {
-        let site = try #require(loadValid("""
-            servers:
-              - name: apps
-                listen: [":80", ":81"]
-                hosts: ["*.Apps.Example.com", apps.example.com.]
-                routes: [{ path: /, respond: hi }]
-              - name: default
-                listen: [":80"]
-                routes: [{ path: /, respond: hi }]
-              - name: alone
-                listen: [":82"]
-                hosts: [alone.example]
-                routes: [{ path: /, respond: hi }]
-            """, baseDirectory: directory.path))
+        let site = try #require(Self.load(
+            Self.server("apps", listen: #"[":80", ":81"]"#, hosts: #"["*.Apps.Example.com", apps.example.com.]"#),
+            Self.server("default", listen: #"[":80"]"#),
+            Self.server("alone", listen: #"[":82"]"#, hosts: "[alone.example]")))
         #expect(site.servers[0].hosts.map(\.pattern) == [.wildcard(suffix: ".apps.example.com"), .exact("apps.example.com")])
         #expect(site.servers[0].hosts[0].location.line == 4 && site.servers[0].hosts[0].location.column == 13)
         #expect(site.servers[1].hosts.isEmpty)
@@ -42,59 +35,8 @@ import ZeroDTHTTP
     }
 
     @Test func withoutADefaultTheFirstServerOwnsTheSocket() throws {
-        let site = try #require(loadValid("""
-            servers:
-              - name: a
-                listen: [":80"]
-                hosts: [a.example]
-                routes: [{ path: /, respond: hi }]
-              - name: b
-                listen: [":80"]
-                hosts: [b.example]
-                routes: [{ path: /, respond: hi }]
-            """, baseDirectory: directory.path))
+        let site = try #require(Self.load(Self.server("a", listen: #"[":80"]"#, hosts: "[a.example]"),
+                                          Self.server("b", listen: #"[":80"]"#, hosts: "[b.example]")))
         #expect(site.sockets.map(\.owner) == [0])
-    }
-
-    @Test func anHTTPSAddressOffersTheCertificatesOfAllItsServersTheOwnersFirst() throws {
-        for name in ["a", "b", "c"] { try ca.leaf(name, dnsNames: ["\(name).test"], in: directory.path) }
-        let site = try #require(loadValid("""
-            servers:
-              - name: a
-                listen: [{ address: ":443", tls: { certificates: [{ cert: a.pem, key: a.key }] } }]
-                hosts: [a.test]
-                routes: [{ path: /, respond: hi }]
-              - name: b
-                listen: [{ address: ":443", tls: { certificates: [{ cert: b.pem, key: b.key }, { cert: a.pem, key: a.key }] } }]
-                routes: [{ path: /, respond: hi }]
-              - name: c
-                listen: [{ address: ":443", tls: { certificates: [{ cert: c.pem, key: c.key }], min_version: "1.3" } }]
-                hosts: [c.test]
-                routes: [{ path: /, respond: hi }]
-            """, baseDirectory: directory.path))
-        let socket = try #require(site.sockets.first)
-        #expect(socket.owner == 1)
-        let tls = try #require(socket.listener.tls)
-        #expect(tls.certificates.map(\.identity.serverNames) == [["b.test"], ["a.test"], ["c.test"]])
-        #expect(tls.minimumVersion == nil, "the owner's, not c's")
-    }
-
-    @Test func anAddressHTTPSForOneServerAndPlainForAnotherIsAnError() throws {
-        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
-        let found = diagnostics(loading: """
-            servers:
-              - name: a
-                listen: [{ address: ":443", tls: { certificates: [{ cert: a.pem, key: a.key }] } }]
-                hosts: [a.test]
-                routes: [{ path: /, respond: hi }]
-              - name: b
-                listen: [":443"]
-                routes: [{ path: /, respond: hi }]
-            """, baseDirectory: directory.path)
-        #expect(found == [
-            "7:14: address :443 is HTTPS for server 'a' but plain HTTP here; servers sharing an address share its "
-                + "socket, so all or none must have 'tls'",
-            "note 3:14: first declared here",
-        ])
     }
 }
