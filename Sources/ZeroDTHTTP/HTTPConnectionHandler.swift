@@ -246,8 +246,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Picks the server for the request `head` (nil: one whose head was not decoded, which
     /// goes to the fallback server) and resets what the last request's route set.
     private func choose(_ head: HTTPRequestHead?) {
-        choice = head.map { hosts.choose(host: RequestHost.name(of: $0), serverName: tlsServerName?.value) }
-            ?? .server(hosts.fallback)
+        choice = head.map { hosts.choose(for: $0, serverName: tlsServerName?.value) } ?? .server(hosts.fallback)
         route = nil
         if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
     }

@@ -1,16 +1,17 @@
 import NIOHTTP1
 
 /// One server as the connections of a listener see it: its name, the host names it takes,
-/// its routes and where its requests are logged.
-public struct VirtualServer: Sendable {
+/// its routes and where its requests are logged. A class: each request holds on to its
+/// server, which then costs one reference, not a copy of every table.
+public final class VirtualServer: Sendable {
     /// The server's `name`, for handlers and logs.
-    public var name: String
+    public let name: String
     /// The names it answers; empty for the listener's default server.
-    public var hosts: [HostPattern]
+    public let hosts: [HostPattern]
     /// Its routes, with its response amendments.
-    public var routes: RoutingTable
+    public let routes: RoutingTable
     /// Called once per response it sends, on the connection's event loop.
-    public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    public let accessLog: (@Sendable (AccessLogEntry) -> Void)?
 
     /// Creates a server.
     public init(name: String, hosts: [HostPattern] = [], routes: RoutingTable,
@@ -81,6 +82,13 @@ public struct VirtualHosts: Sendable {
     /// The server whose log records requests no server takes, and errors found before a
     /// request's host is known: the default, or else the first server declared.
     var fallback: VirtualServer { servers[defaultIndex ?? 0] }
+
+    /// The server for the request `head` on a connection whose client asked TLS for
+    /// `serverName` (SNI), if any; with a single server, without looking at the request.
+    func choose(for head: HTTPRequestHead, serverName: @autoclosure () -> String?) -> Choice {
+        guard isByName else { return .server(servers[0]) }
+        return choose(host: RequestHost.name(of: head), serverName: serverName())
+    }
 
     /// The server for a request for `host` (``RequestHost``) on a connection whose client
     /// asked TLS for `serverName` (SNI), if any.
