@@ -40,3 +40,18 @@ import ZeroDTHTTP
         #expect(site.sockets.map(\.owner) == [0])
     }
 }
+
+extension VirtualHostConfigTests {
+    @Test func connectionSettingsThatDoNotApplyOnASharedAddressAreWarnedOf() throws {
+        let site = try #require(Self.load(
+            Self.server("a", listen: #"[":80"]"#, hosts: "[a.example]")
+                .replacingOccurrences(of: "    routes:", with: "    limits: { max_body_size: 10MiB }\n    routes:"),
+            Self.server("default", listen: #"[":80"]"#)))
+        #expect(flatten(site.warnings) == [
+            "3:14: warning: server 'a' sets timeouts, limits or shutdown_delay unlike 'default', whose apply on :80: "
+                + "it owns that address",
+        ])
+        #expect(try #require(Self.load(Self.server("a", listen: #"[":80"]"#, hosts: "[a.example]"),
+                                       Self.server("default", listen: #"[":80"]"#))).warnings.isEmpty)
+    }
+}

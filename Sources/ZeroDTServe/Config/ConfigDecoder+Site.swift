@@ -214,6 +214,12 @@ extension ConfigDecoder {
                     defaultServer = (server.name, entry.location)
                 }
             }
+            let owner = servers[socket.owner]
+            if serverIndex != socket.owner && server.http != owner.http {
+                // They are fixed for the connection before a request names its host.
+                warning("server '\(server.name)' sets timeouts, limits or shutdown_delay unlike '\(owner.name)', "
+                        + "whose apply on \(address): it owns that address", at: entry.location)
+            }
             for host in server.hosts {
                 if let earlier = takenBy[host.pattern] {
                     error("host '\(host.pattern)' on address \(address) is already taken by server "
