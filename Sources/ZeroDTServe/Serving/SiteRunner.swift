@@ -110,6 +110,7 @@ struct SiteRunner {
             do {
                 let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
                 var handler = try HandlerFactory.make(route.action, setup: setup)
+                if let encoding = route.encoding { handler = EncodingHandler(handler, settings: encoding) }
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
                 if !amendment.isEmpty { handler = AmendingHandler(handler, amendment: amendment) }
