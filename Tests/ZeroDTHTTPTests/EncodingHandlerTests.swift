@@ -86,6 +86,18 @@ import Testing
         #expect(revalidated.header("Vary") == "Accept-Encoding")
     }
 
+    @Test func aPrecompressedSiblingIsNotEncodedAgainAndVaryIsSentOnce() throws {
+        try tree.file("big.txt.gz", "pretend gzip")
+        let handler = EncodingHandler(try StaticFileHandler(root: tree.path, precompressed: [.gzip]),
+                                      settings: EncodingSettings(codings: [.gzip]))
+        let sibling = try get(handler, "/big.txt", headers: [("Accept-Encoding", "gzip")])
+        #expect(sibling.text == "pretend gzip")
+        #expect(sibling.headers["Vary"] == ["Accept-Encoding"])
+        let identity = try get(handler, "/big.txt")
+        #expect(identity.text == text)
+        #expect(identity.headers["Vary"] == ["Accept-Encoding"])
+    }
+
     @Test func theStreamMatchesOneShotCompressionAcrossPieces() throws {
         var stream = try GzipStream(level: 1, expectedInput: 0)
         var pieces: [UInt8] = []

@@ -55,7 +55,7 @@ public struct EncodingHandler: HTTPHandler {
         if response.status == .notModified, taggedRequest, let coding {
             // The client's tag was ours: the 304 names the encoded representation it holds.
             var response = response
-            response.headers.add(name: "Vary", value: "Accept-Encoding")
+            Self.addVary(&response.headers)
             Self.markEncoded(&response.headers, coding: coding)
             return response
         }
@@ -66,7 +66,7 @@ public struct EncodingHandler: HTTPHandler {
               !Self.forbidsTransformation(response.headers)
         else { return response }
         var response = response
-        response.headers.add(name: "Vary", value: "Accept-Encoding")
+        Self.addVary(&response.headers)
         guard let coding, let body = try? Self.compress(response.body, size: size, level: settings.level) else {
             return response
         }
@@ -75,6 +75,13 @@ public struct EncodingHandler: HTTPHandler {
         response.headers.remove(name: "Accept-Ranges")
         Self.markEncoded(&response.headers, coding: coding)
         return response
+    }
+
+    /// `Vary: Accept-Encoding`, unless the inner handler said so already (a static route
+    /// with `precompressed`).
+    private static func addVary(_ headers: inout HTTPHeaders) {
+        guard !headers["Vary"].contains(where: { $0.lowercased().contains("accept-encoding") }) else { return }
+        headers.add(name: "Vary", value: "Accept-Encoding")
     }
 
     /// `Content-Encoding`, and the entity-tag of the encoded representation.
