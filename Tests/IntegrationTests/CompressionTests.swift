@@ -69,17 +69,23 @@ import Testing
         return try gzip("public/app.txt", in: site)
     }
 
-    @Test func precompressedSiblingsAreNegotiatedWithTagsRangesAndHead() throws {
-        let site = try TestSite()
-        let gzipped = try Self.prepare(site)
+    /// `routes` served over plain HTTP on a free loopback port.
+    static func serve(_ site: TestSite) throws -> (RunningProcess, Int) {
         let port = try LoopbackPort.free()
         let process = try site.serve("""
             servers:
               - name: web
                 listen: [127.0.0.1:\(port)]
                 routes:
-            \(Self.routes)
+            \(routes)
             """)
+        return (process, port)
+    }
+
+    @Test func precompressedSiblingsAreNegotiatedWithTagsRangesAndHead() throws {
+        let site = try TestSite()
+        let gzipped = try Self.prepare(site)
+        let (process, port) = try Self.serve(site)
         defer { process.kill() }
         let url = "http://127.0.0.1:\(port)/static/app.txt"
 
@@ -132,14 +138,7 @@ import Testing
     @Test func encodeCompressesOnTheFlyButNotSmallRangedOrNoTransformBodies() throws {
         let site = try TestSite()
         _ = try Self.prepare(site)
-        let port = try LoopbackPort.free()
-        let process = try site.serve("""
-            servers:
-              - name: web
-                listen: [127.0.0.1:\(port)]
-                routes:
-            \(Self.routes)
-            """)
+        let (process, port) = try Self.serve(site)
         defer { process.kill() }
         let base = "http://127.0.0.1:\(port)"
 

@@ -33,7 +33,16 @@ extension ConfigDecoder {
         }
         var settings = EncodingSettings(codings: codings.map(\.coding))
         if let node = fields["encode_min_size"] {
-            if let size = size(node, what: "encode_min_size", minimum: 0) { settings.minimumSize = size } else { valid = false }
+            if let size = size(node, what: "encode_min_size", minimum: 0) {
+                settings.minimumSize = size
+                if size > EncodingSettings.maximumSize {
+                    error("'encode_min_size' must be at most \(EncodingSettings.maximumSize / (1024 * 1024)) MiB: "
+                        + "larger bodies are never compressed on the fly", at: node.location)
+                    valid = false
+                }
+            } else {
+                valid = false
+            }
         }
         if let node = fields["encode_level"] {
             if let level = integer(node, what: "encode_level", range: EncodingSettings.levels) {
