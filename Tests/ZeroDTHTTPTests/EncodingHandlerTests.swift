@@ -96,6 +96,11 @@ import Testing
         let identity = try get(handler, "/big.txt")
         #expect(identity.text == text)
         #expect(identity.headers["Vary"] == ["Accept-Encoding"])
+        let siblingTag = try #require(sibling.header("ETag"))
+        let revalidated = try get(handler, "/big.txt", headers: [("Accept-Encoding", "gzip"),
+                                                                 ("If-None-Match", siblingTag)])
+        #expect(revalidated.status == .notModified, "the sibling's own tag still validates it")
+        #expect(revalidated.header("ETag") == siblingTag)
     }
 
     @Test func theStreamMatchesOneShotCompressionAcrossPieces() throws {

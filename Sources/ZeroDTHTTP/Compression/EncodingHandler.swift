@@ -42,7 +42,7 @@ public struct EncodingHandler: HTTPHandler {
         let coding = request.head.headers.contains(name: "Accept-Encoding")
             ? AcceptEncoding(request.head.headers).select(from: settings.codings) : nil
         var request = request
-        let taggedRequest = coding.map { Self.removeTagSuffix($0, from: &request.head.headers) } ?? false
+        let taggedRequest = coding.map { Self.addUnsuffixedTags($0, from: &request.head.headers) } ?? false
         switch inner.respond(to: request, context: context) {
         case .response(let response):
             return .response(encoded(response, coding: coding, taggedRequest: taggedRequest))
@@ -56,7 +56,7 @@ public struct EncodingHandler: HTTPHandler {
             // The client's tag was ours: the 304 names the encoded representation it holds.
             var response = response
             Self.addVary(&response.headers)
-            Self.markEncoded(&response.headers, coding: coding)
+            Self.suffixTag(&response.headers, coding: coding)
             return response
         }
         let size = response.bodyCount
@@ -73,7 +73,8 @@ public struct EncodingHandler: HTTPHandler {
         response.fileHandles.forEach { try? $0.close() }
         response.body = body.readableBytes == 0 ? [] : [.bytes(body)]
         response.headers.remove(name: "Accept-Ranges")
-        Self.markEncoded(&response.headers, coding: coding)
+        response.headers.replaceOrAdd(name: "Content-Encoding", value: coding.rawValue)
+        Self.suffixTag(&response.headers, coding: coding)
         return response
     }
 
@@ -84,22 +85,26 @@ public struct EncodingHandler: HTTPHandler {
         headers.add(name: "Vary", value: "Accept-Encoding")
     }
 
-    /// `Content-Encoding`, and the entity-tag of the encoded representation.
-    private static func markEncoded(_ headers: inout HTTPHeaders, coding: ContentCoding) {
-        headers.replaceOrAdd(name: "Content-Encoding", value: coding.rawValue)
-        if let tag = headers.first(name: "ETag").flatMap({ EntityTag.parse($0) }) {
-            headers.replaceOrAdd(name: "ETag", value: EntityTag(opaque: tag.opaque + "-" + coding.rawValue,
-                                                                isWeak: true).description)
-        }
+    /// Turns the `ETag` into the weak tag of the encoded representation, `W/"…-gzip"`,
+    /// unless it is one already (a precompressed sibling's, whose 304 this may be).
+    private static func suffixTag(_ headers: inout HTTPHeaders, coding: ContentCoding) {
+        guard let tag = headers.first(name: "ETag").flatMap({ EntityTag.parse($0) }),
+              !tag.opaque.hasSuffix("-" + coding.rawValue)
+        else { return }
+        headers.replaceOrAdd(name: "ETag", value: EntityTag(opaque: tag.opaque + "-" + coding.rawValue,
+                                                            isWeak: true).description)
     }
 
-    /// Strips `-<coding>` from the tags in `If-None-Match`; whether there was one.
-    private static func removeTagSuffix(_ coding: ContentCoding, from headers: inout HTTPHeaders) -> Bool {
+    /// Adds to `If-None-Match` each tag ending in `-<coding>` without that suffix, so that
+    /// the inner handler recognizes the representation the encoded one was made from; the
+    /// tags as sent stay, for a handler that made them itself. Whether there was one.
+    private static func addUnsuffixedTags(_ coding: ContentCoding, from headers: inout HTTPHeaders) -> Bool {
         let suffix = "-" + coding.rawValue + "\""
         let lines = headers["If-None-Match"]
         guard lines.contains(where: { $0.contains(suffix) }) else { return false }
-        headers.remove(name: "If-None-Match")
-        for line in lines { headers.add(name: "If-None-Match", value: line.replacing(suffix, with: "\"")) }
+        for line in lines where line.contains(suffix) {
+            headers.add(name: "If-None-Match", value: line.replacing(suffix, with: "\""))
+        }
         return true
     }
 
