@@ -121,10 +121,11 @@ struct SiteRunner {
         for route in server.routes {
             do {
                 let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
+                var handler = try HandlerFactory.make(route.action, setup: setup)
+                if let encoding = route.encoding { handler = EncodingHandler(handler, settings: encoding) }
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
-                routes.append(RoutingTable.Route(path: route.path, handler: try HandlerFactory.make(route.action, setup: setup),
-                                                 amendment: amendment))
+                routes.append(RoutingTable.Route(path: route.path, handler: handler, amendment: amendment))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
