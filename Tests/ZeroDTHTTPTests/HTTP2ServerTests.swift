@@ -22,6 +22,29 @@ import Testing
         }
     }
 
+    /// Does what a socket channel does with writes and `EmbeddedChannel` does not: a write
+    /// that has not been flushed when the channel closes never goes out.
+    private final class UnflushedWritesDiscardedOnClose: ChannelOutboundHandler {
+        typealias OutboundIn = NIOAny
+        private var pending: [(NIOAny, EventLoopPromise<Void>?)] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            pending.append((data, promise))
+        }
+
+        func flush(context: ChannelHandlerContext) {
+            for (data, promise) in pending { context.write(data, promise: promise) }
+            pending = []
+            context.flush()
+        }
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            for (_, promise) in pending { promise?.fail(ChannelError.ioOnClosedChannel) }
+            pending = []
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
     private static let enhanceYourCalm: UInt32 = 0xB
     private static let refusedStream: UInt32 = 0x7
 
@@ -35,7 +58,7 @@ import Testing
         configuration.idleTimeout = .seconds(5)
         configuration.drainGrace = .milliseconds(500)
         configure(&configuration)
-        channel = EmbeddedChannel(loop: loop)
+        channel = EmbeddedChannel(handler: UnflushedWritesDiscardedOnClose(), loop: loop)
         let pipeline = ConnectionPipeline(configuration: configuration,
                                           routes: RoutingTable(routes: [.init(path: "/", handler: hello)]),
                                           serverName: "test", tls: [nil], accessLog: nil,
@@ -105,6 +128,30 @@ import Testing
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
         let last = try received()
         #expect(body(of: last, stream: 1) == "slow\n")
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(!channel.isActive)
+    }
+
+    /// The drain is answered while a request body is still coming: the stream is read to its
+    /// end and answered, and only then do the final GOAWAY and the close follow, in that order
+    /// (the answer is written from inside nio-http2's write of the stream's end, where a close
+    /// would throw away what is not flushed yet).
+    @Test func aDrainReadsAnUploadInFlightToItsEndThenAnswersAndCloses() throws {
+        try send(HTTP2Frames.postHead("/hi", stream: 1),
+                 HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 1, count: 1000)))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        loop.advanceTime(by: .seconds(1))
+        try send(HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 2, count: 1000)))
+        #expect(channel.isActive)
+        #expect(try received().allSatisfy { $0.stream != 1 || $0.kind == HTTP2Frames.Kind.windowUpdate.rawValue })
+        try send(HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, payload: Array("end".utf8)))
+        loop.run()
+        let last = try received().filter { $0.kind != HTTP2Frames.Kind.windowUpdate.rawValue }
+        #expect(body(of: last, stream: 1) == "hello\n")
+        #expect(last.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue,
+                                     HTTP2Frames.Kind.goAway.rawValue], "\(last)")
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(!channel.isActive)
     }
