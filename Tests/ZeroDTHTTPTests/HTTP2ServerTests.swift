@@ -156,6 +156,23 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// An answer that comes before the request's body is all in (here a 413) ends the stream
+    /// with RST_STREAM NO_ERROR, which asks the client to stop sending without failing the
+    /// answer; the connection goes on serving.
+    @Test func anEarlyAnswerToAnUploadEndsTheStreamWithoutErrorAndTheConnectionGoesOn() throws {
+        let server = try HTTP2ServerTests { $0.maxBodySize = 100 }
+        try server.send(HTTP2Frames.postHead("/hi", stream: 1),
+                        HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 1, count: 1000)))
+        let frames = try server.received().filter { $0.stream == 1 && $0.kind != HTTP2Frames.Kind.windowUpdate.rawValue }
+        #expect(frames.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue,
+                                       HTTP2Frames.Kind.rstStream.rawValue], "\(frames)")
+        #expect(server.body(of: frames, stream: 1) == "413 Payload Too Large\n")
+        #expect(frames.compactMap(\.resetCode) == [0])
+        try server.send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(server.body(of: try server.received(), stream: 3) == "hello\n")
+        #expect(server.channel.isActive)
+    }
+
     @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {
         try send(HTTP2Frames.get("/hi", stream: 1))
         _ = try received()
