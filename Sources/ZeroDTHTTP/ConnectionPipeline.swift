@@ -17,6 +17,19 @@ struct ConnectionPipeline: Sendable {
     let tls: [TLSServerContext?]
     let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     let logger: Logger
+    /// nio-http2's settings, made once rather than per connection.
+    private let http2: NIOHTTP2Handler.Configuration
+
+    init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String, tls: [TLSServerContext?],
+         accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+        self.configuration = configuration
+        self.routes = routes
+        self.serverName = serverName
+        self.tls = tls
+        self.accessLog = accessLog
+        self.logger = logger
+        http2 = configuration.http2
+    }
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
     /// - Important: runs on the channel's event loop.
@@ -57,7 +70,7 @@ struct ConnectionPipeline: Sendable {
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
             _ = makeHTTP2Handler(streamDelegate: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
-            _ = http2StreamHandlers()
+            _ = http2StreamHandlers(monitor: RequestLineMonitor())
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
         }
     }
@@ -87,25 +100,26 @@ struct ConnectionPipeline: Sendable {
 
     private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, on eventLoop: any EventLoop)
         -> NIOHTTP2Handler {
-        let http2 = configuration.http2
+        // The monitor sees no bytes on a stream (nio-http2 has parsed them) and HTTP/2 has no
+        // request line to report: it only serves the handler's interface, so the streams of
+        // a connection (all on its event loop) share one.
+        let monitor = NIOLoopBoundBox.makeBoxSendingValue(RequestLineMonitor(), eventLoop: eventLoop)
         return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
                                streamConfiguration: http2.stream,
                                streamDelegate: streamDelegate) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers())
+                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers(monitor: monitor.value))
             }
         }
     }
 
-    private func http2StreamHandlers() -> [any ChannelHandler] {
+    private func http2StreamHandlers(monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
             HTTP2StreamDrainFilter(),
             HTTP2EndStreamCoalescer(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
-            // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
-            // serves the handler's interface, and HTTP/2 has no request line to report.
             HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: serverName,
-                                  isSecure: true, monitor: RequestLineMonitor(), writer: HTTP2ResponseWriter(),
+                                  isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(),
                                   accessLog: accessLog, logger: logger),
         ]
     }
