@@ -68,13 +68,6 @@ wait_port() {
 wait_port "$OURS_PORT"
 wait_port "$NGINX_PORT"
 
-hz=$(getconf CLK_TCK)
-# CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
-# steadier than requests per second on a shared machine.
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-# The process in a pid file and its children (nginx's workers).
-server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
-
 # "requests/s CPU-µs/request" of one wrk run against the server of pid file $2; a run with
 # any error or non-2xx answer does not count.
 measure() {
@@ -91,7 +84,6 @@ measure() {
   awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
     END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
 for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
