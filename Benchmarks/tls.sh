@@ -8,7 +8,9 @@
 # Both servers speak TLS 1.2 and 1.3 (nginx 1.22 offers only up to 1.2 unless told, and then
 # resumes wrk's sessions: a TLS 1.2 resumption skips the key exchange and the signature, so
 # its handshakes are not comparable), and both use the same P-256 ECDSA certificate: wrk and
-# curl then negotiate TLS 1.3, TLS_AES_256_GCM_SHA384 and X25519 with either.
+# curl then negotiate TLS 1.3, TLS_AES_256_GCM_SHA384 and X25519 with either. Over TLS 1.3
+# wrk resumes its sessions with either server (a ticket plus a new X25519 exchange, no
+# signature), so "handshakes/s" counts such resumptions on both sides.
 #
 #   Benchmarks/tls.sh                   # 10 s per case and server, 3 rounds
 #   DURATION=5 ROUNDS=1 Benchmarks/tls.sh
