@@ -20,6 +20,8 @@ final class HTTP2EndStreamCoalescer: ChannelOutboundHandler {
     private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
     /// A frame with END_STREAM has gone down: the response is complete.
     private var responseEnded = false
+    /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
+    private var resetSent = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let payload = unwrapOutboundIn(data)
@@ -43,11 +45,15 @@ final class HTTP2EndStreamCoalescer: ChannelOutboundHandler {
         writeHeld(context: context)
         // Still active after its end went out: the client has not ended its side yet. (Once
         // both sides have ended, nio-http2 has closed the stream already.)
-        guard responseEnded, context.channel.isActive else {
+        guard responseEnded, !resetSent, context.channel.isActive else {
             context.close(mode: mode, promise: promise)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: nil)
+        resetSent = true
+        // Should nio-http2 refuse the frame, the stream is closed its own way.
+        let reset = context.eventLoop.makePromise(of: Void.self)
+        reset.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: reset)
         if let promise { context.channel.closeFuture.cascade(to: promise) }
     }
 
