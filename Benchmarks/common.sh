@@ -51,3 +51,12 @@ start_servers() {
     for _ in $(seq 1 100); do curl -fsk -o /dev/null "${1/SERVER_PORT/$port}" && break; sleep 0.1; done
   done
 }
+
+hz=$(getconf CLK_TCK)
+# CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
+# steadier than requests per second on a shared machine.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# The process in a pid file and its children (nginx's workers).
+server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
+# The median of the numbers on stdin, one a line.
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
