@@ -2,7 +2,9 @@
 # Throughput of zerodt-serve against nginx, measured in the same run on the same machine.
 # Cases: a fixed 13-byte response, a 1 KiB static file, a 1 MiB static file.
 # Prints req/s and server CPU µs per request (from /proc) for both, the ratios ours/nginx
-# and our RSS. Loopback only; bounded in time.
+# and our RSS. Then the cost of metrics: the hello case against a second zerodt-serve whose
+# config has a `metrics` route (metrics on) and the first (off), rounds interleaved.
+# Loopback only; bounded in time.
 #
 #   Benchmarks/throughput.sh            # 10 s per case and server, 3 rounds, medians
 #   DURATION=5 ROUNDS=1 Benchmarks/throughput.sh
@@ -14,6 +16,7 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 OURS_PORT=${OURS_PORT:-18481}
 NGINX_PORT=${NGINX_PORT:-18482}
+METRICS_PORT=${METRICS_PORT:-18483}
 
 source Benchmarks/common.sh
 
@@ -35,6 +38,11 @@ pid_file: $work/zerodt.pid
 log: {access: false, level: warning}
 YAML
 
+# The same site with metrics on: the only difference is the `metrics` route.
+sed -e "s/127.0.0.1:$OURS_PORT/127.0.0.1:$METRICS_PORT/" -e "s|$work/zerodt.pid|$work/zerodt-metrics.pid|" \
+  -e 's|      - path: /hello|      - path: /metrics\n        handler: metrics\n      - path: /hello|' \
+  "$work/zerodt.yaml" >"$work/zerodt-metrics.yaml"
+
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;
@@ -55,6 +63,7 @@ http {
 CONF
 
 "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
+"$BIN" --config "$work/zerodt-metrics.yaml" 2>"$work/zerodt-metrics.log" &
 "$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
 
 wait_port() {
@@ -66,7 +75,10 @@ wait_port() {
   exit 1
 }
 wait_port "$OURS_PORT"
+wait_port "$METRICS_PORT"
 wait_port "$NGINX_PORT"
+curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^zerodt_build_info' \
+  || { echo "metrics are not on in $work/zerodt-metrics.yaml" >&2; exit 1; }
 
 hz=$(getconf CLK_TCK)
 # CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
@@ -109,3 +121,20 @@ for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
   awk -v c="$name" -v o="$o" -v n="$n" -v oc="$oc" -v nc="$nc" -v r="$rss" \
     'BEGIN { printf "%-8s %10.0f %10.0f %7.2f %12.1f %12.1f %7.2f %8s\n", c, o, n, o / n, oc, nc, oc / nc, r }'
 done
+
+echo
+printf '%-8s %12s %12s %7s %12s %12s\n' case metrics_off metrics_on ratio off_us/req on_us/req
+off=(); on=()
+for _ in $(seq 1 "$ROUNDS"); do
+  off+=("$(measure "http://127.0.0.1:$OURS_PORT/hello" "$work/zerodt.pid")")
+  on+=("$(measure "http://127.0.0.1:$METRICS_PORT/hello" "$work/zerodt-metrics.pid")")
+done
+o=$(printf '%s\n' "${off[@]}" | cut -d' ' -f1 | median)
+m=$(printf '%s\n' "${on[@]}" | cut -d' ' -f1 | median)
+oc=$(printf '%s\n' "${off[@]}" | cut -d' ' -f2 | median)
+mc=$(printf '%s\n' "${on[@]}" | cut -d' ' -f2 | median)
+awk -v o="$o" -v m="$m" -v oc="$oc" -v mc="$mc" \
+  'BEGIN { printf "%-8s %12.0f %12.0f %7.3f %12.1f %12.1f\n", "hello", o, m, m / o, oc, mc }'
+# The requests just measured are in the metrics: they were counted, not skipped.
+curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q 'zerodt_http_requests_total{server="bench",route="/hello",method="GET",code="200"}' \
+  || { echo "the metrics-on server did not count its requests" >&2; exit 1; }

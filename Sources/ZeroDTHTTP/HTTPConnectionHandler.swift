@@ -45,6 +45,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lingering = false
     /// The pattern of the route answering the current request, for the access log.
     private var route: String?
+    /// Where the current request is counted, when metrics are on.
+    private var routeMetrics: RouteMetrics?
 
     /// - Parameters:
     ///   - isSecure: whether the connection is HTTPS (for the access log).
@@ -185,6 +187,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
             route = nil
+            routeMetrics = routes.unroutedMetrics
             var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
             request.failure = check.rejection
             if let failure = check.rejection, check.rejectsBeforeBody {
@@ -244,6 +247,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                   started: request.started, context: context)
         case .route(let route, let remainder):
             self.route = route.path
+            routeMetrics = route.metrics ?? routes.unroutedMetrics
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
                 write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
                       context: context)
@@ -355,6 +359,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
+        routeMetrics?.record(method: requestHead.method, status: Int(status), bytes: sendsBody ? response.bodyCount : 0,
+                             duration: Duration(now - started))
         if let accessLog {
             accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                      target: requestHead.uri, version: requestHead.version, status: Int(status),

@@ -8,11 +8,14 @@ public struct RoutingTable: Sendable {
         public var path: String
         /// What answers matching requests.
         public var handler: any HTTPHandler
+        /// Where its requests are counted; nil when metrics are off.
+        public var metrics: RouteMetrics?
 
         /// Creates a route.
-        public init(path: String, handler: any HTTPHandler) {
+        public init(path: String, handler: any HTTPHandler, metrics: RouteMetrics? = nil) {
             self.path = path
             self.handler = handler
+            self.metrics = metrics
         }
     }
 
@@ -25,6 +28,10 @@ public struct RoutingTable: Sendable {
         /// Nothing matches: 404.
         case notFound
     }
+
+    /// Where requests no route answered are counted, and those of routes without metrics
+    /// of their own; nil when metrics are off.
+    public var unroutedMetrics: RouteMetrics?
 
     private let exact: [String: Route]
     /// Longest first, so the first hit is the longest match.

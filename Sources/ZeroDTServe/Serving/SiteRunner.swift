@@ -31,10 +31,12 @@ struct SiteRunner {
             throw ServeError(description: error.description)
         }
         let state = ServeState(generation: runtime.generation)
+        // Before anything records: swift-metrics binds a metric to the backend of the moment.
+        let metrics = ServeMetrics.isWanted(by: config) ? ServeMetrics.shared : nil
         var servers: [AnnouncedServer] = []
         for server in config.servers {
             let httpServer = try makeServer(server, listeners: try claimListeners(of: server), group: group,
-                                            state: state)
+                                            state: state, countsRequests: metrics != nil)
             servers.append(AnnouncedServer(server: httpServer, config: server, logger: logger))
         }
         state.setServers(servers.map(\.server))
@@ -44,6 +46,7 @@ struct SiteRunner {
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
         options.controlSocket = config.control
+        options.handOverState = metrics?.handOverState
         // Only a stop fails health checks, and before `shutdown_delay`, while the servers
         // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
@@ -103,8 +106,9 @@ struct SiteRunner {
         }
     }
 
+    /// - Parameter countsRequests: whether requests are counted (metrics are on).
     private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup,
-                            state: ServeState) throws -> HTTPServer {
+                            state: ServeState, countsRequests: Bool) throws -> HTTPServer {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
@@ -113,7 +117,8 @@ struct SiteRunner {
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
                 if !amendment.isEmpty { handler = AmendingHandler(handler, amendment: amendment) }
-                routes.append(RoutingTable.Route(path: route.path, handler: handler))
+                routes.append(RoutingTable.Route(path: route.path, handler: handler, metrics: countsRequests
+                                                     ? RouteMetrics(server: server.name, route: route.path) : nil))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
@@ -127,9 +132,10 @@ struct SiteRunner {
             accessLog = config.log.access
                 ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
         }
+        var table = RoutingTable(routes: routes, unrouted: server.amendment)
+        if countsRequests { table.unroutedMetrics = RouteMetrics(server: server.name, route: RouteMetrics.unroutedLabel) }
         return HTTPServer(name: server.name, endpoints: try Self.endpoints(server, listeners: listeners),
-                          configuration: server.http,
-                          routes: RoutingTable(routes: routes, unrouted: server.amendment), group: group, accessLog: accessLog, logger: logger)
+                          configuration: server.http, routes: table, group: group, accessLog: accessLog, logger: logger)
     }
 
     /// Each listener with its TLS context, built here, by the process that serves: the
