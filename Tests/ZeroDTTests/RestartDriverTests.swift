@@ -49,6 +49,18 @@ import Testing
             }
         }
 
+        /// Asks for a restart, has its successor report ready, and waits until this
+        /// generation drains.
+        func restartUntilDraining() async throws -> FakeSuccessor {
+            send(.restartRequested(.signal))
+            try await until("a successor") { environment.successors.count == 1 }
+            let successor = environment.successors[0]
+            successor.say(.ready(pid: successor.pid, generation: 2, adopted: [0], unixPaths: [],
+                                 version: ControlMessage.currentVersion))
+            try await until("the hand-over's drain") { server.calls.contains("drain") }
+            return successor
+        }
+
         /// Stops and expects a clean end.
         func stop(_ run: Task<RestartStateMachine.Ending, Never>) async throws {
             let drains = server.calls.filter { $0 == "drain" }.count
@@ -98,12 +110,7 @@ import Testing
                 return [taken]
             } },
             receive: { _ in Issue.record("generation 1 has no predecessor") }))
-        world.send(.restartRequested(.signal))
-        try await world.until("a successor") { world.environment.successors.count == 1 }
-        let successor = world.environment.successors[0]
-        successor.say(.ready(pid: successor.pid, generation: 2, adopted: [0], unixPaths: [],
-                             version: ControlMessage.currentVersion))
-        try await world.until("the hand-over's drain") { world.server.calls.contains("drain") }
+        let successor = try await world.restartUntilDraining()
         #expect(successor.stages == [.acceptingStopped] && successor.carried == [[1]])
         successor.say(.tookOver(pid: successor.pid))
         world.server.finishDrains()
@@ -116,12 +123,7 @@ import Testing
     @Test func aSuccessorThatDiesAfterReadyGivesTheServiceBack() async throws {
         let world = Harness()
         let run = world.run()
-        world.send(.restartRequested(.signal))
-        try await world.until("a successor") { world.environment.successors.count == 1 }
-        let successor = world.environment.successors[0]
-        successor.say(.ready(pid: successor.pid, generation: 2, adopted: [0], unixPaths: [],
-                             version: ControlMessage.currentVersion))
-        try await world.until("the hand-over's drain") { world.server.calls.contains("drain") }
+        let successor = try await world.restartUntilDraining()
         #expect(successor.stages == [.acceptingStopped])
         successor.die()
         try await world.until("accepting again") { world.server.calls.contains("resumeAccepting") }
