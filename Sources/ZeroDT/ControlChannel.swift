@@ -10,6 +10,8 @@ final class ControlChannel: Sendable {
     static let magic: [UInt8] = Array("ZDT".utf8)
     static let version: UInt8 = 1
     static let maximumPayload = 1 << 20
+    /// The largest hand-over state a frame takes: base64 in JSON takes a third more.
+    static let maximumState = maximumPayload / 2
 
     /// What a successor learns from its parent's first message.
     struct Hello: Sendable {

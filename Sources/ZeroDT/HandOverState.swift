@@ -8,7 +8,7 @@ extension Runtime {
     /// added). The successor `receive`s each, in that order, the first before it accepts.
     /// Each snapshot is the whole state, not a difference: a successor whose predecessor
     /// died receives fewer, and the later one stands for the earlier. A snapshot larger than
-    /// half a control frame (512 KiB) is not sent.
+    /// 512 KiB is not sent (a warning says so).
     public struct HandOverState: Sendable {
         /// In the generation handing over: the state as it is now.
         public var snapshot: @Sendable () -> [UInt8]

@@ -209,7 +209,7 @@ struct RestartDriver {
         case .forwardStop(let launch):
             await successors[launch]?.requestStop()
         case .tellSuccessor(let launch, let stage):
-            await successors[launch]?.send(stage, state: parts.handOverState?.snapshot())
+            await successors[launch]?.send(stage, state: handOverState())
         case .startControlServer:
             await startControlServer(continuation: continuation)
         case .stopControlServer:
@@ -284,6 +284,17 @@ struct RestartDriver {
             }
         }
         return nil
+    }
+
+    /// The app's hand-over state now, unless it is too large for a control frame: then the
+    /// stage goes without it rather than not at all.
+    private func handOverState() -> [UInt8]? {
+        guard let state = parts.handOverState?.snapshot() else { return nil }
+        guard state.count <= ControlChannel.maximumState else {
+            logger.warning("the hand-over state (\(state.count) bytes) is over the limit of \(ControlChannel.maximumState) bytes; the successor goes without it")
+            return nil
+        }
+        return state
     }
 
     /// Records what `event` says about restarts: when one was asked for, how long its

@@ -94,9 +94,7 @@ final class Successor: SuccessorProcess {
     }
 
     func send(_ stage: RestartStateMachine.Stage, state: [UInt8]?) async {
-        // A frame has a size limit: a state too large to fit is left out rather than the stage
-        // lost (base64 in JSON takes a third more).
-        let carried = state.flatMap { $0.count <= ControlChannel.maximumPayload / 2 ? Data($0) : nil }
+        let carried = state.map { Data($0) }
         switch stage {
         case .acceptingStopped:
             try? await channel.send(.acceptingStopped(state: carried))

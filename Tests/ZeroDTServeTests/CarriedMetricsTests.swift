@@ -68,6 +68,16 @@ import ZeroDTHTTP
         #expect(second.filter { if case .increment = $0 { true } else { false } }.count == 1)
     }
 
+    @Test func whatIsSentIsWhatCrossesAndNoMore() {
+        let exposition = Self.registry(hello: 5, odd: 3).emitToBuffer()
+        let sent = ExpositionSample.parse(CarriedMetrics.carriedLines(of: exposition))
+        let all = ExpositionSample.parse(exposition)
+        var fromAll = CarriedMetrics()
+        var fromSent = CarriedMetrics()
+        #expect(fromSent.changes(for: sent) == fromAll.changes(for: all))
+        #expect(sent.count == 4, "two request counters, a restart counter, the drain gauge: \(sent)")
+    }
+
     @Test func aCounterOfAnotherTypeIsNotCarried() {
         var carried = CarriedMetrics()
         let text = "# TYPE \(RouteMetrics.requests) gauge\n\(RouteMetrics.requests) 7\n"

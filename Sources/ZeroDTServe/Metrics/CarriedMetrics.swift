@@ -25,6 +25,25 @@ struct CarriedMetrics: Sendable {
     /// The gauges that cross a restart.
     static let gauges: Set<String> = [RuntimeMetrics.restartDuration, RuntimeMetrics.drainDuration]
 
+    /// The lines of an exposition that cross a restart, with their `# TYPE` lines: what a
+    /// generation sends (the histograms, most of the text, stay behind).
+    static func carriedLines(of exposition: [UInt8]) -> [UInt8] {
+        let carried = counters.union(gauges)
+        var kept: [UInt8] = []
+        for line in exposition.split(separator: UInt8(ascii: "\n")) {
+            let name: ArraySlice<UInt8>
+            if line.starts(with: "# TYPE ".utf8) {
+                name = line.dropFirst(7).prefix { $0 != UInt8(ascii: " ") }
+            } else {
+                name = line.prefix { $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: " ") }
+            }
+            guard carried.contains(String(decoding: name, as: UTF8.self)) else { continue }
+            kept += line
+            kept.append(UInt8(ascii: "\n"))
+        }
+        return kept
+    }
+
     private struct Key: Hashable {
         var name: String
         var labels: [ExpositionSample.Label]

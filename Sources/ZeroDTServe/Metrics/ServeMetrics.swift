@@ -43,9 +43,10 @@ final class ServeMetrics: Sendable {
         }
     }
 
-    /// The hand-over: the exposition goes to the successor, which adds it to its own.
+    /// The hand-over: the exposition's carried lines go to the successor, which adds them to
+    /// its own.
     var handOverState: Runtime.HandOverState {
-        Runtime.HandOverState(snapshot: { [registry] in registry.emitToBuffer() },
+        Runtime.HandOverState(snapshot: { [registry] in CarriedMetrics.carriedLines(of: registry.emitToBuffer()) },
                               receive: { [self] in receive($0) })
     }
 
