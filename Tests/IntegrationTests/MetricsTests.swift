@@ -73,6 +73,28 @@ import Testing
         _ = try Self.check(before: before.text, after: try Self.scrape(address).text, restarts: 3, in: family.site)
     }
 
+    /// What the old generation counts after it stopped accepting arrives with the end of its
+    /// drain: here a connection the drain deadline closed, and how long the drain took.
+    @Test func theOldGenerationsDrainIsCountedByItsSuccessor() throws {
+        let (family, address) = try RestartTests.start { address, pidFile in
+            Self.config(address, pidFile: pidFile).replacingOccurrences(of: "shutdown: 10s", with: "shutdown: 1s")
+        }
+        defer { try? family.stop() }
+        // A request whose body never comes: the drain waits for it until its deadline.
+        let stuck = try HTTPTestClient(connectingTo: address)
+        try stuck.send("POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try stuck.readResponse().status == 100)
+        try stuck.send("abc")
+        try family.restart()
+        #expect(stuck.waitForClose() == .endOfFile(received: []))
+        let text = try Self.scrape(address).text
+        #expect(text.contains("zerodt_drain_forced_closes_total 1\n"), "\(text)")
+        let drain = text.split(separator: "\n").first { $0.hasPrefix("zerodt_drain_duration_seconds ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
+        #expect((drain ?? 0) >= 0.9 && (drain ?? 0) < 5, "\(text)")
+        #expect(text.contains("zerodt_generation 2"))
+    }
+
     @Test func routeLabelsAreBoundedAndUnknownMethodsAreOther() throws {
         let (family, address) = try RestartTests.start(Self.config)
         defer { try? family.stop() }
