@@ -12,26 +12,38 @@ import NIOTLS
 /// HTTP/2 is offered beside it.
 struct ConnectionPipeline: Sendable {
     let configuration: HTTPServerConfiguration
-    let routes: RoutingTable
-    let serverName: String
+    /// Per listener: its servers.
+    let hosts: [VirtualHosts]
     let tls: [TLSServerContext?]
-    let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     let logger: Logger
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
     /// - Important: runs on the channel's event loop.
     func configure(_ channel: any Channel, listenerIndex: Int) throws {
         let pipeline = channel.pipeline.syncOperations
+        let hosts = hosts[listenerIndex]
         guard let tls = tls[listenerIndex] else {
-            try pipeline.addHandlers(http1Handlers(isSecure: false))
+            try pipeline.addHandlers(http1Handlers(hosts, isSecure: false))
             return
         }
         // TLS first, and below the HTTP handlers something that turns the files they send
         // with `sendfile` into buffers TLS can encrypt.
         let promptClose = TLSPromptClose.handlers()
-        try pipeline.addHandlers(promptClose.socketSide, tls.makeHandler(), promptClose.closeRequests, FileRegionReader())
+        try pipeline.addHandler(promptClose.socketSide)
+        var serverName: NIOLoopBoundBox<String?>?
+        if hosts.isByName {
+            // The name the client asks for, read from its hello before TLS handles it: a
+            // request for a host that certificate does not cover is misdirected (421).
+            let box = NIOLoopBoundBox<String?>(nil, eventLoop: channel.eventLoop)
+            try pipeline.addHandler(ByteToMessageHandler(SNIHandler { result in
+                if case .hostname(let name) = result { box.value = name }
+                return box.eventLoop.makeSucceededVoidFuture()
+            }))
+            serverName = box
+        }
+        try pipeline.addHandlers(tls.makeHandler(), promptClose.closeRequests, FileRegionReader())
         guard tls.offersHTTP2 else {
-            try pipeline.addHandlers(http1Handlers(isSecure: true))
+            try pipeline.addHandlers(http1Handlers(hosts, tlsServerName: serverName, isSecure: true))
             return
         }
         // Once the handshake has chosen the protocol: HTTP/2, or HTTP/1.1 for a client that
@@ -39,9 +51,10 @@ struct ConnectionPipeline: Sendable {
         let negotiation = ApplicationProtocolNegotiationHandler { result, channel in
             channel.eventLoop.makeCompletedFuture {
                 if case .negotiated(ApplicationProtocol.http2.identifier) = result {
-                    try addHTTP2Handlers(to: channel)
+                    try addHTTP2Handlers(to: channel, hosts: hosts, tlsServerName: serverName)
                 } else {
-                    try channel.pipeline.syncOperations.addHandlers(http1Handlers(isSecure: true))
+                    try channel.pipeline.syncOperations.addHandlers(http1Handlers(hosts, tlsServerName: serverName,
+                                                                                  isSecure: true))
                 }
             }
         }
@@ -53,16 +66,21 @@ struct ConnectionPipeline: Sendable {
     /// event loops doing that at once for a new generation's first connections crashed it
     /// (twice in about 1,200 successor starts, in `swift_conformsToProtocol`).
     func warmUp(on eventLoop: any EventLoop) {
-        _ = http1Handlers(isSecure: false)
+        guard let first = hosts.first else { return }
+        _ = http1Handlers(first, isSecure: false)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
-            _ = makeHTTP2Handler(streamDelegate: nil, on: eventLoop)
+            _ = makeHTTP2Handler(streamDelegate: nil, hosts: first, tlsServerName: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
-            _ = http2StreamHandlers()
+            _ = http2StreamHandlers(first, tlsServerName: nil)
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
+        }
+        if hosts.contains(where: \.isByName) {
+            _ = ByteToMessageHandler(SNIHandler { _ in eventLoop.makeSucceededVoidFuture() })
         }
     }
 
-    private func http1Handlers(isSecure: Bool) -> [any ChannelHandler] {
+    private func http1Handlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
+                               isSecure: Bool) -> [any ChannelHandler] {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = configuration.maxHeaderSize
         limits.maxHeaderListSize = configuration.maxHeaderSize
@@ -72,41 +90,44 @@ struct ConnectionPipeline: Sendable {
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                     informationalResponseStrategy: .drop,
                                                     limitConfiguration: limits)),
-            HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: serverName,
-                                  isSecure: isSecure, monitor: monitor, accessLog: accessLog, logger: logger),
+            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+                                  isSecure: isSecure, monitor: monitor, logger: logger),
         ]
     }
 
     /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`.
-    func addHTTP2Handlers(to channel: any Channel) throws {
+    func addHTTP2Handlers(to channel: any Channel, hosts: VirtualHosts,
+                          tlsServerName: NIOLoopBoundBox<String?>?) throws {
         let connection = HTTP2ConnectionHandler(configuration: configuration)
         let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
-                                     on: channel.eventLoop)
+                                     hosts: hosts, tlsServerName: tlsServerName, on: channel.eventLoop)
         try channel.pipeline.syncOperations.addHandlers(http2, connection)
     }
 
-    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, on eventLoop: any EventLoop)
+    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, hosts: VirtualHosts,
+                                  tlsServerName: NIOLoopBoundBox<String?>?, on eventLoop: any EventLoop)
         -> NIOHTTP2Handler {
         let http2 = configuration.http2
         return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
                                streamConfiguration: http2.stream,
                                streamDelegate: streamDelegate) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers())
+                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers(hosts, tlsServerName: tlsServerName))
             }
         }
     }
 
-    private func http2StreamHandlers() -> [any ChannelHandler] {
+    private func http2StreamHandlers(_ hosts: VirtualHosts,
+                                     tlsServerName: NIOLoopBoundBox<String?>?) -> [any ChannelHandler] {
         [
             HTTP2StreamDrainFilter(),
             HTTP2EndStreamCoalescer(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
             // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
             // serves the handler's interface, and HTTP/2 has no request line to report.
-            HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: serverName,
+            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: RequestLineMonitor(), writer: HTTP2ResponseWriter(),
-                                  accessLog: accessLog, logger: logger),
+                                  logger: logger),
         ]
     }
 }

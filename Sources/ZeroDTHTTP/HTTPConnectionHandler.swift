@@ -21,10 +21,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private static let fileChunkSize = 1 << 20
 
     private let configuration: HTTPServerConfiguration
-    private let routes: RoutingTable
-    private let serverName: String
+    private let hosts: VirtualHosts
+    /// The name the client asked TLS for (SNI), once the handshake has seen it; nil for
+    /// plain HTTP and where the listener's servers are not chosen by name.
+    private let tlsServerName: NIOLoopBoundBox<String?>?
     private let isSecure: Bool
-    private let accessLog: (@Sendable (AccessLogEntry) -> Void)?
     private let monitor: RequestLineMonitor
     private let writer: any ResponseWriter
     private let logger: Logger
@@ -43,26 +44,41 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
+    /// The server the current request is for (by its host), or why none is.
+    private var choice: VirtualHosts.Choice
     /// The pattern of the route answering the current request, for the access log.
     private var route: String?
+    /// What the current request's response goes through: its route's amendment, or its
+    /// server's for answers no route gives.
+    private var amendment: ResponseAmendment?
     /// Where the current request is counted, when metrics are on.
     private var routeMetrics: RouteMetrics?
 
     /// - Parameters:
+    ///   - hosts: the servers of the listener, and how a request picks one.
+    ///   - tlsServerName: where the TLS handshake leaves the client's SNI name.
     ///   - isSecure: whether the connection is HTTPS (for the access log).
     ///   - writer: how responses go on the wire.
-    init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String, isSecure: Bool = false,
-         monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
-         accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+    init(configuration: HTTPServerConfiguration, hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
+         isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
+         logger: Logger) {
         self.configuration = configuration
         self.writer = writer
         self.logger = logger
-        self.routes = routes
-        self.serverName = serverName
+        self.hosts = hosts
+        self.tlsServerName = tlsServerName
         self.isSecure = isSecure
         self.monitor = monitor
-        self.accessLog = accessLog
+        self.choice = .server(hosts.fallback)
         self.machine = HTTPConnectionStateMachine(configuration: configuration, now: .now())
+    }
+
+    /// A connection of a listener with one server, which takes every host.
+    convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
+                     monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+        self.init(configuration: configuration,
+                  hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
+                  monitor: monitor, logger: logger)
     }
 
     // MARK: - Channel events
@@ -172,6 +188,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
         let head = request?.head ?? monitor.partialRequestHead
+        if request == nil { choose(nil) }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
         flushIfNeeded(context: context)
@@ -186,8 +203,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let now = context.eventLoop.now
             let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
-            route = nil
-            routeMetrics = routes.unroutedMetrics
+            choose(head)
             var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
             request.failure = check.rejection
             if let failure = check.rejection, check.rejectsBeforeBody {
@@ -229,6 +245,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Picks the server for the request `head` (nil: one whose head was not decoded, which
+    /// goes to the fallback server) and resets what the last request's route set.
+    private func choose(_ head: HTTPRequestHead?) {
+        choice = head.map { hosts.choose(for: $0, serverName: tlsServerName?.value) } ?? .server(hosts.fallback)
+        route = nil
+        if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
+        routeMetrics = server.routes.unroutedMetrics
+    }
+
+    /// The server whose name and log the current request's response goes under.
+    private var server: VirtualServer {
+        if case .server(let server) = choice { return server }
+        return hosts.fallback
+    }
+
     private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
@@ -239,6 +270,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             write(.error(.badRequest), for: request.head, started: request.started, context: context)
             return
         }
+        let routes: RoutingTable
+        switch choice {
+        case .server(let server): routes = server.routes
+        case .noServer:
+            write(.error(.notFound), for: request.head, started: request.started, context: context)
+            return
+        case .misdirected:
+            write(.error(.misdirectedRequest), for: request.head, started: request.started, context: context)
+            return
+        }
         switch routes.match(target.path) {
         case .notFound:
             write(.error(.notFound), for: request.head, started: request.started, context: context)
@@ -247,6 +288,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                   started: request.started, context: context)
         case .route(let route, let remainder):
             self.route = route.path
+            amendment = route.amendment
             routeMetrics = route.metrics ?? routes.unroutedMetrics
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
                 write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
@@ -255,7 +297,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,
                                              routeRemainder: remainder, body: request.body)
-            let handlerContext = HTTPRequestContext(eventLoop: context.eventLoop, serverName: serverName,
+            let handlerContext = HTTPRequestContext(eventLoop: context.eventLoop, serverName: server.name,
                                                     remoteAddress: remoteAddress)
             switch route.handler.respond(to: handlerRequest, context: handlerContext) {
             case .response(let response):
@@ -308,6 +350,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             response.fileHandles.forEach { try? $0.close() }
             return
         }
+        // The one place every response passes: handlers' answers and the connection's own
+        // errors alike get the configured headers and error pages.
+        var response = response
+        amendment?.apply(to: &response)
         let now = context.eventLoop.now
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
@@ -361,7 +407,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         armTimer(context: context)
         routeMetrics?.record(method: requestHead.method, status: Int(status), bytes: sendsBody ? response.bodyCount : 0,
                              duration: Duration(now - started))
-        if let accessLog {
+        if let accessLog = server.accessLog {
             accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                      target: requestHead.uri, version: requestHead.version, status: Int(status),
                                      bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started),
@@ -389,7 +435,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     private func logMetadata(_ head: HTTPRequestHead) -> Logger.Metadata {
-        ["server": "\(serverName)", "request": "\(head.method.rawValue) \(head.uri)"]
+        ["server": "\(server.name)", "request": "\(head.method.rawValue) \(head.uri)"]
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

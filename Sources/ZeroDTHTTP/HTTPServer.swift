@@ -26,14 +26,28 @@ public final class HTTPServer: RestartableServer {
                   routes: routes, group: group, accessLog: accessLog, logger: logger)
     }
 
-    /// Creates a server for `endpoints`, each plain HTTP or HTTPS; nothing is accepted until
-    /// `start()` and `startAccepting()`.
+    /// Creates a server for `endpoints`, each plain HTTP or HTTPS, that serves `routes` on
+    /// those without servers of their own; nothing is accepted until `start()` and
+    /// `startAccepting()`.
     /// - Parameters:
     ///   - accessLog: called once per response, on the connection's event loop.
     ///   - logger: where failed accepts and responses a handler got wrong are logged.
-    public init(name: String, endpoints: [HTTPEndpoint], configuration: HTTPServerConfiguration, routes: RoutingTable,
-                group: any EventLoopGroup, accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
-                logger: Logger = Logger(label: "zerodt")) {
+    public convenience init(name: String, endpoints: [HTTPEndpoint], configuration: HTTPServerConfiguration,
+                            routes: RoutingTable, group: any EventLoopGroup,
+                            accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+                            logger: Logger = Logger(label: "zerodt")) {
+        let own = VirtualHosts(VirtualServer(name: name, routes: routes, accessLog: accessLog))
+        self.init(name: name, endpoints: endpoints.map { HTTPEndpoint($0.listener, tls: $0.tls, hosts: $0.hosts ?? own) },
+                  configuration: configuration, group: group, logger: logger)
+    }
+
+    /// Creates a server for `endpoints`, each plain HTTP or HTTPS and each with the servers
+    /// that answer on it (an endpoint without answers 404); nothing is accepted until
+    /// `start()` and `startAccepting()`. `configuration` applies to every connection, whichever
+    /// server its requests are for.
+    /// - Parameter logger: where failed accepts and responses a handler got wrong are logged.
+    public init(name: String, endpoints: [HTTPEndpoint], configuration: HTTPServerConfiguration,
+                group: any EventLoopGroup, logger: Logger = Logger(label: "zerodt")) {
         self.name = name
         var serverConfiguration = NIOServer.Configuration()
         serverConfiguration.maxConnections = configuration.maxConnections
@@ -43,8 +57,9 @@ public final class HTTPServer: RestartableServer {
         serverConfiguration.shutdownDelay = configuration.shutdownDelay
         // A client may send its request and shut down its side; it still gets the answer.
         serverConfiguration.allowRemoteHalfClosure = true
-        let pipeline = ConnectionPipeline(configuration: configuration, routes: routes, serverName: name,
-                                          tls: endpoints.map(\.tls), accessLog: accessLog, logger: logger)
+        let none = VirtualHosts(VirtualServer(name: name, routes: RoutingTable(routes: [])))
+        let pipeline = ConnectionPipeline(configuration: configuration, hosts: endpoints.map { $0.hosts ?? none },
+                                          tls: endpoints.map(\.tls), logger: logger)
         self.pipeline = pipeline
         self.group = group
         server = NIOServer(listeners: endpoints.map(\.listener), configuration: serverConfiguration,

@@ -8,13 +8,18 @@ public struct RoutingTable: Sendable {
         public var path: String
         /// What answers matching requests.
         public var handler: any HTTPHandler
+        /// What every response of the route goes through, its 405s and 500s included; nil
+        /// when nothing is configured, so that such a route costs nothing extra.
+        public var amendment: ResponseAmendment?
         /// Where its requests are counted; nil when metrics are off.
         public var metrics: RouteMetrics?
 
-        /// Creates a route.
-        public init(path: String, handler: any HTTPHandler, metrics: RouteMetrics? = nil) {
+        /// Creates a route; an empty `amendment` is none.
+        public init(path: String, handler: any HTTPHandler, amendment: ResponseAmendment = .init(),
+                    metrics: RouteMetrics? = nil) {
             self.path = path
             self.handler = handler
+            self.amendment = amendment.isEmpty ? nil : amendment
             self.metrics = metrics
         }
     }
@@ -29,6 +34,10 @@ public struct RoutingTable: Sendable {
         case notFound
     }
 
+    /// What the responses to requests no route takes go through — the 404, the redirect to a
+    /// subtree — and errors found before routing (400, 413, 431): the server's `headers:`
+    /// and `error_pages:`. Nil when it has none.
+    public let unrouted: ResponseAmendment?
     /// Where requests no route answered are counted, and those of routes without metrics
     /// of their own; nil when metrics are off.
     public var unroutedMetrics: RouteMetrics?
@@ -37,8 +46,10 @@ public struct RoutingTable: Sendable {
     /// Longest first, so the first hit is the longest match.
     private let subtrees: [Route]
 
-    /// Freezes `routes`; a later duplicate path replaces an earlier one.
-    public init(routes: [Route]) {
+    /// Freezes `routes`; a later duplicate path replaces an earlier one. `unrouted` (empty
+    /// for none) amends the answers no route gives.
+    public init(routes: [Route], unrouted: ResponseAmendment = .init()) {
+        self.unrouted = unrouted.isEmpty ? nil : unrouted
         var exact: [String: Route] = [:]
         var subtrees: [String: Route] = [:]
         for route in routes {

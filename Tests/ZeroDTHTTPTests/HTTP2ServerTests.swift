@@ -36,11 +36,10 @@ import Testing
         configuration.drainGrace = .milliseconds(500)
         configure(&configuration)
         channel = EmbeddedChannel(loop: loop)
-        let pipeline = ConnectionPipeline(configuration: configuration,
-                                          routes: RoutingTable(routes: [.init(path: "/", handler: hello)]),
-                                          serverName: "test", tls: [nil], accessLog: nil,
+        let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: hello)])))
+        let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
                                           logger: Logger(label: "test"))
-        try pipeline.addHTTP2Handlers(to: channel)
+        try pipeline.addHTTP2Handlers(to: channel, hosts: hosts, tlsServerName: nil)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8443)).wait()
         try channel.writeInbound(HTTP2Frames.preface)
         // The server's SETTINGS, acknowledged, and its acknowledgement of ours.

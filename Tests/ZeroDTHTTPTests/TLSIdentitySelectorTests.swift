@@ -12,13 +12,8 @@ import TestSupport
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerodt-sni-\(UUID())").path
         let ca = try TestCertificateAuthority(directory: directory)
-        let identities = try [["default.test"], ["*.example.test"], ["www.example.test", "Other.Test"]].enumerated()
-            .map { index, names in
-                let leaf = try ca.leaf("leaf\(index)", dnsNames: names)
-                return TLSIdentity(leaf: try NIOSSLCertificate.fromPEMFile(leaf.cert)[0],
-                                   key: try NIOSSLPrivateKey(file: leaf.key, format: .pem))
-            }
-        selector = TLSIdentitySelector(identities: identities)
+        selector = TLSIdentitySelector(identities: try ca.identities([["default.test"], ["*.example.test"],
+                                                                      ["www.example.test", "Other.Test"]]))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct InvalidConfigTests {
     static let corpus = InvalidConfigCase.syntax + InvalidConfigCase.structure + InvalidConfigCase.listen
-        + InvalidConfigCase.routes + InvalidConfigCase.environment + InvalidConfigCase.site
+        + InvalidConfigCase.routes + InvalidConfigCase.environment + InvalidConfigCase.site + InvalidConfigCase.hosts
 
     @Test func corpusIsLargeEnough() {
         #expect(Self.corpus.count >= 40)

@@ -13,7 +13,7 @@ public struct ResponseAmendment: Sendable, Equatable {
         self.errorPages = errorPages
     }
 
-    /// Whether it changes nothing: then no handler is wrapped and requests cost nothing extra.
+    /// Whether it changes nothing: then none is kept, and responses cost nothing extra.
     public var isEmpty: Bool { headers.isEmpty && errorPages.isEmpty }
 
     /// Puts the error page in place of a plain error body, keeping the status and the other

@@ -26,9 +26,11 @@ struct CheckCommand: ParsableCommand {
             Output.standardError(DiagnosticRenderer(sources: text.map { [options.config: $0] } ?? [:])
                 .render(site.warnings))
         }
-        let tlsListeners = site.listeners.filter { $0.tls != nil }.count
+        // Servers sharing an address share its listener.
+        let listeners = site.sockets.map(\.listener)
+        let tlsListeners = listeners.filter { $0.tls != nil }.count
         print("\(options.config): ok — \(Self.plural(site.servers.count, "server")), "
-              + "\(Self.plural(site.listeners.count, "listener"))"
+              + "\(Self.plural(listeners.count, "listener"))"
               + (tlsListeners > 0 ? " (\(tlsListeners) TLS)" : "") + ", \(Self.plural(site.routes.count, "route"))")
     }
 

@@ -1,8 +1,8 @@
 import ZeroDTHTTP
 
 extension ConfigDecoder {
-    static let serverKeys = ["name", "listen", "shutdown_delay", "timeouts", "limits", "routes", "headers",
-                                    "error_pages"]
+    static let serverKeys = ["name", "listen", "hosts", "shutdown_delay", "timeouts", "limits", "routes", "headers",
+                             "error_pages"]
     static let timeoutKeys = ["read_header", "read_body", "idle", "write", "shutdown", "drain_grace"]
     static let limitKeys = ["max_header_size", "max_body_size", "max_connections", "max_concurrent_streams"]
 
@@ -48,6 +48,7 @@ extension ConfigDecoder {
         var server = ServerConfig(name: name, listen: listeners, http: http, routes: routes, location: node.location)
         if let node = fields["headers"], let headers = responseHeaders(node) { server.headers = headers }
         if let node = fields["error_pages"], let pages = errorPages(node) { server.errorPages = pages }
+        if let node = fields["hosts"], let hosts = hosts(node) { server.hosts = hosts }
         return server
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ZeroDT
+import ZeroDTHTTP
 
 extension ConfigDecoder {
     static let siteKeys = ["servers", "include", "restart", "pid_file", "control", "log"]
@@ -156,23 +157,76 @@ extension ConfigDecoder {
         }
     }
 
+    /// An address may be declared by several servers, which then share it (checked in
+    /// `checkSharedAddress`), but by no server twice, and no two addresses may overlap
+    /// (`0.0.0.0:80` and `127.0.0.1:80`): they cannot both be bound.
     private mutating func checkAddressConflicts(_ site: SiteConfig) {
-        var seen: [ListenerConfig] = []
+        var seen: [(listener: ListenerConfig, server: String)] = []
         var namesSeen: [String: SourceLocation] = [:]
-        for listener in site.listeners {
-            if let earlier = seen.first(where: { $0.address.conflicts(with: listener.address) }) {
-                let what = earlier.address == listener.address
-                    ? "address \(listener.address) is declared twice"
-                    : "address \(listener.address) overlaps \(earlier.address) declared earlier"
-                error(what, at: listener.location, notes: [.init("first declared here", at: earlier.location)])
+        for server in site.servers {
+            for listener in server.listen {
+                if let earlier = seen.first(where: { $0.listener.address.conflicts(with: listener.address) }),
+                   earlier.listener.address != listener.address || earlier.server == server.name {
+                    let what = earlier.listener.address == listener.address
+                        ? "address \(listener.address) is declared twice"
+                        : "address \(listener.address) overlaps \(earlier.listener.address) declared earlier"
+                    error(what, at: listener.location,
+                          notes: [.init("first declared here", at: earlier.listener.location)])
+                }
+                seen.append((listener, server.name))
+                if let name = listener.name {
+                    if let first = namesSeen[name] {
+                        error("duplicate listener name '\(name)'", at: listener.location,
+                              notes: [.init("first declared here", at: first)])
+                    } else {
+                        namesSeen[name] = listener.location
+                    }
+                }
             }
-            seen.append(listener)
-            if let name = listener.name {
-                if let first = namesSeen[name] {
-                    error("duplicate listener name '\(name)'", at: listener.location,
-                          notes: [.init("first declared here", at: first)])
+        }
+        for socket in site.sockets where socket.servers.count > 1 {
+            checkSharedAddress(socket, servers: site.servers)
+        }
+    }
+
+    /// Servers sharing an address must each be found by name, but for one default without
+    /// `hosts`; no name may lead to two of them; and all speak HTTPS there, or none.
+    private mutating func checkSharedAddress(_ socket: SocketPlan, servers: [ServerConfig]) {
+        let first = socket.entries[0]
+        var defaultServer: (name: String, location: SourceLocation)?
+        var takenBy: [HostPattern: (server: String, location: SourceLocation)] = [:]
+        for (serverIndex, entry) in zip(socket.servers, socket.entries) {
+            let server = servers[serverIndex]
+            let address = entry.address
+            if (entry.tls == nil) != (first.tls == nil) {
+                error("address \(address) is \(first.tls == nil ? "plain HTTP" : "HTTPS") for server "
+                      + "'\(servers[socket.servers[0]].name)' but \(entry.tls == nil ? "plain HTTP" : "HTTPS") here; "
+                      + "servers sharing an address share its socket, so all or none must have 'tls'",
+                      at: entry.location, notes: [.init("first declared here", at: first.location)])
+            }
+            if server.hosts.isEmpty {
+                if let earlier = defaultServer {
+                    error("address \(address) has two default servers: '\(earlier.name)' and '\(server.name)' "
+                          + "both leave out 'hosts'", at: entry.location,
+                          notes: [.init("'\(earlier.name)' declares it here", at: earlier.location),
+                                  .init("give all but one of the servers sharing an address 'hosts'")])
                 } else {
-                    namesSeen[name] = listener.location
+                    defaultServer = (server.name, entry.location)
+                }
+            }
+            let owner = servers[socket.owner]
+            if serverIndex != socket.owner && server.http != owner.http {
+                // They are fixed for the connection before a request names its host.
+                warning("server '\(server.name)' sets timeouts, limits or shutdown_delay unlike '\(owner.name)', "
+                        + "whose apply on \(address): it owns that address", at: entry.location)
+            }
+            for host in server.hosts {
+                if let earlier = takenBy[host.pattern] {
+                    error("host '\(host.pattern)' on address \(address) is already taken by server "
+                          + "'\(earlier.server)'", at: host.location,
+                          notes: [.init("listed there", at: earlier.location)])
+                } else {
+                    takenBy[host.pattern] = (server.name, host.location)
                 }
             }
         }

@@ -107,9 +107,20 @@ public struct ServerConfig: Sendable, Equatable {
     public var headers = ResponseHeaderRules()
     /// `error_pages:` — the pages that replace its plain-text error bodies.
     public var errorPages = ErrorPages()
+    /// `hosts:` — the names it answers on the addresses it shares with other servers;
+    /// empty for the default server of its addresses, which takes every other name.
+    public var hosts: [ServerHost] = []
 
     /// What every response of the server, routed or not, goes through.
     public var amendment: ResponseAmendment { ResponseAmendment(headers: headers, errorPages: errorPages) }
+}
+
+/// One entry of a server's `hosts:`.
+public struct ServerHost: Sendable, Equatable {
+    /// The name or wildcard.
+    public var pattern: HostPattern
+    /// Where it is written.
+    public var location: SourceLocation
 }
 
 /// One entry of a server's `listen:`.

@@ -33,10 +33,23 @@ struct SiteRunner {
         let state = ServeState(generation: runtime.generation)
         // Before anything records: swift-metrics binds a metric to the backend of the moment.
         let metrics = ServeMetrics.isWanted(by: config) ? ServeMetrics.shared : nil
+        // Each server's routes are built once, then served on each socket that has it.
+        let virtualServers = try config.servers.map {
+            try makeVirtualServer($0, state: state, countsRequests: metrics != nil)
+        }
+        let sockets = config.sockets
         var servers: [AnnouncedServer] = []
-        for server in config.servers {
-            let httpServer = try makeServer(server, listeners: try claimListeners(of: server), group: group,
-                                            state: state, countsRequests: metrics != nil)
+        for (index, server) in config.servers.enumerated() {
+            // A socket shared by several servers belongs to the HTTP server of its owner; the
+            // others have no socket of their own there.
+            let owned = sockets.filter { $0.owner == index }
+            let listeners = try claimListeners(owned.map(\.listener), of: server)
+            let endpoints = try zip(owned, listeners).map { socket, listener in
+                try Self.endpoint(socket.listener, listener: listener,
+                                  servers: socket.servers.map { virtualServers[$0] })
+            }
+            let httpServer = HTTPServer(name: server.name, endpoints: endpoints, configuration: server.http,
+                                        group: group, logger: logger)
             servers.append(AnnouncedServer(server: httpServer, config: server, logger: logger))
         }
         state.setServers(servers.map(\.server))
@@ -63,8 +76,8 @@ struct SiteRunner {
         }
     }
 
-    private func claimListeners(of server: ServerConfig) throws -> [Listener] {
-        try server.listen.map { listener in
+    private func claimListeners(_ configs: [ListenerConfig], of server: ServerConfig) throws -> [Listener] {
+        try configs.map { listener in
             do throws(SystemError) {
                 return try runtime.listeners.claim(listener.address, name: listener.name, alternateName: server.name,
                                                    backlog: Int32(listener.backlog), mode: listener.mode)
@@ -106,19 +119,21 @@ struct SiteRunner {
         }
     }
 
+    /// The server as the sockets it is served on see it: its routes, each with its headers
+    /// and error pages, and its access log.
     /// - Parameter countsRequests: whether requests are counted (metrics are on).
-    private func makeServer(_ server: ServerConfig, listeners: [Listener], group: any EventLoopGroup,
-                            state: ServeState, countsRequests: Bool) throws -> HTTPServer {
+    private func makeVirtualServer(_ server: ServerConfig, state: ServeState, countsRequests: Bool) throws
+        -> VirtualServer
+    {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
                 let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
-                var handler = try HandlerFactory.make(route.action, setup: setup)
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
-                if !amendment.isEmpty { handler = AmendingHandler(handler, amendment: amendment) }
-                routes.append(RoutingTable.Route(path: route.path, handler: handler, metrics: countsRequests
-                                                     ? RouteMetrics(server: server.name, route: route.path) : nil))
+                routes.append(RoutingTable.Route(
+                    path: route.path, handler: try HandlerFactory.make(route.action, setup: setup), amendment: amendment,
+                    metrics: countsRequests ? RouteMetrics(server: server.name, route: route.path) : nil))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
@@ -134,20 +149,19 @@ struct SiteRunner {
         }
         var table = RoutingTable(routes: routes, unrouted: server.amendment)
         if countsRequests { table.unroutedMetrics = RouteMetrics(server: server.name, route: RouteMetrics.unroutedLabel) }
-        return HTTPServer(name: server.name, endpoints: try Self.endpoints(server, listeners: listeners),
-                          configuration: server.http, routes: table, group: group, accessLog: accessLog, logger: logger)
+        return VirtualServer(name: server.name, hosts: server.hosts.map(\.pattern), routes: table, accessLog: accessLog)
     }
 
-    /// Each listener with its TLS context, built here, by the process that serves: the
-    /// certificate files were read when this generation loaded the config.
-    private static func endpoints(_ server: ServerConfig, listeners: [Listener]) throws -> [HTTPEndpoint] {
-        try zip(server.listen, listeners).map { config, listener in
-            guard let tls = config.tls else { return HTTPEndpoint(listener) }
-            do {
-                return HTTPEndpoint(listener, tls: try TLSServerContext(tls.server))
-            } catch {
-                throw ServeError(description: "\(config.location): error: cannot set up TLS: \(error)")
-            }
+    /// A socket with its TLS context, built here, by the process that serves (the certificate
+    /// files were read when this generation loaded the config), and the servers on it.
+    private static func endpoint(_ config: ListenerConfig, listener: Listener,
+                                 servers: [VirtualServer]) throws -> HTTPEndpoint {
+        guard let tls = config.tls else { return HTTPEndpoint(listener, hosts: VirtualHosts(servers)) }
+        do {
+            return HTTPEndpoint(listener, tls: try TLSServerContext(tls.server),
+                                hosts: VirtualHosts(servers, certificates: tls.server.identities))
+        } catch {
+            throw ServeError(description: "\(config.location): error: cannot set up TLS: \(error)")
         }
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `hosts:` through the real binary: servers sharing an address, picked by `Host`, the
+/// absolute-form target, or HTTP/2's `:authority`; and a reload that moves a host.
+@Suite(.serialized) struct VirtualHostTests {
+    /// A server named `name` on `address` whose `/who` answers its name.
+    static func server(_ name: String, _ address: String, hosts: String? = nil, extra: String = "") -> String {
+        """
+          - name: \(name)
+            listen: [\(address)]
+        \(hosts.map { "    hosts: \($0)\n" } ?? "")\(extra)    routes:
+              - { path: /who, respond: "\(name)\\n" }
+              - { path: /hello, respond: "hello\\n" }
+
+        """
+    }
+
+    /// Sends `GET target` with `host` (raw, as given) and returns the response.
+    static func get(_ port: Int, _ target: String = "/who", host: String?) throws -> HTTPTestResponse {
+        let client = try HTTPTestClient(port: port)
+        defer { client.close() }
+        let hostLine = host.map { "Host: \($0)\r\n" } ?? ""
+        return try client.exchange("GET \(target) HTTP/1.1\r\n\(hostLine)Connection: close\r\n\r\n")
+    }
+
+    @Test func theHostPicksTheServerWhateverItsCasePortOrTrailingDot() throws {
+        let site = try TestSite()
+        let shared = try LoopbackPort.free()
+        let lonely = try LoopbackPort.free()
+        let address = "127.0.0.1:\(shared)"
+        let config = try site.write("site.yaml", "servers:\n"
+            + Self.server("apex", address, hosts: "[example.test]",
+                          extra: "    headers: { set: { X-Server: apex } }\n    error_pages: { 404: apex-404.html }\n")
+            + Self.server("wild", address, hosts: "[\"*.example.test\"]")
+            + Self.server("fallback", address)
+            + Self.server("named", "127.0.0.1:\(lonely)", hosts: "[named.test]")
+            + "log: { access: { file: access.log, format: json } }\n")
+        _ = try site.write("apex-404.html", "<h1>apex has no such page</h1>\n")
+        let process = try ZeroDTServeBinary.start(["--config", config], currentDirectory: site.directory)
+        defer { process.kill() }
+        try process.waitForStandardError(containing: "] ready")
+
+        for (host, expected) in [("example.test", "apex"), ("EXAMPLE.Test:\(shared)", "apex"), ("example.test.", "apex"),
+                                 ("www.example.test", "wild"), ("A.B.Example.Test.:80", "wild"),
+                                 ("other.test", "fallback"), ("127.0.0.1:\(shared)", "fallback")] {
+            let response = try Self.get(shared, host: host)
+            #expect(response.status == 200 && response.text == "\(expected)\n", "Host: \(host)")
+        }
+        // The absolute-form target's authority wins over Host (RFC 9112 §3.2.2).
+        let absolute = try Self.get(shared, "http://www.example.test:\(shared)/who", host: "example.test")
+        #expect(absolute.text == "wild\n")
+        // HTTP/1.0 may leave Host out: the default server answers.
+        let client = try HTTPTestClient(port: shared)
+        #expect(try client.exchange("GET /who HTTP/1.0\r\n\r\n").text == "fallback\n")
+        client.close()
+        // Each server's own headers and error pages.
+        let missing = try Self.get(shared, "/nothing", host: "example.test")
+        #expect(missing.status == 404)
+        #expect(missing.text == "<h1>apex has no such page</h1>\n")
+        #expect(missing.headers["X-Server"] == "apex")
+        let otherMissing = try Self.get(shared, "/nothing", host: "other.test")
+        #expect(otherMissing.status == 404 && otherMissing.headers["X-Server"] == nil)
+        // An address whose servers all have hosts answers other names 404.
+        #expect(try Self.get(lonely, host: "named.test").text == "named\n")
+        let unknown = try Self.get(lonely, host: "unknown.test")
+        #expect(unknown.status == 404)
+        #expect(unknown.text == "404 Not Found\n")
+
+        // The access log names the server that answered; an unknown host on an address
+        // without a default is logged under its first server, without a route.
+        let lines = try #require(poll(timeout: .seconds(10)) { () -> [String]? in
+            let text = (try? String(contentsOfFile: site.path("access.log"), encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n").map(String.init)
+            return lines.count >= 13 ? lines : nil
+        })
+        #expect(lines.filter { $0.contains(#""server":"apex""#) }.count == 4)
+        #expect(lines.filter { $0.contains(#""server":"wild""#) }.count == 3)
+        let unrouted = try #require(lines.last)
+        #expect(unrouted.contains(#""server":"named""#) && unrouted.contains(#""status":404"#))
+        #expect(!unrouted.contains(#""route""#), "\(unrouted)")
+        process.send(SIGTERM)
+        #expect(try process.waitForExit().status == 0)
+    }
+
+    @Test func overTLSSNIPicksTheCertificateHTTP2AuthorityTheServerAndAMismatchIs421() throws {
+        let https = try TLSTests.HTTPSSite(certificates: ["b"])
+        https.leaves["a"] = try https.ca.leaf("a", dnsNames: ["a.test", "*.a.test"], in: https.site.directory)
+        func server(_ name: String) -> String {
+            Self.server(name, "{ address: \"127.0.0.1:\(https.port)\", tls: { certificates: [{ cert: \(name).pem, key: \(name).key }] } }",
+                        hosts: "[\(name).test, \"*.\(name).test\"]")
+        }
+        let config = try https.site.write("site.yaml", "servers:\n" + server("a") + server("b") + "log: { access: false }\n")
+        let process = try ZeroDTServeBinary.start(["--config", config], currentDirectory: https.site.directory)
+        defer { process.kill() }
+        try process.waitForStandardError(containing: "] ready")
+        let format = ["-w", "\n%{http_code} %{http_version}"]
+        for version in ["--http1.1", "--http2"] {
+            // b's certificate is offered on the socket a owns: curl verifies it for b.test.
+            for name in ["a", "b"] {
+                let answer = try https.curl("/who", name: name, format, version: version)
+                #expect(answer.status == 0, "\(answer)")
+                #expect(answer.standardOutput == "\(name)\n\n200 \(version == "--http2" ? "2" : "1.1")", "\(version)")
+            }
+            // SNI a.test, Host (or :authority) b.test: a's certificate does not cover it.
+            let misdirected = try https.curl("/who", name: "a", ["-H", "Host: b.test"] + format, version: version)
+            #expect(misdirected.standardOutput.hasSuffix("\n421 \(version == "--http2" ? "2" : "1.1")"), "\(misdirected)")
+        }
+        // A name a's certificate covers by its wildcard may share a's connection (HTTP/2
+        // coalescing): not misdirected.
+        let covered = try https.curl("/who", name: "a", ["-H", "Host: www.a.test"] + format, version: "--http2")
+        #expect(covered.standardOutput == "a\n\n200 2", "\(covered)")
+        process.send(SIGTERM)
+        #expect(try process.waitForExit().status == 0)
+    }
+
+    @Test func aReloadMovesAHostToAnotherServerWithoutAFailedRequest() throws {
+        // The load generator asks for `Host: test`.
+        func config(owner: String) -> (TestAddress, String) -> String {
+            { address, pidFile in
+                "servers:\n"
+                    + Self.server("one", "\"\(address)\"", hosts: owner == "one" ? "[test]" : "[one.test]",
+                                  extra: "    timeouts: { drain_grace: 300ms, shutdown: 10s }\n")
+                    + Self.server("two", "\"\(address)\"", hosts: owner == "two" ? "[test]" : "[two.test]")
+                    + "pid_file: \(pidFile)\nlog: { access: false }\n"
+            }
+        }
+        let (family, address) = try RestartTests.start(config(owner: "one"))
+        guard case .tcp(_, let port) = address else { throw ProcessTestError(description: "expected TCP") }
+        #expect(try Self.get(port, host: "test").text == "one\n")
+        try RestartTests.underLoad(address, body: "hello\n") {
+            try config(owner: "two")(address, family.pidFile)
+                .write(toFile: family.site.configFile, atomically: true, encoding: .utf8)
+            try family.restart()
+        }
+        #expect(try Self.get(port, host: "test").text == "two\n")
+        #expect(try Self.get(port, host: "one.test").text == "one\n")
+        try family.stop()
+    }
+}

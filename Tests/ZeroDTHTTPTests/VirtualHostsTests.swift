@@ -1,0 +1,108 @@
+import Foundation
+import NIOHTTP1
+import Testing
+import TestSupport
+@testable import ZeroDTHTTP
+
+/// Which server of a shared listener a request goes to.
+@Suite struct VirtualHostsTests {
+    static func server(_ name: String, _ hosts: [String]) throws -> VirtualServer {
+        VirtualServer(name: name, hosts: try hosts.map { try HostPattern(parsing: $0) }, routes: RoutingTable(routes: []))
+    }
+
+    static let servers: [VirtualServer] = try! [
+        server("apex", ["example.com"]),
+        server("any", ["*.example.com"]),
+        server("api", ["*.api.example.com", "api.example.com"]),
+        server("fallback", []),
+    ]
+
+    static func name(_ choice: VirtualHosts.Choice) -> String {
+        switch choice {
+        case .server(let server): return server.name
+        case .noServer: return "404"
+        case .misdirected: return "421"
+        }
+    }
+
+    static func head(_ uri: String = "/", host: String?) -> HTTPRequestHead {
+        HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: host.map { ["Host": $0] } ?? [:])
+    }
+
+    @Test(arguments: [
+        ("example.com", "apex"), ("EXAMPLE.com:8080", "apex"), ("example.com.", "apex"), ("Example.Com.:80", "apex"),
+        ("www.example.com", "any"), ("a.b.example.com", "any"), ("api.example.com", "api"),
+        ("v1.api.example.com", "api"), ("x.v1.api.example.com", "api"), ("other.test", "fallback"),
+        ("127.0.0.1:80", "fallback"), ("[::1]:80", "fallback"), ("notexample.com", "fallback"),
+    ])
+    func exactNamesBeatWildcardsAndLongerSuffixesShorterOnes(_ host: String, _ expected: String) {
+        let hosts = VirtualHosts(Self.servers)
+        #expect(Self.name(hosts.choose(host: RequestHost.name(of: Self.head(host: host)), serverName: nil)) == expected)
+    }
+
+    @Test func anAbsoluteFormTargetsAuthorityWinsOverHost() {
+        #expect(RequestHost.name(of: Self.head("http://API.example.com:81/x?y", host: "example.com")) == "api.example.com")
+        #expect(RequestHost.name(of: Self.head("https://user@www.example.com.", host: "example.com")) == "www.example.com")
+        #expect(RequestHost.name(of: Self.head("/x", host: "[::1]:8080")) == "[::1]")
+        #expect(RequestHost.name(of: Self.head("/x", host: nil)) == nil)
+        #expect(RequestHost.name(of: Self.head("/x", host: "")) == nil)
+    }
+
+    @Test func withoutADefaultAnUnknownHostFindsNoServer() throws {
+        let hosts = VirtualHosts(Array(Self.servers.dropLast()))
+        #expect(Self.name(hosts.choose(host: "other.test", serverName: nil)) == "404")
+        #expect(Self.name(hosts.choose(host: nil, serverName: nil)) == "404")
+        #expect(hosts.fallback.name == "apex", "its log is the first server's")
+    }
+
+    @Test func aListenerOfOneServerWithoutHostsTakesEveryRequest() throws {
+        let hosts = VirtualHosts(try Self.server("only", []))
+        #expect(!hosts.isByName)
+        #expect(Self.name(hosts.choose(host: nil, serverName: "x")) == "only")
+    }
+
+    @Test func patternsAreValidatedAndLowerCased() throws {
+        #expect(try HostPattern(parsing: "WWW.Example.COM.") == .exact("www.example.com"))
+        #expect(try HostPattern(parsing: "*.Example.com") == .wildcard(suffix: ".example.com"))
+        #expect(try HostPattern(parsing: "xn--bcher-kva.example") == .exact("xn--bcher-kva.example"))
+        for bad in ["https://a.com", "a.com:443", "a.com/x", "*a.com", "a.*.com", "*.*.a.com", "", ".", "a..com",
+                    "[::1]", "b\u{fc}cher.de", String(repeating: "a", count: 64) + ".com"] {
+            #expect(throws: HostPattern.Invalid.self, "\(bad)") { try HostPattern(parsing: bad) }
+        }
+        #expect(HostPattern.wildcard(suffix: ".example.com").matches("a.example.com"))
+        #expect(!HostPattern.wildcard(suffix: ".example.com").matches("example.com"))
+    }
+}
+
+/// The 421 rule: over TLS, a request for a host the certificate chosen by SNI does not
+/// cover, when that is not the name the client asked TLS for.
+@Suite final class MisdirectedRequestTests {
+    let directory: String
+    let hosts: VirtualHosts
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("zerodt-vhost-\(UUID())").path
+        let identities = try TestCertificateAuthority(directory: directory).identities([["a.test"], ["*.b.test"]])
+        hosts = VirtualHosts([try VirtualHostsTests.server("a", ["a.test"]), try VirtualHostsTests.server("b", ["*.b.test"]),
+                              try VirtualHostsTests.server("default", [])],
+                             certificates: identities)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    @Test(arguments: [
+        ("a.test", "a.test", "a"), ("A.TEST.", "a.test", "a"), ("x.b.test", "x.b.test", "b"),
+        // The certificate for *.b.test covers y.b.test: HTTP/2 connection reuse is allowed.
+        ("x.b.test", "y.b.test", "b"),
+        ("a.test", "x.b.test", "421"), ("x.b.test", "a.test", "421"),
+        // A name no certificate has gets the default certificate (a.test's), which does not cover it...
+        ("unknown.test", "x.b.test", "421"),
+        // ...but when Host and SNI agree, the client accepted the certificate: the default server answers.
+        ("unknown.test", "unknown.test", "default"),
+        // No SNI (a client connecting by address): nothing to disagree with.
+        (nil, "x.b.test", "b"),
+    ] as [(String?, String, String)])
+    func aHostTheSNICertificateDoesNotCoverIsMisdirected(_ sni: String?, _ host: String, _ expected: String) {
+        #expect(VirtualHostsTests.name(hosts.choose(host: host, serverName: sni)) == expected)
+    }
+}
