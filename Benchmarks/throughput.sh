@@ -8,6 +8,7 @@
 #
 #   Benchmarks/throughput.sh            # 10 s per case and server, 3 rounds, medians
 #   DURATION=5 ROUNDS=1 Benchmarks/throughput.sh
+#   CASES= ROUNDS=9 Benchmarks/throughput.sh   # only the metrics on/off comparison
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 OURS_PORT=${OURS_PORT:-18481}
 NGINX_PORT=${NGINX_PORT:-18482}
 METRICS_PORT=${METRICS_PORT:-18483}
+# name:path of each case measured against nginx; empty for none.
+CASES=${CASES-hello:/hello 1kib:/1k.txt 1mib:/1m.bin}
 
 source Benchmarks/common.sh
 
@@ -77,8 +80,9 @@ wait_port() {
 wait_port "$OURS_PORT"
 wait_port "$METRICS_PORT"
 wait_port "$NGINX_PORT"
-curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^zerodt_build_info' \
-  || { echo "metrics are not on in $work/zerodt-metrics.yaml" >&2; exit 1; }
+# Read whole before grep: `grep -q` stops early, and pipefail would count curl's SIGPIPE.
+scrape() { curl -fs "http://127.0.0.1:$METRICS_PORT/metrics"; }
+grep -q '^zerodt_build_info' <<<"$(scrape)" || { echo "metrics are not on in $work/zerodt-metrics.yaml" >&2; exit 1; }
 
 hz=$(getconf CLK_TCK)
 # CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
@@ -106,7 +110,7 @@ measure() {
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
-for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
+for case in $CASES; do
   name=${case%%:*}; path=${case#*:}
   ours=(); theirs=()
   for _ in $(seq 1 "$ROUNDS"); do
@@ -136,5 +140,5 @@ mc=$(printf '%s\n' "${on[@]}" | cut -d' ' -f2 | median)
 awk -v o="$o" -v m="$m" -v oc="$oc" -v mc="$mc" \
   'BEGIN { printf "%-8s %12.0f %12.0f %7.3f %12.1f %12.1f\n", "hello", o, m, m / o, oc, mc }'
 # The requests just measured are in the metrics: they were counted, not skipped.
-curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q 'zerodt_http_requests_total{server="bench",route="/hello",method="GET",code="200"}' \
+grep -q 'zerodt_http_requests_total{server="bench",route="/hello",method="GET",code="200"}' <<<"$(scrape)" \
   || { echo "the metrics-on server did not count its requests" >&2; exit 1; }
