@@ -21,12 +21,14 @@ final class ServeMetrics: Sendable {
     static let shared = ServeMetrics()
 
     let registry: PrometheusCollectorRegistry
+    private let factory: BufferedTimerFactory
     private let carried = NIOLockedValueBox(CarriedMetrics())
 
     private init() {
         registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets[RouteMetrics.duration] = RouteMetrics.durationBuckets
+        var prometheus = PrometheusMetricsFactory(registry: registry)
+        prometheus.durationHistogramBuckets[RouteMetrics.duration] = RouteMetrics.durationBuckets
+        factory = BufferedTimerFactory(prometheus)
         MetricsSystem.bootstrap(factory)
         CoreMetrics.Gauge(label: Self.buildInfo, dimensions: [("version", ZeroDTServe.version)]).record(1)
         // Present from the start, not from the first drain that closes one.
@@ -69,6 +71,7 @@ final class ServeMetrics: Sendable {
             CoreMetrics.Gauge(label: Self.connections, dimensions: [("server", server.name)]).record(server.connections)
         }
         CoreMetrics.Gauge(label: Self.inFlight).record(state.inFlightRequests)
+        factory.flush()
         return registry.emitToBuffer()
     }
 }
