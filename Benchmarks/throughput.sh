@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Throughput of zerodt-serve against nginx, measured in the same run on the same machine.
-# Cases: a fixed 13-byte response, a 1 KiB static file, a 1 MiB static file.
+# Cases: a fixed 13-byte response, a 1 KiB static file, a 1 MiB static file, and a 100 KiB
+# text file asked for with `Accept-Encoding: gzip`: from its precompressed .gz sibling
+# (`precompressed: [gzip]` / nginx `gzip_static on`) and compressed per request
+# (`encode: gzip` / nginx `gzip on`, both at zlib level 1, nginx's default).
 # Prints req/s and server CPU µs per request (from /proc) for both, the ratios ours/nginx
 # and our RSS. Then the cost of metrics: the hello case against a second zerodt-serve whose
 # config has a `metrics` route (metrics on) and the first (off), rounds interleaved.
@@ -18,14 +21,20 @@ CONNECTIONS=${CONNECTIONS:-64}
 OURS_PORT=${OURS_PORT:-18481}
 NGINX_PORT=${NGINX_PORT:-18482}
 METRICS_PORT=${METRICS_PORT:-18483}
-# name:path of each case measured against nginx; empty for none.
-CASES=${CASES-hello:/hello 1kib:/1k.txt 1mib:/1m.bin}
+# Empty: skip the comparison with nginx, measure only metrics on and off.
+CASES=${CASES-all}
 
 source Benchmarks/common.sh
 
 mkdir -p "$work/site"
 head -c 1024 /dev/zero | tr '\0' 'a' > "$work/site/1k.txt"
 head -c 1048576 /dev/urandom > "$work/site/1m.bin"
+# Markup-like text that compresses about 6:1 at level 1, as HTML often does.
+mkdir -p "$work/site/text"
+awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "<li id=\"item-%d\" class=\"entry %s\">%s item %d, sum %d</li>\n",
+  i, (i % 3 ? "odd" : "even"), (i % 7 ? "plain" : "featured"), i, i * 37 % 1009 }' > "$work/site/text/100k.txt"
+truncate -s 102400 "$work/site/text/100k.txt"
+gzip -1 --keep "$work/site/text/100k.txt"
 chmod -R a+rX "$work/site"
 
 cat > "$work/zerodt.yaml" <<YAML
@@ -37,6 +46,11 @@ servers:
         respond: "Hello, World!"
       - path: /
         static: {root: $work/site}
+      - path: /pre/
+        static: {root: $work/site/text, precompressed: [gzip]}
+      - path: /fly/
+        static: $work/site/text
+        encode: gzip
 pid_file: $work/zerodt.pid
 log: {access: false, level: warning}
 YAML
@@ -61,6 +75,8 @@ http {
     listen 127.0.0.1:$NGINX_PORT;
     location = /hello { default_type text/plain; return 200 "Hello, World!"; }
     location / { root $work/site; }
+    location /pre/ { alias $work/site/text/; gzip_static on; gzip_vary on; }
+    location /fly/ { alias $work/site/text/; gzip on; gzip_comp_level 1; gzip_types text/plain; gzip_vary on; }
   }
 }
 CONF
@@ -91,13 +107,13 @@ ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/pr
 # The process in a pid file and its children (nginx's workers).
 server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
 
-# "requests/s CPU-µs/request" of one wrk run against the server of pid file $2; a run with
-# any error or non-2xx answer does not count.
+# "requests/s CPU-µs/request" of one wrk run against the server of pid file $2, with the
+# request header $3 if given; a run with any error or non-2xx answer does not count.
 measure() {
   local out pids before after
   pids=$(server_pids "$2")
   before=$(ticks $pids)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1")
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1")
   after=$(ticks $pids)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "errors while loading $1:" >&2
@@ -109,13 +125,12 @@ measure() {
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
-for case in $CASES; do
-  name=${case%%:*}; path=${case#*:}
-  ours=(); theirs=()
+# One row: case $1, path $2, request header $3 (optional), medians over ROUNDS.
+report_case() {
+  local name=$1 path=$2 header=${3:-} ours=() theirs=() o n oc nc rss
   for _ in $(seq 1 "$ROUNDS"); do
-    ours+=("$(measure "http://127.0.0.1:$OURS_PORT$path" "$work/zerodt.pid")")
-    theirs+=("$(measure "http://127.0.0.1:$NGINX_PORT$path" "$work/nginx.pid")")
+    ours+=("$(measure "http://127.0.0.1:$OURS_PORT$path" "$work/zerodt.pid" "$header")")
+    theirs+=("$(measure "http://127.0.0.1:$NGINX_PORT$path" "$work/nginx.pid" "$header")")
   done
   o=$(printf '%s\n' "${ours[@]}" | cut -d' ' -f1 | median)
   n=$(printf '%s\n' "${theirs[@]}" | cut -d' ' -f1 | median)
@@ -124,8 +139,26 @@ for case in $CASES; do
   rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$(cat "$work/zerodt.pid")/status")
   awk -v c="$name" -v o="$o" -v n="$n" -v oc="$oc" -v nc="$nc" -v r="$rss" \
     'BEGIN { printf "%-8s %10.0f %10.0f %7.2f %12.1f %12.1f %7.2f %8s\n", c, o, n, o / n, oc, nc, oc / nc, r }'
+}
+
+# Both servers must answer the compressed cases compressed, or the comparison means nothing.
+for port in "$OURS_PORT" "$NGINX_PORT"; do
+  for path in /pre/100k.txt /fly/100k.txt; do
+    if ! curl -fsI -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$path" | grep -qi '^content-encoding: gzip'; then
+      echo "port $port does not answer $path with gzip" >&2
+      exit 1
+    fi
+  done
 done
 
+if [ -n "$CASES" ]; then
+  printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
+  for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
+    report_case "${case%%:*}" "${case#*:}"
+  done
+  report_case gz-pre /pre/100k.txt "Accept-Encoding: gzip"
+  report_case gz-fly /fly/100k.txt "Accept-Encoding: gzip"
+fi
 echo
 printf '%-8s %12s %12s %7s %12s %12s\n' case metrics_off metrics_on ratio off_us/req on_us/req
 off=(); on=()

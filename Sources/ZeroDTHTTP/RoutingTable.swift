@@ -43,31 +43,37 @@ public struct RoutingTable: Sendable {
     public var unroutedMetrics: RouteMetrics?
 
     private let exact: [String: Route]
-    /// Longest first, so the first hit is the longest match.
-    private let subtrees: [Route]
+    /// Subtree patterns by their text. A subtree that matches a path ends at one of the
+    /// path's slashes, so a lookup tries each of those prefixes, longest first: its cost
+    /// grows with the path's depth, not with the number of routes.
+    private let subtrees: [Substring: Route]
+    /// The subtree patterns without their trailing slash, for the redirect to a subtree.
+    private let subtreeStems: Set<Substring>
 
     /// Freezes `routes`; a later duplicate path replaces an earlier one. `unrouted` (empty
     /// for none) amends the answers no route gives.
     public init(routes: [Route], unrouted: ResponseAmendment = .init()) {
         self.unrouted = unrouted.isEmpty ? nil : unrouted
         var exact: [String: Route] = [:]
-        var subtrees: [String: Route] = [:]
+        var subtrees: [Substring: Route] = [:]
         for route in routes {
-            if route.path.hasSuffix("/") { subtrees[route.path] = route } else { exact[route.path] = route }
+            if route.path.hasSuffix("/") { subtrees[Substring(route.path)] = route } else { exact[route.path] = route }
         }
         self.exact = exact
-        self.subtrees = subtrees.values.sorted { $0.path.utf8.count > $1.path.utf8.count }
+        self.subtrees = subtrees
+        subtreeStems = Set(subtrees.keys.map { $0.dropLast() })
     }
 
     /// Finds the route for a decoded, normalized path.
     public func match(_ path: String) -> Match {
         if let route = exact[path] { return .route(route, remainder: "") }
         // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
-        if !path.hasSuffix("/"), subtrees.contains(where: { $0.path.utf8.count == path.utf8.count + 1 && $0.path.hasPrefix(path) }) {
-            return .redirectToSubtree
-        }
-        for route in subtrees where path.hasPrefix(route.path) {
-            return .route(route, remainder: path.dropFirst(route.path.count))
+        if !path.hasSuffix("/"), subtreeStems.contains(Substring(path)) { return .redirectToSubtree }
+        var end = path.utf8.endIndex
+        while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
+            end = path.utf8.index(after: slash)
+            if let route = subtrees[path[..<end]] { return .route(route, remainder: path[end...]) }
+            end = slash
         }
         return .notFound
     }

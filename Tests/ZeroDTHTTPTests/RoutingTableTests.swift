@@ -1,4 +1,5 @@
 import NIOHTTP1
+import TestSupport
 import Testing
 @testable import ZeroDTHTTP
 
@@ -51,6 +52,43 @@ import Testing
         guard case .route = table.match("/only") else {
             Issue.record("expected a route")
             return
+        }
+    }
+
+    /// The lookup indexes subtrees by pattern; this checks it against the rule it implements
+    /// (an exact pattern, else the redirect to a subtree, else the longest subtree prefix) on
+    /// random tables and paths from a small alphabet, so that prefixes collide often.
+    @Test func agreesWithTheLongestPrefixRuleOnRandomTables() {
+        var random = SplitMix64(seed: 0x5EED_0F_20)
+        let segments = ["a", "b", "ab", "a.b", ""]
+        func randomPath() -> String {
+            "/" + (0..<Int.random(in: 0...3, using: &random)).map { _ in segments.randomElement(using: &random)! }
+                .joined(separator: "/") + (Bool.random(using: &random) ? "/" : "")
+        }
+        for _ in 0..<300 {
+            let patterns = (0..<Int.random(in: 1...8, using: &random)).map { _ in randomPath() }
+            let table = RoutingTable(routes: patterns.map { .init(path: $0, handler: Named(name: $0)) })
+            for _ in 0..<20 {
+                let path = randomPath()
+                let subtrees = patterns.filter { $0.hasSuffix("/") }
+                let expected: String
+                if patterns.contains(path) {
+                    expected = "\(path):"
+                } else if !path.hasSuffix("/"), subtrees.contains(path + "/") {
+                    expected = "redirect"
+                } else if let longest = subtrees.filter({ path.hasPrefix($0) }).max(by: { $0.count < $1.count }) {
+                    expected = "\(longest):\(path.dropFirst(longest.count))"
+                } else {
+                    expected = "404"
+                }
+                let actual: String
+                switch table.match(path) {
+                case .route(let route, let remainder): actual = "\((route.handler as! Named).name):\(remainder)"
+                case .redirectToSubtree: actual = "redirect"
+                case .notFound: actual = "404"
+                }
+                #expect(actual == expected, "routes \(patterns), path \(path)")
+            }
         }
     }
 }

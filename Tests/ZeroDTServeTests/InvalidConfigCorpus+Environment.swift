@@ -99,7 +99,8 @@ extension InvalidConfigCase {
             "3:13: 'listen' must be a list, found a scalar",
             "note: the value is expanded from '${LISTEN}'",
             "7:9: unknown key '${KEY}' in 'route'",
-            "note: valid keys here: path, static, respond, redirect, handler, options, headers",
+            "note: valid keys here: path, static, respond, redirect, handler, options, headers, encode, "
+                + "encode_min_size, encode_level",
         ], environment: ["LISTEN": "[\":80\"]", "KEY": "path"]),
     ]
 }

@@ -33,7 +33,8 @@ extension InvalidConfigCase {
                     answer: hi
             """, [
             "6:9: unknown key 'answer' in 'route'",
-            "note: valid keys here: path, static, respond, redirect, handler, options, headers",
+            "note: valid keys here: path, static, respond, redirect, handler, options, headers, encode, "
+                + "encode_min_size, encode_level",
             "5:9: route needs one of static, respond, redirect, handler",
         ]),
         .init("route with two actions", """

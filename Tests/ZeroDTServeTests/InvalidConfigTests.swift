@@ -4,6 +4,7 @@ import Testing
 @Suite struct InvalidConfigTests {
     static let corpus = InvalidConfigCase.syntax + InvalidConfigCase.structure + InvalidConfigCase.listen
         + InvalidConfigCase.routes + InvalidConfigCase.environment + InvalidConfigCase.site + InvalidConfigCase.hosts
+        + InvalidConfigCase.compression
 
     @Test func corpusIsLargeEnough() {
         #expect(Self.corpus.count >= 40)

@@ -17,6 +17,16 @@ import NIOHTTP1
 /// With a ``StaticFallback``, a name that matches no file (or a directory with neither an
 /// index nor a listing) is answered with the fallback file, validators and all.
 ///
+/// With `precompressed` codings, a file (index and fallback files included) is served from
+/// its sibling `name.br`, `name.zst` or `name.gz` when the client accepts that coding
+/// (``AcceptEncoding``; the most preferred first, ties in the configured order, a missing
+/// sibling skipped), as nginx's `gzip_static` and Caddy's `precompressed` do. The sibling is
+/// opened under the same rules as the file itself, which must exist too. Its response
+/// has the file's `Content-Type`, `Content-Encoding`, the sibling's validators with the
+/// coding appended to the tag (so each encoding has its own `ETag` and 304), and ranges
+/// of its compressed bytes; a request for several ranges of it gets the whole sibling.
+/// Every response of such a route carries `Vary: Accept-Encoding`.
+///
 /// - Every 200, 206 and 304 carries a strong `ETag` (inode, modification time and size),
 ///   `Last-Modified` and, when configured, `Cache-Control`; 200 and 206 also carry
 ///   `Accept-Ranges: bytes`.
@@ -50,6 +60,7 @@ public struct StaticFileHandler: HTTPHandler {
     private let cacheControl: String?
     private let fallback: StaticFallback?
     private let browse: Bool
+    private let precompressed: [ContentCoding]
     private let cache = SmallFileCache(maximumBytes: 8 * 1024 * 1024, maximumEntries: 1024)
 
     /// Creates a handler serving the files below `root`.
@@ -63,12 +74,13 @@ public struct StaticFileHandler: HTTPHandler {
     ///   - hidden: whether names with a segment starting with `.` are served.
     ///   - fallback: what a name that matches no file is answered with; 404 when nil.
     ///   - browse: whether a directory without an index file is listed.
+    ///   - precompressed: the codings whose sibling files are served, in order of preference.
     /// - Throws: ``ConfigurationError`` when `root` cannot be opened as a directory, its real
     ///   path cannot be found (needed for `.insideRoot`), or an index name is not a plain
     ///   file name.
     public init(root: String, index: [String] = ["index.html"], symlinks: SymlinkPolicy = .deny,
                 cacheControl: String? = nil, hidden: Bool = false, fallback: StaticFallback? = nil,
-                browse: Bool = false) throws
+                browse: Bool = false, precompressed: [ContentCoding] = []) throws
     {
         for name in index where name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/"))
             || name.utf8.contains(0)
@@ -80,6 +92,7 @@ public struct StaticFileHandler: HTTPHandler {
         self.cacheControl = cacheControl
         self.fallback = fallback
         self.browse = browse
+        self.precompressed = precompressed
     }
 
     /// Answers at once with the file, a redirect or an error.
@@ -96,7 +109,9 @@ public struct StaticFileHandler: HTTPHandler {
         } catch .notFound {
             guard let fallback, fallback.applies(to: request.routeRemainder) else { return .error(.notFound) }
             do throws(FileAccessError) {
-                return try serve(root.open(fallback.path[...]), name: fallback.path[...], request: request)
+                return try serve(root.open(fallback.path[...]), name: fallback.path[...], request: request) {
+                    (suffix) throws(FileAccessError) in try root.open((fallback.path + suffix)[...])
+                }
             } catch {
                 return error.response
             }
@@ -108,7 +123,9 @@ public struct StaticFileHandler: HTTPHandler {
     private func response(to request: HTTPRequest, naming name: Substring) throws(FileAccessError) -> HTTPResponse {
         let target = try root.open(name)
         guard target.isDirectory else {
-            return try serve(target, name: name, request: request)
+            return try serve(target, name: name, request: request) {
+                (suffix) throws(FileAccessError) in try root.open((name + suffix)[...])
+            }
         }
         guard request.path.utf8.last == UInt8(ascii: "/") else {
             return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
@@ -122,19 +139,48 @@ public struct StaticFileHandler: HTTPHandler {
             }
             // A directory or FIFO named like an index is skipped, as a missing one is.
             guard index.isRegularFile else { continue }
-            return try serve(index, name: indexName[...], request: request)
+            return try serve(index, name: indexName[...], request: request) {
+                (suffix) throws(FileAccessError) in try root.open(indexName + suffix, in: target)
+            }
         }
         guard browse else { throw .notFound }
         return try DirectoryListing.read(target, root: root).response(to: request)
     }
 
-    private func serve(_ file: consuming OpenFile, name: Substring, request: HTTPRequest)
-        throws(FileAccessError) -> HTTPResponse
+    /// Serves `file`, or the sibling in the coding the client prefers, opened by
+    /// `openSibling` with the coding's file suffix.
+    private func serve(_ file: consuming OpenFile, name: Substring, request: HTTPRequest,
+                       openSibling: (String) throws(FileAccessError) -> OpenFile) throws(FileAccessError) -> HTTPResponse
     {
         guard file.isRegularFile else { throw .notFound }
+        guard !precompressed.isEmpty else { return try serve(file, name: name, coding: nil, request: request) }
+        for coding in AcceptEncoding(request.head.headers).ranked(precompressed) {
+            let sibling: OpenFile
+            do throws(FileAccessError) {
+                sibling = try openSibling(coding.fileSuffix)
+            } catch {
+                // Missing, or refused by the same rules as any name: the next coding.
+                continue
+            }
+            guard sibling.isRegularFile else { continue }
+            return try serve(sibling, name: name, coding: coding, request: request)
+        }
+        return try serve(file, name: name, coding: nil, request: request)
+    }
+
+    /// Serves `file` as the representation of `name` in `coding` (nil: the file itself).
+    private func serve(_ file: consuming OpenFile, name: Substring, coding: ContentCoding?, request: HTTPRequest)
+        throws(FileAccessError) -> HTTPResponse
+    {
         let size = file.size
-        let validators = RepresentationValidators(file.status)
+        var validators = RepresentationValidators(file.status)
         var headers = HTTPHeaders()
+        if !precompressed.isEmpty {
+            headers.add(name: "Vary", value: "Accept-Encoding")
+        }
+        if let coding {
+            validators.entityTag.opaque += "-" + coding.rawValue
+        }
         headers.add(name: "ETag", value: validators.entityTag.description)
         headers.add(name: "Last-Modified", value: HTTPDate.format(validators.lastModified))
         if let cacheControl {
@@ -146,18 +192,28 @@ public struct StaticFileHandler: HTTPHandler {
         case .proceed: break
         }
 
+        if let coding {
+            headers.add(name: "Content-Encoding", value: coding.rawValue)
+        }
         headers.add(name: "Accept-Ranges", value: "bytes")
         var selection = ByteRangeSelection.whole
         if request.method == .GET, validators.permitsRange(request.head.headers) {
             selection = ByteRanges.select(request.head.headers["Range"], size: size)
         }
         let contentType = MIMETypes.contentType(forFileName: name)
+        if coding != nil, case .ranges(let ranges) = selection, ranges.count > 1 {
+            // Each part of a multipart body would need the coding, which is the whole
+            // representation's: send the whole instead, as a server may (RFC 9110 §14.2).
+            selection = .whole
+        }
         switch selection {
         case .whole:
             headers.add(name: "Content-Type", value: contentType)
             return HTTPResponse(status: .ok, headers: headers, body: try contents(of: file).parts(0..<size))
         case .unsatisfiable:
-            return .error(.rangeNotSatisfiable, headers: ["Content-Range": "bytes */\(size)", "Accept-Ranges": "bytes"])
+            var errorHeaders: HTTPHeaders = ["Content-Range": "bytes */\(size)", "Accept-Ranges": "bytes"]
+            if !precompressed.isEmpty { errorHeaders.add(name: "Vary", value: "Accept-Encoding") }
+            return .error(.rangeNotSatisfiable, headers: errorHeaders)
         case .ranges(let ranges) where ranges.count == 1:
             headers.add(name: "Content-Type", value: contentType)
             headers.add(name: "Content-Range", value: FileBody.contentRange(ranges[0], size: size))

@@ -3,9 +3,9 @@ import ZeroDTHTTP
 
 extension ConfigDecoder {
     static let actionKeys = ["static", "respond", "redirect", "handler"]
-    static let routeKeys = ["path"] + actionKeys + ["options", "headers"]
+    static let routeKeys = ["path"] + actionKeys + ["options", "headers"] + encodingKeys
     static let staticKeys = ["root", "index", "symlinks", "cache_control", "hidden", "fallback",
-                             "fallback_extensions", "browse"]
+                             "fallback_extensions", "browse", "precompressed"]
     static let respondKeys = ["status", "body", "headers", "content_type"]
     static let redirectKeys = ["to", "scheme", "port", "status"]
 
@@ -49,8 +49,10 @@ extension ConfigDecoder {
         }
         var headers: ResponseHeaderRules? = ResponseHeaderRules()
         if let node = fields["headers"] { headers = responseHeaders(node) }
-        guard let path, let action, let headers else { return nil }
-        return RouteConfig(path: path, action: action, location: node.location, headers: headers)
+        let encoding = routeEncoding(fields, action: key)
+        guard let path, let action, let headers, encoding.valid else { return nil }
+        return RouteConfig(path: path, action: action, location: node.location, headers: headers,
+                           encoding: encoding.settings)
     }
 
     private mutating func routePath(_ node: ConfigNode) -> String? {
@@ -104,6 +106,10 @@ extension ConfigDecoder {
             config.browse = browse
         }
         staticFallback(fields, root: root, into: &config)
+        if let node = fields["precompressed"] {
+            guard let codings = precompressed(node) else { return nil }
+            config.precompressed = codings
+        }
         return config
     }
 

@@ -160,6 +160,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var location: SourceLocation
     /// `headers:` — applied after the server's, so they override it name by name.
     public var headers = ResponseHeaderRules()
+    /// `encode:` and its settings — on-the-fly compression; nil when off.
+    public var encoding: EncodingSettings?
 }
 
 /// `static:` — serve files below a directory.
@@ -178,6 +180,8 @@ public struct StaticConfig: Sendable, Equatable {
     public var fallback: StaticFallback?
     /// Whether a directory without an index file is listed.
     public var browse: Bool = false
+    /// `precompressed:` — the codings whose sibling files are served, in order of preference.
+    public var precompressed: [ContentCoding] = []
 }
 
 /// `respond:` — a fixed response.

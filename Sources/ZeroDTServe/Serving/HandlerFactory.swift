@@ -19,7 +19,8 @@ enum HandlerFactory {
         case .staticFiles(let config):
             return try StaticFileHandler(root: config.root, index: config.index, symlinks: config.symlinks,
                                          cacheControl: config.cacheControl, hidden: config.hidden,
-                                         fallback: config.fallback, browse: config.browse)
+                                         fallback: config.fallback, browse: config.browse,
+                                         precompressed: config.precompressed)
         case .handler(let handler):
             guard let setup else { throw ServeError(description: "module '\(handler.name)' needs a module setup") }
             return try modules.makeHandler(handler, setup: setup)

@@ -129,10 +129,12 @@ struct SiteRunner {
         for route in server.routes {
             do {
                 let setup = ModuleSetup(serverName: server.name, routePath: route.path, logger: logger, state: state)
+                var handler = try HandlerFactory.make(route.action, setup: setup)
+                if let encoding = route.encoding { handler = EncodingHandler(handler, settings: encoding) }
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
                 routes.append(RoutingTable.Route(
-                    path: route.path, handler: try HandlerFactory.make(route.action, setup: setup), amendment: amendment,
+                    path: route.path, handler: handler, amendment: amendment,
                     metrics: countsRequests ? RouteMetrics(server: server.name, route: route.path) : nil))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")

@@ -1,0 +1,71 @@
+import NIOHTTP1
+import Testing
+
+@testable import ZeroDTHTTP
+
+@Suite struct AcceptEncodingTests {
+    private static let offered: [ContentCoding] = [.br, .zstd, .gzip]
+
+    private func ranked(_ lines: String..., offered: [ContentCoding] = offered) -> [ContentCoding] {
+        AcceptEncoding(HTTPHeaders(lines.map { ("Accept-Encoding", $0) })).ranked(offered)
+    }
+
+    @Test func withoutTheFieldNothingIsEncoded() {
+        #expect(AcceptEncoding(HTTPHeaders()).ranked(Self.offered).isEmpty)
+        #expect(ranked("").isEmpty)
+    }
+
+    @Test func equalWeightsFollowTheServersOrder() {
+        #expect(ranked("gzip, br, zstd") == [.br, .zstd, .gzip])
+        #expect(ranked("gzip, br", offered: [.gzip, .br]) == [.gzip, .br])
+    }
+
+    @Test func higherWeightsComeFirst() {
+        #expect(ranked("br;q=0.5, gzip;q=0.9, zstd;q=0.7") == [.gzip, .zstd, .br])
+        #expect(ranked("br;q=0.001, gzip") == [.gzip, .br])
+    }
+
+    @Test func zeroMeansNotAcceptable() {
+        #expect(ranked("gzip;q=0, br") == [.br])
+        #expect(ranked("gzip;q=0.000") == [])
+    }
+
+    @Test func starCoversWhatIsNotListed() {
+        #expect(ranked("*") == [.br, .zstd, .gzip])
+        #expect(ranked("br;q=0, *;q=0.5") == [.zstd, .gzip])
+        #expect(ranked("gzip, *;q=0") == [.gzip])
+    }
+
+    @Test func identityPreferredOverACodingWins() {
+        #expect(ranked("gzip;q=0.5, identity") == [])
+        #expect(ranked("gzip;q=0.5, *;q=0.8") == [.br, .zstd], "identity gets the star's weight too")
+        #expect(ranked("gzip, identity;q=0") == [.gzip])
+        #expect(ranked("gzip;q=0.5, identity;q=0.5") == [.gzip], "a tie goes to the coding")
+    }
+
+    @Test func namesIgnoreCaseAndWhitespace() {
+        #expect(ranked("GZip ;\tQ = 0.5 ,\tBR") == [.br, .gzip])
+        #expect(ranked("gzip", "br;q=0.2") == [.gzip, .br], "several lines are one list")
+        #expect(ranked(" , ,gzip,,") == [.gzip])
+    }
+
+    @Test func malformedElementsAreIgnoredNotTheField() {
+        #expect(ranked("gzip;q=1.5, br") == [.br])
+        #expect(ranked("gzip;q=0.1234, br;q=abc, zstd") == [.zstd])
+        #expect(ranked("gzip;q, br;q=") == [])
+        #expect(ranked("g zip, br") == [.br])
+        #expect(ranked("gzip;level=9") == [.gzip], "other parameters do not matter")
+    }
+
+    @Test func qvaluesFollowTheGrammar() {
+        #expect(AcceptEncoding.qvalue("1") == 1000)
+        #expect(AcceptEncoding.qvalue("1.000") == 1000)
+        #expect(AcceptEncoding.qvalue("1.001") == nil)
+        #expect(AcceptEncoding.qvalue("0.5") == 500)
+        #expect(AcceptEncoding.qvalue("0.05") == 50)
+        #expect(AcceptEncoding.qvalue("0.") == 0)
+        #expect(AcceptEncoding.qvalue(".5") == nil)
+        #expect(AcceptEncoding.qvalue("2") == nil)
+        #expect(AcceptEncoding.qvalue("") == nil)
+    }
+}
