@@ -24,8 +24,11 @@ work=$(mktemp -d)
 # nginx workers run as an unprivileged user and must be able to read what is served.
 chmod a+rx "$work"
 cleanup() {
-  [ -f "$work/zerodt.pid" ] && kill "$(cat "$work/zerodt.pid")" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  # Every server a script started writes its pid file here (zerodt.pid, nginx.pid, ...).
+  local pidfile
+  for pidfile in "$work"/*.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT

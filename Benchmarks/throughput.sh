@@ -5,10 +5,13 @@
 # (`precompressed: [gzip]` / nginx `gzip_static on`) and compressed per request
 # (`encode: gzip` / nginx `gzip on`, both at zlib level 1, nginx's default).
 # Prints req/s and server CPU µs per request (from /proc) for both, the ratios ours/nginx
-# and our RSS. Loopback only; bounded in time.
+# and our RSS. Then the cost of metrics: the hello case against a second zerodt-serve whose
+# config has a `metrics` route (metrics on) and the first (off), rounds interleaved.
+# Loopback only; bounded in time.
 #
 #   Benchmarks/throughput.sh            # 10 s per case and server, 3 rounds, medians
 #   DURATION=5 ROUNDS=1 Benchmarks/throughput.sh
+#   CASES= ROUNDS=9 Benchmarks/throughput.sh   # only the metrics on/off comparison
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,9 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 OURS_PORT=${OURS_PORT:-18481}
 NGINX_PORT=${NGINX_PORT:-18482}
+METRICS_PORT=${METRICS_PORT:-18483}
+# Empty: skip the comparison with nginx, measure only metrics on and off.
+CASES=${CASES-all}
 
 source Benchmarks/common.sh
 
@@ -49,6 +55,11 @@ pid_file: $work/zerodt.pid
 log: {access: false, level: warning}
 YAML
 
+# The same site with metrics on: the only difference is the `metrics` route.
+sed -e "s/127.0.0.1:$OURS_PORT/127.0.0.1:$METRICS_PORT/" -e "s|$work/zerodt.pid|$work/zerodt-metrics.pid|" \
+  -e 's|      - path: /hello|      - path: /metrics\n        handler: metrics\n      - path: /hello|' \
+  "$work/zerodt.yaml" >"$work/zerodt-metrics.yaml"
+
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;
@@ -71,6 +82,7 @@ http {
 CONF
 
 "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
+"$BIN" --config "$work/zerodt-metrics.yaml" 2>"$work/zerodt-metrics.log" &
 "$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
 
 wait_port() {
@@ -82,7 +94,11 @@ wait_port() {
   exit 1
 }
 wait_port "$OURS_PORT"
+wait_port "$METRICS_PORT"
 wait_port "$NGINX_PORT"
+# Read whole before grep: `grep -q` stops early, and pipefail would count curl's SIGPIPE.
+scrape() { curl -fs "http://127.0.0.1:$METRICS_PORT/metrics"; }
+grep -q '^zerodt_build_info' <<<"$(scrape)" || { echo "metrics are not on in $work/zerodt-metrics.yaml" >&2; exit 1; }
 
 # One row: case $1, path $2, request header $3 (optional), medians over ROUNDS.
 report_case() {
@@ -110,9 +126,27 @@ for port in "$OURS_PORT" "$NGINX_PORT"; do
   done
 done
 
-printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
-for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
-  report_case "${case%%:*}" "${case#*:}"
+if [ -n "$CASES" ]; then
+  printf '%-8s %10s %10s %7s %12s %12s %7s %8s\n' case zerodt nginx ratio zerodt_us/req nginx_us/req cpu_x rss_mib
+  for case in hello:/hello 1kib:/1k.txt 1mib:/1m.bin; do
+    report_case "${case%%:*}" "${case#*:}"
+  done
+  report_case gz-pre /pre/100k.txt "Accept-Encoding: gzip"
+  report_case gz-fly /fly/100k.txt "Accept-Encoding: gzip"
+fi
+echo
+printf '%-8s %12s %12s %7s %12s %12s\n' case metrics_off metrics_on ratio off_us/req on_us/req
+off=(); on=()
+for _ in $(seq 1 "$ROUNDS"); do
+  off+=("$(measure "http://127.0.0.1:$OURS_PORT/hello" "$work/zerodt.pid")")
+  on+=("$(measure "http://127.0.0.1:$METRICS_PORT/hello" "$work/zerodt-metrics.pid")")
 done
-report_case gz-pre /pre/100k.txt "Accept-Encoding: gzip"
-report_case gz-fly /fly/100k.txt "Accept-Encoding: gzip"
+o=$(printf '%s\n' "${off[@]}" | cut -d' ' -f1 | median)
+m=$(printf '%s\n' "${on[@]}" | cut -d' ' -f1 | median)
+oc=$(printf '%s\n' "${off[@]}" | cut -d' ' -f2 | median)
+mc=$(printf '%s\n' "${on[@]}" | cut -d' ' -f2 | median)
+awk -v o="$o" -v m="$m" -v oc="$oc" -v mc="$mc" \
+  'BEGIN { printf "%-8s %12.0f %12.0f %7.3f %12.1f %12.1f\n", "hello", o, m, m / o, oc, mc }'
+# The requests just measured are in the metrics: they were counted, not skipped.
+grep -q 'zerodt_http_requests_total{server="bench",route="/hello",method="GET",code="200"}' <<<"$(scrape)" \
+  || { echo "the metrics-on server did not count its requests" >&2; exit 1; }

@@ -10,6 +10,8 @@ final class ControlChannel: Sendable {
     static let magic: [UInt8] = Array("ZDT".utf8)
     static let version: UInt8 = 1
     static let maximumPayload = 1 << 20
+    /// The largest hand-over state a frame takes: base64 in JSON takes a third more.
+    static let maximumState = maximumPayload / 2
 
     /// What a successor learns from its parent's first message.
     struct Hello: Sendable {
@@ -122,10 +124,10 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
         switch message {
         case .hello(let parentPID, let generation, let version):
             hello.succeed(ControlChannel.Hello(parentPID: parentPID, generation: generation, version: version ?? 1))
-        case .acceptingStopped:
-            stages.acceptingStopped.succeed()
-        case .shutdownComplete:
-            stages.reachedShutdownComplete()
+        case .acceptingStopped(let state):
+            stages.acceptingStopped.succeed(state.map { Array($0) })
+        case .shutdownComplete(let state):
+            stages.reachedShutdownComplete(state: state.map { Array($0) })
         case .stop:
             stages.stopRequested.succeed()
         case .ready, .failed, .accepting, .tookOver, .stopping:
@@ -152,10 +154,11 @@ final class ControlMessageReceiver: ChannelInboundHandler, Sendable {
     }
 }
 
-/// The points of a hand-over a successor waits for, as promises that are completed once.
+/// The points of a hand-over a successor waits for, as promises that are completed once,
+/// with the hand-over state the parent sent along (nil when it sent none or is gone).
 struct ControlStages: Sendable {
-    let acceptingStopped: EventLoopPromise<Void>
-    let shutdownComplete: EventLoopPromise<Void>
+    let acceptingStopped: EventLoopPromise<[UInt8]?>
+    let shutdownComplete: EventLoopPromise<[UInt8]?>
     /// The peer's end closed: its process is gone.
     let closed: EventLoopPromise<Void>
     /// The parent asked this generation to stop (never completed by EOF).
@@ -170,9 +173,11 @@ struct ControlStages: Sendable {
 
     /// The last stage implies the earlier one. NIO ignores the completion of a promise that
     /// is already complete, so this may run more than once (a message, then EOF).
+    /// - Parameter state: the parent's final state; it is also the earlier stage's when that
+    ///   never came (the state is a running total, so the later one stands for both).
     /// - Important: call on the channel's event loop, which the promises share.
-    func reachedShutdownComplete() {
-        acceptingStopped.succeed()
-        shutdownComplete.succeed()
+    func reachedShutdownComplete(state: [UInt8]? = nil) {
+        acceptingStopped.succeed(state)
+        shutdownComplete.succeed(state)
     }
 }

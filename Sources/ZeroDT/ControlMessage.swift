@@ -1,9 +1,15 @@
+import Foundation
+
 /// What a predecessor and its successor say to each other over their socketpair.
 ///
 /// Generations of different releases talk to each other at every binary upgrade, so the
 /// format only grows: a receiver skips a message it does not know, new fields are optional,
 /// and a message an older peer would not know is sent only to a peer whose `version` (in
 /// `hello` or `ready`) says it knows it. The first release sent no `version`.
+///
+/// `acceptingStopped` and `shutdownComplete` may carry the app's hand-over state
+/// (`Runtime.HandOverState`); a release that knows no state ignores the field, and one that
+/// does reads its absence from an older peer as no state.
 enum ControlMessage: Codable, Equatable, Sendable {
     /// What this release speaks: 2 adds `tookOver`, `accepting`, `stopping`, `stop` and
     /// `failure`.
@@ -27,9 +33,11 @@ enum ControlMessage: Codable, Equatable, Sendable {
     /// Child → parent: a stop reached the child; the parent must not serve again.
     case stopping(pid: Int32)
     /// Parent → child: the parent no longer accepts; the child may start (stateless mode).
-    case acceptingStopped
+    /// `state`: the parent's hand-over state at that moment.
+    case acceptingStopped(state: Data?)
     /// Parent → child: every connection is drained; the parent exits once the child confirms.
-    case shutdownComplete
+    /// `state`: the parent's final hand-over state, with what its drain added.
+    case shutdownComplete(state: Data?)
     /// Parent → child: a stop reached the parent during the hand-over; the child stops too.
     case stop
 

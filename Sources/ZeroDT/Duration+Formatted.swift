@@ -8,4 +8,10 @@ package extension Duration {
         let fraction = String(milliseconds)
         return "\(seconds).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)s"
     }
+
+    /// The duration in seconds, as metrics and logs give it.
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }

@@ -45,9 +45,10 @@ final class Predecessor: PredecessorProcess {
         try? await channel.send(message)
     }
 
-    func wait(for stage: RestartStateMachine.Stage) async {
-        _ = await outcome(of: stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
+    func wait(for stage: RestartStateMachine.Stage) async -> [UInt8]? {
+        let reached = await outcome(of: stage == .acceptingStopped ? channel.stages.acceptingStopped.futureResult
             : channel.stages.shutdownComplete.futureResult)
+        return reached ?? nil
     }
 
     func waitUntilExited() async {
@@ -57,16 +58,16 @@ final class Predecessor: PredecessorProcess {
     var knowsStopping: Bool { version >= 2 }
 
     func waitForStopRequest() async -> Bool {
-        await outcome(of: channel.stages.stopRequested.futureResult)
+        await outcome(of: channel.stages.stopRequested.futureResult) != nil
     }
 
-    /// Whether `future` succeeded; false when it failed or the task was cancelled first.
-    private func outcome(of future: EventLoopFuture<Void>) async -> Bool {
-        let waiter = OnceContinuation<Bool>()
+    /// The value `future` succeeded with; nil when it failed or the task was cancelled first.
+    private func outcome<Value: Sendable>(of future: EventLoopFuture<Value>) async -> Value? {
+        let waiter = OnceContinuation<Value?>()
         return await withTaskCancellationHandler {
-            await waiter.wait { future.whenComplete { waiter.resume((try? $0.get()) != nil) } }
+            await waiter.wait { future.whenComplete { waiter.resume(try? $0.get()) } }
         } onCancel: {
-            waiter.resume(false)
+            waiter.resume(nil)
         }
     }
 

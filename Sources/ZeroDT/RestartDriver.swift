@@ -28,6 +28,8 @@ struct RestartDriver {
         var control: Listener?
         var stageReached: @Sendable (Runtime.HandOverStage) -> Void
         var logger: Logger
+        /// What goes to the successor with each stage, and comes from the predecessor.
+        var handOverState: Runtime.HandOverState? = nil
     }
 
     private let parts: Parts
@@ -41,10 +43,17 @@ struct RestartDriver {
     private var controlServer: ControlServer?
     private var ending: RestartStateMachine.Ending?
     private let startedAt = Date()
+    private let metrics: RuntimeMetrics.Recorder
+    /// When the restart that the next launch carries out was asked for (a restart asked for
+    /// during another, or during a drain, launches later).
+    private var restartRequestedAt: ContinuousClock.Instant?
+    /// When each launch's restart was asked for, until its successor is ready.
+    private var launchRequestedAt: [RestartStateMachine.LaunchID: ContinuousClock.Instant] = [:]
 
     init(parts: Parts, configuration: RestartStateMachine.Configuration) {
         self.parts = parts
         machine = RestartStateMachine(configuration: configuration)
+        metrics = RuntimeMetrics.Recorder(generation: configuration.generation, startedAt: startedAt)
         if let predecessor = parts.predecessor {
             lastReload = ControlProtocol.ReloadResult(
                 at: startedAt.timeIntervalSince1970, ok: true,
@@ -64,13 +73,19 @@ struct RestartDriver {
             if let predecessor = parts.predecessor {
                 // The stages and the exit complete at EOF too: a predecessor that died has
                 // stopped accepting and finished. A stop request never comes from EOF.
-                group.addTask {
-                    await predecessor.wait(for: .acceptingStopped)
-                    if !Task.isCancelled { continuation.yield(.event(.predecessorStoppedAccepting)) }
+                // The state it sent is received before the event, so before this generation
+                // accepts.
+                group.addTask { [receive = parts.handOverState?.receive] in
+                    let state = await predecessor.wait(for: .acceptingStopped)
+                    guard !Task.isCancelled else { return }
+                    if let state { receive?(state) }
+                    continuation.yield(.event(.predecessorStoppedAccepting))
                 }
-                group.addTask {
-                    await predecessor.wait(for: .shutdownComplete)
-                    if !Task.isCancelled { continuation.yield(.event(.predecessorFinished)) }
+                group.addTask { [receive = parts.handOverState?.receive] in
+                    let state = await predecessor.wait(for: .shutdownComplete)
+                    guard !Task.isCancelled else { return }
+                    if let state { receive?(state) }
+                    continuation.yield(.event(.predecessorFinished))
                 }
                 group.addTask {
                     await predecessor.waitUntilExited()
@@ -115,6 +130,7 @@ struct RestartDriver {
         // Whichever generation a stop reaches, the service ends: a supervisor must not take
         // the generations' exit for a crash.
         if case .stopRequested = event { tellSupervisor(.stopping) }
+        record(event)
         var queue = [event]
         while !queue.isEmpty {
             let actions = machine.handle(queue.removeFirst())
@@ -168,6 +184,8 @@ struct RestartDriver {
         case .cancelTimer(let timer):
             activeTimers.remove(timer)
         case .launchSuccessor(let launch, let generation):
+            launchRequestedAt[launch] = restartRequestedAt ?? .now
+            restartRequestedAt = nil
             group.addTask { [environment = parts.environment] in
                 do {
                     let successor = try await environment.launchSuccessor(generation: generation)
@@ -191,14 +209,15 @@ struct RestartDriver {
         case .forwardStop(let launch):
             await successors[launch]?.requestStop()
         case .tellSuccessor(let launch, let stage):
-            await successors[launch]?.send(stage)
+            await successors[launch]?.send(stage, state: handOverState())
         case .startControlServer:
             await startControlServer(continuation: continuation)
         case .stopControlServer:
             await controlServer?.stop()
             controlServer = nil
         case .drain(let drain, let afterShutdownDelay):
-            group.addTask { [servers = parts.servers, hooks = parts.hooks, environment = parts.environment] in
+            group.addTask { [servers = parts.servers, hooks = parts.hooks, environment = parts.environment,
+                             metrics] in
                 // Stop accepting first, so that a successor never waits on a slow hook.
                 await withTaskGroup(of: Void.self) { stops in
                     for server in servers {
@@ -215,9 +234,12 @@ struct RestartDriver {
                 continuation.yield(.event(.acceptingStopped(drain)))
                 await hooks.preShutdown()
                 continuation.yield(.event(.drainStarted(drain)))
+                let drainStart = ContinuousClock.now
                 await withTaskGroup(of: Void.self) { drains in
                     for server in servers { drains.addTask { await server.drain() } }
                 }
+                // Before `drained`: the state sent with `shutdownComplete` includes it.
+                metrics.drainDuration.record((ContinuousClock.now - drainStart).inSeconds)
                 continuation.yield(.event(.drained(drain)))
             }
         case .runHook(let hook):
@@ -243,6 +265,8 @@ struct RestartDriver {
         case .abandonReloads(let message):
             answerReloads(ControlProtocol.Reply(ok: false, message: message))
         case .finishRestart(let result, let answerWaiters):
+            // A success is counted by the successor, which serves on with the total.
+            if !result.ok { metrics.restartsFailed.increment() }
             lastReload = ControlProtocol.ReloadResult(at: Date().timeIntervalSince1970, ok: result.ok,
                                                       message: result.summary)
             if answerWaiters {
@@ -260,6 +284,34 @@ struct RestartDriver {
             }
         }
         return nil
+    }
+
+    /// The app's hand-over state now, unless it is too large for a control frame: then the
+    /// stage goes without it rather than not at all.
+    private func handOverState() -> [UInt8]? {
+        guard let state = parts.handOverState?.snapshot() else { return nil }
+        guard state.count <= ControlChannel.maximumState else {
+            logger.warning("the hand-over state (\(state.count) bytes) is over the limit of \(ControlChannel.maximumState) bytes; the successor goes without it")
+            return nil
+        }
+        return state
+    }
+
+    /// Records what `event` says about restarts: when one was asked for, how long its
+    /// successor took to be ready, and, in a successor, that it took over.
+    private mutating func record(_ event: RestartStateMachine.Event) {
+        switch event {
+        case .restartRequested:
+            if restartRequestedAt == nil { restartRequestedAt = .now }
+        case .successorReady(let launch, _, _, _):
+            if let requested = launchRequestedAt.removeValue(forKey: launch) {
+                metrics.restartDuration.record((ContinuousClock.now - requested).inSeconds)
+            }
+        case .predecessorStoppedAccepting:
+            metrics.restartsOK.increment()
+        default:
+            break
+        }
     }
 
     private func tellSupervisor(_ news: SupervisorNews) {

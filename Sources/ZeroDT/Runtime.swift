@@ -40,6 +40,8 @@ public final class Runtime: Sendable {
         public var watchSettle: Duration = .milliseconds(500)
         /// Code to run at the points of a generation's life.
         public var hooks = Hooks()
+        /// What a generation hands to its successor besides the sockets; nil for nothing.
+        public var handOverState: HandOverState?
         /// Told when this generation, as a successor, reaches a point of the hand-over: for
         /// the tests that kill a successor at every stage (debug builds of zerodt-serve).
         package var stageReached: (@Sendable (HandOverStage) -> Void)?
@@ -310,7 +312,7 @@ public final class Runtime: Sendable {
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
             adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control,
-            stageReached: options.stageReached ?? { _ in }, logger: logger)
+            stageReached: options.stageReached ?? { _ in }, logger: logger, handOverState: options.handOverState)
         var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
             generation: generation, pid: getpid(), stateful: options.waitParent > .zero,
             predecessorPID: predecessor?.pid, waitChild: options.waitChild,

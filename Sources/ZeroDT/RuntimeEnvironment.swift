@@ -26,7 +26,8 @@ protocol SuccessorProcess: Sendable {
     var hasExited: Bool { get }
     /// SIGKILL, unless it is already reaped (its pid may belong to another process by then).
     func kill()
-    func send(_ stage: RestartStateMachine.Stage) async
+    /// Tells it this generation reached `stage`, with the app's hand-over `state`.
+    func send(_ stage: RestartStateMachine.Stage, state: [UInt8]?) async
     /// Asks it to restart once more (SIGHUP).
     func forwardRestart()
     /// Asks it to stop, as a `stop` command would (not a signal: it does not count toward
@@ -42,9 +43,9 @@ protocol PredecessorProcess: Sendable {
     /// Sends a progress message (`tookOver`, `accepting`, `stopping`) if the predecessor's
     /// release knows it.
     func report(_ message: ControlMessage) async
-    /// Returns once the predecessor has reached `stage` or is gone; returns early when the
-    /// task is cancelled.
-    func wait(for stage: RestartStateMachine.Stage) async
+    /// Returns once the predecessor has reached `stage` or is gone, with the hand-over state
+    /// it sent along (nil when none, when it is gone, or when the task was cancelled first).
+    func wait(for stage: RestartStateMachine.Stage) async -> [UInt8]?
     /// Returns once its end of the control channel has closed (it exited or died), or early
     /// when the task is cancelled.
     func waitUntilExited() async

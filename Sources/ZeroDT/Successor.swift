@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import NIOConcurrencyHelpers
 
 /// The parent's view of the generation it is starting: spawn it with the listeners and one
@@ -92,15 +93,16 @@ final class Successor: SuccessorProcess {
         }
     }
 
-    func send(_ stage: RestartStateMachine.Stage) async {
+    func send(_ stage: RestartStateMachine.Stage, state: [UInt8]?) async {
+        let carried = state.map { Data($0) }
         switch stage {
         case .acceptingStopped:
-            try? await channel.send(.acceptingStopped)
+            try? await channel.send(.acceptingStopped(state: carried))
         case .shutdownComplete:
             // The channel stays open until this process exits: this generation still waits on
             // it for the successor's confirmation, and its EOF is what tells the successor that
             // its predecessor is gone.
-            try? await channel.send(.shutdownComplete)
+            try? await channel.send(.shutdownComplete(state: carried))
         }
     }
 

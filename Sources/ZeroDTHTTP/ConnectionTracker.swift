@@ -157,11 +157,14 @@ final class ConnectionTracker: Sendable {
     }
 
     /// Closes every connection the drain under way still waits for, at its deadline.
-    func closeDraining() {
+    /// - Returns: how many it closed.
+    @discardableResult
+    func closeDraining() -> Int {
         let channels = state.withLockedValue { state in
             state.drainingConnections.compactMap { state.connections[$0] }
         }
         channels.forEach { $0.close(promise: nil) }
+        return channels.count
     }
 
     private static func sendDrain(to channel: any Channel) {

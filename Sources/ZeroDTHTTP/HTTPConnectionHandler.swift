@@ -51,6 +51,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// What the current request's response goes through: its route's amendment, or its
     /// server's for answers no route gives.
     private var amendment: ResponseAmendment?
+    /// Where the current request is counted, when metrics are on.
+    private var routeMetrics: RouteMetrics?
 
     /// - Parameters:
     ///   - hosts: the servers of the listener, and how a request picks one.
@@ -249,6 +251,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         choice = head.map { hosts.choose(for: $0, serverName: tlsServerName?.value) } ?? .server(hosts.fallback)
         route = nil
         if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
+        routeMetrics = server.routes.unroutedMetrics
     }
 
     /// The server whose name and log the current request's response goes under.
@@ -286,6 +289,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .route(let route, let remainder):
             self.route = route.path
             amendment = route.amendment
+            routeMetrics = route.metrics ?? routes.unroutedMetrics
             if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
                 write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
                       context: context)
@@ -401,6 +405,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
+        routeMetrics?.record(method: requestHead.method, status: Int(status), bytes: sendsBody ? response.bodyCount : 0,
+                             duration: Duration(now - started))
         if let accessLog = server.accessLog {
             accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                      target: requestHead.uri, version: requestHead.version, status: Int(status),

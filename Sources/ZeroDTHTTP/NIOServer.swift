@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -143,11 +144,14 @@ public final class NIOServer: RestartableServer {
     public func drain(deadline: NIODeadline) async {
         let eventLoop = group.next()
         let drained = tracker.drain(on: eventLoop)
-        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in tracker.closeDraining() }
+        let forcedCloses = Counter(label: RouteMetrics.drainForcedCloses)
+        let forceClose = eventLoop.scheduleTask(deadline: deadline) { [tracker] in
+            forcedCloses.increment(by: tracker.closeDraining())
+        }
         await withTaskCancellationHandler {
             try? await drained.get()
         } onCancel: { [tracker] in
-            tracker.closeDraining()
+            forcedCloses.increment(by: tracker.closeDraining())
         }
         forceClose.cancel()
     }

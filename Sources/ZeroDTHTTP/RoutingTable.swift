@@ -11,12 +11,16 @@ public struct RoutingTable: Sendable {
         /// What every response of the route goes through, its 405s and 500s included; nil
         /// when nothing is configured, so that such a route costs nothing extra.
         public var amendment: ResponseAmendment?
+        /// Where its requests are counted; nil when metrics are off.
+        public var metrics: RouteMetrics?
 
         /// Creates a route; an empty `amendment` is none.
-        public init(path: String, handler: any HTTPHandler, amendment: ResponseAmendment = .init()) {
+        public init(path: String, handler: any HTTPHandler, amendment: ResponseAmendment = .init(),
+                    metrics: RouteMetrics? = nil) {
             self.path = path
             self.handler = handler
             self.amendment = amendment.isEmpty ? nil : amendment
+            self.metrics = metrics
         }
     }
 
@@ -34,6 +38,10 @@ public struct RoutingTable: Sendable {
     /// subtree — and errors found before routing (400, 413, 431): the server's `headers:`
     /// and `error_pages:`. Nil when it has none.
     public let unrouted: ResponseAmendment?
+    /// Where requests no route answered are counted, and those of routes without metrics
+    /// of their own; nil when metrics are off.
+    public var unroutedMetrics: RouteMetrics?
+
     private let exact: [String: Route]
     /// Subtree patterns by their text. A subtree that matches a path ends at one of the
     /// path's slashes, so a lookup tries each of those prefixes, longest first: its cost

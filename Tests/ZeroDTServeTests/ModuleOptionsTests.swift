@@ -134,9 +134,9 @@ struct ModuleOptionsTests {
 /// The registry: built-in names, user modules, replacement, validator-only entries.
 struct ModuleRegistryTests {
     @Test func builtInModules() {
-        #expect(ModuleRegistry.builtIn.names == ["echo", "health", "status"])
+        #expect(ModuleRegistry.builtIn.names == ["echo", "health", "metrics", "status"])
         #expect(ModuleRegistry().names.isEmpty)
-        #expect(ZeroDTServe.modules.names == ["echo", "health", "status"])
+        #expect(ZeroDTServe.modules.names == ["echo", "health", "metrics", "status"])
     }
 
     @Test func laterModuleReplacesEarlierOfTheSameName() {
@@ -150,7 +150,7 @@ struct ModuleRegistryTests {
         }
         var registry = ModuleRegistry.builtIn
         registry.register(MyEcho.self)
-        #expect(registry.names == ["echo", "health", "status"])
+        #expect(registry.names == ["echo", "health", "metrics", "status"])
         #expect(registry.module(named: "echo") == MyEcho.self)
         // MyEcho takes no options, the built-in one did.
         #expect(registry.validate(module: "echo", options: nil) == [])

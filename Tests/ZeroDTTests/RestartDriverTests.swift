@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import Testing
 @testable import ZeroDT
 
@@ -17,11 +18,11 @@ import Testing
         }
 
         /// Runs generation 1 until it ends.
-        func run() -> Task<RestartStateMachine.Ending, Never> {
+        func run(handOverState: Runtime.HandOverState? = nil) -> Task<RestartStateMachine.Ending, Never> {
             let parts = RestartDriver.Parts(
                 environment: environment, servers: [server], hooks: Runtime.Hooks(), predecessor: nil, adopted: [],
                 unixPaths: [], listeners: nil, control: nil,
-                stageReached: { _ in }, logger: Logger(label: "test") { [log] _ in log })
+                stageReached: { _ in }, logger: Logger(label: "test") { [log] _ in log }, handOverState: handOverState)
             var driver = RestartDriver(parts: parts, configuration: .init(
                 generation: 1, pid: 10, stateful: false, predecessorPID: nil, waitChild: .seconds(60),
                 turnTimeout: .seconds(10)))
@@ -46,6 +47,18 @@ import Testing
                 }
                 try await Task.sleep(for: .milliseconds(5))
             }
+        }
+
+        /// Asks for a restart, has its successor report ready, and waits until this
+        /// generation drains.
+        func restartUntilDraining() async throws -> FakeSuccessor {
+            send(.restartRequested(.signal))
+            try await until("a successor") { environment.successors.count == 1 }
+            let successor = environment.successors[0]
+            successor.say(.ready(pid: successor.pid, generation: 2, adopted: [0], unixPaths: [],
+                                 version: ControlMessage.currentVersion))
+            try await until("the hand-over's drain") { server.calls.contains("drain") }
+            return successor
         }
 
         /// Stops and expects a clean end.
@@ -88,15 +101,29 @@ import Testing
         try await world.stop(run)
     }
 
+    @Test func theHandOverStateGoesWithBothStagesAsItIsThen() async throws {
+        let world = Harness()
+        let snapshots = NIOLockedValueBox<UInt8>(0)
+        let run = world.run(handOverState: Runtime.HandOverState(
+            snapshot: { snapshots.withLockedValue { taken in
+                taken += 1
+                return [taken]
+            } },
+            receive: { _ in Issue.record("generation 1 has no predecessor") }))
+        let successor = try await world.restartUntilDraining()
+        #expect(successor.stages == [.acceptingStopped] && successor.carried == [[1]])
+        successor.say(.tookOver(pid: successor.pid))
+        world.server.finishDrains()
+        try await world.until("the end of the drain told") { successor.stages.count == 2 }
+        #expect(successor.stages == [.acceptingStopped, .shutdownComplete] && successor.carried == [[1], [2]])
+        successor.die(status: 0)
+        _ = try await world.ending(of: run)
+    }
+
     @Test func aSuccessorThatDiesAfterReadyGivesTheServiceBack() async throws {
         let world = Harness()
         let run = world.run()
-        world.send(.restartRequested(.signal))
-        try await world.until("a successor") { world.environment.successors.count == 1 }
-        let successor = world.environment.successors[0]
-        successor.say(.ready(pid: successor.pid, generation: 2, adopted: [0], unixPaths: [],
-                             version: ControlMessage.currentVersion))
-        try await world.until("the hand-over's drain") { world.server.calls.contains("drain") }
+        let successor = try await world.restartUntilDraining()
         #expect(successor.stages == [.acceptingStopped])
         successor.die()
         try await world.until("accepting again") { world.server.calls.contains("resumeAccepting") }

@@ -24,8 +24,8 @@ public struct ModuleRegistry: Sendable {
         for module in modules { register(module) }
     }
 
-    /// The modules every `zerodt-serve` ships: `status`, `echo` and `health`.
-    public static let builtIn = ModuleRegistry([StatusModule.self, EchoModule.self, HealthModule.self])
+    /// The modules every `zerodt-serve` ships: `status`, `echo`, `health` and `metrics`.
+    public static let builtIn = ModuleRegistry([StatusModule.self, EchoModule.self, HealthModule.self, MetricsModule.self])
 
     /// The registered module names.
     public var names: [String] { entries.keys.sorted() }

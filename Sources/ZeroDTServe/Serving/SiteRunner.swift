@@ -31,8 +31,12 @@ struct SiteRunner {
             throw ServeError(description: error.description)
         }
         let state = ServeState(generation: runtime.generation)
+        // Before anything records: swift-metrics binds a metric to the backend of the moment.
+        let metrics = ServeMetrics.isWanted(by: config) ? ServeMetrics.shared : nil
         // Each server's routes are built once, then served on each socket that has it.
-        let virtualServers = try config.servers.map { try makeVirtualServer($0, state: state) }
+        let virtualServers = try config.servers.map {
+            try makeVirtualServer($0, state: state, countsRequests: metrics != nil)
+        }
         let sockets = config.sockets
         var servers: [AnnouncedServer] = []
         for (index, server) in config.servers.enumerated() {
@@ -55,6 +59,7 @@ struct SiteRunner {
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
         options.controlSocket = config.control
+        options.handOverState = metrics?.handOverState
         // Only a stop fails health checks, and before `shutdown_delay`, while the servers
         // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
@@ -116,7 +121,10 @@ struct SiteRunner {
 
     /// The server as the sockets it is served on see it: its routes, each with its headers
     /// and error pages, and its access log.
-    private func makeVirtualServer(_ server: ServerConfig, state: ServeState) throws -> VirtualServer {
+    /// - Parameter countsRequests: whether requests are counted (metrics are on).
+    private func makeVirtualServer(_ server: ServerConfig, state: ServeState, countsRequests: Bool) throws
+        -> VirtualServer
+    {
         var routes: [RoutingTable.Route] = []
         for route in server.routes {
             do {
@@ -125,7 +133,9 @@ struct SiteRunner {
                 if let encoding = route.encoding { handler = EncodingHandler(handler, settings: encoding) }
                 let amendment = ResponseAmendment(headers: route.headers.merged(over: server.headers),
                                                   errorPages: server.errorPages)
-                routes.append(RoutingTable.Route(path: route.path, handler: handler, amendment: amendment))
+                routes.append(RoutingTable.Route(
+                    path: route.path, handler: handler, amendment: amendment,
+                    metrics: countsRequests ? RouteMetrics(server: server.name, route: route.path) : nil))
             } catch {
                 throw ServeError(description: "\(route.location): error: cannot set up route '\(route.path)': \(error)")
             }
@@ -139,8 +149,9 @@ struct SiteRunner {
             accessLog = config.log.access
                 ? AccessLogger(logger: logger, server: server.name, structured: config.log.format == .json).log : nil
         }
-        return VirtualServer(name: server.name, hosts: server.hosts.map(\.pattern),
-                             routes: RoutingTable(routes: routes, unrouted: server.amendment), accessLog: accessLog)
+        var table = RoutingTable(routes: routes, unrouted: server.amendment)
+        if countsRequests { table.unroutedMetrics = RouteMetrics(server: server.name, route: RouteMetrics.unroutedLabel) }
+        return VirtualServer(name: server.name, hosts: server.hosts.map(\.pattern), routes: table, accessLog: accessLog)
     }
 
     /// A socket with its TLS context, built here, by the process that serves (the certificate

@@ -68,7 +68,8 @@ final class FakeSuccessor: SuccessorProcess {
     let messages: AsyncStream<ControlMessage>
     private let continuation: AsyncStream<ControlMessage>.Continuation
     private let exit = OnceContinuation<ProcessStatus?>()
-    private let state = NIOLockedValueBox((exited: false, killed: false, stages: [RestartStateMachine.Stage]()))
+    private let state = NIOLockedValueBox((exited: false, killed: false, stages: [RestartStateMachine.Stage](),
+                                           carried: [[UInt8]?]()))
 
     init(pid: Int32) {
         self.pid = pid
@@ -77,6 +78,8 @@ final class FakeSuccessor: SuccessorProcess {
 
     var wasKilled: Bool { state.withLockedValue { $0.killed } }
     var stages: [RestartStateMachine.Stage] { state.withLockedValue { $0.stages } }
+    /// The hand-over state sent with each stage.
+    var carried: [[UInt8]?] { state.withLockedValue { $0.carried } }
 
     func say(_ message: ControlMessage) {
         continuation.yield(message)
@@ -100,8 +103,11 @@ final class FakeSuccessor: SuccessorProcess {
         die()
     }
 
-    func send(_ stage: RestartStateMachine.Stage) async {
-        state.withLockedValue { $0.stages.append(stage) }
+    func send(_ stage: RestartStateMachine.Stage, state carried: [UInt8]?) async {
+        state.withLockedValue {
+            $0.stages.append(stage)
+            $0.carried.append(carried)
+        }
     }
 
     func forwardRestart() {}
