@@ -122,6 +122,7 @@ struct ConnectionPipeline: Sendable {
         [
             HTTP2StreamDrainFilter(),
             HTTP2EndStreamCoalescer(),
+            HTTP2RequestAuthority(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
             // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
             // serves the handler's interface, and HTTP/2 has no request line to report.
