@@ -51,3 +51,40 @@ start_servers() {
     for _ in $(seq 1 100); do curl -fsk -o /dev/null "${1/SERVER_PORT/$port}" && break; sleep 0.1; done
   done
 }
+
+hz=$(getconf CLK_TCK)
+# CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
+# steadier than requests per second on a shared machine.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+# The process in a pid file and its children (nginx's workers).
+server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
+# The median of the numbers on stdin, one a line.
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# "requests/s CPU-µs/request" of one wrk run (CONNECTIONS connections, DURATION seconds)
+# against the server of pid file $2, with the request header $3 if given; a run with any
+# error or non-2xx answer does not count.
+measure() {
+  local out pids before after
+  pids=$(server_pids "$2")
+  before=$(ticks $pids)
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1")
+  after=$(ticks $pids)
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "errors while loading $1:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
+}
+
+# The milliseconds from SIGHUP to a ready successor, one line per restart, read from our
+# log $1: from "restart requested" to "is ready" in the generation that asked.
+hup_to_ready_ms() {
+  awk '
+    function ms(ts) { split(substr(ts, 12, 12), t, ":"); return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }
+    /restart requested/ { start = ms($1) }
+    / is ready.*handing over/ && start { print ms($1) - start; start = 0 }
+  ' "$1"
+}

@@ -71,12 +71,7 @@ printf '%-8s %10s %14s %8s %10s\n' server requests socket_errors non2xx p99
 load_with_restarts "http://127.0.0.1:$OURS_PORT/" restart_ours zerodt
 load_with_restarts "http://127.0.0.1:$NGINX_PORT/" restart_nginx nginx
 
-# SIGHUP→ready: from "restart requested" to "is ready" in the generation that asked.
-awk '
-  function ms(ts) { split(substr(ts, 12, 12), t, ":"); return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }
-  /restart requested/ { start = ms($1) }
-  /is ready; handing over/ && start { print ms($1) - start; start = 0 }
-' "$work/zerodt.log" | sort -g >"$work/ready.txt"
+hup_to_ready_ms "$work/zerodt.log" | sort -g >"$work/ready.txt"
 count=$(wc -l <"$work/ready.txt")
 if [ "$count" -gt 0 ]; then
   median=$(awk -v n="$count" 'NR == int((n + 1) / 2)' "$work/ready.txt")

@@ -84,31 +84,6 @@ wait_port() {
 wait_port "$OURS_PORT"
 wait_port "$NGINX_PORT"
 
-hz=$(getconf CLK_TCK)
-# CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
-# steadier than requests per second on a shared machine.
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-# The process in a pid file and its children (nginx's workers).
-server_pids() { local main; main=$(cat "$1"); echo "$main" $(pgrep -P "$main"); }
-
-# "requests/s CPU-µs/request" of one wrk run against the server of pid file $2, with the
-# request header $3 if given; a run with any error or non-2xx answer does not count.
-measure() {
-  local out pids before after
-  pids=$(server_pids "$2")
-  before=$(ticks $pids)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1")
-  after=$(ticks $pids)
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
-    echo "errors while loading $1:" >&2
-    echo "$out" >&2
-    exit 1
-  fi
-  awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
-    END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
-}
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
 # One row: case $1, path $2, request header $3 (optional), medians over ROUNDS.
 report_case() {
   local name=$1 path=$2 header=${3:-} ours=() theirs=() o n oc nc rss

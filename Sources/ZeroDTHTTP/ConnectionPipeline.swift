@@ -16,6 +16,16 @@ struct ConnectionPipeline: Sendable {
     let hosts: [VirtualHosts]
     let tls: [TLSServerContext?]
     let logger: Logger
+    /// nio-http2's settings, made once rather than per connection.
+    private let http2: NIOHTTP2Handler.Configuration
+
+    init(configuration: HTTPServerConfiguration, hosts: [VirtualHosts], tls: [TLSServerContext?], logger: Logger) {
+        self.configuration = configuration
+        self.hosts = hosts
+        self.tls = tls
+        self.logger = logger
+        http2 = configuration.http2
+    }
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
     /// - Important: runs on the channel's event loop.
@@ -71,7 +81,7 @@ struct ConnectionPipeline: Sendable {
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
             _ = makeHTTP2Handler(streamDelegate: nil, hosts: first, tlsServerName: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
-            _ = http2StreamHandlers(first, tlsServerName: nil)
+            _ = http2StreamHandlers(first, tlsServerName: nil, monitor: RequestLineMonitor())
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
         }
         if hosts.contains(where: \.isByName) {
@@ -107,28 +117,29 @@ struct ConnectionPipeline: Sendable {
     private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, hosts: VirtualHosts,
                                   tlsServerName: NIOLoopBoundBox<String?>?, on eventLoop: any EventLoop)
         -> NIOHTTP2Handler {
-        let http2 = configuration.http2
+        // The monitor sees no bytes on a stream (nio-http2 has parsed them) and HTTP/2 has no
+        // request line to report: it only serves the handler's interface, so the streams of
+        // a connection (all on its event loop) share one.
+        let monitor = NIOLoopBoundBox.makeBoxSendingValue(RequestLineMonitor(), eventLoop: eventLoop)
         return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
                                streamConfiguration: http2.stream,
                                streamDelegate: streamDelegate) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandlers(http2StreamHandlers(hosts, tlsServerName: tlsServerName))
+                try stream.pipeline.syncOperations.addHandlers(
+                    http2StreamHandlers(hosts, tlsServerName: tlsServerName, monitor: monitor.value))
             }
         }
     }
 
-    private func http2StreamHandlers(_ hosts: VirtualHosts,
-                                     tlsServerName: NIOLoopBoundBox<String?>?) -> [any ChannelHandler] {
+    private func http2StreamHandlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?,
+                                     monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
             HTTP2StreamDrainFilter(),
             HTTP2EndStreamCoalescer(),
             HTTP2RequestAuthority(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
-            // The monitor sees no bytes on a stream (nio-http2 has parsed them): it only
-            // serves the handler's interface, and HTTP/2 has no request line to report.
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: true, monitor: RequestLineMonitor(), writer: HTTP2ResponseWriter(),
-                                  logger: logger),
+                                  isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),
         ]
     }
 }

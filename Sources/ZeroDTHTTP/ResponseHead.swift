@@ -49,16 +49,39 @@ package enum ResponseHead {
         try check(reasonPhrase: status.reasonPhrase)
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
-        for (name, value) in headers where !connectionManaged.contains(name.lowercased()) {
-            try check(name: name, value: value)
+        try forEachField(headers: headers, date: date, server: server, contentLength: contentLength) { name, value in
             writeField(name, value, into: &buffer)
         }
-        writeField("Date", date, into: &buffer)
-        if let server { writeField("Server", server, into: &buffer) }
-        if let contentLength { writeField("Content-Length", String(contentLength), into: &buffer) }
         if let connection { writeField("Connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
         return buffer
+    }
+
+    /// The fields of a response head but `Connection`, in order, as every protocol's writer
+    /// sends them: a handler's headers (each checked, the connection-managed ones dropped),
+    /// then `Date`, `Server` and `Content-Length`, named in `lowercase` for HTTP/2.
+    /// - Throws: `InvalidHeader` for the first handler's header that fails the check.
+    static func forEachField(headers: HTTPHeaders, date: String, server: String?, contentLength: Int?,
+                             lowercase: Bool = false,
+                             _ field: (_ name: String, _ value: String) -> Void) throws(InvalidHeader) {
+        for (name, value) in headers where !isConnectionManaged(name) {
+            try check(name: name, value: value)
+            field(name, value)
+        }
+        field(lowercase ? "date" : "Date", date)
+        if let server { field(lowercase ? "server" : "Server", server) }
+        if let contentLength { field(lowercase ? "content-length" : "Content-Length", String(contentLength)) }
+    }
+
+    /// Whether `name` is one of `connectionManaged`, in any case, without making a
+    /// lower-cased copy of every header name of every response.
+    static func isConnectionManaged(_ name: String) -> Bool {
+        let count = name.utf8.count
+        return connectionManaged.contains { managed in
+            managed.utf8.count == count && zip(managed.utf8, name.utf8).allSatisfy { lower, byte in
+                lower == byte || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && lower == byte | 0x20)
+            }
+        }
     }
 
     /// The check `serialize` makes of a handler's header, for protocols that frame headers

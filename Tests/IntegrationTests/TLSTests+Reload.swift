@@ -67,6 +67,31 @@ extension TLSTests {
             #expect(try https.curl("/hi", name: "site").standardOutput == "hi\n")
         }
 
+        /// An upload that a reload finds under way, over HTTP/1.1 and over HTTP/2: the old
+        /// generation reads all of its body, answers it, and only then closes (HTTP/2: GOAWAY).
+        /// curl sends 24 KiB at 4 KiB/s, so the body is still arriving for seconds after the
+        /// hand-over, well within `drain_grace` and `shutdown`.
+        @Test(arguments: ["--http1.1", "--http2"])
+        func anUploadInFlightAcrossAReloadIsReadAndAnswered(version: String) throws {
+            let (https, process) = try Self.start()
+            defer { Self.stop(https, process) }
+            let upload = https.site.path("upload.bin")
+            try Data(count: 24 * 1024).write(to: URL(fileURLWithPath: upload))
+            let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                "curl", "--silent", "--show-error", "--verbose", version, "--cacert", https.ca.certificate,
+                "--resolve", "site.test:\(https.port):127.0.0.1", "--limit-rate", "4k", "--data-binary", "@" + upload,
+                "--write-out", "%{http_code} %{http_version}", "https://site.test:\(https.port)/hi",
+            ])
+            // The request has started (its head is sent) before the reload is asked for.
+            try client.waitForStandardError(containing: "> POST /hi HTTP/")
+            let reload = try Self.reload(https)
+            #expect(reload.status == 0, "\(reload)")
+            #expect(client.isRunning, "the upload outlasts the hand-over")
+            let output = try client.waitForExit(timeout: .seconds(20))
+            let expected = version == "--http2" ? "hi\n200 2" : "hi\n200 1.1"
+            #expect(output.status == 0 && output.standardOutput == expected, "\(output)")
+        }
+
         /// Enough for one curl run to outlast a reload (about 0.1 s) on a loaded machine.
         static let requestsPerRound = 300
 

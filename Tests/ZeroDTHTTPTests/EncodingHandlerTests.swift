@@ -1,18 +1,23 @@
 import CompressNIO
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Testing
 
 @testable import ZeroDTHTTP
 
 @Suite struct EncodingHandlerTests {
     let tree: TemporaryTree
-    let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 3000)
+    /// Below `EncodingHandler.offloadSize`, so that it is compressed at once on the
+    /// embedded loop; `hugeText` is above it.
+    let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 2000)
+    let hugeText = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 4000)
 
     init() throws {
         tree = try TemporaryTree()
         try tree.file("big.txt", text)
         try tree.file("small.txt", "tiny")
+        try tree.file("huge.txt", hugeText)
         try tree.file("photo.png", text)
     }
 
@@ -36,6 +41,28 @@ import Testing
         #expect(served.header("ETag")?.hasSuffix("-gzip\"") == true)
         #expect(served.body.count < text.utf8.count / 10)
         #expect(try gunzip(served.body) == text)
+    }
+
+    @Test func aBodyAboveTheOffloadSizeIsCompressedOffTheEventLoop() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let context = HTTPRequestContext(eventLoop: loop, serverName: "test", remoteAddress: nil)
+        let request = makeRequest("/huge.txt", headers: [("Accept-Encoding", "gzip")])
+        let reply = try loop.submit { try handler().respond(to: request, context: context) }.wait()
+        guard case .deferred(let future) = reply else {
+            Issue.record("a body of \(hugeText.utf8.count) bytes was compressed on the event loop")
+            return
+        }
+        let response = try future.wait()
+        #expect(response.headers.first(name: "Content-Encoding") == "gzip")
+        #expect(response.fileHandles.isEmpty, "the file was read and closed")
+        guard case .bytes(let body) = try #require(response.body.first) else {
+            Issue.record("expected the compressed bytes")
+            return
+        }
+        #expect(try gunzip(Array(body.readableBytesView)) == hugeText)
+        #expect(EncodingHandler.offloadSize < hugeText.utf8.count && text.utf8.count < EncodingHandler.offloadSize)
     }
 
     @Test func headGetsTheHeadersOfGet() throws {

@@ -29,10 +29,16 @@ enum HTTP2Frames {
         return buffer
     }
 
-    /// A header block for a GET of `path`, in HPACK: indexed `:method GET` and `:scheme https`,
-    /// then `:path` and `:authority` as literals without indexing (no table state to track).
-    static func requestBlock(path: String, extra: [UInt8] = []) -> [UInt8] {
-        [0x82, 0x87] + literal(nameIndex: 4, path) + literal(nameIndex: 1, "test") + extra
+    /// A header block for a GET (or a POST) of `path`, in HPACK: indexed `:method` and
+    /// `:scheme https`, then `:path` and `:authority` as literals without indexing (no table
+    /// state to track).
+    static func requestBlock(path: String, post: Bool = false, extra: [UInt8] = []) -> [UInt8] {
+        [post ? 0x83 : 0x82, 0x87] + literal(nameIndex: 4, path) + literal(nameIndex: 1, "test") + extra
+    }
+
+    /// The start of a POST of `path` on `stream`: its HEADERS, the body to follow.
+    static func postHead(_ path: String, stream: UInt32) -> ByteBuffer {
+        frame(.headers, flags: endHeaders, stream: stream, payload: requestBlock(path: path, post: true))
     }
 
     static func literal(nameIndex: UInt8, _ value: String) -> [UInt8] {

@@ -22,6 +22,29 @@ import Testing
         }
     }
 
+    /// Does what a socket channel does with writes and `EmbeddedChannel` does not: a write
+    /// that has not been flushed when the channel closes never goes out.
+    private final class UnflushedWritesDiscardedOnClose: ChannelOutboundHandler {
+        typealias OutboundIn = NIOAny
+        private var pending: [(NIOAny, EventLoopPromise<Void>?)] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            pending.append((data, promise))
+        }
+
+        func flush(context: ChannelHandlerContext) {
+            for (data, promise) in pending { context.write(data, promise: promise) }
+            pending = []
+            context.flush()
+        }
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            for (_, promise) in pending { promise?.fail(ChannelError.ioOnClosedChannel) }
+            pending = []
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
     private static let enhanceYourCalm: UInt32 = 0xB
     private static let refusedStream: UInt32 = 0x7
 
@@ -35,7 +58,7 @@ import Testing
         configuration.idleTimeout = .seconds(5)
         configuration.drainGrace = .milliseconds(500)
         configure(&configuration)
-        channel = EmbeddedChannel(loop: loop)
+        channel = EmbeddedChannel(handler: UnflushedWritesDiscardedOnClose(), loop: loop)
         let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: hello)])))
         let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
                                           logger: Logger(label: "test"))
@@ -126,6 +149,47 @@ import Testing
         #expect(body(of: last, stream: 1) == "slow\n")
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(!channel.isActive)
+    }
+
+    /// The drain is answered while a request body is still coming: the stream is read to its
+    /// end and answered, and only then do the final GOAWAY and the close follow, in that order
+    /// (the answer is written from inside nio-http2's write of the stream's end, where a close
+    /// would throw away what is not flushed yet).
+    @Test func aDrainReadsAnUploadInFlightToItsEndThenAnswersAndCloses() throws {
+        try send(HTTP2Frames.postHead("/hi", stream: 1),
+                 HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 1, count: 1000)))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        loop.advanceTime(by: .seconds(1))
+        try send(HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 2, count: 1000)))
+        #expect(channel.isActive)
+        #expect(try received().allSatisfy { $0.stream != 1 || $0.kind == HTTP2Frames.Kind.windowUpdate.rawValue })
+        try send(HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, payload: Array("end".utf8)))
+        loop.run()
+        let last = try received().filter { $0.kind != HTTP2Frames.Kind.windowUpdate.rawValue }
+        #expect(body(of: last, stream: 1) == "hello\n")
+        #expect(last.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue,
+                                     HTTP2Frames.Kind.goAway.rawValue], "\(last)")
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(!channel.isActive)
+    }
+
+    /// An answer that comes before the request's body is all in (here a 413) ends the stream
+    /// with RST_STREAM NO_ERROR, which asks the client to stop sending without failing the
+    /// answer; the connection goes on serving.
+    @Test func anEarlyAnswerToAnUploadEndsTheStreamWithoutErrorAndTheConnectionGoesOn() throws {
+        let server = try HTTP2ServerTests { $0.maxBodySize = 100 }
+        try server.send(HTTP2Frames.postHead("/hi", stream: 1),
+                        HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 1, count: 1000)))
+        let frames = try server.received().filter { $0.stream == 1 && $0.kind != HTTP2Frames.Kind.windowUpdate.rawValue }
+        #expect(frames.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue,
+                                       HTTP2Frames.Kind.rstStream.rawValue], "\(frames)")
+        #expect(server.body(of: frames, stream: 1) == "413 Payload Too Large\n")
+        #expect(frames.compactMap(\.resetCode) == [0])
+        try server.send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(server.body(of: try server.received(), stream: 3) == "hello\n")
+        #expect(server.channel.isActive)
     }
 
     @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {

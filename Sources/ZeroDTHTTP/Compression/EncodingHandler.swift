@@ -5,6 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Wraps a route's handler so that its responses are compressed on the fly (`encode:`)
 /// for clients that accept one of the configured codings.
@@ -20,9 +21,10 @@ import NIOHTTP1
 /// so that a matching one still gets its `304`.
 ///
 /// `HEAD` is compressed as `GET` is, so that it carries the same `Content-Length`.
-/// The compressed body is built in memory on the event loop, reading files 64 KiB at a time;
-/// hence the size ceiling. Responses that are not compressed pass through unchanged, a
-/// small one without any allocation.
+/// The compressed body is built in memory, reading files 64 KiB at a time; hence the size
+/// ceiling. A body above ``offloadSize`` is compressed on NIO's thread pool, so that the
+/// event loop goes on serving its other connections meanwhile. Responses that are not
+/// compressed pass through unchanged, a small one without any allocation.
 public struct EncodingHandler: HTTPHandler {
     private let inner: any HTTPHandler
     private let settings: EncodingSettings
@@ -45,36 +47,59 @@ public struct EncodingHandler: HTTPHandler {
         let taggedRequest = coding.map { Self.addUnsuffixedTags($0, from: &request.head.headers) } ?? false
         switch inner.respond(to: request, context: context) {
         case .response(let response):
-            return .response(encoded(response, coding: coding, taggedRequest: taggedRequest))
+            return encoded(response, coding: coding, taggedRequest: taggedRequest, on: context.eventLoop)
         case .deferred(let future):
-            return .deferred(future.map { encoded($0, coding: coding, taggedRequest: taggedRequest) })
+            return .deferred(future.flatMap { response in
+                switch encoded(response, coding: coding, taggedRequest: taggedRequest, on: context.eventLoop) {
+                case .response(let response): return context.eventLoop.makeSucceededFuture(response)
+                case .deferred(let encoding): return encoding
+                }
+            })
         }
     }
 
-    private func encoded(_ response: HTTPResponse, coding: ContentCoding?, taggedRequest: Bool) -> HTTPResponse {
+    /// Bodies above this many bytes are compressed off the event loop: at level 1 zlib takes
+    /// about a millisecond per 100 KiB of text, which would hold up every other connection
+    /// of the loop.
+    static let offloadSize = 128 * 1024
+
+    private func encoded(_ response: HTTPResponse, coding: ContentCoding?, taggedRequest: Bool,
+                         on eventLoop: any EventLoop) -> HTTPReply {
         if response.status == .notModified, taggedRequest, let coding {
             // The client's tag was ours: the 304 names the encoded representation it holds.
             var response = response
             Self.addVary(&response.headers)
             Self.suffixTag(&response.headers, coding: coding)
-            return response
+            return .response(response)
         }
         let size = response.bodyCount
         guard response.status == .ok, size >= settings.minimumSize, size <= EncodingSettings.maximumSize,
               !response.headers.contains(name: "Content-Encoding"),
               Self.isCompressible(response.headers.first(name: "Content-Type")),
               !Self.forbidsTransformation(response.headers)
-        else { return response }
+        else { return .response(response) }
         var response = response
         Self.addVary(&response.headers)
-        guard let coding, let body = try? Self.compress(response.body, size: size, level: settings.level) else {
-            return response
+        guard let coding else { return .response(response) }
+        let level = settings.level
+        guard size > Self.offloadSize else {
+            return .response(Self.replacingBody(of: response, coding: coding, level: level))
         }
+        let unencoded = response
+        return .deferred(NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+            Self.replacingBody(of: unencoded, coding: coding, level: level)
+        })
+    }
+
+    /// `response` with its body compressed in `coding`, or as it is if that fails.
+    private static func replacingBody(of response: HTTPResponse, coding: ContentCoding, level: Int) -> HTTPResponse {
+        guard let body = try? compress(response.body, size: response.bodyCount, level: level) else { return response }
+        var response = response
         response.fileHandles.forEach { try? $0.close() }
         response.body = body.readableBytes == 0 ? [] : [.bytes(body)]
         response.headers.remove(name: "Accept-Ranges")
         response.headers.replaceOrAdd(name: "Content-Encoding", value: coding.rawValue)
-        Self.suffixTag(&response.headers, coding: coding)
+        suffixTag(&response.headers, coding: coding)
         return response
     }
 

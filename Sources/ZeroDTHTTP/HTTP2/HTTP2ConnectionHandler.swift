@@ -116,16 +116,23 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)
             context.flush()
         case .sendFinalGoAwayAndClose(let lastStreamID):
-            // The flush also sends the last stream's end, which may still sit in nio-http2's
-            // buffer; TLS sends its close_notify on the way out.
-            write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context)
+            // Closed only once the GOAWAY is out, and with it everything written before it
+            // (the last stream's answer). The last stream usually ends inside nio-http2's own
+            // write of its final frame, which tells the delegate before that frame is flushed
+            // and ignores a flush asked for meanwhile (it flushes once done); a close right
+            // away would throw the unflushed answer away and leave the client with a stream
+            // that never ended. TLS sends its close_notify on the way out.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context,
+                  promise: written)
             context.flush()
-            context.close(promise: nil)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 
-    private func write(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: nil)
+    private func write(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext,
+                       promise: EventLoopPromise<Void>? = nil) {
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: promise)
     }
 
     /// One timer, moved whenever an event moved the machine's next deadline (not per stream

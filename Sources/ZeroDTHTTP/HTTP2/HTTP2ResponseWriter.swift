@@ -18,13 +18,10 @@ struct HTTP2ResponseWriter: ResponseWriter {
                    promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader) {
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 3)
-        for (name, value) in head.headers where !ResponseHead.connectionManaged.contains(name.lowercased()) {
-            try ResponseHead.check(name: name, value: value)
+        try ResponseHead.forEachField(headers: head.headers, date: head.date, server: head.server,
+                                      contentLength: head.contentLength, lowercase: true) { name, value in
             headers.add(name: name, value: value)
         }
-        headers.add(name: "date", value: head.date)
-        if let server = head.server { headers.add(name: "server", value: server) }
-        if let length = head.contentLength { headers.add(name: "content-length", value: String(length)) }
         let part = HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: head.status,
                                                                 headers: headers))
         if let body {
