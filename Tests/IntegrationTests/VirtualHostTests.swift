@@ -146,6 +146,10 @@ import TestSupport
         let twoHosts = try client.exchange("GET /who HTTP/1.1\r\nHost: a.test\r\nHost: a.test\r\n\r\n")
         #expect(twoHosts.status == 400 && twoHosts.headers["X-Server"] == "owner")
         client.close()
+        let unknownMethod = try HTTPTestClient(port: port)
+        let notImplemented = try unknownMethod.exchange("FROB /who HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        #expect(notImplemented.status == 501 && notImplemented.headers["X-Server"] == "owner")
+        unknownMethod.close()
         for (target, host) in [("/who", "a.test, k.test"), ("/a%zz", "a.test"), ("http:///who", "a.test")] {
             let response = try Self.get(port, target, host: host)
             #expect(response.status == 400 && response.headers["X-Server"] == "owner", "\(target) \(host)")
@@ -162,7 +166,7 @@ import TestSupport
         let lines = try #require(poll(timeout: .seconds(10)) { () -> [String]? in
             let text = (try? String(contentsOfFile: site.path("access.log"), encoding: .utf8)) ?? ""
             let lines = text.split(separator: "\n").map(String.init)
-            return lines.count >= invalid.count + 7 ? lines : nil
+            return lines.count >= invalid.count + 8 ? lines : nil
         })
         let refused = lines.filter { $0.contains(#""status":400"#) }
         #expect(refused.count == invalid.count + 4)
