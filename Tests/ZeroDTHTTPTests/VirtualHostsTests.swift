@@ -50,7 +50,7 @@ import TestSupport
 
     /// RFC 9112 §3.2: an invalid `Host` (or target authority) is a 400, never a route; RFC
     /// 3986's `host [ ":" port ]`, ASCII only.
-    @Test(arguments: ["", " ", ":443", "@", "evil@a.example.com", ".", "a.example.com:abc", "a.example.com:80:90",
+    @Test(arguments: ["", " ", ":443", "@", "evil@a.example.com", ".", "a.example.com:abc", "a.example.com:80:90", "a.test:65536", "a.test:9999999999",
                       "a b.test", "a/b.test", "a#b.test", "a\\b.test", "a%2fb.test", "\u{212A}.test", "b\u{fc}cher.de",
                       "[::1", "[zz]", "[:]", "[::1]x", String(repeating: "a", count: 256)])
     func anInvalidHostIsRefused(_ host: String) {

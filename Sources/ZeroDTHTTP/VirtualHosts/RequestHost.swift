@@ -39,8 +39,8 @@ enum RequestHost {
 
     /// `Example.COM.:8080` → `example.com`; `[::1]:80` → `[::1]`; nil for anything that is
     /// not `host [ ":" port ]` after the optional whitespace around a field value (RFC 9110
-    /// §5.5): an empty host, userinfo, a port that is not digits, a path, a non-ASCII byte,
-    /// a name over ``maxNameLength`` bytes. The name may be RFC 3986's reg-name (unreserved
+    /// §5.5): an empty host, userinfo, a port that is not digits up to 65535, a path, a
+    /// non-ASCII byte, a name over ``maxNameLength`` bytes. The name may be RFC 3986's reg-name (unreserved
     /// characters and sub-delims; no percent-escapes, which no served name contains), an
     /// IPv4 address, or a bracketed IPv6 address. Lower-cased byte by byte, ASCII only: no
     /// Unicode case folding can make `\u{212A}` (KELVIN SIGN) a `k`.
@@ -62,7 +62,7 @@ enum RequestHost {
             if name.last == UInt8(ascii: ".") { name = name.dropLast() }
         }
         guard !name.isEmpty, name.count <= maxNameLength,
-              rest.isEmpty || (rest.first == UInt8(ascii: ":") && rest.dropFirst().allSatisfy(isDigit)) else {
+              rest.isEmpty || (rest.first == UInt8(ascii: ":") && isPort(rest.dropFirst())) else {
             return nil
         }
         return String(decoding: name.lazy.map(asciiLowercased), as: UTF8.self)
@@ -82,6 +82,12 @@ enum RequestHost {
         default:
             return "-._~!$&'()*+,;=".utf8.contains(byte)
         }
+    }
+
+    /// RFC 3986 allows any run of digits, empty too; more than 65535 names no TCP port.
+    private static func isPort(_ digits: Substring.UTF8View.SubSequence) -> Bool {
+        guard digits.count <= 5, digits.allSatisfy(isDigit) else { return false }
+        return Int(Substring(digits)).map { $0 <= 65535 } ?? digits.isEmpty
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {
