@@ -136,6 +136,7 @@ struct ConnectionPipeline: Sendable {
         [
             HTTP2StreamDrainFilter(),
             HTTP2EndStreamCoalescer(),
+            HTTP2RequestAuthority(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),

@@ -188,7 +188,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
         let head = request?.head ?? monitor.partialRequestHead
-        if request == nil { choose(nil) }
+        if request == nil { chooseOwner() }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
         flushIfNeeded(context: context)
@@ -203,8 +203,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let now = context.eventLoop.now
             let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
-            choose(head)
-            var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter)
+            // An error found before the host is known (or trusted) is the owner's: the
+            // listener's fallback server answers and logs it.
+            if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
+            var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter, host: check.host)
             request.failure = check.rejection
             if let failure = check.rejection, check.rejectsBeforeBody {
                 // Refuse before the body is read; the connection closes after the answer.
@@ -245,10 +247,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Picks the server for the request `head` (nil: one whose head was not decoded, which
-    /// goes to the fallback server) and resets what the last request's route set.
-    private func choose(_ head: HTTPRequestHead?) {
-        choice = head.map { hosts.choose(for: $0, serverName: tlsServerName?.value) } ?? .server(hosts.fallback)
+    /// Picks the server for a request for `host` (``RequestHeadCheck/host``).
+    private func choose(host: String?) {
+        set(hosts.choose(host: host, serverName: tlsServerName?.value))
+    }
+
+    /// Gives the current answer to the listener's owner, the fallback server: an error found
+    /// before the request's host is known, or before it can be trusted.
+    private func chooseOwner() {
+        set(.server(hosts.fallback))
+    }
+
+    /// Makes `choice` the current request's and resets what the last request's route set.
+    private func set(_ choice: VirtualHosts.Choice) {
+        self.choice = choice
         route = nil
         if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
         routeMetrics = server.routes.unroutedMetrics
@@ -266,6 +278,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard let target = RequestTarget(uri: request.head.uri) else {
+            // Found before routing, like the head's errors.
+            chooseOwner()
             machine.protocolError()
             write(.error(.badRequest), for: request.head, started: request.started, context: context)
             return
@@ -296,7 +310,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,
-                                             routeRemainder: remainder, body: request.body)
+                                             routeRemainder: remainder, body: request.body, host: request.host)
             let handlerContext = HTTPRequestContext(eventLoop: context.eventLoop, serverName: server.name,
                                                     remoteAddress: remoteAddress)
             switch route.handler.respond(to: handlerRequest, context: handlerContext) {

@@ -15,15 +15,21 @@ public struct HTTPRequest: Sendable {
     public var routeRemainder: Substring
     /// The request body, if one was sent.
     public var body: ByteBuffer?
+    /// The host the request is for, the one its server was chosen by: from an absolute-form
+    /// target's authority, else from `Host` (HTTP/2's `:authority`); ASCII, lower-cased,
+    /// without the port or a trailing dot, an IPv6 literal in brackets. Validated (RFC 3986
+    /// `host`), so it is safe to put in a URL; nil when the request names none.
+    public var host: String?
 
     /// Creates a request.
     public init(head: HTTPRequestHead, path: String, query: String?, routeRemainder: Substring = "",
-                body: ByteBuffer? = nil) {
+                body: ByteBuffer? = nil, host: String? = nil) {
         self.head = head
         self.path = path
         self.query = query
         self.routeRemainder = routeRemainder
         self.body = body
+        self.host = host
     }
 
     /// The request method.

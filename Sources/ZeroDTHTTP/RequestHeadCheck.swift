@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// What a request's head alone decides, before any of its body is read: message framing
-/// (RFC 9112 §6), `Host` (§3.2) and the body size limit.
+/// (RFC 9112 §6), `Host` (§3.2), the form of an HTTP/2 target and the body size limit.
 struct RequestHeadCheck: Equatable {
     /// The status to refuse the request with; nil when it may go on.
     private(set) var rejection: HTTPResponseStatus?
@@ -10,18 +10,22 @@ struct RequestHeadCheck: Equatable {
     private(set) var rejectsBeforeBody = false
     /// The response must close the connection even when the request is fine.
     private(set) var closesConnection = false
+    /// The host the request is for (``RequestHost``), when it is valid; nil when it names none.
+    private(set) var host: String?
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
         // One pass over the headers: this runs for every request.
         var transferEncodings: [String] = []
         var hosts = 0
         var hostIsList = false
+        var hostValue: String?
         var contentLength: String?
         for (name, value) in head.headers {
             if name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
                 transferEncodings.append(value)
             } else if name.utf8.count == 4, name.lowercased() == "host" {
                 hosts += 1
+                hostValue = value
                 // A byte search: with Foundation visible in this module (nio-http2 brings it),
                 // `contains(",")` resolves to NSString's search, a few µs per request.
                 hostIsList = hostIsList || value.utf8.contains(UInt8(ascii: ","))
@@ -29,10 +33,14 @@ struct RequestHeadCheck: Equatable {
                 contentLength = value
             }
         }
+        let lookup = RequestHost.lookup(uri: head.uri, host: hostValue)
+        if case .name(let name) = lookup { host = name }
         if let status = Self.framingFailure(transferEncodings) {
             reject(status, beforeBody: true)
         } else if let status = Self.hostFailure(version: head.version, hosts: hosts, hostIsList: hostIsList) {
             reject(status, beforeBody: true)
+        } else if lookup == .invalid || !Self.hasValidForm(head) {
+            reject(.badRequest, beforeBody: true)
         } else if let contentLength, let bytes = Int(contentLength), bytes > maxBodySize {
             reject(.payloadTooLarge, beforeBody: true)
         } else if case .RAW = head.method {
@@ -62,6 +70,13 @@ struct RequestHeadCheck: Equatable {
             .filter { !$0.isEmpty }
         guard codings.last == "chunked", codings.count(where: { $0 == "chunked" }) == 1 else { return .badRequest }
         return codings.count == 1 ? nil : .notImplemented
+    }
+
+    /// RFC 9113 §8.3.1: an HTTP/2 `:path` is origin-form, or `*` for OPTIONS; anything else
+    /// (an absolute-form target, whose authority could contradict `:authority`) makes the
+    /// request malformed. HTTP/1 targets are RequestTarget's to judge.
+    private static func hasValidForm(_ head: HTTPRequestHead) -> Bool {
+        head.version.major != 2 || head.uri.utf8.first == UInt8(ascii: "/") || (head.uri == "*" && head.method == .OPTIONS)
     }
 
     /// §3.2: an HTTP/1.1 request carries exactly one `Host`, an HTTP/1.0 one at most one;

@@ -115,6 +115,91 @@ import TestSupport
         #expect(try process.waitForExit().status == 0)
     }
 
+    /// RFC 9112 §3.2: an invalid `Host` (or target authority) is a 400, found before the host
+    /// is known: the address owner's, like every error found before routing. Matching is
+    /// ASCII, the value's surrounding whitespace is not part of it, and a redirect takes the
+    /// host routing took.
+    @Test func anInvalidHostIs400FromTheOwnerAndTheRoutedHostIsTheOneUsed() throws {
+        let site = try TestSite()
+        let port = try LoopbackPort.free()
+        let address = "127.0.0.1:\(port)"
+        let config = try site.write("site.yaml", "servers:\n"
+            + Self.server("a", address, hosts: "[a.test]", extra: "    error_pages: { 400: a-400.html }\n")
+            + Self.server("k", address, hosts: "[k.test]")
+            + Self.server("owner", address, extra: "    headers: { set: { X-Server: owner } }\n")
+            + "  - name: tohttps\n    listen: [\"\(address)\"]\n    hosts: [r.test]\n"
+            + "    routes: [{ path: /, redirect: { scheme: https, status: 301 } }]\n"
+            + "log: { access: { file: access.log, format: json } }\n")
+        _ = try site.write("a-400.html", "<h1>a says bad request</h1>\n")
+        let process = try ZeroDTServeBinary.start(["--config", config], currentDirectory: site.directory)
+        defer { process.kill() }
+        try process.waitForStandardError(containing: "] ready")
+
+        let invalid = ["", ":443", "@", "evil@a.test", ".", "a.test:abc", "a.test:80:90", "a b.test", "a/b.test",
+                       "a#b.test", "\u{212A}.test", String(repeating: "a", count: 256)]
+        for host in invalid {
+            let response = try Self.get(port, host: host)
+            #expect(response.status == 400 && response.headers["X-Server"] == "owner", "Host: \(host)")
+        }
+        // Two Host headers, a list, a bad escape in a request for a.test: still the owner's.
+        let client = try HTTPTestClient(port: port)
+        let twoHosts = try client.exchange("GET /who HTTP/1.1\r\nHost: a.test\r\nHost: a.test\r\n\r\n")
+        #expect(twoHosts.status == 400 && twoHosts.headers["X-Server"] == "owner")
+        client.close()
+        let unknownMethod = try HTTPTestClient(port: port)
+        let notImplemented = try unknownMethod.exchange("FROB /who HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+        #expect(notImplemented.status == 501 && notImplemented.headers["X-Server"] == "owner")
+        unknownMethod.close()
+        for (target, host) in [("/who", "a.test, k.test"), ("/a%zz", "a.test"), ("http:///who", "a.test")] {
+            let response = try Self.get(port, target, host: host)
+            #expect(response.status == 400 && response.headers["X-Server"] == "owner", "\(target) \(host)")
+            #expect(response.text != "<h1>a says bad request</h1>\n")
+        }
+        // ASCII case folding only; whitespace after the value is not part of it.
+        #expect(try Self.get(port, host: "K.TEST").text == "k\n")
+        #expect(try Self.get(port, host: "a.test \t").text == "a\n")
+        // The redirect names the host that chose its server: the absolute-form authority.
+        let redirect = try Self.get(port, "http://r.test/x?y", host: "evil.example")
+        #expect(redirect.status == 301)
+        #expect(redirect.headers["Location"] == "https://r.test/x?y")
+
+        let lines = try #require(poll(timeout: .seconds(10)) { () -> [String]? in
+            let text = (try? String(contentsOfFile: site.path("access.log"), encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n").map(String.init)
+            return lines.count >= invalid.count + 8 ? lines : nil
+        })
+        let refused = lines.filter { $0.contains(#""status":400"#) }
+        #expect(refused.count == invalid.count + 4)
+        #expect(refused.allSatisfy { $0.contains(#""server":"owner""#) }, "\(refused)")
+        process.send(SIGTERM)
+        #expect(try process.waitForExit().status == 0)
+    }
+
+    /// Over TLS, a request must name a host the certificate chosen by SNI covers: one that
+    /// names none is misdirected, an empty one invalid.
+    @Test func overTLSARequestWithoutAHostIs421AndAnEmptyHost400() throws {
+        let https = try TLSTests.HTTPSSite(certificates: ["a", "b"])
+        func server(_ name: String) -> String {
+            Self.server(name, "{ address: \"127.0.0.1:\(https.port)\", tls: { certificates: [{ cert: \(name).pem, key: \(name).key }] } }",
+                        hosts: "[\(name).test]")
+        }
+        let config = try https.site.write("site.yaml", "servers:\n" + server("a") + server("b")
+            + Self.server("default", "{ address: \"127.0.0.1:\(https.port)\", tls: { cert: b.pem, key: b.key } }")
+            + "log: { access: false }\n")
+        let process = try ZeroDTServeBinary.start(["--config", config], currentDirectory: https.site.directory)
+        defer { process.kill() }
+        try process.waitForStandardError(containing: "] ready")
+        let format = ["-w", "%{http_code}", "-o", "/dev/null"]
+        for (options, version, expected) in [(["-H", "Host:"], "--http1.0", "421"), (["-H", "Host;"], "--http1.1", "400"),
+                                             (["-H", "Host: :443"], "--http1.1", "400"), (["-H", "Host;"], "--http2", "400"),
+                                             ([], "--http2", "200")] {
+            let answer = try https.curl("/who", name: "a", options + format, version: version)
+            #expect(answer.standardOutput == expected, "\(options) \(version): \(answer)")
+        }
+        process.send(SIGTERM)
+        #expect(try process.waitForExit().status == 0)
+    }
+
     @Test func aReloadMovesAHostToAnotherServerWithoutAFailedRequest() throws {
         // The load generator asks for `Host: test`.
         func config(owner: String) -> (TestAddress, String) -> String {

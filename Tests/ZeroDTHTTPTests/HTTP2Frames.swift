@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 
 /// Raw HTTP/2 frames for driving the server's HTTP/2 pipeline as a client would, floods
 /// included (a client built on nio-http2 refuses to send them).
@@ -86,6 +87,15 @@ enum HTTP2Frames {
         /// A RST_STREAM's error code.
         var resetCode: UInt32? {
             kind == Kind.rstStream.rawValue ? payload.getInteger(at: payload.readerIndex, as: UInt32.self) : nil
+        }
+
+        /// A HEADERS frame's `:status`, decoded on its own (the frame must not refer to
+        /// entries earlier frames put in the dynamic table: one response per test).
+        var status: String? {
+            guard kind == Kind.headers.rawValue else { return nil }
+            var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+            var block = payload
+            return (try? decoder.decodeHeaders(from: &block))?.first(name: ":status")
         }
 
         var description: String { "frame(type \(kind), flags \(flags), stream \(stream), \(payload.readableBytes) bytes)" }

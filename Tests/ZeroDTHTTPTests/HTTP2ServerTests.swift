@@ -101,6 +101,26 @@ import Testing
         #expect(frames.last?.flags == HTTP2Frames.endStream)
     }
 
+    /// RFC 9113 §8.3.1: `host` may stand in for `:authority`; a `host` that differs from
+    /// `:authority`, an empty authority, or a `:path` that is not origin-form make the
+    /// request malformed.
+    @Test(arguments: [
+        ([0x82, 0x87] + HTTP2Frames.literal(nameIndex: 4, "/x") + HTTP2Frames.literal(name: "host", "test"), "200"),
+        (HTTP2Frames.requestBlock(path: "/x", extra: HTTP2Frames.literal(name: "host", "Test ")), "200"),
+        (HTTP2Frames.requestBlock(path: "/x", extra: HTTP2Frames.literal(name: "host", "other")), "400"),
+        (HTTP2Frames.requestBlock(path: "/x", extra: HTTP2Frames.literal(name: "host", "")), "400"),
+        ([0x82, 0x87] + HTTP2Frames.literal(nameIndex: 4, "/x") + HTTP2Frames.literal(nameIndex: 1, ""), "400"),
+        ([0x82, 0x87] + HTTP2Frames.literal(nameIndex: 4, "/x"), "400"),
+        (HTTP2Frames.requestBlock(path: "http://test/x"), "400"),
+        (HTTP2Frames.requestBlock(path: "*"), "400"),
+    ] as [([UInt8], String)])
+    func theHostIsAuthorityOrHostAndTheyMustAgree(_ block: [UInt8], _ status: String) throws {
+        try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders | HTTP2Frames.endStream, stream: 1,
+                                   payload: block))
+        let frames = try received().filter { $0.stream == 1 }
+        #expect(frames.first?.status == status, "\(frames)")
+    }
+
     @Test func aClientThatExpects100ContinueGetsItBeforeSendingItsBody() throws {
         let block = HTTP2Frames.requestBlock(path: "/hi", extra: HTTP2Frames.literal(name: "expect", "100-continue"))
         try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders, stream: 1, payload: block))

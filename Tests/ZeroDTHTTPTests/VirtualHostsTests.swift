@@ -37,15 +37,51 @@ import TestSupport
     ])
     func exactNamesBeatWildcardsAndLongerSuffixesShorterOnes(_ host: String, _ expected: String) {
         let hosts = VirtualHosts(Self.servers)
-        #expect(Self.name(hosts.choose(host: RequestHost.name(of: Self.head(host: host)), serverName: nil)) == expected)
+        #expect(Self.name(hosts.choose(host: RequestHost.name(ofAuthority: Substring(host)), serverName: nil)) == expected)
     }
 
     @Test func anAbsoluteFormTargetsAuthorityWinsOverHost() {
-        #expect(RequestHost.name(of: Self.head("http://API.example.com:81/x?y", host: "example.com")) == "api.example.com")
-        #expect(RequestHost.name(of: Self.head("https://user@www.example.com.", host: "example.com")) == "www.example.com")
-        #expect(RequestHost.name(of: Self.head("/x", host: "[::1]:8080")) == "[::1]")
-        #expect(RequestHost.name(of: Self.head("/x", host: nil)) == nil)
-        #expect(RequestHost.name(of: Self.head("/x", host: "")) == nil)
+        #expect(RequestHost.lookup(uri: "http://API.example.com:81/x?y", host: "example.com") == .name("api.example.com"))
+        #expect(RequestHost.lookup(uri: "https://www.example.com.", host: "example.com") == .name("www.example.com"))
+        #expect(RequestHost.lookup(uri: "/x", host: "[::1]:8080") == .name("[::1]"))
+        #expect(RequestHost.lookup(uri: "/x", host: nil) == .none)
+        #expect(RequestHost.lookup(uri: "http://a.test/", host: nil) == .name("a.test"))
+    }
+
+    /// RFC 9112 §3.2: an invalid `Host` (or target authority) is a 400, never a route; RFC
+    /// 3986's `host [ ":" port ]`, ASCII only.
+    @Test(arguments: ["", " ", ":443", "@", "evil@a.example.com", ".", "a.example.com:abc", "a.example.com:80:90", "a.test:65536", "a.test:9999999999",
+                      "a b.test", "a/b.test", "a#b.test", "a\\b.test", "a%2fb.test", "\u{212A}.test", "b\u{fc}cher.de",
+                      "[::1", "[zz]", "[:]", "[::1]x", String(repeating: "a", count: 256)])
+    func anInvalidHostIsRefused(_ host: String) {
+        #expect(RequestHost.name(ofAuthority: Substring(host)) == nil)
+        #expect(RequestHost.lookup(uri: "/", host: host) == .invalid)
+        // Even where an absolute-form target's authority makes it ignored.
+        #expect(RequestHost.lookup(uri: "http://a.test/", host: host) == .invalid)
+        if !host.contains(where: { $0 == "/" || $0 == "#" }) {
+            #expect(RequestHost.lookup(uri: "http://\(host)/", host: "a.test") == .invalid)
+        }
+    }
+
+    @Test func anEmptyAbsoluteFormAuthorityIsRefused() {
+        #expect(RequestHost.lookup(uri: "http:///", host: "a.test") == .invalid)
+        #expect(RequestHost.lookup(uri: "http://user@a.test/", host: "a.test") == .invalid)
+    }
+
+    @Test func theOptionalWhitespaceAroundTheValueIsNotPartOfIt() {
+        #expect(RequestHost.name(ofAuthority: " a.test \t") == "a.test")
+        #expect(RequestHost.name(ofAuthority: "A.Test:8080\t") == "a.test")
+        #expect(RequestHost.name(ofAuthority: "[::FFFF:127.0.0.1]:1") == "[::ffff:127.0.0.1]")
+        #expect(RequestHost.name(ofAuthority: "a.test:") == "a.test", "RFC 3986: port = *DIGIT")
+        #expect(RequestHost.name(ofAuthority: Substring(String(repeating: "a", count: 255))) != nil)
+    }
+
+    @Test func onlyASCIIIsCaseFolded() {
+        let hosts = VirtualHosts([try! Self.server("k", ["k.test"]), try! Self.server("fallback", [])])
+        #expect(RequestHost.name(ofAuthority: "K.TEST") == "k.test")
+        #expect(RequestHost.name(ofAuthority: "\u{212A}.test") == nil)
+        #expect(Self.name(hosts.choose(host: "k.test", serverName: nil)) == "k")
+        #expect(throws: HostPattern.Invalid.self) { try HostPattern(parsing: "\u{212A}.test") }
     }
 
     @Test func withoutADefaultAnUnknownHostFindsNoServer() throws {
@@ -100,9 +136,11 @@ import TestSupport
         // ...but when Host and SNI agree, the client accepted the certificate: the default server answers.
         ("unknown.test", "unknown.test", "default"),
         // No SNI (a client connecting by address): nothing to disagree with.
-        (nil, "x.b.test", "b"),
-    ] as [(String?, String, String)])
-    func aHostTheSNICertificateDoesNotCoverIsMisdirected(_ sni: String?, _ host: String, _ expected: String) {
+        (nil, "x.b.test", "b"), (nil, nil, "default"),
+        // A request that names no host (HTTP/1.0) on a connection made for a name.
+        ("a.test", nil, "421"),
+    ] as [(String?, String?, String)])
+    func aHostTheSNICertificateDoesNotCoverIsMisdirected(_ sni: String?, _ host: String?, _ expected: String) {
         #expect(VirtualHostsTests.name(hosts.choose(host: host, serverName: sni)) == expected)
     }
 }

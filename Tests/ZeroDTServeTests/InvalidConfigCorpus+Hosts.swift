@@ -41,6 +41,7 @@ extension InvalidConfigCase {
                   - a..b
                   - a.com
                   - A.COM
+                  - ""
                 routes: [{ path: /, respond: hi }]
               - name: b
                 listen: [":81"]
@@ -56,7 +57,8 @@ extension InvalidConfigCase {
             "10:9: invalid host 'a..b': each label between dots must be 1 to 63 characters",
             "12:9: host 'a.com' is listed twice",
             "note 11:9: first listed here",
-            "16:12: 'hosts' must not be empty",
+            "13:9: invalid host '': the name is empty",
+            "17:12: 'hosts' must not be empty",
             "note: to make the server its addresses' default, leave 'hosts' out",
         ]),
         .init("a server twice on one address, and overlapping addresses of two servers", """

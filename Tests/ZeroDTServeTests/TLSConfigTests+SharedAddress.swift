@@ -24,6 +24,19 @@ extension TLSConfigTests {
         #expect(tls.minimumVersion == nil, "the owner's, not c's")
     }
 
+    @Test func aNameOnCertificatesOfTwoServersSharingAnAddressIsAnError() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        try ca.leaf("a2", dnsNames: ["a.test", "x.test"], in: directory.path)
+        let found = diagnostics(loading: "servers:\n"
+            + VirtualHostConfigTests.server("a", listen: Self.https(["a"]), hosts: "[a.test]")
+            + VirtualHostConfigTests.server("b", listen: Self.https(["a2"]), hosts: "[b.test]"), baseDirectory: directory.path)
+        #expect(found == [
+            "7:63: server name 'a.test' is also in the certificate in '\(directory.path)/a.pem'; SNI can choose only "
+                + "one certificate per name",
+            "note 3:63: that certificate is named here",
+        ])
+    }
+
     @Test func anAddressHTTPSForOneServerAndPlainForAnotherIsAnError() throws {
         try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
         let found = diagnostics(loading: "servers:\n"

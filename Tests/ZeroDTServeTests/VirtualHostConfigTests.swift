@@ -34,6 +34,17 @@ import ZeroDTHTTP
         #expect(sockets.map(\.owner) == [1, 0, 2], "the default owns :80")
     }
 
+    @Test func aUnixSocketSpelledTwoWaysIsOneSharedSocket() throws {
+        let directory = NSTemporaryDirectory()
+        let site = try #require(Self.load(Self.server("a", listen: #"["unix:u.sock"]"#, hosts: "[a.example]"),
+                                          Self.server("b", listen: #"["unix:./u.sock"]"#, hosts: "[b.example]"),
+                                          Self.server("c", listen: #"["unix:x/../u.sock"]"#),
+                                          baseDirectory: directory))
+        #expect(site.sockets.map(\.servers) == [[0, 1, 2]])
+        #expect(site.sockets.first?.listener.address.unixPath
+                == URL(fileURLWithPath: directory).appendingPathComponent("u.sock").standardizedFileURL.path)
+    }
+
     @Test func withoutADefaultTheFirstServerOwnsTheSocket() throws {
         let site = try #require(Self.load(Self.server("a", listen: #"[":80"]"#, hosts: "[a.example]"),
                                           Self.server("b", listen: #"[":80"]"#, hosts: "[b.example]")))

@@ -19,7 +19,8 @@ public enum HostPattern: Sendable, Hashable, CustomStringConvertible {
     ///   label, an empty or over-long label, or a character outside letters, digits, `-`,
     ///   `_` and `.`.
     public init(parsing text: String) throws(Invalid) {
-        var name = text.lowercased()
+        // ASCII only: Unicode case folding would make `\u{212A}` (KELVIN SIGN) a `k`.
+        var name = String(decoding: text.utf8.map(RequestHost.asciiLowercased), as: UTF8.self)
         if name.contains("://") { throw Invalid(description: "a host name takes no scheme") }
         if name.contains("/") { throw Invalid(description: "a host name takes no path") }
         if name.contains(":") || name.hasPrefix("[") {

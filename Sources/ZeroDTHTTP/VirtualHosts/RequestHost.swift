@@ -1,30 +1,104 @@
-import NIOHTTP1
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The host name a request is for, as virtual hosts compare it: from the authority of an
+/// The host a request is for, as everything that needs it sees it — routing, the 421 check,
+/// the scheme redirect and which server logs the request: from the authority of an
 /// absolute-form target when there is one (it wins over `Host`, RFC 9112 §3.2.2), else from
-/// `Host` (which HTTP/2's `:authority` becomes); lower-cased, without the port or a
-/// trailing dot.
+/// `Host` (which HTTP/2's `:authority` becomes). One strict parser, so that no two of them
+/// can read one request as two hosts.
 enum RequestHost {
-    /// The name `head` asks for; nil when it names none.
-    static func name(of head: HTTPRequestHead) -> String? {
-        if let authority = absoluteFormAuthority(head.uri) { return normalized(authority) }
-        return head.headers.first(name: "host").flatMap { normalized(Substring($0)) }
+    /// What a request says about its host.
+    enum Lookup: Equatable {
+        /// This name: ASCII, lower-cased, without the port or a trailing dot; an IPv6
+        /// literal keeps its brackets (`[::1]`).
+        case name(String)
+        /// None: an HTTP/1.0 request without `Host` and an origin-form target.
+        case none
+        /// A `Host` or target authority that is not RFC 3986's `host [ ":" port ]`: 400
+        /// (RFC 9112 §3.2).
+        case invalid
     }
 
-    /// `Example.COM.:8080` → `example.com`; `[::1]:80` → `[::1]`; nil when empty.
-    static func normalized(_ authority: Substring) -> String? {
-        var host = authority
-        // Userinfo is not allowed in an http(s) target (RFC 9110 §4.2.4), but skip it
-        // rather than take it for the host.
-        if let at = host.utf8.lastIndex(of: UInt8(ascii: "@")) { host = host[host.index(after: at)...] }
-        if host.utf8.first == UInt8(ascii: "[") {
-            if let close = host.utf8.firstIndex(of: UInt8(ascii: "]")) { host = host[...close] }
-        } else if let colon = host.utf8.firstIndex(of: UInt8(ascii: ":")) {
-            host = host[..<colon]
+    /// The host named by a request with target `uri` and `Host` value `host`. A `Host` that
+    /// is present must be valid even when an absolute-form target makes it ignored.
+    static func lookup(uri: String, host: String?) -> Lookup {
+        var lookup = Lookup.none
+        if let host {
+            guard let name = name(ofAuthority: Substring(host)) else { return .invalid }
+            lookup = .name(name)
         }
-        if host.utf8.last == UInt8(ascii: ".") { host = host.dropLast() }
-        guard !host.isEmpty else { return nil }
-        return host.lowercased()
+        if let authority = absoluteFormAuthority(uri) {
+            return name(ofAuthority: authority).map(Lookup.name) ?? .invalid
+        }
+        return lookup
+    }
+
+    /// The longest host name accepted (a DNS name has at most 253 characters).
+    static let maxNameLength = 255
+
+    /// `Example.COM.:8080` → `example.com`; `[::1]:80` → `[::1]`; nil for anything that is
+    /// not `host [ ":" port ]` after the optional whitespace around a field value (RFC 9110
+    /// §5.5): an empty host, userinfo, a port that is not digits up to 65535, a path, a
+    /// non-ASCII byte, a name over ``maxNameLength`` bytes. The name may be RFC 3986's reg-name (unreserved
+    /// characters and sub-delims; no percent-escapes, which no served name contains), an
+    /// IPv4 address, or a bracketed IPv6 address. Lower-cased byte by byte, ASCII only: no
+    /// Unicode case folding can make `\u{212A}` (KELVIN SIGN) a `k`.
+    static func name(ofAuthority authority: Substring) -> String? {
+        let bytes = authority.utf8.trimmingOptionalWhitespace()
+        guard let first = bytes.first else { return nil }
+        var name: Substring.UTF8View.SubSequence
+        let rest: Substring.UTF8View.SubSequence
+        if first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")),
+                  isIPv6(bytes[bytes.index(after: bytes.startIndex)..<close]) else { return nil }
+            name = bytes[...close]
+            rest = bytes[bytes.index(after: close)...]
+        } else {
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex
+            name = bytes[..<colon]
+            rest = bytes[colon...]
+            guard name.allSatisfy(isRegNameByte) else { return nil }
+            if name.last == UInt8(ascii: ".") { name = name.dropLast() }
+        }
+        guard !name.isEmpty, name.count <= maxNameLength,
+              rest.isEmpty || (rest.first == UInt8(ascii: ":") && isPort(rest.dropFirst())) else {
+            return nil
+        }
+        return String(decoding: name.lazy.map(asciiLowercased), as: UTF8.self)
+    }
+
+    /// `byte` lower-cased if it is an ASCII capital; any other byte as it is.
+    static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
+    }
+
+    /// RFC 3986 unreserved characters and sub-delims.
+    private static func isRegNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "-._~!$&'()*+,;=".utf8.contains(byte)
+        }
+    }
+
+    /// RFC 3986 allows any run of digits, empty too; more than 65535 names no TCP port.
+    private static func isPort(_ digits: Substring.UTF8View.SubSequence) -> Bool {
+        guard digits.count <= 5, digits.allSatisfy(isDigit) else { return false }
+        return Int(Substring(digits)).map { $0 <= 65535 } ?? digits.isEmpty
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    private static func isIPv6(_ literal: Substring.UTF8View.SubSequence) -> Bool {
+        // inet_pton reads a C string: a NUL would end it early.
+        guard literal.count <= 45, !literal.contains(0) else { return false }
+        var address = in6_addr()
+        return inet_pton(AF_INET6, String(decoding: literal, as: UTF8.self), &address) == 1
     }
 
     /// The authority of `http://authority/path`; nil for an origin-form target.
@@ -33,5 +107,16 @@ enum RequestHost {
         let rest = uri[schemeEnd.upperBound...]
         let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
         return rest[..<(end ?? rest.endIndex)]
+    }
+}
+
+extension Substring.UTF8View {
+    /// Without the spaces and tabs at either end (a field value's OWS, RFC 9110 §5.5).
+    func trimmingOptionalWhitespace() -> SubSequence {
+        let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = firstIndex(where: { !isOWS($0) }), let last = lastIndex(where: { !isOWS($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
     }
 }

@@ -78,25 +78,21 @@ public struct VirtualHosts: Sendable {
         self.init([server])
     }
 
-
     /// The server whose log records requests no server takes, and errors found before a
     /// request's host is known: the default, or else the first server declared.
     var fallback: VirtualServer { servers[defaultIndex ?? 0] }
 
-    /// The server for the request `head` on a connection whose client asked TLS for
-    /// `serverName` (SNI), if any; with a single server, without looking at the request.
-    func choose(for head: HTTPRequestHead, serverName: @autoclosure () -> String?) -> Choice {
+    /// The server for a request for `host` (a name as ``RequestHost`` reads it; nil when the
+    /// request names none) on a connection whose client asked TLS for `serverName` (SNI), if
+    /// any. Over TLS, a request must name a host the certificate chosen for `serverName`
+    /// covers: one that names none, or another, is misdirected (421) — the connection was
+    /// made for that name, not for this request.
+    func choose(host: String?, serverName: @autoclosure () -> String?) -> Choice {
         guard isByName else { return .server(servers[0]) }
-        return choose(host: RequestHost.name(of: head), serverName: serverName())
-    }
-
-    /// The server for a request for `host` (``RequestHost``) on a connection whose client
-    /// asked TLS for `serverName` (SNI), if any.
-    func choose(host: String?, serverName: String?) -> Choice {
-        guard isByName else { return .server(servers[0]) }
-        if let host, let certificates, let serverName = serverName.flatMap({ RequestHost.normalized(Substring($0)) }),
-           host != serverName, !certificates.identity(for: serverName).covers(host) {
-            return .misdirected
+        if let certificates, let serverName = serverName().flatMap({ RequestHost.name(ofAuthority: Substring($0)) }) {
+            guard let host, host == serverName || certificates.identity(for: serverName).covers(host) else {
+                return .misdirected
+            }
         }
         if let host {
             if let index = exact[host] { return .server(servers[index]) }

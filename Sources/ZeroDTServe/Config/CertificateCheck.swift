@@ -62,11 +62,17 @@ struct CertificateCheck {
     /// SNI can pick only one certificate per name: a name on two of them is an error at the
     /// later one. A certificate after the first without a name can never be chosen: a warning.
     mutating func checkServerNames(_ certificates: [TLSConfig.Certificate]) {
-        var firstByName: [String: TLSConfig.Certificate] = [:]
         for certificate in certificates.dropFirst() where certificate.identity.serverNames.isEmpty {
             bag.warning("the certificate in '\(certificate.certFile)' names no DNS server name (subjectAltName): SNI "
                         + "can never choose it, and only the first certificate is the default", at: certificate.certLocation)
         }
+        checkDistinctServerNames(certificates)
+    }
+
+    /// A name on two of `certificates` is an error at the later one: the certificates of one
+    /// `tls:`, or of every server sharing an HTTPS address.
+    mutating func checkDistinctServerNames(_ certificates: [TLSConfig.Certificate]) {
+        var firstByName: [String: TLSConfig.Certificate] = [:]
         for certificate in certificates {
             for name in Set(certificate.identity.serverNames).sorted() {
                 guard let first = firstByName[name] else {

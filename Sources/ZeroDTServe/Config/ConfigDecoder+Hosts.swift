@@ -14,7 +14,8 @@ extension ConfigDecoder {
         var firstByPattern: [HostPattern: SourceLocation] = [:]
         var valid = true
         for item in items {
-            guard let text = string(item, what: "hosts") else {
+            // An empty entry is an invalid name, which HostPattern says; not an empty list.
+            guard let text = string(item, what: "hosts", allowEmpty: true) else {
                 valid = false
                 continue
             }

@@ -1,3 +1,4 @@
+import Foundation
 import ZeroDT
 
 extension ConfigDecoder {
@@ -48,7 +49,9 @@ extension ConfigDecoder {
             return nil
         }
         guard let path = address.unixPath else { return address }
-        let resolved = resolvedPath(path)
+        // Lexically normalized (`./u.sock`, `a/../u.sock`), so that servers spelling one socket
+        // differently share it, as `localhost:80` and `127.0.0.1:80` are shared.
+        let resolved = URL(fileURLWithPath: resolvedPath(path)).standardizedFileURL.path
         guard checkUnixPath(resolved, what: "listen", at: node.location) else { return nil }
         return .unix(path: resolved)
     }

@@ -230,6 +230,12 @@ extension ConfigDecoder {
                 }
             }
         }
+        // The address offers every server's certificates, and SNI picks one per name.
+        if let certificates = socket.listener.tls?.certificates {
+            var check = CertificateCheck()
+            check.checkDistinctServerNames(certificates)
+            bag.append(contentsOf: check.diagnostics)
+        }
     }
 
     /// The files the server makes (unix sockets, the control socket, the pid file) must be
