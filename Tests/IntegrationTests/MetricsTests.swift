@@ -110,4 +110,30 @@ import Testing
         #expect(text.contains(#"zerodt_generation 1"#))
         #expect(text.contains(#"zerodt_build_info{version=""#))
     }
+
+    /// A scrape that reaches the old generation over a keep-alive connection it still has,
+    /// after its successor took over, gets 503: the old figures run ahead of the successor's
+    /// until the drain ends, and the next scrape would see the series go back.
+    @Test func aGenerationThatNoLongerAcceptsRefusesScrapes() throws {
+        let (family, address) = try RestartTests.start { address, pidFile in
+            RestartTests.config(address, pidFile: pidFile, drainGrace: "10s").replacingOccurrences(of: """
+                      - path: /hello
+                """, with: """
+                      - path: /metrics
+                        handler: metrics
+                      - path: /hello
+                """)
+        }
+        defer { try? family.stop() }
+        let kept = try HTTPTestClient(connectingTo: address)
+        #expect(try kept.request("GET", "/metrics").status == 200)
+        let old = try #require(family.currentPID)
+        kill(old, SIGHUP)
+        let new = poll(timeout: .seconds(20)) { family.currentPID.flatMap { $0 != old ? $0 : nil } }
+        #expect(new != nil, "no successor took over:\n\(family.log)")
+        #expect(isAlive(old), "the old generation drains its keep-alive connection for drain_grace")
+        let refused = try kept.request("GET", "/metrics")
+        #expect(refused.status == 503, "\(refused)")
+        #expect(try Self.scrape(address).status == 200, "the successor serves the metrics")
+    }
 }

@@ -14,7 +14,9 @@ extension InvalidConfigCase {
                     x-frame-options: SAMEORIGIN
                   remove: [Transfer-Encoding, "", [a]]
                 routes:
-                  - { path: /, respond: hi }
+                  - path: /
+                    static: { root: ".", precompressed: [gzip] }
+                    headers: { remove: [Content-Encoding] }
             """, [
             "6:9: 'X Bad' is not a valid header name",
             "7:9: header 'Date' is set by the server and cannot be configured",
@@ -24,6 +26,7 @@ extension InvalidConfigCase {
             "11:16: header 'Transfer-Encoding' is set by the server and cannot be configured",
             "11:35: 'remove' must not be empty",
             "11:39: 'remove' must be a string, found a list",
+            "15:29: header 'Content-Encoding' is set by the server and cannot be configured",
         ]),
         .init("a header both set and removed", """
             servers:

@@ -21,10 +21,12 @@ public struct ResponseHeaderRules: Sendable, Equatable {
     }
 
     /// Lower-cased names the connection writes or manages itself (`Date`, `Server`,
-    /// `Content-Length`) or that are connection-specific (RFC 9110 §7.6.1): configuring one
-    /// would duplicate it or break the framing.
+    /// `Content-Length`), that are connection-specific (RFC 9110 §7.6.1), or that describe
+    /// the body's bytes as the handler made them (`Content-Encoding`, `Content-Range`):
+    /// configuring one would duplicate it, break the framing or mislabel the body.
     public static let serverOwned: Set<String> = ResponseHead.connectionManaged.union([
         "keep-alive", "proxy-connection", "te", "upgrade", "trailer", "date", "server",
+        "content-encoding", "content-range",
     ])
 
     /// Headers set, in order.

@@ -6,6 +6,7 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Wraps a route's handler so that its responses are compressed on the fly (`encode:`)
 /// for clients that accept one of the configured codings.
@@ -23,8 +24,10 @@ import NIOPosix
 /// `HEAD` is compressed as `GET` is, so that it carries the same `Content-Length`.
 /// The compressed body is built in memory, reading files 64 KiB at a time; hence the size
 /// ceiling. A body above ``offloadSize`` is compressed on NIO's thread pool, so that the
-/// event loop goes on serving its other connections meanwhile. Responses that are not
-/// compressed pass through unchanged, a small one without any allocation.
+/// event loop goes on serving its other connections meanwhile; at most
+/// ``maximumOffloaded`` at once in the process, beyond which such bodies go out unencoded,
+/// so that clients asking for many large bodies (and perhaps gone already) cannot queue
+/// unbounded work. Responses of types that are not compressed pass through unchanged.
 public struct EncodingHandler: HTTPHandler {
     private let inner: any HTTPHandler
     private let settings: EncodingSettings
@@ -63,6 +66,11 @@ public struct EncodingHandler: HTTPHandler {
     /// of the loop.
     static let offloadSize = 128 * 1024
 
+    /// Compressions on the thread pool at once, process-wide: twice its threads, so that it
+    /// stays busy without a backlog.
+    static let maximumOffloaded = 2 * NIOThreadPool.singleton.numberOfThreads
+    private static let offloaded = Atomic<Int>(0)
+
     private func encoded(_ response: HTTPResponse, coding: ContentCoding?, taggedRequest: Bool,
                          on eventLoop: any EventLoop) -> HTTPReply {
         if response.status == .notModified, taggedRequest, let coding {
@@ -72,23 +80,40 @@ public struct EncodingHandler: HTTPHandler {
             Self.suffixTag(&response.headers, coding: coding)
             return .response(response)
         }
-        let size = response.bodyCount
-        guard response.status == .ok, size >= settings.minimumSize, size <= EncodingSettings.maximumSize,
-              !response.headers.contains(name: "Content-Encoding"),
-              Self.isCompressible(response.headers.first(name: "Content-Type")),
-              !Self.forbidsTransformation(response.headers)
-        else { return .response(response) }
         var response = response
-        Self.addVary(&response.headers)
-        guard let coding else { return .response(response) }
+        switch response.status {
+        case .notModified, .preconditionFailed:
+            // No body to tell the type by: what the route's 200 varies by, its validation does.
+            Self.addVary(&response.headers)
+            return .response(response)
+        case .ok, .partialContent:
+            // Every response that a coding could have applied to varies by the field, the ones
+            // that were not encoded (too small or large, a range) included.
+            guard Self.isCompressible(response.headers.first(name: "Content-Type")),
+                  !Self.forbidsTransformation(response.headers)
+            else { return .response(response) }
+            Self.addVary(&response.headers)
+        default:
+            return .response(response)
+        }
+        let size = response.bodyCount
+        guard let coding, response.status == .ok, size >= settings.minimumSize, size <= EncodingSettings.maximumSize,
+              !response.headers.contains(name: "Content-Encoding")
+        else { return .response(response) }
         let level = settings.level
         guard size > Self.offloadSize else {
             return .response(Self.replacingBody(of: response, coding: coding, level: level))
         }
+        guard Self.offloaded.add(1, ordering: .relaxed).newValue <= Self.maximumOffloaded else {
+            Self.offloaded.subtract(1, ordering: .relaxed)
+            return .response(response)
+        }
         let unencoded = response
-        return .deferred(NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+        let compressed = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
             Self.replacingBody(of: unencoded, coding: coding, level: level)
-        })
+        }
+        compressed.whenComplete { _ in Self.offloaded.subtract(1, ordering: .relaxed) }
+        return .deferred(compressed)
     }
 
     /// `response` with its body compressed in `coding`, or as it is if that fails.

@@ -11,6 +11,8 @@ import ZeroDTHTTP
 /// updated by the serving code through the `package` hooks below:
 /// - `setServers(_:)` once the servers are built;
 /// - `markDraining()` when a stop reaches the generation (not on a restart);
+/// - `setAccepting(_:)` when it stops accepting (a hand-over or a stop) and when a failed
+///   hand-over has it accept again;
 /// - `recordReloadFailed(reason:)` when a successor fails and this generation keeps serving;
 /// - `requestStarted()` / `requestFinished()` around each module request.
 public final class ServeState: Sendable {
@@ -48,6 +50,7 @@ public final class ServeState: Sendable {
 
     private struct Mutable {
         var draining = false
+        var accepting = true
         var lastReload: ReloadResult?
         var servers: [HTTPServer] = []
         var inFlight = 0
@@ -81,6 +84,9 @@ public final class ServeState: Sendable {
     /// Whether a stop has reached this generation: it serves on for `shutdown_delay`, then
     /// drains. A restart does not set it.
     public var isDraining: Bool { state.withLockedValue { $0.draining } }
+    /// Whether this generation still accepts connections. Once it has stopped (its successor
+    /// serves, or it is stopping), only connections it already had reach it.
+    public var isAccepting: Bool { state.withLockedValue { $0.accepting } }
     /// The last reload this generation saw, if any.
     public var lastReload: ReloadResult? { state.withLockedValue { $0.lastReload } }
     /// Module requests whose response is not ready yet, including the caller's own.
@@ -108,6 +114,11 @@ public final class ServeState: Sendable {
     /// Marks the generation stopping; `health` answers 503 from now on.
     package func markDraining() {
         state.withLockedValue { $0.draining = true }
+    }
+
+    /// Records whether the generation accepts connections.
+    package func setAccepting(_ accepting: Bool) {
+        state.withLockedValue { $0.accepting = accepting }
     }
 
     /// Records that a successor failed to start and this generation keeps serving.

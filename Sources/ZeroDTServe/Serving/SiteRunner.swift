@@ -63,6 +63,8 @@ struct SiteRunner {
         // Only a stop fails health checks, and before `shutdown_delay`, while the servers
         // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
+        options.hooks.preShutdown = { state.setAccepting(false) }
+        options.hooks.resumed = { state.setAccepting(true) }
         options.hooks.reopenLogs = logs.reopen
         options.hooks.preServe = { [generation = runtime.generation] _ in StartupFault.reached(.adopt, generation: generation) }
         StartupFault.observe(&options, generation: runtime.generation)

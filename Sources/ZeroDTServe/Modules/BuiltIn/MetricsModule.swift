@@ -8,6 +8,12 @@ import NIOHTTP1
 /// swift-prometheus writes only the Prometheus text format, so a scraper that asks for
 /// OpenMetrics (`Accept: application/openmetrics-text`) gets that too, as Prometheus
 /// accepts: the `Content-Type` says which it is.
+///
+/// A generation that no longer accepts answers 503: its successor serves the series on,
+/// from the totals it was handed, and the old generation's own figures run ahead of those
+/// until its drain ends. A scrape reaching it over a connection it still has (a keep-alive
+/// one) would let the series go back at the next scrape, which Prometheus takes for a
+/// counter reset; a failed scrape is only a gap.
 public struct MetricsModule: HandlerModule {
     /// No options.
     public typealias Configuration = Void
@@ -25,6 +31,10 @@ public struct MetricsModule: HandlerModule {
 
     /// The exposition.
     public func handle(_ request: ModuleRequest, context: ModuleContext) async throws -> ModuleResponse {
+        guard context.state.isAccepting else {
+            return ModuleResponse(status: .serviceUnavailable, headers: ["Cache-Control": "no-store", "Retry-After": "1"],
+                                  text: "this generation is draining: its successor serves the metrics\n")
+        }
         let text = ServeMetrics.shared.exposition(state: context.state)
         return ModuleResponse(headers: ["Content-Type": Self.contentType, "Cache-Control": "no-store"],
                               body: .bytes(ByteBuffer(bytes: text)))
