@@ -43,6 +43,11 @@ import Testing
         #expect(ranked("gzip;q=0.5, identity;q=0.5") == [.gzip], "a tie goes to the coding")
     }
 
+    @Test func xGzipIsGzip() {
+        #expect(ranked("X-Gzip") == [.gzip])
+        #expect(ranked("x-gzip;q=0, br") == [.br])
+    }
+
     @Test func namesIgnoreCaseAndWhitespace() {
         #expect(ranked("GZip ;\tQ = 0.5 ,\tBR") == [.br, .gzip])
         #expect(ranked("gzip", "br;q=0.2") == [.gzip, .br], "several lines are one list")

@@ -1,4 +1,5 @@
 import CompressNIO
+import Dispatch
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -6,7 +7,8 @@ import Testing
 
 @testable import ZeroDTHTTP
 
-@Suite struct EncodingHandlerTests {
+/// Serialized: two tests count on the process-wide number of compressions off the loop.
+@Suite(.serialized) struct EncodingHandlerTests {
     let tree: TemporaryTree
     /// Below `EncodingHandler.offloadSize`, so that it is compressed at once on the
     /// embedded loop; `hugeText` is above it.
@@ -63,6 +65,40 @@ import Testing
         }
         #expect(try gunzip(Array(body.readableBytesView)) == hugeText)
         #expect(EncodingHandler.offloadSize < hugeText.utf8.count && text.utf8.count < EncodingHandler.offloadSize)
+    }
+
+    @Test func beyondTheOffloadBoundALargeBodyGoesOutUnencoded() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let loop = group.next()
+        let pool = NIOThreadPool.singleton
+        // Every pool thread waits, so that the compressions handed to the pool stay queued.
+        let release = DispatchSemaphore(value: 0)
+        let blockers = (0..<pool.numberOfThreads).map { _ in pool.runIfActive(eventLoop: loop) { release.wait() } }
+        let context = HTTPRequestContext(eventLoop: loop, serverName: "test", remoteAddress: nil)
+        let request = makeRequest("/huge.txt", headers: [("Accept-Encoding", "gzip")])
+        let handler = try handler()
+        let replies = try (0...EncodingHandler.maximumOffloaded).map { _ in
+            try loop.submit { handler.respond(to: request, context: context) }.wait()
+        }
+        for _ in blockers { release.signal() }
+        var deferred: [EventLoopFuture<HTTPResponse>] = []
+        for reply in replies.dropLast() {
+            guard case .deferred(let future) = reply else {
+                Issue.record("a compression within the bound was not handed to the pool")
+                continue
+            }
+            deferred.append(future)
+        }
+        guard case .response(let beyond) = replies.last else {
+            Issue.record("a compression beyond the bound was queued")
+            return
+        }
+        #expect(beyond.headers.first(name: "Content-Encoding") == nil)
+        #expect(beyond.headers.first(name: "Vary") == "Accept-Encoding")
+        for handle in beyond.fileHandles { try handle.close() }
+        for future in deferred { #expect(try future.wait().headers.first(name: "Content-Encoding") == "gzip") }
+        for blocker in blockers { try blocker.wait() }
     }
 
     @Test func headGetsTheHeadersOfGet() throws {

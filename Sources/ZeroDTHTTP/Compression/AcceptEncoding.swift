@@ -64,7 +64,9 @@ struct AcceptEncoding {
             guard let value = qvalue(pair[1].trimmingOptionalWhitespace()) else { return nil }
             quality = value
         }
-        return (Substring(coding.lowercased()), quality)
+        // RFC 9110 §8.4.1.3: a recipient SHOULD take "x-gzip" for "gzip".
+        let name = coding.lowercased()
+        return (name == "x-gzip" ? "gzip" : Substring(name), quality)
     }
 
     /// `( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` in thousandths (§12.4.2).
