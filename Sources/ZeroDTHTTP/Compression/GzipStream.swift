@@ -1,33 +1,52 @@
 import CompressNIO
 import NIOCore
+import NIOPosix
 
 /// A gzip member written piece by piece: each input is compressed as it comes (no flush
 /// between pieces, so the output is as small as one-shot compression), and `finish` ends it.
 /// zlib through compress-nio; the output grows as needed.
+///
+/// Each thread keeps the compressor of its last finished stream, per level, and the next
+/// stream there resets and reuses it: zlib's state is about 300 KiB, and allocating it per
+/// response cost as much CPU in page faults and `madvise` as the compression itself.
 struct GzipStream {
     private let compressor: ZlibCompressor
+    private let level: Int
     private var output: ByteBuffer
 
     /// - Parameters:
     ///   - level: zlib's compression level, 1 (fastest) to 9 (smallest).
     ///   - expectedInput: the input size, to size the output buffer once for typical text.
     init(level: Int, expectedInput: Int) throws {
-        compressor = try ZlibCompressor(algorithm: .gzip,
-                                        configuration: ZlibConfiguration(compressionLevel: Int32(level)))
+        if let reused = Self.idle.currentValue?.take(level: level) {
+            compressor = reused
+        } else {
+            compressor = try ZlibCompressor(algorithm: .gzip,
+                                            configuration: ZlibConfiguration(compressionLevel: Int32(level)))
+        }
+        self.level = level
         // Text typically shrinks to a quarter or less; `compress` grows the buffer otherwise.
         output = ByteBufferAllocator().buffer(capacity: max(64, expectedInput / 4))
     }
 
-    /// Compresses `input` (all of it) into the output.
+    /// Compresses `input` (all of it) into the output, a slice at a time: the room zlib
+    /// must be given for a slice is its worst case (more than the slice), so slices keep the
+    /// output near what compression really produces instead of growing it to the input's size.
     mutating func compress(_ input: ByteBuffer) throws {
         var input = input
-        while input.readableBytes > 0 {
-            output.reserveCapacity(minimumWritableBytes: compressor.maxSize(from: input))
-            try compressor.deflate(from: &input, to: &output, flush: .no)
+        while var slice = input.readSlice(length: min(input.readableBytes, Self.sliceSize)) {
+            guard slice.readableBytes > 0 else { return }
+            while slice.readableBytes > 0 {
+                output.reserveCapacity(minimumWritableBytes: compressor.maxSize(from: slice))
+                try compressor.deflate(from: &slice, to: &output, flush: .no)
+            }
         }
     }
 
-    /// Ends the stream and returns everything it produced.
+    private static let sliceSize = 8 * 1024
+
+    /// Ends the stream and returns everything it produced; the compressor goes back to this
+    /// thread's idle ones.
     mutating func finish() throws -> ByteBuffer {
         // zlib takes the input's address even when it is empty, so it needs storage.
         var empty = ByteBufferAllocator().buffer(capacity: 1)
@@ -35,11 +54,29 @@ struct GzipStream {
             output.reserveCapacity(minimumWritableBytes: 16 * 1024)
             do {
                 try compressor.deflate(from: &empty, to: &output, flush: .finish)
-                return output
+                break
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 // zlib had more pending than fitted: what it wrote stays, give it more room.
                 continue
             }
         }
+        if (try? compressor.reset()) != nil {
+            let idle = Self.idle.currentValue ?? IdleCompressors()
+            Self.idle.currentValue = idle
+            idle.put(compressor, level: level)
+        }
+        return output
     }
+
+    private static let idle = ThreadSpecificVariable<IdleCompressors>()
+}
+
+/// One thread's reset compressors, by level. Only ever touched by the thread that owns it
+/// (through `ThreadSpecificVariable`), hence unchecked.
+private final class IdleCompressors: @unchecked Sendable {
+    private var byLevel: [Int: ZlibCompressor] = [:]
+
+    func take(level: Int) -> ZlibCompressor? { byLevel.removeValue(forKey: level) }
+
+    func put(_ compressor: ZlibCompressor, level: Int) { byLevel[level] = compressor }
 }
