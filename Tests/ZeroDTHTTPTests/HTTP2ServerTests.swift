@@ -23,16 +23,19 @@ import Testing
     }
 
     /// Does what a socket channel does with writes and `EmbeddedChannel` does not: a write
-    /// that has not been flushed when the channel closes never goes out.
+    /// that has not been flushed when the channel closes never goes out; and while the peer
+    /// reads nothing (`stalled`), flushed writes wait too.
     private final class UnflushedWritesDiscardedOnClose: ChannelOutboundHandler {
         typealias OutboundIn = NIOAny
         private var pending: [(NIOAny, EventLoopPromise<Void>?)] = []
+        var stalled = false
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             pending.append((data, promise))
         }
 
         func flush(context: ChannelHandlerContext) {
+            guard !stalled else { return }
             for (data, promise) in pending { context.write(data, promise: promise) }
             pending = []
             context.flush()
@@ -49,6 +52,7 @@ import Testing
     private static let refusedStream: UInt32 = 0x7
 
     private let hello = Hello()
+    private let socket = UnflushedWritesDiscardedOnClose()
     private let loop = EmbeddedEventLoop()
     private let channel: EmbeddedChannel
 
@@ -58,7 +62,7 @@ import Testing
         configuration.idleTimeout = .seconds(5)
         configuration.drainGrace = .milliseconds(500)
         configure(&configuration)
-        channel = EmbeddedChannel(handler: UnflushedWritesDiscardedOnClose(), loop: loop)
+        channel = EmbeddedChannel(handler: socket, loop: loop)
         let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: hello)])))
         let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
                                           logger: Logger(label: "test"))
@@ -227,6 +231,20 @@ import Testing
         busy.loop.advanceTime(by: .seconds(1))
         #expect(try busy.received().compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(!busy.channel.isActive)
+    }
+
+    /// The close waits for the final GOAWAY to be written, but not past the write timeout:
+    /// a client that stops reading would otherwise hold the connection for ever.
+    @Test func aClientThatReadsNothingIsClosedAtTheWriteTimeoutAfterTheFinalGoAway() throws {
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        _ = try received()
+        socket.stalled = true
+        loop.advanceTime(by: .seconds(5))
+        #expect(channel.isActive, "the GOAWAY of the idle timeout is not out yet")
+        loop.advanceTime(by: TimeAmount(HTTPServerConfiguration().writeTimeout) - .milliseconds(1))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
     }
 
     @Test func aClientThatOpensMoreStreamsThanAllowedIsCutOff() throws {

@@ -121,12 +121,20 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             // write of its final frame, which tells the delegate before that frame is flushed
             // and ignores a flush asked for meanwhile (it flushes once done); a close right
             // away would throw the unflushed answer away and leave the client with a stream
-            // that never ended. TLS sends its close_notify on the way out.
+            // that never ended. TLS sends its close_notify on the way out. A client that
+            // reads nothing would keep the GOAWAY from going out for ever: as an HTTP/1.1
+            // response, it gets the write timeout.
             let written = context.eventLoop.makePromise(of: Void.self)
             write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context,
                   promise: written)
             context.flush()
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            let stalled = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.writeTimeout)) {
+                context.close(promise: nil)
+            }
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                stalled.cancel()
+                context.close(promise: nil)
+            }
         }
     }
 
