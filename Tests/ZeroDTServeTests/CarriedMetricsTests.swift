@@ -10,14 +10,14 @@ import ZeroDTHTTP
     typealias Label = ExpositionSample.Label
 
     /// A registry as a generation's, filled through swift-metrics as the server fills it:
-    /// requests of two routes (one with characters the format escapes), a restart, a drain,
+    /// the response bytes of two routes (one with characters the format escapes), a restart, a drain,
     /// a histogram and the generation.
     static func registry(hello: Int64, odd: Int64) -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
-        CoreMetrics.Counter(label: RouteMetrics.requests, dimensions: [("server", "web"), ("route", "/hello")],
+        CoreMetrics.Counter(label: RouteMetrics.responseBytes, dimensions: [("server", "web"), ("route", "/hello")],
                             factory: factory).increment(by: hello)
-        CoreMetrics.Counter(label: RouteMetrics.requests, dimensions: [("server", "web"), ("route", "/a\"b\\c\nd")],
+        CoreMetrics.Counter(label: RouteMetrics.responseBytes, dimensions: [("server", "web"), ("route", "/a\"b\\c\nd")],
                             factory: factory).increment(by: odd)
         CoreMetrics.Counter(label: RuntimeMetrics.restarts, dimensions: [("result", "ok")], factory: factory).increment()
         CoreMetrics.Gauge(label: RuntimeMetrics.drainDuration, factory: factory).record(0.25)
@@ -30,10 +30,10 @@ import ZeroDTHTTP
     @Test func theRegistrysOwnTextReadsBackWithItsTypesAndLabels() {
         let samples = ExpositionSample.parse(Self.registry(hello: 5, odd: 3).emitToBuffer())
         #expect(samples.contains(ExpositionSample(
-            name: RouteMetrics.requests, labels: [Label(name: "server", value: "web"), Label(name: "route", value: "/hello")],
+            name: RouteMetrics.responseBytes, labels: [Label(name: "server", value: "web"), Label(name: "route", value: "/hello")],
             value: 5, type: "counter")))
         #expect(samples.contains(ExpositionSample(
-            name: RouteMetrics.requests,
+            name: RouteMetrics.responseBytes,
             labels: [Label(name: "server", value: "web"), Label(name: "route", value: "/a\"b\\c\nd")],
             value: 3, type: "counter")))
         #expect(samples.contains(ExpositionSample(name: RuntimeMetrics.drainDuration, labels: [], value: 0.25,
@@ -51,7 +51,7 @@ import ZeroDTHTTP
         var carried = CarriedMetrics()
         let hello = [Label(name: "server", value: "web"), Label(name: "route", value: "/hello")]
         let first = carried.changes(for: ExpositionSample.parse(Self.registry(hello: 5, odd: 3).emitToBuffer()))
-        #expect(first.contains(.increment(name: RouteMetrics.requests, labels: hello, by: 5)))
+        #expect(first.contains(.increment(name: RouteMetrics.responseBytes, labels: hello, by: 5)))
         #expect(first.contains(.increment(name: RuntimeMetrics.restarts, labels: [Label(name: "result", value: "ok")],
                                           by: 1)))
         #expect(first.contains(.set(name: RuntimeMetrics.drainDuration, labels: [], to: 0.25)))
@@ -63,7 +63,7 @@ import ZeroDTHTTP
         })
         // The final state after the drain: only the growth is added; what did not grow adds nothing.
         let second = carried.changes(for: ExpositionSample.parse(Self.registry(hello: 9, odd: 3).emitToBuffer()))
-        #expect(second.contains(.increment(name: RouteMetrics.requests, labels: hello, by: 4)))
+        #expect(second.contains(.increment(name: RouteMetrics.responseBytes, labels: hello, by: 4)))
         #expect(!second.contains { if case .increment(RuntimeMetrics.restarts, _, _) = $0 { true } else { false } })
         #expect(second.filter { if case .increment = $0 { true } else { false } }.count == 1)
     }
@@ -75,12 +75,31 @@ import ZeroDTHTTP
         var fromAll = CarriedMetrics()
         var fromSent = CarriedMetrics()
         #expect(fromSent.changes(for: sent) == fromAll.changes(for: all))
-        #expect(sent.count == 4, "two request counters, a restart counter, the drain gauge: \(sent)")
+        #expect(sent.count == 4, "two byte counters, a restart counter, the drain gauge: \(sent)")
     }
 
     @Test func aCounterOfAnotherTypeIsNotCarried() {
         var carried = CarriedMetrics()
-        let text = "# TYPE \(RouteMetrics.requests) gauge\n\(RouteMetrics.requests) 7\n"
+        let text = "# TYPE \(RouteMetrics.responseBytes) gauge\n\(RouteMetrics.responseBytes) 7\n"
         #expect(carried.changes(for: ExpositionSample.parse(Array(text.utf8))).isEmpty)
+    }
+
+    /// A predecessor of another release may label a metric otherwise; swift-prometheus
+    /// stops the process on a family whose metrics differ in their label names.
+    @Test func aMetricWithOtherLabelNamesIsNotCarried() {
+        var carried = CarriedMetrics()
+        let text = """
+            # TYPE \(RouteMetrics.drainForcedCloses) counter
+            \(RouteMetrics.drainForcedCloses){server="web"} 3
+            # TYPE \(RuntimeMetrics.restarts) counter
+            \(RuntimeMetrics.restarts) 2
+            \(RuntimeMetrics.restarts){result="ok",kind="hup"} 4
+            \(RuntimeMetrics.restarts){result="ok"} 5
+            # TYPE \(RuntimeMetrics.drainDuration) gauge
+            \(RuntimeMetrics.drainDuration){server="web"} 1.5
+
+            """
+        #expect(carried.changes(for: ExpositionSample.parse(Array(text.utf8)))
+            == [.increment(name: RuntimeMetrics.restarts, labels: [.init(name: "result", value: "ok")], by: 5)])
     }
 }

@@ -19,16 +19,20 @@ struct CarriedMetrics: Sendable {
         case set(name: String, labels: [ExpositionSample.Label], to: Double)
     }
 
-    /// The counters that cross a restart.
-    static let counters: Set<String> = [RouteMetrics.requests, RouteMetrics.responseBytes,
-                                        RouteMetrics.drainForcedCloses, RuntimeMetrics.restarts]
-    /// The gauges that cross a restart.
-    static let gauges: Set<String> = [RuntimeMetrics.restartDuration, RuntimeMetrics.drainDuration]
+    /// The counters that cross a restart, with the names of their labels in this release.
+    static let counters: [String: Set<String>] = [
+        RouteMetrics.requests: ["server", "route", "method", "code"],
+        RouteMetrics.responseBytes: ["server", "route"],
+        RouteMetrics.drainForcedCloses: [],
+        RuntimeMetrics.restarts: ["result"],
+    ]
+    /// The gauges that cross a restart, with the names of their labels in this release.
+    static let gauges: [String: Set<String>] = [RuntimeMetrics.restartDuration: [], RuntimeMetrics.drainDuration: []]
 
     /// The lines of an exposition that cross a restart, with their `# TYPE` lines: what a
     /// generation sends (the histograms, most of the text, stay behind).
     static func carriedLines(of exposition: [UInt8]) -> [UInt8] {
-        let carried = counters.union(gauges)
+        let carried = Set(counters.keys).union(gauges.keys)
         var kept: [UInt8] = []
         for line in exposition.split(separator: UInt8(ascii: "\n")) {
             let name: ArraySlice<UInt8>
@@ -52,18 +56,21 @@ struct CarriedMetrics: Sendable {
     /// Each counter's total in the last state received.
     private var received: [Key: Double] = [:]
 
-    /// The changes one state asks for. Samples of other names, or of another type than
-    /// this release gives them, are left out: a backend refuses a name with two types.
+    /// The changes one state asks for. Samples of other names, or of another type or other
+    /// label names than this release gives them (a predecessor of another release), are left
+    /// out: swift-prometheus refuses a name with two types, and stops the process on a
+    /// family whose metrics differ in their label names.
     mutating func changes(for samples: [ExpositionSample]) -> [Change] {
         samples.compactMap { sample in
-            if sample.type == "counter", Self.counters.contains(sample.name) {
+            let labelNames = Set(sample.labels.map(\.name))
+            if sample.type == "counter", Self.counters[sample.name] == labelNames {
                 let key = Key(name: sample.name, labels: sample.labels)
                 let growth = sample.value - received[key, default: 0]
                 received[key] = max(sample.value, received[key, default: 0])
                 guard growth >= 1, let amount = Int64(exactly: growth.rounded(.down)) else { return nil }
                 return .increment(name: sample.name, labels: sample.labels, by: amount)
             }
-            if sample.type == "gauge", Self.gauges.contains(sample.name) {
+            if sample.type == "gauge", Self.gauges[sample.name] == labelNames {
                 return .set(name: sample.name, labels: sample.labels, to: sample.value)
             }
             return nil
