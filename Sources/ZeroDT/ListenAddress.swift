@@ -64,7 +64,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public func conflicts(with other: ListenAddress) -> Bool {
         switch (wrapped, other.wrapped) {
         case (.unix(let a), .unix(let b)):
-            return a == b
+            return Self.lexicallyNormalized(a) == Self.lexicallyNormalized(b)
         case (.tcp(let hostA, let portA), .tcp(let hostB, let portB)):
             guard portA == portB else { return false }
             let a = hostA.flatMap(Self.normalized)
@@ -80,7 +80,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public func isSameSocket(as other: ListenAddress) -> Bool {
         switch (wrapped, other.wrapped) {
         case (.unix(let a), .unix(let b)):
-            return a == b
+            return Self.lexicallyNormalized(a) == Self.lexicallyNormalized(b)
         case (.tcp(let hostA, let portA), .tcp(let hostB, let portB)):
             return portA == portB && hostA.flatMap(Self.normalized) == hostB.flatMap(Self.normalized)
         default:
@@ -159,6 +159,24 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A spelling-independent form of an IP literal; nil for a wildcard address.
+    /// `path` without `.` segments, empty segments and the segments `..` undoes, by its text
+    /// alone (symbolic links are not followed): `/run/./a/../site.sock` is `/run/site.sock`.
+    /// So a successor whose config spells a socket otherwise (or a release that spells it
+    /// otherwise) still takes it over rather than binding it again.
+    static func lexicallyNormalized(_ path: String) -> String {
+        var segments: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch segment {
+            case ".": continue
+            case ".." where !segments.isEmpty && segments.last != "..": segments.removeLast()
+            case "..": if !path.hasPrefix("/") { segments.append(segment) }
+            default: segments.append(segment)
+            }
+        }
+        let joined = segments.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : joined
+    }
+
     private static func normalized(_ host: String) -> String? {
         if isIPv4(host) {
             return host == "0.0.0.0" ? nil : "4:" + canonical(host, family: AF_INET, size: MemoryLayout<in_addr>.size)

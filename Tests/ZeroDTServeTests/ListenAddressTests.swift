@@ -55,6 +55,9 @@ import ZeroDT
         (":80", ":81", false),
         ("unix:/a", "unix:/a", true),
         ("unix:/a", "unix:/b", false),
+        ("unix:/run/./a/../site.sock", "unix:/run/site.sock", true),
+        ("unix://run//site.sock", "unix:/run/site.sock", true),
+        ("unix:/run/x/site.sock", "unix:/run/site.sock", false),
         ("unix:/a", ":80", false),
     ])
     func conflicts(_ a: String, _ b: String, _ expected: Bool) throws {
@@ -62,5 +65,8 @@ import ZeroDT
         let second = try ListenAddress.parse(b)
         #expect(first.conflicts(with: second) == expected)
         #expect(second.conflicts(with: first) == expected)
+        if first.unixPath != nil {
+            #expect(first.isSameSocket(as: second) == expected, "a successor takes over what it would conflict with")
+        }
     }
 }
