@@ -13,7 +13,7 @@ enum RequestHost {
         /// This name: ASCII, lower-cased, without the port or a trailing dot; an IPv6
         /// literal keeps its brackets (`[::1]`).
         case name(String)
-        /// None: an origin-form target and no `Host` (HTTP/1.0) or an empty one.
+        /// None: an HTTP/1.0 request without `Host` and an origin-form target.
         case none
         /// A `Host` or target authority that is not RFC 3986's `host [ ":" port ]`: 400
         /// (RFC 9112 §3.2).
@@ -24,9 +24,7 @@ enum RequestHost {
     /// is present must be valid even when an absolute-form target makes it ignored.
     static func lookup(uri: String, host: String?) -> Lookup {
         var lookup = Lookup.none
-        // An empty `Host` is what a client MUST send for a target without an authority
-        // (RFC 9112 §3.2): no host, as an HTTP/1.0 request without the field.
-        if let host, !Substring(host).utf8.trimmingOptionalWhitespace().isEmpty {
+        if let host {
             guard let name = name(ofAuthority: Substring(host)) else { return .invalid }
             lookup = .name(name)
         }
