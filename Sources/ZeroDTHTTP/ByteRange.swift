@@ -69,7 +69,7 @@ enum ByteRanges {
             position += 1
         }
         guard bytes.count - position >= unit.count,
-              zip(bytes[position...], unit).allSatisfy({ asciiLowercased($0) == $1 })
+              zip(bytes[position...], unit).allSatisfy({ $0.asciiLowercased == $1 })
         else { return nil }
         position += unit.count
 
@@ -111,9 +111,5 @@ enum ByteRanges {
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
-    }
-
-    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 }

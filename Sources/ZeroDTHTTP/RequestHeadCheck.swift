@@ -66,7 +66,7 @@ struct RequestHeadCheck: Equatable {
     private static func framingFailure(_ values: [String]) -> HTTPResponseStatus? {
         guard !values.isEmpty else { return nil }
         let codings = values.flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpacesAndTabs().lowercased() }
+            .map { $0.trimmingOptionalWhitespace().lowercased() }
             .filter { !$0.isEmpty }
         guard codings.last == "chunked", codings.count(where: { $0 == "chunked" }) == 1 else { return .badRequest }
         return codings.count == 1 ? nil : .notImplemented
@@ -84,14 +84,5 @@ struct RequestHeadCheck: Equatable {
     private static func hostFailure(version: HTTPVersion, hosts: Int, hostIsList: Bool) -> HTTPResponseStatus? {
         let required = version.major > 1 || (version.major == 1 && version.minor >= 1)
         return hosts > 1 || (required && hosts == 0) || hostIsList ? .badRequest : nil
-    }
-}
-
-extension Substring {
-    /// Without the optional whitespace (RFC 9110 §5.6.3) around a list element.
-    func trimmingSpacesAndTabs() -> Substring {
-        let isText: (Character) -> Bool = { $0 != " " && $0 != "\t" }
-        guard let first = firstIndex(where: isText), let last = lastIndex(where: isText) else { return "" }
-        return self[first...last]
     }
 }

@@ -85,13 +85,3 @@ struct AcceptEncoding {
         return value <= 1000 ? value : nil
     }
 }
-
-extension Substring {
-    /// Without the spaces and tabs (OWS, RFC 9110 §5.6.3) around it.
-    func trimmingOptionalWhitespace() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
-    }
-}

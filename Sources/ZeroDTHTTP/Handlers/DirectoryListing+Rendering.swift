@@ -14,7 +14,7 @@ extension DirectoryListing {
     private static func acceptsJSON(_ ranges: [Substring]) -> Bool {
         var json = false
         for range in ranges {
-            let parts = range.split(separator: ";").map { $0.trimmingSpacesAndTabs().lowercased() }
+            let parts = range.split(separator: ";").map { $0.trimmingOptionalWhitespace().lowercased() }
             // `q=0` means "not acceptable" (RFC 9110 §12.4.2).
             let refused = parts.dropFirst().contains { $0.hasPrefix("q=") && Double($0.dropFirst(2)) == 0 }
             guard let type = parts.first, !refused else { continue }

@@ -44,7 +44,7 @@ final class HTTP2RequestAuthority: ChannelInboundHandler {
     }
 
     private static func comparable(_ value: String) -> [UInt8] {
-        Substring(value).utf8.trimmingOptionalWhitespace().map(RequestHost.asciiLowercased)
+        Substring(value).utf8.trimmingOptionalWhitespace().map(\.asciiLowercased)
     }
 }
 

@@ -20,7 +20,7 @@ public enum HostPattern: Sendable, Hashable, CustomStringConvertible {
     ///   `_` and `.`.
     public init(parsing text: String) throws(Invalid) {
         // ASCII only: Unicode case folding would make `\u{212A}` (KELVIN SIGN) a `k`.
-        var name = String(decoding: text.utf8.map(RequestHost.asciiLowercased), as: UTF8.self)
+        var name = String(decoding: text.utf8.map(\.asciiLowercased), as: UTF8.self)
         if name.contains("://") { throw Invalid(description: "a host name takes no scheme") }
         if name.contains("/") { throw Invalid(description: "a host name takes no path") }
         if name.contains(":") || name.hasPrefix("[") {

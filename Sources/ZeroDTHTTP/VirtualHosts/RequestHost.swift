@@ -65,13 +65,9 @@ enum RequestHost {
               rest.isEmpty || (rest.first == UInt8(ascii: ":") && isPort(rest.dropFirst())) else {
             return nil
         }
-        return String(decoding: name.lazy.map(asciiLowercased), as: UTF8.self)
+        return String(decoding: name.lazy.map(\.asciiLowercased), as: UTF8.self)
     }
 
-    /// `byte` lower-cased if it is an ASCII capital; any other byte as it is.
-    static func asciiLowercased(_ byte: UInt8) -> UInt8 {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
-    }
 
     /// RFC 3986 unreserved characters and sub-delims.
     private static func isRegNameByte(_ byte: UInt8) -> Bool {
@@ -107,16 +103,5 @@ enum RequestHost {
         let rest = uri[schemeEnd.upperBound...]
         let end = rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
         return rest[..<(end ?? rest.endIndex)]
-    }
-}
-
-extension Substring.UTF8View {
-    /// Without the spaces and tabs at either end (a field value's OWS, RFC 9110 §5.5).
-    func trimmingOptionalWhitespace() -> SubSequence {
-        let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        guard let first = firstIndex(where: { !isOWS($0) }), let last = lastIndex(where: { !isOWS($0) }) else {
-            return self[endIndex...]
-        }
-        return self[first...last]
     }
 }
