@@ -59,7 +59,17 @@ struct SiteRunner {
         options.waitParent = config.restart.waitParent
         options.pidFile = config.pidFile
         options.controlSocket = config.control
-        options.handOverState = metrics?.handOverState
+        if var handOver = metrics?.handOverState {
+            // The totals leave for the successor now: from here on this generation's own
+            // figures run ahead of the successor's, so its `metrics` route stops answering
+            // at once rather than when `preShutdown` runs, a little later.
+            let snapshot = handOver.snapshot
+            handOver.snapshot = {
+                state.setAccepting(false)
+                return snapshot()
+            }
+            options.handOverState = handOver
+        }
         // Only a stop fails health checks, and before `shutdown_delay`, while the servers
         // still accept; a restart is no reason for a load balancer to look elsewhere.
         options.hooks.stopping = { state.markDraining() }
