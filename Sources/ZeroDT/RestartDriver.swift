@@ -74,18 +74,18 @@ struct RestartDriver {
                 // The stages and the exit complete at EOF too: a predecessor that died has
                 // stopped accepting and finished. A stop request never comes from EOF.
                 // The state it sent is received before the event, so before this generation
-                // accepts.
+                // accepts; one task for both stages, so that their states are received in
+                // the order they were sent (the later one describes the finished drain).
                 group.addTask { [receive = parts.handOverState?.receive] in
-                    let state = await predecessor.wait(for: .acceptingStopped)
-                    guard !Task.isCancelled else { return }
-                    if let state { receive?(state) }
-                    continuation.yield(.event(.predecessorStoppedAccepting))
-                }
-                group.addTask { [receive = parts.handOverState?.receive] in
-                    let state = await predecessor.wait(for: .shutdownComplete)
-                    guard !Task.isCancelled else { return }
-                    if let state { receive?(state) }
-                    continuation.yield(.event(.predecessorFinished))
+                    let stages: [(RestartStateMachine.Stage, RestartStateMachine.Event)] = [
+                        (.acceptingStopped, .predecessorStoppedAccepting), (.shutdownComplete, .predecessorFinished),
+                    ]
+                    for (stage, event) in stages {
+                        let state = await predecessor.wait(for: stage)
+                        guard !Task.isCancelled else { return }
+                        if let state { receive?(state) }
+                        continuation.yield(.event(event))
+                    }
                 }
                 group.addTask {
                     await predecessor.waitUntilExited()
