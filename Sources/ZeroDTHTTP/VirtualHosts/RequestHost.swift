@@ -65,7 +65,11 @@ enum RequestHost {
               rest.isEmpty || (rest.first == UInt8(ascii: ":") && isPort(rest.dropFirst())) else {
             return nil
         }
-        return String(decoding: name.lazy.map(\.asciiLowercased), as: UTF8.self)
+        // Clients send lower case: copying the bytes as they are is the common, cheap case.
+        guard name.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
+            return String(Substring(name))
+        }
+        return String(decoding: name.map(\.asciiLowercased), as: UTF8.self)
     }
 
 
