@@ -41,10 +41,12 @@ import NIOHTTP1
 ///   ``SymlinkPolicy``; the configured root itself may be a symlink.
 /// - Missing files are 404, unreadable ones 403, other failures 500.
 ///
-/// Files up to 64 KiB are sent from memory, through a small cache validated by `fstat` on
-/// every request; larger ones are sent with `sendfile` from the open file. Everything runs
-/// on the event loop without a thread pool, as nginx does: it assumes the files are in the
-/// page cache (or on a local disk).
+/// What each name was found to be is cached (``OpenFileCache``): the file's identity, its
+/// header values and, up to 64 KiB, its bytes, checked on every request with one `fstatat`
+/// that must find the same inode, size, `mtime` and `ctime`; anything else takes the walk
+/// of `openat`s again. Larger files are sent with `sendfile` from a descriptor opened by
+/// that walk. Everything runs on the event loop without a thread pool, as nginx does: it
+/// assumes the files are in the page cache (or on a local disk).
 public struct StaticFileHandler: HTTPHandler {
     /// `GET` and `HEAD`.
     public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD] }
@@ -61,7 +63,8 @@ public struct StaticFileHandler: HTTPHandler {
     private let fallback: StaticFallback?
     private let browse: Bool
     private let precompressed: [ContentCoding]
-    private let cache = SmallFileCache(maximumBytes: 8 * 1024 * 1024, maximumEntries: 1024)
+    /// What each name served was found to be; see ``OpenFileCache``.
+    let cache = OpenFileCache(maximumBytes: 8 * 1024 * 1024, maximumEntries: 1024)
 
     /// Creates a handler serving the files below `root`.
     ///
@@ -109,9 +112,7 @@ public struct StaticFileHandler: HTTPHandler {
         } catch .notFound {
             guard let fallback, fallback.applies(to: request.routeRemainder) else { return .error(.notFound) }
             do throws(FileAccessError) {
-                return try serve(root.open(fallback.path[...]), name: fallback.path[...], request: request) {
-                    (suffix) throws(FileAccessError) in try root.open((fallback.path + suffix)[...])
-                }
+                return try serve(root.checkedPath(fallback.path[...]), request: request)
             } catch {
                 return error.response
             }
@@ -121,126 +122,177 @@ public struct StaticFileHandler: HTTPHandler {
     }
 
     private func response(to request: HTTPRequest, naming name: Substring) throws(FileAccessError) -> HTTPResponse {
-        let target = try root.open(name)
-        guard target.isDirectory else {
-            return try serve(target, name: name, request: request) {
-                (suffix) throws(FileAccessError) in try root.open((name + suffix)[...])
+        let path = try root.checkedPath(name)
+        // A name in directory form can only be a directory: no file is cached under it.
+        if !path.isEmpty, path.utf8.last != UInt8(ascii: "/") {
+            let found = root.status(of: path)
+            if found != .other {
+                return try serve(path, found: found, request: request)
             }
+        }
+        let target = try root.open(path)
+        guard target.isDirectory else {
+            return try serve(path, opened: target, request: request)
         }
         guard request.path.utf8.last == UInt8(ascii: "/") else {
             return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
         }
+        let directory = target.descriptor
         for indexName in indexNames {
-            let index: OpenFile
+            let found = root.status(of: indexName[...], in: directory)
+            // A missing index, or a directory or FIFO named like one, is skipped.
+            if found == .missing { continue }
             do throws(FileAccessError) {
-                index = try root.open(indexName, in: target)
+                return try serve(
+                    (path + indexName)[...], found: found, request: request,
+                    status: { root.status(of: indexName[...], suffix: $0, in: directory) },
+                    open: { (suffix) throws(FileAccessError) in try root.open(indexName + suffix, in: target) })
             } catch .notFound {
                 continue
-            }
-            // A directory or FIFO named like an index is skipped, as a missing one is.
-            guard index.isRegularFile else { continue }
-            return try serve(index, name: indexName[...], request: request) {
-                (suffix) throws(FileAccessError) in try root.open(indexName + suffix, in: target)
             }
         }
         guard browse else { throw .notFound }
         return try DirectoryListing.read(target, root: root).response(to: request)
     }
 
-    /// Serves `file`, or the sibling in the coding the client prefers, opened by
-    /// `openSibling` with the coding's file suffix.
-    private func serve(_ file: consuming OpenFile, name: Substring, request: HTTPRequest,
-                       openSibling: (String) throws(FileAccessError) -> OpenFile) throws(FileAccessError) -> HTTPResponse
+    /// Serves the file at `path` (checked, below the root) or, when it has one, its sibling
+    /// in the coding the client prefers.
+    private func serve(_ path: Substring, found: NameStatus = .other, opened: consuming OpenFile? = nil,
+                       request: HTTPRequest) throws(FileAccessError) -> HTTPResponse
     {
-        guard file.isRegularFile else { throw .notFound }
-        guard !precompressed.isEmpty else { return try serve(file, name: name, coding: nil, request: request) }
-        for coding in AcceptEncoding(request.head.headers).ranked(precompressed) {
-            let sibling: OpenFile
-            do throws(FileAccessError) {
-                sibling = try openSibling(coding.fileSuffix)
-            } catch {
-                // Missing, or refused by the same rules as any name: the next coding.
-                continue
-            }
-            guard sibling.isRegularFile else { continue }
-            return try serve(sibling, name: name, coding: coding, request: request)
-        }
-        return try serve(file, name: name, coding: nil, request: request)
+        try serve(path, found: found, opened: opened, request: request,
+                  status: { root.status(of: path, suffix: $0) },
+                  open: { (suffix) throws(FileAccessError) in try root.open((path + suffix)[...]) })
     }
 
-    /// Serves `file` as the representation of `name` in `coding` (nil: the file itself).
-    private func serve(_ file: consuming OpenFile, name: Substring, coding: ContentCoding?, request: HTTPRequest)
+    /// Serves the regular file `path` names (below the root: the cache key), or the sibling
+    /// in the coding the client prefers. `status` and `open` look up and open the file
+    /// with a suffix (the empty string: the file itself); `found` is what `status("")`
+    /// gave, and `opened` the file when the caller has already opened it.
+    private func serve(_ path: Substring, found: NameStatus, opened: consuming OpenFile? = nil, request: HTTPRequest,
+                       status: (String) -> NameStatus, open: (String) throws(FileAccessError) -> OpenFile)
         throws(FileAccessError) -> HTTPResponse
     {
-        let size = file.size
-        var validators = RepresentationValidators(file.status)
-        var headers = HTTPHeaders()
+        var opened = opened
+        let key = OpenFileCache.Key(path: path, coding: nil)
+        // A large file is opened for its descriptor only once it is known to be served.
+        let file = try self.file(key, found: found, needsDescriptor: precompressed.isEmpty, opened: &opened) {
+            () throws(FileAccessError) in try open("")
+        }
         if !precompressed.isEmpty {
-            headers.add(name: "Vary", value: "Accept-Encoding")
+            for coding in AcceptEncoding(request.head.headers).ranked(precompressed) {
+                var openedSibling: OpenFile? = nil
+                let sibling: CachedFile
+                do throws(FileAccessError) {
+                    sibling = try self.file(
+                        OpenFileCache.Key(path: path, coding: coding), found: status(coding.fileSuffix),
+                        needsDescriptor: true, opened: &openedSibling
+                    ) { () throws(FileAccessError) in try open(coding.fileSuffix) }
+                } catch {
+                    // Missing, or refused by the same rules as any name: the next coding.
+                    continue
+                }
+                return try respond(with: sibling, opened: &openedSibling, coded: true, request: request)
+            }
+            if file.contents == nil, opened == nil {
+                let file = try self.file(key, found: found, needsDescriptor: true, opened: &opened) {
+                    () throws(FileAccessError) in try open("")
+                }
+                return try respond(with: file, opened: &opened, coded: false, request: request)
+            }
         }
-        if let coding {
-            validators.entityTag.opaque += "-" + coding.rawValue
+        return try respond(with: file, opened: &opened, coded: false, request: request)
+    }
+
+    /// The entry for `key`: the cached one while the name still leads to the version it
+    /// describes (`found`, from one `fstatat`), else one made from the file the safe walk
+    /// (`open`) opens, which is then cached. For a large file with `needsDescriptor`, the
+    /// file is opened and left in `opened`, and must be the entry's version.
+    ///
+    /// Why a hit is safe: the entry was made from a file the walk opened under every rule
+    /// (segments, symlink policy, inside the root), and a hit means the name now leads to
+    /// the same inode with the same size, `mtime` and `ctime`. Any write, `chmod`, rename,
+    /// new or removed hard link changes `ctime`, so it is the same bytes and permissions
+    /// the walk was allowed to serve: nothing *new* becomes servable. A directory on the
+    /// way swapped for a symlink (forbidden under `.deny`) leads to another inode, or to
+    /// the very version served before it was moved (the directory's rename leaves the
+    /// file's `ctime` alone); either way no file the walk would refuse is served for the
+    /// first time. Anything else found is a miss and takes the walk, whose errors stand.
+    /// - Parameter opened: the file at the name when the caller has opened it already.
+    private func file(_ key: OpenFileCache.Key, found: NameStatus, needsDescriptor: Bool, opened: inout OpenFile?,
+                      open: () throws(FileAccessError) -> OpenFile) throws(FileAccessError) -> CachedFile
+    {
+        if opened == nil {
+            if case .regularFile(let identity) = found, let cached = cache[key], cached.identity == identity {
+                guard cached.contents == nil, needsDescriptor else { return cached }
+                let file = try open()
+                let isSameVersion = OpenFileCache.Identity(file.status) == cached.identity
+                opened = consume file
+                if isSameVersion { return cached }
+            } else if found == .missing {
+                throw .notFound
+            } else {
+                opened = try open()
+            }
         }
-        headers.add(name: "ETag", value: validators.entityTag.description)
-        headers.add(name: "Last-Modified", value: HTTPDate.format(validators.lastModified))
-        if let cacheControl {
-            headers.add(name: "Cache-Control", value: cacheControl)
+        guard let file = opened.take() else { throw .failed }
+        guard file.isRegularFile else { throw .notFound }
+        let entry = try CachedFile(file, name: key.path, coding: key.coding, cacheControl: cacheControl,
+                                   varies: !precompressed.isEmpty)
+        cache.store(entry, for: key)
+        if entry.contents == nil {
+            opened = consume file
         }
-        switch validators.evaluatePreconditions(request.head.headers, method: request.method) {
+        return entry
+    }
+
+    /// Answers with `file`, a sibling in its coding when `coded`. `opened` holds the open
+    /// file when it is too large for memory.
+    private func respond(with file: CachedFile, opened: inout OpenFile?, coded: Bool, request: HTTPRequest)
+        throws(FileAccessError) -> HTTPResponse
+    {
+        switch file.validators.evaluatePreconditions(request.head.headers, method: request.method) {
         case .preconditionFailed: return .error(.preconditionFailed)
-        case .notModified: return HTTPResponse(status: .notModified, headers: headers)
+        case .notModified: return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders)
         case .proceed: break
         }
-
-        if let coding {
-            headers.add(name: "Content-Encoding", value: coding.rawValue)
-        }
-        headers.add(name: "Accept-Ranges", value: "bytes")
+        let size = file.size
         var selection = ByteRangeSelection.whole
-        if request.method == .GET, validators.permitsRange(request.head.headers) {
+        if request.method == .GET, file.validators.permitsRange(request.head.headers) {
             selection = ByteRanges.select(request.head.headers["Range"], size: size)
         }
-        let contentType = MIMETypes.contentType(forFileName: name)
-        if coding != nil, case .ranges(let ranges) = selection, ranges.count > 1 {
+        if coded, case .ranges(let ranges) = selection, ranges.count > 1 {
             // Each part of a multipart body would need the coding, which is the whole
             // representation's: send the whole instead, as a server may (RFC 9110 §14.2).
             selection = .whole
         }
         switch selection {
         case .whole:
-            headers.add(name: "Content-Type", value: contentType)
-            return HTTPResponse(status: .ok, headers: headers, body: try contents(of: file).parts(0..<size))
+            return HTTPResponse(status: .ok, headers: file.wholeHeaders, body: try body(file, &opened).parts(0..<size))
         case .unsatisfiable:
             var errorHeaders: HTTPHeaders = ["Content-Range": "bytes */\(size)", "Accept-Ranges": "bytes"]
             if !precompressed.isEmpty { errorHeaders.add(name: "Vary", value: "Accept-Encoding") }
             return .error(.rangeNotSatisfiable, headers: errorHeaders)
         case .ranges(let ranges) where ranges.count == 1:
-            headers.add(name: "Content-Type", value: contentType)
+            var headers = file.partialHeaders
+            headers.add(name: "Content-Type", value: file.contentType)
             headers.add(name: "Content-Range", value: FileBody.contentRange(ranges[0], size: size))
-            return HTTPResponse(status: .partialContent, headers: headers, body: try contents(of: file).parts(ranges[0]))
+            return HTTPResponse(status: .partialContent, headers: headers, body: try body(file, &opened).parts(ranges[0]))
         case .ranges(let ranges):
             let boundary = "zerodt-" + String(UInt64.random(in: .min ... .max), radix: 16)
+            var headers = file.partialHeaders
             headers.add(name: "Content-Type", value: "multipart/byteranges; boundary=\(boundary)")
-            let body = try contents(of: file).multipart(ranges, size: size, contentType: contentType, boundary: boundary)
+            let body = try body(file, &opened).multipart(ranges, size: size, contentType: file.contentType,
+                                                         boundary: boundary)
             return HTTPResponse(status: .partialContent, headers: headers, body: body)
         }
     }
 
-    private func contents(of file: consuming OpenFile) throws(FileAccessError) -> FileBody {
-        guard file.size <= Self.inMemoryLimit else {
-            return .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.takeDescriptor()))
-        }
-        let identity = SmallFileCache.Identity(file.status)
-        if let cached = cache.contents(of: identity) {
-            return .bytes(cached)
-        }
-        let contents = try file.readAll()
-        cache.store(contents, of: identity)
-        return .bytes(contents)
+    private func body(_ file: CachedFile, _ opened: inout OpenFile?) throws(FileAccessError) -> FileBody {
+        if let contents = file.contents { return .bytes(contents) }
+        guard let open = opened.take() else { throw .failed }
+        return .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: open.takeDescriptor()))
     }
-
-    /// 301 to the slash form of the request's own target, query kept. Leading slashes and
-    /// backslashes collapse to one `/`, so `//host` cannot become a redirect off-site.
 }
 
 extension StaticFileHandler {
@@ -252,17 +304,6 @@ extension StaticFileHandler {
         init(_ description: String) {
             self.description = description
         }
-    }
-}
-
-extension RepresentationValidators {
-    /// The validators of a file: a strong tag of inode, modification time (to the
-    /// nanosecond) and size, so a file replaced by one with the same size and `mtime` — as
-    /// reproducible builds produce — still gets a new tag.
-    fileprivate init(_ status: stat) {
-        let tag = String(UInt64(status.st_ino), radix: 16) + "-" + String(status.st_mtim.tv_sec, radix: 16) + "."
-            + String(status.st_mtim.tv_nsec, radix: 16) + "-" + String(status.st_size, radix: 16)
-        self.init(entityTag: EntityTag(opaque: tag, isWeak: false), lastModified: Int(status.st_mtim.tv_sec))
     }
 }
 

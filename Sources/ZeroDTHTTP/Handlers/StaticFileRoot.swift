@@ -43,28 +43,76 @@ final class StaticFileRoot: Sendable {
         close(descriptor)
     }
 
-    /// Opens `relativePath` (a file or a directory; a trailing `/` demands a directory).
+    /// `relativePath` as a name below the root, or `notFound` when no such name may be served.
     ///
     /// Leading slashes are dropped so the path can never become absolute. Empty segments
-    /// are skipped; `.` and `..` segments, NUL bytes and (unless hidden files are served)
-    /// segments starting with `.` are refused, although the connection has removed the former.
-    func open(_ relativePath: Substring) throws(FileAccessError) -> OpenFile {
-        let path = relativePath.drop { $0 == "/" }
-        let segments = path.split(separator: "/")
-        for segment in segments {
-            guard segment != "..", segment != ".", !segment.utf8.contains(0),
-                  servesHidden || segment.utf8.first != UInt8(ascii: ".")
-            else { throw .notFound }
+    /// are kept (the kernel skips them); `.` and `..` segments, NUL bytes and (unless hidden
+    /// files are served) segments starting with `.` are refused, although the connection has
+    /// removed the former. Allocates nothing: it runs on every request.
+    func checkedPath(_ relativePath: Substring) throws(FileAccessError) -> Substring {
+        let path = Substring(relativePath.utf8.drop { $0 == UInt8(ascii: "/") })
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            let segment = bytes[start..<end]
+            if let first = segment.first {
+                let isDots = segment.count <= 2 && segment.allSatisfy { $0 == UInt8(ascii: ".") }
+                guard !isDots, !segment.contains(0), servesHidden || first != UInt8(ascii: ".") else {
+                    throw .notFound
+                }
+            }
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
-        let mustBeDirectory = path.utf8.last == UInt8(ascii: "/")
+        return path
+    }
+
+    /// Opens `relativePath` (a file or a directory; a trailing `/` demands a directory),
+    /// after the checks of ``checkedPath(_:)``.
+    func open(_ relativePath: Substring) throws(FileAccessError) -> OpenFile {
+        let path = try checkedPath(relativePath)
         switch symlinks {
         case .deny:
-            return try openWithoutSymlinks(segments, mustBeDirectory: mustBeDirectory)
+            let mustBeDirectory = path.utf8.last == UInt8(ascii: "/")
+            return try openWithoutSymlinks(path.split(separator: "/"), mustBeDirectory: mustBeDirectory)
         case .follow:
             return try Self.openForReading(descriptor, path.isEmpty ? "." : path, lookup: 0)
         case .insideRoot:
             return try openInside(descriptor, path.isEmpty ? "." : path)
         }
+    }
+
+    /// What the name `path` + `suffix` (checked, root-relative) names now, below `directory`
+    /// (the root when nil): one `fstatat`, for a cached entry to be checked against.
+    ///
+    /// The final component is resolved as `open` resolves it (not followed under `.deny`);
+    /// directories on the way are followed. That is safe because only two answers are
+    /// trusted: `.missing`, which the walk would find too (where every directory on the way
+    /// is a real one both resolve the same inodes; where one is a symlink the walk fails
+    /// anyway under `.deny`), and the identity of a regular file, which the handler serves
+    /// only when it equals that of a file the walk itself opened.
+    func status(of path: Substring, suffix: String = "", in directory: CInt? = nil) -> NameStatus {
+        let directory = directory ?? descriptor
+        let flags = symlinks == .deny ? AT_SYMLINK_NOFOLLOW : 0
+        let length = path.utf8.count + suffix.utf8.count
+        var status = stat()
+        // A C string built on the stack, for names of usual length: the request's own
+        // bytes are not NUL-terminated, and `withCString` would copy them to the heap.
+        let result = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+            var index = 0
+            for byte in path.utf8 {
+                buffer[index] = CChar(bitPattern: byte)
+                index += 1
+            }
+            for byte in suffix.utf8 {
+                buffer[index] = CChar(bitPattern: byte)
+                index += 1
+            }
+            buffer[index] = 0
+            return fstatat(directory, buffer.baseAddress!, &status, flags)
+        }
+        guard result == 0 else { return errno == ENOENT || errno == ENOTDIR ? .missing : .other }
+        return status.st_mode & S_IFMT == S_IFREG ? .regularFile(OpenFileCache.Identity(status)) : .other
     }
 
     /// Opens the entry `name` of the open directory `directory` under the same rules.
@@ -164,4 +212,14 @@ final class StaticFileRoot: Sendable {
             return UnsafeRawBufferPointer(start: buffer.baseAddress, count: count).map { $0 }
         }
     }
+}
+
+/// What one `fstatat` found at a name: see ``StaticFileRoot/status(of:suffix:in:)``.
+enum NameStatus: Equatable {
+    /// A regular file, this version of it.
+    case regularFile(OpenFileCache.Identity)
+    /// Nothing: no such name, or a non-directory on the way.
+    case missing
+    /// Anything else (a directory, a symlink, an error): only the walk can tell.
+    case other
 }

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOHTTP1
+
+/// One version of a file as a static route serves it under one name (and coding): what
+/// answering a request needs, computed once when the file was opened.
+final class CachedFile: Sendable {
+    /// The version of the file this describes.
+    let identity: OpenFileCache.Identity
+    /// The whole file, when it is at most ``StaticFileHandler/inMemoryLimit`` bytes;
+    /// larger files are sent from an open descriptor.
+    let contents: ByteBuffer?
+    let validators: RepresentationValidators
+    /// The `Content-Type` of the name asked for (of the original file, for a sibling).
+    let contentType: String
+    /// The fields of a 304: `Vary` (with precompressed codings), `ETag`, `Last-Modified`
+    /// and `Cache-Control` (when configured).
+    let notModifiedHeaders: HTTPHeaders
+    /// Those of any 200 or 206: the above, `Content-Encoding` for a sibling, `Accept-Ranges`.
+    let partialHeaders: HTTPHeaders
+    /// Those of a 200 with the whole file: the above and `Content-Type`.
+    let wholeHeaders: HTTPHeaders
+
+    var size: Int { identity.size }
+
+    /// Describes `file`, read into memory when small, as the representation of `name` in
+    /// `coding` (nil: the file itself).
+    /// - Parameters:
+    ///   - cacheControl: the route's `Cache-Control` value, if any.
+    ///   - varies: whether responses carry `Vary: Accept-Encoding` (a route with precompressed codings).
+    init(_ file: borrowing OpenFile, name: Substring, coding: ContentCoding?, cacheControl: String?, varies: Bool)
+        throws(FileAccessError)
+    {
+        identity = OpenFileCache.Identity(file.status)
+        contents = file.size <= StaticFileHandler.inMemoryLimit ? try file.readAll() : nil
+        var validators = RepresentationValidators(file.status)
+        if let coding {
+            validators.entityTag.opaque += "-" + coding.rawValue
+        }
+        self.validators = validators
+        contentType = MIMETypes.contentType(forFileName: name)
+        var headers = HTTPHeaders()
+        if varies {
+            headers.add(name: "Vary", value: "Accept-Encoding")
+        }
+        headers.add(name: "ETag", value: validators.entityTag.description)
+        headers.add(name: "Last-Modified", value: HTTPDate.format(validators.lastModified))
+        if let cacheControl {
+            headers.add(name: "Cache-Control", value: cacheControl)
+        }
+        notModifiedHeaders = headers
+        if let coding {
+            headers.add(name: "Content-Encoding", value: coding.rawValue)
+        }
+        headers.add(name: "Accept-Ranges", value: "bytes")
+        partialHeaders = headers
+        headers.add(name: "Content-Type", value: contentType)
+        wholeHeaders = headers
+    }
+}
+
+extension RepresentationValidators {
+    /// The validators of a file: a strong tag of inode, modification time (to the
+    /// nanosecond) and size, so a file replaced by one with the same size and `mtime` — as
+    /// reproducible builds produce — still gets a new tag.
+    fileprivate init(_ status: stat) {
+        let tag = String(UInt64(status.st_ino), radix: 16) + "-" + String(status.st_mtim.tv_sec, radix: 16) + "."
+            + String(status.st_mtim.tv_nsec, radix: 16) + "-" + String(status.st_size, radix: 16)
+        self.init(entityTag: EntityTag(opaque: tag, isWeak: false), lastModified: Int(status.st_mtim.tv_sec))
+    }
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What a static handler found at each name it served, in the spirit of nginx's
+/// `open_file_cache`: per name, the file's identity, its precomputed header values and, for
+/// small files, its bytes (a ``CachedFile``), so that a repeated request costs one `fstatat`
+/// instead of a walk of `openat`s, `fstat`, `read` and `close`.
+///
+/// Entries are keyed by the name asked for (root-relative, after the segment checks) and,
+/// for a precompressed sibling, its coding. The cache itself trusts nothing: the handler
+/// uses an entry only while the name still leads to the same version of the same file
+/// (``Identity``), and fills it only from the safe walk (see `StaticFileHandler.file`).
+/// Bounded by entry count and total bytes held; the oldest entries are evicted first.
+/// The lock is held only for a dictionary lookup or an insertion, never for a system call.
+final class OpenFileCache: Sendable {
+    /// Which file, and which version of it: device, inode, size, modification and change
+    /// times. `ctime` moves on with every write, `chmod`, rename, link and unlink of the
+    /// inode, also when `touch -d` puts `mtime` back; a replaced file has another inode.
+    struct Identity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int
+        var modified: timespec
+        var changed: timespec
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int(status.st_size)
+            modified = status.st_mtim
+            changed = status.st_ctim
+        }
+
+        static func == (lhs: Identity, rhs: Identity) -> Bool {
+            lhs.inode == rhs.inode && lhs.device == rhs.device && lhs.size == rhs.size
+                && lhs.modified.tv_sec == rhs.modified.tv_sec && lhs.modified.tv_nsec == rhs.modified.tv_nsec
+                && lhs.changed.tv_sec == rhs.changed.tv_sec && lhs.changed.tv_nsec == rhs.changed.tv_nsec
+        }
+    }
+
+    /// A name below the root and, for a precompressed sibling served in its place, the coding.
+    struct Key: Hashable, Sendable {
+        var path: Substring
+        var coding: ContentCoding?
+    }
+
+    private struct State {
+        var entries: [Key: CachedFile] = [:]
+        /// The keys of `entries`, oldest first.
+        var order = CircularBuffer<Key>()
+        var totalBytes = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let maximumBytes: Int
+    private let maximumEntries: Int
+
+    /// A cache of at most `maximumEntries` entries holding at most `maximumBytes` of file contents.
+    init(maximumBytes: Int, maximumEntries: Int) {
+        self.maximumBytes = maximumBytes
+        self.maximumEntries = maximumEntries
+    }
+
+    /// The entry stored for `key`, whatever version of the file it describes.
+    subscript(key: Key) -> CachedFile? {
+        state.withLockedValue { $0.entries[key] }
+    }
+
+    /// Remembers `file` for `key`, replacing the entry of an older version.
+    func store(_ file: CachedFile, for key: Key) {
+        let size = file.contents?.readableBytes ?? 0
+        guard size <= maximumBytes else { return }
+        // The request's own string must not be kept alive by the key.
+        let key = Key(path: Substring(String(key.path)), coding: key.coding)
+        state.withLockedValue { state in
+            // A changed file is rare, so finding its old place in the queue may be linear.
+            if let old = state.entries.removeValue(forKey: key) {
+                state.totalBytes -= old.contents?.readableBytes ?? 0
+                if let index = state.order.firstIndex(of: key) {
+                    state.order.remove(at: index)
+                }
+            }
+            while state.entries.count >= maximumEntries || state.totalBytes + size > maximumBytes,
+                  let oldest = state.order.popFirst()
+            {
+                state.totalBytes -= state.entries.removeValue(forKey: oldest)?.contents?.readableBytes ?? 0
+            }
+            state.order.append(key)
+            state.entries[key] = file
+            state.totalBytes += size
+        }
+    }
+
+    /// How many entries there are and how many bytes of contents they hold.
+    var usage: (entries: Int, bytes: Int) {
+        state.withLockedValue { ($0.entries.count, $0.totalBytes) }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import ZeroDTHTTP
+
+/// The cache's own bookkeeping: keys, replacement and its bounds. How the handler checks
+/// entries against the files is in `StaticFileCacheTests`.
+@Suite struct OpenFileCacheTests {
+    let tree: TemporaryTree
+
+    init() throws {
+        tree = try TemporaryTree()
+    }
+
+    /// An entry for a file of `size` bytes, made as the handler makes them.
+    func entry(_ size: Int, name: String = "f.txt") throws -> CachedFile {
+        let path = try tree.file(name, [UInt8](repeating: 7, count: size))
+        let file = try OpenFile(descriptor: open(path, O_RDONLY | O_CLOEXEC))
+        return try CachedFile(file, name: name[...], coding: nil, cacheControl: nil, varies: false)
+    }
+
+    func key(_ path: String, _ coding: ContentCoding? = nil) -> OpenFileCache.Key {
+        OpenFileCache.Key(path: path[...], coding: coding)
+    }
+
+    @Test func keysByNameAndCoding() throws {
+        let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 10)
+        let plain = try entry(10)
+        let gzip = try entry(5, name: "f.txt.gz")
+        cache.store(plain, for: key("f.txt"))
+        cache.store(gzip, for: key("f.txt", .gzip))
+        #expect(cache[key("f.txt")] === plain)
+        #expect(cache[key("f.txt", .gzip)] === gzip)
+        #expect(cache[key("f.txt", .br)] == nil)
+        #expect(cache[key("g.txt")] == nil)
+        #expect(cache.usage == (2, 15))
+    }
+
+    @Test func replacesAnEntryAndItsBytes() throws {
+        let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 10)
+        cache.store(try entry(10), for: key("f.txt"))
+        let newer = try entry(20)
+        cache.store(newer, for: key("f.txt"))
+        #expect(cache[key("f.txt")] === newer)
+        #expect(cache.usage == (1, 20))
+    }
+
+    @Test func evictsOldestBeyondTheEntryLimit() throws {
+        let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 2)
+        for name in ["a", "b", "c"] {
+            cache.store(try entry(1), for: key(name))
+        }
+        #expect(cache[key("a")] == nil)
+        #expect(cache[key("b")] != nil)
+        #expect(cache[key("c")] != nil)
+        #expect(cache.usage == (2, 2))
+    }
+
+    @Test func evictsOldestBeyondTheByteLimit() throws {
+        let cache = OpenFileCache(maximumBytes: 100, maximumEntries: 10)
+        cache.store(try entry(40), for: key("a"))
+        cache.store(try entry(40), for: key("b"))
+        // Growing entry b in place must still respect the limit.
+        cache.store(try entry(70), for: key("b"))
+        #expect(cache[key("a")] == nil)
+        #expect(cache[key("b")]?.size == 70)
+        // Too large to hold at all: stored nowhere, nothing evicted for it.
+        cache.store(try entry(101), for: key("c"))
+        #expect(cache[key("c")] == nil)
+        #expect(cache[key("b")]?.size == 70)
+        #expect(cache.usage == (1, 70))
+    }
+
+    @Test func largeFilesCostAnEntryButNoBytes() throws {
+        let cache = OpenFileCache(maximumBytes: 100, maximumEntries: 2)
+        let large = try entry(StaticFileHandler.inMemoryLimit + 1)
+        #expect(large.contents == nil)
+        cache.store(large, for: key("large"))
+        cache.store(try entry(100), for: key("small"))
+        #expect(cache.usage == (2, 100))
+        cache.store(try entry(1), for: key("third"))
+        #expect(cache[key("large")] == nil)
+    }
+}
