@@ -186,4 +186,13 @@ import Testing
         #expect(unlink(root + "/docs/index.html") == 0)
         #expect(try get(handler, "/docs/").status == .notFound)
     }
+
+    @Test func theFallbackIsCachedAndCheckedLikeAnyFile() throws {
+        let handler = try StaticFileHandler(root: root, fallback: StaticFallback(path: "/a.txt"))
+        #expect(try get(handler, "/app/route").text == "first")
+        expectCachedCurrent(handler, "a.txt")
+        try outside.overwriteInPlace("site/a.txt", "again")
+        #expect(try get(handler, "/app/route").text == "again")
+        expectCachedCurrent(handler, "a.txt")
+    }
 }

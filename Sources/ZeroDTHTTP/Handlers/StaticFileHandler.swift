@@ -112,7 +112,8 @@ public struct StaticFileHandler: HTTPHandler {
         } catch .notFound {
             guard let fallback, fallback.applies(to: request.routeRemainder) else { return .error(.notFound) }
             do throws(FileAccessError) {
-                return try serve(root.checkedPath(fallback.path[...]), request: request)
+                let path = try root.checkedPath(fallback.path[...])
+                return try serve(path, found: root.status(of: path), request: request)
             } catch {
                 return error.response
             }
@@ -132,7 +133,7 @@ public struct StaticFileHandler: HTTPHandler {
         }
         let target = try root.open(path)
         guard target.isDirectory else {
-            return try serve(path, opened: target, request: request)
+            return try serve(path, found: .other, opened: target, request: request)
         }
         guard request.path.utf8.last == UInt8(ascii: "/") else {
             return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
@@ -157,7 +158,7 @@ public struct StaticFileHandler: HTTPHandler {
 
     /// Serves the file at `path` (checked, below the root) or, when it has one, its sibling
     /// in the coding the client prefers.
-    private func serve(_ path: Substring, found: NameStatus = .other, opened: consuming OpenFile? = nil,
+    private func serve(_ path: Substring, found: NameStatus, opened: consuming OpenFile? = nil,
                        request: HTTPRequest) throws(FileAccessError) -> HTTPResponse
     {
         try serve(path, found: found, opened: opened, request: request,
