@@ -195,4 +195,20 @@ import Testing
         #expect(try get(handler, "/app/route").text == "again")
         expectCachedCurrent(handler, "a.txt")
     }
+
+    /// The first index is answered from its entry without opening the directory; a later
+    /// one only after the walk found the earlier ones missing, so one that appears wins.
+    @Test func anEarlierIndexThatAppearsIsServed() throws {
+        let handler = try StaticFileHandler(root: root, index: ["first.html", "index.html"])
+        #expect(try get(handler, "/docs/").text == "index")
+        #expect(try get(handler, "/docs/").text == "index")
+        try outside.file("site/docs/first.html", "first")
+        #expect(try get(handler, "/docs/").text == "first")
+        let entry = handler.cache[OpenFileCache.Key(path: "docs/first.html")]
+        #expect(try get(handler, "/docs/").text == "first")
+        #expect(handler.cache[OpenFileCache.Key(path: "docs/first.html")] === entry)
+        #expect(try get(handler, "/docs").status == .movedPermanently, "no slash: still redirected")
+        #expect(unlink(root + "/docs/first.html") == 0)
+        #expect(try get(handler, "/docs/").text == "index")
+    }
 }

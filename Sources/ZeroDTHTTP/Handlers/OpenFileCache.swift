@@ -46,7 +46,7 @@ final class OpenFileCache: Sendable {
     /// A name below the root and, for a precompressed sibling served in its place, the coding.
     struct Key: Hashable, Sendable {
         var path: Substring
-        var coding: ContentCoding?
+        var coding: ContentCoding? = nil
     }
 
     private struct State {

@@ -124,11 +124,19 @@ public struct StaticFileHandler: HTTPHandler {
 
     private func response(to request: HTTPRequest, naming name: Substring) throws(FileAccessError) -> HTTPResponse {
         let path = try root.checkedPath(name)
-        // A name in directory form can only be a directory: no file is cached under it.
         if !path.isEmpty, path.utf8.last != UInt8(ascii: "/") {
             let found = root.status(of: path)
             if found != .other {
                 return try serve(path, found: found, request: request)
+            }
+        } else if request.path.utf8.last == UInt8(ascii: "/"), let first = indexNames.first {
+            // A directory's first index, still the version cached under its name: what the
+            // walk below would serve, since it tries that index first (later ones only on a
+            // miss, as one may have appeared before them).
+            let index = path + first
+            let found = root.status(of: index[...])
+            if case .regularFile(let identity) = found, cache[OpenFileCache.Key(path: index[...])]?.identity == identity {
+                return try serve(index[...], found: found, request: request)
             }
         }
         let target = try root.open(path)
