@@ -109,9 +109,10 @@ final class StaticFileRoot: Sendable {
                 index += 1
             }
             buffer[index] = 0
-            return fstatat(directory, buffer.baseAddress!, &status, flags)
+            // errno is read here, before the buffer is freed (for a long name, on the heap).
+            return fstatat(directory, buffer.baseAddress!, &status, flags) == 0 ? 0 : errno
         }
-        guard result == 0 else { return errno == ENOENT || errno == ENOTDIR ? .missing : .other }
+        guard result == 0 else { return result == ENOENT || result == ENOTDIR ? .missing : .other }
         return status.st_mode & S_IFMT == S_IFREG ? .regularFile(OpenFileCache.Identity(status)) : .other
     }
 
