@@ -37,7 +37,8 @@ struct ConnectionPipeline: Sendable {
             return
         }
         // TLS first, and below the HTTP handlers something that turns the files they send
-        // with `sendfile` into buffers TLS can encrypt.
+        // with `sendfile` into buffers TLS can encrypt, and something that gathers small
+        // writes into full TLS records.
         let promptClose = TLSPromptClose.handlers()
         try pipeline.addHandler(promptClose.socketSide)
         var serverName: NIOLoopBoundBox<String?>?
@@ -51,7 +52,7 @@ struct ConnectionPipeline: Sendable {
             }))
             serverName = box
         }
-        try pipeline.addHandlers(tls.makeHandler(), promptClose.closeRequests, FileRegionReader())
+        try pipeline.addHandlers(tls.makeHandler(), promptClose.closeRequests, TLSRecordCoalescer(), FileRegionReader())
         guard tls.offersHTTP2 else {
             try pipeline.addHandlers(http1Handlers(hosts, tlsServerName: serverName, isSecure: true))
             return
