@@ -135,9 +135,7 @@ struct ConnectionPipeline: Sendable {
     private func http2StreamHandlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?,
                                      monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
-            HTTP2StreamDrainFilter(),
-            HTTP2EndStreamCoalescer(),
-            HTTP2RequestAuthority(),
+            HTTP2StreamAdapter(),
             HTTP2FramePayloadToHTTP1ServerCodec(),
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),

@@ -1,27 +1,59 @@
 import NIOCore
 import NIOHTTP2
 
-/// Puts END_STREAM on a response's last HEADERS or DATA frame. nio-http2's server codec ends a
-/// response with a frame of its own (an empty DATA frame), and clients that consider a
-/// response done once its `content-length` has arrived (curl) reset the stream before that
-/// frame comes: one RST_STREAM per request, which soon trips nio-http2's rapid-reset defence
-/// (CVE-2023-44487) and closes the connection. So the newest frame is held back until the
-/// next write or flush, and an empty END_STREAM frame is folded into it.
+/// Fits an HTTP/2 stream to the `HTTPConnectionHandler` behind nio-http2's codec. One
+/// handler per stream rather than three, as each handler costs every stream its setup and
+/// every frame a hop:
 ///
-/// It also ends a stream whose response is complete while its request is still coming in (an
-/// early answer such as a 413, then the connection handler's close) with RST_STREAM
-/// NO_ERROR, which asks the client to stop sending without failing the response (RFC 9113
-/// §8.1). nio-http2 would close the stream with CANCEL, which tells the client the response
-/// was abandoned.
-final class HTTP2EndStreamCoalescer: ChannelOutboundHandler {
+/// - **The drain.** nio-http2 passes `ChannelShouldQuiesceEvent` on to every stream, but on
+///   HTTP/2 the connection drains (`HTTP2ConnectionHandler`, by GOAWAY): a stream answers its
+///   request as usual, while the HTTP/1.1 rules (close after the answer, close when idle
+///   after the grace) would reset it. The event stops here.
+/// - **The request's host.** Its first HEADERS frame gets `:authority` and `host`
+///   reconciled (`HTTP2RequestAuthority`) before the codec makes an HTTP/1 head of them.
+/// - **The end of the response.** nio-http2's codec ends a response with a frame of its
+///   own (an empty DATA frame), and clients that consider a response done once its
+///   `content-length` has arrived (curl) reset the stream before that frame comes: one
+///   RST_STREAM per request, which soon trips nio-http2's rapid-reset defence
+///   (CVE-2023-44487) and closes the connection. So the newest frame is held back until the
+///   next write or flush, and an empty END_STREAM frame is folded into it.
+/// - **An early answer.** A stream whose response is complete while its request is still
+///   coming in (a 413, then the connection handler's close) ends with RST_STREAM NO_ERROR,
+///   which asks the client to stop sending without failing the response (RFC 9113 §8.1).
+///   nio-http2 would close the stream with CANCEL, which tells the client the response was
+///   abandoned.
+final class HTTP2StreamAdapter: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTP2Frame.FramePayload
     typealias OutboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
 
+    /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
+    private var sawRequestHead = false
     private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
     /// A frame with END_STREAM has gone down: the response is complete.
     private var responseEnded = false
     /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
     private var resetSent = false
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !sawRequestHead, case .headers(var headers) = unwrapInboundIn(data) else {
+            context.fireChannelRead(data)
+            return
+        }
+        sawRequestHead = true
+        HTTP2RequestAuthority.reconcile(&headers.headers)
+        context.fireChannelRead(wrapInboundOut(.headers(headers)))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { return }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let payload = unwrapOutboundIn(data)
@@ -29,7 +61,7 @@ final class HTTP2EndStreamCoalescer: ChannelOutboundHandler {
             held = nil
             responseEnded = true
             context.write(wrapOutboundOut(Self.endingStream(last.payload)),
-                          promise: Self.combine(last.promise, promise, on: context.eventLoop))
+                          promise: Self.combine(last.promise, promise))
             return
         }
         writeHeld(context: context)
@@ -82,8 +114,8 @@ final class HTTP2EndStreamCoalescer: ChannelOutboundHandler {
     }
 
     /// One promise for a write that stands for two.
-    private static func combine(_ first: EventLoopPromise<Void>?, _ second: EventLoopPromise<Void>?,
-                                on eventLoop: any EventLoop) -> EventLoopPromise<Void>? {
+    private static func combine(_ first: EventLoopPromise<Void>?,
+                                _ second: EventLoopPromise<Void>?) -> EventLoopPromise<Void>? {
         guard let first else { return second }
         guard let second else { return first }
         first.futureResult.cascade(to: second)
@@ -103,4 +135,4 @@ extension HTTP2Frame.FramePayload {
 }
 
 @available(*, unavailable)
-extension HTTP2EndStreamCoalescer: Sendable {}
+extension HTTP2StreamAdapter: Sendable {}
