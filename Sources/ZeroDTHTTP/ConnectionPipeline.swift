@@ -7,9 +7,9 @@ import NIOTLS
 /// Builds the pipeline of each connection an `HTTPServer` accepts, per listener: plain
 /// HTTP/1.1; HTTPS with HTTP/1.1 only; or HTTPS where the client chooses HTTP/2 or HTTP/1.1
 /// in the handshake (ALPN). Every HTTP/2 stream gets the same `HTTPConnectionHandler` as an
-/// HTTP/1.1 connection (one place for routing, limits and the access log), behind nio-http2's
-/// codec and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same whether or not
-/// HTTP/2 is offered beside it.
+/// HTTP/1.1 connection (one place for routing, limits and the access log), behind an
+/// `HTTP2StreamAdapter` and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same
+/// whether or not HTTP/2 is offered beside it.
 struct ConnectionPipeline: Sendable {
     let configuration: HTTPServerConfiguration
     /// Per listener: its servers.
@@ -136,7 +136,6 @@ struct ConnectionPipeline: Sendable {
                                      monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
             HTTP2StreamAdapter(),
-            HTTP2FramePayloadToHTTP1ServerCodec(),
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),
         ]
