@@ -14,6 +14,7 @@
 #
 #   Benchmarks/tls.sh                   # 10 s per case and server, 3 rounds
 #   DURATION=5 ROUNDS=1 Benchmarks/tls.sh
+#   CASES="https-h2" RELOADS=0 Benchmarks/tls.sh   # only the cases named, no reload runs
 #
 # The reload runs use h2load in two ways. "fresh": 10 new connections every 100 ms, each
 # sending its 10 requests at once. "kept": 32 connections for the whole run, 10 streams each.
@@ -27,6 +28,8 @@ OURS_PORT=${OURS_PORT:-18485}
 NGINX_PORT=${NGINX_PORT:-18486}
 RELOADS=${RELOADS:-10}
 ROUNDS=${ROUNDS:-3}
+# The load cases to run, by name; RELOADS=0 skips the reload runs.
+CASES=${CASES:-https-h1 https-h2 handshakes/s}
 
 command -v h2load >/dev/null || {
   export DEBIAN_FRONTEND=noninteractive
@@ -87,6 +90,7 @@ h2load_run() { h2load -c 16 -m 10 -D "$DURATION" "$1"; }
 # One row: the case's name, then the load command with URL for either server.
 row() {
   local name=$1 ours=() theirs=() o n oc nc; shift
+  [[ " $CASES " == *" $name "* ]] || return 0
   for _ in $(seq 1 "$ROUNDS"); do
     ours+=("$(measure "$work/zerodt.pid" "$@" "https://127.0.0.1:$OURS_PORT/hello")")
     theirs+=("$(measure "$work/nginx.pid" "$@" "https://127.0.0.1:$NGINX_PORT/hello")")
@@ -118,6 +122,7 @@ under_reloads() {
     "$work/h2load.txt"
 }
 
+[ "$RELOADS" -gt 0 ] || exit 0
 echo
 printf '%-8s %-6s %8s %10s %8s\n' server mode requests succeeded failed
 for server in zerodt:"$OURS_PORT":restart_ours nginx:"$NGINX_PORT":restart_nginx; do

@@ -7,9 +7,9 @@ import NIOTLS
 /// Builds the pipeline of each connection an `HTTPServer` accepts, per listener: plain
 /// HTTP/1.1; HTTPS with HTTP/1.1 only; or HTTPS where the client chooses HTTP/2 or HTTP/1.1
 /// in the handshake (ALPN). Every HTTP/2 stream gets the same `HTTPConnectionHandler` as an
-/// HTTP/1.1 connection (one place for routing, limits and the access log), behind nio-http2's
-/// codec and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same whether or not
-/// HTTP/2 is offered beside it.
+/// HTTP/1.1 connection (one place for routing, limits and the access log), behind an
+/// `HTTP2StreamAdapter` and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same
+/// whether or not HTTP/2 is offered beside it.
 struct ConnectionPipeline: Sendable {
     let configuration: HTTPServerConfiguration
     /// Per listener: its servers.
@@ -37,7 +37,8 @@ struct ConnectionPipeline: Sendable {
             return
         }
         // TLS first, and below the HTTP handlers something that turns the files they send
-        // with `sendfile` into buffers TLS can encrypt.
+        // with `sendfile` into buffers TLS can encrypt, and something that gathers small
+        // writes into full TLS records.
         let promptClose = TLSPromptClose.handlers()
         try pipeline.addHandler(promptClose.socketSide)
         var serverName: NIOLoopBoundBox<String?>?
@@ -51,7 +52,7 @@ struct ConnectionPipeline: Sendable {
             }))
             serverName = box
         }
-        try pipeline.addHandlers(tls.makeHandler(), promptClose.closeRequests, FileRegionReader())
+        try pipeline.addHandlers(tls.makeHandler(), promptClose.closeRequests, TLSRecordCoalescer(), FileRegionReader())
         guard tls.offersHTTP2 else {
             try pipeline.addHandlers(http1Handlers(hosts, tlsServerName: serverName, isSecure: true))
             return
@@ -134,10 +135,7 @@ struct ConnectionPipeline: Sendable {
     private func http2StreamHandlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?,
                                      monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
-            HTTP2StreamDrainFilter(),
-            HTTP2EndStreamCoalescer(),
-            HTTP2RequestAuthority(),
-            HTTP2FramePayloadToHTTP1ServerCodec(),
+            HTTP2StreamAdapter(),
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),
         ]

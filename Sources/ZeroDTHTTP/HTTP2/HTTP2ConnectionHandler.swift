@@ -3,7 +3,7 @@ import NIOHTTP2
 
 /// Sits behind `NIOHTTP2Handler` on an HTTP/2 connection and closes it when
 /// `HTTP2ConnectionStateMachine` says: idle, or drained with two GOAWAY frames when the
-/// server sends `ChannelShouldQuiesceEvent` (which `HTTP2StreamDrainFilter` keeps from the
+/// server sends `ChannelShouldQuiesceEvent` (which `HTTP2StreamAdapter` keeps from the
 /// streams: each answers its request as usual).
 final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame

@@ -1,12 +1,12 @@
 import NIOCore
 import NIOHTTP1
 
-/// HTTP/2 on one stream: the response as `HTTPServerResponsePart`s for nio-http2's
-/// `HTTP2FramePayloadToHTTP1ServerCodec`, which makes HEADERS and DATA frames of them. Files
+/// HTTP/2 on one stream: the response as `HTTPServerResponsePart`s for the stream's
+/// `HTTP2StreamAdapter`, which makes HEADERS and DATA frames of them. Files
 /// go out as file regions; below TLS, `FileRegionReader` turns them into buffers.
 ///
 /// HTTP/2 has no `Connection`, `Keep-Alive` or `Transfer-Encoding` (RFC 9113 §8.2.2): the
-/// connection-managed headers are dropped here, and the codec's normalization drops the rest
+/// connection-managed headers are dropped here, and the adapter (`HTTP2Messages`) drops the rest
 /// and lower-cases names.
 struct HTTP2ResponseWriter: ResponseWriter {
     func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext) {

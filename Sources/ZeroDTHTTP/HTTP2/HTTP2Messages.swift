@@ -1,0 +1,112 @@
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+
+/// An HTTP/2 stream's header blocks as HTTP/1 heads and back, as nio-http2's
+/// `HTTP2FramePayloadToHTTP1ServerCodec` makes them, in one pass over each block and
+/// without its intermediate copies (`HTTP2StreamAdapter` uses them for every request).
+enum HTTP2Messages {
+    /// The request head of a stream's first HEADERS block: `:method`, `:path`, `:scheme` and
+    /// `:authority` once each, with no byte a request line could be split at (a control
+    /// character, space or DEL: request smuggling once the head is HTTP/1); `host` from
+    /// `:authority` unless the block has one; and for methods that may carry a body and a
+    /// block without `content-length`, `content-length: 0` when the block ends the stream,
+    /// else `transfer-encoding: chunked`.
+    /// - Throws: nio-http2's errors for a missing, repeated or invalid pseudo-header.
+    static func requestHead(_ block: HPACKHeaders, endStream: Bool) throws -> HTTPRequestHead {
+        var method: String?
+        var path: String?
+        var scheme: String?
+        var authority: String?
+        var hasHost = false
+        var hasContentLength = false
+        var regular: [(String, String)] = []
+        regular.reserveCapacity(block.count)
+        for (name, value, _) in block {
+            guard name.utf8.first == UInt8(ascii: ":") else {
+                if name == "host" { hasHost = true } else if name == "content-length" { hasContentLength = true }
+                regular.append((name, value))
+                continue
+            }
+            switch name {
+            case ":method": try set(&method, name, value)
+            case ":path": try set(&path, name, value)
+            case ":scheme": try set(&scheme, name, value)
+            case ":authority": try set(&authority, name, value)
+            default: break
+            }
+        }
+        guard let method else { throw NIOHTTP2Errors.missingPseudoHeader(":method") }
+        guard let path else { throw NIOHTTP2Errors.missingPseudoHeader(":path") }
+        guard scheme != nil else { throw NIOHTTP2Errors.missingPseudoHeader(":scheme") }
+        guard let authority else { throw NIOHTTP2Errors.missingPseudoHeader(":authority") }
+        let httpMethod = HTTPMethod(rawValue: method)
+        var added: [(String, String)] = []
+        if !hasHost { added.append(("host", authority)) }
+        switch httpMethod {
+        case .GET, .HEAD, .DELETE, .CONNECT, .TRACE:
+            // No body expected: no framing made up for one.
+            break
+        default:
+            if !hasContentLength {
+                added.append(endStream ? ("content-length", "0") : ("transfer-encoding", "chunked"))
+            }
+        }
+        return HTTPRequestHead(version: .http2, method: httpMethod, uri: path,
+                               headers: HTTPHeaders(added.isEmpty ? regular : added + regular))
+    }
+
+    /// The regular fields of a trailers block.
+    static func trailers(_ block: HPACKHeaders) -> HTTPHeaders {
+        var fields: [(String, String)] = []
+        for (name, value, _) in block where name.utf8.first != UInt8(ascii: ":") {
+            fields.append((name, value))
+        }
+        return HTTPHeaders(fields)
+    }
+
+    /// The HEADERS block of a response head: `:status`, then its fields (`appendFields`).
+    static func responseBlock(_ head: HTTPResponseHead) -> HPACKHeaders {
+        var block = HPACKHeaders()
+        block.reserveCapacity(head.headers.count + 1)
+        block.add(name: ":status", value: String(head.status.code))
+        appendFields(head.headers, to: &block)
+        return block
+    }
+
+    /// The HEADERS block of a response's trailers.
+    static func trailerBlock(_ trailers: HTTPHeaders) -> HPACKHeaders {
+        var block = HPACKHeaders()
+        appendFields(trailers, to: &block)
+        return block
+    }
+
+    /// Appends `fields` with their names lower-cased, without the HTTP/1 connection's fields
+    /// (RFC 9113 §8.2.2). `HTTP2ResponseWriter` has dropped `Connection` already
+    /// (`ResponseHead.forEachField`), so no field it names is left to drop.
+    private static func appendFields(_ fields: HTTPHeaders, to block: inout HPACKHeaders) {
+        for (name, value) in fields {
+            let lower = lowercased(name)
+            guard !connectionSpecific.contains(lower) else { continue }
+            block.add(name: lower, value: value)
+        }
+    }
+
+    /// HTTP/1 fields that HTTP/2 has no place for.
+    static let connectionSpecific: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    ]
+
+    /// `name` in lower case; the string itself when it is already (the usual case), not a copy.
+    static func lowercased(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
+    }
+
+    private static func set(_ slot: inout String?, _ name: String, _ value: String) throws {
+        guard slot == nil else { throw NIOHTTP2Errors.duplicatePseudoHeader(name) }
+        guard !value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+            throw NIOHTTP2Errors.invalidPseudoHeaderValue(name: name, value: value)
+        }
+        slot = value
+    }
+}

@@ -1,0 +1,177 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+
+/// Fits an HTTP/2 stream to its `HTTPConnectionHandler`: frames in, request parts out;
+/// response parts in, frames out (`HTTP2Messages` converts the heads). One handler per stream
+/// where there were four (nio-http2's `HTTP2FramePayloadToHTTP1ServerCodec` among them), as
+/// each costs every stream its setup and every frame a hop:
+///
+/// - **The drain.** nio-http2 passes `ChannelShouldQuiesceEvent` on to every stream, but on
+///   HTTP/2 the connection drains (`HTTP2ConnectionHandler`, by GOAWAY): a stream answers its
+///   request as usual, while the HTTP/1.1 rules (close after the answer, close when idle
+///   after the grace) would reset it. The event stops here.
+/// - **The request's host.** Its first HEADERS frame gets `:authority` and `host`
+///   reconciled (`HTTP2RequestAuthority`) before it becomes an HTTP/1 head.
+/// - **The end of the response.** A response part `.end` is a frame of its own (an empty
+///   DATA frame), and clients that consider a response done once its `content-length` has
+///   arrived (curl) reset the stream before that frame comes: one RST_STREAM per request,
+///   which soon trips nio-http2's rapid-reset defence (CVE-2023-44487) and closes the
+///   connection. So the newest frame is held back until the next write or flush, and the
+///   end is put on it as END_STREAM.
+/// - **An early answer.** A stream whose response is complete while its request is still
+///   coming in (a 413, then the connection handler's close) ends with RST_STREAM NO_ERROR,
+///   which asks the client to stop sending without failing the response (RFC 9113 §8.1).
+///   nio-http2 would close the stream with CANCEL, which tells the client the response was
+///   abandoned.
+final class HTTP2StreamAdapter: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
+    private var sawRequestHead = false
+    private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
+    /// A frame with END_STREAM has gone down: the response is complete.
+    private var responseEnded = false
+    /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
+    private var resetSent = false
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .headers(var headers) where !sawRequestHead:
+            sawRequestHead = true
+            HTTP2RequestAuthority.reconcile(&headers.headers)
+            let head: HTTPRequestHead
+            do {
+                head = try HTTP2Messages.requestHead(headers.headers, endStream: headers.endStream)
+            } catch {
+                // The stream's handler closes it, as for nio-http2's codec's errors.
+                context.fireErrorCaught(error)
+                return
+            }
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            if headers.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+        case .headers(let trailers):
+            context.fireChannelRead(wrapInboundOut(.end(HTTP2Messages.trailers(trailers.headers))))
+        case .data(let data):
+            guard case .byteBuffer(let bytes) = data.data else { return }
+            if bytes.readableBytes > 0 || !data.endStream {
+                context.fireChannelRead(wrapInboundOut(.body(bytes)))
+            }
+            if data.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+        default:
+            // Other frames are nio-http2's business.
+            break
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { return }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            hold(.headers(.init(headers: HTTP2Messages.responseBlock(head))), promise: promise, context: context)
+        case .body(let body):
+            hold(.data(.init(data: body)), promise: promise, context: context)
+        case .end(let trailers?):
+            writeHeld(context: context)
+            responseEnded = true
+            context.write(wrapOutboundOut(.headers(.init(headers: HTTP2Messages.trailerBlock(trailers), endStream: true))),
+                          promise: promise)
+        case .end(nil):
+            guard let last = held else {
+                responseEnded = true
+                context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true))),
+                              promise: promise)
+                return
+            }
+            held = nil
+            responseEnded = true
+            context.write(wrapOutboundOut(Self.endingStream(last.payload)), promise: Self.combine(last.promise, promise))
+        }
+    }
+
+    /// Sends the frame held so far and holds `payload` in its place.
+    private func hold(_ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?,
+                      context: ChannelHandlerContext) {
+        writeHeld(context: context)
+        held = (payload, promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        writeHeld(context: context)
+        context.flush()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        writeHeld(context: context)
+        // Still active after its end went out: the client has not ended its side yet. (Once
+        // both sides have ended, nio-http2 has closed the stream already.)
+        guard responseEnded, !resetSent, context.channel.isActive else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        resetSent = true
+        // Should nio-http2 refuse the frame, the stream is closed its own way.
+        let reset = context.eventLoop.makePromise(of: Void.self)
+        reset.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: reset)
+        if let promise { context.channel.closeFuture.cascade(to: promise) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        writeHeld(context: context)
+    }
+
+    private func writeHeld(context: ChannelHandlerContext) {
+        guard let last = held else { return }
+        held = nil
+        if last.payload.endsStream { responseEnded = true }
+        context.write(wrapOutboundOut(last.payload), promise: last.promise)
+    }
+
+    private static func endingStream(_ payload: HTTP2Frame.FramePayload) -> HTTP2Frame.FramePayload {
+        switch payload {
+        case .headers(var headers):
+            headers.endStream = true
+            return .headers(headers)
+        case .data(var data):
+            data.endStream = true
+            return .data(data)
+        default:
+            return payload
+        }
+    }
+
+    /// One promise for a write that stands for two.
+    private static func combine(_ first: EventLoopPromise<Void>?,
+                                _ second: EventLoopPromise<Void>?) -> EventLoopPromise<Void>? {
+        guard let first else { return second }
+        guard let second else { return first }
+        first.futureResult.cascade(to: second)
+        return first
+    }
+}
+
+extension HTTP2Frame.FramePayload {
+    /// Whether the frame carries END_STREAM.
+    fileprivate var endsStream: Bool {
+        switch self {
+        case .headers(let headers): return headers.endStream
+        case .data(let data): return data.endStream
+        default: return false
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2StreamAdapter: Sendable {}

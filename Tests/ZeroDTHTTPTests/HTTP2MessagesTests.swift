@@ -1,0 +1,76 @@
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+import Testing
+@testable import ZeroDTHTTP
+
+/// Header blocks become the HTTP/1 heads nio-http2's codec made of them, and response heads
+/// HTTP/2 header blocks, with the same checks.
+@Suite struct HTTP2MessagesTests {
+    private static func request(_ fields: [(String, String)], endStream: Bool = true) throws -> HTTPRequestHead {
+        try HTTP2Messages.requestHead(HPACKHeaders(fields), endStream: endStream)
+    }
+
+    private static let pseudo = [(":method", "GET"), (":scheme", "https"), (":path", "/a?b"),
+                                 (":authority", "example.com")]
+
+    @Test func aRequestHeadTakesItsPseudoHeadersAndGetsHostFromAuthority() throws {
+        let head = try Self.request(Self.pseudo + [("accept", "*/*")])
+        #expect(head.method == .GET)
+        #expect(head.uri == "/a?b")
+        #expect(head.version == .http2)
+        #expect(head.headers.map { "\($0.name): \($0.value)" } == ["host: example.com", "accept: */*"])
+    }
+
+    @Test func aHostOfItsOwnIsKept() throws {
+        let head = try Self.request(Self.pseudo + [("host", "other.example")])
+        #expect(head.headers["host"] == ["other.example"])
+    }
+
+    @Test func aBodyWithoutLengthIsChunkedAndNoBodyIsLengthZero() throws {
+        let post = [(":method", "POST")] + Self.pseudo.dropFirst()
+        #expect(try Self.request(post, endStream: false).headers["transfer-encoding"] == ["chunked"])
+        #expect(try Self.request(post, endStream: true).headers["content-length"] == ["0"])
+        let sized = try Self.request(post + [("content-length", "5")], endStream: false)
+        #expect(sized.headers["content-length"] == ["5"] && sized.headers["transfer-encoding"].isEmpty)
+        let get = try Self.request(Self.pseudo, endStream: false)
+        #expect(get.headers["transfer-encoding"].isEmpty && get.headers["content-length"].isEmpty)
+    }
+
+    @Test(arguments: [":method", ":scheme", ":path", ":authority"])
+    func aMissingPseudoHeaderIsRefused(_ name: String) {
+        #expect(throws: NIOHTTP2Errors.MissingPseudoHeader.self) {
+            try Self.request(Self.pseudo.filter { $0.0 != name })
+        }
+    }
+
+    @Test func aRepeatedPseudoHeaderIsRefused() {
+        #expect(throws: NIOHTTP2Errors.DuplicatePseudoHeader.self) {
+            try Self.request(Self.pseudo + [(":path", "/b")])
+        }
+    }
+
+    /// Bytes that would split the request line once the head is HTTP/1 (request smuggling).
+    @Test(arguments: ["/a b", "/a\r\nx: y", "/a\u{0}", "/a\u{7F}", "/a\t"])
+    func aPseudoHeaderWithASeparatorOrControlByteIsRefused(_ path: String) {
+        #expect(throws: NIOHTTP2Errors.InvalidPseudoHeaderValue.self) {
+            try Self.request(Self.pseudo.map { $0.0 == ":path" ? (":path", path) : $0 })
+        }
+    }
+
+    @Test func aResponseBlockStartsWithStatusLowerCasesNamesAndDropsConnectionFields() {
+        let head = HTTPResponseHead(version: .http2, status: .notFound, headers: [
+            "Content-Type": "text/plain", "keep-alive": "timeout=5", "Upgrade": "h2c", "x-id": "7",
+            "Transfer-Encoding": "chunked", "Proxy-Connection": "close",
+        ])
+        let block = HTTP2Messages.responseBlock(head)
+        #expect(block.map { "\($0.name): \($0.value)" } == [":status: 404", "content-type: text/plain", "x-id: 7"])
+    }
+
+    @Test func trailersKeepTheirRegularFieldsBothWays() {
+        let inbound = HTTP2Messages.trailers(HPACKHeaders([(":status", "200"), ("grpc-status", "0")]))
+        #expect(inbound.map { "\($0.name): \($0.value)" } == ["grpc-status: 0"])
+        let outbound = HTTP2Messages.trailerBlock(["Checksum": "abc", "connection": "close"])
+        #expect(outbound.map { "\($0.name): \($0.value)" } == ["checksum: abc"])
+    }
+}
