@@ -37,7 +37,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
-    private var queued: CircularBuffer<ConnectionInput> = []
+    /// Rarely used: it starts as small as it can (`[]` holds room for 16, on every connection).
+    private var queued = CircularBuffer<ConnectionInput>(initialCapacity: 1)
     private var awaitingDeferredResponse = false
     private var readPending = false
     private var needsFlush = false
