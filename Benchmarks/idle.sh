@@ -32,9 +32,7 @@ servers:
     listen: ["127.0.0.1:$OURS_PORT"]
     timeouts: {idle: 10m}
     limits: {max_connections: $((COUNT + 100))}
-    routes:
-      - path: /hello
-        respond: "Hello, World!"
+    routes: [{path: /hello, respond: "Hello, World!"}]
 pid_file: $work/zerodt.pid
 log: {access: false, level: warning}
 YAML
