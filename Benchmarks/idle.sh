@@ -13,8 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-10000}
-OURS_PORT=${OURS_PORT:-18486}
-NGINX_PORT=${NGINX_PORT:-18487}
+OURS_PORT=${OURS_PORT:-18489}
+NGINX_PORT=${NGINX_PORT:-18490}
 
 # The servers and the client inherit it: each side holds COUNT descriptors.
 ulimit -n "$(ulimit -Hn)"
