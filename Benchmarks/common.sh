@@ -33,21 +33,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Writes $work/nginx.conf: two workers, pid and error log in $work, no access log, and
-# inside `http { }` the directives read from stdin.
+# Writes $work/nginx.conf: two workers (NGINX_WORKER_CONNECTIONS each, 4096 unless set), pid
+# and error log in $work, no access log, and inside `http { }` the directives read from stdin.
 write_nginx_conf() {
   {
     printf 'worker_processes 2;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\n' "$work" "$work"
-    printf 'events { worker_connections 4096; }\nhttp {\n  access_log off;\n'
+    printf 'events { worker_connections %d; }\nhttp {\n  access_log off;\n' "${NGINX_WORKER_CONNECTIONS:-4096}"
     cat
     printf '}\n'
   } >"$work/nginx.conf"
 }
 
 # Starts zerodt-serve with $work/zerodt.yaml and nginx with $work/nginx.conf, and waits
-# until each answers the URL $1 (with SERVER_PORT in it) on its port, $2 and $3.
+# until each answers the URL $1 (with SERVER_PORT in it) on its port, $2 and $3. Sets
+# ZERODT_PID, the process started (a supervisor when there is one, else the generation).
 start_servers() {
   "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
+  ZERODT_PID=$!
   "$NGINX" -c "$work/nginx.conf" -e "$work/nginx-error.log"
   local port
   for port in "$2" "$3"; do

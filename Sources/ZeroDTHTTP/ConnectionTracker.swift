@@ -286,6 +286,8 @@ final class ActivationReporter: ChannelInboundHandler, RemovableChannelHandler {
         if tracker.activated(context.channel) {
             context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
+        // Its work is done: an idle connection should not carry it.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 

@@ -20,7 +20,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// progressing reader keeps resetting the write timeout.
     private static let fileChunkSize = 1 << 20
 
-    private let configuration: HTTPServerConfiguration
     private let hosts: VirtualHosts
     /// The name the client asked TLS for (SNI), once the handshake has seen it; nil for
     /// plain HTTP and where the listener's servers are not chosen by name.
@@ -37,7 +36,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
-    private var queued: CircularBuffer<ConnectionInput> = []
+    /// Rarely used: it starts as small as it can (`[]` holds room for 16, on every connection).
+    private var queued = CircularBuffer<ConnectionInput>(initialCapacity: 1)
     private var awaitingDeferredResponse = false
     private var readPending = false
     private var needsFlush = false
@@ -62,7 +62,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     init(configuration: HTTPServerConfiguration, hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
          isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
          logger: Logger) {
-        self.configuration = configuration
         self.writer = writer
         self.logger = logger
         self.hosts = hosts
@@ -86,7 +85,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
-        machine = HTTPConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
+        machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         monitor.onBytes = {
@@ -183,7 +182,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The decoder gave up on the stream: answer with an error and close.
     private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
         guard !machine.isClosed else { return }
-        let status = monitor.status(for: parserError, maxHeaderSize: configuration.maxHeaderSize)
+        let status = monitor.status(for: parserError, maxHeaderSize: machine.configuration.maxHeaderSize)
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
@@ -201,7 +200,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         switch part {
         case .head(let head):
             let now = context.eventLoop.now
-            let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
+            let check = RequestHeadCheck(head, maxBodySize: machine.configuration.maxBodySize)
             let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
             // An error found before the host is known (or trusted) is the owner's: the
             // listener's fallback server answers and logs it.
@@ -227,7 +226,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             machine.bodyReceived(now: context.eventLoop.now)
             guard request.failure == nil else { return }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
-            if total > configuration.maxBodySize {
+            if total > machine.configuration.maxBodySize {
                 machine.protocolError()
                 self.request = nil
                 write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
@@ -380,7 +379,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             inline = bytes
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
-                                      date: DateHeader.now, server: configuration.serverHeader,
+                                      date: DateHeader.now, server: machine.configuration.serverHeader,
                                       contentLength: hasLength ? response.bodyCount : nil, connection: connection)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
         let done = context.eventLoop.makePromise(of: Void.self)

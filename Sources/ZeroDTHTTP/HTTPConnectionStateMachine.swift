@@ -42,7 +42,9 @@ struct HTTPConnectionStateMachine {
     private var writeDeadline: NIODeadline?
     /// When the body being read must be complete (`readBodyTimeout` after its head).
     private var bodyDeadline: NIODeadline?
-    private let configuration: HTTPServerConfiguration
+    /// The connection's settings; its handler reads them here rather than keep a copy of its
+    /// own (they are most of what an idle connection holds beside NIO's own state).
+    let configuration: HTTPServerConfiguration
 
     init(configuration: HTTPServerConfiguration, now: NIODeadline) {
         self.configuration = configuration

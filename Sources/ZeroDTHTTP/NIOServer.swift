@@ -168,6 +168,13 @@ public final class NIOServer: RestartableServer {
         }
     }
 
+    /// Each connection keeps the buffer of its latest read for the next one, idle or not (NIO
+    /// pools it per channel). NIO starts that buffer at 2 KiB: most of what an idle keep-alive
+    /// connection costs. Most request heads fit in 512 bytes; a longer one grows the buffer
+    /// (it doubles after each full read, up to 64 KiB), and that connection keeps the size
+    /// it needed.
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+
     private func makeBootstrap(listenerIndex: Int) -> ServerBootstrap {
         let tracker = tracker
         let childChannelInitializer = childChannelInitializer
@@ -184,6 +191,7 @@ public final class NIOServer: RestartableServer {
             // so clients still waiting in the backlog are picked up on the next read.
             .serverChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: configuration.allowRemoteHalfClosure)
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ActivationReporter(tracker: tracker))

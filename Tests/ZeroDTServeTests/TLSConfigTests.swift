@@ -63,6 +63,15 @@ import TestSupport
         #expect(tls.server.minimumVersion == .tlsv13)
     }
 
+    @Test func aListenerWithOneCertificateServesWithTheContextItsCheckBuilt() throws {
+        try ca.leaf("site", dnsNames: ["site.test"], in: directory.path)
+        let text = config(tls: "cert: site.pem\nkey: site.key\nmin_version: \"1.3\"\nalpn: [http/1.1]")
+        let tls = try #require(loadValid(text, baseDirectory: directory.path)?.listeners[0].tls)
+        let context = try tls.makeContext()
+        #expect(context === tls.certificates[0].context)
+        #expect(context.configuration == tls.server)
+    }
+
     @Test func keysAreCheckedWithDidYouMean() {
         #expect(errors(tls: "cert: a.pem\nkee: a.key") == [
             "7:11: unknown key 'kee' in 'tls'", "note: did you mean 'key'?",

@@ -35,13 +35,18 @@ public struct TLSContextError: Error, Sendable, CustomStringConvertible {
 /// A TLS server context ready to secure connections: built once per listener, when the
 /// serving process starts (so that a restart picks up renewed certificate files), and shared
 /// by every connection that listener accepts.
-public final class TLSServerContext: Sendable {
+///
+/// Two contexts are equal when they were built from equal configurations: either serves the
+/// same handshakes.
+public final class TLSServerContext: Sendable, Equatable {
     /// How long a closing connection waits for the client's `close_notify` after sending its
     /// own. swift-nio-ssl waits 5 s by default; nginx does not wait at all. A client that
     /// ignores the alert keeps its socket (and a slot of `max_connections`) that long, and a
     /// drain waits for it, so the wait is kept short.
     static let closeNotifyWait: TimeAmount = .milliseconds(500)
 
+    /// What it was built from.
+    public let configuration: TLSServerConfiguration
     private let context: NIOSSLContext
     /// Whether clients may choose HTTP/2.
     let offersHTTP2: Bool
@@ -49,18 +54,41 @@ public final class TLSServerContext: Sendable {
     /// Builds the context.
     /// - Throws: `TLSContextError` when there is no identity, or when BoringSSL refuses one
     ///   (a key that does not match its certificate, among others).
-    public init(_ configuration: TLSServerConfiguration) throws(TLSContextError) {
+    public convenience init(_ configuration: TLSServerConfiguration) throws(TLSContextError) {
+        try self.init(configuration, checked: [])
+    }
+
+    /// A context for `configuration` that builds as few BoringSSL contexts as it can (each
+    /// costs a copy of every certificate and key in it): one of `checked` when it was built
+    /// from this very configuration (a listener with one certificate, checked when the config
+    /// was loaded); else a new one that does not check again the identities that one of
+    /// `checked` was built for alone.
+    /// - Throws: `TLSContextError`, as `init(_:)` does.
+    public static func make(_ configuration: TLSServerConfiguration,
+                            reusing checked: [TLSServerContext]) throws(TLSContextError) -> TLSServerContext {
+        if let same = checked.first(where: { $0.configuration == configuration }) { return same }
+        let alone = checked.compactMap { $0.configuration.identities.count == 1 ? $0.configuration.identities[0] : nil }
+        return try TLSServerContext(configuration, checked: Set(alone))
+    }
+
+    private init(_ configuration: TLSServerConfiguration, checked: Set<TLSIdentity>) throws(TLSContextError) {
         guard let first = configuration.identities.first else {
             throw TLSContextError(description: "an HTTPS listener needs at least one certificate")
         }
+        self.configuration = configuration
         offersHTTP2 = configuration.applicationProtocols.contains(.http2)
         // Each identity on its own first: an identity chosen by SNI is otherwise only
         // installed during a handshake, and a bad one would fail there instead of here.
-        for identity in configuration.identities.dropFirst() {
+        for identity in configuration.identities.dropFirst() where !checked.contains(identity) {
             _ = try Self.makeContext(default: identity, identities: [identity], configuration: configuration)
         }
         context = try Self.makeContext(default: first, identities: configuration.identities,
                                        configuration: configuration)
+    }
+
+    /// Whether both were built from the same configuration.
+    public static func == (lhs: TLSServerContext, rhs: TLSServerContext) -> Bool {
+        lhs.configuration == rhs.configuration
     }
 
     /// A handler that runs the server side of TLS on one connection.

@@ -31,12 +31,16 @@ struct CertificateCheck {
     var hasErrors: Bool { bag.hasErrors }
 
     /// The pair's chain and key, checked; nil (after errors) when they cannot serve.
-    mutating func load(_ pair: Pair) -> TLSConfig.Certificate? {
+    /// - Parameter settings: the listener's TLS settings (its identities do not matter): the
+    ///   context that checks the pair is built with them, so that serving can reuse it.
+    mutating func load(_ pair: Pair, settings: TLSServerConfiguration) -> TLSConfig.Certificate? {
         let chain = readChain(pair)
         let key = readKey(pair)
         guard let chain, let key else { return nil }
         let identity = TLSIdentity(leaf: chain[0], intermediates: Array(chain.dropFirst()), key: key)
-        if !Self.serves(leaf: chain[0], key: key) {
+        var alone = settings
+        alone.identities = [identity]
+        guard let context = try? TLSServerContext(alone) else {
             // A chain in the wrong order is the common slip: say so when a later one is the key's.
             if let index = chain.indices.dropFirst().first(where: { Self.serves(leaf: chain[$0], key: key) }) {
                 bag.error("the key in '\(pair.keyFile)' belongs to certificate \(index + 1) of the chain in "
@@ -49,7 +53,7 @@ struct CertificateCheck {
         }
         guard checkValidity(of: chain, pair: pair) else { return nil }
         return TLSConfig.Certificate(certFile: pair.certFile, keyFile: pair.keyFile, identity: identity,
-                                     certLocation: pair.certLocation, keyLocation: pair.keyLocation)
+                                     context: context, certLocation: pair.certLocation, keyLocation: pair.keyLocation)
     }
 
     /// Whether a handshake can be made with `leaf` and `key`: BoringSSL refuses a key that

@@ -30,7 +30,10 @@ extension ConfigDecoder {
         }
         guard let pairs else { return nil }
         var check = CertificateCheck()
-        let certificates = pairs.compactMap { check.load($0) }
+        // Invalid settings are reported already; the certificates are checked with the defaults.
+        let settings = TLSConfig.server(identities: [], minimumVersion: minimumVersion,
+                                        applicationProtocols: applicationProtocols ?? nil)
+        let certificates = pairs.compactMap { check.load($0, settings: settings) }
         check.checkServerNames(certificates)
         bag.append(contentsOf: check.diagnostics)
         guard certificates.count == pairs.count, !check.hasErrors else { return nil }

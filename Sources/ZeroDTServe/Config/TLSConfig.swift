@@ -12,6 +12,10 @@ public struct TLSConfig: Sendable, Equatable {
         public var keyFile: String
         /// The chain and key read from them.
         public var identity: TLSIdentity
+        /// The context the certificate check built for this identity alone, with its
+        /// listener's settings: proof that BoringSSL takes it, and the serving context itself
+        /// when it is the listener's only certificate (see `makeContext()`).
+        public var context: TLSServerContext
         /// Where the `cert` value is.
         public var certLocation: SourceLocation
         /// Where the `key` value is.
@@ -42,9 +46,25 @@ public struct TLSConfig: Sendable, Equatable {
 
     /// The HTTP server's own configuration for this listener.
     public var server: TLSServerConfiguration {
-        var server = TLSServerConfiguration(identities: certificates.map(\.identity))
+        Self.server(identities: certificates.map(\.identity), minimumVersion: minimumVersion,
+                    applicationProtocols: applicationProtocols)
+    }
+
+    /// The HTTP server's configuration for `identities` with these settings (nil: its default).
+    static func server(identities: [TLSIdentity], minimumVersion: MinimumVersion?,
+                       applicationProtocols: [ApplicationProtocol]?) -> TLSServerConfiguration {
+        var server = TLSServerConfiguration(identities: identities)
         if let minimumVersion { server.minimumVersion = minimumVersion.version }
         if let applicationProtocols { server.applicationProtocols = applicationProtocols }
         return server
+    }
+
+    /// The context to serve with, built by the process that serves. BoringSSL has already
+    /// taken each certificate when the config was loaded: a listener with one certificate
+    /// serves with the context built then, and one with several builds only the context
+    /// that holds them all.
+    /// - Throws: `TLSContextError` when BoringSSL refuses it.
+    public func makeContext() throws(TLSContextError) -> TLSServerContext {
+        try TLSServerContext.make(server, reusing: certificates.map(\.context))
     }
 }

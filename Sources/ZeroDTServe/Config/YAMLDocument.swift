@@ -9,7 +9,10 @@ enum YAMLDocument {
     static func parse(_ text: String, file: String) -> Result<ConfigNode?, Diagnostic> {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No rules: tags are never read (a scalar is kept as its text and whether it was
+            // plain), and Yams's default rules are seven regular expressions that ICU compiles
+            // on first use, milliseconds of every generation's start, so of every restart.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, text: text, file: file))
         } catch {

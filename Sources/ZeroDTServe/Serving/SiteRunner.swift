@@ -166,13 +166,13 @@ struct SiteRunner {
         return VirtualServer(name: server.name, hosts: server.hosts.map(\.pattern), routes: table, accessLog: accessLog)
     }
 
-    /// A socket with its TLS context, built here, by the process that serves (the certificate
-    /// files were read when this generation loaded the config), and the servers on it.
+    /// A socket with its TLS context, made here, by the process that serves, from the ones the
+    /// certificate check built when this generation loaded the config, and the servers on it.
     private static func endpoint(_ config: ListenerConfig, listener: Listener,
                                  servers: [VirtualServer]) throws -> HTTPEndpoint {
         guard let tls = config.tls else { return HTTPEndpoint(listener, hosts: VirtualHosts(servers)) }
         do {
-            return HTTPEndpoint(listener, tls: try TLSServerContext(tls.server),
+            return HTTPEndpoint(listener, tls: try tls.makeContext(),
                                 hosts: VirtualHosts(servers, certificates: tls.server.identities))
         } catch {
             throw ServeError(description: "\(config.location): error: cannot set up TLS: \(error)")
