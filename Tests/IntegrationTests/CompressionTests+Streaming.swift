@@ -28,7 +28,6 @@ extension CompressionTests {
 
         /// The route that serves `public/` (`prepare`) under `/encoded/` with `encode: gzip`.
         static let routes = """
-                routes:
                   - path: /encoded/
                     static: public
                     encode: gzip
@@ -38,6 +37,15 @@ extension CompressionTests {
             try FileManager.default.createDirectory(atPath: site.path("public"), withIntermediateDirectories: true)
             try writeBigText(site.path("public/big.txt"))
             _ = try site.write("public/small.txt", "small\n")
+        }
+
+        /// A prepared site served on a free loopback port, with `top` at the config's top level.
+        static func start(top: String) throws -> (TestSite, TestAddress, RunningProcess) {
+            let site = try TestSite()
+            try prepare(site)
+            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+            let process = try CompressionTests.serve(site, listen: "[\"\(address)\"]", routes: routes, top: top)
+            return (site, address, process)
         }
 
         /// Whether `compressed`, gunzipped, is byte for byte the file at `original` (gzip and
@@ -50,19 +58,10 @@ extension CompressionTests {
         }
 
         @Test func aLargeFileComesBackChunkedOverHTTP11AndUpToTheCloseOverHTTP10() throws {
-            let site = try TestSite()
-            try Self.prepare(site)
-            let port = try LoopbackPort.free()
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen: [127.0.0.1:\(port)]
-                \(Self.routes)
-                log: { access: { file: access.log, format: common } }
-                """)
+            let (site, address, process) = try Self.start(top: "log: { access: { file: access.log, format: common } }")
             defer { process.kill() }
             let original = try #require(FileManager.default.contents(atPath: site.path("public/big.txt")))
-            let url = "http://127.0.0.1:\(port)/encoded/big.txt"
+            let url = "http://\(address)/encoded/big.txt"
 
             let chunked = try CompressionTests.fetch(url, ["--http1.1", "--compressed"], in: site)
             #expect(chunked.status == 200)
@@ -89,16 +88,7 @@ extension CompressionTests {
         }
 
         @Test func aConnectionGoesOnAfterAChunkedResponseAndAfterAHead() throws {
-            let site = try TestSite()
-            try Self.prepare(site)
-            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen: ["\(address)"]
-                \(Self.routes)
-                log: { access: false }
-                """)
+            let (site, address, process) = try Self.start(top: "log: { access: false }")
             defer { process.kill() }
             let client = try HTTPTestClient(connectingTo: address)
             let get = "GET /encoded/big.txt HTTP/1.1\r\nHost: test\r\nAccept-Encoding: gzip\r\n\r\n"
@@ -126,15 +116,7 @@ extension CompressionTests {
             let https = try TLSTests.HTTPSSite(certificates: ["site"])
             let site = https.site
             try Self.prepare(site)
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen:
-                      - address: "127.0.0.1:\(https.port)"
-                        tls: {certificates: [{cert: site.pem, key: site.key}]}
-                \(Self.routes)
-                log: { access: false }
-                """)
+            let process = try CompressionTests.serve(https, routes: Self.routes, top: "log: { access: false }")
             defer { process.kill() }
             let fetched = try CompressionTests.fetch("https://site.test:\(https.port)/encoded/big.txt", [
                 "--http2", "--compressed", "--cacert", https.ca.certificate,
@@ -151,18 +133,7 @@ extension CompressionTests {
         /// the hand-over and past the drain grace, completes it, answers the request
         /// pipelined behind it, then closes the connection and exits.
         @Test func aReloadInTheMiddleOfAStreamedDownloadCompletesIt() throws {
-            let site = try TestSite()
-            try Self.prepare(site)
-            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen: ["\(address)"]
-                    timeouts: { write: 20s, shutdown: 30s }
-                \(Self.routes)
-                control: \(site.path("control.sock"))
-                pid_file: \(site.path("run.pid"))
-                """)
+            let (site, address, process) = try Self.start(top: "control: control.sock\npid_file: run.pid")
             defer { process.kill() }
             let family = ServerFamily(site: site, first: process, pidFile: site.path("run.pid"))
             let client = try HTTPTestClient(connectingTo: address, receiveBuffer: 16 * 1024)

@@ -72,14 +72,30 @@ import Testing
     /// `routes` served over plain HTTP on a free loopback port.
     static func serve(_ site: TestSite) throws -> (RunningProcess, Int) {
         let port = try LoopbackPort.free()
-        let process = try site.serve("""
+        return (try serve(site, listen: "[127.0.0.1:\(port)]"), port)
+    }
+
+    /// `routes` (a route list, as `Self.routes`) on `listen` (its YAML value, spliced into the
+    /// server), with `top` at the top level.
+    static func serve(_ site: TestSite, listen: String, routes: String = routes, top: String = "") throws
+        -> RunningProcess
+    {
+        try site.serve("""
             servers:
               - name: web
-                listen: [127.0.0.1:\(port)]
+                listen: \(listen)
                 routes:
             \(routes)
+            \(top)
             """)
-        return (process, port)
+    }
+
+    /// `routes` over TLS (`site.pem`) on `https`'s port.
+    static func serve(_ https: TLSTests.HTTPSSite, routes: String = routes, top: String = "") throws
+        -> RunningProcess
+    {
+        try serve(https.site, listen: "[{address: \"127.0.0.1:\(https.port)\", "
+                  + "tls: {certificates: [{cert: site.pem, key: site.key}]}}]", routes: routes, top: top)
     }
 
     @Test func precompressedSiblingsAreNegotiatedWithTagsRangesAndHead() throws {
@@ -182,15 +198,7 @@ import Testing
         let https = try TLSTests.HTTPSSite(certificates: ["site"])
         let site = https.site
         let gzipped = try Self.prepare(site)
-        let process = try site.serve("""
-            servers:
-              - name: web
-                listen:
-                  - address: "127.0.0.1:\(https.port)"
-                    tls: {certificates: [{cert: site.pem, key: site.key}]}
-                routes:
-            \(Self.routes)
-            """)
+        let process = try Self.serve(https)
         defer { process.kill() }
         func fetch(_ path: String, _ options: [String]) throws -> Fetched {
             try Self.fetch("https://site.test:\(https.port)\(path)", ["--http2", "--cacert", https.ca.certificate,

@@ -94,20 +94,8 @@ import Testing
         configuration.readHeaderTimeout = .seconds(1)
         configuration.drainGrace = .milliseconds(500)
         channel = EmbeddedChannel(loop: loop)
-        let monitor = RequestLineMonitor()
-        let accessLog = accessLog
-        try channel.pipeline.syncOperations.addHandlers([
-            gate,
-            monitor,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                    informationalResponseStrategy: .drop)),
-            HTTPConnectionHandler(configuration: configuration,
-                                  routes: RoutingTable(routes: [.init(path: "/", handler: handler)]),
-                                  serverName: "test", monitor: monitor,
-                                  accessLog: { entry in accessLog.withLockedValue { $0.append(entry) } },
-                                  logger: Logger(label: "test")),
-        ])
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        try channel.addConnectionHandlers(configuration: configuration, handler: handler, front: [gate],
+                                          accessLog: accessLog, logger: Logger(label: "test"))
     }
 
     /// Lets the writes through and runs what they scheduled, `times` times over.
