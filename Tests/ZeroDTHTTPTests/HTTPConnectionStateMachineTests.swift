@@ -30,6 +30,31 @@ import Testing
         return machine
     }
 
+    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        // The next request's bytes are here, but reads pause while the response is written.
+        machine.bytesReceived(now: at(.milliseconds(100)))
+        for second: Int64 in 1...4 {
+            machine.writeProgressed(now: at(.seconds(second)), responseFinished: false)
+            #expect(machine.timerFired(now: at(.seconds(second))) == .none, "second \(second)")
+        }
+        #expect(machine.timerFired(now: at(.seconds(7))) == .close, "the write deadline still holds")
+    }
+
+    @Test func anHTTP10BodyOfUnknownLengthClosesTheConnectionAfterIt() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
+        machine.requestEnd()
+        machine.bodyEndsWithConnection()
+        #expect(machine.closeAfterResponse)
+        #expect(machine.responseIssued(now: start) == .closeWhenWritten)
+    }
+
     @Test func aBodyMustBeCompleteWithinReadBodyHoweverSteadilyItArrives() {
         var configuration = Self.configuration
         configuration.readBodyTimeout = .seconds(8)
