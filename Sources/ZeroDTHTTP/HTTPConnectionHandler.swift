@@ -421,17 +421,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
             context.close(promise: nil)
         }
-        // Taken now: a streamed body ends after the next request may have chosen its route.
-        let record = ResponseRecord(routeMetrics: routeMetrics, accessLog: server.accessLog, route: route,
-                                    remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                                    status: Int(status), duration: Duration(now - started))
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            if pumpsStream {
-                isStreaming = false
-                record.record(bodyBytes: streamedBytes)
-            }
             probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
@@ -442,13 +434,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
-        if pumpsStream, let stream = response.stream {
-            isStreaming = true
-            streamedBytes = 0
-            sendPiece(of: stream, head: head, context: context, done: done)
-        } else {
+        let record = ResponseRecord(routeMetrics: routeMetrics, accessLog: server.accessLog, route: route,
+                                    remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
+                                    status: Int(status), duration: Duration(now - started))
+        guard pumpsStream, let stream = response.stream else {
             record.record(bodyBytes: sendsBody ? response.bodyCount : 0)
+            return
         }
+        isStreaming = true
+        streamedBytes = 0
+        // Recorded at the end, as it was taken now: the next request may choose another route.
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            isStreaming = false
+            record.record(bodyBytes: streamedBytes)
+        }
+        sendPiece(of: stream, head: head, context: context, done: done)
     }
 
     /// Sends the next piece of a streamed body, and the one after it once that is written:
