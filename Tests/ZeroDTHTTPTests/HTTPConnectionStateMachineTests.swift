@@ -30,11 +30,17 @@ import Testing
         return machine
     }
 
-    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+    /// A machine that has read a whole keep-alive request at `start`, not yet answered.
+    private func awaitingResponse() -> HTTPConnectionStateMachine {
         var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
         machine.bytesReceived(now: start)
-        _ = machine.requestHead(keepAlive: true, now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
         machine.requestEnd()
+        return machine
+    }
+
+    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+        var machine = awaitingResponse()
         #expect(machine.responseIssued(now: start) == .none)
         // The next request's bytes are here, but reads pause while the response is written.
         machine.bytesReceived(now: at(.milliseconds(100)))
@@ -46,10 +52,7 @@ import Testing
     }
 
     @Test func anHTTP10BodyOfUnknownLengthClosesTheConnectionAfterIt() {
-        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
-        machine.bytesReceived(now: start)
-        #expect(machine.requestHead(keepAlive: true, now: start) == false)
-        machine.requestEnd()
+        var machine = awaitingResponse()
         machine.bodyEndsWithConnection()
         #expect(machine.closeAfterResponse)
         #expect(machine.responseIssued(now: start) == .closeWhenWritten)
@@ -208,10 +211,7 @@ import Testing
     }
 
     @Test func writeWithoutProgressIsDroppedAfterTheWriteTimeout() {
-        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
-        machine.bytesReceived(now: start)
-        _ = machine.requestHead(keepAlive: true, now: start)
-        machine.requestEnd()
+        var machine = awaitingResponse()
         #expect(machine.responseIssued(now: start) == .none)
         #expect(machine.nextDeadline == at(.seconds(3)), "the write deadline comes before idle")
         machine.writeProgressed(now: at(.seconds(2)), responseFinished: false)
