@@ -2,8 +2,10 @@ import NIOCore
 import NIOHTTP1
 
 /// HTTP/1.x on the wire: the head serialized by `ResponseHead` into one buffer (with a small
-/// body appended, so that it goes out in one segment), then the body as it is; a response
-/// ends with its last byte (every response has a `Content-Length` or no body).
+/// body appended, so that it goes out in one segment), then the body as it is. A response of
+/// known length ends with its last byte; a streamed one (`ResponseHeadFields/isStreamed`)
+/// goes out chunked to HTTP/1.1 clients, and to HTTP/1.0 ones, which know no chunks, as it
+/// is up to the close of the connection (which the connection handler arranges).
 struct HTTP1ResponseWriter: ResponseWriter {
     func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext) {
         let interim = ResponseHead.interim(status, version: version, allocator: context.channel.allocator)
@@ -14,7 +16,7 @@ struct HTTP1ResponseWriter: ResponseWriter {
                    promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader) {
         var buffer = try ResponseHead.serialize(
             version: head.version, status: head.status, headers: head.headers, date: head.date, server: head.server,
-            contentLength: head.contentLength, connection: head.connection,
+            contentLength: head.contentLength, chunked: head.isChunked, connection: head.connection,
             extraCapacity: body?.readableBytes ?? 0, allocator: context.channel.allocator)
         if var body { buffer.writeBuffer(&body) }
         context.write(NIOAny(IOData.byteBuffer(buffer)), promise: promise)
@@ -23,5 +25,35 @@ struct HTTP1ResponseWriter: ResponseWriter {
     func writeBody(_ data: IOData, endsResponse: Bool, context: ChannelHandlerContext,
                    promise: EventLoopPromise<Void>?) {
         context.write(NIOAny(data), promise: promise)
+    }
+
+    func writeStreamed(_ piece: ByteBuffer, head: ResponseHeadFields, context: ChannelHandlerContext,
+                       promise: EventLoopPromise<Void>?) {
+        guard head.isChunked, piece.readableBytes > 0 else {
+            context.write(NIOAny(IOData.byteBuffer(piece)), promise: promise)
+            return
+        }
+        context.write(NIOAny(IOData.byteBuffer(Self.chunk(piece, allocator: context.channel.allocator))),
+                      promise: promise)
+    }
+
+    func writeStreamEnd(head: ResponseHeadFields, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        var end = context.channel.allocator.buffer(capacity: 5)
+        // Close-delimited, the end is the close: an empty write only orders the promise after the body.
+        if head.isChunked { end.writeStaticString("0\r\n\r\n") }
+        context.write(NIOAny(IOData.byteBuffer(end)), promise: promise)
+    }
+
+    /// `piece` as one chunk (RFC 9112 §7.1): its size in hex, CRLF, the bytes, CRLF, in one
+    /// buffer, so that a chunk is one write. The copy costs little next to making the piece.
+    static func chunk(_ piece: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let size = String(piece.readableBytes, radix: 16)
+        var chunk = allocator.buffer(capacity: size.utf8.count + piece.readableBytes + 4)
+        chunk.writeString(size)
+        chunk.writeStaticString("\r\n")
+        var piece = piece
+        chunk.writeBuffer(&piece)
+        chunk.writeStaticString("\r\n")
+        return chunk
     }
 }

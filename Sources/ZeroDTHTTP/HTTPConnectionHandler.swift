@@ -39,6 +39,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Rarely used: it starts as small as it can (`[]` holds room for 16, on every connection).
     private var queued = CircularBuffer<ConnectionInput>(initialCapacity: 1)
     private var awaitingDeferredResponse = false
+    /// A streamed body is being sent: later responses wait for its end, so that their bytes
+    /// do not mix with its pieces.
+    private var isStreaming = false
+    /// The bytes of the streamed body written so far, for the access log and metrics.
+    private var streamedBytes = 0
     private var readPending = false
     private var needsFlush = false
     private var lastWrite: EventLoopFuture<Void>?
@@ -347,9 +352,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Too much is unanswered to take on another request now: a deferred response is
-    /// pending, or `maxResponsesInFlight` responses are still being written.
+    /// pending, a streamed body is being sent, or `maxResponsesInFlight` responses are still
+    /// being written.
     private var isBackedUp: Bool {
-        awaitingDeferredResponse || machine.writesInFlight >= Self.maxResponsesInFlight
+        awaitingDeferredResponse || isStreaming || machine.writesInFlight >= Self.maxResponsesInFlight
     }
 
     /// Pipelined requests answered before the writes of earlier answers have finished.
@@ -360,7 +366,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func write(_ response: HTTPResponse, for requestHead: HTTPRequestHead, started: NIODeadline,
                        context: ChannelHandlerContext) {
         guard !machine.isClosed else {
-            response.fileHandles.forEach { try? $0.close() }
+            response.discardBody()
             return
         }
         // The one place every response passes: handlers' answers and the connection's own
@@ -371,6 +377,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let status = response.status.code
         let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
         let hasLength = status >= 200 && status != 204 && status != 304
+        // A stream is sent as it comes; HEAD gets its headers without a byte of it made.
+        let isStreamed = hasLength && response.stream != nil
+        let pumpsStream = isStreamed && sendsBody
+        if pumpsStream && requestHead.version.major == 1 && requestHead.version.minor == 0 {
+            machine.bodyEndsWithConnection()
+        }
         let connection = ResponseHead.connection(closing: machine.closeAfterResponse, version: requestHead.version)
         // A small in-memory body goes out in the same buffer as the head: one write, one segment.
         var inline: ByteBuffer?
@@ -380,23 +392,26 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
                                       date: DateHeader.now, server: machine.configuration.serverHeader,
-                                      contentLength: hasLength ? response.bodyCount : nil, connection: connection)
+                                      contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
+                                      connection: connection, isStreamed: isStreamed)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
+        let endsWithHead = !streamsBody && !pumpsStream
         let done = context.eventLoop.makePromise(of: Void.self)
         do {
-            try writer.writeHead(head, body: inline, endsResponse: !streamsBody, context: context,
-                                 promise: streamsBody ? nil : done)
+            try writer.writeHead(head, body: inline, endsResponse: endsWithHead, context: context,
+                                 promise: endsWithHead ? done : nil)
         } catch {
             // A handler's mistake must not reach the wire (response splitting); the client
             // gets a plain 500, the operator the reason.
             logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
-            response.fileHandles.forEach { try? $0.close() }
+            response.discardBody()
             // Nothing was written: the promise has no write to complete it.
             done.succeed()
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
         }
         if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
+        if !pumpsStream { response.stream?.close() }
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
@@ -418,13 +433,76 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
-        routeMetrics?.record(method: requestHead.method, status: Int(status), bytes: sendsBody ? response.bodyCount : 0,
-                             duration: Duration(now - started))
-        if let accessLog = server.accessLog {
-            accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
-                                     target: requestHead.uri, version: requestHead.version, status: Int(status),
-                                     bytes: sendsBody ? response.bodyCount : 0, duration: Duration(now - started),
-                                     route: route, requestHeaders: requestHead.headers))
+        let record = ResponseRecord(routeMetrics: routeMetrics, accessLog: server.accessLog, route: route,
+                                    remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
+                                    status: Int(status), duration: Duration(now - started))
+        guard pumpsStream, let stream = response.stream else {
+            record.record(bodyBytes: sendsBody ? response.bodyCount : 0)
+            return
+        }
+        isStreaming = true
+        streamedBytes = 0
+        // Recorded at the end, as it was taken now: the next request may choose another route.
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            isStreaming = false
+            record.record(bodyBytes: streamedBytes)
+        }
+        sendPiece(of: stream, head: head, context: context, done: done)
+    }
+
+    /// Sends the next piece of a streamed body, and the one after it once that is written:
+    /// one piece in flight, so a slow client holds one piece of memory and stops the
+    /// production, while each written piece counts as progress for the write deadline. The
+    /// next piece is made in a task of its own, so that the loop's other connections get
+    /// their turn between pieces. The stream's end (or failure, or the connection's close)
+    /// completes `done`; the stream is closed in every case.
+    private func sendPiece(of stream: any ResponseBodyStream, head: ResponseHeadFields, context: ChannelHandlerContext,
+                           done: EventLoopPromise<Void>) {
+        guard context.channel.isActive else {
+            stream.close()
+            done.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let piece: ByteBuffer?
+        do {
+            piece = try stream.next()
+        } catch {
+            // The head promised a body that cannot be completed: end the response unfinished
+            // (no last chunk, or a reset HTTP/2 stream), so that the client sees it is cut.
+            logger.warning("response body failed: \(error); closing the connection", metadata: [
+                "server": "\(server.name)", "status": "\(head.status.code)"])
+            stream.close()
+            done.fail(error)
+            context.close(promise: nil)
+            return
+        }
+        guard let piece else {
+            stream.close()
+            writer.writeStreamEnd(head: head, context: context, promise: done)
+            context.flush()
+            return
+        }
+        guard piece.readableBytes > 0 else {
+            context.eventLoop.assumeIsolated().execute { [self] in
+                sendPiece(of: stream, head: head, context: context, done: done)
+            }
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        writer.writeStreamed(piece, head: head, context: context, promise: written)
+        context.flush()
+        written.futureResult.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success:
+                streamedBytes += piece.readableBytes
+                machine.writeProgressed(now: context.eventLoop.now, responseFinished: false)
+                context.eventLoop.assumeIsolated().execute { [self] in
+                    sendPiece(of: stream, head: head, context: context, done: done)
+                }
+            case .failure(let error):
+                stream.close()
+                done.fail(error)
+            }
         }
     }
 
@@ -466,7 +544,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .close:
             context.close(promise: nil)
         case .closeIdleUnlessInputWaiting:
-            if Self.hasUnreadInput(context.channel) {
+            // A request read while a streamed body was being sent waits in `queued`.
+            if !queued.isEmpty || Self.hasUnreadInput(context.channel) {
                 // The client's next request reached the socket after NIO last polled it: a
                 // timer that fell due runs before the next poll, so on a busy loop a request
                 // can sit unread while the drain grace runs out. Closing now would reset the
@@ -549,3 +628,26 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
 @available(*, unavailable)
 extension HTTPConnectionHandler: Sendable {}
+
+/// What a route's metrics and its server's access log record of a response, taken when the
+/// response is issued, and recorded once its body size is known: at once for a body of known
+/// length, at its end for a streamed one (the bytes then written). The duration is the time
+/// to the response's head, as for every response.
+private struct ResponseRecord {
+    var routeMetrics: RouteMetrics?
+    var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    var route: String?
+    var remoteAddress: SocketAddress?
+    var isSecure: Bool
+    var requestHead: HTTPRequestHead
+    var status: Int
+    var duration: Duration
+
+    func record(bodyBytes: Int) {
+        routeMetrics?.record(method: requestHead.method, status: status, bytes: bodyBytes, duration: duration)
+        accessLog?(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+                                  target: requestHead.uri, version: requestHead.version, status: status,
+                                  bytes: bodyBytes, duration: duration, route: route,
+                                  requestHeaders: requestHead.headers))
+    }
+}

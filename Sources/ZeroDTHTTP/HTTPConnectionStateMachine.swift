@@ -101,6 +101,12 @@ struct HTTPConnectionStateMachine {
         lingerBeforeClose = inputOpen
     }
 
+    /// The response's body ends where the connection does (HTTP/1.0, which has no chunks,
+    /// and a body of unknown length): the connection closes after it.
+    mutating func bodyEndsWithConnection() {
+        closeAfterResponse = true
+    }
+
     /// The client shut down its sending side: answer what it sent, then close.
     mutating func inputClosed() {
         closeAfterResponse = true
@@ -171,8 +177,10 @@ struct HTTPConnectionStateMachine {
         }
         guard now >= deadline else { return .none }
         if state == .idle && draining { return .closeIdleUnlessInputWaiting }
-        if state == .idle && writesInFlight > 0 {
+        if (state == .idle || state == .readingHead) && writesInFlight > 0 {
             // Still sending; the write deadline guards progress, idleness starts afterwards.
+            // A next request already arriving is not read until then (reads pause while
+            // responses are written), so its head cannot be late yet.
             deadline = now + TimeAmount(configuration.idleTimeout)
             return .none
         }

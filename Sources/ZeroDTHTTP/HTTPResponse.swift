@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// A complete response: status, headers and a body whose size is known up front, so that
-/// the connection can always send `Content-Length` and `HEAD` gets the same headers as `GET`.
+/// the connection can send `Content-Length` and `HEAD` gets the same headers as `GET`; or,
+/// from within ZeroDTHTTP (on-the-fly compression), a body streamed as it is produced.
 public struct HTTPResponse: Sendable {
     /// One piece of a body.
     public enum BodyPart: Sendable {
@@ -44,6 +45,9 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body, in order.
     public var body: [BodyPart]
+    /// A body produced as it is sent, instead of `body` (then empty): it goes out without
+    /// `Content-Length`. The connection closes it when done with it, sent or not.
+    var stream: (any ResponseBodyStream)?
     /// Whether this is one of ZeroDT's own plain-text error pages (``error(_:headers:)``),
     /// which configured error pages replace.
     var isPlainError = false
@@ -79,10 +83,19 @@ public struct HTTPResponse: Sendable {
         .error(.methodNotAllowed, headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
     }
 
+    /// Releases what the body holds (its files, its stream) when the response is not sent.
+    func discardBody() {
+        fileHandles.forEach { try? $0.close() }
+        stream?.close()
+    }
+
     /// The file handles this response owns; closed by whoever drops the response.
-    var fileHandles: [NIOFileHandle] {
+    var fileHandles: [NIOFileHandle] { Self.fileHandles(of: body) }
+
+    /// The file handles of `parts`, each once.
+    static func fileHandles(of parts: [BodyPart]) -> [NIOFileHandle] {
         var seen: [NIOFileHandle] = []
-        for case .file(let slice) in body where !seen.contains(where: { $0 === slice.handle }) {
+        for case .file(let slice) in parts where !seen.contains(where: { $0 === slice.handle }) {
             seen.append(slice.handle)
         }
         return seen

@@ -1,9 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
-/// Writes a response's status line and header block straight into a buffer: every response
-/// carries a known `Content-Length` (or no body), so NIO's general-purpose encoder, with
-/// its chunking decisions and separate writes for head, body and end, is not needed.
+/// Writes a response's status line and header block straight into a buffer: a response
+/// carries a known `Content-Length`, no body, or is chunked as the connection decided, so
+/// NIO's general-purpose encoder, with its chunking decisions and separate writes for head,
+/// body and end, is not needed.
 package enum ResponseHead {
     /// The headers the connection sets itself; a handler's own values for them are dropped.
     static let connectionManaged: Set<String> = ["content-length", "connection", "transfer-encoding"]
@@ -41,17 +42,21 @@ package enum ResponseHead {
     /// must be an RFC 9110 token, and a value (and the reason phrase) must hold no control
     /// character but tab, so that a value with CR or LF in it cannot add headers or a body
     /// of its own (response splitting).
-    /// - Parameter extraCapacity: room to reserve for a body appended afterwards.
+    /// - Parameters:
+    ///   - chunked: whether the body follows as `Transfer-Encoding: chunked`.
+    ///   - extraCapacity: room to reserve for a body appended afterwards.
     /// - Throws: `InvalidHeader` for the first header that fails the check.
     static func serialize(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders,
-                          date: String, server: String?, contentLength: Int?, connection: String?,
-                          extraCapacity: Int, allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
+                          date: String, server: String?, contentLength: Int?, chunked: Bool = false,
+                          connection: String?, extraCapacity: Int,
+                          allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
         try check(reasonPhrase: status.reasonPhrase)
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
         try forEachField(headers: headers, date: date, server: server, contentLength: contentLength) { name, value in
             writeField(name, value, into: &buffer)
         }
+        if chunked { writeField("Transfer-Encoding", "chunked", into: &buffer) }
         if let connection { writeField("Connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
         return buffer

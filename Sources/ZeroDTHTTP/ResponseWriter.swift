@@ -10,10 +10,16 @@ struct ResponseHeadFields {
     var headers: HTTPHeaders
     var date: String
     var server: String?
-    /// Nil for a response that has no body by definition (204, 304).
+    /// Nil for a response that has no body by definition (204, 304), or a streamed one.
     var contentLength: Int?
     /// The `Connection` value; HTTP/1 only (HTTP/2 forbids the header).
     var connection: String?
+    /// The body is streamed: its length is unknown until it ends (`ResponseBodyStream`).
+    var isStreamed = false
+
+    /// Whether the body goes out in HTTP/1.1 chunks: streamed to an HTTP/1.1 client. (HTTP/1.0
+    /// has no chunks, HTTP/2 frames of its own.)
+    var isChunked: Bool { isStreamed && version.major == 1 && version.minor >= 1 }
 }
 
 /// Puts `HTTPConnectionHandler`'s responses on the wire in one protocol's form. The handler
@@ -34,4 +40,12 @@ protocol ResponseWriter {
     /// A piece of the body: bytes, or a region of a file.
     func writeBody(_ data: IOData, endsResponse: Bool, context: ChannelHandlerContext,
                    promise: EventLoopPromise<Void>?)
+
+    /// A piece of a streamed body (`head.isStreamed`), framed as the protocol frames a body of
+    /// unknown length; never empty.
+    func writeStreamed(_ piece: ByteBuffer, head: ResponseHeadFields, context: ChannelHandlerContext,
+                       promise: EventLoopPromise<Void>?)
+
+    /// The end of a streamed body; its promise completes when the whole response is written.
+    func writeStreamEnd(head: ResponseHeadFields, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
 }

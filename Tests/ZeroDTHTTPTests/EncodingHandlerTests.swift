@@ -1,17 +1,16 @@
 import CompressNIO
-import Dispatch
+import Foundation
 import NIOCore
+import NIOEmbedded
 import NIOHTTP1
-import NIOPosix
 import Testing
 
 @testable import ZeroDTHTTP
 
-/// Serialized: two tests count on the process-wide number of compressions off the loop.
-@Suite(.serialized) struct EncodingHandlerTests {
+@Suite struct EncodingHandlerTests {
     let tree: TemporaryTree
-    /// Below `EncodingHandler.offloadSize`, so that it is compressed at once on the
-    /// embedded loop; `hugeText` is above it.
+    /// Below `EncodingHandler.oneShotSize`, so that it is compressed at once; `hugeText` is
+    /// above it, so that it is streamed.
     let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 2000)
     let hugeText = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 4000)
 
@@ -45,68 +44,64 @@ import Testing
         #expect(try gunzip(served.body) == text)
     }
 
-    @Test func aBodyAboveTheOffloadSizeIsCompressedOffTheEventLoop() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let loop = group.next()
-        let context = HTTPRequestContext(eventLoop: loop, serverName: "test", remoteAddress: nil)
-        let request = makeRequest("/huge.txt", headers: [("Accept-Encoding", "gzip")])
-        let reply = try loop.submit { try handler().respond(to: request, context: context) }.wait()
-        guard case .deferred(let future) = reply else {
-            Issue.record("a body of \(hugeText.utf8.count) bytes was compressed on the event loop")
-            return
-        }
-        let response = try future.wait()
+    @Test func aBodyAboveTheOneShotSizeIsStreamedAPieceAtATime() throws {
+        let response = try respond(handler(), "/huge.txt", headers: [("Accept-Encoding", "gzip")])
         #expect(response.headers.first(name: "Content-Encoding") == "gzip")
-        #expect(response.fileHandles.isEmpty, "the file was read and closed")
-        guard case .bytes(let body) = try #require(response.body.first) else {
-            Issue.record("expected the compressed bytes")
-            return
+        #expect(response.headers.first(name: "ETag")?.hasSuffix("-gzip\"") == true)
+        #expect(response.body.isEmpty, "no body of known length")
+        let stream = try #require(response.stream)
+        let handles = try #require(stream as? CompressingBodyStream).fileHandles
+        var pieces = 0
+        var compressed: [UInt8] = []
+        while let piece = try stream.next() {
+            pieces += 1
+            compressed += piece.readableBytesView
         }
-        #expect(try gunzip(Array(body.readableBytesView)) == hugeText)
-        #expect(EncodingHandler.offloadSize < hugeText.utf8.count && text.utf8.count < EncodingHandler.offloadSize)
+        #expect(try stream.next() == nil)
+        stream.close()
+        let sliceSize = CompressingBodyStream.sliceSize(level: EncodingSettings.defaultLevel)
+        #expect(pieces == (hugeText.utf8.count + sliceSize - 1) / sliceSize + 1, "a piece per slice, and the end")
+        #expect(try gunzip(compressed) == hugeText)
+        #expect(!handles.isEmpty && handles.allSatisfy { !$0.isOpen }, "the file is closed with the stream")
+        #expect(EncodingHandler.oneShotSize < hugeText.utf8.count && text.utf8.count < EncodingHandler.oneShotSize)
     }
 
-    @Test func beyondTheOffloadBoundALargeBodyGoesOutUnencoded() throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let loop = group.next()
-        let pool = NIOThreadPool.singleton
-        // Every pool thread waits, so that the compressions handed to the pool stay queued.
-        let release = DispatchSemaphore(value: 0)
-        let blockers = (0..<pool.numberOfThreads).map { _ in pool.runIfActive(eventLoop: loop) { release.wait() } }
-        let context = HTTPRequestContext(eventLoop: loop, serverName: "test", remoteAddress: nil)
-        let request = makeRequest("/huge.txt", headers: [("Accept-Encoding", "gzip")])
-        let handler = try handler()
-        let replies = try (0...EncodingHandler.maximumOffloaded).map { _ in
-            try loop.submit { handler.respond(to: request, context: context) }.wait()
-        }
-        for _ in blockers { release.signal() }
-        var deferred: [EventLoopFuture<HTTPResponse>] = []
-        for reply in replies.dropLast() {
-            guard case .deferred(let future) = reply else {
-                Issue.record("a compression within the bound was not handed to the pool")
-                continue
-            }
-            deferred.append(future)
-        }
-        guard case .response(let beyond) = replies.last else {
-            Issue.record("a compression beyond the bound was queued")
-            return
-        }
-        #expect(beyond.headers.first(name: "Content-Encoding") == nil)
-        #expect(beyond.headers.first(name: "Vary") == "Accept-Encoding")
-        for handle in beyond.fileHandles { try handle.close() }
-        for future in deferred { #expect(try future.wait().headers.first(name: "Content-Encoding") == "gzip") }
-        for blocker in blockers { try blocker.wait() }
+    @Test func aStreamClosedEarlyReleasesItsFile() throws {
+        let stream = try #require(try respond(handler(), "/huge.txt", headers: [("Accept-Encoding", "gzip")]).stream)
+        let handles = try #require(stream as? CompressingBodyStream).fileHandles
+        _ = try stream.next()
+        stream.close()
+        #expect(!handles.isEmpty && handles.allSatisfy { !$0.isOpen })
     }
 
-    @Test func headGetsTheHeadersOfGet() throws {
-        let head = try serve(handler(), makeRequest("/big.txt", method: .HEAD, headers: [("Accept-Encoding", "gzip")]))
-        let get = try get(handler(), "/big.txt", headers: [("Accept-Encoding", "gzip")])
-        #expect(head.header("Content-Encoding") == "gzip")
-        #expect(head.body.count == get.body.count, "the connection sends this count as Content-Length")
+    @Test func aFileCutShortFailsTheStream() throws {
+        let stream = try #require(try respond(handler(), "/huge.txt", headers: [("Accept-Encoding", "gzip")]).stream)
+        defer { stream.close() }
+        #expect(truncate(tree.path + "/huge.txt", 1000) == 0)
+        _ = try stream.next()
+        #expect(throws: IOError.self) { try stream.next() }
     }
+
+    @Test func headGetsTheStreamedHeadersWithoutACompression() throws {
+        for path in ["/big.txt", "/huge.txt"] {
+            let head = try respond(handler(), path, method: .HEAD, headers: [("Accept-Encoding", "gzip")])
+            #expect(head.headers.first(name: "Content-Encoding") == "gzip")
+            #expect(head.headers.first(name: "Vary") == "Accept-Encoding")
+            #expect(head.body.isEmpty && head.stream != nil, "no Content-Length to compute")
+            head.stream?.close()
+        }
+    }
+
+    /// The handler's response as it is, its body not read.
+    func respond(_ handler: EncodingHandler, _ uri: String, method: HTTPMethod = .GET,
+                 headers: [(String, String)]) throws -> HTTPResponse {
+        let context = HTTPRequestContext(eventLoop: EmbeddedEventLoop(), serverName: "test", remoteAddress: nil)
+        guard case .response(let response) = handler.respond(to: makeRequest(uri, method: method, headers: headers),
+                                                             context: context)
+        else { throw POSIXError(.EINVAL) }
+        return response
+    }
+
 
     @Test func whatMustNotBeCompressedPassesThrough() throws {
         let small = try get(handler(), "/small.txt", headers: [("Accept-Encoding", "gzip")])

@@ -43,26 +43,10 @@ import Testing
         configuration.maxHeaderSize = 1024
         configuration.readBodyTimeout = .seconds(3)
         channel = EmbeddedChannel(loop: loop)
-        // As HTTPServer builds it.
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = configuration.maxHeaderSize
-        limits.maxHeaderListSize = configuration.maxHeaderSize
-        let monitor = RequestLineMonitor()
         let (logger, messages) = RecordingLogHandler.logger()
         logMessages = messages
-        let accessLog = accessLog
-        try channel.pipeline.syncOperations.addHandlers([
-            monitor,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                    informationalResponseStrategy: .drop,
-                                                    limitConfiguration: limits)),
-            HTTPConnectionHandler(configuration: configuration,
-                                  routes: RoutingTable(routes: [.init(path: "/", handler: hello)]),
-                                  serverName: "test", monitor: monitor,
-                                  accessLog: { entry in accessLog.withLockedValue { $0.append(entry) } },
-                                  logger: logger),
-        ])
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        try channel.addConnectionHandlers(configuration: configuration, handler: hello, accessLog: accessLog,
+                                          logger: logger)
     }
 
     private func send(_ text: String) throws {

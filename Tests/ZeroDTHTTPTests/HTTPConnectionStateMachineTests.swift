@@ -30,6 +30,34 @@ import Testing
         return machine
     }
 
+    /// A machine that has read a whole keep-alive request at `start`, not yet answered.
+    private func awaitingResponse() -> HTTPConnectionStateMachine {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: true, now: start) == false)
+        machine.requestEnd()
+        return machine
+    }
+
+    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+        var machine = awaitingResponse()
+        #expect(machine.responseIssued(now: start) == .none)
+        // The next request's bytes are here, but reads pause while the response is written.
+        machine.bytesReceived(now: at(.milliseconds(100)))
+        for second: Int64 in 1...4 {
+            machine.writeProgressed(now: at(.seconds(second)), responseFinished: false)
+            #expect(machine.timerFired(now: at(.seconds(second))) == .none, "second \(second)")
+        }
+        #expect(machine.timerFired(now: at(.seconds(7))) == .close, "the write deadline still holds")
+    }
+
+    @Test func anHTTP10BodyOfUnknownLengthClosesTheConnectionAfterIt() {
+        var machine = awaitingResponse()
+        machine.bodyEndsWithConnection()
+        #expect(machine.closeAfterResponse)
+        #expect(machine.responseIssued(now: start) == .closeWhenWritten)
+    }
+
     @Test func aBodyMustBeCompleteWithinReadBodyHoweverSteadilyItArrives() {
         var configuration = Self.configuration
         configuration.readBodyTimeout = .seconds(8)
@@ -183,10 +211,7 @@ import Testing
     }
 
     @Test func writeWithoutProgressIsDroppedAfterTheWriteTimeout() {
-        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
-        machine.bytesReceived(now: start)
-        _ = machine.requestHead(keepAlive: true, now: start)
-        machine.requestEnd()
+        var machine = awaitingResponse()
         #expect(machine.responseIssued(now: start) == .none)
         #expect(machine.nextDeadline == at(.seconds(3)), "the write deadline comes before idle")
         machine.writeProgressed(now: at(.seconds(2)), responseFinished: false)

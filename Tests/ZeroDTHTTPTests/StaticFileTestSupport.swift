@@ -140,7 +140,12 @@ func serve(_ handler: any HTTPHandler, _ request: HTTPRequest) throws -> Served 
             partIsFile.append(true)
         }
     }
-    #expect(body.count == response.bodyCount)
+    if let stream = response.stream {
+        defer { stream.close() }
+        while let piece = try stream.next() { body += piece.readableBytesView }
+    } else {
+        #expect(body.count == response.bodyCount)
+    }
     return Served(
         status: response.status, headers: response.headers, body: body, partIsFile: partIsFile,
         handleCount: response.fileHandles.count)

@@ -40,16 +40,11 @@ extension InvalidConfigCase {
                     encode: gzip
                     encode_level: 10
                     encode_min_size: lots
-                  - path: /d
-                    respond: hi
-                    encode: gzip
-                    encode_min_size: 9MiB
             """, [
             "7:9: 'encode' does not apply to 'redirect' routes: their bodies are a few bytes",
             "10:9: 'encode_level' applies only with 'encode'",
             "14:23: 'encode_level' must be between 1 and 9, found 10",
             "15:26: 'encode_min_size' must be a size such as 512, 16KiB or 1MiB, found 'lots'",
-            "19:26: 'encode_min_size' must be at most 8 MiB: larger bodies are never compressed on the fly",
         ]),
     ]
 }

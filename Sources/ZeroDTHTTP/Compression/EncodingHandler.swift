@@ -1,19 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import Synchronization
 
 /// Wraps a route's handler so that its responses are compressed on the fly (`encode:`)
 /// for clients that accept one of the configured codings.
 ///
 /// A response is compressed when it is a `200` whose body is at least
-/// ``EncodingSettings/minimumSize`` and at most ``EncodingSettings/maximumSize`` bytes, of a
-/// compressible type (``isCompressible(_:)``), not already encoded (`Content-Encoding`), and
+/// ``EncodingSettings/minimumSize`` bytes, of a compressible type (``isCompressible(_:)``), not already encoded (`Content-Encoding`), and
 /// not marked `Cache-Control: no-transform`. Such a response carries
 /// `Vary: Accept-Encoding` whether or not this client got it compressed. The compressed one
 /// has `Content-Encoding`, no `Accept-Ranges` (ranges apply to the unencoded bytes only:
@@ -21,13 +13,15 @@ import Synchronization
 /// `W/"…-gzip"`; a conditional request naming that tag is passed on with the inner tag,
 /// so that a matching one still gets its `304`.
 ///
-/// `HEAD` is compressed as `GET` is, so that it carries the same `Content-Length`.
-/// The compressed body is built in memory, reading files 64 KiB at a time; hence the size
-/// ceiling. A body above ``offloadSize`` is compressed on NIO's thread pool, so that the
-/// event loop goes on serving its other connections meanwhile; at most
-/// ``maximumOffloaded`` at once in the process, beyond which such bodies go out unencoded,
-/// so that clients asking for many large bodies (and perhaps gone already) cannot queue
-/// unbounded work. Responses of types that are not compressed pass through unchanged.
+/// A body of at most ``oneShotSize`` bytes is compressed at once, in memory, and goes out
+/// with its `Content-Length`. A larger one is compressed as it is sent
+/// (`CompressingBodyStream`): a slice at a time on the event loop, the next one once the
+/// previous piece is written, so memory stays at a piece per response whatever the body's
+/// size and the client's speed, and the first bytes leave after one slice. Such a body has
+/// no `Content-Length` (HTTP/1.1 chunked, HTTP/2 DATA frames up to END_STREAM, HTTP/1.0 up to
+/// the connection's close). A `HEAD` gets the headers of a streamed `GET` (no
+/// `Content-Length`) and costs no compression. Responses of types that are not compressed
+/// pass through unchanged.
 public struct EncodingHandler: HTTPHandler {
     private let inner: any HTTPHandler
     private let settings: EncodingSettings
@@ -50,82 +44,72 @@ public struct EncodingHandler: HTTPHandler {
         let taggedRequest = coding.map { Self.addUnsuffixedTags($0, from: &request.head.headers) } ?? false
         switch inner.respond(to: request, context: context) {
         case .response(let response):
-            return encoded(response, coding: coding, taggedRequest: taggedRequest, on: context.eventLoop)
+            return .response(encoded(response, coding: coding, taggedRequest: taggedRequest,
+                                     isHead: request.head.method == .HEAD))
         case .deferred(let future):
-            return .deferred(future.flatMap { response in
-                switch encoded(response, coding: coding, taggedRequest: taggedRequest, on: context.eventLoop) {
-                case .response(let response): return context.eventLoop.makeSucceededFuture(response)
-                case .deferred(let encoding): return encoding
-                }
+            let isHead = request.head.method == .HEAD
+            return .deferred(future.map { response in
+                encoded(response, coding: coding, taggedRequest: taggedRequest, isHead: isHead)
             })
         }
     }
 
-    /// Bodies above this many bytes are compressed off the event loop: at level 1 zlib takes
-    /// about a millisecond per 100 KiB of text, which would hold up every other connection
-    /// of the loop.
-    static let offloadSize = 128 * 1024
-
-    /// Compressions on the thread pool at once, process-wide: twice its threads, so that it
-    /// stays busy without a backlog.
-    static let maximumOffloaded = 2 * NIOThreadPool.singleton.numberOfThreads
-    private static let offloaded = Atomic<Int>(0)
+    /// Bodies up to this many bytes are compressed at once and sent with `Content-Length`:
+    /// at level 1 that takes about a millisecond of the event loop, and a small body's
+    /// client gets its length. Larger ones are streamed.
+    static let oneShotSize = 128 * 1024
 
     private func encoded(_ response: HTTPResponse, coding: ContentCoding?, taggedRequest: Bool,
-                         on eventLoop: any EventLoop) -> HTTPReply {
+                         isHead: Bool) -> HTTPResponse {
         if response.status == .notModified, taggedRequest, let coding {
             // The client's tag was ours: the 304 names the encoded representation it holds.
             var response = response
             Self.addVary(&response.headers)
             Self.suffixTag(&response.headers, coding: coding)
-            return .response(response)
+            return response
         }
         var response = response
         switch response.status {
         case .notModified, .preconditionFailed:
             // No body to tell the type by: what the route's 200 varies by, its validation does.
             Self.addVary(&response.headers)
-            return .response(response)
+            return response
         case .ok, .partialContent:
             // Every response that a coding could have applied to varies by the field, the ones
-            // that were not encoded (too small or large, a range) included.
+            // that were not encoded (too small, a range) included.
             guard Self.isCompressible(response.headers.first(name: "Content-Type")),
                   !Self.forbidsTransformation(response.headers)
-            else { return .response(response) }
+            else { return response }
             Self.addVary(&response.headers)
         default:
-            return .response(response)
+            return response
         }
         let size = response.bodyCount
-        guard let coding, response.status == .ok, size >= settings.minimumSize, size <= EncodingSettings.maximumSize,
+        guard let coding, response.status == .ok, response.stream == nil, size >= settings.minimumSize,
               !response.headers.contains(name: "Content-Encoding")
-        else { return .response(response) }
-        let level = settings.level
-        guard size > Self.offloadSize else {
-            return .response(Self.replacingBody(of: response, coding: coding, level: level))
+        else { return response }
+        let stream = CompressingBodyStream(parts: response.body, level: settings.level)
+        var encoded = response
+        encoded.body = []
+        if size <= Self.oneShotSize && !isHead {
+            guard let body = try? stream.compressAll(expectedSize: size) else {
+                // Unencoded after all (a file cut short): the connection then finds the same.
+                return response
+            }
+            stream.close()
+            encoded.body = body.readableBytes == 0 ? [] : [.bytes(body)]
+        } else {
+            encoded.stream = stream
         }
-        guard Self.offloaded.add(1, ordering: .relaxed).newValue <= Self.maximumOffloaded else {
-            Self.offloaded.subtract(1, ordering: .relaxed)
-            return .response(response)
-        }
-        let unencoded = response
-        let compressed = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
-            Self.replacingBody(of: unencoded, coding: coding, level: level)
-        }
-        compressed.whenComplete { _ in Self.offloaded.subtract(1, ordering: .relaxed) }
-        return .deferred(compressed)
+        Self.markEncoded(&encoded.headers, coding: coding)
+        return encoded
     }
 
-    /// `response` with its body compressed in `coding`, or as it is if that fails.
-    private static func replacingBody(of response: HTTPResponse, coding: ContentCoding, level: Int) -> HTTPResponse {
-        guard let body = try? compress(response.body, size: response.bodyCount, level: level) else { return response }
-        var response = response
-        response.fileHandles.forEach { try? $0.close() }
-        response.body = body.readableBytes == 0 ? [] : [.bytes(body)]
-        response.headers.remove(name: "Accept-Ranges")
-        response.headers.replaceOrAdd(name: "Content-Encoding", value: coding.rawValue)
-        suffixTag(&response.headers, coding: coding)
-        return response
+    /// The headers of a body now in `coding`.
+    private static func markEncoded(_ headers: inout HTTPHeaders, coding: ContentCoding) {
+        headers.remove(name: "Accept-Ranges")
+        headers.replaceOrAdd(name: "Content-Encoding", value: coding.rawValue)
+        suffixTag(&headers, coding: coding)
     }
 
     /// `Vary: Accept-Encoding`, unless the inner handler said so already (a static route
@@ -182,44 +166,5 @@ public struct EncodingHandler: HTTPHandler {
                 $0.trimmingOptionalWhitespace().lowercased() == "no-transform"
             }
         }
-    }
-
-    /// Compresses `parts` in order: buffers as they are, file slices 64 KiB at a time.
-    static func compress(_ parts: [HTTPResponse.BodyPart], size: Int, level: Int) throws -> ByteBuffer {
-        var stream = try GzipStream(level: level, expectedInput: size)
-        var chunk = ByteBufferAllocator().buffer(capacity: 0)
-        for part in parts {
-            switch part {
-            case .bytes(let buffer):
-                try stream.compress(buffer)
-            case .file(let slice):
-                var offset = slice.offset
-                let end = slice.offset + slice.count
-                while offset < end {
-                    chunk.clear(minimumCapacity: min(readChunkSize, end - offset))
-                    try slice.handle.withUnsafeFileDescriptor { descriptor in
-                        try read(descriptor, at: offset, count: min(readChunkSize, end - offset), into: &chunk)
-                    }
-                    offset += chunk.readableBytes
-                    try stream.compress(chunk)
-                }
-            }
-        }
-        return try stream.finish()
-    }
-
-    private static let readChunkSize = 64 * 1024
-
-    /// Reads up to `count` bytes at `offset`; a file that ends early is an error, since the
-    /// headers promise its size.
-    private static func read(_ descriptor: CInt, at offset: Int, count: Int, into buffer: inout ByteBuffer) throws {
-        let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { memory in
-            var result: Int
-            repeat {
-                result = pread(descriptor, memory.baseAddress!, count, off_t(offset))
-            } while result < 0 && errno == EINTR
-            return max(result, 0)
-        }
-        guard read > 0 else { throw IOError(errnoCode: EIO, reason: "pread") }
     }
 }

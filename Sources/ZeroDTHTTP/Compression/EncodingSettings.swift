@@ -12,9 +12,6 @@ public struct EncodingSettings: Sendable, Equatable {
     public static let defaultLevel = 1
     /// The levels zlib knows.
     public static let levels = 1...9
-    /// Larger bodies are sent unencoded: the compressed body is built in memory, on the
-    /// event loop, before it is sent (see ``EncodingHandler``).
-    public static let maximumSize = 8 * 1024 * 1024
 
     /// The codings offered, in the server's order of preference; each in `supportedCodings`.
     public var codings: [ContentCoding]

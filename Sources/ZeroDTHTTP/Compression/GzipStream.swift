@@ -4,7 +4,8 @@ import NIOPosix
 
 /// A gzip member written piece by piece: each input is compressed as it comes (no flush
 /// between pieces, so the output is as small as one-shot compression), and `finish` ends it.
-/// zlib through compress-nio; the output grows as needed.
+/// zlib through compress-nio; the output grows as needed, and `takeOutput` hands over what
+/// is there so far, for a body sent as it is compressed.
 ///
 /// Each thread keeps the compressor of its last finished stream, per level, and the next
 /// stream there resets and reuses it: zlib's state is about 300 KiB, and allocating it per
@@ -45,8 +46,16 @@ struct GzipStream {
 
     private static let sliceSize = 8 * 1024
 
-    /// Ends the stream and returns everything it produced; the compressor goes back to this
-    /// thread's idle ones.
+    /// What the stream produced since the last take (or its start), leaving it an empty
+    /// output; zlib holds back some of what it was given until more comes or `finish`.
+    mutating func takeOutput() -> ByteBuffer {
+        let taken = output
+        output = ByteBufferAllocator().buffer(capacity: max(64, taken.capacity))
+        return taken
+    }
+
+    /// Ends the stream and returns what it produced since the last `takeOutput`; the
+    /// compressor goes back to this thread's idle ones.
     mutating func finish() throws -> ByteBuffer {
         // zlib takes the input's address even when it is empty, so it needs storage.
         var empty = ByteBufferAllocator().buffer(capacity: 1)
@@ -60,12 +69,17 @@ struct GzipStream {
                 continue
             }
         }
-        if (try? compressor.reset()) != nil {
-            let idle = Self.idle.currentValue ?? IdleCompressors()
-            Self.idle.currentValue = idle
-            idle.put(compressor, level: level)
-        }
+        abandon()
         return output
+    }
+
+    /// Gives the compressor back to this thread's idle ones without ending the stream (a
+    /// body whose client went away); the stream must not be used afterwards.
+    func abandon() {
+        guard (try? compressor.reset()) != nil else { return }
+        let idle = Self.idle.currentValue ?? IdleCompressors()
+        Self.idle.currentValue = idle
+        idle.put(compressor, level: level)
     }
 
     private static let idle = ThreadSpecificVariable<IdleCompressors>()

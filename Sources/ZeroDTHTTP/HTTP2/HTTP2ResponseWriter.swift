@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// HTTP/2 on one stream: the response as `HTTPServerResponsePart`s for the stream's
 /// `HTTP2StreamAdapter`, which makes HEADERS and DATA frames of them. Files
-/// go out as file regions; below TLS, `FileRegionReader` turns them into buffers.
+/// go out as file regions; below TLS, `FileRegionReader` turns them into buffers. A streamed
+/// body is DATA frames as its pieces come, and END_STREAM after the last.
 ///
 /// HTTP/2 has no `Connection`, `Keep-Alive` or `Transfer-Encoding` (RFC 9113 §8.2.2): the
 /// connection-managed headers are dropped here, and the adapter (`HTTP2Messages`) drops the rest
@@ -35,6 +36,15 @@ struct HTTP2ResponseWriter: ResponseWriter {
     func writeBody(_ data: IOData, endsResponse: Bool, context: ChannelHandlerContext,
                    promise: EventLoopPromise<Void>?) {
         write(.body(data), endsResponse: endsResponse, context: context, promise: promise)
+    }
+
+    func writeStreamed(_ piece: ByteBuffer, head: ResponseHeadFields, context: ChannelHandlerContext,
+                       promise: EventLoopPromise<Void>?) {
+        write(.body(.byteBuffer(piece)), endsResponse: false, context: context, promise: promise)
+    }
+
+    func writeStreamEnd(head: ResponseHeadFields, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: promise)
     }
 
     /// Writes `part`, and after it the end of the stream when the response ends there: the

@@ -35,11 +35,6 @@ extension ConfigDecoder {
         if let node = fields["encode_min_size"] {
             if let size = size(node, what: "encode_min_size", minimum: 0) {
                 settings.minimumSize = size
-                if size > EncodingSettings.maximumSize {
-                    error("'encode_min_size' must be at most \(EncodingSettings.maximumSize / (1024 * 1024)) MiB: "
-                        + "larger bodies are never compressed on the fly", at: node.location)
-                    valid = false
-                }
             } else {
                 valid = false
             }

@@ -53,11 +53,19 @@ final class HTTPTestClient {
     private var buffer: [UInt8] = []
 
     /// Connects to `address`.
-    /// - Parameter timeout: bounds the connect, and every send.
-    init(connectingTo address: TestAddress, timeout: Duration = .seconds(5)) throws {
+    /// - Parameters:
+    ///   - timeout: bounds the connect, and every send.
+    ///   - receiveBuffer: the socket's receive buffer, set before the connect so that it
+    ///     bounds the TCP window: a client that does not read then holds the server up
+    ///     after that many bytes, not after the megabytes loopback would otherwise take.
+    init(connectingTo address: TestAddress, timeout: Duration = .seconds(5), receiveBuffer: Int? = nil) throws {
         let (family, storage, length) = try Self.socketAddress(address)
         fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HTTPTestClientError.system(call: "socket", errno: errno) }
+        if var size = receiveBuffer.map(Int32.init),
+           setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            throw HTTPTestClientError.system(call: "setsockopt", errno: errno)
+        }
         // SO_SNDTIMEO also bounds a blocking connect on Linux.
         try setTimeout(SO_SNDTIMEO, timeout)
         let result = withUnsafePointer(to: storage) {
@@ -148,6 +156,11 @@ final class HTTPTestClient {
         var response = try HTTPTestResponse(head: Array(buffer[..<headEnd]))
         var consumed = headEnd
         if method != "HEAD" && response.status >= 200 && response.status != 204 && response.status != 304 {
+            if response.headers["Transfer-Encoding"]?.lowercased() == "chunked" {
+                (response.body, consumed) = try readChunks(from: headEnd, until: deadline)
+                buffer.removeFirst(consumed)
+                return response
+            }
             if let value = response.headers["Content-Length"] {
                 guard let length = Int(value) else { throw HTTPTestClientError.malformed("Content-Length: \(value)") }
                 _ = try fill(until: deadline) { $0.count >= headEnd + length ? true : nil }
@@ -159,6 +172,14 @@ final class HTTPTestClient {
         }
         buffer.removeFirst(consumed)
         return response
+    }
+
+    /// Waits for the head of the next response and returns it, leaving it unread:
+    /// `readResponse` then reads the whole response. For a test that acts while a body is
+    /// still on its way.
+    func waitForHead(timeout: Duration = .seconds(5)) throws -> HTTPTestResponse {
+        let end = try fill(until: ContinuousClock.now + timeout) { Self.find(Array("\r\n\r\n".utf8), in: $0) }
+        return try HTTPTestResponse(head: Array(buffer[..<(end + 4)]))
     }
 
     /// Sends `request` and reads its response.
@@ -192,6 +213,39 @@ final class HTTPTestClient {
         let line = String(decoding: buffer[..<end], as: UTF8.self)
         buffer.removeFirst(end + 1)
         return line
+    }
+
+    /// Reads a chunked body (RFC 9112 §7.1) that starts at `start`, checking its framing:
+    /// hex sizes (no extensions), CRLF after each chunk, the last chunk, no trailers. The body
+    /// decoded, and where the response ends.
+    private func readChunks(from start: Int, until deadline: ContinuousClock.Instant) throws -> ([UInt8], Int) {
+        var body: [UInt8] = []
+        var offset = start
+        let crlf = Array("\r\n".utf8)
+        while true {
+            // Searched from the line's start: the body before it may be megabytes.
+            let lineEnd = try fill(until: deadline) { buffer in
+                (offset..<max(offset, buffer.count - 1)).first { buffer[$0] == crlf[0] && buffer[$0 + 1] == crlf[1] }
+            }
+            let line = String(decoding: buffer[offset..<lineEnd], as: UTF8.self)
+            guard let size = Int(line, radix: 16), size >= 0, !line.hasPrefix("+") else {
+                throw HTTPTestClientError.malformed("chunk size line \(line.debugDescription)")
+            }
+            offset = lineEnd + 2
+            if size == 0 {
+                _ = try fill(until: deadline) { $0.count >= offset + 2 ? true : nil }
+                guard Array(buffer[offset..<(offset + 2)]) == crlf else {
+                    throw HTTPTestClientError.malformed("trailers or no blank line after the last chunk")
+                }
+                return (body, offset + 2)
+            }
+            _ = try fill(until: deadline) { $0.count >= offset + size + 2 ? true : nil }
+            body += buffer[offset..<(offset + size)]
+            guard Array(buffer[(offset + size)..<(offset + size + 2)]) == crlf else {
+                throw HTTPTestClientError.malformed("no CRLF after a chunk of \(size) bytes")
+            }
+            offset += size + 2
+        }
     }
 
     /// Reads until the server closes; the whole buffer is then the body.
