@@ -16,7 +16,9 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ -n "${ZERODT_BIN:-}" ]; then
   BIN=$ZERODT_BIN
 else
-  swift build -c release --scratch-path .build-release --product zerodt-serve >/dev/null
+  # Linked as deployments should be (README): a successor that loads no Swift libraries
+  # starts in about half the time, which is part of every SIGHUP-to-ready figure.
+  swift build -c release --static-swift-stdlib --scratch-path .build-release --product zerodt-serve >/dev/null
   BIN=.build-release/release/zerodt-serve
 fi
 
