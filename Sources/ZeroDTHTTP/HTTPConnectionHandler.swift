@@ -453,8 +453,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Sends the next piece of a streamed body, and the one after it once that is written:
     /// one piece in flight, so a slow client holds one piece of memory and stops the
     /// production, while each written piece counts as progress for the write deadline. The
-    /// next piece is made in a task of its own, so that the loop's other connections get
-    /// their turn between pieces. The stream's end (or failure, or the connection's close)
+    /// piece is made off the event loop (`nextPiece(on:)`), so that the loop's other
+    /// connections are served meanwhile. The stream's end (or failure, or the connection's close)
     /// completes `done`; the stream is closed in every case.
     private func sendPiece(of stream: any ResponseBodyStream, head: ResponseHeadFields, context: ChannelHandlerContext,
                            done: EventLoopPromise<Void>) {
@@ -463,17 +463,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             done.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let piece: ByteBuffer?
-        do {
-            piece = try stream.next()
-        } catch {
-            // The head promised a body that cannot be completed: end the response unfinished
-            // (no last chunk, or a reset HTTP/2 stream), so that the client sees it is cut.
-            logger.warning("response body failed: \(error); closing the connection", metadata: [
-                "server": "\(server.name)", "status": "\(head.status.code)"])
+        stream.nextPiece(on: context.eventLoop)
+            .assumeIsolated().whenComplete { [self] result in
+                switch result {
+                case .success(let piece):
+                    send(piece, of: stream, head: head, context: context, done: done)
+                case .failure(let error):
+                    // The head promised a body that cannot be completed: end the response
+                    // unfinished (no last chunk, or a reset HTTP/2 stream), so that the
+                    // client sees it is cut.
+                    logger.warning("response body failed: \(error); closing the connection", metadata: [
+                        "server": "\(server.name)", "status": "\(head.status.code)"])
+                    stream.close()
+                    done.fail(error)
+                    context.close(promise: nil)
+                }
+            }
+    }
+
+    /// Writes `piece` (nil: the end of the body), and asks for the next one once it is written.
+    private func send(_ piece: ByteBuffer?, of stream: any ResponseBodyStream, head: ResponseHeadFields,
+                      context: ChannelHandlerContext, done: EventLoopPromise<Void>) {
+        guard context.channel.isActive else {
             stream.close()
-            done.fail(error)
-            context.close(promise: nil)
+            done.fail(ChannelError.ioOnClosedChannel)
             return
         }
         guard let piece else {
@@ -483,9 +496,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard piece.readableBytes > 0 else {
-            context.eventLoop.assumeIsolated().execute { [self] in
-                sendPiece(of: stream, head: head, context: context, done: done)
-            }
+            sendPiece(of: stream, head: head, context: context, done: done)
             return
         }
         let written = context.eventLoop.makePromise(of: Void.self)
@@ -496,9 +507,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             case .success:
                 streamedBytes += piece.readableBytes
                 machine.writeProgressed(now: context.eventLoop.now, responseFinished: false)
-                context.eventLoop.assumeIsolated().execute { [self] in
-                    sendPiece(of: stream, head: head, context: context, done: done)
-                }
+                sendPiece(of: stream, head: head, context: context, done: done)
             case .failure(let error):
                 stream.close()
                 done.fail(error)

@@ -33,6 +33,11 @@ import Testing
         }
 
         func close() { closeCalls += 1 }
+
+        /// At once, on the embedded loop, which only its own thread may touch.
+        func nextPiece(on eventLoop: any EventLoop) -> EventLoopFuture<ByteBuffer?> {
+            eventLoop.makeCompletedFuture { try next() }
+        }
     }
 
     /// Answers every request with a streamed body from `makeStream`.
