@@ -37,7 +37,14 @@ import Testing
         #expect(get.headers["transfer-encoding"].isEmpty && get.headers["content-length"].isEmpty)
     }
 
-    @Test(arguments: [":method", ":scheme", ":path", ":authority"])
+    /// §8.3.1: `host` may stand in for `:authority`; with neither, `Host` is empty (a 400).
+    @Test func withoutAuthorityHostNamesTheHostAndWithNeitherItIsEmpty() throws {
+        let withoutAuthority = Self.pseudo.filter { $0.0 != ":authority" }
+        #expect(try Self.request(withoutAuthority + [("host", "h.example")]).headers["host"] == ["h.example"])
+        #expect(try Self.request(withoutAuthority).headers["host"] == [""])
+    }
+
+    @Test(arguments: [":method", ":scheme", ":path"])
     func aMissingPseudoHeaderIsRefused(_ name: String) {
         #expect(throws: NIOHTTP2Errors.MissingPseudoHeader.self) {
             try Self.request(Self.pseudo.filter { $0.0 != name })

@@ -50,6 +50,7 @@ import Testing
 
     private static let enhanceYourCalm: UInt32 = 0xB
     private static let refusedStream: UInt32 = 0x7
+    private static let protocolError: UInt32 = 0x1
 
     private let hello = Hello()
     private let socket = UnflushedWritesDiscardedOnClose()
@@ -123,6 +124,47 @@ import Testing
                                    payload: block))
         let frames = try received().filter { $0.stream == 1 }
         #expect(frames.first?.status == status, "\(frames)")
+    }
+
+    /// RFC 9113 §8.2 and §8.3: a malformed request (checked by nio-http2, as the server
+    /// configures it) ends its stream with RST_STREAM PROTOCOL_ERROR and never reaches a
+    /// handler (`/slow` would leave a pending answer); the connection and its other streams
+    /// go on.
+    @Test(arguments: [
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "connection", "x")),
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "keep-alive", "5")),
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "te", "gzip")),
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "X-Upper", "1")),
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "x-crlf", "a\r\nb: c")),
+        HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "x-nul", "a\u{0}b")),
+    ])
+    func aMalformedHeaderBlockResetsTheStreamBeforeAnyHandler(_ block: [UInt8]) throws {
+        try send(HTTP2Frames.get("/slow", stream: 1),
+                 HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders | HTTP2Frames.endStream, stream: 3,
+                                   payload: block))
+        #expect(hello.pending.count == 1, "only the well-formed request reaches the handler")
+        let frames = try received()
+        #expect(frames.compactMap(\.resetCode) == [Self.protocolError], "\(frames)")
+        #expect(frames.first { $0.resetCode != nil }?.stream == 3)
+        // The stream already open is unharmed, and new ones are served.
+        #expect(channel.isActive)
+        hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
+        try send(HTTP2Frames.get("/hi", stream: 5))
+        let later = try received()
+        #expect(body(of: later, stream: 1) == "slow\n")
+        #expect(body(of: later, stream: 5) == "hello\n")
+    }
+
+    @Test func aBodyShorterThanItsContentLengthResetsTheStreamBeforeAnyHandler() throws {
+        let block = HTTP2Frames.requestBlock(path: "/slow", post: true,
+                                             extra: HTTP2Frames.literal(name: "content-length", "5"))
+        try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders, stream: 1, payload: block),
+                 HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, payload: Array("abc".utf8)))
+        #expect(hello.pending.isEmpty)
+        let frames = try received()
+        #expect(frames.filter { $0.stream == 1 }.compactMap(\.resetCode) == [Self.protocolError], "\(frames)")
+        try send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(body(of: try received(), stream: 3) == "hello\n")
     }
 
     @Test func aClientThatExpects100ContinueGetsItBeforeSendingItsBody() throws {

@@ -57,6 +57,21 @@ import Testing
         #expect(cache.usage == (2, 2))
     }
 
+    /// Second chance: an entry looked up again between insertions survives any number of
+    /// names stored once each (first in, first out would evict it after four).
+    @Test func anEntryInUseSurvivesAScanOfNamesUsedOnce() throws {
+        let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 4)
+        let hot = try entry(1, name: "hot")
+        cache.store(hot, for: key("hot"))
+        for index in 0..<40 {
+            if index % 2 == 0 { #expect(cache[key("hot")] === hot, "after \(index) others") }
+            cache.store(try entry(1, name: "n\(index)"), for: key("n\(index)"))
+        }
+        #expect(cache[key("hot")] === hot)
+        #expect(cache[key("n39")] != nil)
+        #expect(cache.usage == (4, 4))
+    }
+
     @Test func evictsOldestBeyondTheByteLimit() throws {
         let cache = OpenFileCache(maximumBytes: 100, maximumEntries: 10)
         cache.store(try entry(40), for: key("a"))

@@ -49,6 +49,22 @@ import Testing
         #expect(second.headers == first.headers)
     }
 
+    /// Runs of slashes name the same file, so they share its entry: one client cannot fill
+    /// the cache (and evict every other entry) with spellings of one file.
+    @Test func spellingsWithRunsOfSlashesShareOneEntry() throws {
+        let handler = try handler()
+        #expect(try get(handler, "/d/f.txt").text == "inside")
+        let entry = handler.cache[OpenFileCache.Key(path: "d/f.txt", coding: nil)]
+        for slashes in 1...40 {
+            let leading = String(repeating: "/", count: slashes % 3 + 1)
+            let path = leading + "d" + String(repeating: "/", count: slashes) + "f.txt"
+            #expect(try get(handler, path).text == "inside", "\(path)")
+        }
+        #expect(handler.cache[OpenFileCache.Key(path: "d/f.txt", coding: nil)] === entry)
+        #expect(handler.cache.usage == (1, "inside".utf8.count))
+        #expect(try get(handler, "/docs//").text == "index", "a trailing slash still asks for a directory")
+    }
+
     /// Same size, and `mtime` put back with `touch -d`: only `ctime` tells, and a cache that
     /// compared size and `mtime` would serve the old bytes.
     @Test(arguments: ["a.txt", "d/f.txt"])

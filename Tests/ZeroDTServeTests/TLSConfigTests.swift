@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import ZeroDTHTTP
 @testable import ZeroDTServe
 
 /// `tls:` on listeners: the keys, and every certificate problem `check` must find, with exact
@@ -147,6 +148,26 @@ import TestSupport
         let path = directory.path
         #expect(errors(tls: "cert: a.pem\nkey: b.key") == [
             "7:16: the key in '\(path)/b.key' does not belong to the certificate in '\(path)/a.pem'",
+        ])
+    }
+
+    /// A pair that works on its own but not with the listener's settings is reported with
+    /// BoringSSL's reason, at the certificate, not as a key of another certificate.
+    @Test func aContextRefusedForTheSettingsSaysWhy() throws {
+        try ca.leaf("a", dnsNames: ["a.test"], in: directory.path)
+        var check = CertificateCheck()
+        check.makeContext = { configuration throws(TLSContextError) in
+            guard configuration.minimumVersion != .tlsv13 else { throw TLSContextError(description: "no TLS 1.3 here") }
+            return try TLSServerContext(configuration)
+        }
+        let pair = CertificateCheck.Pair(certFile: directory.path + "/a.pem", keyFile: directory.path + "/a.key",
+                                         certLocation: SourceLocation(file: "c.yaml", line: 6, column: 17),
+                                         keyLocation: SourceLocation(file: "c.yaml", line: 7, column: 16))
+        #expect(check.load(pair, settings: TLSServerConfiguration(identities: [])) != nil)
+        #expect(check.load(pair, settings: TLSServerConfiguration(identities: [], minimumVersion: .tlsv13)) == nil)
+        #expect(check.diagnostics.map(\.description) == [
+            "c.yaml:6:17: error: the certificate in '\(directory.path)/a.pem' cannot be served with this listener's "
+                + "TLS settings: no TLS 1.3 here",
         ])
     }
 

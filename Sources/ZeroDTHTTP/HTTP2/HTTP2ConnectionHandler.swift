@@ -92,10 +92,11 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // nio-http2 has reset the stream of a stream error, and carries on. For a connection
-        // error (a protocol violation, a flood, a header block over the limit) it has sent
-        // GOAWAY and leaves closing to its user; an I/O error ends the connection anyway.
-        if !(error is NIOHTTP2Errors.StreamError) {
+        // nio-http2 has reset the stream of a stream error (`HTTP2MalformedRequest`), and
+        // carries on. For a connection error (a protocol violation, a flood, a header block
+        // over the limit) it has sent GOAWAY and leaves closing to its user; an I/O error
+        // ends the connection anyway.
+        if !HTTP2MalformedRequest.isStreamError(error) {
             context.close(promise: nil)
         }
         context.fireErrorCaught(error)

@@ -6,12 +6,13 @@ import NIOHTTP2
 /// `HTTP2FramePayloadToHTTP1ServerCodec` makes them, in one pass over each block and
 /// without its intermediate copies (`HTTP2StreamAdapter` uses them for every request).
 enum HTTP2Messages {
-    /// The request head of a stream's first HEADERS block: `:method`, `:path`, `:scheme` and
-    /// `:authority` once each, with no byte a request line could be split at (a control
-    /// character, space or DEL: request smuggling once the head is HTTP/1); `host` from
-    /// `:authority` unless the block has one; and for methods that may carry a body and a
-    /// block without `content-length`, `content-length: 0` when the block ends the stream,
-    /// else `transfer-encoding: chunked`.
+    /// The request head of a stream's first HEADERS block: `:method`, `:path` and `:scheme`
+    /// once each, `:authority` at most once, with no byte a request line could be split at (a
+    /// control character, space or DEL: request smuggling once the head is HTTP/1); `host`
+    /// from `:authority` unless the block has one (RFC 9113 §8.3.1 lets `host` stand in for
+    /// it), an empty `host` with neither, which `RequestHeadCheck` answers with 400; and for
+    /// methods that may carry a body and a block without `content-length`,
+    /// `content-length: 0` when the block ends the stream, else `transfer-encoding: chunked`.
     /// - Throws: nio-http2's errors for a missing, repeated or invalid pseudo-header.
     static func requestHead(_ block: HPACKHeaders, endStream: Bool) throws -> HTTPRequestHead {
         var method: String?
@@ -39,10 +40,9 @@ enum HTTP2Messages {
         guard let method else { throw NIOHTTP2Errors.missingPseudoHeader(":method") }
         guard let path else { throw NIOHTTP2Errors.missingPseudoHeader(":path") }
         guard scheme != nil else { throw NIOHTTP2Errors.missingPseudoHeader(":scheme") }
-        guard let authority else { throw NIOHTTP2Errors.missingPseudoHeader(":authority") }
         let httpMethod = HTTPMethod(rawValue: method)
         var added: [(String, String)] = []
-        if !hasHost { added.append(("host", authority)) }
+        if !hasHost { added.append(("host", authority ?? "")) }
         switch httpMethod {
         case .GET, .HEAD, .DELETE, .CONNECT, .TRACE:
             // No body expected: no framing made up for one.
@@ -82,8 +82,10 @@ enum HTTP2Messages {
     }
 
     /// Appends `fields` with their names lower-cased, without the HTTP/1 connection's fields
-    /// (RFC 9113 §8.2.2). `HTTP2ResponseWriter` has dropped `Connection` already
-    /// (`ResponseHead.forEachField`), so no field it names is left to drop.
+    /// (RFC 9113 §8.2.2). Unlike nio-http2's codec, the fields a `Connection` value names are
+    /// not dropped: `Connection` is the server's own (`ResponseHead.connectionManaged`), a
+    /// handler's is dropped before its value is seen (`ResponseHead.forEachField`), and the
+    /// server's names none.
     private static func appendFields(_ fields: HTTPHeaders, to block: inout HPACKHeaders) {
         for (name, value) in fields {
             let lower = lowercased(name)
@@ -92,10 +94,10 @@ enum HTTP2Messages {
         }
     }
 
-    /// HTTP/1 fields that HTTP/2 has no place for.
-    static let connectionSpecific: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
-    ]
+    /// HTTP/1 fields that HTTP/2 has no place for: those an HTTP/1 connection sets itself but
+    /// `content-length`, which HTTP/2 keeps, and the other hop-by-hop ones.
+    static let connectionSpecific = ResponseHead.connectionManaged.subtracting(["content-length"])
+        .union(["keep-alive", "proxy-connection", "upgrade"])
 
     /// `name` in lower case; the string itself when it is already (the usual case), not a copy.
     static func lowercased(_ name: String) -> String {

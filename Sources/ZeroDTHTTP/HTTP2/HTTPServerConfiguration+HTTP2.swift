@@ -11,8 +11,17 @@ extension HTTPServerConfiguration {
     /// or PRIORITY frames per 30 s, 5 CONTINUATION frames in a row, 200 glitches (misbehaving
     /// frames) in all, and 10,000 control frames waiting to be sent to a client that does not
     /// read its answers; beyond, the connection is closed with GOAWAY.
+    ///
+    /// The request checks of RFC 9113 §8.2 and §8.3 are nio-http2's too, and nothing else
+    /// makes them: connection-specific fields, `te` other than `trailers`, upper-case names,
+    /// CR, LF or NUL in a field, misplaced or missing pseudo-fields, and a `content-length`
+    /// that the DATA frames do not add up to end the stream with RST_STREAM PROTOCOL_ERROR
+    /// before the request reaches a handler. They are on by default; they are set here all
+    /// the same so that no change of default can turn them off unnoticed.
     var http2: NIOHTTP2Handler.Configuration {
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.headerBlockValidation = .enabled
+        connection.contentLengthValidation = .enabled
         connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams),
             HTTP2Setting(parameter: .maxHeaderListSize, value: maxHeaderSize),

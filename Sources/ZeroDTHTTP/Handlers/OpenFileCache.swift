@@ -49,9 +49,15 @@ final class OpenFileCache: Sendable {
         var coding: ContentCoding? = nil
     }
 
+    /// An entry and whether it was used since the clock hand last passed it.
+    private struct Slot {
+        var file: CachedFile
+        var referenced = false
+    }
+
     private struct State {
-        var entries: [Key: CachedFile] = [:]
-        /// The keys of `entries`, oldest first.
+        var entries: [Key: Slot] = [:]
+        /// The keys of `entries`, in the order the clock hand visits them.
         var order = CircularBuffer<Key>()
         var totalBytes = 0
     }
@@ -66,37 +72,52 @@ final class OpenFileCache: Sendable {
         self.maximumEntries = maximumEntries
     }
 
-    /// The entry stored for `key`, whatever version of the file it describes.
+    /// The entry stored for `key`, whatever version of the file it describes. Marks it used,
+    /// which spares it from the next eviction that reaches it.
     subscript(key: Key) -> CachedFile? {
-        state.withLockedValue { $0.entries[key] }
+        state.withLockedValue { state in
+            guard let index = state.entries.index(forKey: key) else { return nil }
+            state.entries.values[index].referenced = true
+            return state.entries.values[index].file
+        }
     }
 
-    /// Remembers `file` for `key`, replacing the entry of an older version.
+    /// Remembers `file` for `key`, replacing the entry of an older version in its place.
+    ///
+    /// Eviction is second chance (CLOCK): the hand takes keys from the front of the queue;
+    /// one used since it was last passed is spared and goes to the back, unmarked; the first
+    /// that was not is evicted. So names asked for once each, however many, evict one another
+    /// and not the entries in use, at a cost of a few queue moves under the lock.
     func store(_ file: CachedFile, for key: Key) {
         let size = file.contents?.readableBytes ?? 0
         guard size <= maximumBytes else { return }
         // The request's own string must not be kept alive by the key.
         let key = Key(path: Substring(String(key.path)), coding: key.coding)
         state.withLockedValue { state in
-            // A changed file is rare, so finding its old place in the queue may be linear.
-            if let old = state.entries.removeValue(forKey: key) {
-                state.totalBytes -= old.contents?.readableBytes ?? 0
-                if let index = state.order.firstIndex(of: key) {
-                    state.order.remove(at: index)
+            let replaced = state.entries[key]
+            state.totalBytes -= replaced?.file.contents?.readableBytes ?? 0
+            // Each key is spared at most once before its mark is gone, so the hand stops
+            // within two turns (the key being replaced is never evicted for itself).
+            while (replaced == nil && state.entries.count >= maximumEntries) || state.totalBytes + size > maximumBytes,
+                  let candidate = state.order.popFirst()
+            {
+                if candidate == key || state.entries[candidate]?.referenced == true {
+                    state.entries[candidate]?.referenced = false
+                    state.order.append(candidate)
+                } else {
+                    state.totalBytes -= state.entries.removeValue(forKey: candidate)?.file.contents?.readableBytes ?? 0
                 }
             }
-            while state.entries.count >= maximumEntries || state.totalBytes + size > maximumBytes,
-                  let oldest = state.order.popFirst()
-            {
-                state.totalBytes -= state.entries.removeValue(forKey: oldest)?.contents?.readableBytes ?? 0
+            if replaced == nil {
+                state.order.append(key)
             }
-            state.order.append(key)
-            state.entries[key] = file
+            state.entries[key] = Slot(file: file, referenced: replaced != nil)
             state.totalBytes += size
         }
     }
 
-    /// How many entries there are and how many bytes of contents they hold.
+    /// How many entries there are and how many bytes of contents they hold (the tests' view
+    /// of the bounds).
     var usage: (entries: Int, bytes: Int) {
         state.withLockedValue { ($0.entries.count, $0.totalBytes) }
     }

@@ -57,6 +57,12 @@ public struct StaticFileHandler: HTTPHandler {
     /// Files up to this size are read into memory; larger ones are sent from the file.
     static let inMemoryLimit = 64 * 1024
 
+    /// The most names one handler's open-file cache remembers.
+    static let cacheEntryLimit = 1024
+
+    /// The most bytes of file contents one handler's open-file cache holds.
+    static let cacheByteLimit = 8 * 1024 * 1024
+
     private let root: StaticFileRoot
     private let indexNames: [String]
     private let cacheControl: String?
@@ -64,7 +70,7 @@ public struct StaticFileHandler: HTTPHandler {
     private let browse: Bool
     private let precompressed: [ContentCoding]
     /// What each name served was found to be; see ``OpenFileCache``.
-    let cache = OpenFileCache(maximumBytes: 8 * 1024 * 1024, maximumEntries: 1024)
+    let cache = OpenFileCache(maximumBytes: cacheByteLimit, maximumEntries: cacheEntryLimit)
 
     /// Creates a handler serving the files below `root`.
     ///

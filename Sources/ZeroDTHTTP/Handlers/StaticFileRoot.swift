@@ -45,13 +45,16 @@ final class StaticFileRoot: Sendable {
 
     /// `relativePath` as a name below the root, or `notFound` when no such name may be served.
     ///
-    /// Leading slashes are dropped so the path can never become absolute. Empty segments
-    /// are kept (the kernel skips them); `.` and `..` segments, NUL bytes and (unless hidden
-    /// files are served) segments starting with `.` are refused, although the connection has
-    /// removed the former. Allocates nothing: it runs on every request.
+    /// Leading slashes are dropped so the path can never become absolute, and empty segments
+    /// are collapsed (`a//b` is `a/b`): the kernel skips them, so they name the same file, and
+    /// the name is the key of the handler's cache, where each spelling would otherwise take an
+    /// entry of its own. `.` and `..` segments, NUL bytes and (unless hidden files are served)
+    /// segments starting with `.` are refused, although the connection has removed the former.
+    /// Allocates only for a path with an empty segment: it runs on every request.
     func checkedPath(_ relativePath: Substring) throws(FileAccessError) -> Substring {
         let path = Substring(relativePath.utf8.drop { $0 == UInt8(ascii: "/") })
         let bytes = path.utf8
+        var hasEmptySegment = false
         var start = bytes.startIndex
         while start < bytes.endIndex {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
@@ -61,10 +64,22 @@ final class StaticFileRoot: Sendable {
                 guard !isDots, !segment.contains(0), servesHidden || first != UInt8(ascii: ".") else {
                     throw .notFound
                 }
+            } else if end < bytes.endIndex {
+                hasEmptySegment = true
             }
             start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
-        return path
+        return hasEmptySegment ? Self.collapsingEmptySegments(path) : path
+    }
+
+    /// `path` with each run of slashes made one; a trailing slash stays.
+    private static func collapsingEmptySegments(_ path: Substring) -> Substring {
+        var collapsed: [UInt8] = []
+        collapsed.reserveCapacity(path.utf8.count)
+        for byte in path.utf8 where byte != UInt8(ascii: "/") || collapsed.last != UInt8(ascii: "/") {
+            collapsed.append(byte)
+        }
+        return Substring(String(decoding: collapsed, as: UTF8.self))
     }
 
     /// Opens `relativePath` (a file or a directory; a trailing `/` demands a directory),

@@ -25,6 +25,10 @@ struct CertificateCheck {
 
     /// Seconds since the epoch that validity is judged at.
     var now: time_t = time(nil)
+    /// Builds a context as serving will (a seam: tests make it refuse some settings).
+    var makeContext: (TLSServerConfiguration) throws(TLSContextError) -> TLSServerContext = {
+        configuration throws(TLSContextError) in try TLSServerContext(configuration)
+    }
     private var bag = DiagnosticBag()
 
     var diagnostics: [Diagnostic] { bag.diagnostics }
@@ -40,9 +44,16 @@ struct CertificateCheck {
         let identity = TLSIdentity(leaf: chain[0], intermediates: Array(chain.dropFirst()), key: key)
         var alone = settings
         alone.identities = [identity]
-        guard let context = try? TLSServerContext(alone) else {
-            // A chain in the wrong order is the common slip: say so when a later one is the key's.
-            if let index = chain.indices.dropFirst().first(where: { Self.serves(leaf: chain[$0], key: key) }) {
+        let context: TLSServerContext
+        do {
+            context = try makeContext(alone)
+        } catch {
+            if serves(leaf: chain[0], key: key) {
+                // The pair works on its own: it is the listener's settings that BoringSSL refused.
+                bag.error("the certificate in '\(pair.certFile)' cannot be served with this listener's TLS settings: "
+                          + error.description, at: pair.certLocation)
+            } else if let index = chain.indices.dropFirst().first(where: { serves(leaf: chain[$0], key: key) }) {
+                // A chain in the wrong order is the common slip: say so when a later one is the key's.
                 bag.error("the key in '\(pair.keyFile)' belongs to certificate \(index + 1) of the chain in "
                           + "'\(pair.certFile)'; put that certificate (the leaf) first", at: pair.certLocation)
             } else {
@@ -56,11 +67,11 @@ struct CertificateCheck {
                                      context: context, certLocation: pair.certLocation, keyLocation: pair.keyLocation)
     }
 
-    /// Whether a handshake can be made with `leaf` and `key`: BoringSSL refuses a key that
-    /// is not the certificate's.
-    private static func serves(leaf: NIOSSLCertificate, key: NIOSSLPrivateKey) -> Bool {
+    /// Whether a handshake can be made with `leaf` and `key` under the default settings:
+    /// BoringSSL refuses a key that is not the certificate's.
+    private func serves(leaf: NIOSSLCertificate, key: NIOSSLPrivateKey) -> Bool {
         let identity = TLSIdentity(leaf: leaf, intermediates: [], key: key)
-        return (try? TLSServerContext(TLSServerConfiguration(identities: [identity]))) != nil
+        return (try? makeContext(TLSServerConfiguration(identities: [identity]))) != nil
     }
 
     /// SNI can pick only one certificate per name: a name on two of them is an error at the
