@@ -160,3 +160,39 @@ extension CompressionTests {
         }
     }
 }
+
+extension CompressionTests.Streaming {
+    /// Compressing is work the event loops must not be held by: a small request is answered
+    /// while every one of several slow (level 9) compressed downloads is still running. Made
+    /// in event-loop tasks one after another, the pieces kept a loop from polling its sockets
+    /// until its downloads had ended.
+    @Test func aSmallRequestIsAnsweredWhileCompressedDownloadsRun() throws {
+        let site = try TestSite()
+        try Self.prepare(site)
+        let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+        let process = try CompressionTests.serve(site, listen: "[\"\(address)\"]", routes: """
+                  - path: /encoded/
+                    static: public
+                    encode: gzip
+                    encode_level: 9
+            """)
+        defer { process.kill() }
+        let files = (0..<6).map { site.path("download\($0).gz") }
+        let downloads = try files.map { file in
+            try RunningProcess(executable: "/usr/bin/curl", arguments: [
+                "--silent", "--http1.1", "--header", "Accept-Encoding: gzip", "--output", file,
+                "http://\(address)/encoded/big.txt"])
+        }
+        defer { downloads.forEach { $0.kill() } }
+        // Every download under way: some of its body has arrived.
+        let started = poll(timeout: .seconds(20)) {
+            files.allSatisfy { ((try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0) > 0 }
+                ? true : nil
+        }
+        try #require(started == true, "the downloads did not start")
+        let small = try CompressionTests.fetch("http://\(address)/encoded/small.txt", ["--max-time", "30"], in: site)
+        #expect(small.status == 200)
+        let running = downloads.filter(\.isRunning).count
+        #expect(running == downloads.count, "the small request waited for the downloads to end")
+    }
+}
