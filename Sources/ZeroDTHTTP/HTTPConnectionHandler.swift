@@ -426,6 +426,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
+            // The read deadlines restart with the last write's end, maybe sooner than the
+            // timer is set for (`readHeaderTimeout` for a head waiting behind the response).
+            armTimer(context: context)
             if readPending || !queued.isEmpty {
                 // Not from inside the write's completion: resuming may write again.
                 context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
@@ -620,8 +623,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// one it is set for; a later deadline is picked up when it fires. So a busy keep-alive
     /// connection does not schedule a task per request.
     private func armTimer(context: ChannelHandlerContext) {
-        guard !machine.isClosed else { return }
-        let deadline = machine.nextDeadline
+        guard let deadline = machine.nextDeadline else { return }
         if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline

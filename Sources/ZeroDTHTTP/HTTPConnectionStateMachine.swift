@@ -13,7 +13,10 @@ struct HTTPConnectionStateMachine {
         case readingBody
         /// The request is complete; waiting for the handler's response.
         case awaitingResponse
-        /// The connection is closed or closing; nothing more happens.
+        /// The last response is being written; the connection closes once it is out, or at
+        /// the write deadline if it does not get out.
+        case closing
+        /// The connection is closed; nothing more happens.
         case closed
     }
 
@@ -51,13 +54,18 @@ struct HTTPConnectionStateMachine {
         deadline = now + TimeAmount(configuration.readHeaderTimeout)
     }
 
-    /// When the handler's timer must next look at the connection.
-    var nextDeadline: NIODeadline {
-        guard let writeDeadline else { return deadline }
-        return min(deadline, writeDeadline)
+    /// When the handler's timer must next look at the connection; none once it is closed,
+    /// or closing with its last write done.
+    var nextDeadline: NIODeadline? {
+        switch state {
+        case .closed: return nil
+        case .closing: return writeDeadline
+        default: return writeDeadline.map { min(deadline, $0) } ?? deadline
+        }
     }
 
-    var isClosed: Bool { state == .closed }
+    /// Whether the connection takes no more requests: closed, or closing after its last response.
+    var isClosed: Bool { state == .closed || state == .closing }
 
     /// Bytes arrived from the client.
     mutating func bytesReceived(now: NIODeadline) {
@@ -123,12 +131,12 @@ struct HTTPConnectionStateMachine {
 
     /// The response was written (not necessarily flushed to the socket yet).
     mutating func responseIssued(now: NIODeadline) -> Action {
-        guard state != .closed else { return .none }
+        guard !isClosed else { return .none }
         // Responses queued behind one still being written do not extend its deadline.
         if writesInFlight == 0 { writeDeadline = now + TimeAmount(configuration.writeTimeout) }
         writesInFlight += 1
         if closeAfterResponse {
-            state = .closed
+            state = .closing
             return .closeWhenWritten
         }
         state = .idle
@@ -143,9 +151,27 @@ struct HTTPConnectionStateMachine {
             writeDeadline = now + TimeAmount(configuration.writeTimeout)
         } else {
             writeDeadline = nil
-            // The connection is idle from the moment its last response has gone out, not
-            // from when it was issued: a long download is not an idle connection.
-            if state == .idle && !draining { deadline = now + TimeAmount(configuration.idleTimeout) }
+            readsResumed(now: now)
+        }
+    }
+
+    /// The last write is done, and with it the pause of reads (the handler reads nothing
+    /// while responses are being written): the read deadlines start now. The connection is
+    /// idle from the moment its last response has gone out, not from when it was issued (a
+    /// long download is not an idle connection); a head or body that came in behind that
+    /// response has its timeouts from now, not the idle timeout it was given meanwhile.
+    private mutating func readsResumed(now: NIODeadline) {
+        switch state {
+        case .idle:
+            if !draining { deadline = now + TimeAmount(configuration.idleTimeout) }
+        case .readingHead:
+            deadline = now + TimeAmount(configuration.readHeaderTimeout)
+        case .readingBody:
+            let bodyDeadline = now + TimeAmount(configuration.readBodyTimeout)
+            self.bodyDeadline = bodyDeadline
+            deadline = min(bodyDeadline, now + TimeAmount(configuration.idleTimeout))
+        case .awaitingResponse, .closing, .closed:
+            break
         }
     }
 
@@ -163,7 +189,7 @@ struct HTTPConnectionStateMachine {
             if configuration.drainGrace <= .zero { return .closeIdleUnlessInputWaiting }
             deadline = min(deadline, now + TimeAmount(configuration.drainGrace))
             return .none
-        case .readingHead, .readingBody, .awaitingResponse, .closed:
+        case .readingHead, .readingBody, .awaitingResponse, .closing, .closed:
             return .none
         }
     }
@@ -175,12 +201,13 @@ struct HTTPConnectionStateMachine {
             state = .closed
             return .close
         }
-        guard now >= deadline else { return .none }
+        guard state != .closing, now >= deadline else { return .none }
         if state == .idle && draining { return .closeIdleUnlessInputWaiting }
-        if (state == .idle || state == .readingHead) && writesInFlight > 0 {
+        if state != .awaitingResponse && writesInFlight > 0 {
             // Still sending; the write deadline guards progress, idleness starts afterwards.
             // A next request already arriving is not read until then (reads pause while
-            // responses are written), so its head cannot be late yet.
+            // responses are written), so its head or body cannot be late yet: their
+            // deadlines start when the writes end (`readsResumed`).
             deadline = now + TimeAmount(configuration.idleTimeout)
             return .none
         }
@@ -202,7 +229,7 @@ struct HTTPConnectionStateMachine {
     /// found nothing waiting in the socket.
     mutating func closeIdle() -> Action {
         guard state == .idle else { return .none }
-        state = .closed
+        state = writesInFlight > 0 ? .closing : .closed
         return writesInFlight > 0 ? .closeWhenWritten : .close
     }
 }

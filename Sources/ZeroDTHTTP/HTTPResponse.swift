@@ -3,7 +3,10 @@ import NIOHTTP1
 
 /// A complete response: status, headers and a body whose size is known up front, so that
 /// the connection can send `Content-Length` and `HEAD` gets the same headers as `GET`; or,
-/// from within ZeroDTHTTP (on-the-fly compression), a body streamed as it is produced.
+/// from within ZeroDTHTTP (on-the-fly compression), a body streamed as it is produced,
+/// without `Content-Length`. A compressed `HEAD` always gets the streamed form, as its body is
+/// never compressed to learn the length: where a `GET` gets the body at once, with its
+/// `Content-Length`, the `HEAD` has none (`EncodingHandler`).
 public struct HTTPResponse: Sendable {
     /// One piece of a body.
     public enum BodyPart: Sendable {

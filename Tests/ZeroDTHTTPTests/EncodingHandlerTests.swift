@@ -22,9 +22,10 @@ import Testing
         try tree.file("photo.png", text)
     }
 
-    func handler(minimumSize: Int = EncodingSettings.defaultMinimumSize) throws -> EncodingHandler {
-        EncodingHandler(try StaticFileHandler(root: tree.path), settings: EncodingSettings(codings: [.gzip],
-                                                                                           minimumSize: minimumSize))
+    func handler(minimumSize: Int = EncodingSettings.defaultMinimumSize,
+                 level: Int = EncodingSettings.defaultLevel) throws -> EncodingHandler {
+        EncodingHandler(try StaticFileHandler(root: tree.path),
+                        settings: EncodingSettings(codings: [.gzip], minimumSize: minimumSize, level: level))
     }
 
     func gunzip(_ bytes: [UInt8]) throws -> String {
@@ -63,7 +64,22 @@ import Testing
         #expect(pieces == (hugeText.utf8.count + sliceSize - 1) / sliceSize + 1, "a piece per slice, and the end")
         #expect(try gunzip(compressed) == hugeText)
         #expect(!handles.isEmpty && handles.allSatisfy { !$0.isOpen }, "the file is closed with the stream")
-        #expect(EncodingHandler.oneShotSize < hugeText.utf8.count && text.utf8.count < EncodingHandler.oneShotSize)
+        let oneShotSize = EncodingHandler.oneShotSize(level: EncodingSettings.defaultLevel)
+        #expect(oneShotSize < hugeText.utf8.count && text.utf8.count < oneShotSize)
+    }
+
+    /// A body compressed at once holds the event loop for all of it, so the one-shot limit
+    /// shrinks with the level as the streamed slices do: at level 9 a 90 KB text (at once
+    /// at level 1) is streamed.
+    @Test(arguments: EncodingSettings.levels)
+    func theOneShotLimitFollowsTheLevelsSliceSize(level: Int) throws {
+        let oneShotSize = EncodingHandler.oneShotSize(level: level)
+        #expect(oneShotSize == 2 * CompressingBodyStream.sliceSize(level: level))
+        let response = try respond(handler(level: level), "/big.txt", headers: [("Accept-Encoding", "gzip")])
+        defer { response.stream?.close() }
+        #expect(response.headers.first(name: "Content-Encoding") == "gzip")
+        #expect((response.stream != nil) == (text.utf8.count > oneShotSize), "level \(level)")
+        #expect((response.stream != nil) == (level > 3), "level \(level)")
     }
 
     @Test func aStreamClosedEarlyReleasesItsFile() throws {

@@ -9,12 +9,15 @@ import Testing
 /// `HTTP2ConnectionHandler`) on an `EmbeddedChannel`: raw frames in, raw frames out. Routes,
 /// the drain, the limits and the flood defences.
 @Suite struct HTTP2ServerTests {
-    /// Answers "hello"; on `/slow`, once the test completes `pending`.
+    /// Answers "hello"; on `/slow`, once the test completes `pending`; on `/big`, with a body
+    /// larger than a stream's initial flow-control window.
     private final class Hello: HTTPHandler, @unchecked Sendable {
+        static let bigBody = String(repeating: "x", count: 100_000)
         var pending: [EventLoopPromise<HTTPResponse>] = []
         var allowedMethods: [HTTPMethod]? { nil }
 
         func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+            if request.path == "/big" { return .response(HTTPResponse(status: .ok, text: Self.bigBody)) }
             guard request.path == "/slow" else { return .response(HTTPResponse(status: .ok, text: "hello\n")) }
             let promise = context.eventLoop.makePromise(of: HTTPResponse.self)
             pending.append(promise)
@@ -51,6 +54,7 @@ import Testing
     private static let enhanceYourCalm: UInt32 = 0xB
     private static let refusedStream: UInt32 = 0x7
     private static let protocolError: UInt32 = 0x1
+    private static let cancel: UInt32 = 0x8
 
     private let hello = Hello()
     private let socket = UnflushedWritesDiscardedOnClose()
@@ -236,6 +240,21 @@ import Testing
         try server.send(HTTP2Frames.get("/hi", stream: 3))
         #expect(server.body(of: try server.received(), stream: 3) == "hello\n")
         #expect(server.channel.isActive)
+    }
+
+    /// A response whose end waits for flow-control window the client never gives is cut
+    /// when the write timeout closes its stream: the reset says so (CANCEL), where NO_ERROR
+    /// would tell the client that the truncated body was complete.
+    @Test func aResponseCutBeforeItsEndIsResetAsCancelledNotAsComplete() throws {
+        let server = try HTTP2ServerTests { $0.writeTimeout = .seconds(2) }
+        try server.send(HTTP2Frames.get("/big", stream: 1))
+        let sent = try server.received().filter { $0.stream == 1 }
+        #expect(server.body(of: sent, stream: 1).utf8.count == 65_535, "the initial window, no more")
+        #expect(!sent.contains { $0.flags & HTTP2Frames.endStream != 0 })
+        server.loop.advanceTime(by: .seconds(2))
+        let resets = try server.received().filter { $0.stream == 1 }.compactMap(\.resetCode)
+        #expect(resets == [Self.cancel], "\(resets)")
+        #expect(server.channel.isActive, "the connection goes on")
     }
 
     @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {

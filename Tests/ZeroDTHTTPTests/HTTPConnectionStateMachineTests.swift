@@ -39,16 +39,70 @@ import Testing
         return machine
     }
 
-    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+    /// A machine answering a request at `start` whose response is still being written each
+    /// second up to `seconds`, with the next request's first bytes in at 100 ms: they wait
+    /// unread, as reads pause while the response is written.
+    private func writingWithAHeadWaiting(until seconds: Int64) -> HTTPConnectionStateMachine {
         var machine = awaitingResponse()
         #expect(machine.responseIssued(now: start) == .none)
-        // The next request's bytes are here, but reads pause while the response is written.
         machine.bytesReceived(now: at(.milliseconds(100)))
-        for second: Int64 in 1...4 {
+        for second: Int64 in 1...seconds {
             machine.writeProgressed(now: at(.seconds(second)), responseFinished: false)
             #expect(machine.timerFired(now: at(.seconds(second))) == .none, "second \(second)")
         }
+        return machine
+    }
+
+    @Test func aRequestWaitingUnreadBehindALongResponseIsNotLateYet() {
+        var machine = writingWithAHeadWaiting(until: 4)
         #expect(machine.timerFired(now: at(.seconds(7))) == .close, "the write deadline still holds")
+    }
+
+    /// Once the response is out, reads resume and the waiting head has `readHeaderTimeout`
+    /// from then, not the idle timeout its deadline was pushed to while it could not be read.
+    @Test func aHeadWaitingBehindALongResponseGetsReadHeaderOnceTheResponseIsOut() {
+        var machine = writingWithAHeadWaiting(until: 3)
+        machine.writeProgressed(now: at(.seconds(4)), responseFinished: true)
+        #expect(machine.nextDeadline == at(.seconds(5)))
+        #expect(machine.timerFired(now: at(.milliseconds(4999))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(5))) == .close)
+    }
+
+    /// The same for a pipelined request whose head was read while the previous response
+    /// was being written, its body not yet: the body cannot arrive while reads pause, so
+    /// its deadlines start once the writes end.
+    @Test func aBodyWaitingBehindALongResponseGetsItsDeadlinesOnceTheResponseIsOut() {
+        var machine = readingBody()
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .none)
+        machine.bytesReceived(now: start)
+        _ = machine.requestHead(keepAlive: true, now: start)
+        for second: Int64 in 1...9 {
+            machine.writeProgressed(now: at(.seconds(second)), responseFinished: second == 9)
+            #expect(machine.timerFired(now: at(.seconds(second))) == .none, "second \(second)")
+        }
+        #expect(machine.nextDeadline == at(.seconds(14)), "a stall is bounded by idle from the end of the writes")
+        for second: Int64 in 10...16 {
+            machine.bodyReceived(now: at(.seconds(second)))
+            #expect(machine.timerFired(now: at(.seconds(second))) == .none, "second \(second)")
+        }
+        #expect(machine.timerFired(now: at(.seconds(17))) == .close, "the body deadline counts from the writes' end")
+    }
+
+    /// A response after which the connection closes (`Connection: close`, every HTTP/2
+    /// stream) still has the write deadline: a client that stops reading does not hold it.
+    @Test func aClosingResponseThatDoesNotGetOutIsClosedAtTheWriteDeadline() {
+        var machine = HTTPConnectionStateMachine(configuration: Self.configuration, now: start)
+        machine.bytesReceived(now: start)
+        #expect(machine.requestHead(keepAlive: false, now: start) == true)
+        machine.requestEnd()
+        #expect(machine.responseIssued(now: start) == .closeWhenWritten)
+        #expect(machine.isClosed, "no more requests")
+        machine.writeProgressed(now: at(.seconds(1)), responseFinished: false)
+        #expect(machine.nextDeadline == at(.seconds(4)))
+        #expect(machine.timerFired(now: at(.milliseconds(3999))) == .none)
+        #expect(machine.timerFired(now: at(.seconds(4))) == .close)
+        #expect(machine.nextDeadline == nil)
     }
 
     @Test func anHTTP10BodyOfUnknownLengthClosesTheConnectionAfterIt() {
@@ -58,12 +112,19 @@ import Testing
         #expect(machine.responseIssued(now: start) == .closeWhenWritten)
     }
 
-    @Test func aBodyMustBeCompleteWithinReadBodyHoweverSteadilyItArrives() {
+    /// A machine reading the body of a keep-alive request whose head came at `start`, with
+    /// a `readBodyTimeout` of 8 s.
+    private func readingBody() -> HTTPConnectionStateMachine {
         var configuration = Self.configuration
         configuration.readBodyTimeout = .seconds(8)
         var machine = HTTPConnectionStateMachine(configuration: configuration, now: start)
         machine.bytesReceived(now: start)
         _ = machine.requestHead(keepAlive: true, now: start)
+        return machine
+    }
+
+    @Test func aBodyMustBeCompleteWithinReadBodyHoweverSteadilyItArrives() {
+        var machine = readingBody()
         #expect(machine.nextDeadline == at(.seconds(5)), "a stall is bounded by idle")
         for second in 1...7 {
             machine.bodyReceived(now: at(.seconds(Int64(second))))

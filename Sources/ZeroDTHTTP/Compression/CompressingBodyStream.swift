@@ -7,8 +7,9 @@ import NIOCore
 
 /// A response body compressed as it is sent: each `next()` takes the next slice of the
 /// unencoded body (`sliceSize(level:)` bytes of a buffer, or read from a file), compresses
-/// it, and returns what zlib produced (often nothing for a slice: zlib emits in blocks). The compressor is made at the first piece, so a `HEAD`
-/// (never read) costs none; `close` closes the body's files and gives the compressor back.
+/// it, and returns what zlib produced (often nothing for a slice: zlib emits in blocks). The
+/// compressor is made at the first piece, so a `HEAD` (never read) costs none; `close`
+/// closes the body's files and gives the compressor back.
 ///
 /// `compressAll` runs the same reading to the end at once, for bodies small enough to be
 /// sent with their `Content-Length`.

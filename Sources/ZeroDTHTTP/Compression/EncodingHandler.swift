@@ -5,16 +5,17 @@ import NIOHTTP1
 /// for clients that accept one of the configured codings.
 ///
 /// A response is compressed when it is a `200` whose body is at least
-/// ``EncodingSettings/minimumSize`` bytes, of a compressible type (``isCompressible(_:)``), not already encoded (`Content-Encoding`), and
-/// not marked `Cache-Control: no-transform`. Such a response carries
-/// `Vary: Accept-Encoding` whether or not this client got it compressed. The compressed one
+/// ``EncodingSettings/minimumSize`` bytes, of a compressible type (``isCompressible(_:)``),
+/// not already encoded (`Content-Encoding`), and not marked `Cache-Control: no-transform`.
+/// Such a response carries `Vary: Accept-Encoding` whether or not this client got it
+/// compressed. The compressed one
 /// has `Content-Encoding`, no `Accept-Ranges` (ranges apply to the unencoded bytes only:
 /// a `Range` request gets its `206` unencoded), and its `ETag` turned into
 /// `W/"…-gzip"`; a conditional request naming that tag is passed on with the inner tag,
 /// so that a matching one still gets its `304`.
 ///
-/// A body of at most ``oneShotSize`` bytes is compressed at once, in memory, and goes out
-/// with its `Content-Length`. A larger one is compressed as it is sent
+/// A body of at most ``oneShotSize(level:)`` bytes (two slices) is compressed at once, in
+/// memory, and goes out with its `Content-Length`. A larger one is compressed as it is sent
 /// (`CompressingBodyStream`): a slice at a time on the event loop, the next one once the
 /// previous piece is written, so memory stays at a piece per response whatever the body's
 /// size and the client's speed, and the first bytes leave after one slice. Such a body has
@@ -54,10 +55,14 @@ public struct EncodingHandler: HTTPHandler {
         }
     }
 
-    /// Bodies up to this many bytes are compressed at once and sent with `Content-Length`:
-    /// at level 1 that takes about a millisecond of the event loop, and a small body's
-    /// client gets its length. Larger ones are streamed.
-    static let oneShotSize = 128 * 1024
+    /// Bodies up to this many bytes are compressed at once and sent with `Content-Length`,
+    /// so that a small body's client gets its length. Two streamed slices: compressing them
+    /// holds the event loop for twice a slice's time, a few milliseconds at most whatever
+    /// the level (zlib's time per byte grows with the level, the slice shrinks with it).
+    /// Larger bodies are streamed.
+    static func oneShotSize(level: Int) -> Int {
+        2 * CompressingBodyStream.sliceSize(level: level)
+    }
 
     private func encoded(_ response: HTTPResponse, coding: ContentCoding?, taggedRequest: Bool,
                          isHead: Bool) -> HTTPResponse {
@@ -91,7 +96,7 @@ public struct EncodingHandler: HTTPHandler {
         let stream = CompressingBodyStream(parts: response.body, level: settings.level)
         var encoded = response
         encoded.body = []
-        if size <= Self.oneShotSize && !isHead {
+        if size <= Self.oneShotSize(level: settings.level) && !isHead {
             guard let body = try? stream.compressAll(expectedSize: size) else {
                 // Unencoded after all (a file cut short): the connection then finds the same.
                 return response

@@ -33,7 +33,9 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
     private var sawRequestHead = false
     private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
-    /// A frame with END_STREAM has gone down: the response is complete.
+    /// The frame with END_STREAM has been written: the response is complete. Not when it
+    /// goes down the pipeline: nio-http2 queues it while the stream's flow-control window is
+    /// shut, and drops it when the stream closes, so that the response was cut.
     private var responseEnded = false
     /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
     private var resetSent = false
@@ -58,7 +60,11 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
         case .headers(let trailers):
             context.fireChannelRead(wrapInboundOut(.end(HTTP2Messages.trailers(trailers.headers))))
         case .data(let data):
-            guard case .byteBuffer(let bytes) = data.data else { return }
+            guard case .byteBuffer(let bytes) = data.data else {
+                // nio-http2 decodes DATA into bytes; a file region here could not be passed on
+                // and would lose its END_STREAM (nio-http2's own codec traps the same way).
+                preconditionFailure("inbound DATA frame as a file region")
+            }
             if bytes.readableBytes > 0 || !data.endStream {
                 context.fireChannelRead(wrapInboundOut(.body(bytes)))
             }
@@ -84,20 +90,29 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             hold(.data(.init(data: body)), promise: promise, context: context)
         case .end(let trailers?):
             writeHeld(context: context)
-            responseEnded = true
-            context.write(wrapOutboundOut(.headers(.init(headers: HTTP2Messages.trailerBlock(trailers), endStream: true))),
-                          promise: promise)
+            writeEnd(.headers(.init(headers: HTTP2Messages.trailerBlock(trailers), endStream: true)),
+                     promise: promise, context: context)
         case .end(nil):
             guard let last = held else {
-                responseEnded = true
-                context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true))),
-                              promise: promise)
+                writeEnd(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)), promise: promise,
+                         context: context)
                 return
             }
             held = nil
-            responseEnded = true
-            context.write(wrapOutboundOut(Self.endingStream(last.payload)), promise: Self.combine(last.promise, promise))
+            writeEnd(Self.endingStream(last.payload), promise: Self.combine(last.promise, promise), context: context)
         }
+    }
+
+    /// Writes the frame with END_STREAM; the response counts as ended once it is written
+    /// (`responseEnded`), before `promise`'s own callbacks run (a close among them).
+    private func writeEnd(_ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?,
+                          context: ChannelHandlerContext) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [self] result in
+            if case .success = result { responseEnded = true }
+            promise?.completeWith(result)
+        }
+        context.write(wrapOutboundOut(payload), promise: written)
     }
 
     /// Sends the frame held so far and holds `payload` in its place.
@@ -114,8 +129,9 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         writeHeld(context: context)
-        // Still active after its end went out: the client has not ended its side yet. (Once
-        // both sides have ended, nio-http2 has closed the stream already.)
+        // Still active after its end was written: the client has not ended its side yet. (Once
+        // both sides have ended, nio-http2 has closed the stream already.) An end not written
+        // yet is lost with the stream: nio-http2 then resets it with CANCEL, as it should.
         guard responseEnded, !resetSent, context.channel.isActive else {
             context.close(mode: mode, promise: promise)
             return
@@ -135,7 +151,6 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     private func writeHeld(context: ChannelHandlerContext) {
         guard let last = held else { return }
         held = nil
-        if last.payload.endsStream { responseEnded = true }
         context.write(wrapOutboundOut(last.payload), promise: last.promise)
     }
 
@@ -159,17 +174,6 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
         guard let second else { return first }
         first.futureResult.cascade(to: second)
         return first
-    }
-}
-
-extension HTTP2Frame.FramePayload {
-    /// Whether the frame carries END_STREAM.
-    fileprivate var endsStream: Bool {
-        switch self {
-        case .headers(let headers): return headers.endStream
-        case .data(let data): return data.endStream
-        default: return false
-        }
     }
 }
 
