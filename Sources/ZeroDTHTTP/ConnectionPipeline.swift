@@ -32,6 +32,7 @@ struct ConnectionPipeline: Sendable {
     func configure(_ channel: any Channel, listenerIndex: Int) throws {
         let pipeline = channel.pipeline.syncOperations
         let hosts = hosts[listenerIndex]
+        try pipeline.addHandler(LingeringClose(maximumLinger: TimeAmount(configuration.writeTimeout)))
         guard let tls = tls[listenerIndex] else {
             try pipeline.addHandlers(http1Handlers(hosts, isSecure: false))
             return
@@ -112,7 +113,7 @@ struct ConnectionPipeline: Sendable {
         let connection = HTTP2ConnectionHandler(configuration: configuration)
         let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
                                      hosts: hosts, tlsServerName: tlsServerName, on: channel.eventLoop)
-        try channel.pipeline.syncOperations.addHandlers(http2, connection)
+        try channel.pipeline.syncOperations.addHandlers(connection.inputGate, http2, connection)
     }
 
     private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, hosts: VirtualHosts,

@@ -163,7 +163,11 @@ final class ConnectionTracker: Sendable {
         let channels = state.withLockedValue { state in
             state.drainingConnections.compactMap { state.connections[$0] }
         }
-        channels.forEach { $0.close(promise: nil) }
+        for channel in channels {
+            // Time is up: no lingering either.
+            channel.pipeline.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
+            channel.close(promise: nil)
+        }
         return channels.count
     }
 

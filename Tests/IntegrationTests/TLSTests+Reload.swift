@@ -8,12 +8,11 @@ extension TLSTests {
     @Suite(.serialized) struct Reload {
         /// Serves `site.pem` with a control socket and a pid file; `drain_grace` is long enough
         /// for a test to use a connection of the old generation after the hand-over.
-        static func start() throws -> (HTTPSSite, RunningProcess) {
+        static func start(drainGrace: String = "5s") throws -> (HTTPSSite, RunningProcess) {
             let https = try HTTPSSite(certificates: ["site"])
             let top = "control: \(https.site.path("control.sock"))\npid_file: \(https.site.path("run.pid"))"
-            let process = try https.site.serve(https.config(certificates: ["site"],
-                                                            server: "    timeouts: { drain_grace: 5s, shutdown: 10s }",
-                                                            top: top))
+            let timeouts = "    timeouts: { drain_grace: \(drainGrace), shutdown: 10s }"
+            let process = try https.site.serve(https.config(certificates: ["site"], server: timeouts, top: top))
             return (https, process)
         }
 
@@ -90,6 +89,38 @@ extension TLSTests {
             let output = try client.waitForExit(timeout: .seconds(20))
             let expected = version == "--http2" ? "hi\n200 2" : "hi\n200 1.1"
             #expect(output.status == 0 && output.standardOutput == expected, "\(output)")
+        }
+
+        /// An HTTP/2 download that a reload finds under way and that the client reads slowly
+        /// (Tests/Tools/h2_slow_download.py: 2 MB/s, a small receive buffer). The old
+        /// generation has written the whole answer into its kernel long before the client
+        /// has read it, and then closes; the client still sends while it reads (WINDOW_UPDATE
+        /// frames). A socket closed with that on its way made the kernel answer with a reset
+        /// and throw away the megabytes it had not sent yet: the file must arrive whole.
+        @Test func aSlowHTTP2DownloadInFlightAcrossAReloadArrivesWhole() throws {
+            let (https, process) = try Self.start(drainGrace: "1s")
+            defer { Self.stop(https, process) }
+            var generator = SplitMix64(seed: 7)
+            let size = 6 << 20
+            var body = Data(capacity: size)
+            for _ in 0..<(size / 8) {
+                withUnsafeBytes(of: generator.next()) { body.append(contentsOf: $0) }
+            }
+            try FileManager.default.createDirectory(atPath: https.site.path("public"), withIntermediateDirectories: true)
+            try body.write(to: URL(fileURLWithPath: https.site.path("public/big.bin")))
+            let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../Tools/h2_slow_download.py").standardized.path
+            let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                "python3", tool, String(https.port), "site.test", "/files/big.bin", https.ca.certificate, "2000000",
+            ])
+            try client.waitForStandardOutput(toSatisfy: "say started") { $0.contains("started") }
+            let reload = try Self.reload(https)
+            #expect(reload.status == 0, "\(reload)")
+            let output = try client.waitForExit(timeout: .seconds(30))
+            let sum = try RunningProcess.run("/usr/bin/env", arguments: ["sha256sum", https.site.path("public/big.bin")])
+            let digest = String(sum.standardOutput.prefix(64))
+            #expect(output.status == 0 && output.standardOutput.hasSuffix("complete \(size) \(digest)\n"),
+                    "\(output)")
         }
 
         /// Enough for one curl run to outlast a reload (about 0.1 s) on a loaded machine.

@@ -257,13 +257,16 @@ import Testing
         #expect(server.channel.isActive, "the connection goes on")
     }
 
-    @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {
+    /// nio-http2 takes no frame once a GOAWAY is out and no stream is open (a PING's answer
+    /// would be a connection error): a connection without open streams gets the last GOAWAY
+    /// at once, and no PING.
+    @Test func anIdleConnectionGetsOnlyTheFinalGoAway() throws {
         try send(HTTP2Frames.get("/hi", stream: 1))
         _ = try received()
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
-        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
-        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
+        let frames = try received()
+        #expect(frames.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(!frames.contains { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         #expect(!channel.isActive)
     }
 

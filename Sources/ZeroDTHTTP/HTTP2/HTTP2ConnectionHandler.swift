@@ -11,6 +11,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
+    /// Goes in front of `NIOHTTP2Handler`; closed when the final GOAWAY is sent.
+    let inputGate = HTTP2InputGate()
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
     private var timer: Scheduled<Void>?
@@ -95,8 +97,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         // nio-http2 has reset the stream of a stream error (`HTTP2MalformedRequest`), and
         // carries on. For a connection error (a protocol violation, a flood, a header block
         // over the limit) it has sent GOAWAY and leaves closing to its user; an I/O error
-        // ends the connection anyway.
-        if !HTTP2MalformedRequest.isStreamError(error) {
+        // ends the connection anyway. Once the final GOAWAY is on its way, the connection
+        // closes when that is written: what is queued before it must go out first.
+        if !HTTP2MalformedRequest.isStreamError(error) && !inputGate.isClosed {
             context.close(promise: nil)
         }
         context.fireErrorCaught(error)
@@ -125,6 +128,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             // that never ended. TLS sends its close_notify on the way out. A client that
             // reads nothing would keep the GOAWAY from going out for ever: as an HTTP/1.1
             // response, it gets the write timeout.
+            inputGate.close()
             let written = context.eventLoop.makePromise(of: Void.self)
             write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context,
                   promise: written)

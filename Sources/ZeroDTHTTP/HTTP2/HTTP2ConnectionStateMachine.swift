@@ -17,6 +17,14 @@ import NIOHTTP2
 /// nghttp2-based clients (curl) send the PING's answer ahead of requests they had queued, so
 /// those would be ignored and, by curl 7.88, failed instead of retried (measured).
 ///
+/// nio-http2 limits that wait: once a GOAWAY is out and no stream is open, it counts the
+/// connection as finished ("fully quiesced") and answers any frame the client sends after
+/// that, even a WINDOW_UPDATE or the PING's answer, with a connection error. So the second
+/// GOAWAY goes out as soon as the last open stream has ended, answered or not, and a drain
+/// that finds no stream open sends only that one; `HTTP2ConnectionHandler` drops what the
+/// client sends from then on. A request the client had on the wire is then not processed,
+/// as the second GOAWAY says (nio-http2 could not have taken it either).
+///
 /// A connection that has opened no stream yet when the drain starts (its client has just
 /// finished the handshake, and its first requests may be on the wire) waits up to
 /// `drainGrace` for them before the first GOAWAY: nghttp2 gives up requests it has queued but
@@ -91,8 +99,10 @@ struct HTTP2ConnectionStateMachine {
         // By id: nio-http2 may report a stream closed that it never reported created.
         guard openStreams.remove(id) != nil, openStreams.isEmpty else { return .none }
         idleSince = now
-        guard case .draining = state else { return .none }
-        return finish()
+        switch state {
+        case .announced, .draining: return finish()
+        case .serving, .awaitingFirstStream, .closed: return .none
+        }
     }
 
     /// The server drains.
@@ -136,6 +146,7 @@ struct HTTP2ConnectionStateMachine {
     }
 
     private mutating func announce(now: NIODeadline) -> Action {
+        guard !openStreams.isEmpty else { return finish() }
         state = .announced(graceEnds: now + drainGrace, answered: false)
         return .announceDrain
     }

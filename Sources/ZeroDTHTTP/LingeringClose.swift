@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
+/// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
+/// the client has acknowledged every byte and the FIN, or has closed its side, or at the
+/// latest after `maximumLinger`. Meanwhile what the client sends is read and dropped.
+///
+/// Why: the kernel resets a connection whose socket is closed with unread input, or that
+/// receives input after the close, and throws away every byte it has not sent yet. A client
+/// still sends while it reads a long answer (HTTP/2 WINDOW_UPDATE frames, a TLS
+/// `close_notify`, pipelined requests), so a plain close cut slow downloads short by
+/// megabytes, most of all when a drain closed them and the process exited.
+///
+/// Sits at the socket end of every connection's pipeline, below TLS.
+final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    typealias InboundOut = NIOAny
+    typealias OutboundIn = NIOAny
+
+    /// Sent down the pipeline (`triggerUserOutboundEvent`) before a close that must not wait:
+    /// a drain's deadline.
+    struct CloseAtOnce: Sendable {}
+
+    /// Whether the client has acknowledged everything written and the FIN; the seam tests fake.
+    typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Bool>
+
+    /// The first look at the socket is right after the output closes (on loopback the
+    /// client's acknowledgement is usually in by then); the next ones back off to at most
+    /// `longestCheckInterval`, so that a slow client costs a few checks a second.
+    static let firstCheckInterval = TimeAmount.milliseconds(5)
+    static let longestCheckInterval = TimeAmount.milliseconds(200)
+
+    private enum State {
+        case open
+        /// A close must not wait (`CloseAtOnce`), or the client has closed its side: nothing
+        /// it sends can reset the connection any more.
+        case closesAtOnce
+        case lingering(Linger)
+        case closed
+    }
+
+    private struct Linger {
+        var promise: EventLoopPromise<Void>?
+        var deadline: NIODeadline
+        var interval: TimeAmount
+        var check: Scheduled<Void>?
+    }
+
+    private var state = State.open
+    private let maximumLinger: TimeAmount
+    private let isDelivered: DeliveryCheck
+
+    /// - Parameters:
+    ///   - maximumLinger: the longest a connection lingers once its close is asked for: the
+    ///     server's write timeout, the time a client is given to take an answer.
+    ///   - isDelivered: whether the client has acknowledged everything and the FIN.
+    init(maximumLinger: TimeAmount, isDelivered: @escaping DeliveryCheck = LingeringClose.isFINAcknowledged) {
+        self.maximumLinger = maximumLinger
+        self.isDelivered = isDelivered
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        switch state {
+        case .open where mode == .all && context.channel.isActive && context.channel.isWritable:
+            // (A close that leaves more than the high-water mark unwritten abandons the
+            // answer: a file cut short, a client that stopped reading. Nothing to wait for.)
+            state = .lingering(Linger(promise: promise, deadline: context.eventLoop.now + maximumLinger,
+                                      interval: Self.firstCheckInterval))
+            // NIO shuts the output once its pending writes are in the kernel; until then the
+            // kernel reports the connection established, which the checks take as not yet.
+            context.close(mode: .output, promise: nil)
+            context.read()
+            check(context: context)
+        case .lingering(let linger) where mode == .all:
+            // A second close completes with the first.
+            if let promise {
+                if let first = linger.promise { first.futureResult.cascade(to: promise) } else { promise.succeed() }
+            }
+        default:
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is CloseAtOnce else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        if case .lingering = state {
+            closeSocket(context: context)
+        } else if case .open = state {
+            state = .closesAtOnce
+        }
+        promise?.succeed()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Dropped while lingering: the connection is closing.
+        guard case .lingering = state else { return context.fireChannelRead(data) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard case .lingering = state else { return context.fireChannelReadComplete() }
+        // The handlers above may have stopped asking for reads; this one asks until the end.
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            switch state {
+            case .open:
+                state = .closesAtOnce
+            case .lingering:
+                return closeSocket(context: context)
+            case .closesAtOnce, .closed:
+                break
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .lingering(let linger) = state {
+            linger.check?.cancel()
+            linger.promise?.succeed()
+        }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    private func check(context: ChannelHandlerContext) {
+        guard case .lingering(let linger) = state else { return }
+        guard context.eventLoop.now < linger.deadline else { return closeSocket(context: context) }
+        isDelivered(context.channel).assumeIsolated().whenComplete { result in
+            guard case .lingering(var linger) = self.state else { return }
+            guard case .success(false) = result else { return self.closeSocket(context: context) }
+            linger.check = context.eventLoop.assumeIsolated().scheduleTask(in: linger.interval) {
+                self.check(context: context)
+            }
+            linger.interval = min(linger.interval * 2, Self.longestCheckInterval)
+            self.state = .lingering(linger)
+        }
+    }
+
+    private func closeSocket(context: ChannelHandlerContext) {
+        guard case .lingering(let linger) = state else { return }
+        linger.check?.cancel()
+        state = .closed
+        context.close(mode: .all, promise: linger.promise)
+    }
+
+    /// Whether the kernel has had our FIN acknowledged, and with it every byte before it;
+    /// true for a socket that is not TCP (a unix socket), whose bytes are in the client's
+    /// buffer as soon as they are written, and when the kernel cannot say.
+    @Sendable static func isFINAcknowledged(_ channel: any Channel) -> EventLoopFuture<Bool> {
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeSucceededFuture(true)
+        }
+        return provider.getTCPInfo().map { info in
+            // FIN_WAIT_1: ours unacknowledged; CLOSING: both FINs out, ours unacknowledged.
+            info.tcpi_state != UInt8(TCP_FIN_WAIT1) && info.tcpi_state != UInt8(TCP_CLOSING)
+                && info.tcpi_state != UInt8(TCP_ESTABLISHED)
+        }.recover { _ in true }
+    }
+}
+
+@available(*, unavailable)
+extension LingeringClose: Sendable {}

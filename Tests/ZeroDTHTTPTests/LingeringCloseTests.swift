@@ -1,0 +1,117 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import ZeroDTHTTP
+
+/// A close shuts the output first and closes the socket only once the client has everything,
+/// has closed its side, or has had `maximumLinger`; what the client sends meanwhile is dropped.
+@Suite struct LingeringCloseTests {
+    /// Stands in for the socket: takes output half-closes, which an `EmbeddedChannel` refuses.
+    final class Socket: ChannelOutboundHandler, RemovableChannelHandler {
+        typealias OutboundIn = NIOAny
+        var outputCloses = 0
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            guard mode == .output else { return context.close(mode: mode, promise: promise) }
+            outputCloses += 1
+            promise?.succeed()
+        }
+    }
+
+    /// What the handlers above the lingering close are given.
+    final class Reads: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        var count = 0
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { count += 1 }
+    }
+
+    /// The kernel's answers, in turn; false once they run out.
+    final class Deliveries: Sendable {
+        private let answers: NIOLockedValueBox<[Bool]>
+        init(_ answers: [Bool]) { self.answers = NIOLockedValueBox(answers) }
+        func check(_ channel: any Channel) -> EventLoopFuture<Bool> {
+            let answer = answers.withLockedValue { $0.isEmpty ? false : $0.removeFirst() }
+            return channel.eventLoop.makeSucceededFuture(answer)
+        }
+    }
+
+    static let maximumLinger = TimeAmount.seconds(30)
+
+    static func channel(_ deliveries: Deliveries) throws -> (EmbeddedChannel, Socket, Reads) {
+        let socket = Socket()
+        let reads = Reads()
+        let channel = EmbeddedChannel()
+        let lingering = LingeringClose(maximumLinger: maximumLinger) { deliveries.check($0) }
+        try channel.pipeline.syncOperations.addHandlers(socket, lingering, reads)
+        channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 80), promise: nil)
+        return (channel, socket, reads)
+    }
+
+    @Test func theSocketClosesOnceTheClientHasAcknowledgedEverything() throws {
+        let (channel, socket, reads) = try Self.channel(Deliveries([false, false, true]))
+        let closed = channel.eventLoop.makePromise(of: Void.self)
+        channel.close(promise: closed)
+        #expect(socket.outputCloses == 1)
+        #expect(channel.isActive, "the client has not acknowledged the FIN yet")
+        try channel.writeInbound(ByteBuffer(string: "WINDOW_UPDATE"))
+        #expect(reads.count == 0, "dropped while lingering")
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(channel.isActive)
+        // The checks back off: the next one is twice as far.
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(!channel.isActive)
+        try closed.futureResult.wait()
+    }
+
+    @Test func theClientsEndOfInputClosesALingeringConnection() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([]))
+        channel.close(promise: nil)
+        #expect(channel.isActive)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(!channel.isActive)
+    }
+
+    @Test func aClientThatNeverTakesItsAnswerIsGivenTheMaximumLinger() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([]))
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger - .milliseconds(1))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.longestCheckInterval)
+        #expect(!channel.isActive)
+    }
+
+    @Test func aCloseAtTheDrainsDeadlineDoesNotLinger() throws {
+        let (channel, socket, _) = try Self.channel(Deliveries([]))
+        channel.pipeline.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
+        channel.close(promise: nil)
+        #expect(!channel.isActive)
+        #expect(socket.outputCloses == 0)
+    }
+
+    @Test func theDrainsDeadlineEndsALingerUnderWay() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([]))
+        channel.close(promise: nil)
+        #expect(channel.isActive)
+        channel.pipeline.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
+        #expect(!channel.isActive)
+    }
+
+    @Test func aCloseThatLeavesMoreThanTheHighWaterMarkUnwrittenDoesNotLinger() throws {
+        let (channel, socket, _) = try Self.channel(Deliveries([]))
+        channel.isWritable = false
+        channel.close(promise: nil)
+        #expect(!channel.isActive)
+        #expect(socket.outputCloses == 0)
+    }
+
+    @Test func aClientThatClosedItsSideFirstIsNotWaitedFor() throws {
+        let (channel, socket, _) = try Self.channel(Deliveries([]))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(channel.isActive, "a half-closed client still gets its answer")
+        channel.close(promise: nil)
+        #expect(!channel.isActive)
+        #expect(socket.outputCloses == 0)
+    }
+}
