@@ -5,7 +5,8 @@ import NIOCore
 
 /// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
-/// the client has acknowledged every byte and the FIN, or has closed its side, or at the
+/// the client has acknowledged every byte and the FIN, or has closed its side, or has
+/// acknowledged nothing for `silenceLimit` (gone, as a phone that lost its network), or at the
 /// latest after `maximumLinger`. Meanwhile what the client sends is read and dropped.
 ///
 /// Why: the kernel resets a connection whose socket is closed with unread input, or that
@@ -24,8 +25,23 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     /// a drain's deadline.
     struct CloseAtOnce: Sendable {}
 
-    /// Whether the client has acknowledged everything written and the FIN; the seam tests fake.
-    typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Bool>
+    /// Where the answer stands, as the kernel sees it.
+    enum Delivery: Sendable {
+        /// The client has acknowledged every byte and the FIN (or the socket is not TCP).
+        case delivered
+        /// Bytes or the FIN are still unacknowledged, and the client is acknowledging.
+        case underWay
+        /// The client has acknowledged nothing for `silenceLimit`.
+        case silent
+    }
+
+    /// Asks the kernel where the answer stands; the seam tests fake.
+    typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Delivery>
+
+    /// How long a client may acknowledge nothing before the socket closes: nginx's
+    /// `lingering_timeout`. A client that reads slowly still acknowledges (the kernel's
+    /// window probes), so this ends lingering only for a client that is gone.
+    static let silenceLimit = TimeAmount.seconds(5)
 
     /// The first look at the socket is right after the output closes (on loopback the
     /// client's acknowledgement is usually in by then); the next ones back off to at most
@@ -56,8 +72,8 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     /// - Parameters:
     ///   - maximumLinger: the longest a connection lingers once its close is asked for: the
     ///     server's write timeout, the time a client is given to take an answer.
-    ///   - isDelivered: whether the client has acknowledged everything and the FIN.
-    init(maximumLinger: TimeAmount, isDelivered: @escaping DeliveryCheck = LingeringClose.isFINAcknowledged) {
+    ///   - isDelivered: where the answer stands.
+    init(maximumLinger: TimeAmount, isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel) {
         self.maximumLinger = maximumLinger
         self.isDelivered = isDelivered
     }
@@ -135,7 +151,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         guard context.eventLoop.now < linger.deadline else { return closeSocket(context: context) }
         isDelivered(context.channel).assumeIsolated().whenComplete { result in
             guard case .lingering(var linger) = self.state else { return }
-            guard case .success(false) = result else { return self.closeSocket(context: context) }
+            guard case .success(.underWay) = result else { return self.closeSocket(context: context) }
             linger.check = context.eventLoop.assumeIsolated().scheduleTask(in: linger.interval) {
                 self.check(context: context)
             }
@@ -151,18 +167,22 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(mode: .all, promise: linger.promise)
     }
 
-    /// Whether the kernel has had our FIN acknowledged, and with it every byte before it;
-    /// true for a socket that is not TCP (a unix socket), whose bytes are in the client's
-    /// buffer as soon as they are written, and when the kernel cannot say.
-    @Sendable static func isFINAcknowledged(_ channel: any Channel) -> EventLoopFuture<Bool> {
+    /// Where the answer stands: delivered once the kernel has had our FIN acknowledged, and
+    /// with it every byte before it; also for a socket that is not TCP (a unix socket), whose
+    /// bytes are in the client's buffer as soon as they are written, and when the kernel
+    /// cannot say.
+    @Sendable static func askKernel(_ channel: any Channel) -> EventLoopFuture<Delivery> {
         guard let provider = channel as? any SocketOptionProvider else {
-            return channel.eventLoop.makeSucceededFuture(true)
+            return channel.eventLoop.makeSucceededFuture(.delivered)
         }
         return provider.getTCPInfo().map { info in
-            // FIN_WAIT_1: ours unacknowledged; CLOSING: both FINs out, ours unacknowledged.
-            info.tcpi_state != UInt8(TCP_FIN_WAIT1) && info.tcpi_state != UInt8(TCP_CLOSING)
-                && info.tcpi_state != UInt8(TCP_ESTABLISHED)
-        }.recover { _ in true }
+            // ESTABLISHED: the output is not shut yet (NIO still writes what is queued);
+            // FIN_WAIT_1, CLOSING: our FIN is out, not yet acknowledged.
+            let states = [TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_CLOSING].map { UInt8($0) }
+            guard states.contains(info.tcpi_state) else { return .delivered }
+            let silence = TimeAmount.milliseconds(Int64(info.tcpi_last_ack_recv))
+            return silence >= silenceLimit ? .silent : .underWay
+        }.recover { _ in .delivered }
     }
 }
 

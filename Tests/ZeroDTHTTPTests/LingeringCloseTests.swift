@@ -25,12 +25,12 @@ import Testing
         func channelRead(context: ChannelHandlerContext, data: NIOAny) { count += 1 }
     }
 
-    /// The kernel's answers, in turn; false once they run out.
+    /// The kernel's answers, in turn; under way once they run out.
     final class Deliveries: Sendable {
-        private let answers: NIOLockedValueBox<[Bool]>
-        init(_ answers: [Bool]) { self.answers = NIOLockedValueBox(answers) }
-        func check(_ channel: any Channel) -> EventLoopFuture<Bool> {
-            let answer = answers.withLockedValue { $0.isEmpty ? false : $0.removeFirst() }
+        private let answers: NIOLockedValueBox<[LingeringClose.Delivery]>
+        init(_ answers: [LingeringClose.Delivery]) { self.answers = NIOLockedValueBox(answers) }
+        func check(_ channel: any Channel) -> EventLoopFuture<LingeringClose.Delivery> {
+            let answer = answers.withLockedValue { $0.isEmpty ? .underWay : $0.removeFirst() }
             return channel.eventLoop.makeSucceededFuture(answer)
         }
     }
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func theSocketClosesOnceTheClientHasAcknowledgedEverything() throws {
-        let (channel, socket, reads) = try Self.channel(Deliveries([false, false, true]))
+        let (channel, socket, reads) = try Self.channel(Deliveries([.underWay, .underWay, .delivered]))
         let closed = channel.eventLoop.makePromise(of: Void.self)
         channel.close(promise: closed)
         #expect(socket.outputCloses == 1)
@@ -63,6 +63,14 @@ import Testing
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
         #expect(!channel.isActive)
         try closed.futureResult.wait()
+    }
+
+    @Test func aClientThatHasGoneSilentIsNotWaitedFor() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([.underWay, .silent]))
+        channel.close(promise: nil)
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(!channel.isActive)
     }
 
     @Test func theClientsEndOfInputClosesALingeringConnection() throws {
