@@ -96,6 +96,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         monitor.onBytes = {
             loopBound.value.machine.bytesReceived(now: eventLoop.now)
         }
+        if monitor.readsSimpleHeads {
+            // A simple request as the decoder would have delivered it, without its hand-offs.
+            let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            monitor.onSimpleHead = { head in
+                let (handler, context) = connection.value
+                handler.handle(.part(.head(head)), context: context)
+                handler.handle(.part(.end(nil)), context: context)
+            }
+        }
         if context.channel.isActive { armTimer(context: context) }
     }
 
@@ -108,6 +117,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
         monitor.onBytes = nil
+        monitor.onSimpleHead = nil
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
@@ -391,7 +401,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             inline = bytes
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
-                                      date: DateHeader.now, server: machine.configuration.serverHeader,
+                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now, server: machine.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
                                       connection: connection, isStreamed: isStreamed)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
@@ -415,7 +425,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
-        let probe = sendsBody ? TruncationProbe(body: response.body) : nil
+        // Files are never inlined: a body that went with the head needs no probe.
+        let probe = streamsBody ? TruncationProbe(body: response.body) : nil
         probe?.start(on: context.eventLoop) { [self] in
             logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
             context.close(promise: nil)
