@@ -26,3 +26,11 @@ extension UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) ? self + 0x20 : self
     }
 }
+
+extension String {
+    /// Whether this is `lowercase` in any ASCII case, byte by byte: no lower-cased copy,
+    /// and no Unicode case folding (see `asciiLowercased`).
+    func isASCIICaseInsensitiveEqual(to lowercase: String) -> Bool {
+        utf8.count == lowercase.utf8.count && zip(utf8, lowercase.utf8).allSatisfy { $0.asciiLowercased == $1 }
+    }
+}

@@ -230,7 +230,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-            if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
+            if request.failure == nil,
+               head.headers.first(name: "expect")?.isASCIICaseInsensitiveEqual(to: "100-continue") == true,
                head.version == .http1_1 || head.version.major == 2 {
                 writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
@@ -447,11 +448,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
-        let record = ResponseRecord(routeMetrics: routeMetrics, accessLog: server.accessLog, route: route,
-                                    remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                                    status: Int(status), duration: Duration(now - started))
+        // Taken only where something records it: copying what a record holds costs more
+        // than the rest of a small response's bookkeeping.
+        let accessLog = server.accessLog
+        let record = routeMetrics == nil && accessLog == nil ? nil : ResponseRecord(
+            routeMetrics: routeMetrics, accessLog: accessLog, route: route, remoteAddress: remoteAddress,
+            isSecure: isSecure, requestHead: requestHead, status: Int(status), duration: Duration(now - started))
         guard pumpsStream, let stream = response.stream else {
-            record.record(bodyBytes: sendsBody ? response.bodyCount : 0)
+            record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
         }
         isStreaming = true
@@ -459,7 +463,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // Recorded at the end, as it was taken now: the next request may choose another route.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
             isStreaming = false
-            record.record(bodyBytes: streamedBytes)
+            record?.record(bodyBytes: streamedBytes)
         }
         sendPiece(of: stream, head: head, context: context, done: done)
     }

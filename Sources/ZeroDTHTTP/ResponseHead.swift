@@ -110,12 +110,7 @@ package enum ResponseHead {
     /// Whether `name` is one of `connectionManaged`, in any case, without making a
     /// lower-cased copy of every header name of every response.
     static func isConnectionManaged(_ name: String) -> Bool {
-        let count = name.utf8.count
-        return connectionManaged.contains { managed in
-            managed.utf8.count == count && zip(managed.utf8, name.utf8).allSatisfy { lower, byte in
-                lower == byte || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && lower == byte | 0x20)
-            }
-        }
+        connectionManaged.contains { name.isASCIICaseInsensitiveEqual(to: $0) }
     }
 
     /// The check `serialize` makes of a handler's header, for protocols that frame headers

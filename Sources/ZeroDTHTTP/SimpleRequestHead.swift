@@ -88,10 +88,9 @@ enum SimpleRequestHead: Equatable {
 
         /// `content-length`, `transfer-encoding` or `upgrade`, in any case.
         private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
-            for special in ["content-length", "transfer-encoding", "upgrade"] where special.utf8.count == name.count {
-                if zip(special.utf8, name).allSatisfy({ $0 == $1.asciiLowercased }) { return true }
+            ["content-length", "transfer-encoding", "upgrade"].contains { special in
+                special.utf8.count == name.count && zip(special.utf8, name).allSatisfy { $0 == $1.asciiLowercased }
             }
-            return false
         }
 
         private func peek() throws(Stop) -> UInt8 {
