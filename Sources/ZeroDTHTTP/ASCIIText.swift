@@ -31,6 +31,12 @@ extension String {
     /// Whether this is `lowercase` in any ASCII case, byte by byte: no lower-cased copy,
     /// and no Unicode case folding (see `asciiLowercased`).
     func isASCIICaseInsensitiveEqual(to lowercase: String) -> Bool {
-        utf8.count == lowercase.utf8.count && zip(utf8, lowercase.utf8).allSatisfy { $0.asciiLowercased == $1 }
+        guard utf8.count == lowercase.utf8.count else { return false }
+        // Over the contiguous bytes: iterating the views goes through a protocol witness a byte.
+        var text = self
+        var lowercase = lowercase
+        return text.withUTF8 { text in
+            lowercase.withUTF8 { lowercase in zip(text, lowercase).allSatisfy { $0.asciiLowercased == $1 } }
+        }
     }
 }

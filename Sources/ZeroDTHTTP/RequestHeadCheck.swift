@@ -28,8 +28,10 @@ struct RequestHeadCheck: Equatable {
                 hosts += 1
                 hostValue = value
                 // A byte search: with Foundation visible in this module (nio-http2 brings it),
-                // `contains(",")` resolves to NSString's search, a few µs per request.
-                hostIsList = hostIsList || value.utf8.contains(UInt8(ascii: ","))
+                // `contains(",")` resolves to NSString's search, a few µs per request; and over
+                // the contiguous bytes, as iterating the view calls a protocol witness a byte.
+                var value = value
+                hostIsList = hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
             } else if contentLength == nil, name.isASCIICaseInsensitiveEqual(to: "content-length") {
                 contentLength = value
             }
