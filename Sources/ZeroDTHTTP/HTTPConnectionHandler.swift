@@ -402,7 +402,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             inline = bytes
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
-                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now, server: machine.configuration.serverHeader,
+                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now,
+                                      server: machine.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
                                       connection: connection, isStreamed: isStreamed)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty

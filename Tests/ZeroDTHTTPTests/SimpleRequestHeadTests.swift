@@ -63,10 +63,12 @@ import Testing
 
     @Test(arguments: [
         // Methods with bodies, or unknown to this parser; leading blank lines.
-        "POST / HTTP/1.1\r\nHost: a\r\n\r\n", "GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n", "\r\nGET / HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\n\r\n", "GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n",
+        "\r\nGET / HTTP/1.1\r\n\r\n",
         // Targets: absolute form, asterisk, fragment, characters a URI may not hold, none.
         "GET http://a/ HTTP/1.1\r\n\r\n", "GET * HTTP/1.1\r\n\r\n", "GET /#f HTTP/1.1\r\n\r\n",
-        "GET /a\"b HTTP/1.1\r\n\r\n", "GET /a\u{7F} HTTP/1.1\r\n\r\n", "GET /é HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
+        "GET /a\"b HTTP/1.1\r\n\r\n", "GET /a\u{7F} HTTP/1.1\r\n\r\n", "GET /é HTTP/1.1\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n",
         // Versions and line ends.
         "GET / HTTP/1.2\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\r\n\r\n", "GET / HTTP/1.1 \r\n\r\n",
@@ -75,9 +77,10 @@ import Testing
         "GET / HTTP/1.1\r\nUPGRADE: h2c\r\nConnection: Upgrade\r\n\r\n",
         // Malformed or doubtful fields: obs-fold, no colon, space before the colon, empty
         // name or value, trailing whitespace, control characters, obs-text.
-        "GET / HTTP/1.1\r\nX-A: 1\r\n  2\r\n\r\n", "GET / HTTP/1.1\r\nno colon\r\n\r\n", "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
-        "GET / HTTP/1.1\r\n: a\r\n\r\n", "GET / HTTP/1.1\r\nX-A:\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a \r\n\r\n",
-        "GET / HTTP/1.1\r\nX-A: a\u{1}b\r\n\r\n", "GET / HTTP/1.1\r\nX-A: é\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\0\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: 1\r\n  2\r\n\r\n", "GET / HTTP/1.1\r\nno colon\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : a\r\n\r\n", "GET / HTTP/1.1\r\n: a\r\n\r\n", "GET / HTTP/1.1\r\nX-A:\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: a \r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\u{1}b\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: é\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\0\r\n\r\n",
     ])
     func anythingElseIsTheDecoders(_ text: String) {
         #expect(parse(text) == .other)

@@ -67,8 +67,8 @@ import Testing
         (["GET /a HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"], true),
         ([get + "GET /f HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n 2\r\n\r\n"], false),
         ([get + "GET /n HTTP/1.1\r\nno colon\r\n\r\n"], false),
-        ([get + "GET /\(String(repeating: "b", count: 900)) HTTP/1.1\r\nX-Big: \(String(repeating: "a", count: 200))\r\n\r\n"],
-         false),
+        ([get + "GET /\(String(repeating: "b", count: 900)) HTTP/1.1\r\n"
+              + "X-Big: \(String(repeating: "a", count: 200))\r\n\r\n"], false),
         (["GET /\(String(repeating: "b", count: 1100)) HTTP/1.1\r\n\r\n"], false),
         (["GET /a HTTP/1.1\r\n"] + Array(repeating: "X-Slow: 1\r\n", count: 12) + ["Host: t\r\n\r\n", get], true),
         // Keep-alive and close, HTTP/1.0 and 1.1, HEAD.
