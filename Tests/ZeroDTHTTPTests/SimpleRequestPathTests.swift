@@ -101,4 +101,30 @@ import Testing
         #expect(heads == ["/a", "/b"])
         #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: Self.get))
     }
+
+    /// A head in pieces is a request being read from its first bytes, on either path: a
+    /// drain that starts meanwhile lets it finish (with `Connection: close`) rather than
+    /// closing the connection as idle.
+    @Test(arguments: [true, false])
+    func aHeadInPiecesIsARequestBeingReadWhenADrainStarts(readsSimpleHeads: Bool) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.drainGrace = .milliseconds(500)
+        let channel = EmbeddedChannel()
+        let (logger, _) = RecordingLogHandler.logger()
+        try channel.addConnectionHandlers(configuration: configuration, handler: Echo(),
+                                          accessLog: NIOLockedValueBox([]), logger: logger,
+                                          readsSimpleHeads: readsSimpleHeads)
+        try channel.writeInbound(ByteBuffer(string: Self.get))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\n"))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(600))
+        #expect(channel.isActive)
+        try channel.writeInbound(ByteBuffer(string: "Host: t\r\n\r\n"))
+        var output = ""
+        while let data = try channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(let buffer) = data { output += String(buffer: buffer) }
+        }
+        #expect(output.hasSuffix("Connection: close\r\n\r\nGET /b \n"))
+    }
 }
