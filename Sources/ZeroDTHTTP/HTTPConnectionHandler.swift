@@ -91,14 +91,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
+        let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         monitor.onBytes = {
-            loopBound.value.machine.bytesReceived(now: eventLoop.now)
+            let (handler, context) = connection.value
+            handler.machine.bytesReceived(now: context.eventLoop.now)
+            // On a keep-alive connection the timer is set for the idle deadline, later than
+            // the `read_header` one that starts now.
+            handler.armTimer(context: context)
         }
         if monitor.readsSimpleHeads {
             // A simple request as the decoder would have delivered it, without its hand-offs.
-            let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             monitor.onSimpleHead = { head in
                 let (handler, context) = connection.value
                 handler.handle(.part(.head(head)), context: context)

@@ -127,4 +127,26 @@ import Testing
         }
         #expect(output.hasSuffix("Connection: close\r\n\r\nGET /b \n"))
     }
+
+    /// The `read_header` clock starts with a head's first bytes on a keep-alive connection
+    /// too, not when the idle timeout from the last response runs out; on either path.
+    @Test(arguments: [true, false])
+    func aHeadInPiecesAfterAnIdleWhileIsHeldToTheHeaderTimeout(readsSimpleHeads: Bool) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.readHeaderTimeout = .seconds(1)
+        configuration.idleTimeout = .seconds(5)
+        let channel = EmbeddedChannel()
+        let (logger, _) = RecordingLogHandler.logger()
+        try channel.addConnectionHandlers(configuration: configuration, handler: Echo(),
+                                          accessLog: NIOLockedValueBox([]), logger: logger,
+                                          readsSimpleHeads: readsSimpleHeads)
+        try channel.writeInbound(ByteBuffer(string: Self.get))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+        try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+        try channel.writeInbound(ByteBuffer(string: "Host: t\r\n"))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
 }
