@@ -26,3 +26,17 @@ extension UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) ? self + 0x20 : self
     }
 }
+
+extension String {
+    /// Whether this is `lowercase` in any ASCII case, byte by byte: no lower-cased copy,
+    /// and no Unicode case folding (see `asciiLowercased`).
+    func isASCIICaseInsensitiveEqual(to lowercase: String) -> Bool {
+        guard utf8.count == lowercase.utf8.count else { return false }
+        // Over the contiguous bytes: iterating the views goes through a protocol witness a byte.
+        var text = self
+        var lowercase = lowercase
+        return text.withUTF8 { text in
+            lowercase.withUTF8 { lowercase in zip(text, lowercase).allSatisfy { $0.asciiLowercased == $1 } }
+        }
+    }
+}

@@ -93,18 +93,26 @@ struct ConnectionPipeline: Sendable {
 
     private func http1Handlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
                                isSecure: Bool) -> [any ChannelHandler] {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = configuration.maxHeaderSize
-        limits.maxHeaderListSize = configuration.maxHeaderSize
-        let monitor = RequestLineMonitor()
+        let (monitor, decoder) = Self.http1RequestReaders(maxHeaderSize: configuration.maxHeaderSize)
         return [
             monitor,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                    informationalResponseStrategy: .drop,
-                                                    limitConfiguration: limits)),
+            decoder,
             HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: isSecure, monitor: monitor, logger: logger),
         ]
+    }
+
+    /// What reads an HTTP/1 connection's requests for its `HTTPConnectionHandler`, in
+    /// pipeline order: the monitor, which reads simple requests itself, and NIO's decoder
+    /// for the rest, both held to `maxHeaderSize`.
+    static func http1RequestReaders(maxHeaderSize: Int) -> (monitor: RequestLineMonitor, decoder: any ChannelHandler) {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderSize
+        limits.maxHeaderListSize = maxHeaderSize
+        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                              informationalResponseStrategy: .drop,
+                                                              limitConfiguration: limits))
+        return (RequestLineMonitor(simpleHeadLimit: maxHeaderSize), decoder)
     }
 
     /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`.

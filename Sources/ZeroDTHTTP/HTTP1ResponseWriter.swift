@@ -15,7 +15,8 @@ struct HTTP1ResponseWriter: ResponseWriter {
     func writeHead(_ head: ResponseHeadFields, body: ByteBuffer?, endsResponse: Bool, context: ChannelHandlerContext,
                    promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader) {
         var buffer = try ResponseHead.serialize(
-            version: head.version, status: head.status, headers: head.headers, date: head.date, server: head.server,
+            version: head.version, status: head.status, headers: head.headers, renderedHeaders: head.renderedHeaders,
+            date: head.date, server: head.server,
             contentLength: head.contentLength, chunked: head.isChunked, connection: head.connection,
             extraCapacity: body?.readableBytes ?? 0, allocator: context.channel.allocator)
         if var body { buffer.writeBuffer(&body) }

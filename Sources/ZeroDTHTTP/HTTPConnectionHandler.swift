@@ -91,10 +91,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
+        let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         monitor.onBytes = {
-            loopBound.value.machine.bytesReceived(now: eventLoop.now)
+            let (handler, context) = connection.value
+            handler.machine.bytesReceived(now: context.eventLoop.now)
+            // On a keep-alive connection the timer is set for the idle deadline, later than
+            // the `read_header` one that starts now.
+            handler.armTimer(context: context)
+        }
+        if monitor.readsSimpleHeads {
+            // A simple request as the decoder would have delivered it, without its hand-offs.
+            monitor.onSimpleHead = { head in
+                let (handler, context) = connection.value
+                handler.handle(.part(.head(head)), context: context)
+                handler.handle(.part(.end(nil)), context: context)
+            }
         }
         if context.channel.isActive { armTimer(context: context) }
     }
@@ -108,6 +119,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
         monitor.onBytes = nil
+        monitor.onSimpleHead = nil
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
@@ -220,7 +232,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-            if request.failure == nil, head.headers.first(name: "expect")?.lowercased() == "100-continue",
+            if request.failure == nil,
+               head.headers.first(name: "expect")?.isASCIICaseInsensitiveEqual(to: "100-continue") == true,
                head.version == .http1_1 || head.version.major == 2 {
                 writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
@@ -391,7 +404,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             inline = bytes
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
-                                      date: DateHeader.now, server: machine.configuration.serverHeader,
+                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now,
+                                      server: machine.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
                                       connection: connection, isStreamed: isStreamed)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
@@ -415,7 +429,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         lastWrite = done.futureResult
         let handles = response.fileHandles
-        let probe = sendsBody ? TruncationProbe(body: response.body) : nil
+        // Files are never inlined: a body that went with the head needs no probe.
+        let probe = streamsBody ? TruncationProbe(body: response.body) : nil
         probe?.start(on: context.eventLoop) { [self] in
             logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
             context.close(promise: nil)
@@ -436,11 +451,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
-        let record = ResponseRecord(routeMetrics: routeMetrics, accessLog: server.accessLog, route: route,
-                                    remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                                    status: Int(status), duration: Duration(now - started))
+        // Taken only where something records it: copying what a record holds costs more
+        // than the rest of a small response's bookkeeping.
+        let accessLog = server.accessLog
+        let record = routeMetrics == nil && accessLog == nil ? nil : ResponseRecord(
+            routeMetrics: routeMetrics, accessLog: accessLog, route: route, remoteAddress: remoteAddress,
+            isSecure: isSecure, requestHead: requestHead, status: Int(status), duration: Duration(now - started))
         guard pumpsStream, let stream = response.stream else {
-            record.record(bodyBytes: sendsBody ? response.bodyCount : 0)
+            record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
         }
         isStreaming = true
@@ -448,7 +466,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // Recorded at the end, as it was taken now: the next request may choose another route.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
             isStreaming = false
-            record.record(bodyBytes: streamedBytes)
+            record?.record(bodyBytes: streamedBytes)
         }
         sendPiece(of: stream, head: head, context: context, done: done)
     }

@@ -48,10 +48,26 @@ struct HTTPConnectionStateMachine {
     /// The connection's settings; its handler reads them here rather than keep a copy of its
     /// own (they are most of what an idle connection holds beside NIO's own state).
     let configuration: HTTPServerConfiguration
+    /// The configured timeouts, converted from `Duration` once: the conversion takes 128-bit
+    /// arithmetic, and deadlines move several times per request.
+    private let timeouts: Timeouts
+
+    private struct Timeouts {
+        var readHeader, readBody, idle, write, drainGrace: TimeAmount
+
+        init(_ configuration: HTTPServerConfiguration) {
+            readHeader = TimeAmount(configuration.readHeaderTimeout)
+            readBody = TimeAmount(configuration.readBodyTimeout)
+            idle = TimeAmount(configuration.idleTimeout)
+            write = TimeAmount(configuration.writeTimeout)
+            drainGrace = TimeAmount(configuration.drainGrace)
+        }
+    }
 
     init(configuration: HTTPServerConfiguration, now: NIODeadline) {
         self.configuration = configuration
-        deadline = now + TimeAmount(configuration.readHeaderTimeout)
+        timeouts = Timeouts(configuration)
+        deadline = now + timeouts.readHeader
     }
 
     /// When the handler's timer must next look at the connection; none once it is closed,
@@ -71,7 +87,7 @@ struct HTTPConnectionStateMachine {
     mutating func bytesReceived(now: NIODeadline) {
         guard state == .idle else { return }
         state = .readingHead
-        deadline = now + TimeAmount(configuration.readHeaderTimeout)
+        deadline = now + timeouts.readHeader
     }
 
     /// A request head was decoded. Returns whether the response will close the connection.
@@ -82,9 +98,9 @@ struct HTTPConnectionStateMachine {
             return true
         }
         state = .readingBody
-        let bodyDeadline = now + TimeAmount(configuration.readBodyTimeout)
+        let bodyDeadline = now + timeouts.readBody
         self.bodyDeadline = bodyDeadline
-        deadline = min(bodyDeadline, now + TimeAmount(configuration.idleTimeout))
+        deadline = min(bodyDeadline, now + timeouts.idle)
         closeAfterResponse = closeAfterResponse || !keepAlive || draining
         return closeAfterResponse
     }
@@ -93,7 +109,7 @@ struct HTTPConnectionStateMachine {
     /// one that trickles by the body deadline.
     mutating func bodyReceived(now: NIODeadline) {
         guard state == .readingBody else { return }
-        deadline = now + TimeAmount(configuration.idleTimeout)
+        deadline = now + timeouts.idle
         if let bodyDeadline { deadline = min(deadline, bodyDeadline) }
     }
 
@@ -133,14 +149,14 @@ struct HTTPConnectionStateMachine {
     mutating func responseIssued(now: NIODeadline) -> Action {
         guard !isClosed else { return .none }
         // Responses queued behind one still being written do not extend its deadline.
-        if writesInFlight == 0 { writeDeadline = now + TimeAmount(configuration.writeTimeout) }
+        if writesInFlight == 0 { writeDeadline = now + timeouts.write }
         writesInFlight += 1
         if closeAfterResponse {
             state = .closing
             return .closeWhenWritten
         }
         state = .idle
-        deadline = now + TimeAmount(configuration.idleTimeout)
+        deadline = now + timeouts.idle
         return .none
     }
 
@@ -148,7 +164,7 @@ struct HTTPConnectionStateMachine {
     mutating func writeProgressed(now: NIODeadline, responseFinished: Bool) {
         if responseFinished { writesInFlight -= 1 }
         if writesInFlight > 0 {
-            writeDeadline = now + TimeAmount(configuration.writeTimeout)
+            writeDeadline = now + timeouts.write
         } else {
             writeDeadline = nil
             readsResumed(now: now)
@@ -163,13 +179,13 @@ struct HTTPConnectionStateMachine {
     private mutating func readsResumed(now: NIODeadline) {
         switch state {
         case .idle:
-            if !draining { deadline = now + TimeAmount(configuration.idleTimeout) }
+            if !draining { deadline = now + timeouts.idle }
         case .readingHead:
-            deadline = now + TimeAmount(configuration.readHeaderTimeout)
+            deadline = now + timeouts.readHeader
         case .readingBody:
-            let bodyDeadline = now + TimeAmount(configuration.readBodyTimeout)
+            let bodyDeadline = now + timeouts.readBody
             self.bodyDeadline = bodyDeadline
-            deadline = min(bodyDeadline, now + TimeAmount(configuration.idleTimeout))
+            deadline = min(bodyDeadline, now + timeouts.idle)
         case .awaitingResponse, .closing, .closed:
             break
         }
@@ -187,7 +203,7 @@ struct HTTPConnectionStateMachine {
         switch state {
         case .idle:
             if configuration.drainGrace <= .zero { return .closeIdleUnlessInputWaiting }
-            deadline = min(deadline, now + TimeAmount(configuration.drainGrace))
+            deadline = min(deadline, now + timeouts.drainGrace)
             return .none
         case .readingHead, .readingBody, .awaitingResponse, .closing, .closed:
             return .none
@@ -208,12 +224,12 @@ struct HTTPConnectionStateMachine {
             // A next request already arriving is not read until then (reads pause while
             // responses are written), so its head or body cannot be late yet: their
             // deadlines start when the writes end (`readsResumed`).
-            deadline = now + TimeAmount(configuration.idleTimeout)
+            deadline = now + timeouts.idle
             return .none
         }
         if state == .awaitingResponse {
             // The handler is still working; the write deadline takes over once it answers.
-            deadline = now + TimeAmount(configuration.idleTimeout)
+            deadline = now + timeouts.idle
             return .none
         }
         state = .closed

@@ -45,7 +45,13 @@ public struct HTTPResponse: Sendable {
     /// The status line's code and reason.
     public var status: HTTPResponseStatus
     /// Headers; `Content-Length`, `Date`, `Server` and `Connection` are added by the connection.
-    public var headers: HTTPHeaders
+    public var headers: HTTPHeaders {
+        // Whoever changes them (an amendment, compression) makes the rendered form stale.
+        didSet { renderedHeaders = nil }
+    }
+    /// `headers` checked and made into HTTP/1 fields once (``ResponseHead/render(_:)``), for a
+    /// response sent many times (a fixed one); nil: they are checked and written per response.
+    var renderedHeaders: ByteBuffer?
     /// The body, in order.
     public var body: [BodyPart]
     /// A body produced as it is sent, instead of `body` (then empty): it goes out without

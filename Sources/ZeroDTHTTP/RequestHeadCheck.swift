@@ -14,22 +14,25 @@ struct RequestHeadCheck: Equatable {
     private(set) var host: String?
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
-        // One pass over the headers: this runs for every request.
+        // One pass over the headers, comparing names byte by byte (`lowercased()` is
+        // Unicode's, and slow): this runs for every request.
         var transferEncodings: [String] = []
         var hosts = 0
         var hostIsList = false
         var hostValue: String?
         var contentLength: String?
         for (name, value) in head.headers {
-            if name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
+            if name.isASCIICaseInsensitiveEqual(to: "transfer-encoding") {
                 transferEncodings.append(value)
-            } else if name.utf8.count == 4, name.lowercased() == "host" {
+            } else if name.isASCIICaseInsensitiveEqual(to: "host") {
                 hosts += 1
                 hostValue = value
                 // A byte search: with Foundation visible in this module (nio-http2 brings it),
-                // `contains(",")` resolves to NSString's search, a few µs per request.
-                hostIsList = hostIsList || value.utf8.contains(UInt8(ascii: ","))
-            } else if contentLength == nil, name.utf8.count == 14, name.lowercased() == "content-length" {
+                // `contains(",")` resolves to NSString's search, a few µs per request; and over
+                // the contiguous bytes, as iterating the view calls a protocol witness a byte.
+                var value = value
+                hostIsList = hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
+            } else if contentLength == nil, name.isASCIICaseInsensitiveEqual(to: "content-length") {
                 contentLength = value
             }
         }

@@ -5,9 +5,38 @@ import NIOHTTP1
 /// tell: that a new request has started arriving (which starts the `read_header` clock),
 /// whether a too-large head overflowed in its request line (414) or its headers (431), and
 /// what the request line said when the decoder rejects it (for the access log).
+///
+/// It is also the fast path of HTTP/1 parsing: while the connection's requests are simple
+/// (``SimpleRequestHead``), it parses them itself and hands them to the connection handler
+/// (`onSimpleHead`), past NIO's decoder, whose generic, type-erased hand-offs cost more per
+/// request than the parsing does. The first request that is not simple goes to the decoder,
+/// and so does the rest of the connection: the decoder starts at a request's first byte, as
+/// on a new connection, and the monitor watches its bytes from there as before.
 final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+
+    /// The longest simple head read here (`max_header_size`); nil once the decoder reads the
+    /// connection, and for monitors that see no bytes (HTTP/2).
+    private var simpleHeadLimit: Int?
+    /// The first bytes of a simple head, waiting for the rest.
+    private var partialHead: ByteBuffer?
+    /// The reads that brought `partialHead` so far. Each parses it again from its start, so
+    /// a head that comes in more pieces than an honest client's goes to the decoder, which
+    /// reads it on from where it stopped: a byte at a time would cost the square of its length.
+    private var partialHeadReads = 0
+    private static let maxPartialHeadReads = 8
+    /// Takes each simple request (head and end) in place of the decoder's output.
+    var onSimpleHead: ((HTTPRequestHead) -> Void)?
+
+    /// - Parameter simpleHeadLimit: the longest head to read on the fast path, the
+    ///   decoder's limit (`max_header_size`); nil leaves every byte to the decoder.
+    init(simpleHeadLimit: Int? = nil) {
+        self.simpleHeadLimit = simpleHeadLimit
+    }
+
+    /// Whether this monitor reads simple heads itself, so its `onSimpleHead` must be set.
+    var readsSimpleHeads: Bool { simpleHeadLimit != nil }
 
     /// The length of the latest request line, so far if it is still arriving: the first line
     /// after the connection opened or after a blank line. It is remembered, not reset, once
@@ -31,7 +60,53 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !discardsInput else { return }
-        let buffer = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        if simpleHeadLimit != nil {
+            readSimpleHeads(&buffer)
+            guard simpleHeadLimit == nil, buffer.readableBytes > 0 else { return }
+        }
+        forward(buffer, context: context)
+    }
+
+    /// Hands the simple requests at the start of `buffer` to `onSimpleHead`, and keeps the
+    /// start of one that has not fully arrived. What is left in `buffer` once the fast path
+    /// ends (`simpleHeadLimit` is nil) is the decoder's.
+    private func readSimpleHeads(_ buffer: inout ByteBuffer) {
+        if var partial = partialHead {
+            partialHead = nil
+            partial.writeBuffer(&buffer)
+            buffer = partial
+        }
+        while let limit = simpleHeadLimit, buffer.readableBytes > 0, !discardsInput {
+            switch buffer.withUnsafeReadableBytes({ SimpleRequestHead.parse($0, maxLength: limit) }) {
+            case .head(let head, let length):
+                buffer.moveReaderIndex(forwardBy: length)
+                partialHeadReads = 0
+                onSimpleHead?(head)
+            case .incomplete where partialHeadReads < Self.maxPartialHeadReads:
+                // The `read_header` clock starts with a head's first bytes, as below.
+                onBytes?()
+                partialHead = buffer
+                partialHeadReads += 1
+                return
+            case .incomplete, .other:
+                simpleHeadLimit = nil
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The start of a head the client gave up on is the decoder's to refuse (400).
+        if case ChannelEvent.inputClosed = event, let partial = partialHead {
+            partialHead = nil
+            simpleHeadLimit = nil
+            forward(partial, context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Watches `buffer` and passes it on to the decoder.
+    private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         onBytes?()
         buffer.withUnsafeReadableBytes { bytes in
             // Where the request line being kept starts in this read: it is copied once, at
@@ -61,7 +136,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             }
             if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
         }
-        context.fireChannelRead(data)
+        context.fireChannelRead(wrapInboundOut(buffer))
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.

@@ -43,22 +43,38 @@ package enum ResponseHead {
     /// character but tab, so that a value with CR or LF in it cannot add headers or a body
     /// of its own (response splitting).
     /// - Parameters:
+    ///   - renderedHeaders: `headers` as ``render(_:)`` made them once, for a response sent
+    ///     many times; then they are neither checked nor written again.
     ///   - chunked: whether the body follows as `Transfer-Encoding: chunked`.
     ///   - extraCapacity: room to reserve for a body appended afterwards.
     /// - Throws: `InvalidHeader` for the first header that fails the check.
     static func serialize(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders,
-                          date: String, server: String?, contentLength: Int?, chunked: Bool = false,
-                          connection: String?, extraCapacity: Int,
+                          renderedHeaders: ByteBuffer? = nil, date: String, server: String?, contentLength: Int?,
+                          chunked: Bool = false, connection: String?, extraCapacity: Int,
                           allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
         try check(reasonPhrase: status.reasonPhrase)
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
-        try forEachField(headers: headers, date: date, server: server, contentLength: contentLength) { name, value in
+        if var renderedHeaders {
+            buffer.writeBuffer(&renderedHeaders)
+        } else {
+            try forEachHandlerField(headers) { name, value in writeField(name, value, into: &buffer) }
+        }
+        forEachConnectionField(date: date, server: server, contentLength: contentLength) { name, value in
             writeField(name, value, into: &buffer)
         }
         if chunked { writeField("Transfer-Encoding", "chunked", into: &buffer) }
         if let connection { writeField("Connection", connection, into: &buffer) }
         buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    /// A handler's `headers` as `serialize` writes them, made once for a response that is
+    /// sent many times (``HTTPResponse/renderedHeaders``).
+    /// - Throws: `InvalidHeader` for the first header that fails the check.
+    static func render(_ headers: HTTPHeaders) throws(InvalidHeader) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64)
+        try forEachHandlerField(headers) { name, value in writeField(name, value, into: &buffer) }
         return buffer
     }
 
@@ -69,10 +85,23 @@ package enum ResponseHead {
     static func forEachField(headers: HTTPHeaders, date: String, server: String?, contentLength: Int?,
                              lowercase: Bool = false,
                              _ field: (_ name: String, _ value: String) -> Void) throws(InvalidHeader) {
+        try forEachHandlerField(headers, field)
+        forEachConnectionField(date: date, server: server, contentLength: contentLength, lowercase: lowercase, field)
+    }
+
+    /// A handler's headers, each checked, the connection-managed ones dropped.
+    private static func forEachHandlerField(_ headers: HTTPHeaders,
+                                            _ field: (_ name: String, _ value: String) -> Void) throws(InvalidHeader) {
         for (name, value) in headers where !isConnectionManaged(name) {
             try check(name: name, value: value)
             field(name, value)
         }
+    }
+
+    /// `Date`, `Server` and `Content-Length`, the fields that follow a handler's.
+    private static func forEachConnectionField(date: String, server: String?, contentLength: Int?,
+                                               lowercase: Bool = false,
+                                               _ field: (_ name: String, _ value: String) -> Void) {
         field(lowercase ? "date" : "Date", date)
         if let server { field(lowercase ? "server" : "Server", server) }
         if let contentLength { field(lowercase ? "content-length" : "Content-Length", String(contentLength)) }
@@ -81,12 +110,7 @@ package enum ResponseHead {
     /// Whether `name` is one of `connectionManaged`, in any case, without making a
     /// lower-cased copy of every header name of every response.
     static func isConnectionManaged(_ name: String) -> Bool {
-        let count = name.utf8.count
-        return connectionManaged.contains { managed in
-            managed.utf8.count == count && zip(managed.utf8, name.utf8).allSatisfy { lower, byte in
-                lower == byte || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && lower == byte | 0x20)
-            }
-        }
+        connectionManaged.contains { name.isASCIICaseInsensitiveEqual(to: $0) }
     }
 
     /// The check `serialize` makes of a handler's header, for protocols that frame headers
@@ -119,15 +143,7 @@ package enum ResponseHead {
 
     /// RFC 9110 §5.6.2: one or more of ``!#$%&'*+-.^_`|~``, digits and letters.
     package static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return true
-            default:
-                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
+        !text.isEmpty && text.utf8.allSatisfy(\.isTokenCharacter)
     }
 
     /// RFC 9110 §5.5: visible characters, spaces, tabs and non-ASCII bytes; no CR, LF, NUL

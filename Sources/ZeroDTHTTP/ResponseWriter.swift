@@ -8,6 +8,8 @@ struct ResponseHeadFields {
     /// The handler's headers; the connection-managed ones (`ResponseHead.connectionManaged`)
     /// are dropped by every writer.
     var headers: HTTPHeaders
+    /// `headers` made into HTTP/1 fields once (``HTTPResponse/renderedHeaders``), if they were.
+    var renderedHeaders: ByteBuffer?
     var date: String
     var server: String?
     /// Nil for a response that has no body by definition (204, 304), or a streamed one.

@@ -10,18 +10,16 @@ extension EmbeddedChannel {
     /// monitor, the decoder with the configured header limits, the connection handler) for
     /// `handler` at `/`, behind `front` (nearest the socket), with the access log going into
     /// `accessLog`; then connects the channel.
+    /// `readsSimpleHeads: false` leaves every request to NIO's decoder, as before the
+    /// monitor's fast path, to compare the two.
     func addConnectionHandlers(configuration: HTTPServerConfiguration, handler: any HTTPHandler,
                                front: [any ChannelHandler] = [], accessLog: NIOLockedValueBox<[AccessLogEntry]>,
-                               logger: Logger) throws {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = configuration.maxHeaderSize
-        limits.maxHeaderListSize = configuration.maxHeaderSize
-        let monitor = RequestLineMonitor()
+                               logger: Logger, readsSimpleHeads: Bool = true) throws {
+        var (monitor, decoder) = ConnectionPipeline.http1RequestReaders(maxHeaderSize: configuration.maxHeaderSize)
+        if !readsSimpleHeads { monitor = RequestLineMonitor() }
         try pipeline.syncOperations.addHandlers(front + [
             monitor,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                    informationalResponseStrategy: .drop,
-                                                    limitConfiguration: limits)),
+            decoder,
             HTTPConnectionHandler(configuration: configuration,
                                   routes: RoutingTable(routes: [.init(path: "/", handler: handler)]),
                                   serverName: "test", monitor: monitor,

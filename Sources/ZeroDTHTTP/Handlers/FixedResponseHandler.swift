@@ -13,7 +13,11 @@ public struct FixedResponseHandler: HTTPHandler {
         if !body.isEmpty && !fields.contains(name: "Content-Type") {
             fields.add(name: "Content-Type", value: contentType)
         }
-        response = HTTPResponse(status: HTTPResponseStatus(statusCode: status), headers: fields, text: body)
+        var response = HTTPResponse(status: HTTPResponseStatus(statusCode: status), headers: fields, text: body)
+        // Checked and written once, not per request. A header that fails the check is left
+        // for each response to report (a 500 and the reason in the log), as any handler's.
+        response.renderedHeaders = try? ResponseHead.render(fields)
+        self.response = response
     }
 
     /// Every method gets the same answer.

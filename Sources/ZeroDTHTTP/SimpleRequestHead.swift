@@ -1,0 +1,154 @@
+import NIOHTTP1
+
+/// The fast path of HTTP/1 request parsing: reads the head of a plain request without a
+/// body — `GET` or `HEAD`, an origin-form target, `HTTP/1.1` or `HTTP/1.0`, CRLF line ends,
+/// headers without `Content-Length`, `Transfer-Encoding` or `Upgrade` — straight from the
+/// bytes, which is nearly every request a web server gets. Anything else, or anything it is
+/// not sure of, it leaves to NIO's decoder (`other`), which then sees the very bytes it
+/// would have seen without this: so what this accepts is a subset of what the decoder
+/// accepts, parsed to the same head, and every refusal (and its status) stays the decoder's.
+enum SimpleRequestHead: Equatable {
+    /// A whole head, `length` bytes with its blank line; the request has no body.
+    case head(HTTPRequestHead, length: Int)
+    /// The bytes so far can start a simple head: wait for more.
+    case incomplete
+    /// Not a simple head (or too long to be one): the decoder must read it.
+    case other
+
+    /// Parses the head at the start of `bytes`, at most `maxLength` bytes long (the
+    /// `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxLength: Int) -> SimpleRequestHead {
+        var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
+        do {
+            let head = try scanner.head()
+            return .head(head, length: scanner.index)
+        } catch .needsMore {
+            return bytes.count < maxLength ? .incomplete : .other
+        } catch {
+            return .other
+        }
+    }
+
+    private enum Stop: Error {
+        /// The bytes ran out before the head did.
+        case needsMore
+        /// Something this parser leaves to the decoder.
+        case notSimple
+    }
+
+    private struct Scanner {
+        let bytes: UnsafeRawBufferPointer
+        /// Where the bytes this parser may read end.
+        let limit: Int
+        var index = 0
+
+        mutating func head() throws(Stop) -> HTTPRequestHead {
+            let method = try method()
+            let target = try run(while: Self.isTargetByte)
+            guard target.count > 0, bytes[target.lowerBound] == UInt8(ascii: "/") else { throw .notSimple }
+            try expect(" HTTP/1.")
+            let minor = try byte()
+            guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
+            try expect("\r\n")
+            var headers: [(String, String)] = []
+            while try peek() != UInt8(ascii: "\r") {
+                headers.append(try field())
+            }
+            try expect("\r\n")
+            return HTTPRequestHead(version: minor == UInt8(ascii: "1") ? .http1_1 : .http1_0, method: method,
+                                   uri: string(target), headers: HTTPHeaders(headers))
+        }
+
+        /// `GET ` or `HEAD `.
+        private mutating func method() throws(Stop) -> HTTPMethod {
+            if try peek() == UInt8(ascii: "G") {
+                try expect("GET ")
+                return .GET
+            }
+            try expect("HEAD ")
+            return .HEAD
+        }
+
+        /// `name: value` and its CRLF. The value loses the whitespace before it, as the
+        /// decoder's does; whitespace after it, an empty value (which may be an obs-fold's
+        /// first line) and the fields that frame a body or switch protocols are the decoder's.
+        private mutating func field() throws(Stop) -> (String, String) {
+            let name = try run(while: \.isTokenCharacter)
+            guard name.count > 0 else { throw .notSimple }
+            try expect(":")
+            _ = try run(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+            let value = try run(while: Self.isValueByte)
+            try expect("\r\n")
+            guard value.count > 0, bytes[value.upperBound - 1] != UInt8(ascii: " "),
+                  bytes[value.upperBound - 1] != UInt8(ascii: "\t"), !Self.framesOrUpgrades(bytes[name]) else {
+                throw .notSimple
+            }
+            return (string(name), string(value))
+        }
+
+        /// `content-length`, `transfer-encoding` or `upgrade`, in any case.
+        private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
+            ["content-length", "transfer-encoding", "upgrade"].contains { special in
+                special.utf8.count == name.count && zip(special.utf8, name).allSatisfy { $0 == $1.asciiLowercased }
+            }
+        }
+
+        private func peek() throws(Stop) -> UInt8 {
+            guard index < limit else { throw .needsMore }
+            return bytes[index]
+        }
+
+        private mutating func byte() throws(Stop) -> UInt8 {
+            let byte = try peek()
+            index += 1
+            return byte
+        }
+
+        /// The exact bytes of `text`; a prefix of them at the end of the input needs more.
+        private mutating func expect(_ text: StaticString) throws(Stop) {
+            for expected in UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) {
+                guard try byte() == expected else { throw .notSimple }
+            }
+        }
+
+        /// The bytes from here that satisfy `accepts`; it must end before the input does.
+        private mutating func run(while accepts: (UInt8) -> Bool) throws(Stop) -> Range<Int> {
+            let start = index
+            while try accepts(peek()) { index += 1 }
+            return start..<index
+        }
+
+        private func string(_ range: Range<Int>) -> String {
+            String(decoding: bytes[range], as: UTF8.self)
+        }
+
+        /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.
+        private static func isValueByte(_ byte: UInt8) -> Bool {
+            (0x20...0x7E).contains(byte) || byte == UInt8(ascii: "\t")
+        }
+
+        /// RFC 3986 path and query characters (unreserved, sub-delims, `:@/?%`): no
+        /// fragment, no character a URI may not hold. (Ranges, not a search of a string of
+        /// them: this runs for every byte of every target.)
+        private static func isTargetByte(_ byte: UInt8) -> Bool {
+            switch byte {
+            // ! and $ to ; (with digits), =, ? to Z (with @), _, a to z, ~.
+            case 0x21, 0x24...0x3B, 0x3D, 0x3F...0x5A, 0x5F, 0x61...0x7A, 0x7E: return true
+            default: return false
+            }
+        }
+    }
+}
+
+extension UInt8 {
+    /// Whether this is an RFC 9110 §5.6.2 token character: ``!#$%&'*+-.^_`|~``, digits and
+    /// letters. (Ranges, not a search of a string of them: this runs for every byte of every
+    /// header name.)
+    var isTokenCharacter: Bool {
+        switch self {
+        // ! # to ' * + - . digits letters ^ _ ` | ~
+        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x30...0x39, 0x41...0x5A, 0x5E...0x7A, 0x7C, 0x7E: return true
+        default: return false
+        }
+    }
+}

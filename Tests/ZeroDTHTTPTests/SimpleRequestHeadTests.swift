@@ -1,0 +1,99 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+@testable import ZeroDTHTTP
+
+/// The fast path's parser: what it takes it must parse to the very head NIO's decoder makes
+/// of the same bytes; everything else it must leave to the decoder.
+@Suite struct SimpleRequestHeadTests {
+    private static let limit = 1024
+
+    private func parse(_ text: String, maxLength: Int = limit) -> SimpleRequestHead {
+        Array(text.utf8).withUnsafeBytes { SimpleRequestHead.parse($0, maxLength: maxLength) }
+    }
+
+    /// The head NIO's decoder (as the server configures it) makes of `text`.
+    private func decoderHead(_ text: String) throws -> HTTPRequestHead? {
+        let channel = EmbeddedChannel()
+        defer { _ = try? channel.finish() }
+        let (_, decoder) = ConnectionPipeline.http1RequestReaders(maxHeaderSize: Self.limit)
+        try channel.pipeline.syncOperations.addHandler(decoder)
+        try channel.writeInbound(ByteBuffer(string: text))
+        guard case .head(let head) = try channel.readInbound(as: HTTPServerRequestPart.self) else { return nil }
+        return head
+    }
+
+    static let simple = [
+        "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        "GET /a/b%20c?x=1&y=%2F;z=(1)*+,!$'~_.-@: HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+        "HEAD /x HTTP/1.0\r\n\r\n",
+        "GET /k HTTP/1.0\r\nConnection: keep-alive\r\nUser-Agent: curl/8.0 (x\tz)\r\n\r\n",
+        "GET / HTTP/1.1\r\nhost:\t  a.example\r\nAccept: */*\r\nX-Weird_Name!#$%&'*+-.^`|~: \"quoted\"\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nExpect: 100-continue\r\n\r\n",
+    ]
+
+    @Test(arguments: simple)
+    func aSimpleHeadIsParsedAsTheDecoderParsesIt(_ text: String) throws {
+        guard case .head(let head, let length) = parse(text) else {
+            Issue.record("not taken: \(text)")
+            return
+        }
+        #expect(length == text.utf8.count)
+        #expect(head == (try decoderHead(text)))
+    }
+
+    @Test func theNextRequestStaysInTheBuffer() {
+        let first = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+        guard case .head(let head, let length) = parse(first + "POST /2 HTTP/1.1\r\n") else {
+            Issue.record("not taken")
+            return
+        }
+        #expect(head.uri == "/1")
+        #expect(length == first.utf8.count)
+    }
+
+    @Test(arguments: simple)
+    func everyStartOfASimpleHeadWaitsForMore(_ text: String) {
+        for end in 1..<text.utf8.count {
+            let start = String(decoding: text.utf8.prefix(end), as: UTF8.self)
+            #expect(parse(start) == .incomplete, "\(String(reflecting: start))")
+        }
+    }
+
+    @Test(arguments: [
+        // Methods with bodies, or unknown to this parser; leading blank lines.
+        "POST / HTTP/1.1\r\nHost: a\r\n\r\n", "GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n",
+        "\r\nGET / HTTP/1.1\r\n\r\n",
+        // Targets: absolute form, asterisk, fragment, characters a URI may not hold, none.
+        "GET http://a/ HTTP/1.1\r\n\r\n", "GET * HTTP/1.1\r\n\r\n", "GET /#f HTTP/1.1\r\n\r\n",
+        "GET /a\"b HTTP/1.1\r\n\r\n", "GET /a\u{7F} HTTP/1.1\r\n\r\n", "GET /é HTTP/1.1\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n",
+        // Versions and line ends.
+        "GET / HTTP/1.2\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\r\n\r\n", "GET / HTTP/1.1 \r\n\r\n",
+        // Fields that frame a body or switch protocols, in any case.
+        "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "GET / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nUPGRADE: h2c\r\nConnection: Upgrade\r\n\r\n",
+        // Malformed or doubtful fields: obs-fold, no colon, space before the colon, empty
+        // name or value, trailing whitespace, control characters, obs-text.
+        "GET / HTTP/1.1\r\nX-A: 1\r\n  2\r\n\r\n", "GET / HTTP/1.1\r\nno colon\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : a\r\n\r\n", "GET / HTTP/1.1\r\n: a\r\n\r\n", "GET / HTTP/1.1\r\nX-A:\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: a \r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\u{1}b\r\n\r\n",
+        "GET / HTTP/1.1\r\nX-A: é\r\n\r\n", "GET / HTTP/1.1\r\nX-A: a\0\r\n\r\n",
+    ])
+    func anythingElseIsTheDecoders(_ text: String) {
+        #expect(parse(text) == .other)
+    }
+
+    @Test func aHeadLongerThanTheLimitIsTheDecoders() {
+        let text = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+        let length = text.utf8.count
+        #expect(parse(text, maxLength: length) != .other)
+        #expect(parse(text, maxLength: length - 1) == .other)
+        // Even before its end has come.
+        let start = String(decoding: text.utf8.dropLast(2), as: UTF8.self)
+        #expect(parse(start, maxLength: length - 3) == .other)
+        #expect(parse(start, maxLength: length - 1) == .incomplete)
+    }
+}
