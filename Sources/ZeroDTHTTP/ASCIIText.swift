@@ -1,7 +1,7 @@
 /// The ASCII text helpers that field parsing shares: optional whitespace (OWS, RFC 9110
 /// §5.6.3: spaces and tabs) around values and list elements, and byte-wise ASCII case.
 
-extension Substring.UTF8View {
+extension BidirectionalCollection<UInt8> {
     /// Without the spaces and tabs at either end.
     func trimmingOptionalWhitespace() -> SubSequence {
         let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }

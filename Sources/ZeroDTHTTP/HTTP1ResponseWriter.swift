@@ -45,6 +45,10 @@ struct HTTP1ResponseWriter: ResponseWriter {
         context.write(NIOAny(IOData.byteBuffer(end)), promise: promise)
     }
 
+    func coalesceSegments(_ coalesce: Bool, context: ChannelHandlerContext) {
+        SegmentCoalescing.set(coalesce, on: context.channel)
+    }
+
     /// `piece` as one chunk (RFC 9112 §7.1): its size in hex, CRLF, the bytes, CRLF, in one
     /// buffer, so that a chunk is one write. The copy costs little next to making the piece.
     static func chunk(_ piece: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {

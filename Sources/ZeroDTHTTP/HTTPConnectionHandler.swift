@@ -541,6 +541,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
                            lastWrite: EventLoopPromise<Void>) {
         let writes = HTTPResponse.writes(of: parts, fileChunkSize: Self.fileChunkSize)
+        if writes.contains(where: \.isFileRegion) {
+            writer.coalesceSegments(true, context: context)
+            lastWrite.futureResult.assumeIsolated().whenComplete { [writer] _ in
+                writer.coalesceSegments(false, context: context)
+            }
+        }
         for (index, write) in writes.enumerated() {
             var promise: EventLoopPromise<Void>?
             if index == writes.count - 1 {

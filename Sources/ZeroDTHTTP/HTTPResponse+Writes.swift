@@ -6,6 +6,12 @@ extension HTTPResponse {
         var data: IOData
         /// A file chunk that ends before its slice does (so a later write follows it).
         var isFileChunk: Bool
+
+        /// Whether it is sent with `sendfile`.
+        var isFileRegion: Bool {
+            if case .fileRegion = data { return true }
+            return false
+        }
     }
 
     /// The writes that send `parts`: buffers as they are, file slices as `sendfile` regions

@@ -50,4 +50,13 @@ protocol ResponseWriter {
 
     /// The end of a streamed body; its promise completes when the whole response is written.
     func writeStreamEnd(head: ResponseHeadFields, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
+
+    /// Whether partial segments are held back (`true`, before a response with a file is
+    /// written) or sent (`false`, once it is): see `SegmentCoalescing`.
+    func coalesceSegments(_ coalesce: Bool, context: ChannelHandlerContext)
+}
+
+extension ResponseWriter {
+    /// Nothing: a protocol whose writes are not segments of the connection's own socket.
+    func coalesceSegments(_ coalesce: Bool, context: ChannelHandlerContext) {}
 }

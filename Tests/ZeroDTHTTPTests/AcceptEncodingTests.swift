@@ -54,6 +54,17 @@ import Testing
         #expect(ranked(" , ,gzip,,") == [.gzip])
     }
 
+    @Test func aCodingListedTwiceCountsWithItsFirstWeightAStarWithItsLast() {
+        #expect(ranked("gzip;q=0, gzip") == [])
+        #expect(ranked("gzip, gzip;q=0") == [.gzip])
+        #expect(ranked("*;q=0, *") == [.br, .zstd, .gzip])
+    }
+
+    @Test func theFieldNameIgnoresCase() {
+        #expect(AcceptEncoding(HTTPHeaders([("accept-ENCODING", "br")])).ranked(Self.offered) == [.br])
+        #expect(AcceptEncoding(HTTPHeaders([("Accept-Encodings", "br")])).ranked(Self.offered) == [])
+    }
+
     @Test func malformedElementsAreIgnoredNotTheField() {
         #expect(ranked("gzip;q=1.5, br") == [.br])
         #expect(ranked("gzip;q=0.1234, br;q=abc, zstd") == [.zstd])

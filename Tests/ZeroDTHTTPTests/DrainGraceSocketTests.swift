@@ -26,21 +26,7 @@ import Testing
         }()
         let routes = RoutingTable(routes: [.init(path: "/", handler: FixedResponseHandler(
             status: 200, body: "hello\n", contentType: "text/plain"))])
-        let accepted = NIOLockedValueBox<(any Channel)?>(nil)
-        let server = try ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let monitor = RequestLineMonitor()
-                    try channel.pipeline.syncOperations.addHandlers([
-                        monitor,
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
-                        HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: "test",
-                                              monitor: monitor, accessLog: nil, logger: Logger(label: "test")),
-                    ])
-                    accepted.withLockedValue { $0 = channel }
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).wait()
+        let (server, accepted) = try LoopbackServer.start(group: group, configuration: configuration, routes: routes)
         defer { try? server.close().wait() }
 
         let client = try BlockingClient(port: server.localAddress!.port!)
@@ -75,47 +61,5 @@ import Testing
         let response = try client.readResponse()
         #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(response.lowercased().contains("connection: close\r\n"))
-    }
-}
-
-/// Just enough of a blocking HTTP client for one connection, every read bounded.
-private final class BlockingClient {
-    struct Failure: Error { var reason: String }
-    private let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else { throw Failure(reason: "connect: errno \(errno)") }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
-            throw Failure(reason: "send: errno \(errno)")
-        }
-    }
-
-    /// Reads one response whose body is "hello\n".
-    func readResponse() throws -> String {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while !String(decoding: received, as: UTF8.self).hasSuffix("\r\n\r\nhello\n") {
-            let count = recv(fd, &chunk, chunk.count, 0)
-            if count == 0 { throw Failure(reason: "end of file after \(received.count) bytes") }
-            if count < 0 { throw Failure(reason: errno == ECONNRESET ? "connection reset" : "recv: errno \(errno)") }
-            received += chunk[..<count]
-        }
-        return String(decoding: received, as: UTF8.self)
     }
 }

@@ -11,29 +11,48 @@ import NIOHTTP1
 ///   clients that do not send it (scripts, old proxies) are better served unencoded, as
 ///   nginx and Caddy do.
 /// - An element whose weight is not a valid qvalue is ignored, not the whole field.
+///
+/// Parsed on every request of a route that encodes, so it works on the field's bytes and
+/// keeps only the weights that can matter (the codings ZeroDT serves, `identity` and `*`):
+/// no allocation. A coding listed twice counts with its first weight; a second `*` with
+/// its last.
 struct AcceptEncoding {
-    /// Each listed coding, lower-cased, with its weight in thousandths.
-    private var weights: [(coding: Substring, quality: Int)] = []
+    /// Weights in thousandths, nil where not listed: per ``ContentCoding`` (``slot(of:)``),
+    /// then `identity`, then `*`.
+    private var weights: (Int?, Int?, Int?, Int?, Int?) = (nil, nil, nil, nil, nil)
+
+    private static let identitySlot = 3
+    private static let starSlot = 4
+
+    private static func slot(of coding: ContentCoding) -> Int {
+        switch coding {
+        case .br: return 0
+        case .zstd: return 1
+        case .gzip: return 2
+        }
+    }
 
     /// Parses the field's lines, joined as one list.
     init(_ headers: HTTPHeaders) {
-        for line in headers["Accept-Encoding"] {
-            for element in line.split(separator: ",") {
-                if let weight = Self.parse(element) { weights.append(weight) }
-            }
+        for (name, value) in headers where Self.isAcceptEncoding(name) {
+            var value = value
+            value.withUTF8 { parse(list: $0) }
         }
     }
 
     /// Those of `available` the client accepts, most preferred first: weight above zero and
     /// at least `identity`'s, ties in the order of `available` (the server's preference).
     func ranked(_ available: [ContentCoding]) -> [ContentCoding] {
-        guard !weights.isEmpty else { return [] }
-        let identity = quality(of: "identity") ?? 0
-        let weighted = available.enumerated().compactMap { index, coding -> (ContentCoding, Int, Int)? in
-            let quality = quality(of: coding.rawValue) ?? 0
-            return quality > 0 && quality >= identity ? (coding, quality, index) : nil
+        let identity = self[Self.identitySlot] ?? self[Self.starSlot] ?? 0
+        var ranked: [(coding: ContentCoding, quality: Int)] = []
+        for coding in available {
+            let quality = quality(of: coding)
+            guard quality > 0, quality >= identity else { continue }
+            // Insertion keeps ties in the server's order; `available` lists a few codings.
+            let position = ranked.firstIndex { $0.quality < quality } ?? ranked.endIndex
+            ranked.insert((coding, quality), at: position)
         }
-        return weighted.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.2 < $1.2 }.map(\.0)
+        return ranked.map(\.coding)
     }
 
     /// The most preferred of `available` (``ranked(_:)``), or nil for `identity`.
@@ -41,43 +60,107 @@ struct AcceptEncoding {
         ranked(available).first
     }
 
-    /// The weight given to `coding` by name, else by `*`; nil when neither is listed.
-    private func quality(of coding: String) -> Int? {
-        var star: Int?
-        for weight in weights {
-            if weight.coding == coding { return weight.quality }
-            if weight.coding == "*" { star = weight.quality }
+    /// The weight given to `coding` by name, else by `*`; 0 when neither is listed.
+    private func quality(of coding: ContentCoding) -> Int {
+        self[Self.slot(of: coding)] ?? self[Self.starSlot] ?? 0
+    }
+
+    private subscript(slot: Int) -> Int? {
+        get {
+            switch slot {
+            case 0: return weights.0
+            case 1: return weights.1
+            case 2: return weights.2
+            case 3: return weights.3
+            default: return weights.4
+            }
         }
-        return star
+        set {
+            switch slot {
+            case 0: weights.0 = newValue
+            case 1: weights.1 = newValue
+            case 2: weights.2 = newValue
+            case 3: weights.3 = newValue
+            default: weights.4 = newValue
+            }
+        }
+    }
+
+    /// Whether a field name is `Accept-Encoding`, in any case.
+    private static func isAcceptEncoding(_ name: String) -> Bool {
+        let expected = "accept-encoding".utf8
+        return name.utf8.count == expected.count && zip(name.utf8, expected).allSatisfy { $0.asciiLowercased == $1 }
+    }
+
+    /// `#element`: the elements between commas; empty ones are skipped.
+    private mutating func parse(list: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start <= list.count {
+            let end = list[start...].firstIndex(of: UInt8(ascii: ",")) ?? list.count
+            parse(element: UnsafeBufferPointer(rebasing: list[start..<end]))
+            start = end + 1
+        }
     }
 
     /// `coding *( OWS ";" OWS name "=" value )`, of which only `q` counts.
-    private static func parse(_ element: Substring) -> (coding: Substring, quality: Int)? {
-        var parts = element.split(separator: ";", omittingEmptySubsequences: false).makeIterator()
-        let coding = (parts.next() ?? "").trimmingOptionalWhitespace()
-        guard !coding.isEmpty, ResponseHead.isToken(String(coding)) else { return nil }
+    private mutating func parse(element: UnsafeBufferPointer<UInt8>) {
+        var rest = element[...]
+        guard let slot = Self.slot(named: Self.popParameter(&rest).trimmingOptionalWhitespace()) else { return }
         var quality = 1000
-        while let parameter = parts.next() {
-            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard pair.count == 2 else { return nil }
-            guard pair[0].trimmingOptionalWhitespace().lowercased() == "q" else { continue }
-            guard let value = qvalue(pair[1].trimmingOptionalWhitespace()) else { return nil }
+        while !rest.isEmpty {
+            let parameter = Self.popParameter(&rest)
+            guard let equals = parameter.firstIndex(of: UInt8(ascii: "=")) else { return }
+            let name = parameter[..<equals].trimmingOptionalWhitespace()
+            guard name.count == 1, name.first!.asciiLowercased == UInt8(ascii: "q") else { continue }
+            guard let value = Self.qvalue(parameter[(equals + 1)...].trimmingOptionalWhitespace()) else { return }
             quality = value
         }
-        // RFC 9110 §8.4.1.3: a recipient SHOULD take "x-gzip" for "gzip".
-        let name = coding.lowercased()
-        return (name == "x-gzip" ? "gzip" : Substring(name), quality)
+        if slot == Self.starSlot || self[slot] == nil {
+            self[slot] = quality
+        }
+    }
+
+    /// The bytes up to the next `;` (all when there is none), removed from `rest` with it.
+    private static func popParameter(_ rest: inout Slice<UnsafeBufferPointer<UInt8>>)
+        -> Slice<UnsafeBufferPointer<UInt8>>
+    {
+        guard let semicolon = rest.firstIndex(of: UInt8(ascii: ";")) else {
+            defer { rest = rest[rest.endIndex...] }
+            return rest
+        }
+        defer { rest = rest[(semicolon + 1)...] }
+        return rest[..<semicolon]
+    }
+
+    /// The slot of a coding name that matters here, case-insensitively; nil for any other
+    /// (malformed names included: none of them is one of these). RFC 9110 §8.4.1.3: a
+    /// recipient SHOULD take "x-gzip" for "gzip".
+    private static func slot(named name: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
+        func matches(_ expected: StaticString) -> Bool {
+            let expected = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+            return name.count == expected.count && zip(name, expected).allSatisfy { $0.asciiLowercased == $1 }
+        }
+        if matches("gzip") || matches("x-gzip") { return slot(of: .gzip) }
+        if matches("br") { return slot(of: .br) }
+        if matches("zstd") { return slot(of: .zstd) }
+        if matches("identity") { return identitySlot }
+        if matches("*") { return starSlot }
+        return nil
     }
 
     /// `( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` in thousandths (§12.4.2).
     static func qvalue(_ text: Substring) -> Int? {
-        let bytes = Array(text.utf8)
+        qvalue(text.utf8)
+    }
+
+    private static func qvalue(_ bytes: some Collection<UInt8>) -> Int? {
         guard let first = bytes.first, first == UInt8(ascii: "0") || first == UInt8(ascii: "1") else { return nil }
         var value = Int(first - UInt8(ascii: "0")) * 1000
         guard bytes.count > 1 else { return value }
-        guard bytes[1] == UInt8(ascii: "."), bytes.count <= 5 else { return nil }
+        let rest = bytes.dropFirst()
+        guard rest.first == UInt8(ascii: "."), bytes.count <= 5 else { return nil }
         var scale = 100
-        for digit in bytes[2...] {
+        for digit in rest.dropFirst() {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
             value += Int(digit - UInt8(ascii: "0")) * scale
             scale /= 10

@@ -43,6 +43,12 @@ struct OpenFile: ~Copyable {
         self.status = status
     }
 
+    /// Takes ownership of `descriptor`, whose `status` is known already.
+    init(descriptor: CInt, status: stat) {
+        self.descriptor = descriptor
+        self.status = status
+    }
+
     var isDirectory: Bool { status.st_mode & S_IFMT == S_IFDIR }
     var isRegularFile: Bool { status.st_mode & S_IFMT == S_IFREG }
     var size: Int { Int(status.st_size) }

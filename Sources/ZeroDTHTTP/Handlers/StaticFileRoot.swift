@@ -162,7 +162,10 @@ final class StaticFileRoot: Sendable {
     /// is a regular file or a directory: nothing else is ever opened.
     private static func reopen(_ handle: borrowing OpenFile) throws(FileAccessError) -> OpenFile {
         guard handle.isRegularFile || handle.isDirectory else { throw .notFound }
-        return try openat(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: fileFlags)
+        // The magic link names the handle's inode itself, not a path: its status holds,
+        // and a second `fstat` would only repeat it.
+        let descriptor = try openDescriptor(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: fileFlags)
+        return OpenFile(descriptor: descriptor, status: handle.status)
     }
 
     // O_NONBLOCK and O_NOCTTY only in case a special file is swapped in between the type

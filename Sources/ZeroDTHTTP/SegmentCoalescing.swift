@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// `TCP_CORK` around a response sent with `sendfile`, as nginx's `tcp_nopush` does.
+///
+/// `sendfile` pushes a segment at the end of each of its internal 64 KiB pipe rounds. With
+/// `TCP_NODELAY` (NIO's default) that is a full segment and a tail of a few bytes per
+/// round on loopback (whose MSS is just under 64 KiB), and the head goes out alone before
+/// the file: about twice the segments a client must take in. Held back while the
+/// response is written, the head shares the first segment and every segment is full; the
+/// cork is lifted once the last byte is written, which sends the tail at once (the kernel
+/// would otherwise wait up to 200 ms). Two `setsockopt` calls per file response.
+enum SegmentCoalescing {
+    /// Sets `TCP_CORK` on `channel`'s socket; nothing where there is none (`EmbeddedChannel`,
+    /// which traps on options it does not know) or elsewhere than Linux. A closed channel
+    /// fails the call, which is then moot.
+    static func set(_ coalesce: Bool, on channel: any Channel) {
+        #if os(Linux)
+        guard channel is any SocketOptionProvider, let options = channel.syncOptions else { return }
+        let option = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: TCP_CORK))
+        try? options.setOption(option, value: coalesce ? 1 : 0)
+        #endif
+    }
+}
