@@ -81,7 +81,7 @@ struct ConnectionPipeline: Sendable {
         guard let first = hosts.first else { return }
         _ = http1Handlers(first, isSecure: false)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
-            _ = makeHTTP2Handler(streamDelegate: nil, hosts: first, tlsServerName: nil, on: eventLoop)
+            _ = makeHTTP2Handler(streamDelegate: nil, gate: nil, hosts: first, tlsServerName: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
             _ = http2StreamHandlers(first, tlsServerName: nil, monitor: RequestLineMonitor())
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
@@ -120,13 +120,14 @@ struct ConnectionPipeline: Sendable {
                           tlsServerName: NIOLoopBoundBox<String?>?) throws {
         let connection = HTTP2ConnectionHandler(configuration: configuration)
         let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
+                                     gate: NIOLoopBound(connection.inputGate, eventLoop: channel.eventLoop),
                                      hosts: hosts, tlsServerName: tlsServerName, on: channel.eventLoop)
         try channel.pipeline.syncOperations.addHandlers(connection.inputGate, http2, connection)
     }
 
-    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, hosts: VirtualHosts,
-                                  tlsServerName: NIOLoopBoundBox<String?>?, on eventLoop: any EventLoop)
-        -> NIOHTTP2Handler {
+    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?, gate: NIOLoopBound<HTTP2InputGate>?,
+                                  hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?,
+                                  on eventLoop: any EventLoop) -> NIOHTTP2Handler {
         // The monitor sees no bytes on a stream (nio-http2 has parsed them) and HTTP/2 has no
         // request line to report: it only serves the handler's interface, so the streams of
         // a connection (all on its event loop) share one.
@@ -134,7 +135,10 @@ struct ConnectionPipeline: Sendable {
         return NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
                                streamConfiguration: http2.stream,
                                streamDelegate: streamDelegate) { stream in
-            stream.eventLoop.makeCompletedFuture {
+            // A stream opened after the final GOAWAY is not served, as that GOAWAY says:
+            // nio-http2 resets it when it closes.
+            if let gate, gate.value.isClosed { return stream.close() }
+            return stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandlers(
                     http2StreamHandlers(hosts, tlsServerName: tlsServerName, monitor: monitor.value))
             }

@@ -91,6 +91,7 @@ import Testing
 
     /// The frames written since the last call.
     private func received() throws -> [HTTP2Frames.Received] {
+        loop.run()
         var all = ByteBuffer()
         while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
         return HTTP2Frames.parse(all)
@@ -181,23 +182,62 @@ import Testing
         #expect(body(of: try received(), stream: 1) == "hello\n")
     }
 
-    @Test func aDrainAnnouncesWithGoAwayAndPingRefusesNewStreamsAndClosesAfterTheLast() throws {
+    @Test func aDrainAnnouncesWithGoAwayAndPingServesStreamsOnTheWireAndClosesAfterTheLast() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         let announced = try received()
         #expect(announced.compactMap(\.goAway).map(\.lastStreamID) == [0x7FFF_FFFF])
         let ping = try #require(announced.first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
-        // A stream opened after the first GOAWAY is refused, never half-processed: the client
-        // may retry it on another connection.
-        try send(HTTP2Frames.get("/hi", stream: 3))
-        #expect(try received().compactMap(\.resetCode) == [Self.refusedStream])
+        // A stream the client opened before it saw the first GOAWAY is served, and a
+        // WINDOW_UPDATE meanwhile is no error (nio-http2 never sees the GOAWAY frames).
+        try send(HTTP2Frames.get("/hi", stream: 3),
+                 HTTP2Frames.frame(.windowUpdate, payload: [0, 0, 0x10, 0]))
+        let answered = try received()
+        #expect(body(of: answered, stream: 3) == "hello\n")
+        #expect(answered.compactMap(\.goAway).isEmpty && answered.compactMap(\.resetCode).isEmpty)
         try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
         #expect(try received().isEmpty)
         #expect(channel.isActive)
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
         let last = try received()
         #expect(body(of: last, stream: 1) == "slow\n")
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [3])
+        #expect(!channel.isActive)
+    }
+
+    /// The last stream ends before the PING's answer, and the client sends a WINDOW_UPDATE
+    /// (it is still reading) with that answer: no error. nio-http2, had it sent the first
+    /// GOAWAY itself, would count the connection finished and answer with GOAWAY
+    /// PROTOCOL_ERROR, failing whatever the client had open.
+    @Test func framesAfterTheLastStreamEndedBeforeThePingsAnswerAreNoError() throws {
+        try send(HTTP2Frames.get("/slow", stream: 1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
+        #expect(body(of: try received(), stream: 1) == "slow\n")
+        try send(HTTP2Frames.frame(.windowUpdate, payload: [0, 0, 0x10, 0]),
+                 HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        let last = try received()
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(last.compactMap(\.goAway).allSatisfy { $0.code == 0 }, "\(last.compactMap(\.goAway))")
+        #expect(!channel.isActive)
+    }
+
+    /// Once the final GOAWAY is decided, what the client sends is dropped: a late
+    /// WINDOW_UPDATE is no error, and a stream it opens is not served.
+    @Test func framesAfterTheFinalGoAwayAreDroppedWithoutAnError() throws {
+        try send(HTTP2Frames.get("/slow", stream: 1))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
+        // The final GOAWAY is decided; it goes out on the loop's next turn.
+        try send(HTTP2Frames.frame(.windowUpdate, payload: [0, 0, 0x10, 0]), HTTP2Frames.get("/hi", stream: 3))
+        let last = try received()
+        #expect(body(of: last, stream: 1) == "slow\n")
+        #expect(body(of: last, stream: 3).isEmpty)
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        #expect(last.compactMap(\.goAway).allSatisfy { $0.code == 0 })
         #expect(!channel.isActive)
     }
 
@@ -257,16 +297,13 @@ import Testing
         #expect(server.channel.isActive, "the connection goes on")
     }
 
-    /// nio-http2 takes no frame once a GOAWAY is out and no stream is open (a PING's answer
-    /// would be a connection error): a connection without open streams gets the last GOAWAY
-    /// at once, and no PING.
-    @Test func anIdleConnectionGetsOnlyTheFinalGoAway() throws {
+    @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {
         try send(HTTP2Frames.get("/hi", stream: 1))
         _ = try received()
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let frames = try received()
-        #expect(frames.compactMap(\.goAway).map(\.lastStreamID) == [1])
-        #expect(!frames.contains { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(!channel.isActive)
     }
 

@@ -11,7 +11,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
-    /// Goes in front of `NIOHTTP2Handler`; closed when the final GOAWAY is sent.
+    /// Goes in front of `NIOHTTP2Handler`: writes the GOAWAY frames, closed when the final
+    /// one is decided.
     let inputGate = HTTP2InputGate()
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
@@ -116,23 +117,22 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         case .none:
             break
         case .announceDrain:
-            write(.goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil), context: context)
+            inputGate.writeGoAway(lastStreamID: .maxID, promise: nil)
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)
             context.flush()
         case .sendFinalGoAwayAndClose(let lastStreamID):
-            // Closed only once the GOAWAY is out, and with it everything written before it
-            // (the last stream's answer). The last stream usually ends inside nio-http2's own
-            // write of its final frame, which tells the delegate before that frame is flushed
-            // and ignores a flush asked for meanwhile (it flushes once done); a close right
-            // away would throw the unflushed answer away and leave the client with a stream
-            // that never ended. TLS sends its close_notify on the way out. A client that
-            // reads nothing would keep the GOAWAY from going out for ever: as an HTTP/1.1
-            // response, it gets the write timeout.
             inputGate.close()
+            // The last stream usually ends inside nio-http2's own write of its final frame,
+            // which tells the delegate before it writes that frame: the GOAWAY is written on
+            // the next turn of the loop, after it. The connection closes only once the GOAWAY
+            // is out, and with it everything written before it (the last stream's answer);
+            // TLS sends its close_notify on the way out. A client that reads nothing would
+            // keep the GOAWAY from going out for ever: as an HTTP/1.1 response, it gets the
+            // write timeout.
             let written = context.eventLoop.makePromise(of: Void.self)
-            write(.goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil), context: context,
-                  promise: written)
-            context.flush()
+            context.eventLoop.assumeIsolated().execute { [inputGate] in
+                inputGate.writeGoAway(lastStreamID: lastStreamID, promise: written)
+            }
             let stalled = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.writeTimeout)) {
                 context.close(promise: nil)
             }
@@ -143,9 +143,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func write(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext,
-                       promise: EventLoopPromise<Void>? = nil) {
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: promise)
+    private func write(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: nil)
     }
 
     /// One timer, moved whenever an event moved the machine's next deadline (not per stream

@@ -5,25 +5,21 @@ import NIOHTTP2
 /// first), and on a drain by two GOAWAY frames (RFC 9113 §6.8) once its last stream has ended.
 ///
 /// The drain: the first GOAWAY (last stream id 2^31-1) tells the client to open no more
-/// streams, and a PING goes with it. From then on nio-http2 refuses every new stream with
-/// REFUSED_STREAM, which tells the client that the stream was not processed and may be retried
-/// on a new connection (RFC 9113 §8.7); the streams already open are answered. Once the PING
-/// comes back (or `drainGrace` passes), whatever the client sent before it has been read; when
-/// the last open stream has ended too, the second GOAWAY names the last stream processed and
-/// the connection closes.
+/// streams, and a PING goes with it. Streams the client opened before it saw the GOAWAY (on
+/// the wire meanwhile) are served like the others. Once the PING comes back (or `drainGrace`
+/// passes), whatever the client sent before it has been read; when the last open stream has
+/// ended too, the second GOAWAY names the last stream processed and the connection closes.
+/// Streams the client opens after that are not processed, as that GOAWAY tells it.
 ///
-/// Why the second GOAWAY waits for the close rather than for the PING's answer: after it,
-/// nio-http2 no longer refuses streams above that id but ignores them (as §6.8 allows), and
-/// nghttp2-based clients (curl) send the PING's answer ahead of requests they had queued, so
-/// those would be ignored and, by curl 7.88, failed instead of retried (measured).
+/// Both GOAWAY frames bypass nio-http2 (`HTTP2InputGate` writes them below it): once it has
+/// sent a GOAWAY and no stream is open, nio-http2 answers every later frame, even a
+/// WINDOW_UPDATE, the PING's answer or a request on the wire, with a connection error and a
+/// GOAWAY PROTOCOL_ERROR of its own, which made clients fail the streams they had opened and
+/// cut answers still queued below it short.
 ///
-/// nio-http2 limits that wait: once a GOAWAY is out and no stream is open, it counts the
-/// connection as finished ("fully quiesced") and answers any frame the client sends after
-/// that, even a WINDOW_UPDATE or the PING's answer, with a connection error. So the second
-/// GOAWAY goes out as soon as the last open stream has ended, answered or not, and a drain
-/// that finds no stream open sends only that one; `HTTP2ConnectionHandler` drops what the
-/// client sends from then on. A request the client had on the wire is then not processed,
-/// as the second GOAWAY says (nio-http2 could not have taken it either).
+/// Why the second GOAWAY waits for the close rather than for the PING's answer: nghttp2-based
+/// clients (curl) send the PING's answer ahead of requests they had queued, and curl 7.88
+/// fails requests above a GOAWAY's last stream id instead of retrying them (measured).
 ///
 /// A connection that has opened no stream yet when the drain starts (its client has just
 /// finished the handshake, and its first requests may be on the wire) waits up to
@@ -99,10 +95,8 @@ struct HTTP2ConnectionStateMachine {
         // By id: nio-http2 may report a stream closed that it never reported created.
         guard openStreams.remove(id) != nil, openStreams.isEmpty else { return .none }
         idleSince = now
-        switch state {
-        case .announced, .draining: return finish()
-        case .serving, .awaitingFirstStream, .closed: return .none
-        }
+        guard case .draining = state else { return .none }
+        return finish()
     }
 
     /// The server drains.
@@ -146,7 +140,6 @@ struct HTTP2ConnectionStateMachine {
     }
 
     private mutating func announce(now: NIODeadline) -> Action {
-        guard !openStreams.isEmpty else { return finish() }
         state = .announced(graceEnds: now + drainGrace, answered: false)
         return .announceDrain
     }
