@@ -86,12 +86,14 @@ public final class HTTPServer: RestartableServer {
 
     /// Adopts each listener, without accepting yet.
     public func start() async throws {
-        pipeline.warmUp(on: group.next())
         try await server.start()
     }
 
     /// Lets the listening channels accept; until then clients wait in the backlog.
     public func startAccepting() {
+        // Here rather than in `start()`: still before the first connection, as it must be,
+        // but off a successor's way to ready (it waits for its turn to accept after that).
+        pipeline.warmUp(on: group.next())
         server.startAccepting()
     }
 

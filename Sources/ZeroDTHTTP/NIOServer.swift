@@ -87,24 +87,43 @@ public final class NIOServer: RestartableServer {
     public var connectionCount: Int { tracker.count }
 
     /// Adopts each listener through a duplicate of its fd, without accepting yet.
-    /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; listeners
-    ///   adopted before the failure stay adopted, so call `stopAccepting()` to undo.
+    /// - Throws: `SystemError` or a NIO error when a socket cannot be adopted; the listeners
+    ///   that were adopted stay adopted, so call `stopAccepting()` to undo.
     public func start() async throws {
+        // Every adoption is asked for before any is waited on: the event loops register them
+        // in one go rather than one round trip per listener, which a successor with hundreds
+        // of listeners would make on its way to ready.
+        var adoptions: [(listener: Listener, fd: Int32, channel: EventLoopFuture<any Channel>)] = []
+        var failure: (any Error)?
         for (index, listener) in listeners.enumerated() {
-            let fd = try listener.duplicate()
+            do {
+                let fd = try listener.duplicate()
+                adoptions.append((listener, fd, makeBootstrap(listenerIndex: index).withBoundSocket(fd)))
+            } catch {
+                failure = error
+                break
+            }
+        }
+        for adoption in adoptions {
             let channel: any Channel
             do {
-                channel = try await makeBootstrap(listenerIndex: index).withBoundSocket(fd).get()
+                channel = try await adoption.channel.get()
             } catch {
                 // NIO did not take the fd, so it is still ours to close.
-                Glibc.close(fd)
-                throw error
+                Glibc.close(adoption.fd)
+                failure = failure ?? error
+                continue
             }
             // Recorded before anything else can fail, so that `stopAccepting()` closes it.
             listeningChannels.withLockedValue { $0.append(channel) }
-            // Adopting resets the backlog to NIO's default; restore the configured one.
-            try listener.reapplyBacklog()
+            do {
+                // Adopting resets the backlog to NIO's default; restore the configured one.
+                try adoption.listener.reapplyBacklog()
+            } catch {
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
     }
 
     /// Lets the listening channels accept; until then clients wait in the backlog.

@@ -11,7 +11,7 @@ public enum ZeroDTServe {
 
     /// Runs the command line with the process's arguments and exits.
     public static func main() async {
-        await RootCommand.mainWithSuggestions()
+        await runCommandLine()
     }
 
     /// Runs the full command line (serve, check, …) with `modules` added to the built-in
@@ -26,6 +26,21 @@ public enum ZeroDTServe {
         registry.withLockedValue { registry in
             for module in modules { registry.register(module) }
         }
-        await RootCommand.mainWithSuggestions()
+        await runCommandLine()
+    }
+
+    /// Serves at once when the command line only names a config file (`ServeArguments`), as
+    /// every successor's does; parses it with ArgumentParser otherwise.
+    private static func runCommandLine(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        guard let config = ServeArguments.configPath(arguments) else {
+            await RootCommand.mainWithSuggestions(arguments)
+            return
+        }
+        do {
+            try await ServeCommand.serve(config: config)
+        } catch {
+            // As ArgumentParser's `main` ends: an `ExitCode` exits with it, anything else is printed.
+            RootCommand.exit(withError: error)
+        }
     }
 }

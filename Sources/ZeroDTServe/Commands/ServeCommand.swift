@@ -20,11 +20,17 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        try await Self.serve(config: options.config)
+    }
+
+    /// Serves the config file at `config` until this generation hands over or is stopped.
+    /// - Throws: `ExitCode.failure` once the reason has been reported.
+    static func serve(config: String) async throws {
         let runtime = await Runtime.bootstrap()
         if runtime.isSuccessor { await StartupFault.inject(generation: runtime.generation) }
         let site: SiteConfig
         do {
-            site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: options.config)
+            site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: config)
             StartupFault.reached(.config, generation: runtime.generation)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
