@@ -626,7 +626,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// How long a connection that answered an error keeps reading (and discarding) what the
-    /// client is still sending, before it closes regardless.
+    /// client is still sending (its upload), so that the client gets to read the answer,
+    /// before it closes. (`LingeringClose` then waits only for the client to acknowledge the
+    /// answer's end, which it has long done by then: its check finds our FIN acknowledged.)
     private static let lingerTime: TimeAmount = .seconds(2)
 
     /// Shuts down the sending side, so the client sees the end of the response, and throws

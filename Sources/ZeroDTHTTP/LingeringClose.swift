@@ -5,9 +5,10 @@ import NIOCore
 
 /// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
-/// the client has acknowledged every byte and the FIN, or has closed its side, or has
-/// acknowledged nothing for `silenceLimit` (gone, as a phone that lost its network), or at the
-/// latest after `maximumLinger`. Meanwhile what the client sends is read and dropped.
+/// the client has acknowledged every byte and the FIN, or has closed its side, or has left
+/// `unansweredLimit` retransmissions in a row unanswered (gone, as a phone that lost its
+/// network), or at the latest after `maximumLinger`. Meanwhile what the client sends is read
+/// and dropped.
 ///
 /// Why: the kernel resets a connection whose socket is closed with unread input, or that
 /// receives input after the close, and throws away every byte it has not sent yet. A client
@@ -31,17 +32,20 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         case delivered
         /// Bytes or the FIN are still unacknowledged, and the client is acknowledging.
         case underWay
-        /// The client has acknowledged nothing for `silenceLimit`.
-        case silent
+        /// The client has left `unansweredLimit` retransmissions (or window probes) in a row
+        /// unanswered.
+        case gone
     }
 
     /// Asks the kernel where the answer stands; the seam tests fake.
     typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Delivery>
 
-    /// How long a client may acknowledge nothing before the socket closes: nginx's
-    /// `lingering_timeout`. A client that reads slowly still acknowledges (the kernel's
-    /// window probes), so this ends lingering only for a client that is gone.
-    static let silenceLimit = TimeAmount.seconds(5)
+    /// How many of the kernel's retransmissions (or zero-window probes) in a row a client may
+    /// leave unanswered before the socket closes, the role of nginx's `lingering_timeout`. A
+    /// client that reads slowly, or has paused, answers the probes (the kernel backs them off
+    /// to one every 12 s and more, so the time since its last acknowledgement says nothing);
+    /// three unanswered in a row, a second or more apart, mean it is gone.
+    static let unansweredLimit: UInt8 = 3
 
     /// The first look at the socket is right after the output closes (on loopback the
     /// client's acknowledgement is usually in by then); the next ones back off to at most
@@ -60,7 +64,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
 
     private struct Linger {
         var promise: EventLoopPromise<Void>?
-        var deadline: NIODeadline
+        var deadline: Scheduled<Void>
         var interval: TimeAmount
         var check: Scheduled<Void>?
     }
@@ -83,17 +87,25 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         case .open where mode == .all && context.channel.isActive && context.channel.isWritable:
             // (A close that leaves more than the high-water mark unwritten abandons the
             // answer: a file cut short, a client that stopped reading. Nothing to wait for.)
-            state = .lingering(Linger(promise: promise, deadline: context.eventLoop.now + maximumLinger,
-                                      interval: Self.firstCheckInterval))
-            // NIO shuts the output once its pending writes are in the kernel; until then the
-            // kernel reports the connection established, which the checks take as not yet.
-            context.close(mode: .output, promise: nil)
+            let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: maximumLinger) {
+                self.closeSocket(context: context)
+            }
+            state = .lingering(Linger(promise: promise, deadline: deadline, interval: Self.firstCheckInterval))
+            // NIO shuts the output once its pending writes are in the kernel: the checks
+            // start then (on a failure too: the output was shut already, or the channel is
+            // closing).
+            let outputClosed = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: outputClosed)
             context.read()
-            check(context: context)
-        case .lingering(let linger) where mode == .all:
+            outputClosed.futureResult.assumeIsolated().whenComplete { _ in self.check(context: context) }
+        case .lingering(var linger) where mode == .all:
             // A second close completes with the first.
-            if let promise {
-                if let first = linger.promise { first.futureResult.cascade(to: promise) } else { promise.succeed() }
+            guard let promise else { return }
+            if let first = linger.promise {
+                first.futureResult.cascade(to: promise)
+            } else {
+                linger.promise = promise
+                state = .lingering(linger)
             }
         default:
             context.close(mode: mode, promise: promise)
@@ -140,6 +152,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if case .lingering(let linger) = state {
             linger.check?.cancel()
+            linger.deadline.cancel()
             linger.promise?.succeed()
         }
         state = .closed
@@ -147,8 +160,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func check(context: ChannelHandlerContext) {
-        guard case .lingering(let linger) = state else { return }
-        guard context.eventLoop.now < linger.deadline else { return closeSocket(context: context) }
+        guard case .lingering = state else { return }
         isDelivered(context.channel).assumeIsolated().whenComplete { result in
             guard case .lingering(var linger) = self.state else { return }
             guard case .success(.underWay) = result else { return self.closeSocket(context: context) }
@@ -163,25 +175,25 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     private func closeSocket(context: ChannelHandlerContext) {
         guard case .lingering(let linger) = state else { return }
         linger.check?.cancel()
+        linger.deadline.cancel()
         state = .closed
         context.close(mode: .all, promise: linger.promise)
     }
 
     /// Where the answer stands: delivered once the kernel has had our FIN acknowledged, and
     /// with it every byte before it; also for a socket that is not TCP (a unix socket), whose
-    /// bytes are in the client's buffer as soon as they are written, and when the kernel
-    /// cannot say.
+    /// bytes are in the client's buffer once NIO has written them (the checks start once the
+    /// output is shut, after that), and when the kernel cannot say.
     @Sendable static func askKernel(_ channel: any Channel) -> EventLoopFuture<Delivery> {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeSucceededFuture(.delivered)
         }
         return provider.getTCPInfo().map { info in
-            // ESTABLISHED: the output is not shut yet (NIO still writes what is queued);
             // FIN_WAIT_1, CLOSING: our FIN is out, not yet acknowledged.
-            let states = [TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_CLOSING].map { UInt8($0) }
-            guard states.contains(info.tcpi_state) else { return .delivered }
-            let silence = TimeAmount.milliseconds(Int64(info.tcpi_last_ack_recv))
-            return silence >= silenceLimit ? .silent : .underWay
+            guard info.tcpi_state == UInt8(TCP_FIN_WAIT1) || info.tcpi_state == UInt8(TCP_CLOSING) else {
+                return .delivered
+            }
+            return max(info.tcpi_retransmits, info.tcpi_probes) >= unansweredLimit ? .gone : .underWay
         }.recover { _ in .delivered }
     }
 }

@@ -71,6 +71,8 @@ import Testing
         #expect(ranked("gzip;q, br;q=") == [])
         #expect(ranked("g zip, br") == [.br])
         #expect(ranked("gzip;level=9") == [.gzip], "other parameters do not matter")
+        #expect(ranked("gzip;, br;q=0.5;") == [], "an empty parameter")
+        #expect(ranked("gzip; , br") == [.br])
     }
 
     @Test func qvaluesFollowTheGrammar() {

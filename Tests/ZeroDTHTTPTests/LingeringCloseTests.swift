@@ -65,8 +65,8 @@ import Testing
         try closed.futureResult.wait()
     }
 
-    @Test func aClientThatHasGoneSilentIsNotWaitedFor() throws {
-        let (channel, _, _) = try Self.channel(Deliveries([.underWay, .silent]))
+    @Test func aClientThatIsGoneIsNotWaitedFor() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([.underWay, .gone]))
         channel.close(promise: nil)
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
@@ -112,6 +112,18 @@ import Testing
         channel.close(promise: nil)
         #expect(!channel.isActive)
         #expect(socket.outputCloses == 0)
+    }
+
+    @Test func aSecondCloseCompletesWhenTheSocketCloses() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([]))
+        channel.close(promise: nil)
+        let second = channel.eventLoop.makePromise(of: Void.self)
+        channel.close(promise: second)
+        var completed = false
+        second.futureResult.whenComplete { _ in completed = true }
+        #expect(!completed, "the socket still lingers")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(completed)
     }
 
     @Test func aClientThatClosedItsSideFirstIsNotWaitedFor() throws {

@@ -102,6 +102,18 @@ import Testing
         #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: Self.get))
     }
 
+    /// A connection to the echo handler on one of the two paths, which has answered one GET.
+    private static func echoConnection(_ configuration: HTTPServerConfiguration,
+                                       readsSimpleHeads: Bool) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        let (logger, _) = RecordingLogHandler.logger()
+        try channel.addConnectionHandlers(configuration: configuration, handler: Echo(),
+                                          accessLog: NIOLockedValueBox([]), logger: logger,
+                                          readsSimpleHeads: readsSimpleHeads)
+        try channel.writeInbound(ByteBuffer(string: get))
+        return channel
+    }
+
     /// A head in pieces is a request being read from its first bytes, on either path: a
     /// drain that starts meanwhile lets it finish (with `Connection: close`) rather than
     /// closing the connection as idle.
@@ -109,12 +121,7 @@ import Testing
     func aHeadInPiecesIsARequestBeingReadWhenADrainStarts(readsSimpleHeads: Bool) throws {
         var configuration = HTTPServerConfiguration()
         configuration.drainGrace = .milliseconds(500)
-        let channel = EmbeddedChannel()
-        let (logger, _) = RecordingLogHandler.logger()
-        try channel.addConnectionHandlers(configuration: configuration, handler: Echo(),
-                                          accessLog: NIOLockedValueBox([]), logger: logger,
-                                          readsSimpleHeads: readsSimpleHeads)
-        try channel.writeInbound(ByteBuffer(string: Self.get))
+        let channel = try Self.echoConnection(configuration, readsSimpleHeads: readsSimpleHeads)
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\n"))
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -135,12 +142,7 @@ import Testing
         var configuration = HTTPServerConfiguration()
         configuration.readHeaderTimeout = .seconds(1)
         configuration.idleTimeout = .seconds(5)
-        let channel = EmbeddedChannel()
-        let (logger, _) = RecordingLogHandler.logger()
-        try channel.addConnectionHandlers(configuration: configuration, handler: Echo(),
-                                          accessLog: NIOLockedValueBox([]), logger: logger,
-                                          readsSimpleHeads: readsSimpleHeads)
-        try channel.writeInbound(ByteBuffer(string: Self.get))
+        let channel = try Self.echoConnection(configuration, readsSimpleHeads: readsSimpleHeads)
         channel.embeddedEventLoop.advanceTime(by: .seconds(3))
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.1\r\n"))
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))

@@ -106,6 +106,8 @@ struct AcceptEncoding {
     private mutating func parse(element: UnsafeBufferPointer<UInt8>) {
         var rest = element[...]
         guard let slot = Self.slot(named: Self.popParameter(&rest).trimmingOptionalWhitespace()) else { return }
+        // `gzip;`: a parameter that is not there makes the element invalid, as any other.
+        if element[...].trimmingOptionalWhitespace().last == UInt8(ascii: ";") { return }
         var quality = 1000
         while !rest.isEmpty {
             let parameter = Self.popParameter(&rest)

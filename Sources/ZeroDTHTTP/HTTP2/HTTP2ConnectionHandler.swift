@@ -17,6 +17,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
     private var timer: Scheduled<Void>?
+    /// Bounds the wait for the final GOAWAY to be written.
+    private var stalled: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
 
@@ -62,6 +64,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         machine.closed()
         timer?.cancel()
         timer = nil
+        stalled?.cancel()
+        stalled = nil
         context.fireChannelInactive()
     }
 
@@ -133,11 +137,11 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             context.eventLoop.assumeIsolated().execute { [inputGate] in
                 inputGate.writeGoAway(lastStreamID: lastStreamID, promise: written)
             }
-            let stalled = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.writeTimeout)) {
+            stalled = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.writeTimeout)) {
                 context.close(promise: nil)
             }
             written.futureResult.assumeIsolated().whenComplete { _ in
-                stalled.cancel()
+                self.stalled?.cancel()
                 context.close(promise: nil)
             }
         }
