@@ -120,7 +120,7 @@ import Testing
         let second = channel.eventLoop.makePromise(of: Void.self)
         channel.close(promise: second)
         var completed = false
-        second.futureResult.whenComplete { _ in completed = true }
+        second.futureResult.assumeIsolated().whenComplete { _ in completed = true }
         #expect(!completed, "the socket still lingers")
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(completed)
