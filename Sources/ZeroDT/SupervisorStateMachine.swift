@@ -137,7 +137,7 @@ struct SupervisorStateMachine {
     private var readyNotified = false
     /// Generations by pid, to name them when they are reaped.
     private var known: [Int32: Int] = [:]
-    /// The status the last generation to stop said it exits with.
+    /// The status the generations that stopped said they exit with: the first failure, else 0.
     private var announcedStatus: Int32?
     /// The status of the last generation reaped here.
     private var lastStatus: ProcessStatus?
@@ -164,7 +164,10 @@ struct SupervisorStateMachine {
             return [.log(.info, "generation \(generation) (pid \(pid)) is stopping; exiting once it has")] + beginStop()
         case .exiting(let pid, let generation, let status):
             known[pid] = generation
-            announcedStatus = status
+            // A failure, from whichever generation, is not overwritten by another's success:
+            // on a second stop signal the serving generation says its drain was cut short,
+            // and the older one, told to stop too, may be the last to say it stopped.
+            if announcedStatus == nil || announcedStatus == 0 { announcedStatus = status }
             return []
         case .handingOver(let pid, let successor):
             // Restarts go to the successor from now on: the old generation is on its way out.
