@@ -14,15 +14,7 @@ extension ServeTests {
             let size = 20 << 20
             FileManager.default.createFile(atPath: site.path("big.bin"), contents: Data(count: size))
             FileManager.default.createFile(atPath: site.path("small.txt"), contents: Data("hi\n".utf8))
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen: ["\(address)"]
-                    routes:
-                      - path: /files/
-                        static: { root: \(site.directory) }
-                log: { access: false }
-                """)
+            let process = try ServeTests.serveFiles(site, at: address)
             defer { process.kill() }
             let client = try HTTPTestClient(connectingTo: address)
             // 1 KiB of them, as the hostile test that found this sent (a reset after 0.1 to 0.4

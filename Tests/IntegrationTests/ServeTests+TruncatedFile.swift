@@ -12,16 +12,7 @@ extension ServeTests {
             // blocked on this client when the file shrinks.
             let size = 64 << 20
             FileManager.default.createFile(atPath: site.path("big.bin"), contents: Data(count: size))
-            let process = try site.serve("""
-                servers:
-                  - name: web
-                    listen: ["\(address)"]
-                    timeouts: { write: 30s }
-                    routes:
-                      - path: /files/
-                        static: { root: \(site.directory) }
-                log: { access: false }
-                """)
+            let process = try ServeTests.serveFiles(site, at: address, server: "    timeouts: { write: 30s }")
             defer { process.kill() }
             let client = try HTTPTestClient(connectingTo: address)
             try client.send(HTTPTestClient.requestText("GET", "/files/big.bin"))
