@@ -68,6 +68,12 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
+    /// Creates a response whose `headers` were rendered once already (``renderedHeaders``).
+    init(status: HTTPResponseStatus, headers: HTTPHeaders, rendered: ByteBuffer?, body: [BodyPart] = []) {
+        self.init(status: status, headers: headers, body: body)
+        renderedHeaders = rendered
+    }
+
     /// Creates a response whose body is `text`.
     public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], text: String) {
         var buffer = ByteBufferAllocator().buffer(capacity: text.utf8.count)

@@ -126,19 +126,76 @@ package enum ResponseHead {
         guard isFieldValue(reasonPhrase) else { throw InvalidHeader(field: "reason phrase", value: reasonPhrase) }
     }
 
+    // Each line is written with one capacity check and plain copies: `writeString` checks
+    // (and may grow) the buffer per call, four or five times a line of every response.
+
     private static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        buffer.writeString(String(status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        // A code has three digits (RFC 9110 §15), written as bytes; any other number as it is.
+        let code = Int(status.code)
+        var digits = (100...999).contains(code) ? "" : String(code)
+        var reason = status.reasonPhrase
+        _ = reason.withUTF8 { reason in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15 + digits.utf8.count + reason.count) { memory in
+                var line = LineWriter(memory)
+                line.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+                if digits.isEmpty {
+                    line.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+                    line.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+                    line.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+                } else {
+                    digits.withUTF8 { line.append($0) }
+                }
+                line.append(UInt8(ascii: " "))
+                line.append(reason)
+                line.append("\r\n")
+                return line.count
+            }
+        }
     }
 
     private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
+        var name = name
+        var value = value
+        _ = name.withUTF8 { name in
+            value.withUTF8 { value in
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.count + value.count + 4) { memory in
+                    var line = LineWriter(memory)
+                    line.append(name)
+                    line.append(": ")
+                    line.append(value)
+                    line.append("\r\n")
+                    return line.count
+                }
+            }
+        }
+    }
+
+    /// Appends bytes to memory the caller has reserved enough of.
+    private struct LineWriter {
+        let memory: UnsafeMutableRawBufferPointer
+        var count = 0
+
+        init(_ memory: UnsafeMutableRawBufferPointer) {
+            self.memory = memory
+        }
+
+        mutating func append(_ bytes: UnsafeRawBufferPointer) {
+            UnsafeMutableRawBufferPointer(rebasing: memory[count...]).copyMemory(from: bytes)
+            count += bytes.count
+        }
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            append(UnsafeRawBufferPointer(bytes))
+        }
+
+        mutating func append(_ text: StaticString) {
+            append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func append(_ byte: UInt8) {
+            memory[count] = byte
+            count += 1
+        }
     }
 
     /// RFC 9110 §5.6.2: one or more of ``!#$%&'*+-.^_`|~``, digits and letters.

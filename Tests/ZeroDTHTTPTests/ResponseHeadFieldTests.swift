@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 @testable import ZeroDTHTTP
@@ -29,5 +30,34 @@ import Testing
             try ResponseHead.forEachField(headers: HTTPHeaders([("X-B", "a\r\nb")]), date: "D", server: nil,
                                           contentLength: nil) { _, _ in }
         }
+    }
+
+    func serialized(_ status: HTTPResponseStatus, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:],
+                    rendered: ByteBuffer? = nil, contentLength: Int? = nil) throws -> String {
+        let buffer = try ResponseHead.serialize(
+            version: version, status: status, headers: headers, renderedHeaders: rendered, date: "D", server: nil,
+            contentLength: contentLength, connection: nil, extraCapacity: 0, allocator: ByteBufferAllocator())
+        return String(buffer: buffer)
+    }
+
+    @Test func theStatusLineHasTheVersionTheCodeAndTheReason() throws {
+        #expect(try serialized(.ok) == "HTTP/1.1 200 OK\r\nDate: D\r\n\r\n")
+        #expect(try serialized(.notFound, version: .http1_0).hasPrefix("HTTP/1.0 404 Not Found\r\n"))
+        #expect(try serialized(.continue).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        #expect(try serialized(.custom(code: 599, reasonPhrase: "")).hasPrefix("HTTP/1.1 599 \r\n"))
+        #expect(try serialized(.custom(code: 999, reasonPhrase: "Odd")).hasPrefix("HTTP/1.1 999 Odd\r\n"))
+        #expect(try serialized(.custom(code: 1000, reasonPhrase: "Big")).hasPrefix("HTTP/1.1 1000 Big\r\n"))
+        #expect(try serialized(.custom(code: 42, reasonPhrase: "Small")).hasPrefix("HTTP/1.1 42 Small\r\n"))
+    }
+
+    /// A head from headers rendered ahead is byte for byte the one written field by field.
+    @Test func renderedHeadersGoOutAsTheFieldsWouldHave() throws {
+        let headers = HTTPHeaders([("ETag", "\"1-2-3\""), ("Content-Type", "text/html; charset=utf-8"),
+                                   ("Content-Length", "7"), ("X-Empty", "")])
+        let fieldByField = try serialized(.ok, headers: headers, contentLength: 12_345)
+        #expect(fieldByField == "HTTP/1.1 200 OK\r\nETag: \"1-2-3\"\r\nContent-Type: text/html; charset=utf-8\r\n"
+            + "X-Empty: \r\nDate: D\r\nContent-Length: 12345\r\n\r\n")
+        let rendered = try ResponseHead.render(headers)
+        #expect(try serialized(.ok, headers: headers, rendered: rendered, contentLength: 12_345) == fieldByField)
     }
 }

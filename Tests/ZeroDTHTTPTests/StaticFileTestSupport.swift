@@ -86,6 +86,8 @@ final class TemporaryTree {
 struct Served {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
+    /// `headers` as the handler rendered them ahead, if it did (``HTTPResponse/renderedHeaders``).
+    var renderedHeaders: ByteBuffer?
     var body: [UInt8]
     /// Per body part, whether it came from a file (true) or memory.
     var partIsFile: [Bool]
@@ -147,7 +149,8 @@ func serve(_ handler: any HTTPHandler, _ request: HTTPRequest) throws -> Served 
         #expect(body.count == response.bodyCount)
     }
     return Served(
-        status: response.status, headers: response.headers, body: body, partIsFile: partIsFile,
+        status: response.status, headers: response.headers, renderedHeaders: response.renderedHeaders, body: body,
+        partIsFile: partIsFile,
         handleCount: response.fileHandles.count)
 }
 

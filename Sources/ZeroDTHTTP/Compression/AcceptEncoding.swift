@@ -44,15 +44,16 @@ struct AcceptEncoding {
     /// at least `identity`'s, ties in the order of `available` (the server's preference).
     func ranked(_ available: [ContentCoding]) -> [ContentCoding] {
         let identity = self[Self.identitySlot] ?? self[Self.starSlot] ?? 0
-        var ranked: [(coding: ContentCoding, quality: Int)] = []
+        // One array, no weights kept beside it: this runs on every request of such a route.
+        var ranked: [ContentCoding] = []
         for coding in available {
             let quality = quality(of: coding)
             guard quality > 0, quality >= identity else { continue }
             // Insertion keeps ties in the server's order; `available` lists a few codings.
-            let position = ranked.firstIndex { $0.quality < quality } ?? ranked.endIndex
-            ranked.insert((coding, quality), at: position)
+            let position = ranked.firstIndex { self.quality(of: $0) < quality } ?? ranked.endIndex
+            ranked.insert(coding, at: position)
         }
-        return ranked.map(\.coding)
+        return ranked
     }
 
     /// The most preferred of `available` (``ranked(_:)``), or nil for `identity`.
@@ -88,8 +89,7 @@ struct AcceptEncoding {
 
     /// Whether a field name is `Accept-Encoding`, in any case.
     private static func isAcceptEncoding(_ name: String) -> Bool {
-        let expected = "accept-encoding".utf8
-        return name.utf8.count == expected.count && zip(name.utf8, expected).allSatisfy { $0.asciiLowercased == $1 }
+        name.isASCIICaseInsensitiveEqual(to: "accept-encoding")
     }
 
     /// `#element`: the elements between commas; empty ones are skipped.

@@ -24,6 +24,12 @@ final class CachedFile: Sendable {
     let partialHeaders: HTTPHeaders
     /// Those of a 200 with the whole file: the above and `Content-Type`.
     let wholeHeaders: HTTPHeaders
+    /// `notModifiedHeaders` and `wholeHeaders` checked and rendered as HTTP/1 fields once
+    /// (``ResponseHead/render(_:)``), so that the responses sent most often copy them instead
+    /// of checking and writing each field again; nil for headers that fail the check (then
+    /// each response is checked, and refused, on its way out).
+    let renderedNotModifiedHeaders: ByteBuffer?
+    let renderedWholeHeaders: ByteBuffer?
 
     var size: Int { identity.size }
 
@@ -53,6 +59,7 @@ final class CachedFile: Sendable {
             headers.add(name: "Cache-Control", value: cacheControl)
         }
         notModifiedHeaders = headers
+        renderedNotModifiedHeaders = try? ResponseHead.render(headers)
         if let coding {
             headers.add(name: "Content-Encoding", value: coding.rawValue)
         }
@@ -60,6 +67,7 @@ final class CachedFile: Sendable {
         partialHeaders = headers
         headers.add(name: "Content-Type", value: contentType)
         wholeHeaders = headers
+        renderedWholeHeaders = try? ResponseHead.render(headers)
     }
 }
 

@@ -268,7 +268,9 @@ public struct StaticFileHandler: HTTPHandler {
     {
         switch file.validators.evaluatePreconditions(request.head.headers, method: request.method) {
         case .preconditionFailed: return .error(.preconditionFailed)
-        case .notModified: return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders)
+        case .notModified:
+            return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders,
+                                rendered: file.renderedNotModifiedHeaders)
         case .proceed: break
         }
         let size = file.size
@@ -283,7 +285,8 @@ public struct StaticFileHandler: HTTPHandler {
         }
         switch selection {
         case .whole:
-            return HTTPResponse(status: .ok, headers: file.wholeHeaders, body: try body(file, &opened).parts(0..<size))
+            return HTTPResponse(status: .ok, headers: file.wholeHeaders, rendered: file.renderedWholeHeaders,
+                                body: try body(file, &opened).parts(0..<size))
         case .unsatisfiable:
             var errorHeaders: HTTPHeaders = ["Content-Range": "bytes */\(size)", "Accept-Ranges": "bytes"]
             if !precompressed.isEmpty { errorHeaders.add(name: "Vary", value: "Accept-Encoding") }
