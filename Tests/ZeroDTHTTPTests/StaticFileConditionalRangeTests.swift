@@ -43,6 +43,24 @@ import Testing
         #expect(try get(handler, uri, headers: [("If-None-Match", "\"other\"")]).status == .ok)
     }
 
+    /// The fields are found whatever the case of their names: the handler looks them up only
+    /// after a pass that finds a name starting with `i` or `r`.
+    @Test func preconditionAndRangeFieldsCountInAnyCase() throws {
+        let tag = try etag("/small.txt")
+        #expect(try get(handler, "/small.txt", headers: [("IF-NONE-MATCH", tag)]).status == .notModified)
+        #expect(try get(handler, "/small.txt", headers: [("iF-mAtCh", "\"other\"")]).status == .preconditionFailed)
+        #expect(try get(handler, "/small.txt", headers: [("if-unmodified-since", "Thu, 01 Jan 1970 00:00:00 GMT")])
+            .status == .preconditionFailed)
+        #expect(try get(handler, "/small.txt", headers: [("range", "bytes=0-1")]).status == .partialContent)
+        #expect(try get(handler, "/small.txt", headers: [("Accept", "*/*"), ("RANGE", "bytes=0-1")]).status
+            == .partialContent)
+        for name in ["If-Match", "if-none-match", "IF-MODIFIED-SINCE", "If-Unmodified-Since", "If-Range", "range"] {
+            #expect(StaticFileHandler.mayHoldPreconditionOrRange(HTTPHeaders([("Host", "a"), (name, "x")])), "\(name)")
+        }
+        let plain = HTTPHeaders([("Host", "a"), ("Accept", "*/*"), ("User-Agent", "curl"), ("Accept-Encoding", "gzip")])
+        #expect(!StaticFileHandler.mayHoldPreconditionOrRange(plain))
+    }
+
     @Test func ifModifiedSinceCountsOnlyWithoutIfNoneMatch() throws {
         let later = "Sun, 06 Nov 1994 08:49:38 GMT"
         let earlier = "Sun, 06 Nov 1994 08:49:36 GMT"

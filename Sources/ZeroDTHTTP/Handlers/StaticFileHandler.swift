@@ -266,17 +266,19 @@ public struct StaticFileHandler: HTTPHandler {
     private func respond(with file: CachedFile, opened: inout OpenFile?, coded: Bool, request: HTTPRequest)
         throws(FileAccessError) -> HTTPResponse
     {
-        switch file.validators.evaluatePreconditions(request.head.headers, method: request.method) {
-        case .preconditionFailed: return .error(.preconditionFailed)
-        case .notModified:
-            return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders,
-                                rendered: file.renderedNotModifiedHeaders)
-        case .proceed: break
-        }
         let size = file.size
         var selection = ByteRangeSelection.whole
-        if request.method == .GET, file.validators.permitsRange(request.head.headers) {
-            selection = ByteRanges.select(request.head.headers["Range"], size: size)
+        if Self.mayHoldPreconditionOrRange(request.head.headers) {
+            switch file.validators.evaluatePreconditions(request.head.headers, method: request.method) {
+            case .preconditionFailed: return .error(.preconditionFailed)
+            case .notModified:
+                return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders,
+                                    rendered: file.renderedNotModifiedHeaders)
+            case .proceed: break
+            }
+            if request.method == .GET, file.validators.permitsRange(request.head.headers) {
+                selection = ByteRanges.select(request.head.headers["Range"], size: size)
+            }
         }
         if coded, case .ranges(let ranges) = selection, ranges.count > 1 {
             // Each part of a multipart body would need the coding, which is the whole
@@ -303,6 +305,16 @@ public struct StaticFileHandler: HTTPHandler {
             let body = try body(file, &opened).multipart(ranges, size: size, contentType: file.contentType,
                                                          boundary: boundary)
             return HTTPResponse(status: .partialContent, headers: headers, body: body)
+        }
+    }
+
+    /// Whether `headers` may hold a precondition (`If-…`) or `Range`: a field whose name starts
+    /// with `i` or `r`, in any case. Most requests hold none, and then one pass over the names
+    /// replaces a lookup per such field, six in all.
+    static func mayHoldPreconditionOrRange(_ headers: HTTPHeaders) -> Bool {
+        headers.contains { name, _ in
+            let first = name.utf8.first?.asciiLowercased
+            return first == UInt8(ascii: "i") || first == UInt8(ascii: "r")
         }
     }
 
