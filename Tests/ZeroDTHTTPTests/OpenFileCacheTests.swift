@@ -37,6 +37,20 @@ import Testing
         #expect(cache.usage == (2, 15))
     }
 
+    /// Two spellings of one character are two names on disk, and two entries here.
+    @Test func namesAreKeyedByTheirBytes() throws {
+        let composed = key("caf\u{E9}.txt")
+        let decomposed = key("cafe\u{301}.txt")
+        #expect(composed != decomposed)
+        #expect(Set([composed, decomposed, key("caf\u{E9}.txt")]).count == 2)
+        #expect(key("a.txt", .gzip) != key("a.txt") && key("a.txt", .gzip) == key("a.txt", .gzip))
+        let cache = OpenFileCache(maximumBytes: 1024, maximumEntries: 4)
+        let first = try entry(3)
+        cache.store(first, for: composed)
+        #expect(cache[decomposed] == nil)
+        #expect(cache[key("caf\u{E9}.txt")] === first)
+    }
+
     @Test func replacesAnEntryAndItsBytes() throws {
         let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 10)
         cache.store(try entry(10), for: key("f.txt"))

@@ -44,9 +44,24 @@ final class OpenFileCache: Sendable {
     }
 
     /// A name below the root and, for a precompressed sibling served in its place, the coding.
+    ///
+    /// Names are compared and hashed as bytes, as the file system compares them: `String`'s
+    /// own equality is Unicode canonical equivalence, under which two spellings of `é` (two
+    /// distinct files) would share one entry and evict each other, and its hashing normalizes
+    /// on every lookup.
     struct Key: Hashable, Sendable {
         var path: Substring
         var coding: ContentCoding? = nil
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.coding == rhs.coding && lhs.path.utf8.elementsEqual(rhs.path.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(coding)
+            var path = path
+            path.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// An entry and whether it was used since the clock hand last passed it.
