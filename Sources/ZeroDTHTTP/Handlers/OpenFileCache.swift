@@ -54,7 +54,15 @@ final class OpenFileCache: Sendable {
         var coding: ContentCoding? = nil
 
         static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.coding == rhs.coding && lhs.path.utf8.elementsEqual(rhs.path.utf8)
+            guard lhs.coding == rhs.coding else { return false }
+            var left = lhs.path
+            var right = rhs.path
+            // Compared as memory: `elementsEqual` over the views goes a byte at a time.
+            return left.withUTF8 { left in
+                right.withUTF8 { right in
+                    left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+                }
+            }
         }
 
         func hash(into hasher: inout Hasher) {
