@@ -150,3 +150,39 @@ awk -v o="$o" -v m="$m" -v oc="$oc" -v mc="$mc" \
 # The requests just measured are in the metrics: they were counted, not skipped.
 grep -q 'zerodt_http_requests_total{server="bench",route="/hello",method="GET",code="200"}' <<<"$(scrape)" \
   || { echo "the metrics-on server did not count its requests" >&2; exit 1; }
+
+# INSTRUCTIONS=1: user-space instructions per request of ours (callgrind), which do not
+# depend on the machine's load as req/s and CPU time do: for each case, two runs serving a
+# fixed number of requests (h2load, 8 connections), the difference of the totals divided
+# by the difference of the counts (start-up and shutdown cancel out). Kernel time is not
+# in it: fewer system calls show in the CPU columns above, not here. Valgrind 3.19 cannot
+# read the DWARF 5 of a Swift release build, so it runs a copy without debug info.
+if [ -n "${INSTRUCTIONS:-}" ]; then
+  command -v valgrind >/dev/null && command -v h2load >/dev/null || { echo "INSTRUCTIONS needs valgrind and h2load" >&2; exit 1; }
+  objcopy --strip-debug "$BIN" "$work/zerodt-serve-nodebug"
+  sed -e "s/127.0.0.1:$OURS_PORT/127.0.0.1:$METRICS_PORT/" -e "s|$work/zerodt.pid|$work/zerodt-callgrind.pid|" \
+    "$work/zerodt.yaml" >"$work/zerodt-callgrind.yaml"
+  # The metrics server's port is reused; it removes its pid file as it stops.
+  metrics_pid=$(cat "$work/zerodt-metrics.pid")
+  kill "$metrics_pid"
+  while kill -0 "$metrics_pid" 2>/dev/null; do sleep 0.1; done
+  # Instructions of a server that answered $3 requests for path $1 (request header $2).
+  collected() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/zerodt-serve-nodebug" \
+      --config "$work/zerodt-callgrind.yaml" 2>"$work/callgrind.log" &
+    local pid=$! _
+    for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$METRICS_PORT/hello" && break; sleep 0.2; done
+    h2load --h1 -n "$3" -c 8 ${2:+-H "$2"} "http://127.0.0.1:$METRICS_PORT$1" | grep -q " $3 succeeded, 0 failed" \
+      || { echo "h2load: not every request of $1 succeeded" >&2; kill "$pid"; exit 1; }
+    kill -TERM "$pid"; wait "$pid" || true
+    awk '/Collected/ { gsub(",", "", $NF); print $NF }' "$work/callgrind.log"
+  }
+  echo
+  printf '%-8s %14s\n' case instr/req
+  for case in "hello|/hello|" "1kib|/1k.txt|" "gz-pre|/pre/100k.txt|Accept-Encoding: gzip"; do
+    IFS='|' read -r name path header <<<"$case"
+    low=$(collected "$path" "$header" 5000)
+    high=$(collected "$path" "$header" 25000)
+    awk -v c="$name" -v l="$low" -v h="$high" 'BEGIN { printf "%-8s %14.0f\n", c, (h - l) / 20000 }'
+  done
+fi
