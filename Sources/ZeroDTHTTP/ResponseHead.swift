@@ -189,7 +189,7 @@ package enum ResponseHead {
         }
 
         mutating func append(_ text: StaticString) {
-            append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+            text.withUTF8Buffer { append($0) }
         }
 
         mutating func append(_ byte: UInt8) {
