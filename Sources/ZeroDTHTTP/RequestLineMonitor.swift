@@ -11,7 +11,10 @@ import NIOHTTP1
 /// (`onSimpleHead`), past NIO's decoder, whose generic, type-erased hand-offs cost more per
 /// request than the parsing does. The first request that is not simple goes to the decoder,
 /// and so does the rest of the connection: the decoder starts at a request's first byte, as
-/// on a new connection, and the monitor watches its bytes from there as before.
+/// on a new connection, and the monitor watches its bytes from there as before. A monitor
+/// with a fast path adds that decoder itself, behind it, when the first such request comes:
+/// the decoder is more than a third of what an idle keep-alive connection would hold, and
+/// most connections never need it.
 final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,6 +22,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The longest simple head read here (`max_header_size`); nil once the decoder reads the
     /// connection, and for monitors that see no bytes (HTTP/2).
     private var simpleHeadLimit: Int?
+    /// The decoder's limit (`max_header_size`) while the decoder is still to be added; nil
+    /// once it is, and where the pipeline has its own (a monitor without a fast path).
+    private var pendingDecoderLimit: Int?
     /// The first bytes of a simple head, waiting for the rest.
     private var partialHead: ByteBuffer?
     /// The reads that brought `partialHead` so far. Each parses it again from its start, so
@@ -30,9 +36,21 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     var onSimpleHead: ((HTTPRequestHead) -> Void)?
 
     /// - Parameter simpleHeadLimit: the longest head to read on the fast path, the
-    ///   decoder's limit (`max_header_size`); nil leaves every byte to the decoder.
+    ///   decoder's limit (`max_header_size`): the monitor adds the decoder (`decoder(maxHeaderSize:)`)
+    ///   once a request needs it. Nil leaves every byte to the decoder already behind the monitor.
     init(simpleHeadLimit: Int? = nil) {
         self.simpleHeadLimit = simpleHeadLimit
+        pendingDecoderLimit = simpleHeadLimit
+    }
+
+    /// NIO's decoder for what the fast path does not read, held to `maxHeaderSize`.
+    static func decoder(maxHeaderSize: Int) -> ByteToMessageHandler<HTTPRequestDecoder> {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderSize
+        limits.maxHeaderListSize = maxHeaderSize
+        return ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                       informationalResponseStrategy: .drop,
+                                                       limitConfiguration: limits))
     }
 
     /// Whether this monitor reads simple heads itself, so its `onSimpleHead` must be set.
@@ -105,8 +123,19 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Watches `buffer` and passes it on to the decoder.
+    /// Watches `buffer` and passes it on to the decoder, which is added first if it is not
+    /// there yet.
     private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        if let limit = pendingDecoderLimit {
+            pendingDecoderLimit = nil
+            do {
+                try context.pipeline.syncOperations.addHandler(Self.decoder(maxHeaderSize: limit), position: .after(self))
+            } catch {
+                // Only a pipeline being torn down refuses a handler: nothing is served any more.
+                context.fireErrorCaught(error)
+                return
+            }
+        }
         onBytes?()
         buffer.withUnsafeReadableBytes { bytes in
             // Where the request line being kept starts in this read: it is copied once, at
