@@ -30,7 +30,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
-    private var timer: Scheduled<Void>?
+    /// Between `handlerAdded` and `handlerRemoved`: for the monitor's and the timer's calls.
+    private var channelContext: ChannelHandlerContext?
+    private var timer: NIOScheduledCallback?
     private var timerDeadline: NIODeadline?
     private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
@@ -88,26 +90,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
-        let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        monitor.onBytes = {
-            let (handler, context) = connection.value
-            handler.machine.bytesReceived(now: context.eventLoop.now)
-            // On a keep-alive connection the timer is set for the idle deadline, later than
-            // the `read_header` one that starts now.
-            handler.armTimer(context: context)
-        }
-        if monitor.readsSimpleHeads {
-            // A simple request as the decoder would have delivered it, without its hand-offs.
-            monitor.onSimpleHead = { head in
-                let (handler, context) = connection.value
-                handler.handle(.part(.head(head)), context: context)
-                handler.handle(.part(.end(nil)), context: context)
-            }
-        }
+        monitor.delegate = self
         if context.channel.isActive { armTimer(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelContext = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -118,8 +110,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
-        monitor.onBytes = nil
-        monitor.onSimpleHead = nil
+        // The streams of an HTTP/2 connection share a monitor: only this handler's place is cleared.
+        if monitor.delegate === self { monitor.delegate = nil }
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
@@ -438,6 +430,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            // Not kept by an idle connection: a close waits for no write then.
+            if lastWrite === done.futureResult { lastWrite = nil }
             probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
@@ -653,13 +647,45 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.timer = nil
-            handler.perform(handler.machine.timerFired(now: context.eventLoop.now), context: context)
-            handler.armTimer(context: context)
+        // Fails only on an event loop shutting down, which closes the connection anyway.
+        timer = try? context.eventLoop.scheduleCallback(at: deadline, handler: Timer(handler: self))
+    }
+
+    /// The connection's deadline came.
+    fileprivate func timerFired() {
+        timer = nil
+        guard let context = channelContext else { return }
+        perform(machine.timerFired(now: context.eventLoop.now), context: context)
+        armTimer(context: context)
+    }
+
+    /// What the connection's timer calls: a callback whose only state is the handler fits in
+    /// the event loop's task list, where a scheduled task allocates a promise and closures,
+    /// and keeps them for as long as the connection is idle.
+    private struct Timer: NIOScheduledCallbackHandler, @unchecked Sendable {
+        // Unchecked: scheduled on the handler's event loop, which alone runs it.
+        let handler: HTTPConnectionHandler
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            handler.timerFired()
         }
+    }
+}
+
+extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
+    func requestBytesArrived() {
+        guard let context = channelContext else { return }
+        machine.bytesReceived(now: context.eventLoop.now)
+        // On a keep-alive connection the timer is set for the idle deadline, later than
+        // the `read_header` one that starts now.
+        armTimer(context: context)
+    }
+
+    func simpleRequestArrived(_ head: HTTPRequestHead) {
+        guard let context = channelContext else { return }
+        // As the decoder would have delivered it, without its hand-offs.
+        handle(.part(.head(head)), context: context)
+        handle(.part(.end(nil)), context: context)
     }
 }
 

@@ -8,8 +8,8 @@ import NIOHTTP1
 ///
 /// It is also the fast path of HTTP/1 parsing: while the connection's requests are simple
 /// (``SimpleRequestHead``), it parses them itself and hands them to the connection handler
-/// (`onSimpleHead`), past NIO's decoder, whose generic, type-erased hand-offs cost more per
-/// request than the parsing does. The first request that is not simple goes to the decoder,
+/// (`Delegate.simpleRequestArrived`), past NIO's decoder, whose generic, type-erased
+/// hand-offs cost more per request than the parsing does. The first request that is not simple goes to the decoder,
 /// and so does the rest of the connection: the decoder starts at a request's first byte, as
 /// on a new connection, and the monitor watches its bytes from there as before. A monitor
 /// with a fast path adds that decoder itself, behind it, when the first such request comes:
@@ -32,8 +32,17 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// reads it on from where it stopped: a byte at a time would cost the square of its length.
     private var partialHeadReads = 0
     private static let maxPartialHeadReads = 8
-    /// Takes each simple request (head and end) in place of the decoder's output.
-    var onSimpleHead: ((HTTPRequestHead) -> Void)?
+    /// What the monitor tells its connection's handler.
+    protocol Delegate: AnyObject {
+        /// Bytes of a request arrived, before the decoder (if any) sees them.
+        func requestBytesArrived()
+        /// A simple request (head and end) arrived, in place of the decoder's output.
+        func simpleRequestArrived(_ head: HTTPRequestHead)
+    }
+
+    /// The connection's handler, until the connection closes. (A reference rather than
+    /// closures: those were two allocations on every connection.)
+    var delegate: (any Delegate)?
 
     /// - Parameter simpleHeadLimit: the longest head to read on the fast path, the
     ///   decoder's limit (`max_header_size`): the monitor adds the decoder (`decoder(maxHeaderSize:)`)
@@ -53,9 +62,6 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                                                        limitConfiguration: limits))
     }
 
-    /// Whether this monitor reads simple heads itself, so its `onSimpleHead` must be set.
-    var readsSimpleHeads: Bool { simpleHeadLimit != nil }
-
     /// The length of the latest request line, so far if it is still arriving: the first line
     /// after the connection opened or after a blank line. It is remembered, not reset, once
     /// the line ends, because the monitor scans a whole read before the decoder sees it: a
@@ -70,9 +76,6 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
 
-    /// Called with every read, before the decoder sees the bytes.
-    var onBytes: (() -> Void)?
-
     /// Set while lingering before a close: input is read and thrown away.
     var discardsInput = false
 
@@ -86,7 +89,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         forward(buffer, context: context)
     }
 
-    /// Hands the simple requests at the start of `buffer` to `onSimpleHead`, and keeps the
+    /// Hands the simple requests at the start of `buffer` to the delegate, and keeps the
     /// start of one that has not fully arrived. What is left in `buffer` once the fast path
     /// ends (`simpleHeadLimit` is nil) is the decoder's.
     private func readSimpleHeads(_ buffer: inout ByteBuffer) {
@@ -100,10 +103,10 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             case .head(let head, let length):
                 buffer.moveReaderIndex(forwardBy: length)
                 partialHeadReads = 0
-                onSimpleHead?(head)
+                delegate?.simpleRequestArrived(head)
             case .incomplete where partialHeadReads < Self.maxPartialHeadReads:
                 // The `read_header` clock starts with a head's first bytes, as below.
-                onBytes?()
+                delegate?.requestBytesArrived()
                 partialHead = buffer
                 partialHeadReads += 1
                 return
@@ -136,7 +139,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         }
-        onBytes?()
+        delegate?.requestBytesArrived()
         buffer.withUnsafeReadableBytes { bytes in
             // Where the request line being kept starts in this read: it is copied once, at
             // its end or at the end of the read, not byte by byte.

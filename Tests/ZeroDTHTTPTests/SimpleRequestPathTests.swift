@@ -87,8 +87,9 @@ import Testing
 
     @Test func simpleRequestsSkipTheDecoderAndTheFirstOtherAddsItAndTakesTheRestToIt() throws {
         let monitor = RequestLineMonitor(simpleHeadLimit: 1024)
-        var heads: [String] = []
-        monitor.onSimpleHead = { heads.append($0.uri) }
+        let delegate = Targets()
+        monitor.delegate = delegate
+        var heads: [String] { delegate.targets }
         let channel = EmbeddedChannel(handler: monitor)
         let hasDecoder = { (try? channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil }
         try channel.writeInbound(ByteBuffer(string: Self.get + "GET /b HTTP/1.1\r\nHo"))
@@ -110,6 +111,13 @@ import Testing
             }
         }
         #expect(parts == ["POST /p", "abc", "end", "GET /a", "end", "GET /a", "end"])
+    }
+
+    /// Records the targets of the simple requests a monitor reads.
+    private final class Targets: RequestLineMonitor.Delegate {
+        var targets: [String] = []
+        func requestBytesArrived() {}
+        func simpleRequestArrived(_ head: HTTPRequestHead) { targets.append(head.uri) }
     }
 
     /// A connection to the echo handler on one of the two paths, which has answered one GET.
