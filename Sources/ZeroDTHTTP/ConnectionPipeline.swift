@@ -18,6 +18,8 @@ struct ConnectionPipeline: Sendable {
     let logger: Logger
     /// nio-http2's settings, made once rather than per connection.
     private let http2: NIOHTTP2Handler.Configuration
+    /// The connection handlers' settings, shared by every connection and stream.
+    private let settings: HTTPConnectionStateMachine.Settings
 
     init(configuration: HTTPServerConfiguration, hosts: [VirtualHosts], tls: [TLSServerContext?], logger: Logger) {
         self.configuration = configuration
@@ -25,6 +27,7 @@ struct ConnectionPipeline: Sendable {
         self.tls = tls
         self.logger = logger
         http2 = configuration.http2
+        settings = HTTPConnectionStateMachine.Settings(configuration)
     }
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
@@ -99,7 +102,7 @@ struct ConnectionPipeline: Sendable {
         let monitor = RequestLineMonitor(simpleHeadLimit: configuration.maxHeaderSize)
         return [
             monitor,
-            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+            HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: isSecure, monitor: monitor, logger: logger),
         ]
     }
@@ -138,7 +141,7 @@ struct ConnectionPipeline: Sendable {
                                      monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
             HTTP2StreamAdapter(),
-            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+            HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),
         ]
     }

@@ -38,8 +38,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
-    /// Rarely used: it starts as small as it can (`[]` holds room for 16, on every connection).
-    private var queued = CircularBuffer<ConnectionInput>(initialCapacity: 1)
+    /// Rarely used: made when first needed (even an empty one holds storage, which idle
+    /// connections would keep).
+    private var queued: CircularBuffer<ConnectionInput>?
+    private var hasQueued: Bool { queued.map { !$0.isEmpty } ?? false }
     private var awaitingDeferredResponse = false
     /// A streamed body is being sent: later responses wait for its end, so that their bytes
     /// do not mix with its pieces.
@@ -62,12 +64,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var routeMetrics: RouteMetrics?
 
     /// - Parameters:
+    ///   - settings: the server's timeouts and limits, shared by its connections.
     ///   - hosts: the servers of the listener, and how a request picks one.
     ///   - tlsServerName: where the TLS handshake leaves the client's SNI name.
     ///   - isSecure: whether the connection is HTTPS (for the access log).
     ///   - writer: how responses go on the wire.
-    init(configuration: HTTPServerConfiguration, hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
-         isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
+    init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
+         tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
          logger: Logger) {
         self.writer = writer
         self.logger = logger
@@ -76,13 +79,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.isSecure = isSecure
         self.monitor = monitor
         self.choice = .server(hosts.fallback)
-        self.machine = HTTPConnectionStateMachine(configuration: configuration, now: .now())
+        self.machine = HTTPConnectionStateMachine(settings: settings, now: .now())
     }
 
     /// A connection of a listener with one server, which takes every host.
     convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
                      monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
-        self.init(configuration: configuration,
+        self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
                   hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
                   monitor: monitor, logger: logger)
     }
@@ -93,7 +96,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         channelContext = context
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
-        machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
+        machine = HTTPConnectionStateMachine(settings: machine.settings, now: context.eventLoop.now)
         monitor.delegate = self
         if context.channel.isActive { armTimer(context: context) }
     }
@@ -123,8 +126,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Handles `input` now, or queues it behind what is still unanswered.
     private func handle(_ input: ConnectionInput, context: ChannelHandlerContext) {
-        if isBackedUp || !queued.isEmpty {
-            queued.append(input)
+        if isBackedUp || hasQueued {
+            if queued == nil { queued = CircularBuffer(initialCapacity: 1) }
+            queued!.append(input)
             // Get the responses already issued moving, so that the queue can drain.
             flushIfNeeded(context: context)
             return
@@ -149,7 +153,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // No more reading while responses are still being written: a client that pipelines
         // requests and never reads the answers must not make the server open file after
         // file for it.
-        if !lingering && (awaitingDeferredResponse || !queued.isEmpty || machine.hasWritesInFlight) {
+        if !lingering && (awaitingDeferredResponse || hasQueued || machine.hasWritesInFlight) {
             readPending = true
         } else {
             context.read()
@@ -346,11 +350,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !isBackedUp, let input = queued.popFirst() {
+        while !isBackedUp, let input = queued?.popFirst() {
             process(input, context: context)
         }
         flushIfNeeded(context: context)
-        if readPending && !awaitingDeferredResponse && queued.isEmpty && !machine.hasWritesInFlight {
+        if readPending && !awaitingDeferredResponse && !hasQueued && !machine.hasWritesInFlight {
             readPending = false
             context.read()
         }
@@ -438,7 +442,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             // The read deadlines restart with the last write's end, maybe sooner than the
             // timer is set for (`readHeaderTimeout` for a head waiting behind the response).
             armTimer(context: context)
-            if readPending || !queued.isEmpty {
+            if readPending || hasQueued {
                 // Not from inside the write's completion: resuming may write again.
                 context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
             }
@@ -575,7 +579,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
         case .closeIdleUnlessInputWaiting:
             // A request read while a streamed body was being sent waits in `queued`.
-            if !queued.isEmpty || Self.hasUnreadInput(context.channel) {
+            if hasQueued || Self.hasUnreadInput(context.channel) {
                 // The client's next request reached the socket after NIO last polled it: a
                 // timer that fell due runs before the next poll, so on a busy loop a request
                 // can sit unread while the drain grace runs out. Closing now would reset the
