@@ -18,6 +18,8 @@ struct ConnectionPipeline: Sendable {
     let logger: Logger
     /// nio-http2's settings, made once rather than per connection.
     private let http2: NIOHTTP2Handler.Configuration
+    /// The connection handlers' settings, shared by every connection and stream.
+    private let settings: HTTPConnectionStateMachine.Settings
 
     init(configuration: HTTPServerConfiguration, hosts: [VirtualHosts], tls: [TLSServerContext?], logger: Logger) {
         self.configuration = configuration
@@ -25,6 +27,7 @@ struct ConnectionPipeline: Sendable {
         self.tls = tls
         self.logger = logger
         http2 = configuration.http2
+        settings = HTTPConnectionStateMachine.Settings(configuration)
     }
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
@@ -80,6 +83,8 @@ struct ConnectionPipeline: Sendable {
     func warmUp(on eventLoop: any EventLoop) {
         guard let first = hosts.first else { return }
         _ = http1Handlers(first, isSecure: false)
+        // Added by the monitor on an event loop, when a connection first needs it.
+        _ = RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
             _ = makeHTTP2Handler(streamDelegate: nil, gate: nil, hosts: first, tlsServerName: nil, on: eventLoop)
             _ = HTTP2ConnectionHandler(configuration: configuration)
@@ -93,26 +98,13 @@ struct ConnectionPipeline: Sendable {
 
     private func http1Handlers(_ hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
                                isSecure: Bool) -> [any ChannelHandler] {
-        let (monitor, decoder) = Self.http1RequestReaders(maxHeaderSize: configuration.maxHeaderSize)
+        // The monitor adds NIO's decoder behind itself once a request needs it.
+        let monitor = RequestLineMonitor(simpleHeadLimit: configuration.maxHeaderSize)
         return [
             monitor,
-            decoder,
-            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+            HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: isSecure, monitor: monitor, logger: logger),
         ]
-    }
-
-    /// What reads an HTTP/1 connection's requests for its `HTTPConnectionHandler`, in
-    /// pipeline order: the monitor, which reads simple requests itself, and NIO's decoder
-    /// for the rest, both held to `maxHeaderSize`.
-    static func http1RequestReaders(maxHeaderSize: Int) -> (monitor: RequestLineMonitor, decoder: any ChannelHandler) {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = maxHeaderSize
-        limits.maxHeaderListSize = maxHeaderSize
-        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                              informationalResponseStrategy: .drop,
-                                                              limitConfiguration: limits))
-        return (RequestLineMonitor(simpleHeadLimit: maxHeaderSize), decoder)
     }
 
     /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`.
@@ -149,7 +141,7 @@ struct ConnectionPipeline: Sendable {
                                      monitor: RequestLineMonitor) -> [any ChannelHandler] {
         [
             HTTP2StreamAdapter(),
-            HTTPConnectionHandler(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+            HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: true, monitor: monitor, writer: HTTP2ResponseWriter(), logger: logger),
         ]
     }

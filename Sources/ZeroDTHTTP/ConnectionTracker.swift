@@ -44,12 +44,14 @@ final class ConnectionTracker: Sendable {
 
     /// Registers a connection just accepted; it settles once `activated` is called.
     func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
         state.withLockedValue { state in
-            state.connections[ObjectIdentifier(channel)] = channel
-            state.settling.insert(ObjectIdentifier(channel))
-            if state.draining { state.drainingConnections.insert(ObjectIdentifier(channel)) }
+            state.connections[id] = channel
+            state.settling.insert(id)
+            if state.draining { state.drainingConnections.insert(id) }
         }
-        channel.closeFuture.whenComplete { _ in self.remove(channel) }
+        // The identifier, not the channel: a smaller closure, kept by every open connection.
+        channel.closeFuture.whenComplete { _ in self.remove(id) }
     }
 
     /// The connection is active. Returns whether a drain waits for it, in which case the
@@ -100,12 +102,12 @@ final class ConnectionTracker: Sendable {
         }
     }
 
-    private func remove(_ channel: any Channel) {
+    private func remove(_ id: ObjectIdentifier) {
         let (gates, drained): ([@Sendable () -> Void], EventLoopPromise<Void>?) = state.withLockedValue { state in
-            state.connections[ObjectIdentifier(channel)] = nil
-            state.settling.remove(ObjectIdentifier(channel))
-            state.drainingConnections.remove(ObjectIdentifier(channel))
-            state.told.remove(ObjectIdentifier(channel))
+            state.connections[id] = nil
+            state.settling.remove(id)
+            state.drainingConnections.remove(id)
+            state.told.remove(id)
             var gates: [@Sendable () -> Void] = []
             if state.acceptance == .accepting && state.connections.count < maxConnections {
                 swap(&gates, &state.pausedGates)

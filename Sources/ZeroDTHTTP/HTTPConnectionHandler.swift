@@ -30,14 +30,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
-    private var timer: Scheduled<Void>?
+    /// Between `handlerAdded` and `handlerRemoved`: for the monitor's and the timer's calls.
+    private var channelContext: ChannelHandlerContext?
+    private var timer: NIOScheduledCallback?
     private var timerDeadline: NIODeadline?
     private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
-    /// Rarely used: it starts as small as it can (`[]` holds room for 16, on every connection).
-    private var queued = CircularBuffer<ConnectionInput>(initialCapacity: 1)
+    /// Rarely used: made when first needed (even an empty one holds storage, which idle
+    /// connections would keep).
+    private var queued: CircularBuffer<ConnectionInput>?
+    private var hasQueued: Bool { queued.map { !$0.isEmpty } ?? false }
     private var awaitingDeferredResponse = false
     /// A streamed body is being sent: later responses wait for its end, so that their bytes
     /// do not mix with its pieces.
@@ -60,12 +64,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var routeMetrics: RouteMetrics?
 
     /// - Parameters:
+    ///   - settings: the server's timeouts and limits, shared by its connections.
     ///   - hosts: the servers of the listener, and how a request picks one.
     ///   - tlsServerName: where the TLS handshake leaves the client's SNI name.
     ///   - isSecure: whether the connection is HTTPS (for the access log).
     ///   - writer: how responses go on the wire.
-    init(configuration: HTTPServerConfiguration, hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>? = nil,
-         isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
+    init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
+         tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
          logger: Logger) {
         self.writer = writer
         self.logger = logger
@@ -74,13 +79,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.isSecure = isSecure
         self.monitor = monitor
         self.choice = .server(hosts.fallback)
-        self.machine = HTTPConnectionStateMachine(configuration: configuration, now: .now())
+        self.machine = HTTPConnectionStateMachine(settings: settings, now: .now())
     }
 
     /// A connection of a listener with one server, which takes every host.
     convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
                      monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
-        self.init(configuration: configuration,
+        self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
                   hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
                   monitor: monitor, logger: logger)
     }
@@ -88,26 +93,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
-        machine = HTTPConnectionStateMachine(configuration: machine.configuration, now: context.eventLoop.now)
-        let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        monitor.onBytes = {
-            let (handler, context) = connection.value
-            handler.machine.bytesReceived(now: context.eventLoop.now)
-            // On a keep-alive connection the timer is set for the idle deadline, later than
-            // the `read_header` one that starts now.
-            handler.armTimer(context: context)
-        }
-        if monitor.readsSimpleHeads {
-            // A simple request as the decoder would have delivered it, without its hand-offs.
-            monitor.onSimpleHead = { head in
-                let (handler, context) = connection.value
-                handler.handle(.part(.head(head)), context: context)
-                handler.handle(.part(.end(nil)), context: context)
-            }
-        }
+        machine = HTTPConnectionStateMachine(settings: machine.settings, now: context.eventLoop.now)
+        monitor.delegate = self
         if context.channel.isActive { armTimer(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelContext = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -118,8 +113,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
-        monitor.onBytes = nil
-        monitor.onSimpleHead = nil
+        // The streams of an HTTP/2 connection share a monitor: only this handler's place is cleared.
+        if monitor.delegate === self { monitor.delegate = nil }
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
@@ -131,8 +126,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Handles `input` now, or queues it behind what is still unanswered.
     private func handle(_ input: ConnectionInput, context: ChannelHandlerContext) {
-        if isBackedUp || !queued.isEmpty {
-            queued.append(input)
+        if isBackedUp || hasQueued {
+            if queued == nil { queued = CircularBuffer(initialCapacity: 1) }
+            queued!.append(input)
             // Get the responses already issued moving, so that the queue can drain.
             flushIfNeeded(context: context)
             return
@@ -157,7 +153,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // No more reading while responses are still being written: a client that pipelines
         // requests and never reads the answers must not make the server open file after
         // file for it.
-        if !lingering && (awaitingDeferredResponse || !queued.isEmpty || machine.hasWritesInFlight) {
+        if !lingering && (awaitingDeferredResponse || hasQueued || machine.hasWritesInFlight) {
             readPending = true
         } else {
             context.read()
@@ -354,11 +350,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !isBackedUp, let input = queued.popFirst() {
+        while !isBackedUp, let input = queued?.popFirst() {
             process(input, context: context)
         }
         flushIfNeeded(context: context)
-        if readPending && !awaitingDeferredResponse && queued.isEmpty && !machine.hasWritesInFlight {
+        if readPending && !awaitingDeferredResponse && !hasQueued && !machine.hasWritesInFlight {
             readPending = false
             context.read()
         }
@@ -438,13 +434,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
         done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            // Not kept by an idle connection: a close waits for no write then.
+            if lastWrite === done.futureResult { lastWrite = nil }
             probe?.stop()
             for handle in handles { try? handle.close() }
             machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
             // The read deadlines restart with the last write's end, maybe sooner than the
             // timer is set for (`readHeaderTimeout` for a head waiting behind the response).
             armTimer(context: context)
-            if readPending || !queued.isEmpty {
+            if readPending || hasQueued {
                 // Not from inside the write's completion: resuming may write again.
                 context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
             }
@@ -581,7 +579,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
         case .closeIdleUnlessInputWaiting:
             // A request read while a streamed body was being sent waits in `queued`.
-            if !queued.isEmpty || Self.hasUnreadInput(context.channel) {
+            if hasQueued || Self.hasUnreadInput(context.channel) {
                 // The client's next request reached the socket after NIO last polled it: a
                 // timer that fell due runs before the next poll, so on a busy loop a request
                 // can sit unread while the drain grace runs out. Closing now would reset the
@@ -653,13 +651,45 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.timer = nil
-            handler.perform(handler.machine.timerFired(now: context.eventLoop.now), context: context)
-            handler.armTimer(context: context)
+        // Fails only on an event loop shutting down, which closes the connection anyway.
+        timer = try? context.eventLoop.scheduleCallback(at: deadline, handler: Timer(handler: self))
+    }
+
+    /// The connection's deadline came.
+    fileprivate func timerFired() {
+        timer = nil
+        guard let context = channelContext else { return }
+        perform(machine.timerFired(now: context.eventLoop.now), context: context)
+        armTimer(context: context)
+    }
+
+    /// What the connection's timer calls: a callback whose only state is the handler fits in
+    /// the event loop's task list, where a scheduled task allocates a promise and closures,
+    /// and keeps them for as long as the connection is idle.
+    private struct Timer: NIOScheduledCallbackHandler, @unchecked Sendable {
+        // Unchecked: scheduled on the handler's event loop, which alone runs it.
+        let handler: HTTPConnectionHandler
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            handler.timerFired()
         }
+    }
+}
+
+extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
+    func requestBytesArrived() {
+        guard let context = channelContext else { return }
+        machine.bytesReceived(now: context.eventLoop.now)
+        // On a keep-alive connection the timer is set for the idle deadline, later than
+        // the `read_header` one that starts now.
+        armTimer(context: context)
+    }
+
+    func simpleRequestArrived(_ head: HTTPRequestHead) {
+        guard let context = channelContext else { return }
+        // As the decoder would have delivered it, without its hand-offs.
+        handle(.part(.head(head)), context: context)
+        handle(.part(.end(nil)), context: context)
     }
 }
 

@@ -46,13 +46,25 @@ struct HTTPConnectionStateMachine {
     /// When the body being read must be complete (`readBodyTimeout` after its head).
     private var bodyDeadline: NIODeadline?
     /// The connection's settings; its handler reads them here rather than keep a copy of its
-    /// own (they are most of what an idle connection holds beside NIO's own state).
-    let configuration: HTTPServerConfiguration
-    /// The configured timeouts, converted from `Duration` once: the conversion takes 128-bit
-    /// arithmetic, and deadlines move several times per request.
-    private let timeouts: Timeouts
+    /// own.
+    var configuration: HTTPServerConfiguration { settings.configuration }
+    let settings: Settings
 
-    private struct Timeouts {
+    /// A server's settings, made once and shared by its connections: a copy in each was
+    /// about 200 bytes of what an idle connection holds.
+    final class Settings: Sendable {
+        let configuration: HTTPServerConfiguration
+        /// The configured timeouts, converted from `Duration` once: the conversion takes
+        /// 128-bit arithmetic, and deadlines move several times per request.
+        fileprivate let timeouts: Timeouts
+
+        init(_ configuration: HTTPServerConfiguration) {
+            self.configuration = configuration
+            timeouts = Timeouts(configuration)
+        }
+    }
+
+    fileprivate struct Timeouts {
         var readHeader, readBody, idle, write, drainGrace: TimeAmount
 
         init(_ configuration: HTTPServerConfiguration) {
@@ -64,10 +76,15 @@ struct HTTPConnectionStateMachine {
         }
     }
 
+    private var timeouts: Timeouts { settings.timeouts }
+
+    init(settings: Settings, now: NIODeadline) {
+        self.settings = settings
+        deadline = now + settings.timeouts.readHeader
+    }
+
     init(configuration: HTTPServerConfiguration, now: NIODeadline) {
-        self.configuration = configuration
-        timeouts = Timeouts(configuration)
-        deadline = now + timeouts.readHeader
+        self.init(settings: Settings(configuration), now: now)
     }
 
     /// When the handler's timer must next look at the connection; none once it is closed,

@@ -58,7 +58,9 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         /// A close must not wait (`CloseAtOnce`), or the client has closed its side: nothing
         /// it sends can reset the connection any more.
         case closesAtOnce
-        case lingering(Linger)
+        /// Boxed (`indirect`): held inline, the linger's promise and timers made every open
+        /// connection's handler twice as large.
+        indirect case lingering(Linger)
         case closed
     }
 

@@ -8,10 +8,13 @@ import NIOHTTP1
 ///
 /// It is also the fast path of HTTP/1 parsing: while the connection's requests are simple
 /// (``SimpleRequestHead``), it parses them itself and hands them to the connection handler
-/// (`onSimpleHead`), past NIO's decoder, whose generic, type-erased hand-offs cost more per
-/// request than the parsing does. The first request that is not simple goes to the decoder,
+/// (`Delegate.simpleRequestArrived`), past NIO's decoder, whose generic, type-erased
+/// hand-offs cost more per request than the parsing does. The first request that is not simple goes to the decoder,
 /// and so does the rest of the connection: the decoder starts at a request's first byte, as
-/// on a new connection, and the monitor watches its bytes from there as before.
+/// on a new connection, and the monitor watches its bytes from there as before. A monitor
+/// with a fast path adds that decoder itself, behind it, when the first such request comes:
+/// the decoder is more than a third of what an idle keep-alive connection would hold, and
+/// most connections never need it.
 final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,6 +22,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The longest simple head read here (`max_header_size`); nil once the decoder reads the
     /// connection, and for monitors that see no bytes (HTTP/2).
     private var simpleHeadLimit: Int?
+    /// The decoder's limit (`max_header_size`) while the decoder is still to be added; nil
+    /// once it is, and where the pipeline has its own (a monitor without a fast path).
+    private var pendingDecoderLimit: Int?
     /// The first bytes of a simple head, waiting for the rest.
     private var partialHead: ByteBuffer?
     /// The reads that brought `partialHead` so far. Each parses it again from its start, so
@@ -26,17 +32,35 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// reads it on from where it stopped: a byte at a time would cost the square of its length.
     private var partialHeadReads = 0
     private static let maxPartialHeadReads = 8
-    /// Takes each simple request (head and end) in place of the decoder's output.
-    var onSimpleHead: ((HTTPRequestHead) -> Void)?
-
-    /// - Parameter simpleHeadLimit: the longest head to read on the fast path, the
-    ///   decoder's limit (`max_header_size`); nil leaves every byte to the decoder.
-    init(simpleHeadLimit: Int? = nil) {
-        self.simpleHeadLimit = simpleHeadLimit
+    /// What the monitor tells its connection's handler.
+    protocol Delegate: AnyObject {
+        /// Bytes of a request arrived, before the decoder (if any) sees them.
+        func requestBytesArrived()
+        /// A simple request (head and end) arrived, in place of the decoder's output.
+        func simpleRequestArrived(_ head: HTTPRequestHead)
     }
 
-    /// Whether this monitor reads simple heads itself, so its `onSimpleHead` must be set.
-    var readsSimpleHeads: Bool { simpleHeadLimit != nil }
+    /// The connection's handler, until the connection closes. (A reference rather than
+    /// closures: those were two allocations on every connection.)
+    var delegate: (any Delegate)?
+
+    /// - Parameter simpleHeadLimit: the longest head to read on the fast path, the
+    ///   decoder's limit (`max_header_size`): the monitor adds the decoder (`decoder(maxHeaderSize:)`)
+    ///   once a request needs it. Nil leaves every byte to the decoder already behind the monitor.
+    init(simpleHeadLimit: Int? = nil) {
+        self.simpleHeadLimit = simpleHeadLimit
+        pendingDecoderLimit = simpleHeadLimit
+    }
+
+    /// NIO's decoder for what the fast path does not read, held to `maxHeaderSize`.
+    static func decoder(maxHeaderSize: Int) -> ByteToMessageHandler<HTTPRequestDecoder> {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maxHeaderSize
+        limits.maxHeaderListSize = maxHeaderSize
+        return ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                       informationalResponseStrategy: .drop,
+                                                       limitConfiguration: limits))
+    }
 
     /// The length of the latest request line, so far if it is still arriving: the first line
     /// after the connection opened or after a blank line. It is remembered, not reset, once
@@ -52,9 +76,6 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
 
-    /// Called with every read, before the decoder sees the bytes.
-    var onBytes: (() -> Void)?
-
     /// Set while lingering before a close: input is read and thrown away.
     var discardsInput = false
 
@@ -68,7 +89,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         forward(buffer, context: context)
     }
 
-    /// Hands the simple requests at the start of `buffer` to `onSimpleHead`, and keeps the
+    /// Hands the simple requests at the start of `buffer` to the delegate, and keeps the
     /// start of one that has not fully arrived. What is left in `buffer` once the fast path
     /// ends (`simpleHeadLimit` is nil) is the decoder's.
     private func readSimpleHeads(_ buffer: inout ByteBuffer) {
@@ -82,10 +103,10 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             case .head(let head, let length):
                 buffer.moveReaderIndex(forwardBy: length)
                 partialHeadReads = 0
-                onSimpleHead?(head)
+                delegate?.simpleRequestArrived(head)
             case .incomplete where partialHeadReads < Self.maxPartialHeadReads:
                 // The `read_header` clock starts with a head's first bytes, as below.
-                onBytes?()
+                delegate?.requestBytesArrived()
                 partialHead = buffer
                 partialHeadReads += 1
                 return
@@ -105,9 +126,20 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// Watches `buffer` and passes it on to the decoder.
+    /// Watches `buffer` and passes it on to the decoder, which is added first if it is not
+    /// there yet.
     private func forward(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        onBytes?()
+        if let limit = pendingDecoderLimit {
+            pendingDecoderLimit = nil
+            do {
+                try context.pipeline.syncOperations.addHandler(Self.decoder(maxHeaderSize: limit), position: .after(self))
+            } catch {
+                // Only a pipeline being torn down refuses a handler: nothing is served any more.
+                context.fireErrorCaught(error)
+                return
+            }
+        }
+        delegate?.requestBytesArrived()
         buffer.withUnsafeReadableBytes { bytes in
             // Where the request line being kept starts in this read: it is copied once, at
             // its end or at the end of the read, not byte by byte.

@@ -7,19 +7,20 @@ import NIOHTTP1
 
 extension EmbeddedChannel {
     /// Adds the handlers `HTTPServer` puts on an HTTP/1.1 connection (the request-line
-    /// monitor, the decoder with the configured header limits, the connection handler) for
+    /// monitor, which adds the decoder with the configured header limits, the connection handler) for
     /// `handler` at `/`, behind `front` (nearest the socket), with the access log going into
     /// `accessLog`; then connects the channel.
-    /// `readsSimpleHeads: false` leaves every request to NIO's decoder, as before the
-    /// monitor's fast path, to compare the two.
+    /// `readsSimpleHeads: false` leaves every request to NIO's decoder, there from the start
+    /// as before the monitor's fast path, to compare the two.
     func addConnectionHandlers(configuration: HTTPServerConfiguration, handler: any HTTPHandler,
                                front: [any ChannelHandler] = [], accessLog: NIOLockedValueBox<[AccessLogEntry]>,
                                logger: Logger, readsSimpleHeads: Bool = true) throws {
-        var (monitor, decoder) = ConnectionPipeline.http1RequestReaders(maxHeaderSize: configuration.maxHeaderSize)
-        if !readsSimpleHeads { monitor = RequestLineMonitor() }
-        try pipeline.syncOperations.addHandlers(front + [
-            monitor,
-            decoder,
+        // A monitor with the fast path adds the decoder when a request needs it.
+        let monitor = readsSimpleHeads ? RequestLineMonitor(simpleHeadLimit: configuration.maxHeaderSize)
+            : RequestLineMonitor()
+        let decoder: [any ChannelHandler] = readsSimpleHeads ? []
+            : [RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize)]
+        try pipeline.syncOperations.addHandlers(front + [monitor] + decoder + [
             HTTPConnectionHandler(configuration: configuration,
                                   routes: RoutingTable(routes: [.init(path: "/", handler: handler)]),
                                   serverName: "test", monitor: monitor,

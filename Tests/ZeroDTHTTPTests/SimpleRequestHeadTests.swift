@@ -17,8 +17,7 @@ import Testing
     private func decoderHead(_ text: String) throws -> HTTPRequestHead? {
         let channel = EmbeddedChannel()
         defer { _ = try? channel.finish() }
-        let (_, decoder) = ConnectionPipeline.http1RequestReaders(maxHeaderSize: Self.limit)
-        try channel.pipeline.syncOperations.addHandler(decoder)
+        try channel.pipeline.syncOperations.addHandler(RequestLineMonitor.decoder(maxHeaderSize: Self.limit))
         try channel.writeInbound(ByteBuffer(string: text))
         guard case .head(let head) = try channel.readInbound(as: HTTPServerRequestPart.self) else { return nil }
         return head
