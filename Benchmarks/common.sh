@@ -71,18 +71,22 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "requests/s CPU-µs/request" of one wrk run (CONNECTIONS connections, DURATION seconds)
 # against the server of pid file $2, with the request header $3 if given; a run with any
 # error or non-2xx answer does not count.
-measure() {
-  local out pids before after
-  pids=$(server_pids "$2")
+measure() { measure_load "$2" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1"; }
+
+# "requests/s CPU-µs/request" of one load run (the command after $1: wrk or h2load) against
+# the server of pid file $1; a run with errors or non-2xx answers does not count.
+measure_load() {
+  local pids before after out
+  pids=$(server_pids "$1"); shift
   before=$(ticks $pids)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1")
+  out=$("$@")
   after=$(ticks $pids)
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
-    echo "errors while loading $1:" >&2
-    echo "$out" >&2
-    exit 1
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out" || { grep -q '^requests:' <<<"$out" && ! grep -q ' 0 errored' <<<"$out"; }; then
+    echo "errors: $out" >&2; exit 1
   fi
-  awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+  awk -v used=$((after - before)) -v hz="$hz" '
+    /requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    /^finished in/ {gsub(",", ""); r = $4} /^requests:/ {gsub(",", ""); n = $8}
     END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
 }
 
