@@ -40,36 +40,11 @@ FLOOR=.build-floor/release/nio-floor
 ours_h1=$PORT_BASE ours_h2=$((PORT_BASE + 1)) nginx_h1=$((PORT_BASE + 2)) nginx_h2=$((PORT_BASE + 3))
 floor_h1=$((PORT_BASE + 4)) floor_h2=$((PORT_BASE + 5)) floor_streams=$((PORT_BASE + 6))
 
-# The same P-256 certificate as tls.sh, for every server.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
-chmod a+r "$work/site.key"
-
-cat > "$work/zerodt.yaml" <<YAML
-servers:
-  - name: bench
-    listen:
-      - "127.0.0.1:$ours_h1"
-      - address: "127.0.0.1:$ours_h2"
-        tls: {cert: $work/site.pem, key: $work/site.key}
-    routes:
-      - path: /hello
-        respond: "Hello, World!"
-pid_file: $work/zerodt.pid
-log: {access: false, level: warning}
-YAML
-
-write_nginx_conf <<CONF
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$nginx_h1;
-    listen 127.0.0.1:$nginx_h2 ssl http2;
-    ssl_certificate $work/site.pem;
-    ssl_certificate_key $work/site.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
-  }
-CONF
+# The same site and certificate as tls.sh's, plain and over TLS; the floor uses them too.
+write_hello_sites "      - \"127.0.0.1:$ours_h1\"
+      - address: \"127.0.0.1:$ours_h2\"
+        tls: {cert: $work/site.pem, key: $work/site.key}" "    listen 127.0.0.1:$nginx_h1;
+    listen 127.0.0.1:$nginx_h2 ssl http2;"
 
 start_servers "https://127.0.0.1:SERVER_PORT/hello" "$ours_h2" "$nginx_h2"
 # Each floor server with its pid file (common.sh stops them), answering before it counts.

@@ -37,33 +37,8 @@ command -v h2load >/dev/null || {
 }
 source Benchmarks/common.sh
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
-chmod a+r "$work/site.key"
-
-cat > "$work/zerodt.yaml" <<YAML
-servers:
-  - name: bench
-    listen:
-      - address: "127.0.0.1:$OURS_PORT"
-        tls: {cert: $work/site.pem, key: $work/site.key}
-    routes:
-      - path: /hello
-        respond: "Hello, World!"
-pid_file: $work/zerodt.pid
-log: {access: false, level: warning}
-YAML
-
-write_nginx_conf <<CONF
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl http2;
-    ssl_certificate $work/site.pem;
-    ssl_certificate_key $work/site.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
-  }
-CONF
+write_hello_sites "      - address: \"127.0.0.1:$OURS_PORT\"
+        tls: {cert: $work/site.pem, key: $work/site.key}" "    listen 127.0.0.1:$NGINX_PORT ssl http2;"
 
 start_servers "https://127.0.0.1:SERVER_PORT/hello" "$OURS_PORT" "$NGINX_PORT"
 

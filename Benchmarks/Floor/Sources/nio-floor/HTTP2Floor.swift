@@ -31,51 +31,44 @@ enum HTTP2Floor {
 
 /// Answers each request (HEADERS with END_STREAM) on the connection with the hello response:
 /// a HEADERS frame and a DATA frame with END_STREAM. Flushed at the end of each read burst.
-final class HelloFrameHandler: ChannelInboundHandler {
+final class HelloFrameHandler: ChannelInboundHandler, FlushesAtReadComplete {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
-    private var answered = false
+    var answered = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard case .headers(let headers) = frame.payload, headers.endStream else { return }
-        let response = HelloResponse.current
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID,
-                                                 payload: .headers(.init(headers: response.http2Headers)))),
-                      promise: nil)
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID,
-                                                 payload: .data(.init(data: .byteBuffer(response.http2Body),
-                                                                      endStream: true)))),
-                      promise: nil)
+        let answer = HelloResponse.http2Frames
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: answer.headers)), promise: nil)
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: answer.data)), promise: nil)
         answered = true
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if answered {
-            answered = false
-            context.flush()
-        }
-        context.fireChannelReadComplete()
     }
 }
 
 /// The same on one stream's channel: its request's HEADERS with END_STREAM get the answer.
-final class HelloStreamHandler: ChannelInboundHandler {
+final class HelloStreamHandler: ChannelInboundHandler, FlushesAtReadComplete {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
 
-    private var answered = false
+    var answered = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .headers(let headers) = unwrapInboundIn(data), headers.endStream else { return }
-        let response = HelloResponse.current
-        context.write(wrapOutboundOut(.headers(.init(headers: response.http2Headers))), promise: nil)
-        context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(response.http2Body), endStream: true))),
-                      promise: nil)
+        let answer = HelloResponse.http2Frames
+        context.write(wrapOutboundOut(answer.headers), promise: nil)
+        context.write(wrapOutboundOut(answer.data), promise: nil)
         answered = true
     }
+}
 
+/// Writes answers as requests are read, and flushes them once at the end of the read burst.
+protocol FlushesAtReadComplete: ChannelInboundHandler {
+    var answered: Bool { get set }
+}
+
+extension FlushesAtReadComplete {
     func channelReadComplete(context: ChannelHandlerContext) {
         if answered {
             answered = false

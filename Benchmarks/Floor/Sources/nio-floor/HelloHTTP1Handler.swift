@@ -2,13 +2,13 @@ import NIOCore
 
 /// Answers every request on a connection with the hello response: a request is whatever
 /// ends with a blank line (no body, no parsing). Answers go out at the end of each read burst.
-final class HelloHTTP1Handler: ChannelInboundHandler {
+final class HelloHTTP1Handler: ChannelInboundHandler, FlushesAtReadComplete {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// How many bytes of "\r\n\r\n" the bytes read so far end with.
     private var matched = 0
-    private var answered = false
+    var answered = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
@@ -28,12 +28,5 @@ final class HelloHTTP1Handler: ChannelInboundHandler {
         let response = HelloResponse.current.http1
         for _ in 0..<requests { context.write(wrapOutboundOut(response), promise: nil) }
         answered = true
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if answered {
-            answered = false
-            context.flush()
-        }
     }
 }

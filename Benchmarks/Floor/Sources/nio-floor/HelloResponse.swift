@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NIOCore
 import NIOHPACK
+import NIOHTTP2
 import NIOPosix
 
 /// The hello route's answer as zerodt-serve sends it (same fields, order and values), remade
@@ -41,6 +42,13 @@ enum HelloResponse {
                                   "content-length": String(body.utf8.count)]
         }
         return cache
+    }
+
+    /// The HTTP/2 answer's frames: HEADERS, then DATA with END_STREAM.
+    static var http2Frames: (headers: HTTP2Frame.FramePayload, data: HTTP2Frame.FramePayload) {
+        let response = current
+        return (.headers(.init(headers: response.http2Headers)),
+                .data(.init(data: .byteBuffer(response.http2Body), endStream: true)))
     }
 
     /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
