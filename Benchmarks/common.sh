@@ -46,6 +46,37 @@ write_nginx_conf() {
   } >"$work/nginx.conf"
 }
 
+# The hello site (a 13-byte answer at /hello) for zerodt-serve and nginx, with a P-256
+# ECDSA certificate for localhost made here ($work/site.pem and site.key, readable by
+# nginx's workers): $work/zerodt.yaml with the listeners in $1 (YAML list items), and
+# $work/nginx.conf with the listen directives in $2, TLS 1.2 and 1.3 on its TLS ones.
+write_hello_sites() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
+  chmod a+r "$work/site.key"
+  cat > "$work/zerodt.yaml" <<YAML
+servers:
+  - name: bench
+    listen:
+$1
+    routes:
+      - path: /hello
+        respond: "Hello, World!"
+pid_file: $work/zerodt.pid
+log: {access: false, level: warning}
+YAML
+  write_nginx_conf <<CONF
+  keepalive_requests 100000000;
+  server {
+$2
+    ssl_certificate $work/site.pem;
+    ssl_certificate_key $work/site.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
+  }
+CONF
+}
+
 # Starts zerodt-serve with $work/zerodt.yaml and nginx with $work/nginx.conf, and waits
 # until each answers the URL $1 (with SERVER_PORT in it) on its port, $2 and $3. Sets
 # ZERODT_PID, the process started (a supervisor when there is one, else the generation).
@@ -71,18 +102,22 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "requests/s CPU-µs/request" of one wrk run (CONNECTIONS connections, DURATION seconds)
 # against the server of pid file $2, with the request header $3 if given; a run with any
 # error or non-2xx answer does not count.
-measure() {
-  local out pids before after
-  pids=$(server_pids "$2")
+measure() { measure_load "$2" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1"; }
+
+# "requests/s CPU-µs/request" of one load run (the command after $1: wrk or h2load) against
+# the server of pid file $1; a run with errors or non-2xx answers does not count.
+measure_load() {
+  local pids before after out
+  pids=$(server_pids "$1"); shift
   before=$(ticks $pids)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" ${3:+-H "$3"} "$1")
+  out=$("$@")
   after=$(ticks $pids)
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
-    echo "errors while loading $1:" >&2
-    echo "$out" >&2
-    exit 1
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out" || { grep -q '^requests:' <<<"$out" && ! grep -q ' 0 errored' <<<"$out"; }; then
+    echo "errors: $out" >&2; exit 1
   fi
-  awk -v used=$((after - before)) -v hz="$hz" '/requests in/ {n = $1} /Requests\/sec/ {r = $2}
+  awk -v used=$((after - before)) -v hz="$hz" '
+    /requests in/ {n = $1} /Requests\/sec/ {r = $2}
+    /^finished in/ {gsub(",", ""); r = $4} /^requests:/ {gsub(",", ""); n = $8}
     END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
 }
 

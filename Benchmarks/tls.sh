@@ -37,52 +37,11 @@ command -v h2load >/dev/null || {
 }
 source Benchmarks/common.sh
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
-chmod a+r "$work/site.key"
-
-cat > "$work/zerodt.yaml" <<YAML
-servers:
-  - name: bench
-    listen:
-      - address: "127.0.0.1:$OURS_PORT"
-        tls: {cert: $work/site.pem, key: $work/site.key}
-    routes:
-      - path: /hello
-        respond: "Hello, World!"
-pid_file: $work/zerodt.pid
-log: {access: false, level: warning}
-YAML
-
-write_nginx_conf <<CONF
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl http2;
-    ssl_certificate $work/site.pem;
-    ssl_certificate_key $work/site.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
-  }
-CONF
+write_hello_sites "      - address: \"127.0.0.1:$OURS_PORT\"
+        tls: {cert: $work/site.pem, key: $work/site.key}" "    listen 127.0.0.1:$NGINX_PORT ssl http2;"
 
 start_servers "https://127.0.0.1:SERVER_PORT/hello" "$OURS_PORT" "$NGINX_PORT"
 
-# "requests/s CPU-µs/request" of one load run (the command after $1) against the server of
-# pid file $1; a run with errors or non-2xx answers does not count.
-measure() {
-  local pids before after out
-  pids=$(server_pids "$1"); shift
-  before=$(ticks $pids)
-  out=$("$@")
-  after=$(ticks $pids)
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out" || { grep -q '^requests:' <<<"$out" && ! grep -q ' 0 errored' <<<"$out"; }; then
-    echo "errors: $out" >&2; exit 1
-  fi
-  awk -v used=$((after - before)) -v hz="$hz" '
-    /requests in/ {n = $1} /Requests\/sec/ {r = $2}
-    /^finished in/ {gsub(",", ""); r = $4} /^requests:/ {gsub(",", ""); n = $8}
-    END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
-}
 # A loaded machine can hold a handshake past wrk's usual 2 s, which it counts as an error.
 wrk_run() { wrk -t2 -c64 -d"${DURATION}s" --timeout 10s "$@"; }
 h2load_run() { h2load -c 16 -m 10 -D "$DURATION" "$1"; }
@@ -92,8 +51,8 @@ row() {
   local name=$1 ours=() theirs=() o n oc nc; shift
   [[ " $CASES " == *" $name "* ]] || return 0
   for _ in $(seq 1 "$ROUNDS"); do
-    ours+=("$(measure "$work/zerodt.pid" "$@" "https://127.0.0.1:$OURS_PORT/hello")")
-    theirs+=("$(measure "$work/nginx.pid" "$@" "https://127.0.0.1:$NGINX_PORT/hello")")
+    ours+=("$(measure_load "$work/zerodt.pid" "$@" "https://127.0.0.1:$OURS_PORT/hello")")
+    theirs+=("$(measure_load "$work/nginx.pid" "$@" "https://127.0.0.1:$NGINX_PORT/hello")")
   done
   o=$(printf '%s\n' "${ours[@]}" | cut -d' ' -f1 | median)
   n=$(printf '%s\n' "${theirs[@]}" | cut -d' ' -f1 | median)

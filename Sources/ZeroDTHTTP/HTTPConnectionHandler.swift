@@ -25,13 +25,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// plain HTTP and where the listener's servers are not chosen by name.
     private let tlsServerName: NIOLoopBoundBox<String?>?
     private let isSecure: Bool
-    private let monitor: RequestLineMonitor
+    /// Nil on an HTTP/2 stream, whose bytes nio-http2 has parsed: it has no request line.
+    private let monitor: RequestLineMonitor?
     private let writer: any ResponseWriter
     private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
     /// Between `handlerAdded` and `handlerRemoved`: for the monitor's and the timer's calls.
     private var channelContext: ChannelHandlerContext?
+    /// On an HTTP/2 stream: where its deadlines go, in place of `timer`.
+    private let streamTimers: HTTP2StreamTimers?
     private var timer: NIOScheduledCallback?
     private var timerDeadline: NIODeadline?
     private var request: PendingRequest?
@@ -68,10 +71,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     ///   - hosts: the servers of the listener, and how a request picks one.
     ///   - tlsServerName: where the TLS handshake leaves the client's SNI name.
     ///   - isSecure: whether the connection is HTTPS (for the access log).
+    ///   - monitor: what watches the connection's bytes; nil for an HTTP/2 stream.
     ///   - writer: how responses go on the wire.
+    ///   - streamTimers: the timers of the HTTP/2 connection whose stream this is.
     init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
-         tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor, writer: any ResponseWriter = HTTP1ResponseWriter(),
-         logger: Logger) {
+         tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
+         writer: any ResponseWriter = HTTP1ResponseWriter(), streamTimers: HTTP2StreamTimers? = nil, logger: Logger) {
+        self.streamTimers = streamTimers
         self.writer = writer
         self.logger = logger
         self.hosts = hosts
@@ -97,7 +103,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         remoteAddress = context.channel.remoteAddress
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTPConnectionStateMachine(settings: machine.settings, now: context.eventLoop.now)
-        monitor.delegate = self
+        monitor?.delegate = self
         if context.channel.isActive { armTimer(context: context) }
     }
 
@@ -113,8 +119,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
-        // The streams of an HTTP/2 connection share a monitor: only this handler's place is cleared.
-        if monitor.delegate === self { monitor.delegate = nil }
+        monitor?.delegate = nil
+        streamTimers?.remove(self)
         timer?.cancel()
         timer = nil
         context.fireChannelInactive()
@@ -177,7 +183,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let parserError = error as? HTTPParserError, !machine.isClosed else {
+        guard let parserError = error as? HTTPParserError, monitor != nil, !machine.isClosed else {
             context.close(promise: nil)
             return
         }
@@ -194,7 +200,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// The decoder gave up on the stream: answer with an error and close.
     private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
-        guard !machine.isClosed else { return }
+        // Parser errors come from HTTP/1's decoder, which has a monitor.
+        guard !machine.isClosed, let monitor else { return }
         let status = monitor.status(for: parserError, maxHeaderSize: machine.configuration.maxHeaderSize)
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
@@ -633,7 +640,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// input away until the client closes too or `lingerTime` passes.
     private func linger(context: ChannelHandlerContext) {
         lingering = true
-        monitor.discardsInput = true
+        monitor?.discardsInput = true
         context.close(mode: .output, promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: Self.lingerTime) { loopBound.value.close(promise: nil) }
@@ -648,6 +655,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// connection does not schedule a task per request.
     private func armTimer(context: ChannelHandlerContext) {
         guard let deadline = machine.nextDeadline else { return }
+        if let streamTimers {
+            streamTimers.set(deadline, for: self, context: context)
+            return
+        }
         if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
@@ -659,8 +670,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     fileprivate func timerFired() {
         timer = nil
         guard let context = channelContext else { return }
-        perform(machine.timerFired(now: context.eventLoop.now), context: context)
-        armTimer(context: context)
+        timerFired(context: context)
     }
 
     /// What the connection's timer calls: a callback whose only state is the handler fits in
@@ -673,6 +683,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         func handleScheduledCallback(eventLoop: some EventLoop) {
             handler.timerFired()
         }
+    }
+
+    /// The deadline the timer was set for has passed (or an earlier one, moved later since).
+    func timerFired(context: ChannelHandlerContext) {
+        perform(machine.timerFired(now: context.eventLoop.now), context: context)
+        armTimer(context: context)
     }
 }
 

@@ -297,6 +297,27 @@ import Testing
         #expect(server.channel.isActive, "the connection goes on")
     }
 
+    /// Streams keep their deadlines on their connection's one timer: uploads that stall are
+    /// each cut at their own idle deadline (the later one too, after the timer fired for the
+    /// earlier), and the connection goes on serving.
+    @Test func stalledUploadsAreCutEachAtItsOwnDeadline() throws {
+        let resets = { (frames: [HTTP2Frames.Received]) in frames.filter { $0.resetCode != nil }.map(\.stream) }
+        try send(HTTP2Frames.postHead("/hi", stream: 1))
+        loop.advanceTime(by: .seconds(3))
+        try send(HTTP2Frames.postHead("/hi", stream: 3))
+        loop.advanceTime(by: .milliseconds(1999))
+        #expect(resets(try received()) == [])
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(resets(try received()) == [1], "stream 1's idle deadline, 5 s after its head")
+        loop.advanceTime(by: .milliseconds(2999))
+        #expect(resets(try received()) == [])
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(resets(try received()) == [3], "stream 3's, 5 s after its own")
+        try send(HTTP2Frames.get("/hi", stream: 5))
+        #expect(body(of: try received(), stream: 5) == "hello\n")
+        #expect(channel.isActive)
+    }
+
     @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {
         try send(HTTP2Frames.get("/hi", stream: 1))
         _ = try received()

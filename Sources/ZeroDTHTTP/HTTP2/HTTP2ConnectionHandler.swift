@@ -14,6 +14,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     /// Goes in front of `NIOHTTP2Handler`: writes the GOAWAY frames, closed when the final
     /// one is decided.
     let inputGate = HTTP2InputGate()
+    /// The deadlines of the connection's streams, on one timer.
+    let streamTimers: HTTP2StreamTimers
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
     private var timer: Scheduled<Void>?
@@ -22,8 +24,10 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
 
-    init(configuration: HTTPServerConfiguration) {
+    /// - Parameter eventLoop: the connection's.
+    init(configuration: HTTPServerConfiguration, eventLoop: any EventLoop) {
         self.configuration = configuration
+        streamTimers = HTTP2StreamTimers(eventLoop: eventLoop)
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: .now())
     }
 
@@ -66,6 +70,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         timer = nil
         stalled?.cancel()
         stalled = nil
+        streamTimers.cancel()
         context.fireChannelInactive()
     }
 
@@ -151,16 +156,15 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: nil)
     }
 
-    /// One timer, moved whenever an event moved the machine's next deadline (not per stream
-    /// on a busy connection: while streams are open there is none).
+    /// One timer, moved only when a deadline comes earlier than the one it is set for; a
+    /// later deadline, or none (while streams are open), is picked up when it fires, which
+    /// acts only on a deadline that has passed. So a busy connection, whose streams all end
+    /// after each burst of requests, does not schedule and cancel a task per burst.
     private func armTimer() {
-        guard let context else { return }
-        let deadline = machine.nextDeadline
-        guard deadline != timerDeadline || (deadline != nil && timer == nil) else { return }
+        guard let context, let deadline = machine.nextDeadline else { return }
+        if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
         timer?.cancel()
-        timer = nil
         timerDeadline = deadline
-        guard let deadline else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value

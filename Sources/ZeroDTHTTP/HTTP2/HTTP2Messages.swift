@@ -65,39 +65,35 @@ enum HTTP2Messages {
         return HTTPHeaders(fields)
     }
 
-    /// The HEADERS block of a response head: `:status`, then its fields (`appendFields`).
-    static func responseBlock(_ head: HTTPResponseHead) -> HPACKHeaders {
+    /// The HEADERS block of a response head: `:status`, then the fields every protocol's
+    /// writer sends (`ResponseHead.forEachField`, which checks a handler's and drops the
+    /// connection-managed ones) with their names lower-cased, without HTTP/1's other
+    /// hop-by-hop fields (RFC 9113 §8.2.2). Made from the fields in one pass, with no HTTP/1
+    /// head in between: every stream's response takes this path. Unlike nio-http2's codec,
+    /// the fields a `Connection` value names are not dropped: `Connection` is the server's
+    /// own, a handler's is dropped before its value is seen, and the server's names none.
+    /// - Throws: `ResponseHead.InvalidHeader` for a handler's header that fails the check.
+    static func responseBlock(_ head: ResponseHeadFields) throws(ResponseHead.InvalidHeader) -> HPACKHeaders {
         var block = HPACKHeaders()
-        block.reserveCapacity(head.headers.count + 1)
+        block.reserveCapacity(head.headers.count + 4)
         block.add(name: ":status", value: String(head.status.code))
-        appendFields(head.headers, to: &block)
-        return block
-    }
-
-    /// The HEADERS block of a response's trailers.
-    static func trailerBlock(_ trailers: HTTPHeaders) -> HPACKHeaders {
-        var block = HPACKHeaders()
-        appendFields(trailers, to: &block)
-        return block
-    }
-
-    /// Appends `fields` with their names lower-cased, without the HTTP/1 connection's fields
-    /// (RFC 9113 §8.2.2). Unlike nio-http2's codec, the fields a `Connection` value names are
-    /// not dropped: `Connection` is the server's own (`ResponseHead.connectionManaged`), a
-    /// handler's is dropped before its value is seen (`ResponseHead.forEachField`), and the
-    /// server's names none.
-    private static func appendFields(_ fields: HTTPHeaders, to block: inout HPACKHeaders) {
-        for (name, value) in fields {
+        try ResponseHead.forEachField(headers: head.headers, date: head.date, server: head.server,
+                                      contentLength: head.contentLength, lowercase: true) { name, value in
             let lower = lowercased(name)
-            guard !connectionSpecific.contains(lower) else { continue }
+            guard !hopByHop.contains(lower) else { return }
             block.add(name: lower, value: value)
         }
+        return block
     }
 
-    /// HTTP/1 fields that HTTP/2 has no place for: those an HTTP/1 connection sets itself but
-    /// `content-length`, which HTTP/2 keeps, and the other hop-by-hop ones.
-    static let connectionSpecific = ResponseHead.connectionManaged.subtracting(["content-length"])
-        .union(["keep-alive", "proxy-connection", "upgrade"])
+    /// The HEADERS block of an interim response (`100 Continue`).
+    static func interimBlock(_ status: HTTPResponseStatus) -> HPACKHeaders {
+        [":status": String(status.code)]
+    }
+
+    /// HTTP/1's hop-by-hop fields that HTTP/2 has no place for, beside those an HTTP/1
+    /// connection sets itself (`ResponseHead.connectionManaged`, dropped before).
+    private static let hopByHop = ["keep-alive", "proxy-connection", "upgrade"]
 
     /// `name` in lower case; the string itself when it is already (the usual case), not a copy.
     static func lowercased(_ name: String) -> String {

@@ -1,9 +1,11 @@
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
 import NIOHTTP2
 
-/// Fits an HTTP/2 stream to its `HTTPConnectionHandler`: frames in, request parts out;
-/// response parts in, frames out (`HTTP2Messages` converts the heads). One handler per stream
+/// Fits an HTTP/2 stream to its `HTTPConnectionHandler`: frames in, request parts out
+/// (`HTTP2Messages` makes the head); `ResponsePart`s from its `HTTP2ResponseWriter` in,
+/// frames out. One handler per stream
 /// where there were four (nio-http2's `HTTP2FramePayloadToHTTP1ServerCodec` among them), as
 /// each costs every stream its setup and every frame a hop:
 ///
@@ -13,12 +15,13 @@ import NIOHTTP2
 ///   after the grace) would reset it. The event stops here.
 /// - **The request's host.** Its first HEADERS frame gets `:authority` and `host`
 ///   reconciled (`HTTP2RequestAuthority`) before it becomes an HTTP/1 head.
-/// - **The end of the response.** A response part `.end` is a frame of its own (an empty
-///   DATA frame), and clients that consider a response done once its `content-length` has
-///   arrived (curl) reset the stream before that frame comes: one RST_STREAM per request,
-///   which soon trips nio-http2's rapid-reset defence (CVE-2023-44487) and closes the
-///   connection. So the newest frame is held back until the next write or flush, and the
-///   end is put on it as END_STREAM.
+/// - **The end of the response.** END_STREAM goes on the response's last frame, not on a
+///   frame of its own (an empty DATA frame): clients that consider a response done once its
+///   `content-length` has arrived (curl) reset the stream before such a frame comes, one
+///   RST_STREAM per request, which soon trips nio-http2's rapid-reset defence
+///   (CVE-2023-44487) and closes the connection. A part that ends the response says so; a
+///   streamed body's end (`.end`) comes after its last piece, so the newest frame is held
+///   back until the next write or flush, and the end is put on it.
 /// - **An early answer.** A stream whose response is complete while its request is still
 ///   coming in (a 413, then the connection handler's close) ends with RST_STREAM NO_ERROR,
 ///   which asks the client to stop sending without failing the response (RFC 9113 §8.1).
@@ -27,8 +30,17 @@ import NIOHTTP2
 final class HTTP2StreamAdapter: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundIn = ResponsePart
     typealias OutboundOut = HTTP2Frame.FramePayload
+
+    /// What `HTTP2ResponseWriter` writes.
+    enum ResponsePart {
+        /// A HEADERS block: the response's head, or an interim one.
+        case headers(HPACKHeaders, endStream: Bool)
+        case body(IOData, endStream: Bool)
+        /// The end of a streamed body, after its last piece.
+        case end
+    }
 
     /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
     private var sawRequestHead = false
@@ -84,15 +96,13 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
-            hold(.headers(.init(headers: HTTP2Messages.responseBlock(head))), promise: promise, context: context)
-        case .body(let body):
-            hold(.data(.init(data: body)), promise: promise, context: context)
-        case .end(let trailers?):
-            writeHeld(context: context)
-            writeEnd(.headers(.init(headers: HTTP2Messages.trailerBlock(trailers), endStream: true)),
-                     promise: promise, context: context)
-        case .end(nil):
+        case .headers(let block, let endStream):
+            send(.headers(.init(headers: block, endStream: endStream)), endsStream: endStream, promise: promise,
+                 context: context)
+        case .body(let body, let endStream):
+            send(.data(.init(data: body, endStream: endStream)), endsStream: endStream, promise: promise,
+                 context: context)
+        case .end:
             guard let last = held else {
                 writeEnd(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)), promise: promise,
                          context: context)
@@ -100,6 +110,18 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             }
             held = nil
             writeEnd(Self.endingStream(last.payload), promise: Self.combine(last.promise, promise), context: context)
+        }
+    }
+
+    /// Writes `payload` after the frame held so far: at once when it ends the stream, else
+    /// held in its place.
+    private func send(_ payload: HTTP2Frame.FramePayload, endsStream: Bool, promise: EventLoopPromise<Void>?,
+                      context: ChannelHandlerContext) {
+        writeHeld(context: context)
+        if endsStream {
+            writeEnd(payload, promise: promise, context: context)
+        } else {
+            held = (payload, promise)
         }
     }
 
@@ -113,13 +135,6 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             promise?.completeWith(result)
         }
         context.write(wrapOutboundOut(payload), promise: written)
-    }
-
-    /// Sends the frame held so far and holds `payload` in its place.
-    private func hold(_ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?,
-                      context: ChannelHandlerContext) {
-        writeHeld(context: context)
-        held = (payload, promise)
     }
 
     func flush(context: ChannelHandlerContext) {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The floor: what a minimal server on ZeroDT's own libraries (SwiftNIO, nio-ssl, nio-http2)
+# reaches on this machine, beside nginx and zerodt-serve, all in one run. The hello route
+# (a 13-byte answer with the same header fields everywhere) over HTTP/1.1 on plain TCP (wrk)
+# and over HTTPS with HTTP/2 (h2load -m 10). The floor servers are Benchmarks/Floor's
+# `nio-floor`, built in release with its own scratch path:
+#   h1          NIO with 2 event loops; requests found by their blank line, no HTTP decoder,
+#               a pre-rendered answer
+#   h2          TLS + ALPN + NIOHTTP2Handler with our settings, frames to one handler per
+#               connection (no stream channels): a pre-built header block and one DATA frame
+#   h2-streams  the same through nio-http2's inline multiplexer, a child channel per stream:
+#               the stream channel's own price
+# Prints, per case and server, the median of ROUNDS runs of requests/s and of the server's
+# CPU µs per request (from /proc; steadier than rates on a shared machine), and both as a
+# ratio to nginx's. Loopback only; bounded in time.
+#
+#   Benchmarks/floor.sh                        # 10 s per case and server, 3 rounds
+#   DURATION=5 ROUNDS=1 Benchmarks/floor.sh
+#   ZERODT_BIN=/path/to/zerodt-serve Benchmarks/floor.sh   # another build of ours
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+# As throughput.sh (HTTP/1.1) and tls.sh (HTTP/2).
+CONNECTIONS=${CONNECTIONS:-64}
+H2_CONNECTIONS=${H2_CONNECTIONS:-16}
+PORT_BASE=${PORT_BASE:-18490}
+
+command -v h2load >/dev/null || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null
+}
+source Benchmarks/common.sh
+
+swift build -c release --static-swift-stdlib --package-path Benchmarks/Floor --scratch-path .build-floor >/dev/null
+FLOOR=.build-floor/release/nio-floor
+
+# Ports: ours, nginx and the floor, plain and TLS.
+ours_h1=$PORT_BASE ours_h2=$((PORT_BASE + 1)) nginx_h1=$((PORT_BASE + 2)) nginx_h2=$((PORT_BASE + 3))
+floor_h1=$((PORT_BASE + 4)) floor_h2=$((PORT_BASE + 5)) floor_streams=$((PORT_BASE + 6))
+
+# The same site and certificate as tls.sh's, plain and over TLS; the floor uses them too.
+write_hello_sites "      - \"127.0.0.1:$ours_h1\"
+      - address: \"127.0.0.1:$ours_h2\"
+        tls: {cert: $work/site.pem, key: $work/site.key}" "    listen 127.0.0.1:$nginx_h1;
+    listen 127.0.0.1:$nginx_h2 ssl http2;"
+
+start_servers "https://127.0.0.1:SERVER_PORT/hello" "$ours_h2" "$nginx_h2"
+# Each floor server with its pid file (common.sh stops them), answering before it counts.
+for mode in h1:$floor_h1 h2:$floor_h2 h2-streams:$floor_streams; do
+  IFS=: read -r name port <<<"$mode"
+  "$FLOOR" "$name" "$port" "$work/site.pem" "$work/site.key" >/dev/null &
+  echo $! >"$work/floor-$name.pid"
+  url=https://127.0.0.1:$port/hello; [ "$name" = h1 ] && url=http://127.0.0.1:$port/hello
+  for _ in $(seq 1 100); do curl -fsk --http2 -o /dev/null "$url" && break; sleep 0.1; done
+done
+# Stopped with the others, after them: a floor that failed to start shows here, not as a wait.
+for name in h1 h2 h2-streams; do kill -0 "$(cat "$work/floor-$name.pid")"; done
+
+wrk_run() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1"; }
+h2load_run() { h2load -c "$H2_CONNECTIONS" -m 10 -D "$DURATION" "$1"; }
+
+# One case: its name, its load command, then server:pidfile-name:url for each server, nginx
+# first (the reference). Rounds interleave the servers, so that a change of load on the
+# machine falls on all of them.
+compare() {
+  local name=$1 run=$2 server i; shift 2
+  local -a results=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    i=0
+    for server in "$@"; do
+      IFS='|' read -r _ pidfile url <<<"$server"
+      results[i]+="$(measure_load "$work/$pidfile.pid" "$run" "$url")"$'\n'
+      i=$((i + 1))
+    done
+  done
+  local reference_rate reference_cpu rate cpu
+  i=0
+  for server in "$@"; do
+    IFS='|' read -r label _ _ <<<"$server"
+    rate=$(printf '%s' "${results[i]}" | cut -d' ' -f1 | median)
+    cpu=$(printf '%s' "${results[i]}" | cut -d' ' -f2 | median)
+    [ "$i" -eq 0 ] && { reference_rate=$rate; reference_cpu=$cpu; }
+    awk -v c="$name" -v s="$label" -v r="$rate" -v u="$cpu" -v rr="$reference_rate" -v ru="$reference_cpu" \
+      'BEGIN { printf "%-6s %-18s %10.0f %7.2f %8.1f %7.2f\n", c, s, r, r / rr, u, u / ru }'
+    i=$((i + 1))
+  done
+}
+
+printf '%-6s %-18s %10s %7s %8s %7s\n' case server req/s x_nginx us/req cpu_x
+compare h1 wrk_run "nginx|nginx|http://127.0.0.1:$nginx_h1/hello" \
+  "zerodt|zerodt|http://127.0.0.1:$ours_h1/hello" \
+  "floor h1|floor-h1|http://127.0.0.1:$floor_h1/hello"
+compare h2 h2load_run "nginx|nginx|https://127.0.0.1:$nginx_h2/hello" \
+  "zerodt|zerodt|https://127.0.0.1:$ours_h2/hello" \
+  "floor h2 (frames)|floor-h2|https://127.0.0.1:$floor_h2/hello" \
+  "floor h2-streams|floor-h2-streams|https://127.0.0.1:$floor_streams/hello"
