@@ -6,6 +6,8 @@
 #
 #   Benchmarks/restart.sh               # 30 s each
 #   DURATION=10 Benchmarks/restart.sh
+#   READY_LOG=ready.txt Benchmarks/restart.sh   # also appends each SIGHUP-to-ready time
+#                                               # (ms) there, to pool alternated runs of two builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +74,7 @@ load_with_restarts "http://127.0.0.1:$OURS_PORT/" restart_ours zerodt
 load_with_restarts "http://127.0.0.1:$NGINX_PORT/" restart_nginx nginx
 
 hup_to_ready_ms "$work/zerodt.log" | sort -g >"$work/ready.txt"
+[ -z "${READY_LOG:-}" ] || cat "$work/ready.txt" >>"$READY_LOG"
 count=$(wc -l <"$work/ready.txt")
 if [ "$count" -gt 0 ]; then
   median=$(awk -v n="$count" 'NR == int((n + 1) / 2)' "$work/ready.txt")

@@ -172,12 +172,16 @@ public final class Runtime: Sendable {
         // A peer that resets mid-write would otherwise kill the process; a successor starts
         // with every disposition reset, so each generation sets this again.
         signal(SIGPIPE, SIG_IGN)
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint, .sigquit, .sigusr1)
         let environment = ProcessInfo.processInfo.environment
-        let generation = environment[generationVariable].flatMap(Int.init) ?? 1
-        let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
             .flatMap { Posix.isUnixSocket($0, type: Int32(SOCK_STREAM.rawValue)) ? $0 : nil }
+        // Both wait on other threads most of the time (the event loops' start and the parent's
+        // hello; each signal's registration with Dispatch): side by side, a successor is ready
+        // sooner. Nothing is reported to anyone before both are done.
+        async let connected = connectPredecessor(fd: controlFD)
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr2, .sigterm, .sigint, .sigquit, .sigusr1)
+        let generation = environment[generationVariable].flatMap(Int.init) ?? 1
+        let inherited = SocketActivation.sockets(environment: environment, pid: getpid())
         // Only from a predecessor: a stray variable must not make us adopt (and later close)
         // an fd such as stdin.
         let pidFileLock = controlFD == nil ? nil
@@ -185,12 +189,8 @@ public final class Runtime: Sendable {
         let supervisorLink = SupervisorLink(environment: environment)
         // The handlers are in place: from now on the supervisor may pass signals on.
         try? supervisorLink?.reportStarted(pid: getpid(), generation: generation)
-        for name in SocketActivation.variables + privateVariables { unsetenv(name) }
-        var predecessor: Predecessor?
-        if let controlFD {
-            _ = fcntl(controlFD, F_SETFD, FD_CLOEXEC)
-            predecessor = await Predecessor.connect(fd: controlFD)
-        }
+        for name in ownVariables { unsetenv(name) }
+        let predecessor = await connected
         // A supervisor says which sockets are systemd's, as a predecessor does.
         let listeners = ListenerSet(inherited: inherited,
                                     fromPredecessor: controlFD != nil || environment[SocketActivation.systemdVariable] != nil)
@@ -198,6 +198,18 @@ public final class Runtime: Sendable {
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
                        notifier: SystemdNotifier(environment: environment), supervisorLink: supervisorLink,
                        startedByZeroDT: environment[generationVariable] != nil, pidFileLock: pidFileLock)
+    }
+
+    /// The environment variables `bootstrap()` takes out of the environment: the inherited
+    /// sockets' and the ones a predecessor or supervisor sets for its successor.
+    public static let ownVariables = SocketActivation.variables + privateVariables
+
+    /// The parent's end of the control channel at `fd` (marked close-on-exec: it is this
+    /// generation's alone), connected; nil without one.
+    private static func connectPredecessor(fd: Int32?) async -> Predecessor? {
+        guard let fd else { return nil }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return await Predecessor.connect(fd: fd)
     }
 
     /// Whether this process should become the supervisor of its generations rather than

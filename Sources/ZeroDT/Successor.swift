@@ -31,7 +31,7 @@ final class Successor: SuccessorProcess {
             socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
         }
         var environment = environment
-        for name in SocketActivation.variables + Runtime.privateVariables { environment[name] = nil }
+        for name in Runtime.ownVariables { environment[name] = nil }
         environment["LISTEN_FDS"] = String(listeners.count)
         environment["LISTEN_FDNAMES"] = SocketActivation.namesVariable(listeners.map(\.name))
         environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners.map(\.fromSystemd))

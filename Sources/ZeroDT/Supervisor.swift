@@ -53,7 +53,7 @@ struct Supervisor {
         self.arguments = arguments
         var environment = environment
         // Generations report to this process; systemd hears from it alone (its main pid).
-        for name in SocketActivation.variables + Runtime.privateVariables + ["NOTIFY_SOCKET"] { environment[name] = nil }
+        for name in Runtime.ownVariables + ["NOTIFY_SOCKET"] { environment[name] = nil }
         self.environment = environment
         self.notifier = notifier
         held = inherited

@@ -20,7 +20,7 @@
 /// When `new_process_group` is non-zero the child leads a process group of its own, so that
 /// a terminal's Ctrl-C (sent to the foreground group) reaches only the caller.
 ///
-/// Returns 0 and stores the child's pid in `*pid`, or returns an errno: from fork, or the
+/// Returns 0 and stores the child's pid in `*pid`, or returns an errno: from clone, or the
 /// child's errno when exec failed (the child is then reaped).
 int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
                  const int *fds, int count, int listen_pid_slot, int new_process_group, pid_t *pid);

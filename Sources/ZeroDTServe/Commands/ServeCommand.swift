@@ -26,11 +26,18 @@ struct ServeCommand: AsyncParsableCommand {
     /// Serves the config file at `config` until this generation hands over or is stopped.
     /// - Throws: `ExitCode.failure` once the reason has been reported.
     static func serve(config: String) async throws {
+        // The config loads while the runtime starts, which mostly waits on other threads: a
+        // successor is ready sooner. With the environment as it is once the runtime has taken
+        // its own variables out, read before that starts (`unsetenv` races with any reader).
+        let environment = ProcessInfo.processInfo.environment.filter { !Runtime.ownVariables.contains($0.key) }
+        async let loaded = Result { () throws(ConfigError) in
+            try ConfigLoader(modules: ZeroDTServe.modules, environment: environment).load(file: config)
+        }
         let runtime = await Runtime.bootstrap()
         if runtime.isSuccessor { await StartupFault.inject(generation: runtime.generation) }
         let site: SiteConfig
         do {
-            site = try ConfigLoader(modules: ZeroDTServe.modules).load(file: config)
+            site = try await loaded.get()
             StartupFault.reached(.config, generation: runtime.generation)
         } catch {
             let rendered = DiagnosticRenderer(sources: error.sources).render(error.diagnostics)
