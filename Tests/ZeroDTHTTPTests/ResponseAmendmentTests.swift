@@ -34,6 +34,19 @@ import Testing
         #expect(added.setting.map(\.name) == ["X-Frame-Options", "Cache-Control", "X-Powered-By"])
     }
 
+    /// A block rendered ahead (a cached file's, a fixed response's) stands as long as nothing
+    /// changes its headers: error pages alone leave a 200 as it is; header rules re-render it.
+    @Test func onlyHeaderRulesDropARenderedBlock() throws {
+        let headers: HTTPHeaders = ["Content-Type": "text/plain"]
+        let rendered = try ResponseHead.render(headers)
+        var served = HTTPResponse(status: .ok, headers: headers, rendered: rendered)
+        ResponseAmendment(errorPages: Self.pages).apply(to: &served)
+        #expect(served.renderedHeaders == rendered)
+        ResponseAmendment(headers: Self.server).apply(to: &served)
+        #expect(served.renderedHeaders == nil)
+        #expect(served.headers["X-Frame-Options"] == ["DENY"])
+    }
+
     @Test func anExactCodeWinsOverItsClass() {
         #expect(Self.pages.page(for: .notFound)?.body == ByteBuffer(string: "missing"))
         #expect(Self.pages.page(for: .gone)?.body == ByteBuffer(string: "client"))

@@ -26,6 +26,8 @@ public struct ResponseAmendment: Sendable, Equatable {
             response.headers.replaceOrAdd(name: "Content-Type", value: page.contentType)
             response.body = page.body.readableBytes == 0 ? [] : [.bytes(page.body)]
         }
-        headers.apply(to: &response.headers)
+        // Touching `response.headers` at all (inout) drops a block rendered ahead of it: only
+        // rules that can change them do.
+        if !headers.isEmpty { headers.apply(to: &response.headers) }
     }
 }
