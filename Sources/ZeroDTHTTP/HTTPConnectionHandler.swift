@@ -35,8 +35,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var channelContext: ChannelHandlerContext?
     /// On an HTTP/2 stream: where its deadlines go, in place of `timer`.
     private let streamTimers: HTTP2StreamTimers?
-    private var timer: NIOScheduledCallback?
-    private var timerDeadline: NIODeadline?
+    private var timer = EarliestDeadlineTimer()
     private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
@@ -121,8 +120,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         machine.closed()
         monitor?.delegate = nil
         streamTimers?.remove(self)
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         context.fireChannelInactive()
     }
 
@@ -650,38 +648,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Keeps one timer per connection, moved only when a deadline comes earlier than the
-    /// one it is set for; a later deadline is picked up when it fires. So a busy keep-alive
-    /// connection does not schedule a task per request.
+    /// Sets the connection's timer (or, on an HTTP/2 stream, its connection's) for the next
+    /// deadline.
     private func armTimer(context: ChannelHandlerContext) {
         guard let deadline = machine.nextDeadline else { return }
         if let streamTimers {
             streamTimers.set(deadline, for: self, context: context)
-            return
-        }
-        if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        // Fails only on an event loop shutting down, which closes the connection anyway.
-        timer = try? context.eventLoop.scheduleCallback(at: deadline, handler: Timer(handler: self))
-    }
-
-    /// The connection's deadline came.
-    fileprivate func timerFired() {
-        timer = nil
-        guard let context = channelContext else { return }
-        timerFired(context: context)
-    }
-
-    /// What the connection's timer calls: a callback whose only state is the handler fits in
-    /// the event loop's task list, where a scheduled task allocates a promise and closures,
-    /// and keeps them for as long as the connection is idle.
-    private struct Timer: NIOScheduledCallbackHandler, @unchecked Sendable {
-        // Unchecked: scheduled on the handler's event loop, which alone runs it.
-        let handler: HTTPConnectionHandler
-
-        func handleScheduledCallback(eventLoop: some EventLoop) {
-            handler.timerFired()
+        } else {
+            timer.arm(at: deadline, on: context.eventLoop, owner: self)
         }
     }
 
@@ -689,6 +663,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func timerFired(context: ChannelHandlerContext) {
         perform(machine.timerFired(now: context.eventLoop.now), context: context)
         armTimer(context: context)
+    }
+}
+
+extension HTTPConnectionHandler: DeadlineOwner {
+    func deadlinePassed() {
+        timer.fired()
+        guard let context = channelContext else { return }
+        timerFired(context: context)
     }
 }
 

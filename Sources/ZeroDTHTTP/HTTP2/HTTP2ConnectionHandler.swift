@@ -18,10 +18,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     let streamTimers: HTTP2StreamTimers
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
-    private var timer: Scheduled<Void>?
+    private var timer = EarliestDeadlineTimer()
     /// Bounds the wait for the final GOAWAY to be written.
     private var stalled: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
 
     /// - Parameter eventLoop: the connection's.
@@ -59,15 +58,13 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         stalled?.cancel()
         stalled = nil
         streamTimers.cancel()
@@ -156,23 +153,21 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         context.write(wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: payload)), promise: nil)
     }
 
-    /// One timer, moved only when a deadline comes earlier than the one it is set for; a
-    /// later deadline, or none (while streams are open), is picked up when it fires, which
-    /// acts only on a deadline that has passed. So a busy connection, whose streams all end
-    /// after each burst of requests, does not schedule and cancel a task per burst.
+    /// The timer is left set when the deadline is gone (streams opened): when it fires,
+    /// nothing has passed. So a busy connection, whose streams all end after each burst of
+    /// requests, does not schedule and cancel a task per burst.
     private func armTimer() {
         guard let context, let deadline = machine.nextDeadline else { return }
-        if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.timer = nil
-            handler.timerDeadline = nil
-            handler.perform(handler.machine.timerFired(now: context.eventLoop.now), context: context)
-            handler.armTimer()
-        }
+        timer.arm(at: deadline, on: context.eventLoop, owner: self)
+    }
+}
+
+extension HTTP2ConnectionHandler: DeadlineOwner {
+    func deadlinePassed() {
+        timer.fired()
+        guard let context else { return }
+        perform(machine.timerFired(now: context.eventLoop.now), context: context)
+        armTimer()
     }
 }
 

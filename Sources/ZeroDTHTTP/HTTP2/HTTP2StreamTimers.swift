@@ -17,8 +17,10 @@ final class HTTP2StreamTimers {
 
     private let eventLoop: any EventLoop
     private var entries: [ObjectIdentifier: Entry] = [:]
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
+    private var timer = EarliestDeadlineTimer()
+    /// The connection has closed: a stream still finishing (a failed write's completion
+    /// runs before its own close) sets no deadline on it.
+    private var isClosed = false
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -27,8 +29,9 @@ final class HTTP2StreamTimers {
     /// `handler`'s next deadline is `deadline`: its `timerFired(context:)` is called once
     /// that has passed, unless it sets another or is removed before.
     func set(_ deadline: NIODeadline, for handler: HTTPConnectionHandler, context: ChannelHandlerContext) {
+        guard !isClosed else { return }
         entries[ObjectIdentifier(handler)] = Entry(handler: handler, context: context, deadline: deadline)
-        schedule(deadline)
+        timer.arm(at: deadline, on: eventLoop, owner: self)
     }
 
     /// `handler`'s stream has ended.
@@ -38,28 +41,22 @@ final class HTTP2StreamTimers {
 
     /// The connection has closed, and its streams with it.
     func cancel() {
-        timer?.cancel()
-        timer = nil
+        isClosed = true
+        timer.cancel()
         entries = [:]
     }
+}
 
-    private func schedule(_ deadline: NIODeadline) {
-        if let timerDeadline, timer != nil, timerDeadline <= deadline { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        let timers = NIOLoopBound(self, eventLoop: eventLoop)
-        timer = eventLoop.scheduleTask(deadline: deadline) { timers.value.fire() }
-    }
-
-    private func fire() {
-        timer = nil
+extension HTTP2StreamTimers: DeadlineOwner {
+    func deadlinePassed() {
+        timer.fired()
         let now = eventLoop.now
         // Taken out before any is called: a handler sets its next deadline, or closes its
         // stream, from inside the call.
         let due = entries.values.filter { $0.deadline <= now }
         for entry in due { entries[ObjectIdentifier(entry.handler)] = nil }
         for entry in due { entry.handler.timerFired(context: entry.context) }
-        if let next = entries.values.lazy.map(\.deadline).min() { schedule(next) }
+        if let next = entries.values.lazy.map(\.deadline).min() { timer.arm(at: next, on: eventLoop, owner: self) }
     }
 }
 
