@@ -17,7 +17,8 @@
 
 /* Only async-signal-safe calls from here on: the parent is multi-threaded. The child also
  * shares the parent's memory until it execs (CLONE_VM, see zerodt_spawn), so it writes to
- * nothing of the parent's but the LISTEN_PID slot, which the parent only frees. */
+ * nothing of the parent's but the LISTEN_PID slot, which the parent only frees, and the
+ * calling thread's errno, which the parent reads only when the clone itself failed. */
 
 static void write_decimal(char *out, pid_t value) {
     char digits[24];
@@ -119,10 +120,14 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
      * while this thread waits (CLONE_VM | CLONE_VFORK, as posix_spawn does): a fork would copy
      * the page tables of every mapping, and the child's exec would then tear the copy down,
      * which together took about 2 ms of the time from SIGHUP to a ready successor. */
-    size_t stack_size = 64 * 1024 + (size_t)count * 2 * sizeof(int);
+    /* Below the stack, a page that faults: an overflow kills the child instead of writing
+     * over the parent's memory. */
+    size_t guard = (size_t)sysconf(_SC_PAGESIZE);
+    size_t stack_size = guard + 64 * 1024 + (size_t)count * 2 * sizeof(int);
     void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
+    if (stack == MAP_FAILED || mprotect(stack, guard, PROT_NONE) != 0) {
         int error = errno;
+        if (stack != MAP_FAILED) munmap(stack, stack_size);
         close(error_pipe[0]);
         close(error_pipe[1]);
         return error;
