@@ -87,14 +87,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.machine = HTTPConnectionStateMachine(settings: settings, now: .now())
     }
 
-    /// A connection of a listener with one server, which takes every host.
-    convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-                     monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
-        self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
-                  hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
-                  monitor: monitor, logger: logger)
-    }
-
     // MARK: - Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -83,10 +83,6 @@ struct HTTPConnectionStateMachine {
         deadline = now + settings.timeouts.readHeader
     }
 
-    init(configuration: HTTPServerConfiguration, now: NIODeadline) {
-        self.init(settings: Settings(configuration), now: now)
-    }
-
     /// When the handler's timer must next look at the connection; none once it is closed,
     /// or closing with its last write done.
     var nextDeadline: NIODeadline? {

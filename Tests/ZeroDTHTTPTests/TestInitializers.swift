@@ -1,0 +1,22 @@
+import Logging
+import NIOCore
+
+@testable import ZeroDTHTTP
+
+// Shorthands the tests use; serving makes one `Settings` per server and shares it.
+
+extension HTTPConnectionStateMachine {
+    init(configuration: HTTPServerConfiguration, now: NIODeadline) {
+        self.init(settings: Settings(configuration), now: now)
+    }
+}
+
+extension HTTPConnectionHandler {
+    /// A connection of a listener with one server, which takes every host.
+    convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
+                     monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+        self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
+                  hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
+                  monitor: monitor, logger: logger)
+    }
+}
