@@ -31,16 +31,17 @@ import Testing
             .init(path: "/fails", handler: FailingHandler(), amendment: route),
             .init(path: "/docs/", handler: FixedMethodsHandler(), amendment: route),
             .init(path: "/plain", handler: FixedMethodsHandler()),
+            // Rendered ahead: a route's rules must still reach it, and pages alone leave it be.
+            .init(path: "/fixed", handler: FixedResponseHandler(status: 200, body: "fixed", contentType: "text/plain"),
+                  amendment: route),
+            .init(path: "/paged", handler: FixedResponseHandler(status: 200, body: "paged", contentType: "text/plain"),
+                  amendment: ResponseAmendment(errorPages: Self.pages)),
         ], unrouted: server)
         let monitor = RequestLineMonitor()
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = configuration.maxHeaderSize
-        limits.maxHeaderListSize = configuration.maxHeaderSize
         let accessLog = accessLog
         try channel.pipeline.syncOperations.addHandlers([
             monitor,
-            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                    informationalResponseStrategy: .drop, limitConfiguration: limits)),
+            RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize),
             HTTPConnectionHandler(configuration: configuration, routes: routes, serverName: "test", monitor: monitor,
                                   accessLog: { entry in accessLog.withLockedValue { $0.append(entry) } },
                                   logger: Logger(label: "test")),
@@ -74,6 +75,19 @@ import Testing
         let ok = try exchange("GET /get-only HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(ok.body == "ok")
         #expect(ok.head.contains("Cache-Control: no-store"))
+    }
+
+    @Test func aResponseRenderedAheadGetsItsRoutesHeadersAndOnlyThose() throws {
+        let fixed = try exchange("GET /fixed HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(fixed.head[0] == "HTTP/1.1 200 OK")
+        #expect(fixed.head.contains("Cache-Control: no-store"))
+        #expect(fixed.head.contains("X-Frame-Options: DENY"))
+        #expect(fixed.body == "fixed")
+        let paged = try exchange("GET /paged HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(paged.head[0] == "HTTP/1.1 200 OK")
+        #expect(paged.head.contains("Content-Type: text/plain"))
+        #expect(!paged.head.contains { $0.hasPrefix("Cache-Control") || $0.hasPrefix("X-Frame-Options") })
+        #expect(paged.body == "paged")
     }
 
     @Test func unroutedAnswersGetTheServersAmendmentAndAreLoggedWithoutARoute() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -38,6 +39,24 @@ import Testing
             try expectRenderedMatches(notModified)
             #expect(notModified.header("Content-Type") == nil)
         }
+    }
+
+    /// A file rewritten in place (same size, new time) is answered with blocks of its new
+    /// self on the very next request: validators and body agree.
+    @Test func aFileChangedOnDiskGetsBlocksOfItsNewSelf() throws {
+        let handler = try StaticFileHandler(root: tree.path)
+        let before = try get(handler, "/page.html")
+        let path = try tree.file("page.html", "<p>PAGE</p>")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 120)], ofItemAtPath: path)
+        let after = try get(handler, "/page.html")
+        #expect(after.text == "<p>PAGE</p>")
+        try expectRenderedMatches(after)
+        #expect(after.header("ETag") != before.header("ETag"))
+        #expect(after.header("Last-Modified") != before.header("Last-Modified"))
+        let tag = try #require(after.header("ETag"))
+        let notModified = try get(handler, "/page.html", headers: [("If-None-Match", tag)])
+        #expect(notModified.status == .notModified)
+        try expectRenderedMatches(notModified)
     }
 
     /// A value that must not reach the wire is not rendered: the response then goes through
