@@ -6,8 +6,9 @@ import NIOTLS
 
 /// Builds the pipeline of each connection an `HTTPServer` accepts, per listener: plain
 /// HTTP/1.1; HTTPS with HTTP/1.1 only; or HTTPS where the client chooses HTTP/2 or HTTP/1.1
-/// in the handshake (ALPN). Every HTTP/2 stream gets the same `HTTPConnectionHandler` as an
-/// HTTP/1.1 connection (one place for routing, limits and the access log), behind an
+/// in the handshake (ALPN). An HTTP/2 stream whose complete request has an answer at once is
+/// answered by `HTTP2DirectStreams`; every other one gets the same `HTTPConnectionHandler` as
+/// an HTTP/1.1 connection (one place for routing, limits and the access log), behind an
 /// `HTTP2StreamAdapter` and with an `HTTP2ResponseWriter`; the HTTP/1.1 pipeline is the same
 /// whether or not HTTP/2 is offered beside it.
 struct ConnectionPipeline: Sendable {
@@ -87,7 +88,9 @@ struct ConnectionPipeline: Sendable {
         _ = RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
             let connection = HTTP2ConnectionHandler(configuration: configuration, eventLoop: eventLoop)
-            _ = makeHTTP2Handler(streamDelegate: nil, connection: nil, hosts: first, tlsServerName: nil, on: eventLoop)
+            _ = makeHTTP2Handler()
+            _ = HTTP2DirectStreams(configuration: configuration, hosts: first, tlsServerName: nil,
+                                   inputGate: connection.inputGate, logger: logger)
             _ = http2StreamHandlers(first, tlsServerName: nil, timers: connection.streamTimers)
             _ = TLSHandshakeDeadline(timeout: configuration.readHeaderTimeout)
         }
@@ -107,25 +110,36 @@ struct ConnectionPipeline: Sendable {
         ]
     }
 
-    /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`.
+    /// Adds the HTTP/2 connection handlers, once ALPN has chosen `h2`: nio-http2 in frame
+    /// mode, the connection's handler (drain, GOAWAY, idle), the streams answered without a
+    /// stream channel (`HTTP2DirectStreams`), and nio-http2's multiplexer for the others.
     func addHTTP2Handlers(to channel: any Channel, hosts: VirtualHosts,
                           tlsServerName: NIOLoopBoundBox<String?>?) throws {
         let connection = HTTP2ConnectionHandler(configuration: configuration, eventLoop: channel.eventLoop)
-        let http2 = makeHTTP2Handler(streamDelegate: connection.streamDelegate(on: channel.eventLoop),
-                                     connection: NIOLoopBound(connection, eventLoop: channel.eventLoop),
-                                     hosts: hosts, tlsServerName: tlsServerName, on: channel.eventLoop)
-        try channel.pipeline.syncOperations.addHandlers(connection.inputGate, http2, connection)
+        let direct = HTTP2DirectStreams(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
+                                        inputGate: connection.inputGate, logger: logger)
+        let multiplexer = makeMultiplexer(for: channel, connection: NIOLoopBound(connection, eventLoop: channel.eventLoop),
+                                          hosts: hosts, tlsServerName: tlsServerName)
+        try channel.pipeline.syncOperations.addHandlers(connection.inputGate, makeHTTP2Handler(), connection, direct,
+                                                        multiplexer)
     }
 
-    /// nio-http2's handler for `connection` (nil only to warm up: it then serves no stream).
-    private func makeHTTP2Handler(streamDelegate: (any NIOHTTP2StreamDelegate)?,
-                                  connection: NIOLoopBound<HTTP2ConnectionHandler>?, hosts: VirtualHosts,
-                                  tlsServerName: NIOLoopBoundBox<String?>?, on eventLoop: any EventLoop) -> NIOHTTP2Handler {
-        NIOHTTP2Handler(mode: .server, eventLoop: eventLoop, connectionConfiguration: http2.connection,
-                        streamConfiguration: http2.stream, streamDelegate: streamDelegate) { stream in
+    /// nio-http2's handler, in frame mode: streams are `HTTP2DirectStreams`' or the multiplexer's.
+    private func makeHTTP2Handler() -> NIOHTTP2Handler {
+        NIOHTTP2Handler(mode: .server, connectionConfiguration: http2.connection, streamConfiguration: http2.stream)
+    }
+
+    /// The multiplexer that gives each stream `HTTP2DirectStreams` passes on a channel of its
+    /// own, with the stream handlers.
+    private func makeMultiplexer(for channel: any Channel, connection: NIOLoopBound<HTTP2ConnectionHandler>,
+                                 hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?) -> HTTP2StreamMultiplexer {
+        HTTP2StreamMultiplexer(mode: .server, channel: channel, targetWindowSize: http2.stream.targetWindowSize,
+                               outboundBufferSizeHighWatermark: http2.stream.outboundBufferSizeHighWatermark,
+                               outboundBufferSizeLowWatermark: http2.stream.outboundBufferSizeLowWatermark) { stream in
             // A stream opened after the final GOAWAY is not served, as that GOAWAY says:
             // nio-http2 resets it when it closes.
-            guard let connection = connection?.value, !connection.inputGate.isClosed else { return stream.close() }
+            let connection = connection.value
+            guard !connection.inputGate.isClosed else { return stream.close() }
             do {
                 try stream.pipeline.syncOperations.addHandlers(
                     http2StreamHandlers(hosts, tlsServerName: tlsServerName, timers: connection.streamTimers))

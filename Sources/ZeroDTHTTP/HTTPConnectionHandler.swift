@@ -18,9 +18,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Files larger than this go out in several `sendfile` writes, so that a slow but
     /// progressing reader keeps resetting the write timeout.
-    private static let fileChunkSize = 1 << 20
+    static let fileChunkSize = 1 << 20
 
-    private let hosts: VirtualHosts
     /// The name the client asked TLS for (SNI), once the handshake has seen it; nil for
     /// plain HTTP and where the listener's servers are not chosen by name.
     private let tlsServerName: NIOLoopBoundBox<String?>?
@@ -55,15 +54,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lastWrite: EventLoopFuture<Void>?
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
-    /// The server the current request is for (by its host), or why none is.
-    private var choice: VirtualHosts.Choice
-    /// The pattern of the route answering the current request, for the access log.
-    private var route: String?
-    /// What the current request's response goes through: its route's amendment, or its
-    /// server's for answers no route gives.
-    private var amendment: ResponseAmendment?
-    /// Where the current request is counted, when metrics are on.
-    private var routeMetrics: RouteMetrics?
+    /// The server, route, amendment and metrics the current request's response goes under.
+    private var scope: ResponseScope
+    private var route: String? { scope.route }
+    private var amendment: ResponseAmendment? { scope.amendment }
+    private var routeMetrics: RouteMetrics? { scope.routeMetrics }
 
     /// - Parameters:
     ///   - settings: the server's timeouts and limits, shared by its connections.
@@ -79,11 +74,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.streamTimers = streamTimers
         self.writer = writer
         self.logger = logger
-        self.hosts = hosts
         self.tlsServerName = tlsServerName
         self.isSecure = isSecure
         self.monitor = monitor
-        self.choice = .server(hosts.fallback)
+        self.scope = ResponseScope(hosts: hosts)
         self.machine = HTTPConnectionStateMachine(settings: settings, now: .now())
     }
 
@@ -259,68 +253,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Picks the server for a request for `host` (``RequestHeadCheck/host``).
     private func choose(host: String?) {
-        set(hosts.choose(host: host, serverName: tlsServerName?.value))
+        scope.choose(host: host, serverName: tlsServerName?.value)
     }
 
-    /// Gives the current answer to the listener's owner, the fallback server: an error found
-    /// before the request's host is known, or before it can be trusted.
+    /// Gives the current answer to the listener's owner (``ResponseScope/chooseOwner()``).
     private func chooseOwner() {
-        set(.server(hosts.fallback))
-    }
-
-    /// Makes `choice` the current request's and resets what the last request's route set.
-    private func set(_ choice: VirtualHosts.Choice) {
-        self.choice = choice
-        route = nil
-        if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
-        routeMetrics = server.routes.unroutedMetrics
+        scope.chooseOwner()
     }
 
     /// The server whose name and log the current request's response goes under.
-    private var server: VirtualServer {
-        if case .server(let server) = choice { return server }
-        return hosts.fallback
-    }
+    private var server: VirtualServer { scope.server }
 
     private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
             return
         }
-        guard let target = RequestTarget(uri: request.head.uri) else {
-            // Found before routing, like the head's errors.
-            chooseOwner()
+        switch scope.dispatch(head: request.head, host: request.host, body: request.body) {
+        case .answer(let response):
+            write(response, for: request.head, started: request.started, context: context)
+        case .malformed(let response):
             machine.protocolError()
-            write(.error(.badRequest), for: request.head, started: request.started, context: context)
-            return
-        }
-        let routes: RoutingTable
-        switch choice {
-        case .server(let server): routes = server.routes
-        case .noServer:
-            write(.error(.notFound), for: request.head, started: request.started, context: context)
-            return
-        case .misdirected:
-            write(.error(.misdirectedRequest), for: request.head, started: request.started, context: context)
-            return
-        }
-        switch routes.match(target.path) {
-        case .notFound:
-            write(.error(.notFound), for: request.head, started: request.started, context: context)
-        case .redirectToSubtree:
-            write(.redirectAddingSlash(uri: request.head.uri, query: target.query), for: request.head,
-                  started: request.started, context: context)
-        case .route(let route, let remainder):
-            self.route = route.path
-            amendment = route.amendment
-            routeMetrics = route.metrics ?? routes.unroutedMetrics
-            if let allowed = route.handler.allowedMethods, !allowed.contains(request.head.method) {
-                write(.methodNotAllowed(allowed: allowed), for: request.head, started: request.started,
-                      context: context)
-                return
-            }
-            let handlerRequest = HTTPRequest(head: request.head, path: target.path, query: target.query,
-                                             routeRemainder: remainder, body: request.body, host: request.host)
+            write(response, for: request.head, started: request.started, context: context)
+        case .handler(let route, let handlerRequest):
             let handlerContext = HTTPRequestContext(eventLoop: context.eventLoop, serverName: server.name,
                                                     remoteAddress: remoteAddress)
             switch route.handler.respond(to: handlerRequest, context: handlerContext) {
@@ -685,26 +640,3 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
 
 @available(*, unavailable)
 extension HTTPConnectionHandler: Sendable {}
-
-/// What a route's metrics and its server's access log record of a response, taken when the
-/// response is issued, and recorded once its body size is known: at once for a body of known
-/// length, at its end for a streamed one (the bytes then written). The duration is the time
-/// to the response's head, as for every response.
-private struct ResponseRecord {
-    var routeMetrics: RouteMetrics?
-    var accessLog: (@Sendable (AccessLogEntry) -> Void)?
-    var route: String?
-    var remoteAddress: SocketAddress?
-    var isSecure: Bool
-    var requestHead: HTTPRequestHead
-    var status: Int
-    var duration: Duration
-
-    func record(bodyBytes: Int) {
-        routeMetrics?.record(method: requestHead.method, status: status, bytes: bodyBytes, duration: duration)
-        accessLog?(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
-                                  target: requestHead.uri, version: requestHead.version, status: status,
-                                  bytes: bodyBytes, duration: duration, route: route,
-                                  requestHeaders: requestHead.headers))
-    }
-}

@@ -7,7 +7,12 @@ public struct RoutingTable: Sendable {
         /// The pattern, starting with `/`.
         public var path: String
         /// What answers matching requests.
-        public var handler: any HTTPHandler
+        public var handler: any HTTPHandler {
+            didSet { immediate = handler as? any ImmediateHTTPHandler }
+        }
+        /// `handler`, when it answers at once (an HTTP/2 request complete in its HEADERS
+        /// then needs no stream channel): found once, not per request.
+        private(set) var immediate: (any ImmediateHTTPHandler)?
         /// What every response of the route goes through, its 405s and 500s included; nil
         /// when nothing is configured, so that such a route costs nothing extra.
         public var amendment: ResponseAmendment?
@@ -19,6 +24,7 @@ public struct RoutingTable: Sendable {
                     metrics: RouteMetrics? = nil) {
             self.path = path
             self.handler = handler
+            immediate = handler as? any ImmediateHTTPHandler
             self.amendment = amendment.isEmpty ? nil : amendment
             self.metrics = metrics
         }

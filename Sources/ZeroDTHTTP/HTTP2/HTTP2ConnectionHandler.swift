@@ -30,26 +30,6 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: .now())
     }
 
-    /// A delegate for `NIOHTTP2Handler` that reports streams to this handler: nio-http2's
-    /// inline multiplexer tells only a delegate about them (no user event reaches the pipeline).
-    /// - Important: call on `eventLoop`, the connection's.
-    func streamDelegate(on eventLoop: any EventLoop) -> any NIOHTTP2StreamDelegate {
-        StreamReporter(handler: NIOLoopBound(self, eventLoop: eventLoop))
-    }
-
-    private struct StreamReporter: NIOHTTP2StreamDelegate {
-        let handler: NIOLoopBound<HTTP2ConnectionHandler>
-
-        func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
-            handler.value.machine.streamCreated(id)
-            handler.value.armTimer()
-        }
-
-        func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
-            handler.value.streamClosed(id)
-        }
-    }
-
     func handlerAdded(context: ChannelHandlerContext) {
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
@@ -90,6 +70,11 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         case is ChannelShouldQuiesceEvent:
             perform(machine.drainStarted(now: context.eventLoop.now), context: context)
             armTimer()
+        case let created as NIOHTTP2StreamCreatedEvent:
+            machine.streamCreated(created.streamID)
+            armTimer()
+        case let closed as StreamClosedEvent:
+            streamClosed(closed.streamID)
         case ChannelEvent.inputClosed:
             // The server allows half-closed connections for HTTP/1.1's sake; an HTTP/2
             // client that shuts down its side is done with the connection.
@@ -129,7 +114,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         case .sendFinalGoAwayAndClose(let lastStreamID):
             inputGate.close()
             // The last stream usually ends inside nio-http2's own write of its final frame,
-            // which tells the delegate before it writes that frame: the GOAWAY is written on
+            // which reports the stream closed before it writes that frame: the GOAWAY is written on
             // the next turn of the loop, after it. The connection closes only once the GOAWAY
             // is out, and with it everything written before it (the last stream's answer);
             // TLS sends its close_notify on the way out. A client that reads nothing would

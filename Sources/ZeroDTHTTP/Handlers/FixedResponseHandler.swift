@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers every request with the same status, headers and body (`respond:` routes).
-public struct FixedResponseHandler: HTTPHandler {
+public struct FixedResponseHandler: ImmediateHTTPHandler {
     private let response: HTTPResponse
 
     /// Creates a handler that always sends this response.
@@ -26,5 +26,9 @@ public struct FixedResponseHandler: HTTPHandler {
     /// The configured response.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
         .response(response)
+    }
+
+    func immediateResponse(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPResponse {
+        response
     }
 }

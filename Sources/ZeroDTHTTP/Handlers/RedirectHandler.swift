@@ -6,7 +6,7 @@ import NIOHTTP1
 /// the query are appended, so `/old/` → `https://new.example/` moves a whole site. A
 /// `Location` that is a path passes `RedirectLocation.guarded`, so that the appended part
 /// cannot turn it into another host's address (`/` plus `\evil.example/x`).
-public struct RedirectHandler: HTTPHandler {
+public struct RedirectHandler: ImmediateHTTPHandler {
     private let target: String
     private let status: HTTPResponseStatus
 
@@ -24,6 +24,10 @@ public struct RedirectHandler: HTTPHandler {
 
     /// The redirect, with `Location` built as described above.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+        .response(immediateResponse(to: request, context: context))
+    }
+
+    func immediateResponse(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPResponse {
         var location = target
         if target.hasSuffix("/") {
             location += Self.rawRemainder(of: request)
@@ -31,7 +35,7 @@ public struct RedirectHandler: HTTPHandler {
         }
         var response = HTTPResponse.error(status)
         response.headers.replaceOrAdd(name: "Location", value: RedirectLocation.guarded(location))
-        return .response(response)
+        return response
     }
 
     /// The undecoded remainder, so that escapes such as `%20` survive the redirect.

@@ -6,7 +6,7 @@ import NIOHTTP1
 /// The host is the one the request's server was chosen by (``HTTPRequest/host``: an
 /// absolute-form target's authority, else `Host`), validated and without its port; `port`
 /// puts one in (for HTTPS on a port other than 443). A request that names no host gets 400.
-public struct SchemeRedirectHandler: HTTPHandler {
+public struct SchemeRedirectHandler: ImmediateHTTPHandler {
     private let scheme: String
     private let port: Int?
     private let status: HTTPResponseStatus
@@ -23,8 +23,12 @@ public struct SchemeRedirectHandler: HTTPHandler {
 
     /// The redirect, or 400 when the request names no usable host.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
+        .response(immediateResponse(to: request, context: context))
+    }
+
+    func immediateResponse(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPResponse {
         guard let host = request.host else {
-            return .response(.error(.badRequest))
+            return .error(.badRequest)
         }
         var location = "\(scheme)://\(host)"
         if let port { location += ":\(port)" }
@@ -34,7 +38,7 @@ public struct SchemeRedirectHandler: HTTPHandler {
         if let query = request.query { location += "?" + Self.encodeQuery(query) }
         var response = HTTPResponse.error(status)
         response.headers.replaceOrAdd(name: "Location", value: location)
-        return .response(response)
+        return response
     }
 
     /// `query` with every byte that RFC 3986 does not allow in a query percent-encoded;

@@ -47,7 +47,7 @@ import NIOHTTP1
 /// of `openat`s again. Larger files are sent with `sendfile` from a descriptor opened by
 /// that walk. Everything runs on the event loop without a thread pool, as nginx does: it
 /// assumes the files are in the page cache (or on a local disk).
-public struct StaticFileHandler: HTTPHandler {
+public struct StaticFileHandler: ImmediateHTTPHandler {
     /// `GET` and `HEAD`.
     public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD] }
 
@@ -110,6 +110,10 @@ public struct StaticFileHandler: HTTPHandler {
     ///   thread (the event loop). A response with `.file` parts owns their handle.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
         .response(response(to: request))
+    }
+
+    func immediateResponse(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPResponse {
+        response(to: request)
     }
 
     private func response(to request: HTTPRequest) -> HTTPResponse {

@@ -1,0 +1,273 @@
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+
+/// Answers, at the connection's level and without a stream channel, the HTTP/2 streams
+/// whose request is complete in its HEADERS frame (END_STREAM: a GET, a HEAD, ...) and
+/// whose answer is known at once: the connection's own errors and redirects, and the
+/// built-in handlers that answer on the spot (`ImmediateHTTPHandler`: fixed responses,
+/// redirects, static files). A stream channel per stream costs about a third of a small
+/// response's instructions (callgrind, Benchmarks/floor.sh). Every other stream (a request
+/// with a body, a module, on-the-fly compression, a request expecting `100 Continue`, one
+/// nio-http2's checks pass but `HTTP2Messages` refuses) goes on to `HTTP2StreamMultiplexer`
+/// unchanged and is served by its stream's `HTTPConnectionHandler`, as are streams opened
+/// after the final GOAWAY (which that path refuses). What is answered is decided before any
+/// handler is called, so none is called twice.
+///
+/// Sits between `HTTP2ConnectionHandler` and the multiplexer. The routing, the checks, the
+/// amendment, the access log and the metrics are `HTTPConnectionHandler`'s
+/// (`ResponseScope`, `RequestHeadCheck`, `ResponseRecord`); on the wire a stream looks as
+/// it does from that path: HEADERS, then DATA frames (file regions, which
+/// `FileRegionReader` reads below TLS), END_STREAM on the last frame. A stream's frames are
+/// this handler's until nio-http2 reports it closed (the multiplexer knows no such stream);
+/// its files are closed once its response is written, or failed when the stream is reset. A
+/// response that makes no progress for `write_timeout` (a client that never opens its
+/// flow-control window) has its stream reset with CANCEL, on one timer for the connection.
+final class HTTP2DirectStreams: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    /// A stream answered here, from its HEADERS frame to its close.
+    private struct OwnedStream {
+        /// When the response must next have made progress; nil once it is written.
+        var writeDeadline: NIODeadline?
+    }
+
+    private let configuration: HTTPServerConfiguration
+    private let writeTimeout: TimeAmount
+    private var scope: ResponseScope
+    /// The name the client asked TLS for (SNI), where the listener's servers are chosen by name.
+    private let tlsServerName: NIOLoopBoundBox<String?>?
+    /// Closed once the final GOAWAY is decided: streams opened after it go to the multiplexer,
+    /// which refuses them.
+    private let inputGate: HTTP2InputGate
+    private let logger: Logger
+    private var owned: [HTTP2StreamID: OwnedStream] = [:]
+    /// The newest stream the client opened: a HEADERS frame on a newer one opens a stream (a
+    /// client's stream IDs only grow, which nio-http2 enforces); on an older one, it is
+    /// trailers, the multiplexer's.
+    private var newestStream = HTTP2StreamID.rootStream
+    private var timer = EarliestDeadlineTimer()
+    private var context: ChannelHandlerContext?
+    private var remoteAddress: SocketAddress?
+    /// Inside a read: writes are flushed once, when it completes.
+    private var isReading = false
+    private var needsFlush = false
+
+    /// - Parameters:
+    ///   - hosts: the servers of the listener, and how a request picks one.
+    ///   - tlsServerName: where the TLS handshake leaves the client's SNI name.
+    ///   - inputGate: the connection's (`HTTP2ConnectionHandler.inputGate`).
+    init(configuration: HTTPServerConfiguration, hosts: VirtualHosts, tlsServerName: NIOLoopBoundBox<String?>?,
+         inputGate: HTTP2InputGate, logger: Logger) {
+        self.configuration = configuration
+        writeTimeout = TimeAmount(configuration.writeTimeout)
+        scope = ResponseScope(hosts: hosts)
+        self.tlsServerName = tlsServerName
+        self.inputGate = inputGate
+        self.logger = logger
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        remoteAddress = context.channel.remoteAddress
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer.cancel()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        remoteAddress = context.channel.remoteAddress
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // nio-http2 fails the writes it still holds, which closes their files.
+        timer.cancel()
+        owned = [:]
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
+        let frame = unwrapInboundIn(data)
+        // WINDOW_UPDATE, RST_STREAM, PRIORITY of a stream answered here.
+        if owned[frame.streamID] != nil { return }
+        guard frame.streamID > newestStream, case .headers(let headers) = frame.payload else {
+            context.fireChannelRead(data)
+            return
+        }
+        newestStream = frame.streamID
+        guard headers.endStream, !inputGate.isClosed,
+              answer(headers.headers, streamID: frame.streamID, context: context) else {
+            context.fireChannelRead(data)
+            return
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        isReading = false
+        flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The multiplexer ignores the events of streams it does not know.
+        if let closed = event as? StreamClosedEvent { owned[closed.streamID] = nil }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Requests
+
+    /// Answers the request complete in `block`, when it needs no stream channel; false (and
+    /// no handler called) when it does.
+    private func answer(_ block: HPACKHeaders, streamID: HTTP2StreamID, context: ChannelHandlerContext) -> Bool {
+        var block = block
+        HTTP2RequestAuthority.reconcile(&block)
+        // A malformed block is the stream path's to refuse, as it always has.
+        guard let head = try? HTTP2Messages.requestHead(block, endStream: true),
+              !head.headers.contains(name: "expect") else { return false }
+        let now = context.eventLoop.now
+        let check = RequestHeadCheck(head, maxBodySize: configuration.maxBodySize)
+        let response: HTTPResponse
+        if let rejection = check.rejection {
+            // An error found before the host is known (or trusted) is the owner's.
+            scope.chooseOwner()
+            response = .error(rejection)
+        } else {
+            scope.choose(host: check.host, serverName: tlsServerName?.value)
+            switch scope.dispatch(head: head, host: check.host, body: nil) {
+            case .answer(let own), .malformed(let own):
+                response = own
+            case .handler(let route, let request):
+                guard let handler = route.immediate else { return false }
+                response = handler.immediateResponse(
+                    to: request, context: HTTPRequestContext(eventLoop: context.eventLoop, serverName: scope.server.name,
+                                                             remoteAddress: remoteAddress))
+            }
+        }
+        // Before anything is written: nio-http2 may report the stream closed from inside the
+        // write of its last frame.
+        owned[streamID] = OwnedStream()
+        send(response, on: streamID, for: head, started: now, context: context)
+        return true
+    }
+
+    // MARK: - Responses
+
+    /// Sends `response` on stream `id`, as `HTTPConnectionHandler` with `HTTP2ResponseWriter`
+    /// would: amended, with `Date`, `Server` and `Content-Length`, HEADERS then a DATA frame
+    /// per body part (per file chunk), END_STREAM on the last.
+    private func send(_ response: HTTPResponse, on id: HTTP2StreamID, for requestHead: HTTPRequestHead,
+                      started: NIODeadline, context: ChannelHandlerContext) {
+        var response = response
+        scope.amendment?.apply(to: &response)
+        // Immediate handlers never stream a body (`ImmediateHTTPHandler`).
+        assert(response.stream == nil, "an immediate handler streamed its body")
+        let framing = ResponseFraming(method: requestHead.method, status: response.status)
+        let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
+                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now,
+                                      server: configuration.serverHeader,
+                                      contentLength: framing.hasLength ? response.bodyCount : nil, connection: nil)
+        let block: HPACKHeaders
+        do {
+            block = try HTTP2Messages.responseBlock(head)
+        } catch {
+            // A handler's mistake must not reach the wire; the client gets a plain 500, the
+            // operator the reason.
+            logger.error("\(error); answering 500 instead", metadata: [
+                "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
+            response.discardBody()
+            send(.error(.internalServerError), on: id, for: requestHead, started: started, context: context)
+            return
+        }
+        let body = framing.sendsBody ? response.body : []
+        let writes = HTTPResponse.writes(of: body, fileChunkSize: HTTPConnectionHandler.fileChunkSize)
+        let now = context.eventLoop.now
+        owned[id]?.writeDeadline = now + writeTimeout
+        timer.arm(at: now + writeTimeout, on: context.eventLoop, owner: self)
+        let done = context.eventLoop.makePromise(of: Void.self)
+        write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
+              context: context)
+        for (index, write) in writes.enumerated() {
+            let isLast = index == writes.count - 1
+            var promise: EventLoopPromise<Void>? = isLast ? done : nil
+            if write.isFileChunk {
+                // A chunk written is progress: the deadline moves.
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.assumeIsolated().whenSuccess { [self] in
+                    owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
+                }
+                promise = written
+            }
+            self.write(.data(.init(data: write.data, endStream: isLast)), on: id, promise: promise, context: context)
+        }
+        let handles = response.fileHandles
+        // Nil for a body with little or no file in it.
+        let probe = TruncationProbe(body: body)
+        probe?.start(on: context.eventLoop) { [self] in
+            logger.warning("file truncated while being sent; resetting the stream", metadata: [
+                "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
+            reset(id, context: context)
+        }
+        // Written, or failed: nio-http2 fails the writes of a stream reset before they went out.
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            probe?.stop()
+            for handle in handles { try? handle.close() }
+            owned[id]?.writeDeadline = nil
+        }
+        scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
+                     status: Int(response.status.code), duration: Duration(now - started))?
+            .record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
+        needsFlush = true
+        if !isReading { flushIfNeeded(context: context) }
+    }
+
+    private func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, promise: EventLoopPromise<Void>?,
+                       context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
+    }
+
+    /// Ends stream `id` unfinished (CANCEL), as the stream path does when it closes a stream
+    /// mid-response; nio-http2 drops and fails what it still holds of the response.
+    private func reset(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard owned[id] != nil else { return }
+        owned[id]?.writeDeadline = nil
+        write(.rstStream(.cancel), on: id, promise: nil, context: context)
+        context.flush()
+    }
+
+    private func flushIfNeeded(context: ChannelHandlerContext) {
+        guard needsFlush else { return }
+        needsFlush = false
+        context.flush()
+    }
+}
+
+extension HTTP2DirectStreams: DeadlineOwner {
+    func deadlinePassed() {
+        timer.fired()
+        guard let context else { return }
+        let now = context.eventLoop.now
+        let due = owned.compactMap { id, stream in stream.writeDeadline.map { $0 <= now ? id : nil } ?? nil }
+        for id in due {
+            logger.debug("response made no progress within write_timeout; resetting the stream",
+                         metadata: ["stream": "\(id)"])
+            reset(id, context: context)
+        }
+        if let next = owned.values.lazy.compactMap(\.writeDeadline).min() {
+            timer.arm(at: next, on: context.eventLoop, owner: self)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTP2DirectStreams: Sendable {}

@@ -1,0 +1,107 @@
+import NIOCore
+import NIOHTTP1
+
+/// What a request's response goes under: the server it is for (by its host, or the
+/// listener's owner for an error found before the host is known), the route that answers
+/// it, the amendment its response goes through and where it is counted. The one place that
+/// chooses and routes, for every HTTP/1.1 connection and HTTP/2 stream
+/// (`HTTPConnectionHandler`) and for the HTTP/2 streams answered without a stream channel
+/// (`HTTP2DirectStreams`); context-free, so both make the same choices.
+struct ResponseScope {
+    /// How a request is answered, once routed (``dispatch(head:host:body:)``).
+    enum Dispatch {
+        /// The connection answers it itself: 404, 421, 405, the redirect adding a slash.
+        case answer(HTTPResponse)
+        /// Its target is not one a request can have: 400, the owner's, and a protocol error
+        /// (an HTTP/1.1 connection closes after it).
+        case malformed(HTTPResponse)
+        /// The route's handler answers `request`.
+        case handler(RoutingTable.Route, HTTPRequest)
+    }
+
+    /// The servers of the listener, and how a request picks one.
+    let hosts: VirtualHosts
+    /// The server the current request is for (by its host), or why none is.
+    private(set) var choice: VirtualHosts.Choice
+    /// The pattern of the route answering the current request, for the access log.
+    private(set) var route: String?
+    /// What the current request's response goes through: its route's amendment, or its
+    /// server's for answers no route gives.
+    private(set) var amendment: ResponseAmendment?
+    /// Where the current request is counted, when metrics are on.
+    private(set) var routeMetrics: RouteMetrics?
+
+    init(hosts: VirtualHosts) {
+        self.hosts = hosts
+        choice = .server(hosts.fallback)
+    }
+
+    /// The server whose name and log the current request's response goes under.
+    var server: VirtualServer {
+        if case .server(let server) = choice { return server }
+        return hosts.fallback
+    }
+
+    /// Picks the server for a request for `host` (``RequestHeadCheck/host``) on a connection
+    /// whose client asked TLS for `serverName`.
+    mutating func choose(host: String?, serverName: @autoclosure () -> String?) {
+        set(hosts.choose(host: host, serverName: serverName()))
+    }
+
+    /// Gives the current answer to the listener's owner, the fallback server: an error found
+    /// before the request's host is known, or before it can be trusted.
+    mutating func chooseOwner() {
+        set(.server(hosts.fallback))
+    }
+
+    /// Makes `choice` the current request's and resets what the last request's route set.
+    private mutating func set(_ choice: VirtualHosts.Choice) {
+        self.choice = choice
+        route = nil
+        if case .server(let server) = choice { amendment = server.routes.unrouted } else { amendment = nil }
+        routeMetrics = server.routes.unroutedMetrics
+    }
+
+    /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
+    /// server's routes, and takes on the route's amendment and metrics.
+    mutating func dispatch(head: HTTPRequestHead, host: String?, body: ByteBuffer?) -> Dispatch {
+        guard let target = RequestTarget(uri: head.uri) else {
+            // Found before routing, like the head's errors.
+            chooseOwner()
+            return .malformed(.error(.badRequest))
+        }
+        let routes: RoutingTable
+        switch choice {
+        case .server(let server): routes = server.routes
+        case .noServer: return .answer(.error(.notFound))
+        case .misdirected: return .answer(.error(.misdirectedRequest))
+        }
+        switch routes.match(target.path) {
+        case .notFound:
+            return .answer(.error(.notFound))
+        case .redirectToSubtree:
+            return .answer(.redirectAddingSlash(uri: head.uri, query: target.query))
+        case .route(let route, let remainder):
+            self.route = route.path
+            amendment = route.amendment
+            routeMetrics = route.metrics ?? routes.unroutedMetrics
+            if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
+                return .answer(.methodNotAllowed(allowed: allowed))
+            }
+            return .handler(route, HTTPRequest(head: head, path: target.path, query: target.query,
+                                               routeRemainder: remainder, body: body, host: host))
+        }
+    }
+
+    /// What the current response records, when something records it (route metrics, the
+    /// server's access log): nil otherwise, as copying what a record holds costs more than
+    /// the rest of a small response's bookkeeping.
+    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: HTTPRequestHead, status: Int,
+                duration: Duration) -> ResponseRecord? {
+        let accessLog = server.accessLog
+        guard routeMetrics != nil || accessLog != nil else { return nil }
+        return ResponseRecord(routeMetrics: routeMetrics, accessLog: accessLog, route: route,
+                              remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
+                              status: status, duration: duration)
+    }
+}
