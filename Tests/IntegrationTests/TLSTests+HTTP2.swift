@@ -80,6 +80,36 @@ extension TLSTests {
             #expect(output.standardOutput == "413 Payload Too Large\n 413\nhi\n 200 0", "\(output)")
         }
 
+        /// Streams answered without a stream channel of their own (GETs of a fixed response
+        /// and of a file, a HEAD, a 404) and streams that need one (POSTs with a body), twenty
+        /// sent at once on one connection (Tests/Tools/h2_mixed_streams.py): each gets its own
+        /// answer, whole, ended with END_STREAM, and no stream or the connection is reset.
+        @Test func directAndStreamChannelAnswersMixOnOneConnection() throws {
+            let https = try HTTPSSite(certificates: ["site"])
+            var generator = SplitMix64(seed: 11)
+            let bytes = (0..<100_003).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = FileManager.default.createFile(atPath: https.site.path("public/mid.bin"), contents: Data(bytes))
+            let process = try https.site.serve(https.config(certificates: ["site"], accessLog: true))
+            defer { process.kill() }
+            let kinds = [("GET:/hi", "200 3"), ("POST:/hi:10000", "200 3"), ("GET:/files/mid.bin", "200 100003"),
+                         ("GET:/nope", "404 14"), ("HEAD:/files/mid.bin", "200 0")]
+            let requests = (0..<4).flatMap { _ in kinds }
+            let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../Tools/h2_mixed_streams.py").standardized.path
+            let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                "python3", tool, String(https.port), "site.test", https.ca.certificate,
+            ] + requests.map(\.0))
+            let output = try client.waitForExit(timeout: .seconds(30))
+            let expected = requests.enumerated().map { index, request in
+                let parts = request.0.split(separator: ":")
+                return "\(2 * index + 1) \(parts[0]) \(parts[1]) \(request.1)\n"
+            }.joined() + "done\n"
+            #expect(output.status == 0 && output.standardOutput == expected, "\(output)")
+            // Both paths log as HTTP/2.0.
+            _ = try process.waitForStandardError(containing: "\"POST /hi HTTP/2.0\" 200 3 ")
+            _ = try process.waitForStandardError(containing: "\"GET /files/mid.bin HTTP/2.0\" 200 100003 ")
+        }
+
         @Test func alpnWithOnlyHTTP1MakesCurlFallBackToHTTP1() throws {
             let https = try HTTPSSite(certificates: ["site"])
             let process = try https.site.serve(https.config(certificates: ["site"]).replacingOccurrences(
