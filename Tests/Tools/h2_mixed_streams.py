@@ -11,19 +11,19 @@ one line per stream, in request order, `STREAM METHOD PATH STATUS BYTES`, where 
 from the response's first header field when it is one of HPACK's static `:status` entries
 (else `?`) and BYTES is the body received up to the stream's END_STREAM; then `done` (exit 0),
 or `failed: REASON` (exit 1) on a RST_STREAM, a GOAWAY or the connection's end before every
-stream has ended. Only the standard library (its frame helpers come from h2_slow_download.py).
+stream has ended. Only the standard library (h2_frames.py).
 """
 import os
 import socket
 import ssl
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from h2_slow_download import (  # noqa: E402
-    ACK, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, READ_SIZE, RST_STREAM, SETTINGS, WINDOW,
-    WINDOW_UPDATE, frame, literal)
+from h2_frames import (  # noqa: E402
+    DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, RST_STREAM, ConnectionEnded, frame, literal, preface, read_frames)
 
+# Room for every answer without a WINDOW_UPDATE.
+WINDOW = 16 << 20
 STATIC_STATUS = {0x88: "200", 0x89: "204", 0x8A: "206", 0x8B: "304", 0x8C: "400", 0x8D: "404", 0x8E: "500"}
 
 
@@ -49,40 +49,24 @@ def main():
         out.append(frame(HEADERS, END_HEADERS | (0 if body else END_STREAM), stream, block))
         if body:
             bodies.append(frame(DATA, END_STREAM, stream, body))
-    sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-                 + frame(SETTINGS, 0, 0, struct.pack(">HI", 4, WINDOW))
-                 + frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", WINDOW))
-                 + b"".join(out) + b"".join(bodies))
-    pending = b""
-    while not all(stream["ended"] for stream in streams.values()):
-        try:
-            chunk = sock.recv(READ_SIZE)
-        except (OSError, ssl.SSLError) as error:
-            print(f"failed: {error}", flush=True)
-            return 1
-        if not chunk:
-            print("failed: end of connection", flush=True)
-            return 1
-        pending += chunk
-        while len(pending) >= 9 and len(pending) >= 9 + int.from_bytes(pending[:3], "big"):
-            length = int.from_bytes(pending[:3], "big")
-            kind, flags = pending[3], pending[4]
-            stream = int.from_bytes(pending[5:9], "big") & 0x7FFFFFFF
-            payload, pending = pending[9:9 + length], pending[9 + length:]
-            if kind == SETTINGS and not flags & ACK:
-                sock.sendall(frame(SETTINGS, ACK, 0))
-            elif kind == PING and not flags & ACK:
-                sock.sendall(frame(PING, ACK, 0, payload))
-            elif kind in (RST_STREAM, GOAWAY):
-                print(f"failed: frame {kind} on stream {stream}: {payload.hex()}", flush=True)
-                return 1
-            elif kind == HEADERS and stream in streams:
-                if streams[stream]["status"] is None:
+    sock.sendall(preface(WINDOW) + b"".join(out) + b"".join(bodies))
+    try:
+        for frames in read_frames(sock, 64 << 10):
+            for kind, flags, stream, payload in frames:
+                if kind in (RST_STREAM, GOAWAY):
+                    print(f"failed: frame {kind} on stream {stream}: {payload.hex()}", flush=True)
+                    return 1
+                if kind == HEADERS and stream in streams and streams[stream]["status"] is None:
                     streams[stream]["status"] = STATIC_STATUS.get(payload[0], "?") if payload else "?"
-                streams[stream]["ended"] |= bool(flags & END_STREAM)
-            elif kind == DATA and stream in streams:
-                streams[stream]["bytes"] += length
-                streams[stream]["ended"] |= bool(flags & END_STREAM)
+                if kind == DATA and stream in streams:
+                    streams[stream]["bytes"] += len(payload)
+                if kind in (HEADERS, DATA) and stream in streams:
+                    streams[stream]["ended"] |= bool(flags & END_STREAM)
+            if all(stream["ended"] for stream in streams.values()):
+                break
+    except ConnectionEnded as error:
+        print(f"failed: {error}", flush=True)
+        return 1
     for number, stream in streams.items():
         print(f"{number} {stream['method']} {stream['path']} {stream['status']} {stream['bytes']}")
     print("done", flush=True)

@@ -67,23 +67,12 @@ import Testing
         let file = directory.appendingPathComponent("file").path
         try Data(repeating: 0x61, count: Counting.fileSize).write(to: URL(fileURLWithPath: file))
         handler = Counting(file: file)
-        var configuration = HTTPServerConfiguration()
-        configuration.readHeaderTimeout = .seconds(1)
-        configuration.idleTimeout = .seconds(5)
-        configuration.drainGrace = .milliseconds(500)
-        configure(&configuration)
         let logged = self.logged
         let server = VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: handler)]),
                                    accessLog: { entry in logged.withLockedValue { $0.append(entry) } })
-        let hosts = VirtualHosts(server)
         channel = EmbeddedChannel(handler: FileRegionReader(), loop: loop)
-        let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
-                                          logger: Logger(label: "test"))
-        try pipeline.addHTTP2Handlers(to: channel, hosts: hosts, tlsServerName: nil)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8443)).wait()
-        try channel.writeInbound(HTTP2Frames.preface)
-        try channel.writeInbound(HTTP2Frames.frame(.settings, flags: HTTP2Frames.ack))
-        _ = try received()
+        try HTTP2Frames.startServer(on: channel, hosts: VirtualHosts(server),
+                                    configuration: HTTP2Frames.configuration(configure))
     }
 
     /// Sends `frames` in one read; no error may reach the end of the pipeline (a frame of a
@@ -96,10 +85,7 @@ import Testing
     }
 
     private func received() throws -> [HTTP2Frames.Received] {
-        loop.run()
-        var all = ByteBuffer()
-        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
-        return HTTP2Frames.parse(all)
+        try HTTP2Frames.received(on: channel)
     }
 
     private func bodyBytes(of frames: [HTTP2Frames.Received], stream: UInt32) -> Int {

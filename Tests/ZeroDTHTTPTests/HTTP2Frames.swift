@@ -1,5 +1,8 @@
+import Logging
 import NIOCore
+import NIOEmbedded
 import NIOHPACK
+@testable import ZeroDTHTTP
 
 /// Raw HTTP/2 frames for driving the server's HTTP/2 pipeline as a client would, floods
 /// included (a client built on nio-http2 refuses to send them).
@@ -113,5 +116,38 @@ enum HTTP2Frames {
                                    payload: payload))
         }
         return frames
+    }
+}
+
+extension HTTP2Frames {
+    /// The configuration the HTTP/2 pipeline tests start from, with short timeouts; then `configure`'s changes.
+    static func configuration(_ configure: (inout HTTPServerConfiguration) -> Void) -> HTTPServerConfiguration {
+        var configuration = HTTPServerConfiguration()
+        configuration.readHeaderTimeout = .seconds(1)
+        configuration.idleTimeout = .seconds(5)
+        configuration.drainGrace = .milliseconds(500)
+        configure(&configuration)
+        return configuration
+    }
+
+    /// Adds the server's HTTP/2 handlers for `hosts` to `channel`, connects it and goes through
+    /// the prefaces: the server's SETTINGS, acknowledged, and its acknowledgement of ours.
+    static func startServer(on channel: EmbeddedChannel, hosts: VirtualHosts,
+                            configuration: HTTPServerConfiguration) throws {
+        let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
+                                          logger: Logger(label: "test"))
+        try pipeline.addHTTP2Handlers(to: channel, hosts: hosts, tlsServerName: nil)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8443)).wait()
+        try channel.writeInbound(preface)
+        try channel.writeInbound(frame(.settings, flags: ack))
+        _ = try received(on: channel)
+    }
+
+    /// The frames the server wrote on `channel` since the last call, once its loop has run.
+    static func received(on channel: EmbeddedChannel) throws -> [Received] {
+        channel.embeddedEventLoop.run()
+        var all = ByteBuffer()
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
+        return parse(all)
     }
 }

@@ -62,21 +62,9 @@ import Testing
     private let channel: EmbeddedChannel
 
     init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.readHeaderTimeout = .seconds(1)
-        configuration.idleTimeout = .seconds(5)
-        configuration.drainGrace = .milliseconds(500)
-        configure(&configuration)
         channel = EmbeddedChannel(handler: socket, loop: loop)
         let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: hello)])))
-        let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
-                                          logger: Logger(label: "test"))
-        try pipeline.addHTTP2Handlers(to: channel, hosts: hosts, tlsServerName: nil)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8443)).wait()
-        try channel.writeInbound(HTTP2Frames.preface)
-        // The server's SETTINGS, acknowledged, and its acknowledgement of ours.
-        try channel.writeInbound(HTTP2Frames.frame(.settings, flags: HTTP2Frames.ack))
-        _ = try received()
+        try HTTP2Frames.startServer(on: channel, hosts: hosts, configuration: HTTP2Frames.configuration(configure))
     }
 
     /// Sends `frames` in one read. The errors nio-http2 reports (a reset stream, a broken
@@ -91,10 +79,7 @@ import Testing
 
     /// The frames written since the last call.
     private func received() throws -> [HTTP2Frames.Received] {
-        loop.run()
-        var all = ByteBuffer()
-        while var buffer = try channel.readOutbound(as: ByteBuffer.self) { all.writeBuffer(&buffer) }
-        return HTTP2Frames.parse(all)
+        try HTTP2Frames.received(on: channel)
     }
 
     private func body(of frames: [HTTP2Frames.Received], stream: UInt32) -> String {
