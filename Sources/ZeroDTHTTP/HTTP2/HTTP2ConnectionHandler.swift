@@ -66,15 +66,25 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch HTTP2StreamEvent(event) {
+        case .created(let id):
+            machine.streamCreated(id)
+            armTimer()
+        case .closed(let id):
+            streamClosed(id)
+        case .windowUpdated:
+            break
+        case .other:
+            otherEventTriggered(context: context, event: event)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func otherEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case is ChannelShouldQuiesceEvent:
             perform(machine.drainStarted(now: context.eventLoop.now), context: context)
             armTimer()
-        case let created as NIOHTTP2StreamCreatedEvent:
-            machine.streamCreated(created.streamID)
-            armTimer()
-        case let closed as StreamClosedEvent:
-            streamClosed(closed.streamID)
         case ChannelEvent.inputClosed:
             // The server allows half-closed connections for HTTP/1.1's sake; an HTTP/2
             // client that shuts down its side is done with the connection.
@@ -82,7 +92,6 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         default:
             break
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -33,7 +33,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
 
     /// A stream answered here, from its HEADERS frame to its close.
     private struct OwnedStream {
-        /// When the response must next have made progress; nil once it is written.
+        /// When the response must next have made progress; nil once the stream is reset.
         var writeDeadline: NIODeadline?
     }
 
@@ -120,8 +120,16 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The multiplexer ignores the events of streams it does not know.
-        if let closed = event as? StreamClosedEvent { owned[closed.streamID] = nil }
+        // The events of a stream answered here are of no use to the multiplexer, which knows
+        // no such stream: they stop here (the connection's window updates go on).
+        switch HTTP2StreamEvent(event) {
+        case .closed(let id):
+            if owned.removeValue(forKey: id) != nil { return }
+        case .created(let id), .windowUpdated(let id):
+            if owned[id] != nil { return }
+        case .other:
+            break
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -154,9 +162,6 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
                                                              remoteAddress: remoteAddress))
             }
         }
-        // Before anything is written: nio-http2 may report the stream closed from inside the
-        // write of its last frame.
-        owned[streamID] = OwnedStream()
         send(response, on: streamID, for: head, started: now, context: context)
         return true
     }
@@ -192,9 +197,14 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         let body = framing.sendsBody ? response.body : []
         let writes = HTTPResponse.writes(of: body, fileChunkSize: HTTPConnectionHandler.fileChunkSize)
         let now = context.eventLoop.now
-        owned[id]?.writeDeadline = now + writeTimeout
+        // Before anything is written: nio-http2 may report the stream closed from inside the
+        // write of its last frame. Its close ends the deadline.
+        owned[id] = OwnedStream(writeDeadline: now + writeTimeout)
         timer.arm(at: now + writeTimeout, on: context.eventLoop, owner: self)
-        let done = context.eventLoop.makePromise(of: Void.self)
+        let handles = response.fileHandles
+        // Files are closed once written, or failed: nio-http2 fails the writes of a stream
+        // reset before they went out. A response without files needs no word of its end.
+        let done = handles.isEmpty ? nil : context.eventLoop.makePromise(of: Void.self)
         write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
               context: context)
         for (index, write) in writes.enumerated() {
@@ -210,19 +220,18 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
             }
             self.write(.data(.init(data: write.data, endStream: isLast)), on: id, promise: promise, context: context)
         }
-        let handles = response.fileHandles
-        // Nil for a body with little or no file in it.
-        let probe = TruncationProbe(body: body)
-        probe?.start(on: context.eventLoop) { [self] in
-            logger.warning("file truncated while being sent; resetting the stream", metadata: [
-                "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
-            reset(id, context: context)
-        }
-        // Written, or failed: nio-http2 fails the writes of a stream reset before they went out.
-        done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            probe?.stop()
-            for handle in handles { try? handle.close() }
-            owned[id]?.writeDeadline = nil
+        if let done {
+            // Nil for a body with little file in it.
+            let probe = TruncationProbe(body: body)
+            probe?.start(on: context.eventLoop) { [self] in
+                logger.warning("file truncated while being sent; resetting the stream", metadata: [
+                    "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
+                reset(id, context: context)
+            }
+            done.futureResult.assumeIsolated().whenComplete { _ in
+                probe?.stop()
+                for handle in handles { try? handle.close() }
+            }
         }
         scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
                      status: Int(response.status.code), duration: Duration(now - started))?
