@@ -34,6 +34,12 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
     private var removed = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // The usual write, a buffer with nothing before it, goes straight on: the queue cost
+        // each of a small HTTP/2 response's three writes about 1,300 instructions (callgrind).
+        if sending == nil && queued.isEmpty, case .byteBuffer = unwrapOutboundIn(data) {
+            context.write(data, promise: promise)
+            return
+        }
         queued.append(PendingWrite(data: unwrapOutboundIn(data), promise: promise))
         writeQueued(context: context)
     }

@@ -13,16 +13,21 @@ enum HTTP2StreamEvent {
     case other
 
     init(_ event: Any) {
-        // Each cast below is one the type comparison has found to succeed.
-        switch ObjectIdentifier(type(of: event)) {
-        case ObjectIdentifier(StreamClosedEvent.self):
-            self = .closed((event as! StreamClosedEvent).streamID)
-        case ObjectIdentifier(NIOHTTP2WindowUpdatedEvent.self):
-            self = .windowUpdated((event as! NIOHTTP2WindowUpdatedEvent).streamID)
-        case ObjectIdentifier(NIOHTTP2StreamCreatedEvent.self):
-            self = .created((event as! NIOHTTP2StreamCreatedEvent).streamID)
-        default:
-            self = .other
-        }
+        self = _openExistential(event, do: classify)
     }
+}
+
+/// Opened, the event's type is a comparison away, and the event itself a reinterpretation
+/// of the same value where a cast, even one that succeeds, goes through the runtime.
+private func classify<Event>(_ event: Event) -> HTTP2StreamEvent {
+    if Event.self == StreamClosedEvent.self {
+        return .closed(unsafeBitCast(event, to: StreamClosedEvent.self).streamID)
+    }
+    if Event.self == NIOHTTP2WindowUpdatedEvent.self {
+        return .windowUpdated(unsafeBitCast(event, to: NIOHTTP2WindowUpdatedEvent.self).streamID)
+    }
+    if Event.self == NIOHTTP2StreamCreatedEvent.self {
+        return .created(unsafeBitCast(event, to: NIOHTTP2StreamCreatedEvent.self).streamID)
+    }
+    return .other
 }
