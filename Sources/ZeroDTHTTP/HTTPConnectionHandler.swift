@@ -247,6 +247,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             guard let request else { return }
             self.request = nil
             machine.requestEnd()
+            if let monitor, RequestLineMonitor.stopsDecoder(request.head) {
+                // The requests the stopped decoder held come through outside a read: their
+                // answers are flushed once it is gone.
+                let removed = context.eventLoop.makePromise(of: Void.self)
+                monitor.replaceStoppedDecoder(maxHeaderSize: machine.configuration.maxHeaderSize,
+                                              pipeline: context.pipeline.syncOperations, removed: removed)
+                removed.futureResult.assumeIsolated().whenSuccess { [self] in flushIfNeeded(context: context) }
+            }
             dispatch(request, context: context)
         }
     }

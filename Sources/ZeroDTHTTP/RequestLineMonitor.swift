@@ -52,14 +52,52 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         pendingDecoderLimit = simpleHeadLimit
     }
 
-    /// NIO's decoder for what the fast path does not read, held to `maxHeaderSize`.
+    /// NIO's decoder for what the fast path does not read, held to `maxHeaderSize`. Removed,
+    /// it passes on the bytes it has not parsed: only a decoder that stopped is removed
+    /// (`replaceStoppedDecoder`).
     static func decoder(maxHeaderSize: Int) -> ByteToMessageHandler<HTTPRequestDecoder> {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = maxHeaderSize
         limits.maxHeaderListSize = maxHeaderSize
-        return ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+        return ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes,
                                                        informationalResponseStrategy: .drop,
                                                        limitConfiguration: limits))
+    }
+
+    /// Whether NIO's decoder stops parsing after the request with `head`: one that offers to
+    /// switch protocols (an `Upgrade` field with `upgrade` among the `Connection` tokens), or a
+    /// CONNECT, which llhttp treats the same way. The decoder then leaves the rest of the
+    /// connection to an upgrader; the server has none and answers such a request as HTTP/1.1
+    /// (RFC 9110 §7.8 lets it ignore the offer), so `replaceStoppedDecoder` must follow. The
+    /// test must be llhttp's own: a decoder replaced while it is still parsing would lose the
+    /// start of a head it has read.
+    static func stopsDecoder(_ head: HTTPRequestHead) -> Bool {
+        if head.method == .CONNECT { return true }
+        guard head.headers.contains(name: "upgrade") else { return false }
+        return head.headers[canonicalForm: "connection"].contains { String($0).isASCIICaseInsensitiveEqual(to: "upgrade") }
+    }
+
+    /// Puts a fresh decoder in place of the one that stopped after a request that offered to
+    /// switch protocols (`stopsDecoder`), from the next request on. The stopped decoder is
+    /// removed on the next turn of the loop and hands the bytes it holds, unparsed, to the new
+    /// one behind it (`leftOverBytesStrategy: .forwardBytes`), in order; `removed` completes
+    /// once it has.
+    func replaceStoppedDecoder(maxHeaderSize: Int, pipeline: ChannelPipeline.SynchronousOperations,
+                               removed: EventLoopPromise<Void>) {
+        do {
+            // The decoder that read the request; the first one in the pipeline when it was there
+            // before the monitor.
+            let stopped = try decoder.map { try pipeline.context(handler: $0) }
+                ?? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            let fresh = Self.decoder(maxHeaderSize: maxHeaderSize)
+            try pipeline.addHandler(fresh, position: .after(stopped.handler))
+            decoder = fresh
+            pipeline.removeHandler(context: stopped, promise: removed)
+        } catch {
+            // No decoder read the request (the fast path did), or the pipeline is being torn
+            // down: nothing to replace.
+            removed.fail(error)
+        }
     }
 
     /// The length of the latest request line, so far if it is still arriving: the first line
@@ -75,6 +113,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     private var inRequestLine = false
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
+
+    /// The decoder the monitor added, once it has.
+    private var decoder: ByteToMessageHandler<HTTPRequestDecoder>?
 
     /// Set while lingering before a close: input is read and thrown away.
     var discardsInput = false
@@ -132,7 +173,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         if let limit = pendingDecoderLimit {
             pendingDecoderLimit = nil
             do {
-                try context.pipeline.syncOperations.addHandler(Self.decoder(maxHeaderSize: limit), position: .after(self))
+                let decoder = Self.decoder(maxHeaderSize: limit)
+                try context.pipeline.syncOperations.addHandler(decoder, position: .after(self))
+                self.decoder = decoder
             } catch {
                 // Only a pipeline being torn down refuses a handler: nothing is served any more.
                 context.fireErrorCaught(error)

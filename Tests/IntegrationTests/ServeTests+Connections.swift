@@ -33,6 +33,19 @@ extension ServeTests {
             }
         }
 
+        /// curl's `--http2` over plain HTTP offers `Upgrade: h2c` on each connection's first
+        /// request; the server answers it as HTTP/1.1 and the connection serves on.
+        @Test func anUpgradeOfferIsAnsweredAndTheConnectionServesOn() throws {
+            try ServeTests.withServer { address in
+                let client = try HTTPTestClient(connectingTo: address)
+                try client.send("GET /hello HTTP/1.1\r\nHost: test\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n" + Self.get)
+                #expect(try client.readResponse().status == 201)
+                #expect(try client.readResponse().status == 201)
+                #expect(try client.exchange(Self.get).status == 201)
+            }
+        }
+
         @Test func requestsBeforeAHalfCloseAreAllAnswered() throws {
             try ServeTests.withServer { address in
                 let client = try HTTPTestClient(connectingTo: address)
