@@ -616,6 +616,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// The deadline the timer was set for has passed (or an earlier one, moved later since).
     func timerFired(context: ChannelHandlerContext) {
+        // A response that reached the socket only in part may still be moving: the kernel
+        // knows (an HTTP/2 stream's socket is its connection's, which says nothing of it).
+        guard streamTimers == nil, machine.writeDeadlinePassed(now: context.eventLoop.now) else {
+            return actOnTimer(context: context)
+        }
+        TransmissionProgress.check(context.channel, within: TimeAmount(machine.configuration.writeTimeout)) { [self] moving in
+            if moving { machine.writeProgressed(now: context.eventLoop.now, responseFinished: false) }
+            actOnTimer(context: context)
+        }
+    }
+
+    private func actOnTimer(context: ChannelHandlerContext) {
         perform(machine.timerFired(now: context.eventLoop.now), context: context)
         armTimer(context: context)
     }

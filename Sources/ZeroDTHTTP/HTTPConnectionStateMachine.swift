@@ -173,7 +173,13 @@ struct HTTPConnectionStateMachine {
         return .none
     }
 
-    /// A write made progress: a file chunk or a whole response reached the socket.
+    /// Whether a response still being written has made no progress by its deadline.
+    func writeDeadlinePassed(now: NIODeadline) -> Bool {
+        writeDeadline.map { now >= $0 } ?? false
+    }
+
+    /// A write made progress: a file chunk or a whole response reached the socket, or the
+    /// kernel is still sending what did (`TransmissionProgress`).
     mutating func writeProgressed(now: NIODeadline, responseFinished: Bool) {
         if responseFinished { writesInFlight -= 1 }
         if writesInFlight > 0 {

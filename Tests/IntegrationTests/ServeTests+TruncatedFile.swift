@@ -29,5 +29,29 @@ extension ServeTests {
             #expect(clock.now - started < .seconds(3), "closed only after \(clock.now - started)")
             #expect(process.isRunning)
         }
+
+        /// The write deadline asks the kernel whether a response that reached the socket only
+        /// in part is still moving (`TransmissionProgress`): a client that stops reading sends
+        /// no acknowledgement and gets no new data, so it is still cut at `write`.
+        @Test func aClientThatStopsReadingIsCutAtTheWriteTimeout() throws {
+            let site = try TestSite()
+            let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
+            let size = 64 << 20
+            FileManager.default.createFile(atPath: site.path("big.bin"), contents: Data(count: size))
+            let process = try ServeTests.serveFiles(site, at: address, server: "    timeouts: { write: 1s }")
+            defer { process.kill() }
+            let client = try HTTPTestClient(connectingTo: address, receiveBuffer: 16 << 10)
+            try client.send(HTTPTestClient.requestText("GET", "/files/big.bin"))
+            #expect(try client.readLine().hasPrefix("HTTP/1.1 200 OK"))
+            // Reads nothing for three times the timeout, then takes what the server sent.
+            Thread.sleep(forTimeInterval: 3)
+            let ending = client.waitForClose(timeout: .seconds(20))
+            guard case .endOfFile(let received) = ending else {
+                Issue.record("the connection stayed open: \(ending)")
+                return
+            }
+            #expect(received.count < size / 2, "the response was cut: \(received.count) bytes")
+            #expect(process.isRunning)
+        }
     }
 }
