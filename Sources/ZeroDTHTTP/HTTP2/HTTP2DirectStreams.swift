@@ -35,6 +35,9 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     private struct OwnedStream {
         /// When the response must next have made progress; nil once the stream is reset.
         var writeDeadline: NIODeadline?
+        /// The client opened the stream's flow-control window since `writeDeadline` was set:
+        /// it is reading, and the piece being written may be moving, slowly.
+        var windowOpened = false
     }
 
     private let configuration: HTTPServerConfiguration
@@ -100,7 +103,10 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         isReading = true
         let frame = unwrapInboundIn(data)
         // WINDOW_UPDATE, RST_STREAM, PRIORITY of a stream answered here.
-        if owned[frame.streamID] != nil { return }
+        if owned[frame.streamID] != nil {
+            if case .windowUpdate = frame.payload { owned[frame.streamID]?.windowOpened = true }
+            return
+        }
         guard frame.streamID > newestStream, case .headers(let headers) = frame.payload else {
             context.fireChannelRead(data)
             return
@@ -266,12 +272,33 @@ extension HTTP2DirectStreams: DeadlineOwner {
         timer.fired()
         guard let context else { return }
         let now = context.eventLoop.now
-        let due = owned.compactMap { id, stream in stream.writeDeadline.map { $0 <= now ? id : nil } ?? nil }
-        for id in due {
-            logger.debug("response made no progress within write_timeout; resetting the stream",
-                         metadata: ["stream": "\(id)"])
-            reset(id, context: context)
+        let due = owned.filter { $0.value.writeDeadline.map { $0 <= now } ?? false }
+        let stalled = due.filter { !$0.value.windowOpened }.keys
+        for id in stalled { resetStalled(id, context: context) }
+        // A piece of a file goes out only as fast as the client opens the stream's window
+        // and reads the connection: where it opened the window, the socket tells whether the
+        // piece is still moving (`TransmissionProgress`), as for an HTTP/1.1 response.
+        let reading = due.filter(\.value.windowOpened).keys
+        guard !reading.isEmpty else { return armTimer(context: context) }
+        TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
+            for id in reading where owned[id]?.writeDeadline != nil {
+                if moving {
+                    owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
+                    owned[id]?.windowOpened = false
+                } else {
+                    resetStalled(id, context: context)
+                }
+            }
+            armTimer(context: context)
         }
+    }
+
+    private func resetStalled(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        logger.debug("response made no progress within write_timeout; resetting the stream", metadata: ["stream": "\(id)"])
+        reset(id, context: context)
+    }
+
+    private func armTimer(context: ChannelHandlerContext) {
         if let next = owned.values.lazy.compactMap(\.writeDeadline).min() {
             timer.arm(at: next, on: context.eventLoop, owner: self)
         }
