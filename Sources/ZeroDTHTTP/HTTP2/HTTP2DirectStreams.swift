@@ -38,6 +38,9 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         /// The client opened the stream's flow-control window since `writeDeadline` was set:
         /// it is reading, and the piece being written may be moving, slowly.
         var windowOpened = false
+        /// The stream's flow-control window is used up (nio-http2 holds its data): only the
+        /// client opening it again lets the response move.
+        var windowShut = false
     }
 
     private let configuration: HTTPServerConfiguration
@@ -131,8 +134,13 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         switch HTTP2StreamEvent(event) {
         case .closed(let id):
             if owned.removeValue(forKey: id) != nil { return }
-        case .created(let id), .windowUpdated(let id):
+        case .created(let id):
             if owned[id] != nil { return }
+        case .windowUpdated(let id, let outbound):
+            if owned[id] != nil {
+                owned[id]?.windowShut = outbound.map { $0 <= 0 } ?? false
+                return
+            }
         case .other:
             break
         }
@@ -273,12 +281,13 @@ extension HTTP2DirectStreams: DeadlineOwner {
         guard let context else { return }
         let now = context.eventLoop.now
         let due = owned.filter { $0.value.writeDeadline.map { $0 <= now } ?? false }
-        let stalled = due.filter { !$0.value.windowOpened }.keys
-        for id in stalled { resetStalled(id, context: context) }
         // A piece of a file goes out only as fast as the client opens the stream's window
-        // and reads the connection: where it opened the window, the socket tells whether the
-        // piece is still moving (`TransmissionProgress`), as for an HTTP/1.1 response.
-        let reading = due.filter(\.value.windowOpened).keys
+        // and reads the connection. A stream whose window is shut and stayed shut is stalled;
+        // for the others the socket tells whether the piece is still moving
+        // (`TransmissionProgress`), as for an HTTP/1.1 response.
+        let stalled = due.filter { $0.value.windowShut && !$0.value.windowOpened }.keys
+        for id in stalled { resetStalled(id, context: context) }
+        let reading = due.filter { !$0.value.windowShut || $0.value.windowOpened }.keys
         guard !reading.isEmpty else { return armTimer(context: context) }
         TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
             for id in reading where owned[id]?.writeDeadline != nil {
