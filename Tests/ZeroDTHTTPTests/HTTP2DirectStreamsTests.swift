@@ -205,6 +205,34 @@ import Testing
         #expect(server.channel.isActive)
     }
 
+    /// A client that keeps opening the stream's window is reading: while the socket is moving
+    /// too, the response goes on past `write_timeout`; once the window stays shut for a whole
+    /// `write_timeout`, it is reset. Whether the socket moves is the kernel's to say
+    /// (`TransmissionProgress`, tested on a real socket): here, as the test says.
+    @Test(arguments: [true, false])
+    func aStreamWhoseWindowKeepsOpeningGoesOnWhileTheSocketMoves(socketMoving: Bool) throws {
+        defer { removeDirectory() }
+        let server = try HTTP2DirectStreamsTests { $0.writeTimeout = .seconds(2) }
+        defer { server.removeDirectory() }
+        let streams = try server.channel.pipeline.syncOperations.handler(type: HTTP2DirectStreams.self)
+        streams.transmissionProgress = { _, _, answer in answer(socketMoving) }
+        try server.send(HTTP2Frames.get("/file", stream: 1))
+        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 65_535)
+        server.loop.advanceTime(by: .milliseconds(1500))
+        try server.send(server.windowUpdate(stream: 1, by: 1_000), server.windowUpdate(stream: 0, by: 1_000))
+        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 1_000)
+        server.loop.advanceTime(by: .milliseconds(500))
+        let resets = try server.received().filter { $0.stream == 1 }.compactMap(\.resetCode)
+        #expect(resets == (socketMoving ? [] : [Self.cancel]), "\(resets)")
+        guard socketMoving else { return }
+        // Shut since: reset a whole `write_timeout` after the window last opened.
+        server.loop.advanceTime(by: .milliseconds(1999))
+        #expect(try server.received().compactMap(\.resetCode).isEmpty)
+        server.loop.advanceTime(by: .milliseconds(1))
+        #expect(try server.received().filter { $0.stream == 1 }.compactMap(\.resetCode) == [Self.cancel])
+        #expect(server.handler.handles.allSatisfy { !$0.isOpen })
+    }
+
     /// The drain's final GOAWAY is decided when the last stream closes, here by the client's
     /// reset, in the middle of a read: a stream that read opens is not served.
     @Test func aStreamOpenedAfterTheFinalGoAwayIsRefused() throws {

@@ -58,6 +58,8 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     /// trailers, the multiplexer's.
     private var newestStream = HTTP2StreamID.rootStream
     private var timer = EarliestDeadlineTimer()
+    /// Asks the connection's socket whether it is moving; the kernel's answer, but for tests.
+    var transmissionProgress: (any Channel, TimeAmount, @escaping (Bool) -> Void) -> Void = TransmissionProgress.check
     private var context: ChannelHandlerContext?
     private var remoteAddress: SocketAddress?
     /// Inside a read: writes are flushed once, when it completes.
@@ -289,7 +291,7 @@ extension HTTP2DirectStreams: DeadlineOwner {
         for id in stalled { resetStalled(id, context: context) }
         let reading = due.filter { !$0.value.windowShut || $0.value.windowOpened }.keys
         guard !reading.isEmpty else { return armTimer(context: context) }
-        TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
+        transmissionProgress(context.channel, writeTimeout) { [self] moving in
             for id in reading where owned[id]?.writeDeadline != nil {
                 if moving {
                     owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
