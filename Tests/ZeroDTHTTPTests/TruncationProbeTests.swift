@@ -13,62 +13,59 @@ import Testing
     /// A response still being written once the loop has run its next tasks gets checked
     /// `firstCheck` later, and a file cut short by then is reported once.
     @Test func aFileCutShortWhileItIsSentIsReported() throws {
-        let (tree, handle) = try Self.largeFile()
-        defer { try? handle.close() }
-        let loop = EmbeddedEventLoop()
-        let probe = try #require(TruncationProbe(body: [Self.slice(handle)]))
-        var reports = 0
-        probe.start(on: loop) { reports += 1 }
-        loop.run()
-        #expect(truncate(tree.path + "/big.bin", 10) == 0)
-        loop.advanceTime(by: TruncationProbe.firstCheck)
-        #expect(reports == 1)
-        loop.advanceTime(by: .seconds(2))
-        #expect(reports == 1, "reported once: the probe stops checking")
+        let watch = try Watch()
+        watch.loop.run()
+        #expect(truncate(watch.path, 10) == 0)
+        watch.loop.advanceTime(by: TruncationProbe.firstCheck)
+        #expect(watch.reports == 1)
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 1, "reported once: the probe stops checking")
     }
 
     /// A response written in the flush that follows it (the usual fate of a file on a fast
     /// connection) stops the probe before the loop's next tasks run: no check is ever made,
     /// so a file cut short afterwards, when the response is complete, is no concern of it.
     @Test func aProbeStoppedBeforeTheLoopsNextTasksNeverChecks() throws {
-        let (tree, handle) = try Self.largeFile()
-        defer { try? handle.close() }
-        let loop = EmbeddedEventLoop()
-        let probe = try #require(TruncationProbe(body: [Self.slice(handle)]))
-        var reports = 0
-        probe.start(on: loop) { reports += 1 }
-        probe.stop()
-        #expect(truncate(tree.path + "/big.bin", 10) == 0)
-        loop.run()
-        loop.advanceTime(by: .seconds(2))
-        #expect(reports == 0)
+        let watch = try Watch()
+        watch.probe.stop()
+        #expect(truncate(watch.path, 10) == 0)
+        watch.loop.run()
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0)
     }
 
     /// A file that keeps its size is checked again and again, and never reported.
     @Test func aFileThatKeepsItsSizeIsNotReported() throws {
-        let (_, handle) = try Self.largeFile()
-        defer { try? handle.close() }
+        let watch = try Watch()
+        watch.loop.run()
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0)
+        watch.probe.stop()
+    }
+
+    /// A probe started on a file of `minimumWatchedSize` bytes, on a loop of the test's own,
+    /// counting its reports.
+    private final class Watch {
+        let tree: TemporaryTree
+        let path: String
+        let handle: NIOFileHandle
         let loop = EmbeddedEventLoop()
-        let probe = try #require(TruncationProbe(body: [Self.slice(handle)]))
+        let probe: TruncationProbe
         var reports = 0
-        probe.start(on: loop) { reports += 1 }
-        loop.run()
-        loop.advanceTime(by: .seconds(2))
-        #expect(reports == 0)
-        probe.stop()
-    }
 
-    private static let size = TruncationProbe.minimumWatchedSize
+        init() throws {
+            tree = try TemporaryTree()
+            path = try tree.file("big.bin", [UInt8](repeating: 0x61, count: TruncationProbe.minimumWatchedSize))
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
+            handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+            let slice = HTTPResponse.FileSlice(handle: handle, offset: 0, count: TruncationProbe.minimumWatchedSize)
+            probe = try #require(TruncationProbe(body: [.file(slice)]))
+            probe.start(on: loop) { [unowned self] in reports += 1 }
+        }
 
-    private static func largeFile() throws -> (TemporaryTree, NIOFileHandle) {
-        let tree = try TemporaryTree()
-        let path = try tree.file("big.bin", [UInt8](repeating: 0x61, count: size))
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
-        return (tree, NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor))
-    }
-
-    private static func slice(_ handle: NIOFileHandle) -> HTTPResponse.BodyPart {
-        .file(HTTPResponse.FileSlice(handle: handle, offset: 0, count: size))
+        deinit {
+            try? handle.close()
+        }
     }
 }
