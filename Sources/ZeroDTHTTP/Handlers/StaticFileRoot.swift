@@ -169,8 +169,43 @@ final class StaticFileRoot: Sendable {
         guard handle.isRegularFile || handle.isDirectory else { throw .notFound }
         // The magic link names the handle's inode itself, not a path: its status holds,
         // and a second `fstat` would only repeat it.
-        let descriptor = try openDescriptor(AT_FDCWD, "/proc/self/fd/\(handle.descriptor)", flags: fileFlags)
+        let descriptor = try openDescriptor(openDescriptors, decimal: handle.descriptor, flags: fileFlags)
         return OpenFile(descriptor: descriptor, status: handle.status)
+    }
+
+    /// `/proc/self/fd`, opened once: each reopen then looks up one name in it instead of
+    /// walking `/proc`, `self` (a symlink) and `fd` again, which was most of a large file's
+    /// `open` on every request. The directory is the process's, so its entries are the
+    /// descriptors of every thread. Without `/proc`, a descriptor that fails every lookup.
+    private static let openDescriptors = Glibc.open("/proc/self/fd", Posix.openPathFlag | O_DIRECTORY | O_CLOEXEC)
+
+    /// Opens the entry named by `number` in decimal below `directory`, the name made on the
+    /// stack (an interpolated `String` costs an allocation per request).
+    private static func openDescriptor(_ directory: CInt, decimal number: CInt, flags: CInt)
+        throws(FileAccessError) -> CInt
+    {
+        let result: (descriptor: CInt, errno: CInt) = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 12) {
+            name in
+            var digits = 0
+            var rest = UInt32(bitPattern: number)
+            repeat {
+                digits += 1
+                rest /= 10
+            } while rest > 0
+            rest = UInt32(bitPattern: number)
+            name[digits] = 0
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                name[index] = CChar(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            }
+            while true {
+                let descriptor = Glibc.openat(directory, name.baseAddress!, flags)
+                if descriptor >= 0 { return (descriptor, 0) }
+                if errno != EINTR { return (-1, errno) }
+            }
+        }
+        guard result.descriptor >= 0 else { throw FileAccessError(errno: result.errno) }
+        return result.descriptor
     }
 
     // O_NONBLOCK and O_NOCTTY only in case a special file is swapped in between the type

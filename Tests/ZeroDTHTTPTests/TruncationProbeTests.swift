@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOEmbedded
+import Testing
+@testable import ZeroDTHTTP
+
+/// The probe that ends a response whose file is cut short under it, on a loop whose time
+/// the test moves.
+@Suite struct TruncationProbeTests {
+    /// A response still being written once the loop has run its next tasks gets checked
+    /// `firstCheck` later, and a file cut short by then is reported once.
+    @Test func aFileCutShortWhileItIsSentIsReported() throws {
+        let watch = try Watch()
+        watch.loop.run()
+        #expect(truncate(watch.path, 10) == 0)
+        watch.loop.advanceTime(by: TruncationProbe.firstCheck)
+        #expect(watch.reports == 1)
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 1, "reported once: the probe stops checking")
+    }
+
+    /// A response written in the flush that follows it (the usual fate of a file on a fast
+    /// connection) stops the probe before the loop's next tasks run: no check is ever made,
+    /// so a file cut short afterwards, when the response is complete, is no concern of it.
+    @Test func aProbeStoppedBeforeTheLoopsNextTasksNeverChecks() throws {
+        let watch = try Watch()
+        watch.probe.stop()
+        #expect(truncate(watch.path, 10) == 0)
+        watch.loop.run()
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0)
+    }
+
+    /// A file that keeps its size is checked again and again, and never reported.
+    @Test func aFileThatKeepsItsSizeIsNotReported() throws {
+        let watch = try Watch()
+        watch.loop.run()
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0)
+        watch.probe.stop()
+    }
+
+    /// A probe started on a file of `minimumWatchedSize` bytes, on a loop of the test's own,
+    /// counting its reports.
+    private final class Watch {
+        let tree: TemporaryTree
+        let path: String
+        let handle: NIOFileHandle
+        let loop = EmbeddedEventLoop()
+        let probe: TruncationProbe
+        var reports = 0
+
+        init() throws {
+            tree = try TemporaryTree()
+            path = try tree.file("big.bin", [UInt8](repeating: 0x61, count: TruncationProbe.minimumWatchedSize))
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
+            handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+            let slice = HTTPResponse.FileSlice(handle: handle, offset: 0, count: TruncationProbe.minimumWatchedSize)
+            probe = try #require(TruncationProbe(body: [.file(slice)]))
+            probe.start(on: loop) { [unowned self] in reports += 1 }
+        }
+
+        deinit {
+            try? handle.close()
+        }
+    }
+}
