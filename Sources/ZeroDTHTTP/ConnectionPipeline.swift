@@ -105,8 +105,9 @@ struct ConnectionPipeline: Sendable {
         let monitor = RequestLineMonitor(simpleHeadLimit: configuration.maxHeaderSize)
         return [
             monitor,
+            // TLS holds writes until its records are made: only a plain connection's reach the socket.
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: isSecure, monitor: monitor, logger: logger),
+                                  isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure, logger: logger),
         ]
     }
 

@@ -55,6 +55,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var readPending = false
     private var needsFlush = false
     private var lastWrite: EventLoopFuture<Void>?
+    /// Whether the socket takes this handler's writes as they are, no handler in between
+    /// holding them back (plain HTTP/1; not TLS, not an HTTP/2 stream): then the channel's
+    /// buffered bytes tell when they are written (`confirmWrites`).
+    private let writesReachSocket: Bool
+    /// Responses written in one write without a promise (`writesReachSocket`), to be
+    /// confirmed as written at the next flush.
+    private var unconfirmedResponses = 0
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
     /// The server, route, amendment and metrics the current request's response goes under.
@@ -71,10 +78,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     ///   - monitor: what watches the connection's bytes; nil for an HTTP/2 stream.
     ///   - writer: how responses go on the wire.
     ///   - streamTimers: the timers of the HTTP/2 connection whose stream this is.
+    ///   - writesReachSocket: whether nothing between this handler and the socket holds
+    ///     writes back, so that a response written in one write needs no promise: the
+    ///     channel's buffered bytes after the flush say whether it is out.
     init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
          tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
-         writer: any ResponseWriter = HTTP1ResponseWriter(), streamTimers: HTTP2StreamTimers? = nil, logger: Logger) {
+         writer: any ResponseWriter = HTTP1ResponseWriter(), streamTimers: HTTP2StreamTimers? = nil,
+         writesReachSocket: Bool = false, logger: Logger) {
         self.streamTimers = streamTimers
+        self.writesReachSocket = writesReachSocket
         self.writer = writer
         self.logger = logger
         self.tlsServerName = tlsServerName
@@ -369,7 +381,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                       connection: connection, isStreamed: isStreamed)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
         let endsWithHead = !streamsBody && !pumpsStream
-        let done = context.eventLoop.makePromise(of: Void.self)
+        // A response in one write, with no file to close after it, needs no promise where the
+        // flush tells whether it is out (`confirmWrites`): a promise and its callback cost
+        // about a tenth of a small response's instructions.
+        let done = endsWithHead && writesReachSocket && response.fileHandles.isEmpty
+            ? nil : context.eventLoop.makePromise(of: Void.self)
         do {
             try writer.writeHead(head, body: inline, endsResponse: endsWithHead, context: context,
                                  promise: endsWithHead ? done : nil)
@@ -379,37 +395,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
             response.discardBody()
             // Nothing was written: the promise has no write to complete it.
-            done.succeed()
+            done?.succeed()
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
         }
-        if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
+        if let done {
+            if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
+            awaitWritten(done, of: response, probed: streamsBody, for: requestHead, context: context)
+        } else {
+            unconfirmedResponses += 1
+        }
         if !pumpsStream { response.stream?.close() }
         needsFlush = true
-        lastWrite = done.futureResult
-        let handles = response.fileHandles
-        // Files are never inlined: a body that went with the head needs no probe.
-        let probe = streamsBody ? TruncationProbe(body: response.body) : nil
-        probe?.start(on: context.eventLoop) { [self] in
-            logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
-            context.close(promise: nil)
-        }
-        // Completes on this event loop: isolated callbacks need no boxing, which matters
-        // once per response.
-        done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            // Not kept by an idle connection: a close waits for no write then.
-            if lastWrite === done.futureResult { lastWrite = nil }
-            probe?.stop()
-            for handle in handles { try? handle.close() }
-            machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
-            // The read deadlines restart with the last write's end, maybe sooner than the
-            // timer is set for (`readHeaderTimeout` for a head waiting behind the response).
-            armTimer(context: context)
-            if readPending || hasQueued {
-                // Not from inside the write's completion: resuming may write again.
-                context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
-            }
-        }
         perform(machine.responseIssued(now: now), context: context)
         armTimer(context: context)
         // Taken only where something records it: copying what a record holds costs more
@@ -418,7 +415,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let record = routeMetrics == nil && accessLog == nil ? nil : ResponseRecord(
             routeMetrics: routeMetrics, accessLog: accessLog, route: route, remoteAddress: remoteAddress,
             isSecure: isSecure, requestHead: requestHead, status: Int(status), duration: Duration(now - started))
-        guard pumpsStream, let stream = response.stream else {
+        guard pumpsStream, let stream = response.stream, let done else {
             record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
         }
@@ -430,6 +427,41 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             record?.record(bodyBytes: streamedBytes)
         }
         sendPiece(of: stream, head: head, context: context, done: done)
+    }
+
+    /// Waits for `done`, the last write of `response`, then closes its files and reports it
+    /// written. `probed`: its body's files are watched for truncation meanwhile.
+    private func awaitWritten(_ done: EventLoopPromise<Void>, of response: HTTPResponse, probed: Bool,
+                              for requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+        lastWrite = done.futureResult
+        let handles = response.fileHandles
+        // Files are never inlined: a body that went with the head needs no probe.
+        let probe = probed ? TruncationProbe(body: response.body) : nil
+        probe?.start(on: context.eventLoop) { [self] in
+            logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
+            context.close(promise: nil)
+        }
+        // Completes on this event loop: isolated callbacks need no boxing, which matters
+        // once per response.
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            // Not kept by an idle connection: a close waits for no write then.
+            if lastWrite === done.futureResult { lastWrite = nil }
+            probe?.stop()
+            for handle in handles { try? handle.close() }
+            responseWritten(context: context)
+        }
+    }
+
+    /// A response's last write is done (or failed: the connection is closing).
+    private func responseWritten(context: ChannelHandlerContext) {
+        machine.writeProgressed(now: context.eventLoop.now, responseFinished: true)
+        // The read deadlines restart with the last write's end, maybe sooner than the
+        // timer is set for (`readHeaderTimeout` for a head waiting behind the response).
+        armTimer(context: context)
+        if readPending || hasQueued {
+            // Not from inside the write's completion: resuming may write again.
+            context.eventLoop.assumeIsolated().execute { [self] in resumeQueued(context: context) }
+        }
     }
 
     /// Sends the next piece of a streamed body, and the one after it once that is written:
@@ -530,6 +562,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard needsFlush else { return }
         needsFlush = false
         context.flush()
+        confirmWrites(context: context)
+    }
+
+    /// Reports the responses written without a promise (`writesReachSocket`) written, once a
+    /// flush has handed them to the socket: at once when the socket took every byte, as it
+    /// does a small answer nearly always; else when an empty write queued behind them
+    /// completes, which is when they are out. A closed channel has nothing more to write:
+    /// they count as done, as a failed write's promise would have.
+    private func confirmWrites(context: ChannelHandlerContext) {
+        guard unconfirmedResponses > 0 else { return }
+        let count = unconfirmedResponses
+        unconfirmedResponses = 0
+        guard let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > 0 else {
+            for _ in 0..<count { responseWritten(context: context) }
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.write(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: written)
+        context.flush()
+        lastWrite = written.futureResult
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in
+            if lastWrite === written.futureResult { lastWrite = nil }
+            for _ in 0..<count { responseWritten(context: context) }
+        }
     }
 
     // MARK: - Actions and timer

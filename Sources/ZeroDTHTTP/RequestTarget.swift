@@ -37,11 +37,26 @@ struct RequestTarget: Equatable {
     }
 
     /// Whether `uri` is already a normalized path, as most targets are: `/`, then no `?`,
-    /// `#`, `%`, NUL, `/.` or `//`. Passes over a `String`'s bytes, where the general parse
-    /// makes several over a `Substring`'s, which cost more.
+    /// `#`, `%`, NUL, `/.` or `//`. One pass over a `String`'s contiguous bytes, where the
+    /// general parse makes several over a `Substring`'s (and iterating a `String.UTF8View`
+    /// calls a protocol witness a byte), which cost more.
     private static func isPlainPath(_ uri: String) -> Bool {
-        uri.utf8.first == UInt8(ascii: "/") && !needsNormalizing(uri) && !uri.utf8.contains { byte in
-            byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "%") || byte == 0
+        var uri = uri
+        return uri.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "/") else { return false }
+            var afterSlash = false
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"), 0: return false
+                case UInt8(ascii: "/"):
+                    if afterSlash { return false }
+                    afterSlash = true
+                case UInt8(ascii: "."):
+                    if afterSlash { return false }
+                default: afterSlash = false
+                }
+            }
+            return true
         }
     }
 

@@ -52,7 +52,8 @@ package enum ResponseHead {
                           renderedHeaders: ByteBuffer? = nil, date: String, server: String?, contentLength: Int?,
                           chunked: Bool = false, connection: String?, extraCapacity: Int,
                           allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
-        try check(reasonPhrase: status.reasonPhrase)
+        // NIO's own statuses carry its constant phrases: only a custom one can be bad.
+        if case .custom(_, let reasonPhrase) = status { try check(reasonPhrase: reasonPhrase) }
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
         writeStatusLine(version: version, status: status, into: &buffer)
         if var renderedHeaders {

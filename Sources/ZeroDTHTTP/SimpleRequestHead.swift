@@ -51,6 +51,9 @@ enum SimpleRequestHead: Equatable {
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
             var headers: [(String, String)] = []
+            // Room for a browser's usual fields: grown from empty, the array was allocated
+            // three times for three fields.
+            headers.reserveCapacity(16)
             while try peek() != UInt8(ascii: "\r") {
                 headers.append(try field())
             }

@@ -25,7 +25,7 @@ extension EmbeddedChannel {
                                   routes: RoutingTable(routes: [.init(path: "/", handler: handler)]),
                                   serverName: "test", monitor: monitor,
                                   accessLog: { entry in accessLog.withLockedValue { $0.append(entry) } },
-                                  logger: logger),
+                                  writesReachSocket: front.isEmpty, logger: logger),
         ])
         try connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
     }

@@ -12,11 +12,14 @@ extension HTTPConnectionStateMachine {
 }
 
 extension HTTPConnectionHandler {
-    /// A connection of a listener with one server, which takes every host.
+    /// A connection of a listener with one server, which takes every host. Its writes reach
+    /// the channel as they do a plain connection's socket, unless `writesReachSocket` is false
+    /// (a handler in front holds them).
     convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
-                     monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?, logger: Logger) {
+                     monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?,
+                     writesReachSocket: Bool = true, logger: Logger) {
         self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
                   hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
-                  monitor: monitor, logger: logger)
+                  monitor: monitor, writesReachSocket: writesReachSocket, logger: logger)
     }
 }

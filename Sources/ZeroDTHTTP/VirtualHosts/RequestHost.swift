@@ -75,30 +75,34 @@ enum RequestHost {
 
     /// `host` read as ``name(ofAuthority:)`` reads it when it is what nearly every request
     /// sends, a lower-case name or IPv4 address and maybe a port: in one pass over a
-    /// `String`'s bytes, where the general reading makes several over a `Substring`'s, which
-    /// cost more. Nil for anything else (whitespace, capitals, a trailing dot, brackets, a
-    /// bad port), which the general reading takes or refuses.
+    /// `String`'s contiguous bytes, where the general reading makes several over a
+    /// `Substring`'s (and iterating a `String.UTF8View` calls a protocol witness a byte),
+    /// which cost more. Nil for anything else (whitespace, capitals, a trailing dot,
+    /// brackets, a bad port), which the general reading takes or refuses.
     static func plainName(_ host: String) -> String? {
-        let bytes = host.utf8
-        var colon: String.Index?
-        var port = 0
-        var portDigits = 0
-        for index in bytes.indices {
-            let byte = bytes[index]
-            if colon != nil {
-                guard isDigit(byte), portDigits < 5 else { return nil }
-                port = port * 10 + Int(byte - UInt8(ascii: "0"))
-                portDigits += 1
-            } else if byte == UInt8(ascii: ":") {
-                colon = index
-            } else if !isRegNameByte(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) {
-                return nil
+        var host = host
+        let end: Int? = host.withUTF8 { bytes in
+            var colon: Int?
+            var port = 0
+            var portDigits = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if colon != nil {
+                    guard isDigit(byte), portDigits < 5 else { return nil }
+                    port = port * 10 + Int(byte - UInt8(ascii: "0"))
+                    portDigits += 1
+                } else if byte == UInt8(ascii: ":") {
+                    colon = index
+                } else if !isRegNameByte(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) {
+                    return nil
+                }
             }
+            let end = colon ?? bytes.count
+            guard end > 0, end <= maxNameLength, port <= 65535, bytes[end - 1] != UInt8(ascii: ".") else { return nil }
+            return end
         }
-        let end = colon ?? bytes.endIndex
-        guard end != bytes.startIndex, port <= 65535, bytes.distance(from: bytes.startIndex, to: end) <= maxNameLength,
-              bytes[bytes.index(before: end)] != UInt8(ascii: ".") else { return nil }
-        return colon == nil ? host : String(host[..<end])
+        guard let end else { return nil }
+        return end == host.utf8.count ? host : String(Substring(host.utf8.prefix(end)))
     }
 
     /// RFC 3986 unreserved characters and sub-delims. (Ranges, not a search of a string of
