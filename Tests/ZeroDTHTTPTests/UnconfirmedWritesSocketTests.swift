@@ -1,0 +1,44 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Testing
+@testable import ZeroDTHTTP
+
+/// On a plain connection a small response goes out without a write promise: the flush
+/// tells whether the socket took it (`HTTPConnectionHandler.confirmWrites`). A client that
+/// pipelines far more than the socket buffers hold and reads only later still gets every
+/// answer, whole and in order, and the connection serves on.
+@Suite struct UnconfirmedWritesSocketTests {
+    private static let body = String(repeating: "b", count: 4000)
+    private static let requests = 3000
+
+    @Test(.timeLimit(.minutes(1))) func thousandsOfPipelinedAnswersArriveWholeAndInOrder() throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let routes = RoutingTable(routes: [.init(path: "/", handler: FixedResponseHandler(
+            status: 200, body: Self.body, contentType: "text/plain"))])
+        let (server, _) = try LoopbackServer.start(group: group, routes: routes)
+        defer { try? server.close().wait() }
+        let port = server.localAddress!.port!
+
+        // One answer alone, for its size: every answer has the same.
+        var one: [UInt8] = []
+        let single = try BlockingClient(port: port)
+        try single.send("GET /0 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try single.receive(into: &one) { String(decoding: $0, as: UTF8.self).hasSuffix(Self.body) }
+
+        let client = try BlockingClient(port: port, receiveBuffer: 16 << 10)
+        try client.send(String(repeating: "GET /a HTTP/1.1\r\nHost: t\r\n\r\n", count: Self.requests))
+        var received: [UInt8] = []
+        let total = Self.requests * one.count
+        try client.receive(into: &received) { $0.count >= total }
+        #expect(received.count == total)
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == Self.requests)
+        #expect(text.hasSuffix(Self.body))
+        try client.send("GET /last HTTP/1.1\r\nHost: t\r\n\r\n")
+        var last: [UInt8] = []
+        try client.receive(into: &last) { $0.count >= one.count }
+        #expect(String(decoding: last, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK\r\n"))
+    }
+}
