@@ -276,7 +276,9 @@ struct RestartDriver {
         case .exit(let ending):
             self.ending = ending
             switch ending {
-            case .handedOver: break
+            case .handedOver(_, _, let cutShort):
+                // The supervisor's exit status says a drain was cut short, whichever it was.
+                if cutShort { tellSupervisor(.exiting(status: 1)) }
             // What `Runtime.Ending` asks the caller to exit with: the supervisor exits with it
             // if this generation is the last, whoever reaps it.
             case .stopped, .stoppedBeforeTurn: tellSupervisor(.exiting(status: 0))

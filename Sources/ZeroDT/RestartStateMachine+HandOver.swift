@@ -100,9 +100,10 @@ extension RestartStateMachine {
                               answerWaiters: true)
     }
 
-    mutating func exitHandingOver(_ handingOver: HandingOver) -> [Action] {
-        let ending = handingOver.successorStopping ? Ending.stopped
-            : .handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths)
+    /// - Parameter cutShort: a second stop signal ends the drain.
+    mutating func exitHandingOver(_ handingOver: HandingOver, cutShort: Bool = false) -> [Action] {
+        let ending = handingOver.successorStopping ? (cutShort ? Ending.interrupted : .stopped)
+            : .handedOver(successorPID: handingOver.pid, unixPaths: handingOver.unixPaths, cutShort: cutShort)
         state = .exited(ending)
         // A successor of an older release never says it took over; a stop ends the wait.
         return (handingOver.reported ? [] : [tookOver(handingOver)]) + [.exit(ending)]

@@ -33,7 +33,7 @@ extension RestartStateMachine {
                     state = .exited(.interrupted)
                     return [log, .abandonReloads("stop requested; the restart was abandoned"), .exit(.interrupted)]
                 }
-                return [log] + exitHandingOver(handingOver)
+                return [log] + exitHandingOver(handingOver, cutShort: true)
             }
             let first = !handingOver.stopRequested
             handingOver.stopRequested = true

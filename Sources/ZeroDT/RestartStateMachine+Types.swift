@@ -64,7 +64,9 @@ extension RestartStateMachine {
     /// How a generation ends.
     enum Ending: Equatable, Sendable {
         /// The successor serves; `unixPaths` are the unix sockets it declares (kept on disk).
-        case handedOver(successorPID: Int32, unixPaths: [String])
+        /// `cutShort`: a second stop signal ended the drain, and a supervisor hears exit
+        /// status 1 for it, as for any drain cut short (the service is stopping).
+        case handedOver(successorPID: Int32, unixPaths: [String], cutShort: Bool = false)
         /// Drained after a stop request.
         case stopped
         /// Stopped while awaiting its turn: the predecessor keeps the sockets and serves on,

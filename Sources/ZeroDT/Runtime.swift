@@ -365,7 +365,7 @@ public final class Runtime: Sendable {
             }
         }
         switch ending {
-        case .handedOver(let pid, let successorPaths):
+        case .handedOver(let pid, let successorPaths, _):
             for path in unixPaths where !successorPaths.contains(path) { SocketFile.removeIfSocket(atPath: path) }
             return .handedOver(successorPID: pid)
         case .stoppedBeforeTurn:

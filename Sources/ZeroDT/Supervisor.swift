@@ -68,28 +68,30 @@ struct Supervisor {
         let subreaper = zerodt_become_subreaper()
         if subreaper != 0 { logger.warning("\(SystemError(call: "prctl(PR_SET_CHILD_SUBREAPER)", errno: subreaper))") }
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
-        reaper.start { pid, status in continuation.yield(.event(.childExited(pid: pid, status: status))) }
+        let inbox = SupervisorInbox(continuation: continuation)
+        reaper.start { pid, status in inbox.yield(.event(.childExited(pid: pid, status: status))) }
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { [startedInTerminal] in
                 for await signal in signals {
-                    continuation.yield(.event(.signal(Self.meaning(of: signal, startedInTerminal: startedInTerminal))))
+                    let meaning = Self.meaning(of: signal, startedInTerminal: startedInTerminal)
+                    inbox.yieldAfterWaitingMessages(.event(.signal(meaning)))
                 }
             }
-            process(.started, group: &group, continuation: continuation)
+            process(.started, group: &group, inbox: inbox)
             for await input in inputs {
                 switch input {
                 case .event(.channelClosed):
                     // A chain that ended halfway through a `serving` message.
                     release(&pending)
-                    process(.channelClosed, group: &group, continuation: continuation)
+                    process(.channelClosed, group: &group, inbox: inbox)
                 case .event(let event):
-                    process(event, group: &group, continuation: continuation)
+                    process(event, group: &group, inbox: inbox)
                 case .timerFired(let timer, let id):
                     guard timers[timer] == id else { continue }
                     timers[timer] = nil
-                    process(.timerFired(timer), group: &group, continuation: continuation)
+                    process(.timerFired(timer), group: &group, inbox: inbox)
                 case .message(let message, let fds):
-                    receive(message, fds: fds, group: &group, continuation: continuation)
+                    receive(message, fds: fds, group: &group, inbox: inbox)
                 case .garbled(let why):
                     logger.warning("ignoring a message from a generation: \(why)")
                 }
@@ -112,7 +114,7 @@ struct Supervisor {
     }
 
     private mutating func receive(_ message: SupervisorMessage, fds: [Int32], group: inout TaskGroup<Void>,
-                                  continuation: AsyncStream<Input>.Continuation) {
+                                  inbox: SupervisorInbox) {
         let event: SupervisorStateMachine.Event
         switch message.kind {
         case .started:
@@ -132,7 +134,7 @@ struct Supervisor {
         case .failed:
             event = .failed(pid: message.pid, generation: message.generation, reason: message.reason ?? "no reason given")
         }
-        process(event, group: &group, continuation: continuation)
+        process(event, group: &group, inbox: inbox)
         // Not held (a stop came first, or the chain is over): closed.
         release(&pending)
     }
@@ -140,20 +142,20 @@ struct Supervisor {
     /// Feeds `event` to the machine and carries out its actions; a launch is answered before
     /// anything else, so that the machine knows the chain runs before any news of it.
     private mutating func process(_ event: SupervisorStateMachine.Event, group: inout TaskGroup<Void>,
-                                  continuation: AsyncStream<Input>.Continuation) {
+                                  inbox: SupervisorInbox) {
         var queue = [event]
         while !queue.isEmpty {
             for action in machine.handle(queue.removeFirst()) {
-                if let answer = perform(action, group: &group, continuation: continuation) { queue.append(answer) }
+                if let answer = perform(action, group: &group, inbox: inbox) { queue.append(answer) }
             }
         }
     }
 
     private mutating func perform(_ action: SupervisorStateMachine.Action, group: inout TaskGroup<Void>,
-                                  continuation: AsyncStream<Input>.Continuation) -> SupervisorStateMachine.Event? {
+                                  inbox: SupervisorInbox) -> SupervisorStateMachine.Event? {
         switch action {
         case .launch(let generation):
-            return launch(generation: generation, continuation: continuation)
+            return launch(generation: generation, inbox: inbox)
         case .holdSockets:
             release(&held)
             held = pending
@@ -171,7 +173,7 @@ struct Supervisor {
             timers[timer] = id
             group.addTask {
                 guard (try? await Task.sleep(for: duration)) != nil else { return }
-                continuation.yield(.timerFired(timer, id: id))
+                inbox.yield(.timerFired(timer, id: id))
             }
         case .cancelTimer(let timer):
             timers[timer] = nil
@@ -194,7 +196,7 @@ struct Supervisor {
 
     /// Starts `generation` with the held sockets and a new channel, whose reader reports
     /// every message and, once every generation of the chain has exited, the end.
-    private func launch(generation: Int, continuation: AsyncStream<Input>.Continuation) -> SupervisorStateMachine.Event {
+    private func launch(generation: Int, inbox: SupervisorInbox) -> SupervisorStateMachine.Event {
         var pair: [Int32] = [-1, -1]
         let pid: Int32
         do {
@@ -216,43 +218,15 @@ struct Supervisor {
         }
         // Whatever the reader and the reaper report reaches the machine after `launched`.
         let channel = pair[0]
-        Thread.detachNewThread { Self.read(channel, into: continuation) }
+        inbox.attach(channel)
+        Thread.detachNewThread { inbox.read(channel) }
         reaper.wake()
         return .launched(pid: pid)
-    }
-
-    private static func read(_ channel: Int32, into continuation: AsyncStream<Input>.Continuation) {
-        defer { Posix.close(channel) }
-        while true {
-            switch SupervisorMessage.receive(from: channel) {
-            case .message(let message, let fds):
-                continuation.yield(.message(message, fds: fds))
-            case .garbled(let why):
-                continuation.yield(.garbled(why))
-            case .failed(let error):
-                // Not the end of the chain: that is the hang-up, which is waited for.
-                continuation.yield(.garbled("\(error)"))
-                waitForHangUp(channel)
-                continuation.yield(.event(.channelClosed))
-                return
-            case .endOfFile:
-                continuation.yield(.event(.channelClosed))
-                return
-            }
-        }
     }
 
     /// A terminal that hung up answers every request on it with EIO.
     private static func terminalHungUp() -> Bool {
         var attributes = termios()
         return tcgetattr(STDIN_FILENO, &attributes) != 0 && errno == EIO
-    }
-
-    /// Blocks until every generation has closed its end.
-    private static func waitForHangUp(_ channel: Int32) {
-        var entry = pollfd(fd: channel, events: 0, revents: 0)
-        while poll(&entry, 1, -1) >= 0 || errno == EINTR {
-            if entry.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return }
-        }
     }
 }

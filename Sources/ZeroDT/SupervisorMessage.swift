@@ -75,7 +75,7 @@ struct SupervisorMessage: Codable, Equatable, Sendable {
         if sent < 0 { throw SystemError(call: "sendmsg to the supervisor", errno: errno) }
     }
 
-    /// What one blocking read of the supervisor's end yields.
+    /// What one read of the supervisor's end yields.
     enum Received {
         case message(SupervisorMessage, fds: [Int32])
         /// Every generation has closed its end: all of them have exited.
@@ -86,7 +86,8 @@ struct SupervisorMessage: Codable, Equatable, Sendable {
         case failed(SystemError)
     }
 
-    /// Reads the next datagram from `socket` (blocking).
+    /// Reads the next datagram from `socket` (blocking, unless the socket is non-blocking:
+    /// then `failed` with `EAGAIN` when none is waiting).
     static func receive(from socket: Int32) -> Received {
         var bytes = [UInt8](repeating: 0, count: maximumSize)
         var fds = [Int32](repeating: -1, count: maximumSockets)

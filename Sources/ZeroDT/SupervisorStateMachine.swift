@@ -30,7 +30,7 @@ struct SupervisorStateMachine {
         /// SIGHUP, SIGUSR2: passed to the serving generation.
         case restart(Int32)
         /// SIGTERM, SIGINT: passed to every generation, so that a second one cuts every
-        /// drain short, an older generation's too.
+        /// drain short, an older generation's too (it is passed on as SIGQUIT).
         case stop(Int32)
         /// SIGQUIT: every generation is sent SIGQUIT, which stops it without a drain.
         case quit
@@ -130,6 +130,8 @@ struct SupervisorStateMachine {
     let configuration: Configuration
     private(set) var state: State = .launching(Chain(generation: 1))
     private var stopRequested = false
+    /// Stop signals passed on so far (a stop a generation announced is not one).
+    private var stopSignals = 0
     private var quitting = false
     /// Crashes since a generation last served for `stableAfter`.
     private var crashes = 0
@@ -262,7 +264,7 @@ struct SupervisorStateMachine {
                     state = .running(chain)
                     return []
                 }
-                return [.sendSignal(number, to: target)]
+                return [.log(.info, "\(Self.name(of: number)): passing it on to pid \(target)"), .sendSignal(number, to: target)]
             case .awaitingRelaunch(let generation):
                 return [.cancelTimer(.relaunch), .log(.info, "restart requested: starting generation \(generation) now")]
                     + launch(generation: generation)
@@ -271,16 +273,22 @@ struct SupervisorStateMachine {
             }
         case .stop(let number):
             let begin = (stopRequested ? [] : beginStop()) + [.log(.info, "\(Self.name(of: number)): stopping every generation")]
+            // The kernel merges a signal still pending in a generation with the same one sent
+            // again (and Dispatch merges the ones it has not handed over yet), so a second
+            // SIGINT could reach a busy generation as one, and its drain would run on: any
+            // stop signal after the first goes on as SIGQUIT, which stops at once on its own.
+            stopSignals += 1
+            let passed = stopSignals == 1 ? number : SIGQUIT
             switch state {
             case .running(var chain):
                 guard chain.handlesSignals, let group = chain.group else {
-                    chain.pendingStops.append(number)
+                    chain.pendingStops.append(passed)
                     state = .running(chain)
                     return begin
                 }
-                return begin + [.signalGroup(number, group: group)]
+                return begin + [.signalGroup(passed, group: group)]
             case .launching(var chain):
-                chain.pendingStops.append(number)
+                chain.pendingStops.append(passed)
                 state = .launching(chain)
                 return begin
             case .awaitingRelaunch:
@@ -353,6 +361,8 @@ struct SupervisorStateMachine {
         switch signal {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        case SIGUSR2: return "SIGUSR2"
         default: return "signal \(signal)"
         }
     }

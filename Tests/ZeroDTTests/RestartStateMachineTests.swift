@@ -102,10 +102,16 @@ import Testing
         #expect(machine.handle(.stopRequested(bySignal: true)).allSatisfy { if case .exit = $0 { false } else { true } })
         #expect(machine.handle(.stopRequested(bySignal: true)).last == .exit(.interrupted))
 
+        // Cut short after a hand-over: the successor's sockets stay; a supervisor hears of it.
         var handingOver = Self.handingOver()
         _ = handingOver.handle(.stopRequested(bySignal: true))
         #expect(handingOver.handle(.stopRequested(bySignal: true)).last
-            == .exit(.handedOver(successorPID: 20, unixPaths: [])))
+            == .exit(.handedOver(successorPID: 20, unixPaths: [], cutShort: true)))
+        // The successor said it stops: the service ends here, cut short.
+        var successorStopping = Self.handingOver()
+        _ = successorStopping.handle(.successorStopping(1))
+        _ = successorStopping.handle(.stopRequested(bySignal: true))
+        #expect(successorStopping.handle(.stopRequested(bySignal: true)).last == .exit(.interrupted))
         // `reload` clients of a restart that cannot be finished are answered, whatever the ending.
     }
 

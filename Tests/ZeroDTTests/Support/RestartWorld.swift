@@ -349,7 +349,7 @@ struct RestartWorld {
         case .exit(let ending):
             // After a stop (which reached the successor too) a second signal may end it with
             // the successor's death still unheard of: the service is stopping anyway.
-            if case .handedOver(let successor, _) = ending, !stopped.contains(pid) {
+            if case .handedOver(let successor, _, _) = ending, !stopped.contains(pid) {
                 if processes[successor]?.alive != true {
                     throw violation("\(pid) exited handing over to \(successor), which is gone")
                 }
