@@ -55,7 +55,9 @@ package enum RegularFile {
             return .failure(failure(error.errno, call: "open"))
         }
         defer { Posix.close(fd) }
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+        // A failed `fstat` leaves `info` as `stat` filled it: its errno is the reason.
+        guard fstat(fd, &info) == 0 else { return .failure(failure(errno, call: "fstat")) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
             return .failure(.notRegular(SocketFile.describe(mode: info.st_mode)))
         }
         var bytes: [UInt8] = []
