@@ -66,9 +66,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var lingering = false
     /// The server, route, amendment and metrics the current request's response goes under.
     private var scope: ResponseScope
-    private var route: String? { scope.route }
     private var amendment: ResponseAmendment? { scope.amendment }
-    private var routeMetrics: RouteMetrics? { scope.routeMetrics }
 
     /// - Parameters:
     ///   - settings: the server's timeouts and limits, shared by its connections.
@@ -359,8 +357,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         amendment?.apply(to: &response)
         let now = context.eventLoop.now
         let status = response.status.code
-        let sendsBody = requestHead.method != .HEAD && status >= 200 && status != 204 && status != 304
-        let hasLength = status >= 200 && status != 204 && status != 304
+        let framing = ResponseFraming(method: requestHead.method, status: response.status)
+        let (sendsBody, hasLength) = (framing.sendsBody, framing.hasLength)
         // A stream is sent as it comes; HEAD gets its headers without a byte of it made.
         let isStreamed = hasLength && response.stream != nil
         let pumpsStream = isStreamed && sendsBody
@@ -411,10 +409,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         armTimer(context: context)
         // Taken only where something records it: copying what a record holds costs more
         // than the rest of a small response's bookkeeping.
-        let accessLog = server.accessLog
-        let record = routeMetrics == nil && accessLog == nil ? nil : ResponseRecord(
-            routeMetrics: routeMetrics, accessLog: accessLog, route: route, remoteAddress: remoteAddress,
-            isSecure: isSecure, requestHead: requestHead, status: Int(status), duration: Duration(now - started))
+        let record = scope.record(remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
+                                  status: Int(status), duration: Duration(now - started))
         guard pumpsStream, let stream = response.stream, let done else {
             record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
