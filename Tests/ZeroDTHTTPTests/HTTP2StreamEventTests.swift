@@ -15,7 +15,7 @@ import Testing
         }
         #expect(closedID == 7)
         let window = NIOHTTP2WindowUpdatedEvent(streamID: .rootStream, inboundWindowSize: 10, outboundWindowSize: 20)
-        guard case .windowUpdated(let windowID, _) = HTTP2StreamEvent(window) else { Issue.record("window"); return }
+        guard case .windowUpdated(let windowID) = HTTP2StreamEvent(window) else { Issue.record("window"); return }
         #expect(windowID == .rootStream)
     }
 

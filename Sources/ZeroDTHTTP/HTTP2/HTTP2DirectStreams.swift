@@ -35,13 +35,15 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     private struct OwnedStream {
         /// When the response must next have made progress; nil once the stream is reset.
         var writeDeadline: NIODeadline?
-        /// The client opened the stream's flow-control window since `writeDeadline` was set:
-        /// it is reading, and the piece being written may be moving, slowly.
-        var windowOpened = false
-        /// The stream's flow-control window is used up (nio-http2 holds its data): only the
-        /// client opening it again lets the response move.
-        var windowShut = false
     }
+
+    /// The pieces a file goes out in, each written one a progress for the write deadline.
+    /// nio-http2 completes a piece's write once its DATA frames have left its flow-control
+    /// buffer and reached the socket, so the piece tells of this stream alone: other streams
+    /// (or PINGs) keeping the connection busy do not keep a stalled one alive. One frame's
+    /// worth (16 KiB, the default maximum frame size): a client reading 16 KiB per
+    /// `write_timeout` is never cut, and nothing is read from the file before it can go.
+    static let fileChunkSize = 16 * 1024
 
     private let configuration: HTTPServerConfiguration
     private let writeTimeout: TimeAmount
@@ -58,8 +60,6 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     /// trailers, the multiplexer's.
     private var newestStream = HTTP2StreamID.rootStream
     private var timer = EarliestDeadlineTimer()
-    /// Asks the connection's socket whether it is moving; the kernel's answer, but for tests.
-    var transmissionProgress: (any Channel, TimeAmount, @escaping (Bool) -> Void) -> Void = TransmissionProgress.check
     private var context: ChannelHandlerContext?
     private var remoteAddress: SocketAddress?
     /// Inside a read: writes are flushed once, when it completes.
@@ -108,10 +108,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         isReading = true
         let frame = unwrapInboundIn(data)
         // WINDOW_UPDATE, RST_STREAM, PRIORITY of a stream answered here.
-        if owned[frame.streamID] != nil {
-            if case .windowUpdate = frame.payload { owned[frame.streamID]?.windowOpened = true }
-            return
-        }
+        if owned[frame.streamID] != nil { return }
         guard frame.streamID > newestStream, case .headers(let headers) = frame.payload else {
             context.fireChannelRead(data)
             return
@@ -136,13 +133,8 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         switch HTTP2StreamEvent(event) {
         case .closed(let id):
             if owned.removeValue(forKey: id) != nil { return }
-        case .created(let id):
+        case .created(let id), .windowUpdated(let id):
             if owned[id] != nil { return }
-        case .windowUpdated(let id, let outbound):
-            if owned[id] != nil {
-                owned[id]?.windowShut = outbound.map { $0 <= 0 } ?? false
-                return
-            }
         case .other:
             break
         }
@@ -211,7 +203,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
             return
         }
         let body = framing.sendsBody ? response.body : []
-        let writes = HTTPResponse.writes(of: body, fileChunkSize: HTTPConnectionHandler.fileChunkSize)
+        let writes = HTTPResponse.writes(of: body, fileChunkSize: Self.fileChunkSize)
         let now = context.eventLoop.now
         // Before anything is written: nio-http2 may report the stream closed from inside the
         // write of its last frame. Its close ends the deadline.
@@ -282,34 +274,12 @@ extension HTTP2DirectStreams: DeadlineOwner {
         timer.fired()
         guard let context else { return }
         let now = context.eventLoop.now
-        let due = owned.filter { $0.value.writeDeadline.map { $0 <= now } ?? false }
-        // A piece of a file goes out only as fast as the client opens the stream's window
-        // and reads the connection. A stream whose window is shut and stayed shut is stalled;
-        // for the others the socket tells whether the piece is still moving
-        // (`TransmissionProgress`), as for an HTTP/1.1 response.
-        let stalled = due.filter { $0.value.windowShut && !$0.value.windowOpened }.keys
-        for id in stalled { resetStalled(id, context: context) }
-        let reading = due.filter { !$0.value.windowShut || $0.value.windowOpened }.keys
-        guard !reading.isEmpty else { return armTimer(context: context) }
-        transmissionProgress(context.channel, writeTimeout) { [self] moving in
-            for id in reading where owned[id]?.writeDeadline != nil {
-                if moving {
-                    owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
-                    owned[id]?.windowOpened = false
-                } else {
-                    resetStalled(id, context: context)
-                }
-            }
-            armTimer(context: context)
+        let due = owned.compactMap { id, stream in stream.writeDeadline.map { $0 <= now ? id : nil } ?? nil }
+        for id in due {
+            logger.debug("response made no progress within write_timeout; resetting the stream",
+                         metadata: ["stream": "\(id)"])
+            reset(id, context: context)
         }
-    }
-
-    private func resetStalled(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
-        logger.debug("response made no progress within write_timeout; resetting the stream", metadata: ["stream": "\(id)"])
-        reset(id, context: context)
-    }
-
-    private func armTimer(context: ChannelHandlerContext) {
         if let next = owned.values.lazy.compactMap(\.writeDeadline).min() {
             timer.arm(at: next, on: context.eventLoop, owner: self)
         }

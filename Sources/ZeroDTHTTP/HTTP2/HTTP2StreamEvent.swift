@@ -7,9 +7,8 @@ import NIOHTTP2
 enum HTTP2StreamEvent {
     case created(HTTP2StreamID)
     case closed(HTTP2StreamID)
-    /// A flow-control window changed: the stream's, or the connection's (`.rootStream`);
-    /// `outbound` is what the peer lets the server send now, where known.
-    case windowUpdated(HTTP2StreamID, outbound: Int?)
+    /// A flow-control window changed: the stream's, or the connection's (`.rootStream`).
+    case windowUpdated(HTTP2StreamID)
     /// Any other event.
     case other
 
@@ -25,8 +24,7 @@ private func classify<Event>(_ event: Event) -> HTTP2StreamEvent {
         return .closed(unsafeBitCast(event, to: StreamClosedEvent.self).streamID)
     }
     if Event.self == NIOHTTP2WindowUpdatedEvent.self {
-        let update = unsafeBitCast(event, to: NIOHTTP2WindowUpdatedEvent.self)
-        return .windowUpdated(update.streamID, outbound: update.outboundWindowSize)
+        return .windowUpdated(unsafeBitCast(event, to: NIOHTTP2WindowUpdatedEvent.self).streamID)
     }
     if Event.self == NIOHTTP2StreamCreatedEvent.self {
         return .created(unsafeBitCast(event, to: NIOHTTP2StreamCreatedEvent.self).streamID)
