@@ -186,14 +186,21 @@ import Testing
         #expect(channel.isActive)
     }
 
+    /// A server whose write timeout is 2 s, sending `/file` on stream 1 as far as the initial
+    /// windows let it.
+    private static func fileDownloadStalledByFlowControl() throws -> HTTP2DirectStreamsTests {
+        let server = try HTTP2DirectStreamsTests { $0.writeTimeout = .seconds(2) }
+        try server.send(HTTP2Frames.get("/file", stream: 1))
+        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 65_535)
+        return server
+    }
+
     /// A client that never opens its window does not hold the stream (and its file) for
     /// ever: the stream is reset at `write_timeout`, and the connection goes on.
     @Test func aResponseStalledByFlowControlIsResetAtTheWriteTimeout() throws {
         defer { removeDirectory() }
-        let server = try HTTP2DirectStreamsTests { $0.writeTimeout = .seconds(2) }
+        let server = try Self.fileDownloadStalledByFlowControl()
         defer { server.removeDirectory() }
-        try server.send(HTTP2Frames.get("/file", stream: 1))
-        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 65_535)
         server.loop.advanceTime(by: .milliseconds(1999))
         #expect(try server.received().compactMap(\.resetCode).isEmpty)
         server.loop.advanceTime(by: .milliseconds(1))
@@ -210,10 +217,8 @@ import Testing
     /// stops, the stream is reset a whole `write_timeout` after the last piece.
     @Test func eachPieceWrittenMovesTheWriteDeadline() throws {
         defer { removeDirectory() }
-        let server = try HTTP2DirectStreamsTests { $0.writeTimeout = .seconds(2) }
+        let server = try Self.fileDownloadStalledByFlowControl()
         defer { server.removeDirectory() }
-        try server.send(HTTP2Frames.get("/file", stream: 1))
-        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 65_535)
         server.loop.advanceTime(by: .milliseconds(1500))
         let piece = HTTP2DirectStreams.fileChunkSize
         try server.send(server.windowUpdate(stream: 1, by: UInt32(piece)), server.windowUpdate(stream: 0, by: UInt32(piece)))
@@ -229,10 +234,8 @@ import Testing
     /// stalled: the client opening the stream's own window sends nothing of it.
     @Test func aStreamHeldBackByTheConnectionsWindowIsReset() throws {
         defer { removeDirectory() }
-        let server = try HTTP2DirectStreamsTests { $0.writeTimeout = .seconds(2) }
+        let server = try Self.fileDownloadStalledByFlowControl()
         defer { server.removeDirectory() }
-        try server.send(HTTP2Frames.get("/file", stream: 1))
-        #expect(server.bodyBytes(of: try server.received(), stream: 1) == 65_535)
         server.loop.advanceTime(by: .milliseconds(1500))
         try server.send(server.windowUpdate(stream: 1, by: 100_000))
         #expect(server.bodyBytes(of: try server.received(), stream: 1) == 0)
