@@ -22,7 +22,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Files larger than this go out in several `sendfile` writes, so that a slow but
     /// progressing reader keeps resetting the write timeout.
-    static let fileChunkSize = 1 << 20
+    private static let fileChunkSize = 1 << 20
 
     /// The name the client asked TLS for (SNI), once the handshake has seen it; nil for
     /// plain HTTP and where the listener's servers are not chosen by name.
@@ -677,7 +677,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard streamTimers == nil, machine.writeDeadlinePassed(now: context.eventLoop.now) else {
             return actOnTimer(context: context)
         }
-        TransmissionProgress.check(context.channel, within: TimeAmount(machine.configuration.writeTimeout)) { [self] moving in
+        TransmissionProgress.check(context.channel, within: machine.writeTimeout) { [self] moving in
             if moving { machine.writeProgressed(now: context.eventLoop.now, responseFinished: false) }
             actOnTimer(context: context)
         }

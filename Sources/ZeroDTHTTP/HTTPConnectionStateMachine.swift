@@ -173,6 +173,9 @@ struct HTTPConnectionStateMachine {
         return .none
     }
 
+    /// How long a response may make no progress (`timeouts.write`), converted once.
+    var writeTimeout: TimeAmount { timeouts.write }
+
     /// Whether a response still being written has made no progress by its deadline.
     func writeDeadlinePassed(now: NIODeadline) -> Bool {
         writeDeadline.map { now >= $0 } ?? false
