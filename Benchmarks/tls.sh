@@ -18,8 +18,10 @@
 #
 # The reload runs use h2load in two ways. "fresh": 10 new connections every 100 ms, each
 # sending its 10 requests at once. "kept": 32 connections for the whole run, 10 streams each.
-# h2load never opens another connection after a GOAWAY: it counts every request it had not
-# sent yet as failed, so "kept" measures how a server drains rather than requests lost.
+# h2load never opens another connection after a GOAWAY: in "kept" (timed) mode a drained
+# connection just stops, so the run ends with the first reload's drain, and "failed" counts
+# streams that ended in an error, including requests nghttp2 had queued and then failed itself,
+# unsent, when a GOAWAY arrived (see the drain's probe in docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

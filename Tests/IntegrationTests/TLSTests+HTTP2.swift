@@ -120,6 +120,30 @@ extension TLSTests {
             #expect(answer.standardOutput == "hi\n1.1", "\(answer)")
         }
 
+        /// h2load keeps 8 connections busy (10 streams each, a new request as each answer
+        /// comes) while the server reloads just after the first is up: each connection of the
+        /// old generation is drained with its first answers, and h2load, which opens no new
+        /// connection after a GOAWAY, reports its end ("Process Request Failure": the drain met
+        /// it busy) but no failed request. Without the drain's probe, nghttp2 failed the 10
+        /// requests it had queued for the answers it read together with the GOAWAY.
+        /// (A few connections: h2load's timed mode hangs on one still in its handshake when
+        /// the time is up, and a debug build's handshakes are slow.)
+        @Test(.enabled(if: hasH2load)) func h2loadOnBusyKeptConnectionsFailsNoRequestWhenDrained() throws {
+            let (https, process) = try TLSTests.Reload.start()
+            defer { TLSTests.Reload.stop(https, process) }
+            for round in 0..<3 {
+                let load = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                    "h2load", "-c", "8", "-m", "10", "-D", "3", "https://127.0.0.1:\(https.port)/hi",
+                ])
+                try load.waitForStandardOutput(toSatisfy: "report a connection") { $0.contains("Application protocol: h2") }
+                let reload = try TLSTests.Reload.reload(https)
+                #expect(reload.status == 0, "round \(round): \(reload)")
+                let output = try load.waitForExit(timeout: .seconds(30))
+                #expect(output.standardOutput.contains("Process Request Failure"), "round \(round): \(output)")
+                #expect(output.standardOutput.contains(" 0 failed, 0 errored, 0 timeout"), "round \(round): \(output)")
+            }
+        }
+
         /// h2load opens 400 connections over 4 s (10 every 100 ms), each sending its 10
         /// requests at once, while the server reloads 10 times: every connection is served by
         /// one generation or drained by it (its streams answered, then GOAWAY), and new ones

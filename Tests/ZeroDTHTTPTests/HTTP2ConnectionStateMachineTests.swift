@@ -4,7 +4,7 @@ import Testing
 @testable import ZeroDTHTTP
 
 /// When an HTTP/2 connection closes, with made-up instants: idle and preface deadlines, and
-/// the drain's two GOAWAY frames.
+/// the drain's probe and two GOAWAY frames.
 @Suite struct HTTP2ConnectionStateMachineTests {
     private static let configuration: HTTPServerConfiguration = {
         var configuration = HTTPServerConfiguration()
@@ -20,6 +20,13 @@ import Testing
 
     private func machine() -> HTTP2ConnectionStateMachine {
         HTTP2ConnectionStateMachine(configuration: Self.configuration, now: start)
+    }
+
+    /// Starts the drain on `machine` and has the probe answered: the first GOAWAY goes out.
+    private func probeAnswered(_ machine: inout HTTP2ConnectionStateMachine, now: NIODeadline) {
+        #expect(machine.drainStarted(now: now) == .probeClient)
+        machine.pingAcknowledged(HTTP2ConnectionStateMachine.probePing)
+        #expect(machine.readComplete(now: now) == .announceDrain)
     }
 
     @Test func aConnectionThatOpensNoStreamClosesAtReadHeader() {
@@ -42,10 +49,34 @@ import Testing
         #expect(machine.timerFired(now: at(.seconds(8))) == .sendFinalGoAwayAndClose(lastStreamID: 3))
     }
 
+    @Test func aDrainProbesFirstAndAnnouncesOnceTheProbeIsAnswered() {
+        var machine = machine()
+        machine.streamCreated(1)
+        #expect(machine.drainStarted(now: start) == .probeClient)
+        #expect(machine.drainStarted(now: start) == .none)
+        #expect(machine.nextDeadline == at(.milliseconds(500)))
+        // Only the probe's own answer counts, and at the end of the read that brought it.
+        machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
+        #expect(machine.readComplete(now: start) == .none)
+        machine.pingAcknowledged(HTTP2ConnectionStateMachine.probePing)
+        #expect(machine.nextDeadline == nil)
+        #expect(machine.readComplete(now: at(.milliseconds(10))) == .announceDrain)
+        #expect(machine.nextDeadline == at(.milliseconds(510)))
+        #expect(machine.streamClosed(1, now: at(.milliseconds(20))) == .none)
+    }
+
+    @Test func aProbeNobodyAnswersAnnouncesAfterTheDrainGrace() {
+        var machine = machine()
+        machine.streamCreated(1)
+        #expect(machine.drainStarted(now: start) == .probeClient)
+        #expect(machine.timerFired(now: at(.milliseconds(499))) == .none)
+        #expect(machine.timerFired(now: at(.milliseconds(500))) == .announceDrain)
+    }
+
     @Test func aDrainAnnouncesThenClosesWithTheLastStreamOnceAnsweredAndDone() {
         var machine = machine()
         machine.streamCreated(1)
-        #expect(machine.drainStarted(now: start) == .announceDrain)
+        probeAnswered(&machine, now: start)
         #expect(machine.drainStarted(now: start) == .none)
         machine.pingAcknowledged(HTTP2PingData(withInteger: 7))
         #expect(machine.readComplete(now: start) == .none)
@@ -59,7 +90,7 @@ import Testing
     @Test func streamsThatEndBeforeTheAnswerWaitForIt() {
         var machine = machine()
         machine.streamCreated(1)
-        #expect(machine.drainStarted(now: start) == .announceDrain)
+        probeAnswered(&machine, now: start)
         #expect(machine.streamClosed(1, now: start) == .none)
         machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
         #expect(machine.readComplete(now: start) == .sendFinalGoAwayAndClose(lastStreamID: 1))
@@ -68,7 +99,7 @@ import Testing
     @Test func aClientThatNeverAnswersThePingIsGivenTheDrainGrace() {
         var machine = machine()
         machine.streamCreated(5)
-        #expect(machine.drainStarted(now: start) == .announceDrain)
+        probeAnswered(&machine, now: start)
         #expect(machine.nextDeadline == at(.milliseconds(500)))
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .none)
         #expect(machine.nextDeadline == nil)
@@ -79,23 +110,24 @@ import Testing
         var machine = machine()
         machine.streamCreated(1)
         machine.streamCreated(3)
-        #expect(machine.drainStarted(now: start) == .announceDrain)
+        probeAnswered(&machine, now: start)
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .none)
         #expect(machine.streamClosed(1, now: start) == .none)
         #expect(machine.streamClosed(1, now: start) == .none)
         #expect(machine.streamClosed(3, now: start) == .sendFinalGoAwayAndClose(lastStreamID: 3))
     }
 
-    @Test func aFreshConnectionAnnouncesTheDrainAfterTheReadThatBringsItsFirstStreams() {
+    @Test func aFreshConnectionProbesAfterTheReadThatBringsItsFirstStreams() {
         var machine = machine()
         #expect(machine.drainStarted(now: start) == .none)
         #expect(machine.readComplete(now: start) == .none)
         machine.streamCreated(1)
         machine.streamCreated(3)
-        #expect(machine.readComplete(now: at(.milliseconds(10))) == .announceDrain)
+        #expect(machine.readComplete(now: at(.milliseconds(10))) == .probeClient)
         #expect(machine.nextDeadline == at(.milliseconds(510)))
     }
 
+    /// Nothing was answered, so there is nothing to probe for.
     @Test func aFreshConnectionThatSendsNothingIsAnnouncedAfterTheGraceAndClosedAfterTheNext() {
         var machine = machine()
         #expect(machine.drainStarted(now: start) == .none)

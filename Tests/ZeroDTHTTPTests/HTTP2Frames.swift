@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHPACK
+import Testing
 @testable import ZeroDTHTTP
 
 /// Raw HTTP/2 frames for driving the server's HTTP/2 pipeline as a client would, floods
@@ -64,6 +65,13 @@ enum HTTP2Frames {
         var payload = ByteBuffer()
         payload.writeInteger(data)
         return frame(.ping, flags: isAck ? ack : 0, payload: Array(payload.readableBytesView))
+    }
+
+    /// The answer to the PING among `frames` (the drain's probe, or its PING after the first
+    /// GOAWAY).
+    static func pingAnswer(in frames: [Received]) throws -> ByteBuffer {
+        let ping = try #require(frames.first { $0.kind == Kind.ping.rawValue })
+        return frame(.ping, flags: ack, payload: Array(ping.payload.readableBytesView))
     }
 
     static func rstStream(_ stream: UInt32, code: UInt32 = 0x8) -> ByteBuffer {

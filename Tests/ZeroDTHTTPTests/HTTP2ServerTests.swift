@@ -82,6 +82,14 @@ import Testing
         try HTTP2Frames.received(on: channel)
     }
 
+    /// Starts the drain and answers its probe: what follows (the first GOAWAY, the answers
+    /// held meanwhile, the drain's PING).
+    private func drainAnsweringTheProbe() throws -> [HTTP2Frames.Received] {
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try send(HTTP2Frames.pingAnswer(in: try received()))
+        return try received()
+    }
+
     private func body(of frames: [HTTP2Frames.Received], stream: UInt32) -> String {
         frames.filter { $0.stream == stream && $0.kind == HTTP2Frames.Kind.data.rawValue }
             .map { String(buffer: $0.payload) }.joined()
@@ -167,10 +175,32 @@ import Testing
         #expect(body(of: try received(), stream: 1) == "hello\n")
     }
 
+    /// The drain's probe: a PING after the answers so far, then nothing until its answer,
+    /// so that the client has sent what those answers prompted before it sees the GOAWAY;
+    /// an answer made meanwhile follows the GOAWAY.
+    @Test func aDrainProbesFirstAndHoldsNewAnswersBehindTheGoAway() throws {
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        #expect(body(of: try received(), stream: 1) == "hello\n")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        let probe = try received()
+        #expect(probe.map(\.kind) == [HTTP2Frames.Kind.ping.rawValue], "\(probe)")
+        try send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(try received().isEmpty, "held")
+        try send(HTTP2Frames.pingAnswer(in: probe))
+        let released = try received()
+        let goAway = try #require(released.firstIndex { $0.goAway != nil })
+        let answer = try #require(released.firstIndex { $0.stream == 3 })
+        #expect(goAway < answer, "\(released)")
+        #expect(released[goAway].goAway?.lastStreamID == 0x7FFF_FFFF)
+        #expect(body(of: released, stream: 3) == "hello\n")
+        try send(HTTP2Frames.pingAnswer(in: released))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [3])
+        #expect(!channel.isActive)
+    }
+
     @Test func aDrainAnnouncesWithGoAwayAndPingServesStreamsOnTheWireAndClosesAfterTheLast() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
-        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let announced = try received()
+        let announced = try drainAnsweringTheProbe()
         #expect(announced.compactMap(\.goAway).map(\.lastStreamID) == [0x7FFF_FFFF])
         let ping = try #require(announced.first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         // A stream the client opened before it saw the first GOAWAY is served, and a
@@ -196,8 +226,7 @@ import Testing
     /// PROTOCOL_ERROR, failing whatever the client had open.
     @Test func framesAfterTheLastStreamEndedBeforeThePingsAnswerAreNoError() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
-        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
         #expect(body(of: try received(), stream: 1) == "slow\n")
         try send(HTTP2Frames.frame(.windowUpdate, payload: [0, 0, 0x10, 0]),
@@ -212,8 +241,7 @@ import Testing
     /// WINDOW_UPDATE is no error, and a stream it opens is not served.
     @Test func framesAfterTheFinalGoAwayAreDroppedWithoutAnError() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
-        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
         // The final GOAWAY is decided; it goes out on the loop's next turn.
@@ -233,8 +261,7 @@ import Testing
     @Test func aDrainReadsAnUploadInFlightToItsEndThenAnswersAndCloses() throws {
         try send(HTTP2Frames.postHead("/hi", stream: 1),
                  HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 1, count: 1000)))
-        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
         loop.advanceTime(by: .seconds(1))
         try send(HTTP2Frames.frame(.data, stream: 1, payload: Array(repeating: 2, count: 1000)))
@@ -306,8 +333,7 @@ import Testing
     @Test func anIdleConnectionClosesOnceThePingIsAnswered() throws {
         try send(HTTP2Frames.get("/hi", stream: 1))
         _ = try received()
-        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        let ping = try #require(try received().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
+        let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
         #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(!channel.isActive)
@@ -317,6 +343,8 @@ import Testing
         try send(HTTP2Frames.get("/slow", stream: 1))
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         _ = try received()
+        loop.advanceTime(by: .milliseconds(500))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [0x7FFF_FFFF], "the probe's grace")
         loop.advanceTime(by: .milliseconds(500))
         #expect(channel.isActive)
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))

@@ -11,8 +11,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
-    /// Goes in front of `NIOHTTP2Handler`: writes the GOAWAY frames, closed when the final
-    /// one is decided.
+    /// Goes in front of `NIOHTTP2Handler`: writes the drain's probe and GOAWAY frames, holds
+    /// output back during the probe, closed when the final GOAWAY is decided.
     let inputGate = HTTP2InputGate()
     /// The deadlines of the connection's streams, on one timer.
     let streamTimers: HTTP2StreamTimers
@@ -116,6 +116,8 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         switch action {
         case .none:
             break
+        case .probeClient:
+            inputGate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
         case .announceDrain:
             inputGate.writeGoAway(lastStreamID: .maxID, promise: nil)
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)

@@ -1,8 +1,9 @@
 import NIOCore
 import NIOHTTP2
 
-/// Sits in front of `NIOHTTP2Handler`: writes the drain's GOAWAY frames past it, and drops
-/// what the client sends once the final one is decided (`HTTP2ConnectionHandler` drives it).
+/// Sits in front of `NIOHTTP2Handler`: writes the drain's PING and GOAWAY frames past it,
+/// holds its output back while the drain waits for the client to catch up, and drops what the
+/// client sends once the final GOAWAY is decided (`HTTP2ConnectionHandler` drives it).
 ///
 /// Why past nio-http2: once it has sent a GOAWAY and no stream is open, nio-http2 counts the
 /// connection finished and answers any later frame (a WINDOW_UPDATE from a client still
@@ -12,14 +13,20 @@ import NIOHTTP2
 /// for TLS, TLS records) short. nio-http2 never learns of these GOAWAY frames, so it goes on
 /// taking frames until the connection closes; streams the client opens after the final
 /// GOAWAY are not served (`isClosed`, checked when a stream is set up), as that GOAWAY says.
-final class HTTP2InputGate: ChannelInboundHandler, RemovableChannelHandler {
+/// (nio-http2 takes a PING answer it did not ask for, as RFC 9113 allows.)
+///
+/// Why output is held: see `HTTP2ConnectionStateMachine`'s probe.
+final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     typealias InboundOut = NIOAny
+    typealias OutboundIn = IOData
     typealias OutboundOut = ByteBuffer
 
     /// Whether the final GOAWAY is decided: input is dropped and new streams are not served.
     /// Only ever set, on the channel's event loop.
     private(set) var isClosed = false
+    /// What nio-http2 wrote while output is held, in order; nil while it is not.
+    private var held: [(data: NIOAny, promise: EventLoopPromise<Void>?)]?
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -27,6 +34,7 @@ final class HTTP2InputGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        failHeld()
         self.context = nil
     }
 
@@ -34,8 +42,20 @@ final class HTTP2InputGate: ChannelInboundHandler, RemovableChannelHandler {
         isClosed = true
     }
 
+    /// Writes and flushes a PING with `ping` below nio-http2, after everything written so
+    /// far, and holds back what nio-http2 writes after it until `writeGoAway` (or a close).
+    func holdOutput(behindPing ping: HTTP2PingData) {
+        guard let context, held == nil else { return }
+        var frame = context.channel.allocator.buffer(capacity: 17)
+        // RFC 9113 §6.7: length 8, type PING (6), no flags, stream 0; then the opaque data.
+        frame.writeBytes([0, 0, 8, 6, 0, 0, 0, 0, 0])
+        frame.writeInteger(ping.integer)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        held = []
+    }
+
     /// Writes and flushes a GOAWAY frame with `lastStreamID` and NO_ERROR below nio-http2,
-    /// after everything written so far.
+    /// after everything written so far and ahead of what is held back, which follows it.
     func writeGoAway(lastStreamID: HTTP2StreamID, promise: EventLoopPromise<Void>?) {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
@@ -47,12 +67,59 @@ final class HTTP2InputGate: ChannelInboundHandler, RemovableChannelHandler {
         frame.writeBytes([0, 0, 8, 7, 0, 0, 0, 0, 0])
         frame.writeInteger(UInt32(Int32(lastStreamID)))
         frame.writeInteger(UInt32(HTTP2ErrorCode.noError.networkCode))
-        context.writeAndFlush(wrapOutboundOut(frame), promise: promise)
+        context.write(wrapOutboundOut(frame), promise: promise)
+        releaseHeld(context: context)
+        context.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !isClosed else { return }
         context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failHeld()
+        context.fireChannelInactive()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if held != nil {
+            held?.append((data, promise))
+        } else {
+            context.write(data, promise: promise)
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        // What is held is flushed when it is released.
+        if held == nil {
+            context.flush()
+        }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // A close goes after everything written before it, as it would without the hold.
+        if held != nil {
+            releaseHeld(context: context)
+            context.flush()
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    private func releaseHeld(context: ChannelHandlerContext) {
+        guard let writes = held else { return }
+        held = nil
+        for write in writes {
+            context.write(write.data, promise: write.promise)
+        }
+    }
+
+    private func failHeld() {
+        guard let writes = held else { return }
+        held = nil
+        for write in writes {
+            write.promise?.fail(ChannelError.ioOnClosedChannel)
+        }
     }
 }
 

@@ -1,0 +1,67 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP2
+import Testing
+@testable import ZeroDTHTTP
+
+/// The gate's output hold for the drain's probe: the PING goes out ahead of what is held,
+/// the GOAWAY ahead of its release, and nothing held is lost or left hanging.
+@Suite struct HTTP2InputGateTests {
+    private let gate = HTTP2InputGate()
+    private let channel = EmbeddedChannel()
+
+    init() throws {
+        try channel.pipeline.syncOperations.addHandler(gate)
+    }
+
+    private func bytes(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    private func written() throws -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            frames.append(Array(buffer.readableBytesView))
+        }
+        return frames
+    }
+
+    private static let pingHeader: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0]
+    /// The probe's 8 bytes (not `Array(probePing)`: nio-http2 1.46's collection of them ends at 7).
+    private static let probeData = withUnsafeBytes(of: HTTP2ConnectionStateMachine.probePing.integer.bigEndian, Array.init)
+    private static let goAwayMaxID: [UInt8] = [0, 0, 8, 7, 0, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
+
+    @Test func whatIsWrittenDuringTheProbeFollowsTheGoAway() throws {
+        try channel.writeAndFlush(bytes("before")).wait()
+        gate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
+        let held = channel.write(bytes("held"))
+        channel.flush()
+        var heldWritten = false
+        held.assumeIsolated().whenSuccess { heldWritten = true }
+        let probe = try written()
+        #expect(probe == [Array("before".utf8), Self.pingHeader + Self.probeData], "\(probe)")
+        #expect(!heldWritten)
+
+        gate.writeGoAway(lastStreamID: .maxID, promise: nil)
+        #expect(try written() == [Self.goAwayMaxID, Array("held".utf8)])
+        #expect(heldWritten)
+        // Released: writes pass again.
+        try channel.writeAndFlush(bytes("after")).wait()
+        #expect(try written() == [Array("after".utf8)])
+    }
+
+    @Test func aCloseDuringTheProbeWritesWhatWasHeldFirst() throws {
+        gate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
+        channel.write(bytes("held"), promise: nil)
+        _ = try written()
+        try channel.close().wait()
+        #expect(try written() == [Array("held".utf8)])
+    }
+
+    @Test func whatIsHeldWhenTheConnectionGoesFailsItsPromises() throws {
+        gate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
+        let held = channel.write(bytes("held"))
+        var failure: (any Error)?
+        held.assumeIsolated().whenFailure { failure = $0 }
+        channel.pipeline.fireChannelInactive()
+        #expect(failure as? ChannelError == .ioOnClosedChannel)
+    }
+}
