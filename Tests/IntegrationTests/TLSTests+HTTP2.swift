@@ -147,7 +147,8 @@ extension TLSTests {
         /// h2load opens 400 connections over 4 s (10 every 100 ms), each sending its 10
         /// requests at once, while the server reloads 10 times: every connection is served by
         /// one generation or drained by it (its streams answered, then GOAWAY), and new ones
-        /// reach the successor. (h2load gives up requests it has not sent yet once a GOAWAY
+        /// reach the successor; one of the reloads fails (a broken certificate) without a
+        /// loss either. (h2load gives up requests it has not sent yet once a GOAWAY
         /// arrives instead of opening another connection, so each connection sends all of its
         /// requests up front.)
         @Test(.enabled(if: hasH2load)) func h2loadLosesNoRequestAcrossTenReloads() throws {
@@ -157,10 +158,19 @@ extension TLSTests {
                 "h2load", "-c", "400", "-n", "4000", "-m", "10", "-r", "10", "--rate-period", "100ms",
                 "https://127.0.0.1:\(https.port)/hi",
             ])
+            // In the middle, a reload with a broken certificate fails and serving goes on;
+            // the next, with the certificate back, succeeds.
+            let certificate = URL(fileURLWithPath: https.site.path("site.pem"))
+            let good = try Data(contentsOf: certificate)
             for round in 0..<10 {
                 Thread.sleep(forTimeInterval: 0.25)
+                if round == 4 {
+                    try Data("-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n".utf8).write(to: certificate)
+                } else if round == 5 {
+                    try good.write(to: certificate)
+                }
                 let reload = try TLSTests.Reload.reload(https)
-                #expect(reload.status == 0, "round \(round): \(reload)")
+                #expect(reload.status == (round == 4 ? 1 : 0), "round \(round): \(reload)")
             }
             let output = try load.waitForExit(timeout: .seconds(30))
             #expect(output.standardOutput.contains(
