@@ -40,6 +40,8 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
         case body(IOData, endStream: Bool)
         /// The end of a streamed body, after its last piece.
         case end
+        /// The response cannot be completed: RST_STREAM with this code, flushed.
+        case reset(HTTP2ErrorCode)
     }
 
     /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
@@ -49,7 +51,8 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     /// goes down the pipeline: nio-http2 queues it while the stream's flow-control window is
     /// shut, and drops it when the stream closes, so that the response was cut.
     private var responseEnded = false
-    /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
+    /// The stream was ended with RST_STREAM (NO_ERROR, or INTERNAL_ERROR for a response that
+    /// cannot be completed); a close after that is passed on.
     private var resetSent = false
 
     // MARK: - Inbound
@@ -110,6 +113,9 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             }
             held = nil
             writeEnd(Self.endingStream(last.payload), promise: Self.combine(last.promise, promise), context: context)
+        case .reset(let code):
+            writeHeld(context: context)
+            writeReset(code, context: context).cascade(to: promise)
         }
     }
 
@@ -151,12 +157,18 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             context.close(mode: mode, promise: promise)
             return
         }
+        _ = writeReset(.noError, context: context)
+        if let promise { context.channel.closeFuture.cascade(to: promise) }
+    }
+
+    /// Ends the stream with RST_STREAM `code`, flushed; a close after it is passed on.
+    private func writeReset(_ code: HTTP2ErrorCode, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         resetSent = true
         // Should nio-http2 refuse the frame, the stream is closed its own way.
         let reset = context.eventLoop.makePromise(of: Void.self)
         reset.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: reset)
-        if let promise { context.channel.closeFuture.cascade(to: promise) }
+        context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: reset)
+        return reset.futureResult
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
