@@ -46,6 +46,8 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
 
     /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
     private var sawRequestHead = false
+    /// The request was malformed: the stream is reset, and nothing of it goes on.
+    private var isRefused = false
     private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
     /// The frame with END_STREAM has been written: the response is complete. Not when it
     /// goes down the pipeline: nio-http2 queues it while the stream's flow-control window is
@@ -58,6 +60,7 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isRefused else { return }
         switch unwrapInboundIn(data) {
         case .headers(var headers) where !sawRequestHead:
             sawRequestHead = true
@@ -66,8 +69,10 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             do {
                 head = try HTTP2Messages.requestHead(headers.headers, endStream: headers.endStream)
             } catch {
-                // The stream's handler closes it, as for nio-http2's codec's errors.
-                context.fireErrorCaught(error)
+                // A malformed request (RFC 9113 §8.1.1) is a stream error, PROTOCOL_ERROR, as
+                // for those nio-http2 finds; no handler sees it, nor what follows it.
+                isRefused = true
+                _ = writeReset(.protocolError, context: context)
                 return
             }
             context.fireChannelRead(wrapInboundOut(.head(head)))
