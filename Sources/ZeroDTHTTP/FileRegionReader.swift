@@ -47,8 +47,18 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
         var region: FileRegion
         var promise: EventLoopPromise<Void>?
         var frameHeader: ByteBuffer?
-        /// The file came up short: the write fails once what is left of the region is out.
-        var isTruncated = false
+        /// Where the region started, for what of the file it sent.
+        var start: Int
+        /// The file came up short, after this many of its bytes: the write fails once what is
+        /// left of the region is out.
+        var truncatedAfter: Int?
+
+        init(region: FileRegion, promise: EventLoopPromise<Void>?, frameHeader: ByteBuffer?) {
+            self.region = region
+            self.promise = promise
+            self.frameHeader = frameHeader
+            start = region.readerIndex
+        }
     }
 
     /// Whether the writes are HTTP/2 frames (set once ALPN has chosen `h2`): a file cut short
@@ -140,8 +150,8 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
         guard !removed, var current = sending else { return }
         guard current.region.readableBytes > 0 else {
             sending = nil
-            if current.isTruncated {
-                current.promise?.fail(TruncatedFileError())
+            if let sent = current.truncatedAfter {
+                current.promise?.fail(TruncatedFileError(bytesSent: sent))
             } else {
                 current.promise?.succeed()
             }
@@ -162,11 +172,11 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
             // Cut short underneath us: the promised length can never be sent.
             guard carriesHTTP2Frames else {
                 if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer)), promise: nil) }
-                failAll(TruncatedFileError())
+                failAll(TruncatedFileError(bytesSent: current.region.readerIndex - current.start + buffer.readableBytes))
                 context.close(promise: nil)
                 return
             }
-            current.isTruncated = true
+            current.truncatedAfter = current.region.readerIndex - current.start + buffer.readableBytes
             if current.frameHeader != nil {
                 Self.cutFrame(&current.frameHeader!, toLength: buffer.readableBytes)
                 consumed = current.region.readableBytes

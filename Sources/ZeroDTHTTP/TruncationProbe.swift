@@ -98,5 +98,8 @@ extension TruncationProbe: Sendable {}
 /// measured): the write of its region fails with this, so that the response's owner can cut
 /// it short visibly (close an HTTP/1 connection, reset an HTTP/2 stream) and say so.
 struct TruncatedFileError: Error, CustomStringConvertible {
+    /// The bytes of the file that went out in the failed write before its end was found.
+    var bytesSent = 0
+
     var description: String { "file shorter than the response says" }
 }

@@ -54,7 +54,7 @@ import Testing
     private static let cancel: UInt32 = 0x8
 
     let handler: Counting
-    private let logged = NIOLockedValueBox<[AccessLogEntry]>([])
+    let logged = NIOLockedValueBox<[AccessLogEntry]>([])
     let loop = EmbeddedEventLoop()
     let channel: EmbeddedChannel
     let directory: URL

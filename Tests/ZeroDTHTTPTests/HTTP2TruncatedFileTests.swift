@@ -32,6 +32,9 @@ extension HTTP2DirectStreamsTests {
     @Test func aFileTruncatedUnderADirectStreamResetsOnlyThatStream() throws {
         try truncatedWhileStalled(HTTP2Frames.get("/file", stream: 1))
         #expect(handler.direct == 2 && handler.throughStream == 0, "/file and /hi")
+        // The bytes that went, as nginx's log counts them, not the length the head promised.
+        let entry = logged.withLockedValue { $0.first { $0.target == "/file" } }
+        #expect(entry?.status == 200 && entry?.bytes == 70_000, "\(String(describing: entry))")
     }
 
     @Test func aFileTruncatedUnderAStreamChannelResetsOnlyThatStream() throws {

@@ -237,7 +237,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         let done = handles.isEmpty ? nil : context.eventLoop.makePromise(of: Void.self)
         write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
               context: context)
-        var chunkWritten: [EventLoopPromise<Void>] = []
+        var chunkWritten: [(promise: EventLoopPromise<Void>, size: Int)] = []
         for (index, write) in writes.enumerated() {
             let isLast = index == writes.count - 1
             var promise: EventLoopPromise<Void>? = isLast ? done : nil
@@ -247,11 +247,14 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
                 written.futureResult.assumeIsolated().whenSuccess { [self] in
                     owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
                 }
-                chunkWritten.append(written)
+                chunkWritten.append((written, write.data.readableBytes))
                 promise = written
             }
             self.write(.data(.init(data: write.data, endStream: isLast)), on: id, promise: promise, context: context)
         }
+        // Recorded once the body's files are written (or not), as the bytes that went.
+        let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
+                                  status: Int(response.status.code), duration: Duration(now - started))
         if let done {
             // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
             var reported = false
@@ -265,18 +268,35 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
             // Nil for a body with little file in it.
             let probe = TruncationProbe(body: body)
             probe?.start(on: context.eventLoop, truncated: truncated)
-            for write in chunkWritten {
-                write.futureResult.assumeIsolated().whenFailure { if $0 is TruncatedFileError { truncated() } }
+            // The body bytes really sent, as nginx counts them: a response cut short counts
+            // the file pieces written before the cut, and what of the file the cut one
+            // carried (not the bytes between the pieces: a multipart range's part heads).
+            var sent = 0
+            let written = { (result: Result<Void, any Error>, size: Int) in
+                switch result {
+                case .success:
+                    sent += size
+                case .failure(let error as TruncatedFileError):
+                    sent += error.bytesSent
+                    truncated()
+                case .failure:
+                    break
+                }
             }
+            for chunk in chunkWritten {
+                chunk.promise.futureResult.assumeIsolated().whenComplete { written($0, chunk.size) }
+            }
+            let bodyBytes = framing.sendsBody ? response.bodyCount : 0
             done.futureResult.assumeIsolated().whenComplete { result in
                 probe?.stop()
-                if case .failure(let error) = result, error is TruncatedFileError { truncated() }
+                written(result, 0)
                 for handle in handles { try? handle.close() }
+                if case .success = result { sent = bodyBytes }
+                record?.record(bodyBytes: sent)
             }
+        } else {
+            record?.record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
         }
-        scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
-                     status: Int(response.status.code), duration: Duration(now - started))?
-            .record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
         needsFlush = true
         if !isReading { flushIfNeeded(context: context) }
     }
