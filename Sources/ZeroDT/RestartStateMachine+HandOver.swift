@@ -15,7 +15,9 @@ extension RestartStateMachine {
         guard case .handingOver(var handingOver) = state, handingOver.drain == drain else { return [] }
         handingOver.drainStarted = true
         state = .handingOver(handingOver)
-        if let failure = handingOver.successorGone, !handingOver.stopRequested { return takeBack(failure) }
+        if let failure = handingOver.successorGone, !handingOver.stopRequested {
+            return takeBack(failure, restartOwed: handingOver.restartOwed)
+        }
         return []
     }
 
@@ -133,17 +135,18 @@ extension RestartStateMachine {
             // Taking back before this generation has stopped accepting and started its drain
             // (`preShutdown` included) would race with both.
             guard handingOver.drainStarted else { return [] }
-            return takeBack(failure)
+            return takeBack(failure, restartOwed: handingOver.restartOwed)
         default:
             return []
         }
     }
 
     /// The successor died during the hand-over and this generation still holds every
-    /// listening socket: serve again, as if the restart had failed.
-    mutating func takeBack(_ failure: SuccessorFailure) -> [Action] {
+    /// listening socket: serve again, as if the restart had failed; then run the restart
+    /// asked for meanwhile (`restartOwed`), which died with the successor.
+    mutating func takeBack(_ failure: SuccessorFailure, restartOwed: Bool) -> [Action] {
         state = .serving(Serving(predecessor: .gone))
-        return [
+        let taken: [Action] = [
             .log(.error, "\(failure.summary); serving again as generation \(generation)"),
             .resumeAccepting,
             .startControlServer,
@@ -151,7 +154,9 @@ extension RestartStateMachine {
             .notify(.tookBack(status: status("serving again: \(failure.summary)"))),
             .runHook(.resumed),
             .runHook(.restartFailed(failure)),
-            .finishRestart(failed(failure), answerWaiters: true),
+            .finishRestart(failed(failure), answerWaiters: !restartOwed),
         ]
+        guard restartOwed else { return taken }
+        return taken + [.log(.info, "running the restart requested during the hand-over")] + beginRestart()
     }
 }

@@ -30,8 +30,13 @@ extension RestartStateMachine {
             awaiting.pendingRestart = true
             state = .awaitingSuccessor(awaiting)
             return log + awaitReload + [.log(.info, "restart already in progress; another one will follow it")]
-        case .handingOver(let handingOver) where trigger == .signal && handingOver.successorGone == nil
-            && !handingOver.stopRequested:
+        case .handingOver(var handingOver) where trigger == .signal && !handingOver.stopRequested:
+            // Owed here too: should the successor die, the service (and the request) comes back.
+            handingOver.restartOwed = true
+            state = .handingOver(handingOver)
+            guard handingOver.successorGone == nil else {
+                return [.log(.info, "restart requested while generation \(successorGeneration) is gone; it starts once this generation serves again")]
+            }
             // The signal was meant for whoever serves (a supervisor, or a script reading the pid
             // file a moment ago): the successor. A watched file is watched there too.
             return [.log(.info, "passing the restart request on to generation \(successorGeneration) (pid \(handingOver.pid))"),
@@ -76,7 +81,7 @@ extension RestartStateMachine {
         let drain = nextDrain
         nextDrain += 1
         state = .handingOver(HandingOver(launch: launch, pid: awaiting.pid, unixPaths: unixPaths, drain: drain,
-                                         successorConfirms: confirms))
+                                         successorConfirms: confirms, restartOwed: awaiting.pendingRestart))
         let successor = "generation \(successorGeneration) (pid \(awaiting.pid))"
         var actions: [Action] = [
             .cancelTimer(.successorReady(launch)),

@@ -93,6 +93,9 @@ struct RestartStateMachine {
         /// The successor died before this generation stopped accepting: take the service back
         /// once it has.
         var successorGone: SuccessorFailure?
+        /// A restart was asked for during the hand-over (and passed on to the successor): if
+        /// the service comes back here, it is this generation's to run, once.
+        var restartOwed = false
     }
 
     struct Stopping: Equatable {

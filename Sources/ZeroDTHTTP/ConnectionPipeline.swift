@@ -116,6 +116,9 @@ struct ConnectionPipeline: Sendable {
     /// stream channel (`HTTP2DirectStreams`), and nio-http2's multiplexer for the others.
     func addHTTP2Handlers(to channel: any Channel, hosts: VirtualHosts,
                           tlsServerName: NIOLoopBoundBox<String?>?) throws {
+        // A file cut short under TLS then ends its frame and its stream, not the connection.
+        // (No reader where no TLS is: the tests' channels.)
+        (try? channel.pipeline.syncOperations.handler(type: FileRegionReader.self))?.carriesHTTP2Frames = true
         let connection = HTTP2ConnectionHandler(configuration: configuration, eventLoop: channel.eventLoop)
         let direct = HTTP2DirectStreams(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                         inputGate: connection.inputGate, logger: logger)

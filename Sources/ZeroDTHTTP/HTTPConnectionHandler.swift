@@ -434,19 +434,27 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         let handles = response.fileHandles
         // Files are never inlined: a body that went with the head needs no probe.
         let probe = probed ? TruncationProbe(body: response.body) : nil
-        probe?.start(on: context.eventLoop) { [self] in
-            logger.warning("file truncated while being sent; closing the connection", metadata: logMetadata(requestHead))
-            context.close(promise: nil)
-        }
+        probe?.start(on: context.eventLoop) { [self] in fileTruncated(for: requestHead, context: context) }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response.
-        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+        done.futureResult.assumeIsolated().whenComplete { [self] result in
             // Not kept by an idle connection: a close waits for no write then.
             if lastWrite === done.futureResult { lastWrite = nil }
+            // Found by a read below TLS (`FileRegionReader`) before the probe saw it.
+            if case .failure(let error) = result, error is TruncatedFileError, probe?.isStopped != true {
+                fileTruncated(for: requestHead, context: context)
+            }
             probe?.stop()
             for handle in handles { try? handle.close() }
             responseWritten(context: context)
         }
+    }
+
+    /// A file of the response to `requestHead` shrank under it: the response can never be
+    /// completed, and the client must see that it was cut (`ResponseWriter.abandonResponse`).
+    private func fileTruncated(for requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+        logger.warning("file truncated while being sent; \(writer.abandonment)", metadata: logMetadata(requestHead))
+        writer.abandonResponse(context: context)
     }
 
     /// A response's last write is done (or failed: the connection is closing).

@@ -54,9 +54,24 @@ protocol ResponseWriter {
     /// Whether partial segments are held back (`true`, before a response with a file is
     /// written) or sent (`false`, once it is): see `SegmentCoalescing`.
     func coalesceSegments(_ coalesce: Bool, context: ChannelHandlerContext)
+
+    /// Ends the response under way unfinished, where its body cannot be completed (a file cut
+    /// short), so that the client sees that it is cut.
+    func abandonResponse(context: ChannelHandlerContext)
+
+    /// What `abandonResponse` does, for the log.
+    var abandonment: String { get }
 }
 
 extension ResponseWriter {
+    /// HTTP/1: a body's length is the connection's, so only the connection's close says that
+    /// the body is cut.
+    func abandonResponse(context: ChannelHandlerContext) {
+        context.close(promise: nil)
+    }
+
+    var abandonment: String { "closing the connection" }
+
     /// Nothing: a protocol whose writes are not segments of the connection's own socket.
     func coalesceSegments(_ coalesce: Bool, context: ChannelHandlerContext) {}
 }

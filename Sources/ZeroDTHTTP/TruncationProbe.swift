@@ -27,7 +27,8 @@ final class TruncationProbe {
     /// Each file and the size it must keep for the response to complete.
     private let files: [(handle: NIOFileHandle, requiredSize: Int)]
     private var scheduled: Scheduled<Void>?
-    private var isStopped = false
+    /// Stopped, or it found a file truncated (and so said it once).
+    private(set) var isStopped = false
 
     /// A probe for the file parts of `body`; nil when they are fewer than
     /// `minimumWatchedSize` bytes.
@@ -69,6 +70,7 @@ final class TruncationProbe {
         scheduled = eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             scheduled = nil
             if isTruncated {
+                isStopped = true
                 truncated()
             } else {
                 let next = TimeAmount.nanoseconds(min(delay.nanoseconds * 2, Self.longestInterval.nanoseconds))
@@ -91,3 +93,13 @@ final class TruncationProbe {
 
 @available(*, unavailable)
 extension TruncationProbe: Sendable {}
+
+/// A response's file turned out shorter than its response says (it shrank after it was
+/// measured): the write of its region fails with this, so that the response's owner can cut
+/// it short visibly (close an HTTP/1 connection, reset an HTTP/2 stream) and say so.
+struct TruncatedFileError: Error, CustomStringConvertible {
+    /// The bytes of the file that went out in the failed write before its end was found.
+    var bytesSent = 0
+
+    var description: String { "file shorter than the response says" }
+}

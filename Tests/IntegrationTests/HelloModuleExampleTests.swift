@@ -24,11 +24,14 @@ import Testing
 
     @Test(.timeLimit(.minutes(5))) func manifestResolvesAgainstThisCheckout() throws {
         // Loading the graph checks every product and target the manifest names, and where
-        // their sources are, without compiling anything.
+        // their sources are, without compiling anything. SwiftPM's compiler driver leaves a
+        // `TemporaryDirectory.*` behind in TMPDIR at each run: one of the test's own, removed
+        // with it.
+        let temporary = try TestSite()
         let output = try RunningProcess.run(try Self.swiftExecutable(), arguments: [
             "package", "--package-path", ZeroDTServeBinary.packageRoot + "/examples/hello-module",
             "--scratch-path", Self.scratch, "show-dependencies",
-        ], timeout: .seconds(240))
+        ], environment: ["TMPDIR": temporary.directory], timeout: .seconds(240))
         #expect(output.status == 0 && !output.signalled, "\(output)")
         #expect(output.standardOutput.contains("swift-nio"), "\(output)")
     }

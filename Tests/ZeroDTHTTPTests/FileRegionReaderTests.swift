@@ -68,7 +68,7 @@ import Testing
         channel.writeAndFlush(IOData.fileRegion(region), promise: done)
         let out = try Self.drain(channel)
         #expect(out.map(\.readableBytes) == [1000])
-        #expect((failure as? IOError)?.errnoCode == EIO)
+        #expect(failure is TruncatedFileError, "\(String(describing: failure))")
         #expect(!channel.isActive)
     }
 
@@ -104,5 +104,57 @@ import Testing
         channel.embeddedEventLoop.run()
         #expect(socket.bytes == 2 * FileRegionReader.chunkSize)
         _ = try? channel.finish()
+    }
+}
+
+/// Under HTTP/2 a region is a DATA frame's payload, after its 9-byte header: a file cut
+/// short ends that frame (and its stream, through the failed write), not the connection.
+extension FileRegionReaderTests {
+    /// A DATA frame header for `length` bytes on stream 1, with `flags`.
+    private static func frameHeader(length: Int, flags: UInt8) -> ByteBuffer {
+        ByteBuffer(bytes: [UInt8(length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
+                           0x0, flags, 0, 0, 0, 1])
+    }
+
+    private static func framesChannel() throws -> EmbeddedChannel {
+        let reader = FileRegionReader()
+        reader.carriesHTTP2Frames = true
+        let channel = EmbeddedChannel(handler: reader)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return channel
+    }
+
+    @Test func aFrameWhoseFileEndsEarlyIsCutWithoutEndStreamAndTheConnectionStays() throws {
+        let (handle, _, path) = try Self.file(count: 1000)
+        defer { try? handle.close(); try? FileManager.default.removeItem(atPath: path) }
+        let channel = try Self.framesChannel()
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        var failure: (any Error)?
+        done.futureResult.assumeIsolated().whenFailure { failure = $0 }
+        channel.write(IOData.byteBuffer(Self.frameHeader(length: 1500, flags: 0x1)), promise: nil)
+        channel.write(IOData.fileRegion(FileRegion(fileHandle: handle, readerIndex: 500, endIndex: 2000)), promise: done)
+        channel.write(IOData.byteBuffer(Self.buffer("next")), promise: nil)
+        channel.flush()
+        let out = try Self.drain(channel)
+        #expect(out.map(\.readableBytes) == [9, 500, 4])
+        #expect(out.first.map { Array($0.readableBytesView) } == [0, 0x01, 0xF4, 0x0, 0x0, 0, 0, 0, 1],
+                "500 bytes, END_STREAM cleared")
+        #expect(failure is TruncatedFileError)
+        #expect(channel.isActive)
+    }
+
+    @Test func aWholeFramePassesUnchangedAndAHeaderSizedBufferAloneIsNotHeldPastAFlush() throws {
+        let (handle, bytes, path) = try Self.file(count: 1000)
+        defer { try? handle.close(); try? FileManager.default.removeItem(atPath: path) }
+        let channel = try Self.framesChannel()
+        channel.write(IOData.byteBuffer(Self.frameHeader(length: 1000, flags: 0x1)), promise: nil)
+        channel.write(IOData.fileRegion(FileRegion(fileHandle: handle, readerIndex: 0, endIndex: 1000)), promise: nil)
+        // An empty DATA frame is a header alone.
+        channel.write(IOData.byteBuffer(Self.frameHeader(length: 0, flags: 0x1)), promise: nil)
+        channel.flush()
+        let out = try Self.drain(channel)
+        #expect(out.map(\.readableBytes) == [9, 1000, 9])
+        #expect(out.first?.getInteger(at: 4, as: UInt8.self) == 0x1)
+        #expect(out.dropFirst().first.map { Array($0.readableBytesView) } == bytes)
     }
 }

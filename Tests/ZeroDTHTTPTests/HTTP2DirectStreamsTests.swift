@@ -15,7 +15,7 @@ import Testing
     /// Answers at once, and counts how it was asked: directly, or through a stream channel's
     /// `respond`. `/` gets "hello\n"; `/big`, a body larger than a stream's initial window;
     /// `/file`, a file of `fileSize` bytes, its handle kept for the test to check.
-    private final class Counting: ImmediateHTTPHandler, @unchecked Sendable {
+    final class Counting: ImmediateHTTPHandler, @unchecked Sendable {
         static let bigBody = String(repeating: "x", count: 100_000)
         static let fileSize = 200_000
         let file: String
@@ -53,11 +53,11 @@ import Testing
 
     private static let cancel: UInt32 = 0x8
 
-    private let handler: Counting
-    private let logged = NIOLockedValueBox<[AccessLogEntry]>([])
-    private let loop = EmbeddedEventLoop()
-    private let channel: EmbeddedChannel
-    private let directory: URL
+    let handler: Counting
+    let logged = NIOLockedValueBox<[AccessLogEntry]>([])
+    let loop = EmbeddedEventLoop()
+    let channel: EmbeddedChannel
+    let directory: URL
     /// One decoder for every HEADERS frame the server sends, in order: its encoder indexes.
     private let decoder = NIOLockedValueBox(HPACKDecoder(allocator: ByteBufferAllocator()))
 
@@ -77,18 +77,22 @@ import Testing
 
     /// Sends `frames` in one read; no error may reach the end of the pipeline (a frame of a
     /// stream answered here that got to the multiplexer would: "no such stream").
-    private func send(_ frames: ByteBuffer...) throws {
+    func send(_ frames: ByteBuffer...) throws {
+        try send(contentsOf: frames)
+    }
+
+    func send(contentsOf frames: [ByteBuffer]) throws {
         var all = ByteBuffer()
         for var frame in frames { all.writeBuffer(&frame) }
         try channel.writeInbound(all)
         try channel.throwIfErrorCaught()
     }
 
-    private func received() throws -> [HTTP2Frames.Received] {
+    func received() throws -> [HTTP2Frames.Received] {
         try HTTP2Frames.received(on: channel)
     }
 
-    private func bodyBytes(of frames: [HTTP2Frames.Received], stream: UInt32) -> Int {
+    func bodyBytes(of frames: [HTTP2Frames.Received], stream: UInt32) -> Int {
         frames.filter { $0.stream == stream && $0.kind == HTTP2Frames.Kind.data.rawValue }
             .reduce(0) { $0 + $1.payload.readableBytes }
     }
@@ -102,13 +106,13 @@ import Testing
         }
     }
 
-    private func windowUpdate(stream: UInt32, by increment: UInt32) -> ByteBuffer {
+    func windowUpdate(stream: UInt32, by increment: UInt32) -> ByteBuffer {
         var payload = ByteBuffer()
         payload.writeInteger(increment)
         return HTTP2Frames.frame(.windowUpdate, stream: stream, payload: Array(payload.readableBytesView))
     }
 
-    private func removeDirectory() {
+    func removeDirectory() {
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -51,6 +51,23 @@ import Testing
         }
     }
 
+    @Test(arguments: ["ftp", "HTTPS", "ws"])
+    func aSchemeOtherThanHTTPOrHTTPSIsRefused(_ scheme: String) {
+        #expect(throws: NIOHTTP2Errors.InvalidPseudoHeaderValue.self) {
+            try Self.request(Self.pseudo.map { $0.0 == ":scheme" ? ($0.0, scheme) : $0 })
+        }
+    }
+
+    /// RFC 9113 §8.5: `:authority` is a CONNECT's target, as HTTP/1's authority form is.
+    @Test func aConnectTakesItsAuthorityAsItsTarget() throws {
+        let head = try Self.request([(":method", "CONNECT"), (":authority", "example.com:443")])
+        #expect(head.method == .CONNECT && head.uri == "example.com:443")
+        #expect(head.headers["host"] == ["example.com:443"])
+        #expect(throws: NIOHTTP2Errors.MissingPseudoHeader.self) {
+            try Self.request([(":method", "CONNECT"), (":authority", "example.com:443"), (":path", "/")])
+        }
+    }
+
     @Test func aRepeatedPseudoHeaderIsRefused() {
         #expect(throws: NIOHTTP2Errors.DuplicatePseudoHeader.self) {
             try Self.request(Self.pseudo + [(":path", "/b")])

@@ -135,6 +135,9 @@ import Testing
         HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "X-Upper", "1")),
         HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "x-crlf", "a\r\nb: c")),
         HTTP2Frames.requestBlock(path: "/slow", extra: HTTP2Frames.literal(name: "x-nul", "a\u{0}b")),
+        // A scheme this server does not serve (6: `:scheme`).
+        [0x82] + HTTP2Frames.literal(nameIndex: 6, "ftp") + HTTP2Frames.literal(nameIndex: 4, "/slow")
+            + HTTP2Frames.literal(nameIndex: 1, "test"),
     ])
     func aMalformedHeaderBlockResetsTheStreamBeforeAnyHandler(_ block: [UInt8]) throws {
         try send(HTTP2Frames.get("/slow", stream: 1),
@@ -151,6 +154,19 @@ import Testing
         let later = try received()
         #expect(body(of: later, stream: 1) == "slow\n")
         #expect(body(of: later, stream: 5) == "hello\n")
+    }
+
+    /// A CONNECT (`:method` and `:authority` alone) gets what HTTP/1's authority form gets,
+    /// a 400, not a reset stream; the connection goes on.
+    @Test func aConnectIsAnsweredAsOverHTTP1() throws {
+        let block = HTTP2Frames.literal(nameIndex: 2, "CONNECT") + HTTP2Frames.literal(nameIndex: 1, "test:443")
+        try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders | HTTP2Frames.endStream, stream: 1,
+                                   payload: block))
+        let frames = try received()
+        #expect(frames.compactMap(\.resetCode).isEmpty, "\(frames)")
+        #expect(body(of: frames, stream: 1) == "400 Bad Request\n")
+        try send(HTTP2Frames.get("/hi", stream: 3))
+        #expect(body(of: try received(), stream: 3) == "hello\n")
     }
 
     @Test func aBodyShorterThanItsContentLengthResetsTheStreamBeforeAnyHandler() throws {

@@ -162,6 +162,18 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// Known defect, left for the owner of `RequestLineMonitor`: it judges 414 or 431 by the
+    /// latest request line it scanned, which is the next request's when that came in the same
+    /// read. (With the real binary, 500 pipelined GETs before a 20,000-byte request line also
+    /// lose about 210 answers: see the s10-robust report.)
+    @Test func anOversizedRequestLineFollowedByAnotherRequestIs414() throws {
+        try send("GET /\(String(repeating: "a", count: 1100)) HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nHost: test\r\n\r\n")
+        let response = try received()
+        withKnownIssue("judged by the next request's line: 431") {
+            #expect(response.hasPrefix("HTTP/1.1 414 URI Too Long\r\n"), "\(response.prefix(60))")
+        }
+    }
+
     @Test func oversizedHeadersOfAPipelinedRequestAre431() throws {
         try send("GET /a HTTP/1.1\r\nHost: test\r\n\r\nGET /\(String(repeating: "b", count: 900)) HTTP/1.1\r\n"
                  + "X-Big: \(String(repeating: "a", count: 200))\r\n\r\n")

@@ -55,6 +55,10 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
     private let inputGate: HTTP2InputGate
     private let logger: Logger
     private var owned: [HTTP2StreamID: OwnedStream] = [:]
+    /// The streams most recently reset for a file cut short, so that each is reset once though
+    /// several of its frames fail (`FileRegionReader` fails every frame past the file's end).
+    private var truncatedStreams = CircularBuffer<HTTP2StreamID>(initialCapacity: HTTP2DirectStreams.truncatedStreamsKept)
+    private static let truncatedStreamsKept = 16
     /// The newest stream the client opened: a HEADERS frame on a newer one opens a stream (a
     /// client's stream IDs only grow, which nio-http2 enforces); on an older one, it is
     /// trailers, the multiplexer's.
@@ -125,6 +129,24 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         isReading = false
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Every stream's frames pass here, the multiplexer's too. A DATA frame whose file came
+        // up short (`TruncatedFileError`, from `FileRegionReader`) has been cut without
+        // END_STREAM: its stream is reset, whoever answers it, and by then nio-http2 may
+        // count the stream closed (its last frame left its buffer), which no stream channel
+        // could reset any more.
+        let frame = unwrapOutboundIn(data)
+        guard case .data(let payload) = frame.payload, case .fileRegion = payload.data else {
+            context.write(data, promise: promise)
+            return
+        }
+        let written = promise ?? context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenFailure { [self] error in
+            if error is TruncatedFileError { resetTruncated(frame.streamID, context: context) }
+        }
+        context.write(data, promise: written)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -215,6 +237,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         let done = handles.isEmpty ? nil : context.eventLoop.makePromise(of: Void.self)
         write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
               context: context)
+        var chunkWritten: [(promise: EventLoopPromise<Void>, size: Int)] = []
         for (index, write) in writes.enumerated() {
             let isLast = index == writes.count - 1
             var promise: EventLoopPromise<Void>? = isLast ? done : nil
@@ -224,26 +247,56 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
                 written.futureResult.assumeIsolated().whenSuccess { [self] in
                     owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
                 }
+                chunkWritten.append((written, write.data.readableBytes))
                 promise = written
             }
             self.write(.data(.init(data: write.data, endStream: isLast)), on: id, promise: promise, context: context)
         }
+        // Recorded once the body's files are written (or not), as the bytes that went.
+        let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
+                                  status: Int(response.status.code), duration: Duration(now - started))
         if let done {
-            // Nil for a body with little file in it.
-            let probe = TruncationProbe(body: body)
-            probe?.start(on: context.eventLoop) { [self] in
+            // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
+            var reported = false
+            let truncated = { [self] in
+                guard !reported else { return }
+                reported = true
                 logger.warning("file truncated while being sent; resetting the stream", metadata: [
                     "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
-                reset(id, context: context)
+                resetTruncated(id, context: context)
             }
-            done.futureResult.assumeIsolated().whenComplete { _ in
+            // Nil for a body with little file in it.
+            let probe = TruncationProbe(body: body)
+            probe?.start(on: context.eventLoop, truncated: truncated)
+            // The body bytes really sent, as nginx counts them: a response cut short counts
+            // the file pieces written before the cut, and what of the file the cut one
+            // carried (not the bytes between the pieces: a multipart range's part heads).
+            var sent = 0
+            let written = { (result: Result<Void, any Error>, size: Int) in
+                switch result {
+                case .success:
+                    sent += size
+                case .failure(let error as TruncatedFileError):
+                    sent += error.bytesSent
+                    truncated()
+                case .failure:
+                    break
+                }
+            }
+            for chunk in chunkWritten {
+                chunk.promise.futureResult.assumeIsolated().whenComplete { written($0, chunk.size) }
+            }
+            let bodyBytes = framing.sendsBody ? response.bodyCount : 0
+            done.futureResult.assumeIsolated().whenComplete { result in
                 probe?.stop()
+                written(result, 0)
                 for handle in handles { try? handle.close() }
+                if case .success = result { sent = bodyBytes }
+                record?.record(bodyBytes: sent)
             }
+        } else {
+            record?.record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
         }
-        scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
-                     status: Int(response.status.code), duration: Duration(now - started))?
-            .record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
         needsFlush = true
         if !isReading { flushIfNeeded(context: context) }
     }
@@ -259,6 +312,18 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         guard owned[id] != nil else { return }
         owned[id]?.writeDeadline = nil
         write(.rstStream(.cancel), on: id, promise: nil, context: context)
+        context.flush()
+    }
+
+    /// Ends stream `id`, whose response's file was cut short, with INTERNAL_ERROR: the server
+    /// failed it, not the client. nio-http2 sends it even for a stream it counts closed (its
+    /// last frame, now cut without END_STREAM, left its buffer). Once per stream.
+    private func resetTruncated(_ id: HTTP2StreamID, context: ChannelHandlerContext) {
+        guard !truncatedStreams.contains(id) else { return }
+        if truncatedStreams.count == Self.truncatedStreamsKept { truncatedStreams.removeFirst() }
+        truncatedStreams.append(id)
+        owned[id]?.writeDeadline = nil
+        write(.rstStream(.internalError), on: id, promise: nil, context: context)
         context.flush()
     }
 

@@ -13,6 +13,11 @@ enum HTTP2Messages {
     /// it), an empty `host` with neither, which `RequestHeadCheck` answers with 400; and for
     /// methods that may carry a body and a block without `content-length`,
     /// `content-length: 0` when the block ends the stream, else `transfer-encoding: chunked`.
+    /// A CONNECT without `:scheme` and `:path` (RFC 9113 §8.5) gets its `:authority` as its
+    /// target, as HTTP/1's authority form does, and the same answer (400 from
+    /// `RequestHeadCheck`, as nginx gives both) rather than a reset stream. `:scheme` must be
+    /// `http` or `https`: this server is no gateway to other schemes (RFC 9113 §8.3.1 leaves
+    /// it open; nginx 1.22 serves `ftp` as if it were `https`).
     /// - Throws: nio-http2's errors for a missing, repeated or invalid pseudo-header.
     static func requestHead(_ block: HPACKHeaders, endStream: Bool) throws -> HTTPRequestHead {
         var method: String?
@@ -38,9 +43,18 @@ enum HTTP2Messages {
             }
         }
         guard let method else { throw NIOHTTP2Errors.missingPseudoHeader(":method") }
-        guard let path else { throw NIOHTTP2Errors.missingPseudoHeader(":path") }
-        guard scheme != nil else { throw NIOHTTP2Errors.missingPseudoHeader(":scheme") }
         let httpMethod = HTTPMethod(rawValue: method)
+        let target: String
+        if httpMethod == .CONNECT, path == nil, scheme == nil {
+            target = authority ?? ""
+        } else {
+            guard let path else { throw NIOHTTP2Errors.missingPseudoHeader(":path") }
+            guard let scheme else { throw NIOHTTP2Errors.missingPseudoHeader(":scheme") }
+            guard scheme == "https" || scheme == "http" else {
+                throw NIOHTTP2Errors.invalidPseudoHeaderValue(name: ":scheme", value: scheme)
+            }
+            target = path
+        }
         var added: [(String, String)] = []
         if !hasHost { added.append(("host", authority ?? "")) }
         switch httpMethod {
@@ -52,7 +66,7 @@ enum HTTP2Messages {
                 added.append(endStream ? ("content-length", "0") : ("transfer-encoding", "chunked"))
             }
         }
-        return HTTPRequestHead(version: .http2, method: httpMethod, uri: path,
+        return HTTPRequestHead(version: .http2, method: httpMethod, uri: target,
                                headers: HTTPHeaders(added.isEmpty ? regular : added + regular))
     }
 

@@ -37,6 +37,13 @@ struct HTTP2ResponseWriter: ResponseWriter {
         write(.end, context: context, promise: promise)
     }
 
+    /// Resets the stream with INTERNAL_ERROR (the server failed it); the connection goes on.
+    func abandonResponse(context: ChannelHandlerContext) {
+        write(.reset(.internalError), context: context, promise: nil)
+    }
+
+    var abandonment: String { "resetting the stream" }
+
     private func write(_ part: HTTP2StreamAdapter.ResponsePart, context: ChannelHandlerContext,
                        promise: EventLoopPromise<Void>?) {
         context.write(NIOAny(part), promise: promise)

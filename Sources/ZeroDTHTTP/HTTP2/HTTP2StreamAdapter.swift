@@ -40,21 +40,27 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
         case body(IOData, endStream: Bool)
         /// The end of a streamed body, after its last piece.
         case end
+        /// The response cannot be completed: RST_STREAM with this code, flushed.
+        case reset(HTTP2ErrorCode)
     }
 
     /// Whether the stream's first HEADERS (the request's; later ones are trailers) went by.
     private var sawRequestHead = false
+    /// The request was malformed: the stream is reset, and nothing of it goes on.
+    private var isRefused = false
     private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
     /// The frame with END_STREAM has been written: the response is complete. Not when it
     /// goes down the pipeline: nio-http2 queues it while the stream's flow-control window is
     /// shut, and drops it when the stream closes, so that the response was cut.
     private var responseEnded = false
-    /// The stream was ended with RST_STREAM NO_ERROR; a close after that is passed on.
+    /// The stream was ended with RST_STREAM (NO_ERROR, or INTERNAL_ERROR for a response that
+    /// cannot be completed); a close after that is passed on.
     private var resetSent = false
 
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isRefused else { return }
         switch unwrapInboundIn(data) {
         case .headers(var headers) where !sawRequestHead:
             sawRequestHead = true
@@ -63,8 +69,10 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             do {
                 head = try HTTP2Messages.requestHead(headers.headers, endStream: headers.endStream)
             } catch {
-                // The stream's handler closes it, as for nio-http2's codec's errors.
-                context.fireErrorCaught(error)
+                // A malformed request (RFC 9113 §8.1.1) is a stream error, PROTOCOL_ERROR, as
+                // for those nio-http2 finds; no handler sees it, nor what follows it.
+                isRefused = true
+                _ = writeReset(.protocolError, context: context)
                 return
             }
             context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -110,6 +118,9 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             }
             held = nil
             writeEnd(Self.endingStream(last.payload), promise: Self.combine(last.promise, promise), context: context)
+        case .reset(let code):
+            writeHeld(context: context)
+            writeReset(code, context: context).cascade(to: promise)
         }
     }
 
@@ -151,12 +162,18 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
             context.close(mode: mode, promise: promise)
             return
         }
+        _ = writeReset(.noError, context: context)
+        if let promise { context.channel.closeFuture.cascade(to: promise) }
+    }
+
+    /// Ends the stream with RST_STREAM `code`, flushed; a close after it is passed on.
+    private func writeReset(_ code: HTTP2ErrorCode, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         resetSent = true
         // Should nio-http2 refuse the frame, the stream is closed its own way.
         let reset = context.eventLoop.makePromise(of: Void.self)
         reset.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.rstStream(.noError)), promise: reset)
-        if let promise { context.channel.closeFuture.cascade(to: promise) }
+        context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: reset)
+        return reset.futureResult
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -93,10 +93,7 @@ final class RunningProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning {
-            Foundation.kill(pid, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill() }
     }
 
     private func startReader(_ handle: FileHandle, isStandardError: Bool) {
@@ -204,9 +201,22 @@ final class RunningProcess: @unchecked Sendable {
                              standardError: String(decoding: final.standardError, as: UTF8.self))
     }
 
-    /// Kills the process with SIGKILL and reaps it.
+    /// Kills the process and every process it started (a supervisor's generations, in
+    /// process groups of their own, would outlive it) with SIGKILL, and reaps it.
     func kill() {
-        send(SIGKILL)
+        // Stopped first, then killed: a killed parent's children are another's (so no longer
+        // found), and a running one could start a successor meanwhile.
+        var stopped: [Int32] = []
+        if isRunning {
+            for _ in 0..<10 {
+                let found = [pid] + ProcessTree.descendants(of: pid)
+                let new = found.filter { !stopped.contains($0) }
+                if new.isEmpty { break }
+                for member in new { Foundation.kill(member, SIGSTOP) }
+                stopped += new
+            }
+        }
+        for member in stopped { Foundation.kill(member, SIGKILL) }
         process.waitUntilExit()
     }
 
