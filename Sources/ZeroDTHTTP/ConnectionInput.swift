@@ -6,6 +6,9 @@ import NIOHTTP1
 /// them.
 enum ConnectionInput {
     case part(HTTPServerRequestPart)
-    case parserError(HTTPParserError)
+    /// The decoder refused a head: the answer's status, and the request line as far as it
+    /// came (for the log), both judged when the decoder stopped (bytes read later can start
+    /// another request line).
+    case refusedHead(HTTPResponseStatus, requestLine: HTTPRequestHead)
     case inputClosed
 }

@@ -143,7 +143,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func process(_ input: ConnectionInput, context: ChannelHandlerContext) {
         switch input {
         case .part(let part): process(part, context: context)
-        case .parserError(let error): reject(error, context: context)
+        case .refusedHead(let status, let requestLine): reject(status, requestLine: requestLine, context: context)
         case .inputClosed: processInputClosed(context: context)
         }
     }
@@ -181,11 +181,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let parserError = error as? HTTPParserError, monitor != nil, !machine.isClosed else {
+        // A decoder that stopped at an error drops what comes after it, and says so: the
+        // error it stopped at is answered, after every request before it, and then the
+        // connection closes. Closing here cut those answers short.
+        if let decoderError = error as? ByteToMessageDecoderError, case .dataReceivedInErrorState = decoderError {
+            return
+        }
+        guard let parserError = error as? HTTPParserError, let monitor, !machine.isClosed else {
             context.close(promise: nil)
             return
         }
-        handle(.parserError(parserError), context: context)
+        let status = monitor.status(for: parserError, maxHeaderSize: machine.configuration.maxHeaderSize)
+        handle(.refusedHead(status, requestLine: monitor.partialRequestHead), context: context)
     }
 
     /// The client half-closed: answer what it sent, then close.
@@ -197,14 +204,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The decoder gave up on the stream: answer with an error and close.
-    private func reject(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
-        // Parser errors come from HTTP/1's decoder, which has a monitor.
-        guard !machine.isClosed, let monitor else { return }
-        let status = monitor.status(for: parserError, maxHeaderSize: machine.configuration.maxHeaderSize)
+    private func reject(_ status: HTTPResponseStatus, requestLine: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard !machine.isClosed else { return }
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
-        let head = request?.head ?? monitor.partialRequestHead
+        let head = request?.head ?? requestLine
         if request == nil { chooseOwner() }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)

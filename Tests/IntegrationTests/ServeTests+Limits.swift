@@ -65,6 +65,20 @@ extension ServeTests {
             }
         }
 
+        /// 500 pipelined requests, then a request line far over the limit: every request is
+        /// answered, then the 414. The request line arrives over several reads after the
+        /// decoder has refused it (its later bytes are dropped); the connection was closed
+        /// at those with about 200 answers still due, and no 414.
+        @Test func everyPipelinedRequestBeforeAnOversizedOneIsAnswered() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                let client = try HTTPTestClient(connectingTo: address)
+                let simple = String(repeating: "GET /hello HTTP/1.1\r\nHost: test\r\n\r\n", count: 500)
+                try client.send(simple + "GET /" + String(repeating: "a", count: 20_000) + " HTTP/1.1\r\nHost: test\r\n\r\n")
+                let statuses = try (0...500).map { _ in try client.readResponse().status }
+                #expect(statuses == Array(repeating: 201, count: 500) + [414])
+            }
+        }
+
         @Test func bodyOverTheLimitIs413() throws {
             try ServeTests.withServer(settings: Self.limits) { address in
                 let body = String(repeating: "b", count: 17)
