@@ -102,10 +102,10 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The length of the latest request line, so far if it is still arriving: the first line
     /// after the connection opened or after a blank line. It is remembered, not reset, once
-    /// the line ends, because the monitor scans a whole read before the decoder sees it: a
-    /// head that arrives in one read, oversized headers and final blank line included, must
-    /// still be judged by its own request line. Body bytes can fool this, which only matters
-    /// when choosing between 414 and 431 for a head that is too large anyway.
+    /// the line ends: the decoder gets a request's bytes from its request line up to the next
+    /// one, and refuses a head while those go through, oversized headers and final blank line
+    /// included. Body bytes can fool this, which only matters when choosing between 414 and
+    /// 431 for a head that is too large anyway.
     private(set) var requestLineLength = 0
     /// The start of the latest request line, up to `keptRequestLineBytes`.
     private var requestLineStart: [UInt8] = []
@@ -183,35 +183,47 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         delegate?.requestBytesArrived()
-        buffer.withUnsafeReadableBytes { bytes in
-            // Where the request line being kept starts in this read: it is copied once, at
-            // its end or at the end of the read, not byte by byte.
-            var keptFrom: Int? = inRequestLine ? 0 : nil
-            for index in bytes.indices {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\n") {
-                    if let from = keptFrom {
-                        let end = index > from && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
-                        keep(bytes[from..<end])
-                        keptFrom = nil
-                    }
-                    nextLineIsRequestLine = lineIsEmpty
-                    lineIsEmpty = true
-                    inRequestLine = false
-                } else if byte != UInt8(ascii: "\r") {
-                    if lineIsEmpty && nextLineIsRequestLine {
-                        inRequestLine = true
-                        requestLineLength = 0
-                        requestLineStart.removeAll(keepingCapacity: true)
-                        keptFrom = index
-                    }
-                    lineIsEmpty = false
-                    if inRequestLine { requestLineLength += 1 }
-                }
-            }
-            if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
+        // Passed on a request line at a time: the decoder refuses a head while its piece
+        // goes through, when what the monitor knows is that head's request line, not a later
+        // one from the same read.
+        var rest = buffer
+        while rest.readableBytes > 0 {
+            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
+            context.fireChannelRead(wrapInboundOut(rest.readSlice(length: length)!))
         }
-        context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    /// Watches `bytes` up to the start of the next request line after their first byte, and
+    /// says how many that is (all of them when none starts).
+    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+        // Where the request line being kept starts: it is copied once, at its end or at the
+        // end of the bytes, not byte by byte.
+        var keptFrom: Int? = inRequestLine ? 0 : nil
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") {
+                if let from = keptFrom {
+                    let end = index > from && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
+                    keep(bytes[from..<end])
+                    keptFrom = nil
+                }
+                nextLineIsRequestLine = lineIsEmpty
+                lineIsEmpty = true
+                inRequestLine = false
+            } else if byte != UInt8(ascii: "\r") {
+                if lineIsEmpty && nextLineIsRequestLine {
+                    if index > 0 { return index }
+                    inRequestLine = true
+                    requestLineLength = 0
+                    requestLineStart.removeAll(keepingCapacity: true)
+                    keptFrom = index
+                }
+                lineIsEmpty = false
+                if inRequestLine { requestLineLength += 1 }
+            }
+        }
+        if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
+        return bytes.count
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.
