@@ -34,7 +34,9 @@ import Testing
         #expect(cache[key("f.txt", .gzip)] === gzip)
         #expect(cache[key("f.txt", .br)] == nil)
         #expect(cache[key("g.txt")] == nil)
-        #expect(cache.usage == (2, 15))
+        #expect(cache.usage == (1, 15), "one name")
+        let variants = cache["f.txt"]
+        #expect(variants[nil] === plain && variants[.gzip] === gzip && variants[.zstd] == nil)
     }
 
     /// Two spellings of one character are two names on disk, and two entries here.
@@ -99,6 +101,22 @@ import Testing
         #expect(cache[key("c")] == nil)
         #expect(cache[key("b")]?.size == 70)
         #expect(cache.usage == (1, 70))
+    }
+
+    /// A name's siblings live and go with it: storing one marks the name used, and its
+    /// eviction frees the bytes of all.
+    @Test func aNameIsEvictedWithItsSiblings() throws {
+        let cache = OpenFileCache(maximumBytes: 100, maximumEntries: 2)
+        cache.store(try entry(30), for: key("a"))
+        cache.store(try entry(20, name: "a.gz"), for: key("a", .gzip))
+        cache.store(try entry(10), for: key("b"))
+        #expect(cache.usage == (2, 60))
+        cache.store(try entry(5), for: key("c"))
+        #expect(cache[key("b")] == nil, "a was used since it was stored")
+        #expect(cache.usage == (2, 55))
+        cache.store(try entry(1), for: key("d"))
+        #expect(cache[key("a")] == nil && cache[key("a", .gzip)] == nil)
+        #expect(cache.usage == (2, 6))
     }
 
     @Test func largeFilesCostAnEntryButNoBytes() throws {
