@@ -45,27 +45,17 @@ final class OpenFileCache: Sendable {
         }
     }
 
-    /// A name below the root and, for a precompressed sibling served in its place, the
-    /// coding; the name compared as bytes (``Name``).
-    struct Key: Hashable, Sendable {
+    /// A name below the root and, for a precompressed sibling served in its place, the coding.
+    struct Key: Sendable {
         var path: Substring
         var coding: ContentCoding? = nil
-
-        static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.coding == rhs.coding && Name(path: lhs.path) == Name(path: rhs.path)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(coding)
-            Name(path: path).hash(into: &hasher)
-        }
     }
 
     /// A name below the root, compared and hashed as bytes, as the file system compares
     /// them: `String`'s own equality is Unicode canonical equivalence, under which two
     /// spellings of `é` (two distinct files) would share one entry and evict each other, and
     /// its hashing normalizes on every lookup.
-    fileprivate struct Name: Hashable {
+    private struct Name: Hashable {
         var path: Substring
 
         static func == (lhs: Name, rhs: Name) -> Bool {
