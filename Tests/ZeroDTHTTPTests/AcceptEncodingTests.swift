@@ -7,11 +7,11 @@ import Testing
     private static let offered: [ContentCoding] = [.br, .zstd, .gzip]
 
     private func ranked(_ lines: String..., offered: [ContentCoding] = offered) -> [ContentCoding] {
-        AcceptEncoding(HTTPHeaders(lines.map { ("Accept-Encoding", $0) })).ranked(offered)
+        Array(AcceptEncoding(HTTPHeaders(lines.map { ("Accept-Encoding", $0) })).ranked(offered))
     }
 
     @Test func withoutTheFieldNothingIsEncoded() {
-        #expect(AcceptEncoding(HTTPHeaders()).ranked(Self.offered).isEmpty)
+        #expect(Array(AcceptEncoding(HTTPHeaders()).ranked(Self.offered)).isEmpty)
         #expect(ranked("").isEmpty)
     }
 
@@ -61,8 +61,9 @@ import Testing
     }
 
     @Test func theFieldNameIgnoresCase() {
-        #expect(AcceptEncoding(HTTPHeaders([("accept-ENCODING", "br")])).ranked(Self.offered) == [.br])
-        #expect(AcceptEncoding(HTTPHeaders([("Accept-Encodings", "br")])).ranked(Self.offered) == [])
+        #expect(Array(AcceptEncoding(HTTPHeaders([("accept-ENCODING", "br")])).ranked(Self.offered)) == [.br])
+        #expect(Array(AcceptEncoding(HTTPHeaders([("Accept-Encodings", "br")])).ranked(Self.offered)) == [])
+        #expect(Array(AcceptEncoding(HTTPHeaders([("Accept-Encodinh", "br")])).ranked(Self.offered)) == [])
     }
 
     @Test func malformedElementsAreIgnoredNotTheField() {

@@ -43,7 +43,7 @@ import Testing
         #expect(try corked(connection) == false)
     }
 
-    /// Where there is no socket, nothing is set and nothing traps.
+    /// Where there is no socket, nothing traps.
     @Test func withoutASocketNothingHappens() throws {
         let channel = EmbeddedChannel()
         SegmentCoalescing.set(true, on: channel)

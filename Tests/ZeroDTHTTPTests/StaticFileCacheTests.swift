@@ -94,6 +94,48 @@ import Testing
         expectCachedCurrent(handler, "large.bin")
     }
 
+    /// A large file's entry is checked by the walk that opens the file, with no `fstatat`
+    /// first: whatever the name leads to now is what the walk finds.
+    @Test func aLargeFileIsCheckedByTheWalkThatOpensIt() throws {
+        let handler = try handler()
+        #expect(try get(handler, "/large.bin").body == large)
+        let entry = handler.cache[OpenFileCache.Key(path: "large.bin")]
+        let again = try get(handler, "/large.bin")
+        #expect(again.body == large && again.partIsFile == [true])
+        #expect(handler.cache[OpenFileCache.Key(path: "large.bin")] === entry, "the walk found its version")
+
+        #expect(rename(root + "/large.bin", outside.path + "/large.bin") == 0)
+        #expect(try get(handler, "/large.bin").status == .notFound)
+        #expect(mkdir(root + "/large.bin", 0o755) == 0)
+        #expect(try get(handler, "/large.bin").status == .movedPermanently, "now a directory")
+        #expect(rmdir(root + "/large.bin") == 0)
+        try outside.symlink("site/large.bin", to: "../large.bin")
+        #expect(try get(handler, "/large.bin").status == .notFound, "a symlink, under deny")
+        #expect(unlink(root + "/large.bin") == 0)
+        #expect(rename(outside.path + "/large.bin", root + "/large.bin") == 0)
+        let back = try get(handler, "/large.bin")
+        #expect(back.body == large && back.partIsFile == [true])
+        expectCachedCurrent(handler, "large.bin")
+    }
+
+    @Test func aLargeSiblingIsCheckedByTheWalkThatOpensIt() throws {
+        let handler = try handler(precompressed: [.br, .gzip])
+        let accepts = [("Accept-Encoding", "br, gzip")]
+        try outside.file("site/a.txt.br", large)
+        try outside.file("site/a.txt.gz", "zipped")
+        for _ in 0..<2 {
+            let coded = try get(handler, "/a.txt", headers: accepts)
+            #expect(coded.body == large && coded.partIsFile == [true])
+            #expect(coded.header("Content-Encoding") == "br")
+        }
+        let entry = handler.cache[OpenFileCache.Key(path: "a.txt", coding: .br)]
+        #expect(entry?.identity == OpenFileCache.Identity(status(of: "a.txt.br")))
+        #expect(unlink(root + "/a.txt.br") == 0)
+        #expect(try get(handler, "/a.txt", headers: accepts).text == "zipped", "the next coding")
+        #expect(mkdir(root + "/a.txt.br", 0o755) == 0)
+        #expect(try get(handler, "/a.txt", headers: accepts).text == "zipped", "a directory is no sibling")
+    }
+
     @Test func aFileReplacedByRenameIsServedAnew() throws {
         let handler = try handler()
         #expect(try get(handler, "/a.txt").text == "first")

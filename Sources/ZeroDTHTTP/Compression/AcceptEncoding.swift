@@ -42,23 +42,46 @@ struct AcceptEncoding {
 
     /// Those of `available` the client accepts, most preferred first: weight above zero and
     /// at least `identity`'s, ties in the order of `available` (the server's preference).
-    func ranked(_ available: [ContentCoding]) -> [ContentCoding] {
-        let identity = self[Self.identitySlot] ?? self[Self.starSlot] ?? 0
-        // One array, no weights kept beside it: this runs on every request of such a route.
-        var ranked: [ContentCoding] = []
-        for coding in available {
-            let quality = quality(of: coding)
-            guard quality > 0, quality >= identity else { continue }
-            // Insertion keeps ties in the server's order; `available` lists a few codings.
-            let position = ranked.firstIndex { self.quality(of: $0) < quality } ?? ranked.endIndex
-            ranked.insert(coding, at: position)
-        }
-        return ranked
+    func ranked(_ available: [ContentCoding]) -> Ranking {
+        Ranking(field: self, available: available)
     }
 
     /// The most preferred of `available` (``ranked(_:)``), or nil for `identity`.
     func select(from available: [ContentCoding]) -> ContentCoding? {
-        ranked(available).first
+        var ranking = ranked(available)
+        return ranking.next()
+    }
+
+    /// The codings of ``ranked(_:)``, each found when asked for: a precompressed route asks
+    /// for the first on every request, and for the next only when a sibling is missing, so
+    /// no array of them is made (an allocation per request).
+    struct Ranking: Sequence, IteratorProtocol {
+        fileprivate let field: AcceptEncoding
+        fileprivate let available: [ContentCoding]
+        /// The weight and position in `available` of the coding given last.
+        private var last: (quality: Int, index: Int)?
+
+        fileprivate init(field: AcceptEncoding, available: [ContentCoding]) {
+            self.field = field
+            self.available = available
+        }
+
+        /// The acceptable coding that follows the last one given: the highest weight below
+        /// it, or the same weight later in `available`. `available` lists a few codings.
+        mutating func next() -> ContentCoding? {
+            let identity = field[AcceptEncoding.identitySlot] ?? field[AcceptEncoding.starSlot] ?? 0
+            var best: (quality: Int, index: Int)?
+            for (index, coding) in available.enumerated() {
+                let quality = field.quality(of: coding)
+                guard quality > 0, quality >= identity else { continue }
+                if let last, quality > last.quality || (quality == last.quality && index <= last.index) { continue }
+                if best.map({ quality > $0.quality }) ?? true {
+                    best = (quality, index)
+                }
+            }
+            last = best
+            return best.map { available[$0.index] }
+        }
     }
 
     /// The weight given to `coding` by name, else by `*`; 0 when neither is listed.
@@ -87,9 +110,11 @@ struct AcceptEncoding {
         }
     }
 
-    /// Whether a field name is `Accept-Encoding`, in any case.
+    /// Whether a field name is `Accept-Encoding`, in any case. Its length is compared
+    /// first, by itself: every other field of the request (`Host`, `User-Agent`, ...) fails
+    /// there.
     private static func isAcceptEncoding(_ name: String) -> Bool {
-        name.isASCIICaseInsensitiveEqual(to: "accept-encoding")
+        name.utf8.count == 15 && name.isASCIICaseInsensitiveEqual(to: "accept-encoding")
     }
 
     /// `#element`: the elements between commas; empty ones are skipped.

@@ -14,6 +14,9 @@ final class CachedFile: Sendable {
     /// The whole file, when it is at most ``StaticFileHandler/inMemoryLimit`` bytes;
     /// larger files are sent from an open descriptor.
     let contents: ByteBuffer?
+    /// The body of a 200 with the whole of `contents`, made once (an array per response
+    /// costs an allocation); nil when the file is sent from a descriptor.
+    let wholeBody: [HTTPResponse.BodyPart]?
     let validators: RepresentationValidators
     /// The `Content-Type` of the name asked for (of the original file, for a sibling).
     let contentType: String
@@ -33,6 +36,9 @@ final class CachedFile: Sendable {
 
     var size: Int { identity.size }
 
+    /// Whether responses send the file from an open descriptor (it is too large for memory).
+    var isSentFromFile: Bool { contents == nil }
+
     /// Describes `file`, read into memory when small, as the representation of `name` in
     /// `coding` (nil: the file itself).
     /// - Parameters:
@@ -43,6 +49,7 @@ final class CachedFile: Sendable {
     {
         identity = OpenFileCache.Identity(file.status)
         contents = file.size <= StaticFileHandler.inMemoryLimit ? try file.readAll() : nil
+        wholeBody = contents.map { $0.readableBytes > 0 ? [.bytes($0)] : [] }
         var validators = RepresentationValidators(file.status)
         if let coding {
             validators.entityTag.opaque += "-" + coding.rawValue

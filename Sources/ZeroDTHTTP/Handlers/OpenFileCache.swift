@@ -12,7 +12,9 @@ import NIOCore
 /// instead of a walk of `openat`s, `fstat`, `read` and `close`.
 ///
 /// Entries are keyed by the name asked for (root-relative, after the segment checks) and,
-/// for a precompressed sibling, its coding. The cache itself trusts nothing: the handler
+/// for a precompressed sibling, its coding; a name's entries are kept together
+/// (``Variants``), so that a precompressed route finds the file and its siblings with one
+/// lookup, and are evicted together. The cache itself trusts nothing: the handler
 /// uses an entry only while the name still leads to the same version of the same file
 /// (``Identity``), and fills it only from the safe walk (see `StaticFileHandler.file`).
 /// Bounded by entry count and total bytes held; the oldest entries are evicted first.
@@ -44,17 +46,19 @@ final class OpenFileCache: Sendable {
     }
 
     /// A name below the root and, for a precompressed sibling served in its place, the coding.
-    ///
-    /// Names are compared and hashed as bytes, as the file system compares them: `String`'s
-    /// own equality is Unicode canonical equivalence, under which two spellings of `é` (two
-    /// distinct files) would share one entry and evict each other, and its hashing normalizes
-    /// on every lookup.
-    struct Key: Hashable, Sendable {
+    struct Key: Sendable {
         var path: Substring
         var coding: ContentCoding? = nil
+    }
 
-        static func == (lhs: Key, rhs: Key) -> Bool {
-            guard lhs.coding == rhs.coding else { return false }
+    /// A name below the root, compared and hashed as bytes, as the file system compares
+    /// them: `String`'s own equality is Unicode canonical equivalence, under which two
+    /// spellings of `é` (two distinct files) would share one entry and evict each other, and
+    /// its hashing normalizes on every lookup.
+    private struct Name: Hashable {
+        var path: Substring
+
+        static func == (lhs: Name, rhs: Name) -> Bool {
             var left = lhs.path
             var right = rhs.path
             // Compared as memory: `elementsEqual` over the views goes a byte at a time.
@@ -66,22 +70,54 @@ final class OpenFileCache: Sendable {
         }
 
         func hash(into hasher: inout Hasher) {
-            hasher.combine(coding)
             var path = path
             path.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         }
     }
 
-    /// An entry and whether it was used since the clock hand last passed it.
+    /// What is stored for one name: the file itself and its siblings, by coding.
+    struct Variants: Sendable {
+        private var file: CachedFile?
+        private var br: CachedFile?
+        private var zstd: CachedFile?
+        private var gzip: CachedFile?
+
+        /// The entry for the file itself (nil) or its sibling in `coding`.
+        subscript(coding: ContentCoding?) -> CachedFile? {
+            get {
+                switch coding {
+                case nil: return file
+                case .br: return br
+                case .zstd: return zstd
+                case .gzip: return gzip
+                }
+            }
+            set {
+                switch coding {
+                case nil: file = newValue
+                case .br: br = newValue
+                case .zstd: zstd = newValue
+                case .gzip: gzip = newValue
+                }
+            }
+        }
+
+        /// The bytes of contents the entries hold.
+        fileprivate var bytes: Int {
+            [file, br, zstd, gzip].reduce(0) { $0 + ($1?.contents?.readableBytes ?? 0) }
+        }
+    }
+
+    /// A name's entries and whether they were used since the clock hand last passed them.
     private struct Slot {
-        var file: CachedFile
+        var variants: Variants
         var referenced = false
     }
 
     private struct State {
-        var entries: [Key: Slot] = [:]
-        /// The keys of `entries`, in the order the clock hand visits them.
-        var order = CircularBuffer<Key>()
+        var entries: [Name: Slot] = [:]
+        /// The names of `entries`, in the order the clock hand visits them.
+        var order = CircularBuffer<Name>()
         var totalBytes = 0
     }
 
@@ -89,58 +125,69 @@ final class OpenFileCache: Sendable {
     private let maximumBytes: Int
     private let maximumEntries: Int
 
-    /// A cache of at most `maximumEntries` entries holding at most `maximumBytes` of file contents.
+    /// A cache of at most `maximumEntries` names holding at most `maximumBytes` of file contents.
     init(maximumBytes: Int, maximumEntries: Int) {
         self.maximumBytes = maximumBytes
         self.maximumEntries = maximumEntries
     }
 
-    /// The entry stored for `key`, whatever version of the file it describes. Marks it used,
-    /// which spares it from the next eviction that reaches it.
-    subscript(key: Key) -> CachedFile? {
+    /// The entries stored for the name `path`, whatever versions of the files they
+    /// describe. Marks them used, which spares them from the next eviction that reaches them.
+    subscript(path: Substring) -> Variants {
         state.withLockedValue { state in
-            guard let index = state.entries.index(forKey: key) else { return nil }
+            guard let index = state.entries.index(forKey: Name(path: path)) else { return Variants() }
             state.entries.values[index].referenced = true
-            return state.entries.values[index].file
+            return state.entries.values[index].variants
         }
+    }
+
+    /// The entry stored for `key` (``subscript(_:)``).
+    subscript(key: Key) -> CachedFile? {
+        self[key.path][key.coding]
     }
 
     /// Remembers `file` for `key`, replacing the entry of an older version in its place.
     ///
-    /// Eviction is second chance (CLOCK): the hand takes keys from the front of the queue;
+    /// Eviction is second chance (CLOCK): the hand takes names from the front of the queue;
     /// one used since it was last passed is spared and goes to the back, unmarked; the first
-    /// that was not is evicted. So names asked for once each, however many, evict one another
-    /// and not the entries in use, at a cost of a few queue moves under the lock.
+    /// that was not is evicted with its siblings. So names asked for once each, however many,
+    /// evict one another and not the entries in use, at a cost of a few queue moves under
+    /// the lock.
     func store(_ file: CachedFile, for key: Key) {
         let size = file.contents?.readableBytes ?? 0
         guard size <= maximumBytes else { return }
         // The request's own string must not be kept alive by the key.
-        let key = Key(path: Substring(String(key.path)), coding: key.coding)
+        let name = Name(path: Substring(String(key.path)))
         state.withLockedValue { state in
-            let replaced = state.entries[key]
-            state.totalBytes -= replaced?.file.contents?.readableBytes ?? 0
-            // Each key is spared at most once before its mark is gone, so the hand stops
-            // within two turns (the key being replaced is never evicted for itself).
-            while (replaced == nil && state.entries.count >= maximumEntries) || state.totalBytes + size > maximumBytes,
+            var slot = state.entries[name]
+            let isNew = slot == nil
+            state.totalBytes -= slot?.variants[key.coding]?.contents?.readableBytes ?? 0
+            // Each name is spared at most once before its mark is gone, so the hand stops
+            // within two turns (the name being stored to is never evicted for itself).
+            while (isNew && state.entries.count >= maximumEntries) || state.totalBytes + size > maximumBytes,
                   let candidate = state.order.popFirst()
             {
-                if candidate == key || state.entries[candidate]?.referenced == true {
+                if candidate == name || state.entries[candidate]?.referenced == true {
                     state.entries[candidate]?.referenced = false
                     state.order.append(candidate)
                 } else {
-                    state.totalBytes -= state.entries.removeValue(forKey: candidate)?.file.contents?.readableBytes ?? 0
+                    state.totalBytes -= state.entries.removeValue(forKey: candidate)?.variants.bytes ?? 0
                 }
             }
-            if replaced == nil {
-                state.order.append(key)
+            if isNew {
+                state.order.append(name)
             }
-            state.entries[key] = Slot(file: file, referenced: replaced != nil)
+            // A name stored to again was in use: its mark stays.
+            slot = slot ?? Slot(variants: Variants())
+            slot!.variants[key.coding] = file
+            slot!.referenced = !isNew
+            state.entries[name] = slot
             state.totalBytes += size
         }
     }
 
-    /// How many entries there are and how many bytes of contents they hold (the tests' view
-    /// of the bounds).
+    /// How many names have entries and how many bytes of contents they hold (the tests'
+    /// view of the bounds).
     var usage: (entries: Int, bytes: Int) {
         state.withLockedValue { ($0.entries.count, $0.totalBytes) }
     }

@@ -45,8 +45,9 @@ import NIOHTTP1
 /// header values and, up to 64 KiB, its bytes, checked on every request with one `fstatat`
 /// that must find the same inode, size, `mtime` and `ctime`; anything else takes the walk
 /// of `openat`s again. Larger files are sent with `sendfile` from a descriptor opened by
-/// that walk. Everything runs on the event loop without a thread pool, as nginx does: it
-/// assumes the files are in the page cache (or on a local disk).
+/// that walk on every request, whose `fstat` then checks the entry. Everything runs on the
+/// event loop without a thread pool, as nginx does: it assumes the files are in the page
+/// cache (or on a local disk).
 public struct StaticFileHandler: ImmediateHTTPHandler {
     /// `GET` and `HEAD`.
     public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD] }
@@ -123,7 +124,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
             guard let fallback, fallback.applies(to: request.routeRemainder) else { return .error(.notFound) }
             do throws(FileAccessError) {
                 let path = try root.checkedPath(fallback.path[...])
-                return try serve(path, found: root.status(of: path), request: request)
+                return try serve(path, found: root.status(of: path), cached: cache[path], request: request)
             } catch {
                 return error.response
             }
@@ -134,10 +135,17 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
 
     private func response(to request: HTTPRequest, naming name: Substring) throws(FileAccessError) -> HTTPResponse {
         let path = try root.checkedPath(name)
+        var cached = OpenFileCache.Variants()
         if !path.isEmpty, path.utf8.last != UInt8(ascii: "/") {
-            let found = root.status(of: path)
-            if found != .other {
-                return try serve(path, found: found, request: request)
+            cached = cache[path]
+            // A large file is opened in any case, and the walk that opens it tells whether
+            // the entry still holds (`file`): an `fstatat` first would be one system call
+            // more. A precompressed route only looks at the original before it chooses.
+            if cached[nil]?.isSentFromFile != true || !precompressed.isEmpty {
+                let found = root.status(of: path)
+                if found != .other {
+                    return try serve(path, found: found, cached: cached, request: request)
+                }
             }
         } else if request.path.utf8.last == UInt8(ascii: "/"), let first = indexNames.first {
             // A directory's first index, still the version cached under its name: what the
@@ -145,13 +153,14 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
             // miss, as one may have appeared before them).
             let index = path + first
             let found = root.status(of: index[...])
-            if case .regularFile(let identity) = found, cache[OpenFileCache.Key(path: index[...])]?.identity == identity {
-                return try serve(index[...], found: found, request: request)
+            let cachedIndex = cache[index[...]]
+            if case .regularFile(let identity) = found, cachedIndex[nil]?.identity == identity {
+                return try serve(index[...], found: found, cached: cachedIndex, request: request)
             }
         }
         let target = try root.open(path)
         guard target.isDirectory else {
-            return try serve(path, found: .other, opened: target, request: request)
+            return try serve(path, found: .other, cached: cached, opened: target, request: request)
         }
         guard request.path.utf8.last == UInt8(ascii: "/") else {
             return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
@@ -161,9 +170,10 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
             let found = root.status(of: indexName[...], in: directory)
             // A missing index, or a directory or FIFO named like one, is skipped.
             if found == .missing { continue }
+            let indexPath = (path + indexName)[...]
             do throws(FileAccessError) {
                 return try serve(
-                    (path + indexName)[...], found: found, request: request,
+                    indexPath, found: found, cached: cache[indexPath], request: request,
                     status: { root.status(of: indexName[...], suffix: $0, in: directory) },
                     open: { (suffix) throws(FileAccessError) in try root.open(indexName + suffix, in: target) })
             } catch .notFound {
@@ -176,10 +186,10 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
 
     /// Serves the file at `path` (checked, below the root) or, when it has one, its sibling
     /// in the coding the client prefers.
-    private func serve(_ path: Substring, found: NameStatus, opened: consuming OpenFile? = nil,
-                       request: HTTPRequest) throws(FileAccessError) -> HTTPResponse
+    private func serve(_ path: Substring, found: NameStatus, cached: OpenFileCache.Variants,
+                       opened: consuming OpenFile? = nil, request: HTTPRequest) throws(FileAccessError) -> HTTPResponse
     {
-        try serve(path, found: found, opened: opened, request: request,
+        try serve(path, found: found, cached: cached, opened: opened, request: request,
                   status: { root.status(of: path, suffix: $0) },
                   open: { (suffix) throws(FileAccessError) in try root.open((path + suffix)[...]) })
     }
@@ -187,26 +197,31 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     /// Serves the regular file `path` names (below the root: the cache key), or the sibling
     /// in the coding the client prefers. `status` and `open` look up and open the file
     /// with a suffix (the empty string: the file itself); `found` is what `status("")`
-    /// gave, and `opened` the file when the caller has already opened it.
-    private func serve(_ path: Substring, found: NameStatus, opened: consuming OpenFile? = nil, request: HTTPRequest,
-                       status: (String) -> NameStatus, open: (String) throws(FileAccessError) -> OpenFile)
-        throws(FileAccessError) -> HTTPResponse
+    /// gave (`.other` when it was not asked), `cached` the entries stored for the name
+    /// (one lookup for the file and its siblings), and `opened` the file when the caller has
+    /// already opened it.
+    private func serve(_ path: Substring, found: NameStatus, cached: OpenFileCache.Variants,
+                       opened: consuming OpenFile? = nil, request: HTTPRequest, status: (String) -> NameStatus,
+                       open: (String) throws(FileAccessError) -> OpenFile) throws(FileAccessError) -> HTTPResponse
     {
         var opened = opened
         let key = OpenFileCache.Key(path: path, coding: nil)
         // A large file is opened for its descriptor only once it is known to be served.
-        let file = try self.file(key, found: found, needsDescriptor: precompressed.isEmpty, opened: &opened) {
-            () throws(FileAccessError) in try open("")
-        }
+        let file = try self.file(key, found: found, cached: cached[nil], needsDescriptor: precompressed.isEmpty,
+                                 opened: &opened) { () throws(FileAccessError) in try open("") }
         if !precompressed.isEmpty {
             for coding in AcceptEncoding(request.head.headers).ranked(precompressed) {
+                let siblingKey = OpenFileCache.Key(path: path, coding: coding)
+                let cachedSibling = cached[coding]
                 var openedSibling: OpenFile? = nil
                 let sibling: CachedFile
                 do throws(FileAccessError) {
-                    sibling = try self.file(
-                        OpenFileCache.Key(path: path, coding: coding), found: status(coding.fileSuffix),
-                        needsDescriptor: true, opened: &openedSibling
-                    ) { () throws(FileAccessError) in try open(coding.fileSuffix) }
+                    // A large sibling is opened without an `fstatat` first, as a large file is.
+                    let found = cachedSibling?.isSentFromFile == true ? NameStatus.other : status(coding.fileSuffix)
+                    sibling = try self.file(siblingKey, found: found, cached: cachedSibling, needsDescriptor: true,
+                                            opened: &openedSibling) { () throws(FileAccessError) in
+                        try open(coding.fileSuffix)
+                    }
                 } catch {
                     // Missing, or refused by the same rules as any name: the next coding.
                     continue
@@ -214,7 +229,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
                 return try respond(with: sibling, opened: &openedSibling, coded: true, request: request)
             }
             if file.contents == nil, opened == nil {
-                let file = try self.file(key, found: found, needsDescriptor: true, opened: &opened) {
+                let file = try self.file(key, found: found, cached: file, needsDescriptor: true, opened: &opened) {
                     () throws(FileAccessError) in try open("")
                 }
                 return try respond(with: file, opened: &opened, coded: false, request: request)
@@ -223,10 +238,11 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         return try respond(with: file, opened: &opened, coded: false, request: request)
     }
 
-    /// The entry for `key`: the cached one while the name still leads to the version it
-    /// describes (`found`, from one `fstatat`), else one made from the file the safe walk
-    /// (`open`) opens, which is then cached. For a large file with `needsDescriptor`, the
-    /// file is opened and left in `opened`, and must be the entry's version.
+    /// The entry for `key`: `cached`, the one stored, while the name still leads to the
+    /// version it describes (`found`, from one `fstatat`, or the file the walk opened), else
+    /// one made from the file the safe walk (`open`) opens, which is then cached. For a
+    /// large file with `needsDescriptor`, the file is opened and left in `opened`, and must
+    /// be the entry's version.
     ///
     /// Why a hit is safe: the entry was made from a file the walk opened under every rule
     /// (segments, symlink policy, inside the root), and a hit means the name now leads to
@@ -238,24 +254,27 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     /// file's `ctime` alone); either way no file the walk would refuse is served for the
     /// first time. Anything else found is a miss and takes the walk, whose errors stand.
     /// - Parameter opened: the file at the name when the caller has opened it already.
-    private func file(_ key: OpenFileCache.Key, found: NameStatus, needsDescriptor: Bool, opened: inout OpenFile?,
-                      open: () throws(FileAccessError) -> OpenFile) throws(FileAccessError) -> CachedFile
+    private func file(_ key: OpenFileCache.Key, found: NameStatus, cached: CachedFile?, needsDescriptor: Bool,
+                      opened: inout OpenFile?, open: () throws(FileAccessError) -> OpenFile)
+        throws(FileAccessError) -> CachedFile
     {
         if opened == nil {
-            if case .regularFile(let identity) = found, let cached = cache[key], cached.identity == identity {
+            if case .regularFile(let identity) = found, let cached, cached.identity == identity {
                 guard cached.contents == nil, needsDescriptor else { return cached }
-                let file = try open()
-                let isSameVersion = OpenFileCache.Identity(file.status) == cached.identity
-                opened = consume file
-                if isSameVersion { return cached }
             } else if found == .missing {
                 throw .notFound
-            } else {
-                opened = try open()
             }
+            opened = try open()
         }
         guard let file = opened.take() else { throw .failed }
         guard file.isRegularFile else { throw .notFound }
+        // The walk opened the version the entry was made from: the same bytes and permissions.
+        if let cached, cached.identity == OpenFileCache.Identity(file.status) {
+            if cached.contents == nil {
+                opened = consume file
+            }
+            return cached
+        }
         let entry = try CachedFile(file, name: key.path, coding: key.coding, cacheControl: cacheControl,
                                    varies: !precompressed.isEmpty)
         cache.store(entry, for: key)
@@ -291,8 +310,9 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         }
         switch selection {
         case .whole:
+            let parts = if let whole = file.wholeBody { whole } else { try body(file, &opened).parts(0..<size) }
             return HTTPResponse(status: .ok, headers: file.wholeHeaders, rendered: file.renderedWholeHeaders,
-                                body: try body(file, &opened).parts(0..<size))
+                                body: parts)
         case .unsatisfiable:
             var errorHeaders: HTTPHeaders = ["Content-Range": "bytes */\(size)", "Accept-Ranges": "bytes"]
             if !precompressed.isEmpty { errorHeaders.add(name: "Vary", value: "Accept-Encoding") }

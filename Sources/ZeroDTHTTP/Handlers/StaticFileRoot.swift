@@ -93,8 +93,7 @@ final class StaticFileRoot: Sendable {
         let path = try checkedPath(relativePath)
         switch symlinks {
         case .deny:
-            let mustBeDirectory = path.utf8.last == UInt8(ascii: "/")
-            return try openWithoutSymlinks(path.split(separator: "/"), mustBeDirectory: mustBeDirectory)
+            return try openWithoutSymlinks(path)
         case .follow:
             return try Self.openForReading(descriptor, path.isEmpty ? "." : path, lookup: 0)
         case .insideRoot:
@@ -114,23 +113,10 @@ final class StaticFileRoot: Sendable {
     func status(of path: Substring, suffix: String = "", in directory: CInt? = nil) -> NameStatus {
         let directory = directory ?? descriptor
         let flags = symlinks == .deny ? AT_SYMLINK_NOFOLLOW : 0
-        let length = path.utf8.count + suffix.utf8.count
         var status = stat()
-        // A C string built on the stack, for names of usual length: the request's own
-        // bytes are not NUL-terminated, and `withCString` would copy them to the heap.
-        let result = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
-            var index = 0
-            for byte in path.utf8 {
-                buffer[index] = CChar(bitPattern: byte)
-                index += 1
-            }
-            for byte in suffix.utf8 {
-                buffer[index] = CChar(bitPattern: byte)
-                index += 1
-            }
-            buffer[index] = 0
-            // errno is read here, before the buffer is freed (for a long name, on the heap).
-            return fstatat(directory, buffer.baseAddress!, &status, flags) == 0 ? 0 : errno
+        let result = Self.withCString(path, suffix) { name in
+            // errno is read here, before the name is freed (for a long name, on the heap).
+            fstatat(directory, name, &status, flags) == 0 ? 0 : errno
         }
         guard result == 0 else { return result == ENOENT || result == ENOTDIR ? .missing : .other }
         return status.st_mode & S_IFMT == S_IFREG ? .regularFile(OpenFileCache.Identity(status)) : .other
@@ -212,20 +198,24 @@ final class StaticFileRoot: Sendable {
     // check and the open: a FIFO must not block the event loop, a terminal never become ours.
     private static let fileFlags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
 
-    /// Walks one `openat` per segment with `O_NOFOLLOW`, so that no symlink anywhere below
-    /// the root is followed (a symlink fails with ELOOP or ENOTDIR).
-    private func openWithoutSymlinks(_ segments: [Substring], mustBeDirectory: Bool) throws(FileAccessError)
-        -> OpenFile
-    {
+    /// Walks one `openat` per segment of `path` (checked: no empty segment but a trailing
+    /// slash, which demands a directory) with `O_NOFOLLOW`, so that no symlink anywhere
+    /// below the root is followed (a symlink fails with ELOOP or ENOTDIR). The segments are
+    /// found by their bytes: `split(separator:)` compares `Character`s, which cost more than
+    /// the rest of a large file's open.
+    private func openWithoutSymlinks(_ path: Substring) throws(FileAccessError) -> OpenFile {
+        let mustBeDirectory = path.utf8.last == UInt8(ascii: "/")
+        var rest = mustBeDirectory ? path.dropLast() : path
         var directory = descriptor
         defer { if directory != descriptor { close(directory) } }
-        for segment in segments.dropLast() {
-            let next = try Self.openDescriptor(directory, segment,
+        while let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            let next = try Self.openDescriptor(directory, rest[..<slash],
                                                flags: Posix.openPathFlag | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if directory != descriptor { close(directory) }
             directory = next
+            rest = rest[rest.utf8.index(after: slash)...]
         }
-        return try Self.openForReading(directory, segments.last ?? ".",
+        return try Self.openForReading(directory, rest.isEmpty ? "." : rest,
                                        lookup: O_NOFOLLOW | (mustBeDirectory ? O_DIRECTORY : 0))
     }
 
@@ -257,9 +247,34 @@ final class StaticFileRoot: Sendable {
         throws(FileAccessError) -> CInt
     {
         while true {
-            let result = path.withCString { Glibc.openat(directory, $0, flags) }
+            let result = withCString(path) { name in
+                let result = Glibc.openat(directory, name, flags)
+                return result >= 0 ? result : -errno
+            }
             if result >= 0 { return result }
-            if errno != EINTR { throw FileAccessError(errno: errno) }
+            if result != -EINTR { throw FileAccessError(errno: -result) }
+        }
+    }
+
+    /// Calls `body` with `path` and `suffix` as one C string, built on the stack for names
+    /// of usual length: a request's bytes are not NUL-terminated, and `withCString` would
+    /// copy them to the heap. Read `errno` inside `body`: a long name is freed after it.
+    private static func withCString<Result>(_ path: some StringProtocol, _ suffix: String = "",
+                                            _ body: (UnsafePointer<CChar>) -> Result) -> Result
+    {
+        let length = path.utf8.count + suffix.utf8.count
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+            var index = 0
+            for byte in path.utf8 {
+                buffer[index] = CChar(bitPattern: byte)
+                index += 1
+            }
+            for byte in suffix.utf8 {
+                buffer[index] = CChar(bitPattern: byte)
+                index += 1
+            }
+            buffer[index] = 0
+            return body(buffer.baseAddress!)
         }
     }
 
