@@ -73,6 +73,15 @@ import Testing
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .announceDrain)
     }
 
+    @Test func aProbeThatHeldTooMuchAnnouncesAtOnce() {
+        var machine = machine()
+        machine.streamCreated(1)
+        #expect(machine.drainStarted(now: start) == .probeClient)
+        #expect(machine.probeEndedEarly(now: at(.milliseconds(5))) == .announceDrain)
+        #expect(machine.nextDeadline == at(.milliseconds(505)))
+        #expect(machine.probeEndedEarly(now: at(.milliseconds(6))) == .none)
+    }
+
     @Test func aDrainAnnouncesThenClosesWithTheLastStreamOnceAnsweredAndDone() {
         var machine = machine()
         machine.streamCreated(1)

@@ -48,6 +48,29 @@ import Testing
         #expect(try written() == [Array("after".utf8)])
     }
 
+    /// The channel stays writable while output is held, so nio-http2 would go on sending all
+    /// that the client's windows allow: past the gate's limit the hold ends, the GOAWAY
+    /// going out first, and the connection's handler is told on the next turn.
+    @Test func aHoldOverTheHighWaterMarkEndsWithTheGoAwayFirst() throws {
+        let half = HTTP2InputGate.heldBytesLimit / 2 + 1
+        var endedEarly = 0
+        gate.holdEndedEarly = { endedEarly += 1 }
+        gate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
+        _ = try written()
+        channel.write(ByteBuffer(repeating: 1, count: half), promise: nil)
+        #expect(try written().isEmpty)
+        channel.write(ByteBuffer(repeating: 2, count: half), promise: nil)
+        #expect(try written().map(\.count) == [Self.goAwayMaxID.count, half, half])
+        #expect(endedEarly == 0, "not from inside the write")
+        channel.embeddedEventLoop.run()
+        #expect(endedEarly == 1)
+        // Not announced twice; writes pass again.
+        gate.writeGoAway(lastStreamID: .maxID, promise: nil)
+        channel.write(bytes("after"), promise: nil)
+        channel.flush()
+        #expect(try written() == [Array("after".utf8)])
+    }
+
     @Test func aCloseDuringTheProbeWritesWhatWasHeldFirst() throws {
         gate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
         channel.write(bytes("held"), promise: nil)

@@ -34,6 +34,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
         self.context = context
+        inputGate.holdEndedEarly = { [weak self] in self?.probeEndedEarly() }
         armTimer()
     }
 
@@ -106,6 +107,13 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         context.fireErrorCaught(error)
     }
 
+    /// The probe held more than the gate keeps: the first GOAWAY is out already.
+    private func probeEndedEarly() {
+        guard let context else { return }
+        perform(machine.probeEndedEarly(now: context.eventLoop.now), context: context)
+        armTimer()
+    }
+
     private func streamClosed(_ id: HTTP2StreamID) {
         guard let context else { return }
         perform(machine.streamClosed(id, now: context.eventLoop.now), context: context)
@@ -135,12 +143,28 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             context.eventLoop.assumeIsolated().execute { [inputGate] in
                 inputGate.writeGoAway(lastStreamID: lastStreamID, promise: written)
             }
-            stalled = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.writeTimeout)) {
-                context.close(promise: nil)
-            }
+            scheduleStallCheck(context: context)
             written.futureResult.assumeIsolated().whenComplete { _ in
                 self.stalled?.cancel()
+                self.stalled = nil
                 context.close(promise: nil)
+            }
+        }
+    }
+
+    /// At the write timeout, closes the connection unless the kernel is still sending what
+    /// is queued ahead of the final GOAWAY (`TransmissionProgress`), as HTTP/1.1 judges a
+    /// response: a client reading the last answers steadily, but slower than it takes to
+    /// write them, is not cut short (it lost their last bytes).
+    private func scheduleStallCheck(context: ChannelHandlerContext) {
+        let writeTimeout = TimeAmount(configuration.writeTimeout)
+        stalled = context.eventLoop.assumeIsolated().scheduleTask(in: writeTimeout) { [self] in
+            TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
+                if moving && stalled != nil {
+                    scheduleStallCheck(context: context)
+                } else {
+                    context.close(promise: nil)
+                }
             }
         }
     }

@@ -144,6 +144,12 @@ struct HTTP2ConnectionStateMachine {
         }
     }
 
+    /// The probe held back more than the gate keeps, and ended: the first GOAWAY is out.
+    mutating func probeEndedEarly(now: NIODeadline) -> Action {
+        guard case .probing = state else { return .none }
+        return announce(now: now)
+    }
+
     /// A read from the socket has been handled: every stream it carried was created, and
     /// every frame in it was seen.
     mutating func readComplete(now: NIODeadline) -> Action {

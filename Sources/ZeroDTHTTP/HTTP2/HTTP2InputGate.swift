@@ -15,7 +15,11 @@ import NIOHTTP2
 /// GOAWAY are not served (`isClosed`, checked when a stream is set up), as that GOAWAY says.
 /// (nio-http2 takes a PING answer it did not ask for, as RFC 9113 allows.)
 ///
-/// Why output is held: see `HTTP2ConnectionStateMachine`'s probe.
+/// Why output is held: see `HTTP2ConnectionStateMachine`'s probe. What is held is kept from
+/// the channel, which therefore stays writable, so nio-http2 goes on sending as much as the
+/// client's windows allow: past a high-water mark of held bytes, the probe ends
+/// early (the first GOAWAY goes out at once, ahead of what was held, as it would without a
+/// probe), where it held hundreds of megabytes for clients that opened large windows.
 final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     typealias InboundOut = NIOAny
@@ -27,6 +31,15 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var isClosed = false
     /// What nio-http2 wrote while output is held, in order; nil while it is not.
     private var held: [(data: NIOAny, promise: EventLoopPromise<Void>?)]?
+    /// The bytes held.
+    private var heldBytes = 0
+    /// How many held bytes end the hold early: NIO's default high-water mark, which the
+    /// server's channels keep.
+    static let heldBytesLimit = 64 * 1024
+    /// Whether the first GOAWAY (the largest stream id) is out.
+    private var announced = false
+    /// Called, on the next turn of the loop, when the hold has ended early.
+    var holdEndedEarly: (() -> Void)?
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -52,6 +65,7 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
         frame.writeInteger(ping.integer)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         held = []
+        heldBytes = 0
     }
 
     /// Writes and flushes a GOAWAY frame with `lastStreamID` and NO_ERROR below nio-http2,
@@ -60,6 +74,14 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
+        }
+        if lastStreamID == .maxID {
+            // Once is enough (the hold may have ended early with it).
+            guard !announced else {
+                promise?.succeed()
+                return
+            }
+            announced = true
         }
         var frame = context.channel.allocator.buffer(capacity: 17)
         // RFC 9113 §4.1, §6.8: length 8, type GOAWAY (7), no flags, stream 0; then the last
@@ -83,10 +105,13 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if held != nil {
-            held?.append((data, promise))
-        } else {
-            context.write(data, promise: promise)
+        guard held != nil else { return context.write(data, promise: promise) }
+        held?.append((data, promise))
+        heldBytes += unwrapOutboundIn(data).readableBytes
+        if heldBytes > Self.heldBytesLimit {
+            writeGoAway(lastStreamID: .maxID, promise: nil)
+            // The connection's handler learns of it outside nio-http2's write.
+            context.eventLoop.assumeIsolated().execute { [self] in holdEndedEarly?() }
         }
     }
 
