@@ -241,13 +241,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             self.request = request
         case .body(var chunk):
-            guard var request else { return }
+            // Taken out, not copied: a copy would share the body's buffer, and each chunk
+            // appended would copy what came before.
+            guard var request = self.request.take() else { return }
             machine.bodyReceived(now: context.eventLoop.now)
-            guard request.failure == nil else { return }
+            guard request.failure == nil else {
+                self.request = request
+                return
+            }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
             if total > machine.configuration.maxBodySize {
                 machine.protocolError()
-                self.request = nil
                 write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
                 return
             }
@@ -258,10 +262,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             self.request = request
         case .end:
-            guard let request else { return }
-            self.request = nil
+            guard let request = self.request.take() else { return }
             machine.requestEnd()
-            if let monitor, RequestLineMonitor.stopsDecoder(request.head) {
+            if let monitor, monitor.decoderMayRead, RequestLineMonitor.stopsDecoder(request.head) {
                 // The requests the stopped decoder held come through outside a read: their
                 // answers are flushed once it is gone.
                 let removed = context.eventLoop.makePromise(of: Void.self)
