@@ -233,9 +233,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-            if request.failure == nil,
-               head.headers.first(name: "expect")?.isASCIICaseInsensitiveEqual(to: "100-continue") == true,
-               head.version == .http1_1 || head.version.major == 2 {
+            if request.failure == nil, check.expectsContinue, head.version == .http1_1 || head.version.major == 2 {
                 writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
             }
