@@ -378,7 +378,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                       renderedHeaders: response.renderedHeaders, date: DateHeader.now,
                                       server: machine.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
-                                      connection: connection, isStreamed: isStreamed)
+                                      connection: connection, isStreamed: isStreamed,
+                                      fixedMessage: response.fixedMessage)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
         let endsWithHead = !streamsBody && !pumpsStream
         // A response in one write, with no file to close after it, needs no promise where the
