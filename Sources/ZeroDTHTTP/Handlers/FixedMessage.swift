@@ -8,22 +8,22 @@ import NIOCore
 /// Shared by the event loops that serve the route; the lock is held to take a reference.
 final class FixedMessage: Sendable {
     /// What the connection put into a message beside the response's own status, headers
-    /// and body, which never change (``HTTPResponse/fixedMessage``), and the message.
+    /// and body, which never change (``HTTPResponse/fixedMessage``).
+    private struct Fields {
+        var date: String
+        var server: String?
+        var connection: String?
+        var minorVersion: Int
+        var carriesBody: Bool
+    }
+
+    /// A message and the fields it was written with.
     private final class Entry: Sendable {
-        let date: String
-        let server: String?
-        let connection: String?
-        let minorVersion: Int
-        let carriesBody: Bool
+        let fields: Fields
         let message: ByteBuffer
 
-        init(date: String, server: String?, connection: String?, minorVersion: Int, carriesBody: Bool,
-             message: ByteBuffer) {
-            self.date = date
-            self.server = server
-            self.connection = connection
-            self.minorVersion = minorVersion
-            self.carriesBody = carriesBody
+        init(_ fields: Fields, _ message: ByteBuffer) {
+            self.fields = fields
             self.message = message
         }
     }
@@ -36,17 +36,19 @@ final class FixedMessage: Sendable {
     func message(date: String, server: String?, connection: String?, minorVersion: Int,
                  carriesBody: Bool) -> ByteBuffer? {
         // Compared outside the lock: an entry never changes, only which one is last.
-        guard let entry = last.withLockedValue({ $0 }), entry.minorVersion == minorVersion,
-              entry.carriesBody == carriesBody, entry.date == date, entry.server == server,
-              entry.connection == connection else { return nil }
+        // Field by field, without making a `Fields` to compare: that copy cost a third of
+        // what reusing the message saves.
+        guard let entry = last.withLockedValue({ $0 }), entry.fields.minorVersion == minorVersion,
+              entry.fields.carriesBody == carriesBody, entry.fields.date == date, entry.fields.server == server,
+              entry.fields.connection == connection else { return nil }
         return entry.message
     }
 
     /// Keeps `message`, written with these fields, in place of the last one.
     func store(_ message: ByteBuffer, date: String, server: String?, connection: String?, minorVersion: Int,
                carriesBody: Bool) {
-        let entry = Entry(date: date, server: server, connection: connection, minorVersion: minorVersion,
-                          carriesBody: carriesBody, message: message)
+        let entry = Entry(Fields(date: date, server: server, connection: connection, minorVersion: minorVersion,
+                                 carriesBody: carriesBody), message)
         last.withLockedValue { $0 = entry }
     }
 }
