@@ -14,12 +14,21 @@ struct HTTP1ResponseWriter: ResponseWriter {
 
     func writeHead(_ head: ResponseHeadFields, body: ByteBuffer?, endsResponse: Bool, context: ChannelHandlerContext,
                    promise: EventLoopPromise<Void>?) throws(ResponseHead.InvalidHeader) {
+        // A fixed response goes out as the bytes it went out as last, when they still fit.
+        let fixed = head.isStreamed ? nil : head.fixedMessage
+        if let fixed, let message = fixed.message(date: head.date, server: head.server, connection: head.connection,
+                                                  minorVersion: head.version.minor, carriesBody: body != nil) {
+            context.write(NIOAny(IOData.byteBuffer(message)), promise: promise)
+            return
+        }
         var buffer = try ResponseHead.serialize(
             version: head.version, status: head.status, headers: head.headers, renderedHeaders: head.renderedHeaders,
             date: head.date, server: head.server,
             contentLength: head.contentLength, chunked: head.isChunked, connection: head.connection,
             extraCapacity: body?.readableBytes ?? 0, allocator: context.channel.allocator)
         if var body { buffer.writeBuffer(&body) }
+        fixed?.store(buffer, date: head.date, server: head.server, connection: head.connection,
+                     minorVersion: head.version.minor, carriesBody: body != nil)
         context.write(NIOAny(IOData.byteBuffer(buffer)), promise: promise)
     }
 

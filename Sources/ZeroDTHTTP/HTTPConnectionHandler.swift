@@ -238,21 +238,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 return
             }
             // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-            if request.failure == nil,
-               head.headers.first(name: "expect")?.isASCIICaseInsensitiveEqual(to: "100-continue") == true,
-               head.version == .http1_1 || head.version.major == 2 {
+            if request.failure == nil, check.expectsContinue, head.version == .http1_1 || head.version.major == 2 {
                 writer.writeInterim(.continue, version: head.version, context: context)
                 needsFlush = true
             }
             self.request = request
         case .body(var chunk):
-            guard var request else { return }
+            // Taken out, not copied: a copy would share the body's buffer, and each chunk
+            // appended would copy what came before.
+            guard var request = self.request.take() else { return }
             machine.bodyReceived(now: context.eventLoop.now)
-            guard request.failure == nil else { return }
+            guard request.failure == nil else {
+                self.request = request
+                return
+            }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
             if total > machine.configuration.maxBodySize {
                 machine.protocolError()
-                self.request = nil
                 write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
                 return
             }
@@ -263,10 +265,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             self.request = request
         case .end:
-            guard let request else { return }
-            self.request = nil
+            guard let request = self.request.take() else { return }
             machine.requestEnd()
-            if let monitor, RequestLineMonitor.stopsDecoder(request.head) {
+            if let monitor, monitor.decoderMayRead, RequestLineMonitor.stopsDecoder(request.head) {
                 // The requests the stopped decoder held come through outside a read: their
                 // answers are flushed once it is gone.
                 let removed = context.eventLoop.makePromise(of: Void.self)
@@ -382,7 +383,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                       renderedHeaders: response.renderedHeaders, date: DateHeader.now,
                                       server: machine.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
-                                      connection: connection, isStreamed: isStreamed)
+                                      connection: connection, isStreamed: isStreamed,
+                                      fixedMessage: response.fixedMessage)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
         let endsWithHead = !streamsBody && !pumpsStream
         // A response in one write, with no file to close after it, needs no promise where the

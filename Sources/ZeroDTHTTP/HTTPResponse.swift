@@ -43,17 +43,28 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The status line's code and reason.
-    public var status: HTTPResponseStatus
+    public var status: HTTPResponseStatus {
+        didSet { fixedMessage = nil }
+    }
     /// Headers; `Content-Length`, `Date`, `Server` and `Connection` are added by the connection.
     public var headers: HTTPHeaders {
-        // Whoever changes them (an amendment, compression) makes the rendered form stale.
-        didSet { renderedHeaders = nil }
+        // Whoever changes them (an amendment, compression) makes the rendered forms stale.
+        didSet {
+            renderedHeaders = nil
+            fixedMessage = nil
+        }
     }
     /// `headers` checked and made into HTTP/1 fields once (``ResponseHead/render(_:)``), for a
     /// response sent many times (a fixed one); nil: they are checked and written per response.
     var renderedHeaders: ByteBuffer?
     /// The body, in order.
-    public var body: [BodyPart]
+    public var body: [BodyPart] {
+        didSet { fixedMessage = nil }
+    }
+    /// For a response sent many times unchanged (a fixed one, whose headers were rendered):
+    /// its whole HTTP/1 message as last written, reused while the connection's fields are
+    /// the same. Nil once anything of the response changes.
+    var fixedMessage: FixedMessage?
     /// A body produced as it is sent, instead of `body` (then empty): it goes out without
     /// `Content-Length`. The connection closes it when done with it, sent or not.
     var stream: (any ResponseBodyStream)?

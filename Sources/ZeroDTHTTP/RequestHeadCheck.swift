@@ -12,6 +12,9 @@ struct RequestHeadCheck: Equatable {
     private(set) var closesConnection = false
     /// The host the request is for (``RequestHost``), when it is valid; nil when it names none.
     private(set) var host: String?
+    /// The first `Expect` is `100-continue` (RFC 9110 §10.1.1): the client waits for an
+    /// interim response before it sends the body.
+    private(set) var expectsContinue = false
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
         // One pass over the headers, comparing names byte by byte (`lowercased()` is
@@ -21,6 +24,7 @@ struct RequestHeadCheck: Equatable {
         var hostIsList = false
         var hostValue: String?
         var contentLength: String?
+        var expectation: String?
         for (name, value) in head.headers {
             if name.isASCIICaseInsensitiveEqual(to: "transfer-encoding") {
                 transferEncodings.append(value)
@@ -34,8 +38,11 @@ struct RequestHeadCheck: Equatable {
                 hostIsList = hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
             } else if contentLength == nil, name.isASCIICaseInsensitiveEqual(to: "content-length") {
                 contentLength = value
+            } else if expectation == nil, name.isASCIICaseInsensitiveEqual(to: "expect") {
+                expectation = value
             }
         }
+        expectsContinue = expectation?.isASCIICaseInsensitiveEqual(to: "100-continue") == true
         let lookup = RequestHost.lookup(uri: head.uri, host: hostValue)
         if case .name(let name) = lookup { host = name }
         if let status = Self.framingFailure(transferEncodings) {

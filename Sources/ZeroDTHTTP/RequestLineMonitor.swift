@@ -72,7 +72,8 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// test must be llhttp's own: a decoder replaced while it is still parsing would lose the
     /// start of a head it has read.
     static func stopsDecoder(_ head: HTTPRequestHead) -> Bool {
-        if head.method == .CONNECT { return true }
+        // By its case: `==` would compare the method's name as a string (`HTTPMethod.isHEAD`).
+        if case .CONNECT = head.method { return true }
         guard head.headers.contains(name: "upgrade") else { return false }
         return head.headers[canonicalForm: "connection"].contains { String($0).isASCIICaseInsensitiveEqual(to: "upgrade") }
     }
@@ -113,6 +114,11 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     private var inRequestLine = false
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
+
+    /// Whether NIO's decoder may have read the requests so far: the fast path has ended, or
+    /// there is none. While it has not, no decoder was added, so none can have stopped
+    /// (`stopsDecoder`).
+    var decoderMayRead: Bool { simpleHeadLimit == nil }
 
     /// The decoder the monitor added, once it has.
     private var decoder: ByteToMessageHandler<HTTPRequestDecoder>?

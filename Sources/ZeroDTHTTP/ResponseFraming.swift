@@ -12,6 +12,15 @@ struct ResponseFraming {
     init(method: HTTPMethod, status: HTTPResponseStatus) {
         let code = status.code
         hasLength = code >= 200 && code != 204 && code != 304
-        sendsBody = hasLength && method != .HEAD
+        sendsBody = hasLength && !method.isHEAD
+    }
+}
+
+extension HTTPMethod {
+    /// Whether this is `HEAD`, told by its case: `==` on `HTTPMethod` resolves to
+    /// `RawRepresentable`'s, which compares the methods' names as strings, on every response.
+    var isHEAD: Bool {
+        if case .HEAD = self { return true }
+        return false
     }
 }

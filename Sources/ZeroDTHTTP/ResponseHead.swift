@@ -12,7 +12,7 @@ package enum ResponseHead {
     /// `HTTP/1.1 100 Continue` and the blank line.
     static func interim(_ status: HTTPResponseStatus, version: HTTPVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 32)
-        writeStatusLine(version: version, status: status, into: &buffer)
+        writeLines(version: version, status: status, fields: nil, tail: nil, into: &buffer)
         buffer.writeStaticString("\r\n")
         return buffer
     }
@@ -55,18 +55,18 @@ package enum ResponseHead {
         // NIO's own statuses carry its constant phrases: only a custom one can be bad.
         if case .custom(_, let reasonPhrase) = status { try check(reasonPhrase: reasonPhrase) }
         var buffer = allocator.buffer(capacity: 256 + extraCapacity)
-        writeStatusLine(version: version, status: status, into: &buffer)
-        if var renderedHeaders {
-            buffer.writeBuffer(&renderedHeaders)
+        let tail = Tail(date: date, server: server, contentLength: contentLength, chunked: chunked,
+                        connection: connection)
+        if let renderedHeaders {
+            // A head sent many times (a fixed response's) is copied in with one reservation.
+            renderedHeaders.withUnsafeReadableBytes { fields in
+                writeLines(version: version, status: status, fields: fields, tail: tail, into: &buffer)
+            }
         } else {
+            writeLines(version: version, status: status, fields: nil, tail: nil, into: &buffer)
             try forEachHandlerField(headers) { name, value in writeField(name, value, into: &buffer) }
+            writeLines(version: nil, status: status, fields: nil, tail: tail, into: &buffer)
         }
-        forEachConnectionField(date: date, server: server, contentLength: contentLength) { name, value in
-            writeField(name, value, into: &buffer)
-        }
-        if chunked { writeField("Transfer-Encoding", "chunked", into: &buffer) }
-        if let connection { writeField("Connection", connection, into: &buffer) }
-        buffer.writeStaticString("\r\n")
         return buffer
     }
 
@@ -130,28 +130,71 @@ package enum ResponseHead {
     // Each line is written with one capacity check and plain copies: `writeString` checks
     // (and may grow) the buffer per call, four or five times a line of every response.
 
-    private static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
+    /// What follows a handler's fields: `Date`, `Server`, `Content-Length`,
+    /// `Transfer-Encoding: chunked`, `Connection` and the blank line.
+    private struct Tail {
+        var date: String
+        var server: String?
+        var contentLength: Int?
+        var chunked: Bool
+        var connection: String?
+    }
+
+    /// Writes, with one capacity check, the status line (unless `version` is nil), `fields`
+    /// (rendered ahead) and `tail`, each when given.
+    private static func writeLines(version: HTTPVersion?, status: HTTPResponseStatus,
+                                   fields: UnsafeRawBufferPointer?, tail: Tail?, into buffer: inout ByteBuffer) {
         // A code has three digits (RFC 9110 §15), written as bytes; any other number as it is.
         let code = Int(status.code)
         var digits = (100...999).contains(code) ? "" : String(code)
-        var reason = status.reasonPhrase
-        _ = reason.withUTF8 { reason in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15 + digits.utf8.count + reason.count) { memory in
+        var reason = version == nil ? "" : status.reasonPhrase
+        var date = tail?.date ?? ""
+        var server = tail?.server ?? ""
+        var connection = tail?.connection ?? ""
+        withUTF8(&reason, &date, &server, &connection) { reason, date, server, connection in
+            // The fixed text of every line but the values, with room for a length's digits.
+            let room = 128 + digits.utf8.count + reason.count + (fields?.count ?? 0) + date.count + server.count
+                + connection.count
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { memory in
                 var line = LineWriter(memory)
-                line.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-                if digits.isEmpty {
-                    line.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
-                    line.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
-                    line.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
-                } else {
-                    digits.withUTF8 { line.append($0) }
+                if let version {
+                    line.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+                    if digits.isEmpty {
+                        line.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+                        line.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+                        line.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+                    } else {
+                        digits.withUTF8 { line.append($0) }
+                    }
+                    line.append(UInt8(ascii: " "))
+                    line.append(reason)
+                    line.append("\r\n")
                 }
-                line.append(UInt8(ascii: " "))
-                line.append(reason)
-                line.append("\r\n")
+                if let fields { line.append(fields) }
+                if let tail {
+                    line.append("Date: ", date)
+                    if tail.server != nil { line.append("Server: ", server) }
+                    if let contentLength = tail.contentLength {
+                        line.append("Content-Length: ")
+                        line.appendDecimal(contentLength)
+                        line.append("\r\n")
+                    }
+                    if tail.chunked { line.append("Transfer-Encoding: chunked\r\n") }
+                    if tail.connection != nil { line.append("Connection: ", connection) }
+                    line.append("\r\n")
+                }
                 return line.count
             }
         }
+    }
+
+    /// The contiguous UTF-8 of four strings at once (each made contiguous if it is not).
+    private static func withUTF8<Result>(
+        _ a: inout String, _ b: inout String, _ c: inout String, _ d: inout String,
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>,
+                 UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        a.withUTF8 { a in b.withUTF8 { b in c.withUTF8 { c in d.withUTF8 { d in body(a, b, c, d) } } } }
     }
 
     private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
@@ -180,22 +223,50 @@ package enum ResponseHead {
             self.memory = memory
         }
 
+        @inline(__always)
         mutating func append(_ bytes: UnsafeRawBufferPointer) {
             UnsafeMutableRawBufferPointer(rebasing: memory[count...]).copyMemory(from: bytes)
             count += bytes.count
         }
 
+        @inline(__always)
         mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
             append(UnsafeRawBufferPointer(bytes))
         }
 
+        @inline(__always)
         mutating func append(_ text: StaticString) {
             text.withUTF8Buffer { append($0) }
         }
 
+        @inline(__always)
         mutating func append(_ byte: UInt8) {
             memory[count] = byte
             count += 1
+        }
+
+        /// A field line: `name` (with its colon and space), `value`, CRLF.
+        @inline(__always)
+        mutating func append(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+            append(name)
+            append(value)
+            append("\r\n")
+        }
+
+        /// `value` (not negative) in decimal.
+        mutating func appendDecimal(_ value: Int) {
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            rest = value
+            for position in stride(from: count + digits - 1, through: count, by: -1) {
+                memory[position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                rest /= 10
+            }
+            count += digits
         }
     }
 

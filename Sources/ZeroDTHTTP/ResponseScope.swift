@@ -70,13 +70,15 @@ struct ResponseScope {
             chooseOwner()
             return .malformed(.error(.badRequest))
         }
-        let routes: RoutingTable
+        // The server, not a copy of its routes (a struct of several references): they are
+        // read where they are.
+        let server: VirtualServer
         switch choice {
-        case .server(let server): routes = server.routes
+        case .server(let chosen): server = chosen
         case .noServer: return .answer(.error(.notFound))
         case .misdirected: return .answer(.error(.misdirectedRequest))
         }
-        switch routes.match(target.path) {
+        switch server.routes.match(target.path) {
         case .notFound:
             return .answer(.error(.notFound))
         case .redirectToSubtree:
@@ -84,7 +86,7 @@ struct ResponseScope {
         case .route(let route, let remainder):
             self.route = route.path
             amendment = route.amendment
-            routeMetrics = route.metrics ?? routes.unroutedMetrics
+            routeMetrics = route.metrics ?? server.routes.unroutedMetrics
             if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }

@@ -18,6 +18,8 @@ struct ResponseHeadFields {
     var connection: String?
     /// The body is streamed: its length is unknown until it ends (`ResponseBodyStream`).
     var isStreamed = false
+    /// The response's whole HTTP/1 message as last written (``HTTPResponse/fixedMessage``).
+    var fixedMessage: FixedMessage?
 
     /// Whether the body goes out in HTTP/1.1 chunks: streamed to an HTTP/1.1 client. (HTTP/1.0
     /// has no chunks, HTTP/2 frames of its own.)

@@ -60,4 +60,26 @@ import Testing
         let rendered = try ResponseHead.render(headers)
         #expect(try serialized(.ok, headers: headers, rendered: rendered, contentLength: 12_345) == fieldByField)
     }
+
+    /// `Content-Length` digits are written in place: every width up to `Int.max`, and zero.
+    @Test func contentLengthsOfEveryWidthAreWrittenInDecimal() throws {
+        for length in [0, 7, 10, 99, 100, 13_579, 1 << 40, Int.max] {
+            #expect(try serialized(.ok, contentLength: length) == "HTTP/1.1 200 OK\r\nDate: D\r\nContent-Length: \(length)\r\n\r\n")
+        }
+    }
+
+    /// What follows the handler's fields, all present, in order, with fields rendered ahead
+    /// and without.
+    @Test func theConnectionFieldsFollowInOrder() throws {
+        let headers = HTTPHeaders([("X-A", "1")])
+        let expected = "HTTP/1.0 201 Created\r\nX-A: 1\r\nDate: Tue, 01 Dec 2026 03:00:00 GMT\r\nServer: zerodt/1\r\n"
+            + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+        for rendered in [nil, try ResponseHead.render(headers)] {
+            let buffer = try ResponseHead.serialize(
+                version: .http1_0, status: .created, headers: headers, renderedHeaders: rendered,
+                date: "Tue, 01 Dec 2026 03:00:00 GMT", server: "zerodt/1", contentLength: 5, chunked: true,
+                connection: "keep-alive", extraCapacity: 0, allocator: ByteBufferAllocator())
+            #expect(String(buffer: buffer) == expected)
+        }
+    }
 }

@@ -91,4 +91,19 @@ import Testing
             }
         }
     }
+
+    /// A route's fields are shared by its copies; setting one changes that copy alone, and
+    /// a new handler is looked at again for an immediate answer.
+    @Test func settingAFieldChangesOnlyThatCopy() {
+        let original = RoutingTable.Route(path: "/a", handler: Named(name: "a"))
+        var copy = original
+        copy.path = "/b"
+        copy.handler = FixedResponseHandler(status: 200, body: "b", contentType: "text/plain")
+        copy.amendment = nil
+        #expect(original.path == "/a" && (original.handler as? Named)?.name == "a" && original.immediate == nil)
+        #expect(copy.path == "/b" && copy.immediate != nil && copy.metrics == nil)
+        copy.handler = Named(name: "c")
+        #expect(copy.immediate == nil && copy.path == "/b")
+    }
 }
+

@@ -17,6 +17,8 @@ public struct FixedResponseHandler: ImmediateHTTPHandler {
         // Checked and written once, not per request. A header that fails the check is left
         // for each response to report (a 500 and the reason in the log), as any handler's.
         response.renderedHeaders = try? ResponseHead.render(fields)
+        // The whole message is kept only for headers that can go on the wire.
+        if response.renderedHeaders != nil { response.fixedMessage = FixedMessage() }
         self.response = response
     }
 

@@ -102,7 +102,9 @@ enum RequestHost {
             return end
         }
         guard let end else { return nil }
-        return end == host.utf8.count ? host : String(Substring(host.utf8.prefix(end)))
+        guard end < host.utf8.count else { return host }
+        // From the bytes: through `Substring` the copy cost more than the whole check.
+        return host.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[..<end]), as: UTF8.self) }
     }
 
     /// RFC 3986 unreserved characters and sub-delims. (Ranges, not a search of a string of
