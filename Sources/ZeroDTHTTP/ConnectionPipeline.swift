@@ -36,11 +36,12 @@ struct ConnectionPipeline: Sendable {
     func configure(_ channel: any Channel, listenerIndex: Int) throws {
         let pipeline = channel.pipeline.syncOperations
         let hosts = hosts[listenerIndex]
-        try pipeline.addHandler(LingeringClose(maximumLinger: TimeAmount(configuration.writeTimeout)))
         guard let tls = tls[listenerIndex] else {
+            // The connection handler adds its `LingeringClose` when it first closes.
             try pipeline.addHandlers(http1Handlers(hosts, isSecure: false))
             return
         }
+        try pipeline.addHandler(LingeringClose(maximumLinger: TimeAmount(configuration.writeTimeout)))
         // TLS first, and below the HTTP handlers something that turns the files they send
         // with `sendfile` into buffers TLS can encrypt, and something that gathers small
         // writes into full TLS records.
@@ -107,7 +108,8 @@ struct ConnectionPipeline: Sendable {
             monitor,
             // TLS holds writes until its records are made: only a plain connection's reach the socket.
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure, logger: logger),
+                                  isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure,
+                                  addsLingeringClose: !isSecure, logger: logger),
         ]
     }
 
