@@ -85,6 +85,8 @@ struct ConnectionPipeline: Sendable {
     func warmUp(on eventLoop: any EventLoop) {
         guard let first = hosts.first else { return }
         _ = http1Handlers(first, isSecure: false)
+        // Each event loop makes its own on its first connection.
+        _ = DeadlineQueue<HTTPConnectionHandler>(eventLoop: eventLoop)
         // Added by the monitor on an event loop, when a connection first needs it.
         _ = RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
