@@ -31,27 +31,17 @@ import Testing
         (try? channel.pipeline.syncOperations.handler(type: LingeringClose.self)) != nil
     }
 
-    /// Everything written to the socket so far.
-    private func received() throws -> String {
-        var text = ""
-        while let data = try channel.readOutbound(as: IOData.self) {
-            guard case .byteBuffer(let buffer) = data else { continue }
-            text += String(buffer: buffer)
-        }
-        return text
-    }
-
     @Test func anIdleKeepAliveConnectionHasNone() throws {
         #expect(!hasLingeringClose)
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
-        #expect(try received().hasSuffix("hello\n"))
+        #expect(try channel.outboundText().hasSuffix("hello\n"))
         #expect(channel.isActive)
         #expect(!hasLingeringClose)
     }
 
     @Test func theHandlerAddsOneWhenItCloses() throws {
         try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"))
-        #expect(try received().hasSuffix("hello\n"))
+        #expect(try channel.outboundText().hasSuffix("hello\n"))
         #expect(!channel.isActive)
         // The embedded channel takes its handlers out only when its loop next runs.
         #expect(hasLingeringClose)
