@@ -36,11 +36,12 @@ struct ConnectionPipeline: Sendable {
     func configure(_ channel: any Channel, listenerIndex: Int) throws {
         let pipeline = channel.pipeline.syncOperations
         let hosts = hosts[listenerIndex]
-        try pipeline.addHandler(LingeringClose(maximumLinger: TimeAmount(configuration.writeTimeout)))
         guard let tls = tls[listenerIndex] else {
+            // The connection handler adds its `LingeringClose` when it first closes.
             try pipeline.addHandlers(http1Handlers(hosts, isSecure: false))
             return
         }
+        try pipeline.addHandler(LingeringClose(maximumLinger: TimeAmount(configuration.writeTimeout)))
         // TLS first, and below the HTTP handlers something that turns the files they send
         // with `sendfile` into buffers TLS can encrypt, and something that gathers small
         // writes into full TLS records.
@@ -84,6 +85,8 @@ struct ConnectionPipeline: Sendable {
     func warmUp(on eventLoop: any EventLoop) {
         guard let first = hosts.first else { return }
         _ = http1Handlers(first, isSecure: false)
+        // Each event loop makes its own on its first connection.
+        _ = DeadlineQueue<HTTPConnectionHandler>(eventLoop: eventLoop)
         // Added by the monitor on an event loop, when a connection first needs it.
         _ = RequestLineMonitor.decoder(maxHeaderSize: configuration.maxHeaderSize)
         if tls.contains(where: { $0?.offersHTTP2 == true }) {
@@ -107,7 +110,8 @@ struct ConnectionPipeline: Sendable {
             monitor,
             // TLS holds writes until its records are made: only a plain connection's reach the socket.
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure, logger: logger),
+                                  isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure,
+                                  addsLingeringClose: !isSecure, logger: logger),
         ]
     }
 

@@ -5,8 +5,8 @@ protocol DeadlineOwner: AnyObject {
     func deadlinePassed()
 }
 
-/// One timer for an owner with many deadlines in turn (a connection's `read_header`, body,
-/// write and idle deadlines; an HTTP/2 connection's streams'), moved only when a deadline
+/// One timer for an owner with many deadlines in turn (the earliest of a `DeadlineQueue`'s
+/// connections; an HTTP/2 connection's streams'), moved only when a deadline
 /// comes earlier than the one it is set for. A later deadline is left for when the timer
 /// fires: its owner then acts on what has passed and sets the next. So a busy connection,
 /// whose deadline moves later with every request, does not schedule and cancel a task per

@@ -16,7 +16,9 @@ import NIOCore
 /// `close_notify`, pipelined requests), so a plain close cut slow downloads short by
 /// megabytes, most of all when a drain closed them and the process exited.
 ///
-/// Sits at the socket end of every connection's pipeline, below TLS.
+/// Sits at the socket end of every connection's pipeline, below TLS; a plain HTTP/1
+/// connection's handler adds it there when it first closes the connection (an idle
+/// connection need not carry it).
 final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     typealias InboundOut = NIOAny

@@ -30,3 +30,15 @@ extension EmbeddedChannel {
         try connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
     }
 }
+
+extension EmbeddedChannel {
+    /// Everything written to the socket since the last call, as text.
+    func outboundText() throws -> String {
+        var text = ""
+        while let data = try readOutbound(as: IOData.self) {
+            guard case .byteBuffer(let buffer) = data else { continue }
+            text += String(buffer: buffer)
+        }
+        return text
+    }
+}
