@@ -237,59 +237,47 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         let done = handles.isEmpty ? nil : context.eventLoop.makePromise(of: Void.self)
         write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
               context: context)
-        var chunkWritten: [(promise: EventLoopPromise<Void>, size: Int)] = []
-        for (index, write) in writes.enumerated() {
-            let isLast = index == writes.count - 1
-            var promise: EventLoopPromise<Void>? = isLast ? done : nil
-            if write.isFileChunk {
-                // A chunk written is progress: the deadline moves.
-                let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.assumeIsolated().whenSuccess { [self] in
-                    owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
-                }
-                chunkWritten.append((written, write.data.readableBytes))
-                promise = written
-            }
-            self.write(.data(.init(data: write.data, endStream: isLast)), on: id, promise: promise, context: context)
-        }
         // Recorded once the body's files are written (or not), as the bytes that went.
         let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
                                   status: Int(response.status.code), duration: Duration(now - started))
-        if let done {
-            // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
-            var reported = false
-            let truncated = { [self] in
-                guard !reported else { return }
-                reported = true
-                logger.warning("file truncated while being sent; resetting the stream", metadata: [
-                    "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
-                resetTruncated(id, context: context)
-            }
-            // Nil for a body with little file in it.
-            let probe = TruncationProbe(body: body)
-            probe?.start(on: context.eventLoop, truncated: truncated)
-            // The body bytes really sent, as nginx counts them: a response cut short counts
-            // the file pieces written before the cut, and what of the file the cut one
-            // carried (not the bytes between the pieces: a multipart range's part heads).
-            var sent = 0
-            let written = { (result: Result<Void, any Error>, size: Int) in
+        // The body bytes really sent, as nginx counts them: a response cut short counts the
+        // file pieces written before the cut, and what of the file the cut one carried (not
+        // the bytes between the pieces: a multipart range's part heads).
+        var sent = 0
+        // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
+        var reported = false
+        let truncated = { [self] in
+            guard !reported else { return }
+            reported = true
+            logger.warning("file truncated while being sent; resetting the stream", metadata: [
+                "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
+            resetTruncated(id, context: context)
+        }
+        if !writes.isEmpty {
+            let pieces = HTTP2BodyPieces(writes, eventLoop: context.eventLoop, done: done, write: { [self] piece, last, promise in
+                write(.data(.init(data: piece, endStream: last)), on: id, promise: promise, context: context)
+            }, flush: { context.flush() }, pieceWritten: { [self] result, fileBytes in
                 switch result {
                 case .success:
-                    sent += size
+                    // A piece written is progress: the deadline moves.
+                    owned[id]?.writeDeadline = context.eventLoop.now + writeTimeout
+                    sent += fileBytes
                 case .failure(let error as TruncatedFileError):
                     sent += error.bytesSent
                     truncated()
                 case .failure:
                     break
                 }
-            }
-            for chunk in chunkWritten {
-                chunk.promise.futureResult.assumeIsolated().whenComplete { written($0, chunk.size) }
-            }
+            })
+            pieces.start()
+        }
+        if let done {
+            // Nil for a body with little file in it.
+            let probe = TruncationProbe(body: body)
+            probe?.start(on: context.eventLoop, truncated: truncated)
             let bodyBytes = framing.sendsBody ? response.bodyCount : 0
             done.futureResult.assumeIsolated().whenComplete { result in
                 probe?.stop()
-                written(result, 0)
                 for handle in handles { try? handle.close() }
                 if case .success = result { sent = bodyBytes }
                 record?.record(bodyBytes: sent)
