@@ -253,7 +253,13 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
                 "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
             resetTruncated(id, context: context)
         }
-        if !writes.isEmpty {
+        if done == nil && writes.count <= HTTP2BodyPieces.inFlight {
+            // A small body of bytes (the common answer): nothing to wait for or count.
+            for (index, piece) in writes.enumerated() {
+                write(.data(.init(data: piece.data, endStream: index == writes.count - 1)), on: id, promise: nil,
+                      context: context)
+            }
+        } else {
             let pieces = HTTP2BodyPieces(writes, eventLoop: context.eventLoop, done: done, write: { [self] piece, last, promise in
                 write(.data(.init(data: piece, endStream: last)), on: id, promise: promise, context: context)
             }, flush: { context.flush() }, pieceWritten: { [self] result, fileBytes in
