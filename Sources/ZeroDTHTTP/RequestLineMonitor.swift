@@ -50,6 +50,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     init(simpleHeadLimit: Int? = nil) {
         self.simpleHeadLimit = simpleHeadLimit
         pendingDecoderLimit = simpleHeadLimit
+        splitThreshold = simpleHeadLimit ?? 0
     }
 
     /// NIO's decoder for what the fast path does not read, held to `maxHeaderSize`. Removed,
@@ -112,6 +113,12 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     private var requestLineStart: [UInt8] = []
     private static let keptRequestLineBytes = 1024
     private var inRequestLine = false
+    /// The bytes of the latest request (its head and body) so far, before the bytes scanned.
+    private var bytesSinceRequestLine = 0
+    /// How long a request must be before the decoder gets the next one's bytes apart: only a
+    /// head that long can be refused as too large (`max_header_size`; 0 where the monitor
+    /// does not know it: every request apart).
+    private let splitThreshold: Int
     private var lineIsEmpty = true
     private var nextLineIsRequestLine = true
 
@@ -189,22 +196,27 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         delegate?.requestBytesArrived()
-        // Passed on a request line at a time: the decoder refuses a head while its piece
-        // goes through, when what the monitor knows is that head's request line, not a later
-        // one from the same read.
+        // A request long enough to be refused as too large goes to the decoder apart from
+        // the next: the decoder refuses it while its piece goes through, when what the
+        // monitor knows is its request line, not a later one from the same read. (Cutting at
+        // every request would cut bodies at their blank lines too.)
         var rest = buffer
-        while rest.readableBytes > 0 {
+        while rest.readableBytes > 0, !discardsInput {
             let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
             context.fireChannelRead(wrapInboundOut(rest.readSlice(length: length)!))
         }
     }
 
-    /// Watches `bytes` up to the start of the next request line after their first byte, and
-    /// says how many that is (all of them when none starts).
+    /// Watches `bytes` up to the start of the next request line after their first byte that
+    /// follows a request of `splitThreshold` bytes or more, and says how many that is (all of
+    /// them when none does).
     private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
         // Where the request line being kept starts: it is copied once, at its end or at the
         // end of the bytes, not byte by byte.
         var keptFrom: Int? = inRequestLine ? 0 : nil
+        // This request's bytes before `bytes`, and where in `bytes` it started.
+        var before = bytesSinceRequestLine
+        var requestStart = 0
         for index in bytes.indices {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\n") {
@@ -218,7 +230,12 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                 inRequestLine = false
             } else if byte != UInt8(ascii: "\r") {
                 if lineIsEmpty && nextLineIsRequestLine {
-                    if index > 0 { return index }
+                    if index > 0 && before + index - requestStart >= splitThreshold {
+                        bytesSinceRequestLine = 0
+                        return index
+                    }
+                    before = 0
+                    requestStart = index
                     inRequestLine = true
                     requestLineLength = 0
                     requestLineStart.removeAll(keepingCapacity: true)
@@ -229,6 +246,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
+        bytesSinceRequestLine = before + bytes.count - requestStart
         return bytes.count
     }
 

@@ -113,6 +113,28 @@ import Testing
         #expect(parts == ["POST /p", "abc", "end", "GET /a", "end", "GET /a", "end"])
     }
 
+    /// A body with blank lines in it reaches the decoder whole (one body part), as the
+    /// requests after it do: the monitor hands the decoder a request apart from the next
+    /// only after one long enough to be refused as too large, not at every line that
+    /// follows a blank one.
+    @Test func aBodyWithBlankLinesReachesTheDecoderInOnePiece() throws {
+        let monitor = RequestLineMonitor(simpleHeadLimit: 1024)
+        let channel = EmbeddedChannel(handler: monitor)
+        let body = "a\r\n\r\nb\n\nc"
+        try channel.writeInbound(ByteBuffer(string: "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                                            + body + Self.get))
+        var bodies: [String] = []
+        var heads = 0
+        while let part = try channel.readInbound(as: HTTPServerRequestPart.self) {
+            switch part {
+            case .head: heads += 1
+            case .body(let piece): bodies.append(String(buffer: piece))
+            case .end: break
+            }
+        }
+        #expect(bodies == [body] && heads == 2, "\(bodies)")
+    }
+
     /// Records the targets of the simple requests a monitor reads.
     private final class Targets: RequestLineMonitor.Delegate {
         var targets: [String] = []

@@ -127,7 +127,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         case .probeClient:
             inputGate.holdOutput(behindPing: HTTP2ConnectionStateMachine.probePing)
         case .announceDrain:
-            inputGate.writeGoAway(lastStreamID: .maxID, promise: nil)
+            inputGate.announce()
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)
             context.flush()
         case .sendFinalGoAwayAndClose(let lastStreamID):

@@ -56,7 +56,7 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes and flushes a PING with `ping` below nio-http2, after everything written so
-    /// far, and holds back what nio-http2 writes after it until `writeGoAway` (or a close).
+    /// far, and holds back what nio-http2 writes after it until `announce` (or a close).
     func holdOutput(behindPing ping: HTTP2PingData) {
         guard let context, held == nil else { return }
         var frame = context.channel.allocator.buffer(capacity: 17)
@@ -68,30 +68,41 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
         heldBytes = 0
     }
 
-    /// Writes and flushes a GOAWAY frame with `lastStreamID` and NO_ERROR below nio-http2,
-    /// after everything written so far and ahead of what is held back, which follows it.
+    /// Writes and flushes the first GOAWAY (the largest stream id) below nio-http2, after
+    /// everything written so far and ahead of what is held back, which follows it. Once: the
+    /// hold may have ended early with it.
+    func announce() {
+        guard let context else { return }
+        announce(context: context)
+        context.flush()
+    }
+
+    /// Writes and flushes the final GOAWAY frame, with `lastStreamID`, below nio-http2, after
+    /// everything written so far.
     func writeGoAway(lastStreamID: HTTP2StreamID, promise: EventLoopPromise<Void>?) {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if lastStreamID == .maxID {
-            // Once is enough (the hold may have ended early with it).
-            guard !announced else {
-                promise?.succeed()
-                return
-            }
-            announced = true
-        }
+        context.writeAndFlush(wrapOutboundOut(goAwayFrame(lastStreamID: lastStreamID, context: context)), promise: promise)
+    }
+
+    /// The first GOAWAY, then what was held, not flushed.
+    private func announce(context: ChannelHandlerContext) {
+        guard !announced else { return }
+        announced = true
+        context.write(wrapOutboundOut(goAwayFrame(lastStreamID: .maxID, context: context)), promise: nil)
+        releaseHeld(context: context)
+    }
+
+    private func goAwayFrame(lastStreamID: HTTP2StreamID, context: ChannelHandlerContext) -> ByteBuffer {
         var frame = context.channel.allocator.buffer(capacity: 17)
         // RFC 9113 §4.1, §6.8: length 8, type GOAWAY (7), no flags, stream 0; then the last
         // stream id (31 bits) and the error code.
         frame.writeBytes([0, 0, 8, 7, 0, 0, 0, 0, 0])
         frame.writeInteger(UInt32(Int32(lastStreamID)))
         frame.writeInteger(UInt32(HTTP2ErrorCode.noError.networkCode))
-        context.write(wrapOutboundOut(frame), promise: promise)
-        releaseHeld(context: context)
-        context.flush()
+        return frame
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -109,9 +120,14 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
         held?.append((data, promise))
         heldBytes += unwrapOutboundIn(data).readableBytes
         if heldBytes > Self.heldBytesLimit {
-            writeGoAway(lastStreamID: .maxID, promise: nil)
-            // The connection's handler learns of it outside nio-http2's write.
-            context.eventLoop.assumeIsolated().execute { [self] in holdEndedEarly?() }
+            // Not flushed from inside nio-http2's write (it may be between a frame's header
+            // and its payload, and a completion could write in between): on the next turn,
+            // where the connection's handler learns of it too.
+            announce(context: context)
+            context.eventLoop.assumeIsolated().execute { [self] in
+                context.flush()
+                holdEndedEarly?()
+            }
         }
     }
 
