@@ -26,9 +26,14 @@ import Testing
         var pipeFDs: [Int32] = [-1, -1]
         #expect(pipe(&pipeFDs) == 0)
         defer { pipeFDs.forEach(Posix.close) }
-        // More sockets than one datagram carries: the same fd many times over is enough.
+        // More sockets than one datagram carries: copies of one fd are enough. Each listener
+        // owns (and closes) a copy of its own: handing them all the same fd closed it over
+        // and over, and with it whatever another test running meanwhile had just opened under
+        // that number (`IncludeTests` failed its `fstat` with EBADF, now and then).
         let count = SupervisorMessage.maximumSockets + 3
-        let listeners = (0..<count).map { Self.listener(fd: pipeFDs[0], name: $0 == 0 ? nil : "l\($0)", systemd: $0 == 1) }
+        let listeners = (0..<count).map {
+            Self.listener(fd: fcntl(pipeFDs[0], F_DUPFD_CLOEXEC, 0), name: $0 == 0 ? nil : "l\($0)", systemd: $0 == 1)
+        }
         let link = try #require(SupervisorLink(environment: [SupervisorLink.variable: "\(generation)"]))
         try link.reportServing(pid: 42, generation: 3, listeners: listeners)
 
