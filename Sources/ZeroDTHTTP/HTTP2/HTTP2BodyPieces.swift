@@ -75,9 +75,7 @@ final class HTTP2BodyPieces {
             write(piece.data, isLast, written)
         }
     }
-}
 
-extension HTTP2BodyPieces {
     /// Completes `done` once no piece is left below (the body's files stay open until then):
     /// failed after a failure, else once the last piece is written.
     private func finishIfDone() {

@@ -240,26 +240,28 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         // Recorded once the body's files are written (or not), as the bytes that went.
         let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
                                   status: Int(response.status.code), duration: Duration(now - started))
-        // The body bytes really sent, as nginx counts them: a response cut short counts the
-        // file pieces written before the cut, and what of the file the cut one carried (not
-        // the bytes between the pieces: a multipart range's part heads).
-        var sent = 0
-        // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
-        var reported = false
-        let truncated = { [self] in
-            guard !reported else { return }
-            reported = true
-            logger.warning("file truncated while being sent; resetting the stream", metadata: [
-                "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
-            resetTruncated(id, context: context)
-        }
+        let bodyBytes = framing.sendsBody ? response.bodyCount : 0
         if done == nil && writes.count <= HTTP2BodyPieces.inFlight {
             // A small body of bytes (the common answer): nothing to wait for or count.
             for (index, piece) in writes.enumerated() {
                 write(.data(.init(data: piece.data, endStream: index == writes.count - 1)), on: id, promise: nil,
                       context: context)
             }
+            record?.record(bodyBytes: bodyBytes)
         } else {
+            // The body bytes really sent, as nginx counts them: a response cut short counts
+            // the file pieces written before the cut, and what of the file the cut one
+            // carried (not the bytes between the pieces: a multipart range's part heads).
+            var sent = 0
+            // Said once, whether the probe or a write (`write(context:data:promise:)`) finds it.
+            var reported = false
+            let truncated = { [self] in
+                guard !reported else { return }
+                reported = true
+                logger.warning("file truncated while being sent; resetting the stream", metadata: [
+                    "server": "\(scope.server.name)", "request": "\(requestHead.method.rawValue) \(requestHead.uri)"])
+                resetTruncated(id, context: context)
+            }
             let pieces = HTTP2BodyPieces(writes, eventLoop: context.eventLoop, done: done, write: { [self] piece, last, promise in
                 write(.data(.init(data: piece, endStream: last)), on: id, promise: promise, context: context)
             }, flush: { context.flush() }, pieceWritten: { [self] result, fileBytes in
@@ -276,20 +278,19 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
                 }
             })
             pieces.start()
-        }
-        if let done {
-            // Nil for a body with little file in it.
-            let probe = TruncationProbe(body: body)
-            probe?.start(on: context.eventLoop, truncated: truncated)
-            let bodyBytes = framing.sendsBody ? response.bodyCount : 0
-            done.futureResult.assumeIsolated().whenComplete { result in
-                probe?.stop()
-                for handle in handles { try? handle.close() }
-                if case .success = result { sent = bodyBytes }
-                record?.record(bodyBytes: sent)
+            if let done {
+                // Nil for a body with little file in it.
+                let probe = TruncationProbe(body: body)
+                probe?.start(on: context.eventLoop, truncated: truncated)
+                done.futureResult.assumeIsolated().whenComplete { result in
+                    probe?.stop()
+                    for handle in handles { try? handle.close() }
+                    if case .success = result { sent = bodyBytes }
+                    record?.record(bodyBytes: sent)
+                }
+            } else {
+                record?.record(bodyBytes: bodyBytes)
             }
-        } else {
-            record?.record(bodyBytes: framing.sendsBody ? response.bodyCount : 0)
         }
         needsFlush = true
         if !isReading { flushIfNeeded(context: context) }

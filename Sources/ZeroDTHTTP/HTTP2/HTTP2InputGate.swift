@@ -20,7 +20,7 @@ import NIOHTTP2
 /// client's windows allow: past a high-water mark of held bytes, the probe ends
 /// early (the first GOAWAY goes out at once, ahead of what was held, as it would without a
 /// probe), where it held hundreds of megabytes for clients that opened large windows.
-final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
+final class HTTP2InputGate: ChannelDuplexHandler {
     typealias InboundIn = NIOAny
     typealias InboundOut = NIOAny
     typealias OutboundIn = IOData
@@ -59,9 +59,8 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     /// far, and holds back what nio-http2 writes after it until `announce` (or a close).
     func holdOutput(behindPing ping: HTTP2PingData) {
         guard let context, held == nil else { return }
-        var frame = context.channel.allocator.buffer(capacity: 17)
-        // RFC 9113 §6.7: length 8, type PING (6), no flags, stream 0; then the opaque data.
-        frame.writeBytes([0, 0, 8, 6, 0, 0, 0, 0, 0])
+        // RFC 9113 §6.7: PING (6); its payload is the opaque data.
+        var frame = Self.connectionFrame(type: 6, context: context)
         frame.writeInteger(ping.integer)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         held = []
@@ -96,12 +95,19 @@ final class HTTP2InputGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func goAwayFrame(lastStreamID: HTTP2StreamID, context: ChannelHandlerContext) -> ByteBuffer {
-        var frame = context.channel.allocator.buffer(capacity: 17)
-        // RFC 9113 §4.1, §6.8: length 8, type GOAWAY (7), no flags, stream 0; then the last
-        // stream id (31 bits) and the error code.
-        frame.writeBytes([0, 0, 8, 7, 0, 0, 0, 0, 0])
+        // RFC 9113 §6.8: GOAWAY (7); its payload is the last stream id (31 bits) and the
+        // error code.
+        var frame = Self.connectionFrame(type: 7, context: context)
         frame.writeInteger(UInt32(Int32(lastStreamID)))
         frame.writeInteger(UInt32(HTTP2ErrorCode.noError.networkCode))
+        return frame
+    }
+
+    /// The head of a frame on stream 0 with an 8-byte payload, no flags (RFC 9113 §4.1): what
+    /// both PING and GOAWAY (without debug data) are.
+    private static func connectionFrame(type: UInt8, context: ChannelHandlerContext) -> ByteBuffer {
+        var frame = context.channel.allocator.buffer(capacity: 17)
+        frame.writeBytes([0, 0, 8, type, 0, 0, 0, 0, 0])
         return frame
     }
 
