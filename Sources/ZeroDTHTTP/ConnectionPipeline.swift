@@ -123,6 +123,7 @@ struct ConnectionPipeline: Sendable {
         // A file cut short under TLS then ends its frame and its stream, not the connection.
         // (No reader where no TLS is: the tests' channels.)
         (try? channel.pipeline.syncOperations.handler(type: FileRegionReader.self))?.carriesHTTP2Frames = true
+        (try? channel.pipeline.syncOperations.handler(type: LingeringClose.self))?.clientTalksWhileReading = true
         let connection = HTTP2ConnectionHandler(configuration: configuration, eventLoop: channel.eventLoop)
         let direct = HTTP2DirectStreams(configuration: configuration, hosts: hosts, tlsServerName: tlsServerName,
                                         inputGate: connection.inputGate, logger: logger)

@@ -5,10 +5,10 @@ import NIOCore
 
 /// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
-/// the client has acknowledged every byte and the FIN, or has closed its side, or has left
-/// `unansweredLimit` retransmissions in a row unanswered (gone, as a phone that lost its
-/// network), or at the latest after `maximumLinger`. Meanwhile what the client sends is read
-/// and dropped.
+/// the client has acknowledged every byte and the FIN and has stopped sending (`quietPeriod`),
+/// or has closed its side, or has left `unansweredLimit` retransmissions in a row unanswered
+/// (gone, as a phone that lost its network), or at the latest after `maximumLinger`.
+/// Meanwhile what the client sends is read and dropped.
 ///
 /// Why: the kernel resets a connection whose socket is closed with unread input, or that
 /// receives input after the close, and throws away every byte it has not sent yet. A client
@@ -55,6 +55,20 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     static let firstCheckInterval = TimeAmount.milliseconds(5)
     static let longestCheckInterval = TimeAmount.milliseconds(200)
 
+    /// An acknowledgement says the bytes are in the client's kernel, not that the client has
+    /// read them: a client that talks while it reads (an HTTP/2 client sends WINDOW_UPDATE
+    /// frames as it consumes an answer) may still be reading the last few hundred KiB from its
+    /// buffer, and whatever it sends after the close makes the kernel answer with a reset that
+    /// ends its reading. So once everything is acknowledged, a client that has sent anything
+    /// while the connection lingered, or an HTTP/2 client (`clientTalksWhileReading`), keeps
+    /// its socket until it closes its side or has been silent this long: nginx's
+    /// `lingering_timeout`. A client that has said nothing since the answer went out (an HTTP/1
+    /// client reads without sending) needs no such wait.
+    static let quietPeriod = TimeAmount.seconds(5)
+
+    /// Set once the connection speaks HTTP/2, whose client sends as it reads.
+    var clientTalksWhileReading = false
+
     private enum State {
         case open
         /// A close must not wait (`CloseAtOnce`), or the client has closed its side: nothing
@@ -71,6 +85,20 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         var deadline: Scheduled<Void>
         var interval: TimeAmount
         var check: Scheduled<Void>?
+        /// When the client last sent something while the connection lingered.
+        var lastHeard: NIODeadline?
+        /// When a check first found everything acknowledged.
+        var deliveredAt: NIODeadline?
+
+        /// Whether the client may still be reading what it has acknowledged (`quietPeriod`).
+        mutating func mayStillBeReading(now: NIODeadline, talksWhileReading: Bool) -> Bool {
+            let delivered = deliveredAt ?? now
+            deliveredAt = delivered
+            guard let heard = lastHeard.map({ max($0, delivered) }) ?? (talksWhileReading ? delivered : nil) else {
+                return false
+            }
+            return now - heard < LingeringClose.quietPeriod
+        }
     }
 
     private var state = State.open
@@ -130,7 +158,9 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Dropped while lingering: the connection is closing.
-        guard case .lingering = state else { return context.fireChannelRead(data) }
+        guard case .lingering(var linger) = state else { return context.fireChannelRead(data) }
+        linger.lastHeard = context.eventLoop.now
+        state = .lingering(linger)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -167,7 +197,15 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .lingering = state else { return }
         isDelivered(context.channel).assumeIsolated().whenComplete { result in
             guard case .lingering(var linger) = self.state else { return }
-            guard case .success(.underWay) = result else { return self.closeSocket(context: context) }
+            switch result {
+            case .success(.underWay):
+                break
+            case .success(.delivered) where linger.mayStillBeReading(now: context.eventLoop.now,
+                                                                     talksWhileReading: self.clientTalksWhileReading):
+                break
+            default:
+                return self.closeSocket(context: context)
+            }
             linger.check = context.eventLoop.assumeIsolated().scheduleTask(in: linger.interval) {
                 self.check(context: context)
             }

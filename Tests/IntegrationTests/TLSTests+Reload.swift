@@ -92,16 +92,21 @@ extension TLSTests {
         }
 
         /// An HTTP/2 download that a reload finds under way and that the client reads slowly
-        /// (Tests/Tools/h2_slow_download.py: 2 MB/s, a small receive buffer). The old
-        /// generation has written the whole answer into its kernel long before the client
-        /// has read it, and then closes; the client still sends while it reads (WINDOW_UPDATE
-        /// frames). A socket closed with that on its way made the kernel answer with a reset
-        /// and throw away the megabytes it had not sent yet: the file must arrive whole.
-        @Test func aSlowHTTP2DownloadInFlightAcrossAReloadArrivesWhole() throws {
+        /// (Tests/Tools/h2_slow_download.py). The old generation has written the whole answer
+        /// into its kernel long before the client has read it, and then closes; the client
+        /// still sends while it reads (WINDOW_UPDATE frames). A socket closed with that on its
+        /// way makes the kernel answer with a reset: the file must arrive whole.
+        /// - With a small receive buffer, most of the answer is still in the server's kernel
+        ///   when the old generation closes (a plain close threw those megabytes away).
+        /// - With a larger one, the last few hundred KiB are in the client's kernel,
+        ///   acknowledged, while the client still reads them and still sends: a close once
+        ///   everything was acknowledged reset the client before it had read them.
+        @Test(arguments: [(rate: 2_000_000, receiveBuffer: 64 << 10), (rate: 1_000_000, receiveBuffer: 256 << 10)])
+        func aSlowHTTP2DownloadInFlightAcrossAReloadArrivesWhole(rate: Int, receiveBuffer: Int) throws {
             let (https, process) = try Self.start(drainGrace: "1s")
             defer { Self.stop(https, process) }
             var generator = SplitMix64(seed: 7)
-            let size = 6 << 20
+            let size = 4 << 20
             var body = Data(capacity: size)
             for _ in 0..<(size / 8) {
                 withUnsafeBytes(of: generator.next()) { body.append(contentsOf: $0) }
@@ -111,7 +116,8 @@ extension TLSTests {
             let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("../Tools/h2_slow_download.py").standardized.path
             let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
-                "python3", tool, String(https.port), "site.test", "/files/big.bin", https.ca.certificate, "2000000",
+                "python3", tool, String(https.port), "site.test", "/files/big.bin", https.ca.certificate, String(rate),
+                String(receiveBuffer),
             ])
             try client.waitForStandardOutput(toSatisfy: "say started") { $0.contains("started") }
             let reload = try Self.reload(https)

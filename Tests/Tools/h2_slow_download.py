@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """An HTTP/2 client over TLS that downloads one file slowly, as a browser on a slow link does.
 
-    h2_slow_download.py PORT HOST PATH CA_FILE BYTES_PER_SECOND
+    h2_slow_download.py PORT HOST PATH CA_FILE BYTES_PER_SECOND [RECEIVE_BUFFER]
 
-It keeps its socket's receive buffer small, so that most of the answer waits in the server's
-kernel, and while it reads it keeps sending what real clients send: WINDOW_UPDATE frames as it
-consumes data, and answers to the server's PING and SETTINGS. It prints `started` once the
+It keeps its socket's receive buffer small (RECEIVE_BUFFER bytes, 64 KiB unless given), so that
+most of the answer waits in the server's kernel, and while it reads it keeps sending what real
+clients send: a WINDOW_UPDATE frame for each 16 KiB it consumes, and answers to the server's
+PING and SETTINGS. With a larger buffer, the end of the answer can sit in the client's kernel,
+acknowledged, while the client still reads it and still sends. It prints `started` once the
 first DATA frame has arrived, and at the end `complete BYTES SHA256` (exit 0) or `cut short
 after BYTES: REASON` (exit 1) when the connection ends before the stream's END_STREAM.
 Only the standard library (h2_frames.py): the request's header block uses HPACK literals, and the
@@ -25,16 +27,17 @@ from h2_frames import (  # noqa: E402
     read_frames)
 
 WINDOW = 16 << 20
-UPDATE_EVERY = 256 << 10
+UPDATE_EVERY = 16 << 10
 READ_SIZE = 16 << 10
 
 
 def main():
     port, host, path, ca_file, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+    receive_buffer = int(sys.argv[6]) if len(sys.argv) > 6 else 64 << 10
     context = ssl.create_default_context(cafile=ca_file)
     context.set_alpn_protocols(["h2"])
     raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     raw.settimeout(20)
     raw.connect(("127.0.0.1", port))
     sock = context.wrap_socket(raw, server_hostname=host)

@@ -25,23 +25,29 @@ import Testing
         func channelRead(context: ChannelHandlerContext, data: NIOAny) { count += 1 }
     }
 
-    /// The kernel's answers, in turn; under way once they run out.
+    /// The kernel's answers, in turn; `then` (under way unless given) once they run out.
     final class Deliveries: Sendable {
         private let answers: NIOLockedValueBox<[LingeringClose.Delivery]>
-        init(_ answers: [LingeringClose.Delivery]) { self.answers = NIOLockedValueBox(answers) }
+        private let last: LingeringClose.Delivery
+        init(_ answers: [LingeringClose.Delivery], then last: LingeringClose.Delivery = .underWay) {
+            self.answers = NIOLockedValueBox(answers)
+            self.last = last
+        }
         func check(_ channel: any Channel) -> EventLoopFuture<LingeringClose.Delivery> {
-            let answer = answers.withLockedValue { $0.isEmpty ? .underWay : $0.removeFirst() }
+            let answer = answers.withLockedValue { $0.isEmpty ? last : $0.removeFirst() }
             return channel.eventLoop.makeSucceededFuture(answer)
         }
     }
 
     static let maximumLinger = TimeAmount.seconds(30)
 
-    static func channel(_ deliveries: Deliveries) throws -> (EmbeddedChannel, Socket, Reads) {
+    static func channel(_ deliveries: Deliveries,
+                        talksWhileReading: Bool = false) throws -> (EmbeddedChannel, Socket, Reads) {
         let socket = Socket()
         let reads = Reads()
         let channel = EmbeddedChannel()
         let lingering = LingeringClose(maximumLinger: maximumLinger) { deliveries.check($0) }
+        lingering.clientTalksWhileReading = talksWhileReading
         try channel.pipeline.syncOperations.addHandlers(socket, lingering, reads)
         channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 80), promise: nil)
         return (channel, socket, reads)
@@ -51,18 +57,58 @@ import Testing
         let (channel, socket, reads) = try Self.channel(Deliveries([.underWay, .underWay, .delivered]))
         let closed = channel.eventLoop.makePromise(of: Void.self)
         channel.close(promise: closed)
+        var completed = false
+        closed.futureResult.assumeIsolated().whenSuccess { completed = true }
         #expect(socket.outputCloses == 1)
         #expect(channel.isActive, "the client has not acknowledged the FIN yet")
-        try channel.writeInbound(ByteBuffer(string: "WINDOW_UPDATE"))
-        #expect(reads.count == 0, "dropped while lingering")
+        #expect(reads.count == 0)
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
         #expect(channel.isActive)
         // The checks back off: the next one is twice as far.
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(!channel.isActive, "a client that has said nothing since is not waited for")
+        #expect(completed)
+    }
+
+    /// Acknowledged is not read: a client that sends while it reads (WINDOW_UPDATE frames)
+    /// may still be reading what it has acknowledged, and what it sends after a close would
+    /// be answered with a reset. It keeps its socket until it has been quiet for a while.
+    @Test func aClientThatSendsWhileLingeringKeepsItsSocketUntilItIsQuiet() throws {
+        let (channel, _, reads) = try Self.channel(Deliveries([.underWay], then: .delivered))
+        channel.close(promise: nil)
+        try channel.writeInbound(ByteBuffer(string: "WINDOW_UPDATE"))
+        #expect(reads.count == 0, "dropped while lingering")
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(channel.isActive, "everything is acknowledged, but the client has just sent")
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.quietPeriod - .seconds(1))
+        #expect(channel.isActive)
+        try channel.writeInbound(ByteBuffer(string: "WINDOW_UPDATE"))
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.quietPeriod - .seconds(1))
+        #expect(channel.isActive, "still sending: still reading")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1) + LingeringClose.longestCheckInterval)
+        #expect(!channel.isActive, "quiet since its last WINDOW_UPDATE")
+    }
+
+    @Test func anHTTP2ClientIsGivenTheQuietPeriodEvenBeforeItSends() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([], then: .delivered), talksWhileReading: true)
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(channel.isActive, "it answers what it reads, and may not have read it yet")
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.quietPeriod - .seconds(1))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1) + LingeringClose.longestCheckInterval)
         #expect(!channel.isActive)
-        try closed.futureResult.wait()
+    }
+
+    @Test func aQuietClientThatClosesItsSideEndsTheWaitAtOnce() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([], then: .delivered), talksWhileReading: true)
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
+        #expect(channel.isActive)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(!channel.isActive)
     }
 
     @Test func aClientThatIsGoneIsNotWaitedFor() throws {
