@@ -5,8 +5,8 @@ import NIOCore
 
 /// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
-/// the client has acknowledged every byte and the FIN and has stopped sending (`quietPeriod`),
-/// or has closed its side, or has left `unansweredLimit` retransmissions in a row unanswered
+/// the client has acknowledged every byte and the FIN (unless it talks while it reads:
+/// `clientTalksWhileReading`), or has closed its side, or has left `unansweredLimit` retransmissions in a row unanswered
 /// (gone, as a phone that lost its network), or at the latest after `maximumLinger`.
 /// Meanwhile what the client sends is read and dropped.
 ///
@@ -56,17 +56,15 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     static let longestCheckInterval = TimeAmount.milliseconds(200)
 
     /// An acknowledgement says the bytes are in the client's kernel, not that the client has
-    /// read them: a client that talks while it reads (an HTTP/2 client sends WINDOW_UPDATE
-    /// frames as it consumes an answer) may still be reading the last few hundred KiB from its
-    /// buffer, and whatever it sends after the close makes the kernel answer with a reset that
-    /// ends its reading. So once everything is acknowledged, a client that has sent anything
-    /// while the connection lingered, or an HTTP/2 client (`clientTalksWhileReading`), keeps
-    /// its socket until it closes its side or has been silent this long: nginx's
-    /// `lingering_timeout`. A client that has said nothing since the answer went out (an HTTP/1
-    /// client reads without sending) needs no such wait.
-    static let quietPeriod = TimeAmount.seconds(5)
-
-    /// Set once the connection speaks HTTP/2, whose client sends as it reads.
+    /// read them. A client that talks while it reads (an HTTP/2 client sends WINDOW_UPDATE
+    /// frames as it consumes an answer, and answers PINGs once it reaches them) may still be
+    /// reading the last hundreds of KiB from its own buffer, and whatever it sends after the
+    /// close makes the kernel answer with a reset, on which such clients abort. Its reading
+    /// pace says nothing about when it is done (one that updates its window every half window
+    /// may be silent for many seconds), and the kernel stops telling its window once it has
+    /// our FIN, so only its own close, or `maximumLinger`, ends the wait. Set for HTTP/2; a
+    /// client that has sent anything while the connection lingered is waited for the same way.
+    /// An HTTP/1 client that says nothing needs no such wait (it reads without sending).
     var clientTalksWhileReading = false
 
     private enum State {
@@ -85,20 +83,8 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         var deadline: Scheduled<Void>
         var interval: TimeAmount
         var check: Scheduled<Void>?
-        /// When the client last sent something while the connection lingered.
-        var lastHeard: NIODeadline?
-        /// When a check first found everything acknowledged.
-        var deliveredAt: NIODeadline?
-
-        /// Whether the client may still be reading what it has acknowledged (`quietPeriod`).
-        mutating func mayStillBeReading(now: NIODeadline, talksWhileReading: Bool) -> Bool {
-            let delivered = deliveredAt ?? now
-            deliveredAt = delivered
-            guard let heard = lastHeard.map({ max($0, delivered) }) ?? (talksWhileReading ? delivered : nil) else {
-                return false
-            }
-            return now - heard < LingeringClose.quietPeriod
-        }
+        /// Whether the client has sent anything while the connection lingered.
+        var heard = false
     }
 
     private var state = State.open
@@ -159,8 +145,10 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Dropped while lingering: the connection is closing.
         guard case .lingering(var linger) = state else { return context.fireChannelRead(data) }
-        linger.lastHeard = context.eventLoop.now
-        state = .lingering(linger)
+        if !linger.heard {
+            linger.heard = true
+            state = .lingering(linger)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -200,9 +188,12 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
             switch result {
             case .success(.underWay):
                 break
-            case .success(.delivered) where linger.mayStillBeReading(now: context.eventLoop.now,
-                                                                     talksWhileReading: self.clientTalksWhileReading):
-                break
+            case .success(.delivered) where self.clientTalksWhileReading || linger.heard:
+                // All in the client's kernel, perhaps not yet read: its close or
+                // `maximumLinger` ends the wait. The kernel has nothing more to tell.
+                linger.check = nil
+                self.state = .lingering(linger)
+                return
             default:
                 return self.closeSocket(context: context)
             }
