@@ -142,8 +142,9 @@ public final class Runtime: Sendable {
     /// The pid file's lock, inherited from the predecessor or taken by `lockPIDFile(_:)`;
     /// kept open for the life of the process and handed to each successor.
     let pidFileLock: NIOLockedValueBox<PIDFileLock?>
-    /// In a successor that started ahead of its predecessor, what to return to once ready.
-    let startupPriority: StartupPriority?
+    /// In a successor that started ahead of its predecessor, what to return to once ready,
+    /// and the nice values libdispatch had given the threads raised with the main thread.
+    let startupPriority: (priority: StartupPriority, own: [id_t: Int32])?
     /// Stops asked for by `requestStop()`: before `serve` runs they are remembered.
     let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<RestartDriver.Input>.Continuation?, early: Bool)>((nil, false))
 
@@ -155,7 +156,8 @@ public final class Runtime: Sendable {
 
     private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
                  executable: String, arguments: [String], notifier: SystemdNotifier, supervisorLink: SupervisorLink?,
-                 startedByZeroDT: Bool, pidFileLock: PIDFileLock?, startupPriority: StartupPriority?) {
+                 startedByZeroDT: Bool, pidFileLock: PIDFileLock?,
+                 startupPriority: (priority: StartupPriority, own: [id_t: Int32])?) {
         self.generation = generation
         self.listeners = listeners
         self.predecessor = predecessor
@@ -179,6 +181,9 @@ public final class Runtime: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
             .flatMap { Posix.isUnixSocket($0, type: Int32(SOCK_STREAM.rawValue)) ? $0 : nil }
+        // First: what follows runs on libdispatch's threads, and should run raised too.
+        let startupPriority = (controlFD == nil ? nil : StartupPriority(environment: environment, mainThread: getpid()))
+            .map { ($0, $0.raiseOthers()) }
         // Both wait on other threads most of the time (the event loops' start and the parent's
         // hello; each signal's registration with Dispatch): side by side, a successor is ready
         // sooner. Nothing is reported to anyone before both are done.
@@ -191,7 +196,6 @@ public final class Runtime: Sendable {
         let pidFileLock = controlFD == nil ? nil
             : environment[pidFileLockFDVariable].flatMap(Int32.init).map(PIDFileLock.init(inheritedFD:))
         let supervisorLink = SupervisorLink(environment: environment)
-        let startupPriority = controlFD == nil ? nil : StartupPriority(environment: environment, mainThread: getpid())
         // The handlers are in place: from now on the supervisor may pass signals on.
         try? supervisorLink?.reportStarted(pid: getpid(), generation: generation)
         for name in ownVariables { unsetenv(name) }
@@ -341,7 +345,7 @@ public final class Runtime: Sendable {
             stageReached: { [startupPriority, stageReached = options.stageReached] stage in
                 // Ready: from here on the predecessor hands over, and this generation runs
                 // ahead of nothing.
-                if stage == .ready { startupPriority?.restore() }
+                if stage == .ready, let startupPriority { startupPriority.priority.restore(startupPriority.own) }
                 stageReached?(stage)
             },
             logger: logger, handOverState: options.handOverState)

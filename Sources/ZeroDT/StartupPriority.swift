@@ -6,12 +6,13 @@ import Glibc
 /// that generation's once it has reported ready.
 ///
 /// Under load the old generation's event loops keep every core busy, and a successor at the
-/// same priority gets only its share of them. The spawn raises the successor's main thread,
-/// so the dynamic loader, the Swift runtime's start and whatever that thread starts run ahead
-/// of them (about 40% of a successor's CPU on the way to ready); libdispatch gives the
-/// threads of its pool, Swift's tasks among them, a nice value of its own, which is left as
-/// it is. Raising priority needs CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd's
-/// `LimitNICE=`); without either the successor starts at its predecessor's priority.
+/// same priority gets only its share of them: its start-up, about 9 ms of CPU, took several
+/// times that from SIGHUP to ready. The spawn raises the successor's main thread (its dynamic
+/// loader and the Swift runtime's start run raised, and so do the threads it starts);
+/// `raiseOthers()` then raises the threads libdispatch started meanwhile with nice values of
+/// its own (Swift's tasks run on them). Raising priority needs CAP_SYS_NICE or an
+/// RLIMIT_NICE that allows it (systemd's `LimitNICE=`); without either the successor starts
+/// at its predecessor's priority.
 struct StartupPriority: Sendable, Equatable {
     /// How many nice steps above its predecessor's a successor starts.
     static let boost: Int32 = 10
@@ -41,17 +42,37 @@ struct StartupPriority: Sendable, Equatable {
         self.raised = raised
     }
 
-    /// Returns every thread of this process still at `raised` to `base`; those libdispatch
-    /// has set otherwise keep theirs. Looked at again until none is left: a raised thread
-    /// may start another meanwhile.
-    func restore() {
+    /// Raises the threads libdispatch has started meanwhile, which it gave nice values of
+    /// their own (Swift's tasks run on them): the rest of the start-up runs ahead too.
+    /// - Returns: each raised thread's own value, for `restore(_:)`.
+    func raiseOthers() -> [id_t: Int32] {
+        var own: [id_t: Int32] = [:]
+        Self.forEachThread { tid, nice in
+            guard nice > raised, setpriority(Self.thread, tid, raised) == 0 else { return false }
+            own[tid] = nice
+            return true
+        }
+        return own
+    }
+
+    /// Returns every thread of this process still at `raised` to its own value in `own`, or
+    /// else to `base`; threads libdispatch has set otherwise keep theirs. Looked at again
+    /// until none is left: a raised thread may start another meanwhile.
+    func restore(_ own: [id_t: Int32]) {
         for _ in 0..<8 {
-            if lowered() == 0 { return }
+            let lowered = Self.forEachThread { tid, nice in
+                guard nice == raised else { return false }
+                _ = setpriority(Self.thread, tid, own[tid] ?? base)
+                return true
+            }
+            if lowered == 0 { return }
         }
     }
 
-    /// Sets each thread at `raised` to `base`; returns how many there were.
-    private func lowered() -> Int {
+    /// Calls `body` with each thread of this process and its nice value.
+    /// - Returns: for how many threads `body` returned true.
+    @discardableResult
+    private static func forEachThread(_ body: (id_t, Int32) -> Bool) -> Int {
         guard let directory = opendir("/proc/self/task") else { return 0 }
         defer { closedir(directory) }
         var count = 0
@@ -62,9 +83,7 @@ struct StartupPriority: Sendable, Equatable {
             // getpriority's -1 is a nice value too, and errno tells a gone thread from it.
             errno = 0
             let nice = getpriority(Self.thread, tid)
-            guard tid > 0, errno == 0, nice == raised else { continue }
-            _ = setpriority(Self.thread, tid, base)
-            count += 1
+            if tid > 0, errno == 0, body(tid, nice) { count += 1 }
         }
         return count
     }
