@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ struct child_arguments {
     int count;
     int listen_pid_slot;
     int new_process_group;
+    int nice_value;
     int error_fd;
     long max_fd;
 };
@@ -61,6 +63,7 @@ static int child(void *raw) {
     int count = arguments->count;
     int listen_pid_slot = arguments->listen_pid_slot;
     int new_process_group = arguments->new_process_group;
+    int nice_value = arguments->nice_value;
     int error_fd = arguments->error_fd;
     long max_fd = arguments->max_fd;
     struct sigaction dfl;
@@ -96,6 +99,8 @@ static int child(void *raw) {
         write_decimal(envp[listen_pid_slot] + strlen("LISTEN_PID="), getpid());
     }
     if (new_process_group && setpgid(0, 0) != 0) goto fail;
+    /* Not permitted is no failure: the child then starts at the caller's priority. */
+    if (nice_value != ZERODT_SPAWN_SAME_NICE) (void)setpriority(PRIO_PROCESS, 0, nice_value);
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
@@ -108,7 +113,8 @@ fail:;
 }
 
 int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
-                 const int *fds, int count, int listen_pid_slot, int new_process_group, pid_t *pid) {
+                 const int *fds, int count, int listen_pid_slot, int new_process_group, int nice_value,
+                 pid_t *pid) {
     int error_pipe[2];
     if (pipe2(error_pipe, O_CLOEXEC) != 0) return errno;
 
@@ -132,7 +138,7 @@ int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
         close(error_pipe[1]);
         return error;
     }
-    struct child_arguments arguments = {path, argv, envp, fds, count, listen_pid_slot, new_process_group,
+    struct child_arguments arguments = {path, argv, envp, fds, count, listen_pid_slot, new_process_group, nice_value,
                                         error_pipe[1], max_fd};
     /* Block signals across the clone so no handler of ours runs in the child before it resets them. */
     sigset_t all, old;

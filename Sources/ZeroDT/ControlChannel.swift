@@ -62,13 +62,19 @@ final class ControlChannel: Sendable {
 
     /// Sends a message; completes once it is written to the socket.
     func send(_ message: ControlMessage) async throws {
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: Self.frame(message)))
+    }
+
+    /// `message` as it goes on the wire: header, then JSON.
+    static func frame(_ message: ControlMessage) throws -> [UInt8] {
         let payload = try JSONEncoder().encode(message)
-        var buffer = channel.allocator.buffer(capacity: 8 + payload.count)
-        buffer.writeBytes(Self.magic)
-        buffer.writeInteger(Self.version)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(8 + payload.count)
+        buffer.writeBytes(magic)
+        buffer.writeInteger(version)
         buffer.writeInteger(UInt32(payload.count))
         buffer.writeBytes(payload)
-        try await channel.writeAndFlush(buffer)
+        return Array(buffer.readableBytesView)
     }
 
     /// Closes this end; the peer sees EOF.

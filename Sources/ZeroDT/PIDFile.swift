@@ -63,7 +63,7 @@ package struct PIDFile: Sendable {
         let (fd, temporary) = try Self.createTemporary(in: directoryFD, for: name)
         do {
             defer { Posix.close(fd) }
-            try Self.writeAll(fd, Array(text.utf8))
+            try Posix.writeAll(fd, Array(text.utf8))
             try Posix.call("rename") { renameat(directoryFD, temporary, directoryFD, name) }
         } catch {
             unlinkat(directoryFD, temporary, 0)
@@ -85,15 +85,6 @@ package struct PIDFile: Sendable {
                 return (fd, temporary)
             } catch where error.errno == EEXIST && attempt < attempts {
                 attempt += 1
-            }
-        }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
-        var written = 0
-        while written < bytes.count {
-            written += try Posix.call("write") {
-                bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             }
         }
     }

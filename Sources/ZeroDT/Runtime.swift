@@ -119,7 +119,8 @@ public final class Runtime: Sendable {
     static let generationVariable = "ZERODT_GENERATION"
     /// The fd of the pid file's lock, held since generation 1 (`PIDFileLock`).
     static let pidFileLockFDVariable = "ZERODT_PID_LOCK_FD"
-    static let privateVariables = [controlFDVariable, generationVariable, pidFileLockFDVariable, SupervisorLink.variable]
+    static let privateVariables = [controlFDVariable, generationVariable, pidFileLockFDVariable, SupervisorLink.variable,
+                                   StartupPriority.variable]
 
     /// 1 for a process started by hand or by systemd, one more for each restart.
     public let generation: Int
@@ -141,6 +142,9 @@ public final class Runtime: Sendable {
     /// The pid file's lock, inherited from the predecessor or taken by `lockPIDFile(_:)`;
     /// kept open for the life of the process and handed to each successor.
     let pidFileLock: NIOLockedValueBox<PIDFileLock?>
+    /// In a successor that started ahead of its predecessor, what to return to once ready,
+    /// and the nice values libdispatch had given the threads raised with the main thread.
+    let startupPriority: (priority: StartupPriority, own: [id_t: Int32])?
     /// Stops asked for by `requestStop()`: before `serve` runs they are remembered.
     let stopRequests = NIOLockedValueBox<(continuation: AsyncStream<RestartDriver.Input>.Continuation?, early: Bool)>((nil, false))
 
@@ -152,7 +156,8 @@ public final class Runtime: Sendable {
 
     private init(generation: Int, listeners: ListenerSet, predecessor: Predecessor?, signals: UnixSignalsSequence,
                  executable: String, arguments: [String], notifier: SystemdNotifier, supervisorLink: SupervisorLink?,
-                 startedByZeroDT: Bool, pidFileLock: PIDFileLock?) {
+                 startedByZeroDT: Bool, pidFileLock: PIDFileLock?,
+                 startupPriority: (priority: StartupPriority, own: [id_t: Int32])?) {
         self.generation = generation
         self.listeners = listeners
         self.predecessor = predecessor
@@ -163,6 +168,7 @@ public final class Runtime: Sendable {
         self.supervisorLink = supervisorLink
         self.startedByZeroDT = startedByZeroDT
         self.pidFileLock = NIOLockedValueBox(pidFileLock)
+        self.startupPriority = startupPriority
     }
 
     /// Installs the signal handlers, takes inherited sockets (and unsets the variables that
@@ -175,6 +181,9 @@ public final class Runtime: Sendable {
         let environment = ProcessInfo.processInfo.environment
         let controlFD = environment[controlFDVariable].flatMap(Int32.init)
             .flatMap { Posix.isUnixSocket($0, type: Int32(SOCK_STREAM.rawValue)) ? $0 : nil }
+        // First: what follows runs on libdispatch's threads, and should run raised too.
+        let startupPriority = (controlFD == nil ? nil : StartupPriority(environment: environment, mainThread: getpid()))
+            .map { ($0, $0.raiseOthers()) }
         // Both wait on other threads most of the time (the event loops' start and the parent's
         // hello; each signal's registration with Dispatch): side by side, a successor is ready
         // sooner. Nothing is reported to anyone before both are done.
@@ -197,7 +206,8 @@ public final class Runtime: Sendable {
         return Runtime(generation: generation, listeners: listeners, predecessor: predecessor,
                        signals: signals, executable: Executable.current(), arguments: CommandLine.arguments,
                        notifier: SystemdNotifier(environment: environment), supervisorLink: supervisorLink,
-                       startedByZeroDT: environment[generationVariable] != nil, pidFileLock: pidFileLock)
+                       startedByZeroDT: environment[generationVariable] != nil, pidFileLock: pidFileLock,
+                       startupPriority: startupPriority)
     }
 
     /// The environment variables `bootstrap()` takes out of the environment: the inherited
@@ -332,7 +342,13 @@ public final class Runtime: Sendable {
         let parts = RestartDriver.Parts(
             environment: environment, servers: servers, hooks: options.hooks, predecessor: predecessor,
             adopted: adopted, unixPaths: unixPaths, listeners: listeners, control: control,
-            stageReached: options.stageReached ?? { _ in }, logger: logger, handOverState: options.handOverState)
+            stageReached: { [startupPriority, stageReached = options.stageReached] stage in
+                // Ready: from here on the predecessor hands over, and this generation runs
+                // ahead of nothing.
+                if stage == .ready, let startupPriority { startupPriority.priority.restore(startupPriority.own) }
+                stageReached?(stage)
+            },
+            logger: logger, handOverState: options.handOverState)
         var driver = RestartDriver(parts: parts, configuration: RestartStateMachine.Configuration(
             generation: generation, pid: getpid(), stateful: options.waitParent > .zero,
             predecessorPID: predecessor?.pid, waitChild: options.waitChild,

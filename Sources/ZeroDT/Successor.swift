@@ -30,6 +30,16 @@ final class Successor: SuccessorProcess {
         try Posix.call("socketpair") {
             socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
         }
+        // The hello waits in the socket for the successor, which reads it as soon as it
+        // connects: it never waits on this process's event loops (busy serving) for it.
+        do {
+            try Posix.writeAll(pair[0], ControlChannel.frame(.hello(parentPID: getpid(), generation: generation - 1,
+                                                                   version: ControlMessage.currentVersion)))
+        } catch {
+            Posix.close(pair[0])
+            Posix.close(pair[1])
+            throw error
+        }
         var environment = environment
         for name in Runtime.ownVariables { environment[name] = nil }
         environment["LISTEN_FDS"] = String(listeners.count)
@@ -37,6 +47,8 @@ final class Successor: SuccessorProcess {
         environment[SocketActivation.systemdVariable] = SocketActivation.systemdVariable(listeners.map(\.fromSystemd))
         environment[Runtime.controlFDVariable] = String(SocketActivation.firstFD + Int32(listeners.count))
         environment[Runtime.generationVariable] = String(generation)
+        let priority = StartupPriority.forSuccessor()
+        environment[StartupPriority.variable] = String(priority.base)
         // The same open file description, so the lock stays held with no gap (`PIDFileLock`).
         var fds = listeners.map(\.fd) + [pair[1]]
         if let pidFileLock {
@@ -50,7 +62,7 @@ final class Successor: SuccessorProcess {
         let pid: pid_t
         do {
             pid = try Spawn.start(path: executable, arguments: arguments, environment: environment,
-                                  fds: fds, setListenPID: true)
+                                  fds: fds, setListenPID: true, nice: priority.start)
         } catch {
             Posix.close(pair[0])
             Posix.close(pair[1])
@@ -67,10 +79,7 @@ final class Successor: SuccessorProcess {
             _ = await ProcessStatus.reap(pid)
             throw error
         }
-        let successor = Successor(pid: pid, channel: channel)
-        try? await channel.send(.hello(parentPID: getpid(), generation: generation - 1,
-                                       version: ControlMessage.currentVersion))
-        return successor
+        return Successor(pid: pid, channel: channel)
     }
 
     func waitForExit() async -> ProcessStatus? {

@@ -54,6 +54,16 @@ package enum Posix {
         return fd > 2 && option(SO_TYPE) == type && option(SO_DOMAIN) == AF_UNIX
     }
 
+    /// Writes all of `bytes` to `fd`, a blocking one.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SystemError) {
+        var written = 0
+        while written < bytes.count {
+            written += try call("write") {
+                bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            }
+        }
+    }
+
     /// `close` must not be retried on `EINTR`: on Linux the fd is gone either way and a
     /// retry could close an fd another thread has just been given.
     package static func close(_ fd: Int32) {

@@ -18,7 +18,7 @@ import Testing
     /// Runs `script` in `/bin/sh` through `Spawn.start` with a pipe as fd 3 (plus `extraFDs`
     /// after it) and `environment`; returns the pid and what the script wrote to fd 3.
     private static func run(_ script: String, environment: [String: String] = [:], extraFDs: [Int32] = [],
-                            setListenPID: Bool = true) throws -> (pid: pid_t, report: Report) {
+                            setListenPID: Bool = true, nice: Int32? = nil) throws -> (pid: pid_t, report: Report) {
         var pipeFDs: [Int32] = [-1, -1]
         #expect(pipe(&pipeFDs) == 0)
         // Not inherited by what other tests spawn meanwhile: their children would hold it open.
@@ -27,7 +27,7 @@ import Testing
         let pid: pid_t
         do {
             pid = try Spawn.start(path: "/bin/sh", arguments: ["sh", "-c", script], environment: environment,
-                                  fds: [pipeFDs[1]] + extraFDs, setListenPID: setListenPID)
+                                  fds: [pipeFDs[1]] + extraFDs, setListenPID: setListenPID, nice: nice)
         } catch {
             close(pipeFDs[1])
             throw error
@@ -125,6 +125,22 @@ import Testing
         var maskAfter = sigset_t()
         pthread_sigmask(SIG_SETMASK, nil, &maskAfter)
         #expect(withUnsafeBytes(of: &maskBefore) { Array($0) } == withUnsafeBytes(of: &maskAfter) { Array($0) })
+    }
+
+    /// A successor's raised start (`StartupPriority`) goes through this; a higher nice value
+    /// than the caller's needs no privilege, so any user can see it applied.
+    @Test func theChildStartsAtTheNiceValueAskedForAndTheCallerKeepsItsOwn() throws {
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let asked = min(19, own + 3)
+        // Field 19 of stat is the nice value; the command name in field 2 holds no space here.
+        let niceReport = "read -r line < /proc/$$/stat; set -- $line; shift 18; echo \"nice=$1\" >&3"
+        let (_, report) = try Self.run(niceReport, nice: asked)
+        #expect(report.exitStatus == 0)
+        #expect(report.value("nice") == String(asked))
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == own)
+
+        let (_, unchanged) = try Self.run(niceReport)
+        #expect(unchanged.value("nice") == String(own))
     }
 
     @Test func aFileThatCannotBeExecutedFailsWithTheChildsErrno() throws {

@@ -20,10 +20,18 @@
 /// When `new_process_group` is non-zero the child leads a process group of its own, so that
 /// a terminal's Ctrl-C (sent to the foreground group) reaches only the caller.
 ///
+/// When `nice_value` is not ZERODT_SPAWN_SAME_NICE the child tries to take that nice value
+/// before exec (it keeps the caller's when it may not: raising priority needs CAP_SYS_NICE
+/// or RLIMIT_NICE), so that its whole start, the dynamic loader's included, runs at it.
+///
 /// Returns 0 and stores the child's pid in `*pid`, or returns an errno: from clone, or the
 /// child's errno when exec failed (the child is then reaped).
 int zerodt_spawn(const char *path, char *const argv[], char *const envp[],
-                 const int *fds, int count, int listen_pid_slot, int new_process_group, pid_t *pid);
+                 const int *fds, int count, int listen_pid_slot, int new_process_group, int nice_value,
+                 pid_t *pid);
+
+/// `zerodt_spawn`'s `nice_value` for a child that keeps the caller's (outside -20...19).
+#define ZERODT_SPAWN_SAME_NICE 100
 
 /// Makes orphaned descendants of the caller its children rather than init's
 /// (PR_SET_CHILD_SUBREAPER). Returns 0 or an errno.
