@@ -94,7 +94,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     ///     adds one at the socket end before it first closes the connection.
     init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
          tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
-         writer: any ResponseWriter = HTTP1ResponseWriter(), streamTimers: HTTP2StreamTimers? = nil,
+         writer: any ResponseWriter = HTTP1ResponseWriter.shared, streamTimers: HTTP2StreamTimers? = nil,
          writesReachSocket: Bool = false, addsLingeringClose: Bool = false, logger: Logger) {
         self.streamTimers = streamTimers
         self.addsLingeringClose = addsLingeringClose
