@@ -22,7 +22,9 @@ import Testing
     }
 
     #if os(Linux)
-    @Test func anIdleKeepAliveConnectionsHandlerFitsIn256Bytes() throws {
+    /// The connection handler in a block of 256 bytes (it was 512), the request-line monitor
+    /// in one of 144 (it was 176).
+    @Test func anIdleKeepAliveConnectionsHandlersFitTheirBlocks() throws {
         let channel = EmbeddedChannel()
         let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: Hello())])))
         let pipeline = ConnectionPipeline(configuration: HTTPServerConfiguration(), hosts: [hosts], tls: [nil],
@@ -35,6 +37,8 @@ import Testing
         let handler = try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self)
         // The block's usable size: its size class less malloc's 8-byte header.
         #expect(try Self.heapBlockSize(of: handler) <= 256 - 8)
+        let monitor = try channel.pipeline.syncOperations.handler(type: RequestLineMonitor.self)
+        #expect(try Self.heapBlockSize(of: monitor) <= 144 - 8)
         _ = try channel.finish()
     }
 
