@@ -9,10 +9,12 @@
 #
 #   Benchmarks/idle.sh                  # 10,000 connections
 #   COUNT=2000 Benchmarks/idle.sh
+#   HEAD_BYTES=700 Benchmarks/idle.sh   # requests with heads of 700 bytes (a browser's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-10000}
+HEAD_BYTES=${HEAD_BYTES:-0}
 OURS_PORT=${OURS_PORT:-18489}
 NGINX_PORT=${NGINX_PORT:-18490}
 
@@ -60,7 +62,7 @@ tree_rss_kib() {
 measure_idle() {
   local before open after
   before=$(tree_rss_kib "$2")
-  coproc CLIENTS { exec python3 Benchmarks/idle_clients.py "$1" "$COUNT" /hello; }
+  coproc CLIENTS { exec python3 Benchmarks/idle_clients.py "$1" "$COUNT" /hello "$HEAD_BYTES"; }
   local clients_pid=$CLIENTS_PID
   if ! read -r -t 300 -u "${CLIENTS[0]}" open || [ "$open" != "$COUNT" ]; then
     echo "the clients could not open $COUNT connections to port $1" >&2

@@ -2,7 +2,10 @@
 """Opens COUNT keep-alive connections to 127.0.0.1:PORT, sends one request on each and reads
 its answer, prints the number of connections open, then holds them idle until stdin closes.
 
-    idle_clients.py PORT COUNT PATH
+    idle_clients.py PORT COUNT PATH [HEAD_BYTES]
+
+HEAD_BYTES pads each request's head to that many bytes with a Cookie field, as a browser's
+head with cookies is (several hundred bytes) where a bare one is 40.
 
 Connections are made in batches, so that the server's listen backlog never overflows; a
 connection that fails or an answer that is not 200 ends the run with an error (a number
@@ -35,7 +38,11 @@ def read_answer(sock, port):
 
 def main():
     port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    head_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     request = f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+    padding = head_bytes - len(request) - len("Cookie: \r\n")
+    if padding > 0:
+        request = request[:-2] + b"Cookie: " + b"c" * padding + b"\r\n\r\n"
     held = []
     while len(held) < count:
         batch = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)

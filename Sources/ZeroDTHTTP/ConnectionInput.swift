@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// What the decoder delivered to a connection, kept in order while earlier requests are
@@ -11,4 +12,11 @@ enum ConnectionInput {
     /// another request line).
     case refusedHead(HTTPResponseStatus, requestLine: HTTPRequestHead)
     case inputClosed
+}
+
+extension ConnectionInput {
+    /// Input waiting for its turn, in order.
+    final class Queue {
+        var inputs = CircularBuffer<ConnectionInput>(initialCapacity: 1)
+    }
 }

@@ -168,7 +168,7 @@ struct ConnectionPipeline: Sendable {
         [
             HTTP2StreamAdapter(),
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: true, monitor: nil, writer: HTTP2ResponseWriter(), streamTimers: timers,
+                                  isSecure: true, monitor: nil, writer: HTTP2ResponseWriter.shared, streamTimers: timers,
                                   logger: logger),
         ]
     }

@@ -6,7 +6,12 @@ import NIOHTTP1
 /// known length ends with its last byte; a streamed one (`ResponseHeadFields/isStreamed`)
 /// goes out chunked to HTTP/1.1 clients, and to HTTP/1.0 ones, which know no chunks, as it
 /// is up to the close of the connection (which the connection handler arranges).
-struct HTTP1ResponseWriter: ResponseWriter {
+final class HTTP1ResponseWriter: ResponseWriter {
+    /// The one every connection (or stream) uses.
+    static let shared = HTTP1ResponseWriter()
+
+    private init() {}
+
     func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext) {
         let interim = ResponseHead.interim(status, version: version, allocator: context.channel.allocator)
         context.write(NIOAny(IOData.byteBuffer(interim)), promise: nil)

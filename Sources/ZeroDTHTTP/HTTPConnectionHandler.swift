@@ -28,7 +28,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The name the client asked TLS for (SNI), once the handshake has seen it; nil for
     /// plain HTTP and where the listener's servers are not chosen by name.
     private let tlsServerName: NIOLoopBoundBox<String?>?
-    private let isSecure: Bool
     /// Nil on an HTTP/2 stream, whose bytes nio-http2 has parsed: it has no request line.
     private let monitor: RequestLineMonitor?
     private let writer: any ResponseWriter
@@ -49,25 +48,32 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
     /// the half-close wait their turn too: every request received before them is answered.
     /// Rarely used: made when first needed (even an empty one holds storage, which idle
-    /// connections would keep).
-    private var queued: CircularBuffer<ConnectionInput>?
-    private var hasQueued: Bool { queued.map { !$0.isEmpty } ?? false }
+    /// connections would keep), and behind a reference (8 bytes where the buffer's own
+    /// fields inline were 25).
+    private var queued: ConnectionInput.Queue?
+    private var hasQueued: Bool { queued.map { !$0.inputs.isEmpty } ?? false }
+    /// The bytes of the streamed body written so far, for the access log and metrics.
+    private var streamedBytes = 0
+    private var lastWrite: EventLoopFuture<Void>?
+    /// Responses written in one write without a promise (`writesReachSocket`), to be
+    /// confirmed as written at the next flush.
+    private var unconfirmedResponses = 0
+    /// The server, route, amendment and metrics the current request's response goes under.
+    private var scope: ResponseScope
+
+    // The flags come last, together: stored properties are laid out in order, and each flag
+    // between two 8-byte fields took 8 bytes of every connection, idle or not.
+    private let isSecure: Bool
     private var awaitingDeferredResponse = false
     /// A streamed body is being sent: later responses wait for its end, so that their bytes
     /// do not mix with its pieces.
     private var isStreaming = false
-    /// The bytes of the streamed body written so far, for the access log and metrics.
-    private var streamedBytes = 0
     private var readPending = false
     private var needsFlush = false
-    private var lastWrite: EventLoopFuture<Void>?
     /// Whether the socket takes this handler's writes as they are, no handler in between
     /// holding them back (plain HTTP/1; not TLS, not an HTTP/2 stream): then the channel's
     /// buffered bytes tell when they are written (`confirmWrites`).
     private let writesReachSocket: Bool
-    /// Responses written in one write without a promise (`writesReachSocket`), to be
-    /// confirmed as written at the next flush.
-    private var unconfirmedResponses = 0
     /// Shutting down after an error: reading only to discard.
     private var lingering = false
     /// A plain connection's pipeline gets its `LingeringClose` only once the handler decides
@@ -75,8 +81,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// which needs none, and its handler and context were about 150 bytes of every idle
     /// connection.
     private var addsLingeringClose: Bool
-    /// The server, route, amendment and metrics the current request's response goes under.
-    private var scope: ResponseScope
     private var amendment: ResponseAmendment? { scope.amendment }
 
     /// - Parameters:
@@ -94,7 +98,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     ///     adds one at the socket end before it first closes the connection.
     init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
          tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
-         writer: any ResponseWriter = HTTP1ResponseWriter(), streamTimers: HTTP2StreamTimers? = nil,
+         writer: any ResponseWriter = HTTP1ResponseWriter.shared, streamTimers: HTTP2StreamTimers? = nil,
          writesReachSocket: Bool = false, addsLingeringClose: Bool = false, logger: Logger) {
         self.streamTimers = streamTimers
         self.addsLingeringClose = addsLingeringClose
@@ -145,8 +149,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Handles `input` now, or queues it behind what is still unanswered.
     private func handle(_ input: ConnectionInput, context: ChannelHandlerContext) {
         if isBackedUp || hasQueued {
-            if queued == nil { queued = CircularBuffer(initialCapacity: 1) }
-            queued!.append(input)
+            if queued == nil { queued = ConnectionInput.Queue() }
+            queued!.inputs.append(input)
             // Get the responses already issued moving, so that the queue can drain.
             flushIfNeeded(context: context)
             return
@@ -238,12 +242,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .head(let head):
             let now = context.eventLoop.now
             let check = RequestHeadCheck(head, maxBodySize: machine.configuration.maxBodySize)
-            let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
+            machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
             // An error found before the host is known (or trusted) is the owner's: the
             // listener's fallback server answers and logs it.
             if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
-            var request = PendingRequest(head: head, started: now, closeAfterResponse: closeAfter, host: check.host)
-            request.failure = check.rejection
+            let request = PendingRequest(head: head, started: now, host: check.host, failure: check.rejection)
             if let failure = check.rejection, check.rejectsBeforeBody {
                 // Refuse before the body is read; the connection closes after the answer.
                 machine.protocolError()
@@ -258,26 +261,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             self.request = request
         case .body(var chunk):
-            // Taken out, not copied: a copy would share the body's buffer, and each chunk
-            // appended would copy what came before.
-            guard var request = self.request.take() else { return }
+            guard let request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
-            guard request.failure == nil else {
-                self.request = request
-                return
-            }
+            guard request.failure == nil else { return }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
             if total > machine.configuration.maxBodySize {
                 machine.protocolError()
+                self.request = nil
                 write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
                 return
             }
+            // Appended in place: the request is this handler's alone, so its buffer is not copied.
             if request.body == nil {
                 request.body = chunk
             } else {
                 request.body!.writeBuffer(&chunk)
             }
-            self.request = request
         case .end:
             guard let request = self.request.take() else { return }
             machine.requestEnd()
@@ -332,11 +331,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: PendingRequest, context: ChannelHandlerContext) {
         awaitingDeferredResponse = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let (head, started) = (request.head, request.started)
         future.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = loopBound.value
             handler.awaitingDeferredResponse = false
             let response = (try? result.get()) ?? .error(.internalServerError)
-            handler.write(response, for: request.head, started: request.started, context: context)
+            handler.write(response, for: head, started: started, context: context)
             handler.flushIfNeeded(context: context)
             handler.resumeQueued(context: context)
         }
@@ -344,7 +344,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Replays parts that arrived during a deferred response, then lets reads continue.
     private func resumeQueued(context: ChannelHandlerContext) {
-        while !isBackedUp, let input = queued?.popFirst() {
+        while !isBackedUp, let input = queued?.inputs.popFirst() {
             process(input, context: context)
         }
         flushIfNeeded(context: context)

@@ -35,20 +35,22 @@ struct HTTPConnectionStateMachine {
         case closeIdleUnlessInputWaiting
     }
 
-    private var state: State = .idle
-    private var draining = false
-    /// The current request's response must carry `Connection: close`.
-    private(set) var closeAfterResponse = false
-    /// Responses issued whose last write has not completed yet.
-    private(set) var writesInFlight = 0
+    // The one-byte fields last (here and `lingerBeforeClose`, `inputOpen`): fields are laid
+    // out in order, and every connection's handler holds this machine inline.
+    let settings: Settings
     private var deadline: NIODeadline
     private var writeDeadline: NIODeadline?
     /// When the body being read must be complete (`readBodyTimeout` after its head).
     private var bodyDeadline: NIODeadline?
+    /// Responses issued whose last write has not completed yet.
+    private(set) var writesInFlight = 0
+    private var state: State = .idle
+    private var draining = false
+    /// The current request's response must carry `Connection: close`.
+    private(set) var closeAfterResponse = false
     /// The connection's settings; its handler reads them here rather than keep a copy of its
     /// own.
     var configuration: HTTPServerConfiguration { settings.configuration }
-    let settings: Settings
 
     /// A server's settings, made once and shared by its connections: a copy in each was
     /// about 200 bytes of what an idle connection holds.
@@ -104,6 +106,7 @@ struct HTTPConnectionStateMachine {
     }
 
     /// A request head was decoded. Returns whether the response will close the connection.
+    @discardableResult
     mutating func requestHead(keepAlive: Bool, now: NIODeadline) -> Bool {
         guard state == .idle || state == .readingHead else {
             // The decoder never sends a head mid-request; if it did, stop trusting the stream.

@@ -19,12 +19,6 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// The longest simple head read here (`max_header_size`); nil once the decoder reads the
-    /// connection, and for monitors that see no bytes (HTTP/2).
-    private var simpleHeadLimit: Int?
-    /// The decoder's limit (`max_header_size`) while the decoder is still to be added; nil
-    /// once it is, and where the pipeline has its own (a monitor without a fast path).
-    private var pendingDecoderLimit: Int?
     /// The first bytes of a simple head, waiting for the rest.
     private var partialHead: ByteBuffer?
     /// The reads that brought `partialHead` so far. Each parses it again from its start, so
@@ -112,15 +106,12 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The start of the latest request line, up to `keptRequestLineBytes`.
     private var requestLineStart: [UInt8] = []
     private static let keptRequestLineBytes = 1024
-    private var inRequestLine = false
     /// The bytes of the latest request (its head and body) so far, before the bytes scanned.
     private var bytesSinceRequestLine = 0
     /// How long a request must be before the decoder gets the next one's bytes apart: only a
     /// head that long can be refused as too large (`max_header_size`; 0 where the monitor
     /// does not know it: every request apart).
     private let splitThreshold: Int
-    private var lineIsEmpty = true
-    private var nextLineIsRequestLine = true
 
     /// Whether NIO's decoder may have read the requests so far: the fast path has ended, or
     /// there is none. While it has not, no decoder was added, so none can have stopped
@@ -130,6 +121,17 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The decoder the monitor added, once it has.
     private var decoder: ByteToMessageHandler<HTTPRequestDecoder>?
 
+    // The optionals of 9 bytes and the flags last: fields are laid out in order, and each of
+    // them between two 8-byte fields took 8 bytes of every connection's monitor.
+    /// The longest simple head read here (`max_header_size`); nil once the decoder reads the
+    /// connection, and for monitors that see no bytes (HTTP/2).
+    private var simpleHeadLimit: Int?
+    /// The decoder's limit (`max_header_size`) while the decoder is still to be added; nil
+    /// once it is, and where the pipeline has its own (a monitor without a fast path).
+    private var pendingDecoderLimit: Int?
+    private var inRequestLine = false
+    private var lineIsEmpty = true
+    private var nextLineIsRequestLine = true
     /// Set while lingering before a close: input is read and thrown away.
     var discardsInput = false
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -7,7 +10,7 @@ import Testing
 
 /// A plain HTTP/1 connection as `ConnectionPipeline` builds it: its `LingeringClose` comes
 /// into the pipeline only when the connection handler closes the connection, so that an
-/// idle connection does not carry it.
+/// idle connection does not carry it; and what its handlers hold while it is idle.
 @Suite struct PlainConnectionLingeringTests {
     private struct Hello: HTTPHandler {
         var allowedMethods: [HTTPMethod]? { nil }
@@ -47,4 +50,28 @@ import Testing
         #expect(hasLingeringClose)
         channel.embeddedEventLoop.run()
     }
+
+    #if os(Linux)
+    /// What an idle keep-alive connection's own objects hold (issue 14; `Benchmarks/idle.sh`
+    /// measures the whole). Each is one heap block, and malloc hands them out in steps of 16
+    /// bytes: the connection handler's was 512 bytes while it kept the last request's state,
+    /// copies of its listener's tables and its flags between wider fields, the monitor's 176.
+    @Test func anIdleConnectionsHandlersFitTheirHeapBlocks() throws {
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: test\r\n\r\n"))
+        #expect(try channel.outboundText().hasSuffix("hello\n"))
+        // A block's usable size is its size less malloc's 8-byte header.
+        let handler = try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self)
+        #expect(try Self.heapBlockSize(of: handler) <= 256 - 8)
+        let monitor = try channel.pipeline.syncOperations.handler(type: RequestLineMonitor.self)
+        #expect(try Self.heapBlockSize(of: monitor) <= 144 - 8)
+    }
+
+    /// glibc's `malloc_usable_size` of the block holding `object` (the Glibc module does not
+    /// export it, so it is looked up).
+    private static func heapBlockSize(of object: AnyObject) throws -> Int {
+        typealias UsableSize = @convention(c) (UnsafeMutableRawPointer?) -> Int
+        let symbol = try #require(dlsym(dlopen(nil, RTLD_NOW), "malloc_usable_size"))
+        return unsafeBitCast(symbol, to: UsableSize.self)(Unmanaged.passUnretained(object).toOpaque())
+    }
+    #endif
 }

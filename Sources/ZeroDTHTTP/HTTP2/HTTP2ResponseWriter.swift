@@ -7,7 +7,12 @@ import NIOHTTP1
 /// the stream, so that END_STREAM goes on its frame. Files go out as file regions; below TLS,
 /// `FileRegionReader` turns them into buffers. A streamed body is DATA frames as its pieces
 /// come, and END_STREAM after the last.
-struct HTTP2ResponseWriter: ResponseWriter {
+final class HTTP2ResponseWriter: ResponseWriter {
+    /// The one every connection (or stream) uses.
+    static let shared = HTTP2ResponseWriter()
+
+    private init() {}
+
     func writeInterim(_ status: HTTPResponseStatus, version: HTTPVersion, context: ChannelHandlerContext) {
         write(.headers(HTTP2Messages.interimBlock(status), endStream: false), context: context, promise: nil)
     }

@@ -27,7 +27,10 @@ public final class VirtualServer: Sendable {
 /// names, case-insensitively, without its port or a trailing dot. An exact name wins over
 /// a wildcard, a longer wildcard suffix over a shorter one; a request no name matches goes
 /// to the default server (the one without `hosts`), if there is one.
-public struct VirtualHosts: Sendable {
+///
+/// A class: each connection keeps the servers of its listener for its whole life, idle or
+/// not, and a reference is 8 bytes where the tables inline were about 60.
+public final class VirtualHosts: Sendable {
     /// Where a request goes.
     enum Choice {
         /// To this server.
@@ -69,12 +72,13 @@ public struct VirtualHosts: Sendable {
         self.exact = exact
         self.wildcards = wildcards.sorted { $0.suffix.utf8.count > $1.suffix.utf8.count }
         defaultIndex = servers.firstIndex { $0.hosts.isEmpty }
-        isByName = servers.contains { !$0.hosts.isEmpty }
+        let isByName = servers.contains { !$0.hosts.isEmpty }
+        self.isByName = isByName
         self.certificates = certificates.isEmpty || !isByName ? nil : TLSIdentitySelector(identities: certificates)
     }
 
     /// A listener of one server that takes every host.
-    public init(_ server: VirtualServer) {
+    public convenience init(_ server: VirtualServer) {
         self.init([server])
     }
 
