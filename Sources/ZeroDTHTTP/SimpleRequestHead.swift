@@ -89,11 +89,22 @@ enum SimpleRequestHead: Equatable {
             return (string(name), string(value))
         }
 
-        /// `content-length`, `transfer-encoding` or `upgrade`, in any case.
+        /// `content-length`, `transfer-encoding` or `upgrade`, in any case. (By length first,
+        /// and against static bytes: a search of an array of strings made the array and
+        /// walked each string's UTF-8 view for every field of every request.)
         private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
-            ["content-length", "transfer-encoding", "upgrade"].contains { special in
-                special.utf8.count == name.count && zip(special.utf8, name).allSatisfy { $0 == $1.asciiLowercased }
+            switch name.count {
+            case 14: return isLowercased(name, "content-length")
+            case 17: return isLowercased(name, "transfer-encoding")
+            case 7: return isLowercased(name, "upgrade")
+            default: return false
             }
+        }
+
+        /// Whether `name`, lower-cased, is `lowercase` (of the same length).
+        private static func isLowercased(_ name: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            return zip(expected, name).allSatisfy { $0 == $1.asciiLowercased }
         }
 
         private func peek() throws(Stop) -> UInt8 {
