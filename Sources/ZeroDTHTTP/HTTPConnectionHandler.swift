@@ -277,10 +277,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Checks a request's head and starts its request; nil when it was refused at once.
-    private func received(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> PendingRequest? {
+    /// `isSimple`: the head is the fast path's (`SimpleRequestHead`), whose fields NIO has not
+    /// judged for keep-alive.
+    private func received(_ head: HTTPRequestHead, isSimple: Bool = false,
+                          context: ChannelHandlerContext) -> PendingRequest? {
         let now = context.eventLoop.now
         let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-        let closeAfter = machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
+        // Without a `Connection` field NIO's answer for such a head is its version's default
+        // (1.1 and later keep the connection): known here without its second pass over the
+        // fields (about 600 instructions a request). The decoder's heads carry llhttp's answer,
+        // which other fields (`Proxy-Connection`) can change: NIO gives it.
+        let keepAlive = isSimple && !check.hasConnectionField
+            ? head.version.major == 1 && head.version.minor >= 1 : head.isKeepAlive
+        let closeAfter = machine.requestHead(keepAlive: keepAlive && !check.closesConnection, now: now)
         // An error found before the host is known (or trusted) is the owner's: the
         // listener's fallback server answers and logs it.
         if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
@@ -812,7 +821,7 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
             handle(.part(.end(nil)), context: context)
             return
         }
-        if let request = received(head, context: context) { ended(request, context: context) }
+        if let request = received(head, isSimple: true, context: context) { ended(request, context: context) }
     }
 }
 
