@@ -21,6 +21,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// a 100 KiB text's precompressed 16 KiB was served at 0.74–0.80× nginx, at 16 KiB 0.94×.
     private static let inlineBodyLimit = 16 * 1024
 
+    /// The write buffer marks of a channel whose writes reach the socket: it turns
+    /// unwritable when a write leaves more than a byte to send, and writable again once
+    /// every byte is sent, so that its writability says whether anything is unwritten
+    /// (`confirmWrites`). Nothing else on such a pipeline acts on writability
+    /// (`LingeringClose` counts the bytes instead).
+    static let confirmingWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1, high: 1)
+
     /// Files larger than this go out in several `sendfile` writes, so that a slow but
     /// progressing reader keeps resetting the write timeout.
     private static let fileChunkSize = 1 << 20
@@ -121,6 +128,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         machine = HTTPConnectionStateMachine(settings: machine.settings, now: context.eventLoop.now)
         monitor?.delegate = self
         if streamTimers == nil { deadlines = Self.deadlineQueue(on: context.eventLoop) }
+        if writesReachSocket {
+            // Writable then means nothing is unwritten (`confirmWrites`). Should the option be
+            // refused, a channel that stays writable confirms at once, as an empty buffer would.
+            try? context.channel.syncOptions?.setOption(.writeBufferWaterMark, value: Self.confirmingWaterMark)
+        }
         if context.channel.isActive { armTimer(context: context) }
     }
 
@@ -209,7 +221,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             close(context: context)
             return
         }
-        let status = monitor.status(for: parserError, maxHeaderSize: machine.configuration.maxHeaderSize)
+        let status = monitor.status(for: parserError, maxHeaderSize: machine.settings.configuration.maxHeaderSize)
         handle(.refusedHead(status, requestLine: monitor.partialRequestHead), context: context)
     }
 
@@ -240,32 +252,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !machine.isClosed else { return }
         switch part {
         case .head(let head):
-            let now = context.eventLoop.now
-            let check = RequestHeadCheck(head, maxBodySize: machine.configuration.maxBodySize)
-            machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
-            // An error found before the host is known (or trusted) is the owner's: the
-            // listener's fallback server answers and logs it.
-            if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
-            let request = PendingRequest(head: head, started: now, host: check.host, failure: check.rejection)
-            if let failure = check.rejection, check.rejectsBeforeBody {
-                // Refuse before the body is read; the connection closes after the answer.
-                machine.protocolError()
-                self.request = nil
-                write(.error(failure), for: head, started: now, context: context)
-                return
-            }
-            // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-            if request.failure == nil, check.expectsContinue, head.version == .http1_1 || head.version.major == 2 {
-                writer.writeInterim(.continue, version: head.version, context: context)
-                needsFlush = true
-            }
-            self.request = request
+            request = received(head, context: context)
         case .body(var chunk):
             guard let request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
             guard request.failure == nil else { return }
             let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
-            if total > machine.configuration.maxBodySize {
+            if total > machine.settings.configuration.maxBodySize {
                 machine.protocolError()
                 self.request = nil
                 write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
@@ -279,17 +272,54 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
         case .end:
             guard let request = self.request.take() else { return }
-            machine.requestEnd()
-            if let monitor, monitor.decoderMayRead, RequestLineMonitor.stopsDecoder(request.head) {
-                // The requests the stopped decoder held come through outside a read: their
-                // answers are flushed once it is gone.
-                let removed = context.eventLoop.makePromise(of: Void.self)
-                monitor.replaceStoppedDecoder(maxHeaderSize: machine.configuration.maxHeaderSize,
-                                              pipeline: context.pipeline.syncOperations, removed: removed)
-                removed.futureResult.assumeIsolated().whenSuccess { [self] in flushIfNeeded(context: context) }
-            }
-            dispatch(request, context: context)
+            ended(request, context: context)
         }
+    }
+
+    /// Checks a request's head and starts its request; nil when it was refused at once.
+    /// `isSimple`: the head is the fast path's (`SimpleRequestHead`), whose fields NIO has not
+    /// judged for keep-alive.
+    private func received(_ head: HTTPRequestHead, isSimple: Bool = false,
+                          context: ChannelHandlerContext) -> PendingRequest? {
+        let now = context.eventLoop.now
+        let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
+        // Without a `Connection` field NIO's answer for such a head is its version's default
+        // (1.1 and later keep the connection): known here without its second pass over the
+        // fields (about 600 instructions a request). The decoder's heads carry llhttp's answer,
+        // which other fields (`Proxy-Connection`) can change: NIO gives it.
+        let keepAlive = isSimple && !check.hasConnectionField
+            ? head.version.major == 1 && head.version.minor >= 1 : head.isKeepAlive
+        machine.requestHead(keepAlive: keepAlive && !check.closesConnection, now: now)
+        // An error found before the host is known (or trusted) is the owner's: the
+        // listener's fallback server answers and logs it.
+        if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
+        let request = PendingRequest(head: head, started: now, host: check.host, failure: check.rejection)
+        if let failure = check.rejection, check.rejectsBeforeBody {
+            // Refuse before the body is read; the connection closes after the answer.
+            machine.protocolError()
+            write(.error(failure), for: head, started: now, context: context)
+            return nil
+        }
+        // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
+        if request.failure == nil, check.expectsContinue, head.version == .http1_1 || head.version.major == 2 {
+            writer.writeInterim(.continue, version: head.version, context: context)
+            needsFlush = true
+        }
+        return request
+    }
+
+    /// The whole request is in: answers it.
+    private func ended(_ request: PendingRequest, context: ChannelHandlerContext) {
+        machine.requestEnd()
+        if let monitor, monitor.decoderMayRead, RequestLineMonitor.stopsDecoder(request.head) {
+            // The requests the stopped decoder held come through outside a read: their
+            // answers are flushed once it is gone.
+            let removed = context.eventLoop.makePromise(of: Void.self)
+            monitor.replaceStoppedDecoder(maxHeaderSize: machine.settings.configuration.maxHeaderSize,
+                                          pipeline: context.pipeline.syncOperations, removed: removed)
+            removed.futureResult.assumeIsolated().whenSuccess { [self] in flushIfNeeded(context: context) }
+        }
+        dispatch(request, context: context)
     }
 
     /// Picks the server for a request for `host` (``RequestHeadCheck/host``).
@@ -366,7 +396,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     // MARK: - Responses
 
-    private func write(_ response: HTTPResponse, for requestHead: HTTPRequestHead, started: NIODeadline,
+    /// Taken, not borrowed (`consuming`): amended in place, without a copy of every field.
+    private func write(_ response: consuming HTTPResponse, for requestHead: HTTPRequestHead, started: NIODeadline,
                        context: ChannelHandlerContext) {
         guard !machine.isClosed else {
             response.discardBody()
@@ -374,14 +405,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         // The one place every response passes: handlers' answers and the connection's own
         // errors alike get the configured headers and error pages.
-        var response = response
         amendment?.apply(to: &response)
+        // Read once: each read of the field copied the existential out, and destroyed it.
+        let stream = response.stream
         let now = context.eventLoop.now
         let status = response.status.code
         let framing = ResponseFraming(method: requestHead.method, status: response.status)
         let (sendsBody, hasLength) = (framing.sendsBody, framing.hasLength)
         // A stream is sent as it comes; HEAD gets its headers without a byte of it made.
-        let isStreamed = hasLength && response.stream != nil
+        let isStreamed = hasLength && stream != nil
         let pumpsStream = isStreamed && sendsBody
         if pumpsStream && requestHead.version.major == 1 && requestHead.version.minor == 0 {
             machine.bodyEndsWithConnection()
@@ -395,7 +427,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
                                       renderedHeaders: response.renderedHeaders, date: DateHeader.now,
-                                      server: machine.configuration.serverHeader,
+                                      server: machine.settings.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
                                       connection: connection, isStreamed: isStreamed,
                                       fixedMessage: response.fixedMessage)
@@ -425,15 +457,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         } else {
             unconfirmedResponses += 1
         }
-        if !pumpsStream { response.stream?.close() }
+        if !pumpsStream { stream?.close() }
         needsFlush = true
         perform(machine.responseIssued(now: now), context: context)
-        armTimer(context: context)
+        // One confirmed at the flush that follows in this turn of the loop (`confirmWrites`)
+        // sets the timer there, before any deadline can fall due: setting it twice cost a
+        // small response about 300 instructions more.
+        if done != nil { armTimer(context: context) }
         // Taken only where something records it: copying what a record holds costs more
         // than the rest of a small response's bookkeeping.
         let record = scope.record(remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
                                   status: Int(status), duration: Duration(now - started))
-        guard pumpsStream, let stream = response.stream, let done else {
+        guard pumpsStream, let stream, let done else {
             record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
         }
@@ -600,7 +635,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard unconfirmedResponses > 0 else { return }
         let count = unconfirmedResponses
         unconfirmedResponses = 0
-        guard let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > 0 else {
+        // The channel's high-water mark is a byte (`confirmingWaterMark`): after the flush it
+        // is writable exactly when nothing is left unwritten. (Its buffered bytes said the
+        // same, but the option's lookup cost about 1,900 instructions a flush: a dynamic cast
+        // per option NIO knows, and the metadata of its generic channel and option types.)
+        guard !context.channel.isWritable else {
             for _ in 0..<count { responseWritten(context: context) }
             return
         }
@@ -608,6 +647,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         context.write(NIOAny(IOData.byteBuffer(ByteBuffer())), promise: written)
         context.flush()
         lastWrite = written.futureResult
+        // The write deadline, which `write` left to this flush.
+        armTimer(context: context)
         written.futureResult.assumeIsolated().whenComplete { [self] _ in
             if lastWrite === written.futureResult { lastWrite = nil }
             for _ in 0..<count { responseWritten(context: context) }
@@ -707,7 +748,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard addsLingeringClose else { return }
         addsLingeringClose = false
         // Fails only on a pipeline already torn down: the connection is closed then.
-        try? context.pipeline.syncOperations.addHandler(LingeringClose(maximumLinger: machine.writeTimeout),
+        try? context.pipeline.syncOperations.addHandler(LingeringClose(maximumLinger: machine.writeTimeout,
+                                                                        countsUnwrittenBytes: writesReachSocket),
                                                          position: .first)
     }
 
@@ -771,9 +813,15 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
 
     func simpleRequestArrived(_ head: HTTPRequestHead) {
         guard let context = channelContext else { return }
-        // As the decoder would have delivered it, without its hand-offs.
-        handle(.part(.head(head)), context: context)
-        handle(.part(.end(nil)), context: context)
+        // As the decoder would have delivered it (head, then end), without its hand-offs;
+        // when it must wait, as those two parts. Nothing its head does can make the end
+        // wait: the request goes from head to answer without being kept in between.
+        guard !isBackedUp, !hasQueued, !machine.isClosed else {
+            handle(.part(.head(head)), context: context)
+            handle(.part(.end(nil)), context: context)
+            return
+        }
+        if let request = received(head, isSimple: true, context: context) { ended(request, context: context) }
     }
 }
 

@@ -90,19 +90,40 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.open
     private let maximumLinger: TimeAmount
     private let isDelivered: DeliveryCheck
+    /// The channel's high-water mark is a byte (`HTTPConnectionHandler.confirmingWaterMark`):
+    /// its writability says only whether any byte is unwritten, so the unwritten bytes are
+    /// counted against NIO's default mark instead.
+    private let countsUnwrittenBytes: Bool
+
+    /// NIO's default high-water mark: a close that leaves more unwritten abandons the answer.
+    static let defaultHighWaterMark = 64 * 1024
 
     /// - Parameters:
     ///   - maximumLinger: the longest a connection lingers once its close is asked for: the
     ///     server's write timeout, the time a client is given to take an answer.
+    ///   - countsUnwrittenBytes: the channel's high-water mark is a byte, so its writability
+    ///     does not tell whether a close abandons the answer: its unwritten bytes do.
     ///   - isDelivered: where the answer stands.
-    init(maximumLinger: TimeAmount, isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel) {
+    init(maximumLinger: TimeAmount, countsUnwrittenBytes: Bool = false,
+         isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel) {
         self.maximumLinger = maximumLinger
+        self.countsUnwrittenBytes = countsUnwrittenBytes
         self.isDelivered = isDelivered
+    }
+
+    /// Whether closing `channel` now gives up on its answer: more than the high-water mark
+    /// of it is unwritten (a file cut short, a client that stopped reading).
+    private func abandonsAnswer(_ channel: any Channel) -> Bool {
+        guard !channel.isWritable else { return false }
+        guard countsUnwrittenBytes, let unwritten = try? channel.syncOptions?.getOption(.bufferedWritableBytes) else {
+            return true
+        }
+        return unwritten > Self.defaultHighWaterMark
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         switch state {
-        case .open where mode == .all && context.channel.isActive && context.channel.isWritable:
+        case .open where mode == .all && context.channel.isActive && !abandonsAnswer(context.channel):
             // (A close that leaves more than the high-water mark unwritten abandons the
             // answer: a file cut short, a client that stopped reading. Nothing to wait for.)
             let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: maximumLinger) {

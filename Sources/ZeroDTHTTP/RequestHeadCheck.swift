@@ -15,6 +15,8 @@ struct RequestHeadCheck: Equatable {
     /// The first `Expect` is `100-continue` (RFC 9110 §10.1.1): the client waits for an
     /// interim response before it sends the body.
     private(set) var expectsContinue = false
+    /// The head has a `Connection` field, whose tokens may keep or close the connection.
+    private(set) var hasConnectionField = false
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
         // One pass over the headers, comparing names byte by byte (`lowercased()` is
@@ -26,9 +28,11 @@ struct RequestHeadCheck: Equatable {
         var contentLength: String?
         var expectation: String?
         for (name, value) in head.headers {
-            if name.isASCIICaseInsensitiveEqual(to: "transfer-encoding") {
+            // The names looked for differ in length: each field is compared with at most one.
+            switch name.utf8.count {
+            case 17 where name.isASCIICaseInsensitiveEqual(to: "transfer-encoding"):
                 transferEncodings.append(value)
-            } else if name.isASCIICaseInsensitiveEqual(to: "host") {
+            case 4 where name.isASCIICaseInsensitiveEqual(to: "host"):
                 hosts += 1
                 hostValue = value
                 // A byte search: with Foundation visible in this module (nio-http2 brings it),
@@ -36,10 +40,14 @@ struct RequestHeadCheck: Equatable {
                 // the contiguous bytes, as iterating the view calls a protocol witness a byte.
                 var value = value
                 hostIsList = hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
-            } else if contentLength == nil, name.isASCIICaseInsensitiveEqual(to: "content-length") {
+            case 14 where contentLength == nil && name.isASCIICaseInsensitiveEqual(to: "content-length"):
                 contentLength = value
-            } else if expectation == nil, name.isASCIICaseInsensitiveEqual(to: "expect") {
+            case 6 where expectation == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
                 expectation = value
+            case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
+                hasConnectionField = true
+            default:
+                break
             }
         }
         expectsContinue = expectation?.isASCIICaseInsensitiveEqual(to: "100-continue") == true

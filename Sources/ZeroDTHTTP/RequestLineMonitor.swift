@@ -172,6 +172,10 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Stops here: nothing behind the monitor acts on writability, which on a plain
+    /// connection changes twice a request (`HTTPConnectionHandler.confirmingWaterMark`).
+    func channelWritabilityChanged(context: ChannelHandlerContext) {}
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The start of a head the client gave up on is the decoder's to refuse (400).
         if case ChannelEvent.inputClosed = event, let partial = partialHead {

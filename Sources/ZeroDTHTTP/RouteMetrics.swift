@@ -66,7 +66,12 @@ public final class RouteMetrics: Sendable {
             return found
         }()
         let foundKey = FoundCounters.Key(route: ObjectIdentifier(self), key: key)
-        if let entry = found.counters[foundKey] { return entry.counter }
+        // Most responses repeat the thread's last route, method and status: no hashing then.
+        if let last = found.last, last.key == foundKey { return last.counter }
+        if let entry = found.counters[foundKey] {
+            found.last = (foundKey, entry.route, entry.counter)
+            return entry.counter
+        }
         let counter = requests.withLockedValue { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: Self.requests,
@@ -75,6 +80,7 @@ public final class RouteMetrics: Sendable {
             return counter
         }
         found.counters[foundKey] = (self, counter)
+        found.last = (foundKey, self, counter)
         return counter
     }
 }
@@ -89,6 +95,8 @@ private final class FoundCounters: @unchecked Sendable {
     }
 
     var counters: [Key: (route: RouteMetrics, counter: Counter)] = [:]
+    /// The entry found last (with its route, as in `counters`), checked before the table.
+    var last: (key: Key, route: RouteMetrics, counter: Counter)?
 }
 
 /// A request method as a metrics label: the methods of RFC 9110 and PATCH by name, every

@@ -2,8 +2,8 @@ import NIOHTTP1
 
 /// The fast path of HTTP/1 request parsing: reads the head of a plain request without a
 /// body — `GET` or `HEAD`, an origin-form target, `HTTP/1.1` or `HTTP/1.0`, CRLF line ends,
-/// headers without `Content-Length`, `Transfer-Encoding` or `Upgrade` — straight from the
-/// bytes, which is nearly every request a web server gets. Anything else, or anything it is
+/// headers without `Content-Length`, `Transfer-Encoding`, `Upgrade` or `Proxy-Connection` —
+/// straight from the bytes, which is nearly every request a web server gets. Anything else, or anything it is
 /// not sure of, it leaves to NIO's decoder (`other`), which then sees the very bytes it
 /// would have seen without this: so what this accepts is a subset of what the decoder
 /// accepts, parsed to the same head, and every refusal (and its status) stays the decoder's.
@@ -74,7 +74,8 @@ enum SimpleRequestHead: Equatable {
 
         /// `name: value` and its CRLF. The value loses the whitespace before it, as the
         /// decoder's does; whitespace after it, an empty value (which may be an obs-fold's
-        /// first line) and the fields that frame a body or switch protocols are the decoder's.
+        /// first line) and the fields that frame a body, switch protocols or (for llhttp) keep
+        /// or close the connection besides `Connection` are the decoder's.
         private mutating func field() throws(Stop) -> (String, String) {
             let name = try run(while: \.isTokenCharacter)
             guard name.count > 0 else { throw .notSimple }
@@ -89,11 +90,25 @@ enum SimpleRequestHead: Equatable {
             return (string(name), string(value))
         }
 
-        /// `content-length`, `transfer-encoding` or `upgrade`, in any case.
+        /// `content-length`, `transfer-encoding` or `upgrade`, in any case; or
+        /// `proxy-connection`, which llhttp reads as `Connection` (a `close` in it closes the
+        /// connection after a decoded request) and NIO's judgement of a head's fields does
+        /// not. (By length first, and against static bytes: a search of an array of strings
+        /// made the array and walked each string's UTF-8 view for every field of every request.)
         private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
-            ["content-length", "transfer-encoding", "upgrade"].contains { special in
-                special.utf8.count == name.count && zip(special.utf8, name).allSatisfy { $0 == $1.asciiLowercased }
+            switch name.count {
+            case 14: return isLowercased(name, "content-length")
+            case 16: return isLowercased(name, "proxy-connection")
+            case 17: return isLowercased(name, "transfer-encoding")
+            case 7: return isLowercased(name, "upgrade")
+            default: return false
             }
+        }
+
+        /// Whether `name`, lower-cased, is `lowercase` (of the same length).
+        private static func isLowercased(_ name: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            return zip(expected, name).allSatisfy { $0 == $1.asciiLowercased }
         }
 
         private func peek() throws(Stop) -> UInt8 {

@@ -71,9 +71,10 @@ import Testing
         // Versions and line ends.
         "GET / HTTP/1.2\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: a\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\r\n\r\n", "GET / HTTP/1.1 \r\n\r\n",
-        // Fields that frame a body or switch protocols, in any case.
+        // Fields that frame a body, switch protocols or (for llhttp) close the connection, in any case.
         "GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "GET / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nUPGRADE: h2c\r\nConnection: Upgrade\r\n\r\n",
+        "GET / HTTP/1.1\r\nProxy-connection: close\r\n\r\n",
         // Malformed or doubtful fields: obs-fold, no colon, space before the colon, empty
         // name or value, trailing whitespace, control characters, obs-text.
         "GET / HTTP/1.1\r\nX-A: 1\r\n  2\r\n\r\n", "GET / HTTP/1.1\r\nno colon\r\n\r\n",

@@ -75,6 +75,9 @@ import Testing
         (["GET /a HTTP/1.0\r\n\r\n" + get], true),
         (["HEAD /h HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + get], true),
         (["GET /a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" + get], false),
+        (["GET /a HTTP/1.0\r\nCONNECTION: Keep-Alive\r\n\r\n" + get], true),
+        (["GET /a HTTP/1.1\r\nHost: t\r\nConnection: te, CLOSE\r\n\r\n" + get], false),
+        (["GET /a HTTP/1.1\r\nHost: t\r\nProxy-Connection: close\r\n\r\n" + get], false),
     ]
 
     @Test(arguments: cases)
