@@ -34,10 +34,27 @@ final class CachedFile: Sendable {
     let renderedNotModifiedHeaders: ByteBuffer?
     let renderedWholeHeaders: ByteBuffer?
 
+    /// For a file too large for memory: a descriptor of this version, opened by the safe walk
+    /// and kept while the entry lives, so that a hit costs a `dup` (``openCopy()``) where the
+    /// walk took an `openat`, an `fstat`, an `openat` through `/proc/self/fd` and a `close`
+    /// (about 3 µs against 9 µs). Closed when the entry is dropped (replaced, evicted, found
+    /// missing) and no response holds it any more; nil when the file is in memory or the
+    /// descriptor could not be kept (then every response takes the walk).
+    private let descriptor: CInt?
+
+    /// What one descriptor weighs against a cache's byte limit (``heldBytes``): so the limit
+    /// bounds the descriptors a cache holds, 64 in 8 MiB, as nginx's `open_file_cache` is
+    /// bounded by its `max`.
+    static let descriptorWeight = 128 * 1024
+
     var size: Int { identity.size }
 
-    /// Whether responses send the file from an open descriptor (it is too large for memory).
-    var isSentFromFile: Bool { contents == nil }
+    /// What the entry weighs against a cache's byte limit: its contents, or a descriptor's weight.
+    var heldBytes: Int { contents?.readableBytes ?? (descriptor == nil ? 0 : Self.descriptorWeight) }
+
+    /// Whether a response must open the file by the walk, which then also checks the entry: it
+    /// is too large for memory and the entry holds no descriptor.
+    var isCheckedByWalk: Bool { contents == nil && descriptor == nil }
 
     /// Describes `file`, read into memory when small, as the representation of `name` in
     /// `coding` (nil: the file itself).
@@ -49,6 +66,8 @@ final class CachedFile: Sendable {
     {
         identity = OpenFileCache.Identity(file.status)
         contents = file.size <= StaticFileHandler.inMemoryLimit ? try file.readAll() : nil
+        let copy = contents == nil ? fcntl(file.descriptor, F_DUPFD_CLOEXEC, 0) : -1
+        descriptor = copy >= 0 ? copy : nil
         wholeBody = contents.map { $0.readableBytes > 0 ? [.bytes($0)] : [] }
         var validators = RepresentationValidators(file.status)
         if let coding {
@@ -75,6 +94,18 @@ final class CachedFile: Sendable {
         headers.add(name: "Content-Type", value: contentType)
         wholeHeaders = headers
         renderedWholeHeaders = try? ResponseHead.render(headers)
+    }
+
+    deinit {
+        if let descriptor { close(descriptor) }
+    }
+
+    /// A descriptor of this version of the file for one response, which owns it; nil when
+    /// the entry holds none or `dup` fails (out of descriptors).
+    func openCopy() -> CInt? {
+        guard let descriptor else { return nil }
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        return copy >= 0 ? copy : nil
     }
 }
 
