@@ -141,6 +141,19 @@ import Testing
         #expect(cache.usage.bytes <= 2 * weight + 10)
     }
 
+    /// Held descriptors are counted process-wide and given back when their entry goes.
+    @Test func heldDescriptorsAreCountedUntilTheirEntryGoes() throws {
+        #expect(CachedFile.heldDescriptorLimit == (ConnectionLimit.softFileLimit() ?? ConnectionLimit.defaultMaximum) / 8)
+        var entries: [CachedFile] = []
+        for index in 0..<3 {
+            entries.append(try entry(StaticFileHandler.inMemoryLimit + 1, name: "large\(index)"))
+        }
+        #expect(entries.allSatisfy { !$0.isCheckedByWalk })
+        // Other tests make and drop entries meanwhile: only a bound can be checked.
+        #expect(CachedFile.heldDescriptorCount >= 3)
+        #expect(CachedFile.heldDescriptorCount <= CachedFile.heldDescriptorLimit)
+    }
+
     @Test func aRemovedEntryNoLongerCounts() throws {
         let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 10)
         cache.store(try entry(10), for: key("a"))

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -47,6 +48,15 @@ final class CachedFile: Sendable {
     /// bounded by its `max`.
     static let descriptorWeight = 128 * 1024
 
+    /// The most descriptors all entries of the process hold at once, however many static
+    /// routes there are: an eighth of the soft open-file limit, half of what
+    /// ``ConnectionLimit`` keeps back from connections. Past it, an entry holds none and its
+    /// file takes the walk on every request.
+    static let heldDescriptorLimit = (ConnectionLimit.softFileLimit() ?? ConnectionLimit.defaultMaximum) / 8
+
+    /// The descriptors entries hold now, process-wide (``heldDescriptorLimit``).
+    private static let heldDescriptors = NIOLockedValueBox(0)
+
     var size: Int { identity.size }
 
     /// What the entry weighs against a cache's byte limit: its contents, or a descriptor's weight.
@@ -66,8 +76,7 @@ final class CachedFile: Sendable {
     {
         identity = OpenFileCache.Identity(file.status)
         contents = file.size <= StaticFileHandler.inMemoryLimit ? try file.readAll() : nil
-        let copy = contents == nil ? fcntl(file.descriptor, F_DUPFD_CLOEXEC, 0) : -1
-        descriptor = copy >= 0 ? copy : nil
+        descriptor = contents == nil ? Self.holdCopy(of: file.descriptor) : nil
         wholeBody = contents.map { $0.readableBytes > 0 ? [.bytes($0)] : [] }
         var validators = RepresentationValidators(file.status)
         if let coding {
@@ -97,8 +106,30 @@ final class CachedFile: Sendable {
     }
 
     deinit {
-        if let descriptor { close(descriptor) }
+        if let descriptor {
+            close(descriptor)
+            Self.heldDescriptors.withLockedValue { $0 -= 1 }
+        }
     }
+
+    /// A copy of `descriptor` for an entry to hold, counted; nil past the limit or when `dup` fails.
+    private static func holdCopy(of descriptor: CInt) -> CInt? {
+        let admitted = heldDescriptors.withLockedValue { held in
+            guard held < heldDescriptorLimit else { return false }
+            held += 1
+            return true
+        }
+        guard admitted else { return nil }
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else {
+            heldDescriptors.withLockedValue { $0 -= 1 }
+            return nil
+        }
+        return copy
+    }
+
+    /// How many descriptors entries hold now, process-wide (the tests' view of the limit).
+    static var heldDescriptorCount: Int { heldDescriptors.withLockedValue { $0 } }
 
     /// A descriptor of this version of the file for one response, which owns it; nil when
     /// the entry holds none or `dup` fails (out of descriptors).
