@@ -15,11 +15,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = IOData
 
     /// Bodies up to this size share the head's buffer (one `write`); larger ones follow it
-    /// as their own buffer, and NIO sends both with one `writev`. The copy costs instructions
-    /// (a 16 KiB `.gz` copied took a quarter of its response's), but a response in one write
-    /// also needs no write promise on a plain connection (`confirmWrites`): with a 4 KiB limit
-    /// a 100 KiB text's precompressed 16 KiB was served at 0.74–0.80× nginx, at 16 KiB 0.94×.
-    private static let inlineBodyLimit = 16 * 1024
+    /// as their own buffers, and NIO sends them all with one `writev`. The copy costs more
+    /// than the gather past a few KiB: a 16 KiB `.gz` copied behind its head took 12,000 of
+    /// its response's 54,000 instructions. Neither needs a write promise on a plain
+    /// connection when the body is bytes only (`confirmWrites`).
+    private static let inlineBodyLimit = 4 * 1024
 
     /// The write buffer marks of a channel whose writes reach the socket: it turns
     /// unwritable when a write leaves more than a byte to send, and writable again once
@@ -433,10 +433,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                       fixedMessage: response.fixedMessage)
         let streamsBody = inline == nil && sendsBody && !response.body.isEmpty
         let endsWithHead = !streamsBody && !pumpsStream
-        // A response in one write, with no file to close after it, needs no promise where the
-        // flush tells whether it is out (`confirmWrites`): a promise and its callback cost
-        // about a tenth of a small response's instructions.
-        let done = endsWithHead && writesReachSocket && response.fileHandles.isEmpty
+        // A response with no file to close or watch after it needs no promise where the flush
+        // tells whether it is out (`confirmWrites`): a promise and its callback cost about a
+        // tenth of a small response's instructions. So a body of bytes too large to copy
+        // behind the head follows it as its own buffers, as cheaply as one that shares it.
+        let done = !pumpsStream && writesReachSocket && response.fileHandles.isEmpty
             ? nil : context.eventLoop.makePromise(of: Void.self)
         do {
             try writer.writeHead(head, body: inline, endsResponse: endsWithHead, context: context,
@@ -451,8 +452,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
         }
+        if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
         if let done {
-            if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
             awaitWritten(done, of: response, probed: streamsBody, for: requestHead, context: context)
         } else {
             unconfirmedResponses += 1
@@ -590,12 +591,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes the body parts; the last write completes `lastWrite`, and each file chunk
-    /// before it reports progress to the write deadline.
+    /// Writes the body parts; the last write completes `lastWrite` (nil for a body of bytes
+    /// confirmed by the flush, `confirmWrites`), and each file chunk before it reports
+    /// progress to the write deadline.
     private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
-                           lastWrite: EventLoopPromise<Void>) {
+                           lastWrite: EventLoopPromise<Void>?) {
         let writes = HTTPResponse.writes(of: parts, fileChunkSize: Self.fileChunkSize)
-        if writes.contains(where: \.isFileRegion) {
+        if let lastWrite, writes.contains(where: \.isFileRegion) {
             writer.coalesceSegments(true, context: context)
             lastWrite.futureResult.assumeIsolated().whenComplete { [writer] _ in
                 writer.coalesceSegments(false, context: context)

@@ -100,6 +100,29 @@ extension ServeTests {
             #expect(try HTTPTestClient(connectingTo: address).request("GET", "/files/file.txt").status == 200)
         }
 
+        /// The open-file cache holds a descriptor per large file only up to an eighth of the
+        /// limit (16 of 128): more large files than that are all served, twice, and the
+        /// server holds no more than that many descriptors beyond its own.
+        @Test func largeFilesHoldAtMostAnEighthOfTheLimit() throws {
+            let site = try TestSite()
+            let (process, address) = try Self.serve(limits: "", in: site)
+            defer { process.kill() }
+            let large = String(repeating: "z", count: 70_000)
+            for index in 0..<40 { _ = try site.write("large\(index).txt", large) }
+            let client = try HTTPTestClient(connectingTo: address)
+            // The first file served opens what every walk keeps open (`/proc/self/fd`).
+            #expect(try client.request("GET", "/files/file.txt").status == 200)
+            let baseline = try Self.openFiles(of: process.pid)
+            for _ in 0..<2 {
+                for index in 0..<40 {
+                    let response = try client.request("GET", "/files/large\(index).txt")
+                    #expect(response.status == 200 && response.body.count == large.utf8.count, "large\(index).txt")
+                }
+            }
+            let held = try Self.openFiles(of: process.pid) - baseline
+            #expect(held >= 1 && held <= Self.openFileLimit / 8, "\(held) descriptors held")
+        }
+
         @Test func checkWarnsWhenMaxConnectionsExceedsTheFileLimit() throws {
             let site = try TestSite()
             _ = try site.write("site.yaml", """

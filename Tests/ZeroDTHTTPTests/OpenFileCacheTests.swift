@@ -121,14 +121,47 @@ import Testing
         #expect(cache.usage == (2, 6))
     }
 
-    @Test func largeFilesCostAnEntryButNoBytes() throws {
-        let cache = OpenFileCache(maximumBytes: 100, maximumEntries: 2)
+    /// A large file's entry holds a descriptor, weighed against the byte limit, which so
+    /// bounds the descriptors held.
+    @Test func largeFilesHoldADescriptorWeighedAgainstTheBytes() throws {
+        let weight = CachedFile.descriptorWeight
+        let cache = OpenFileCache(maximumBytes: 2 * weight + 10, maximumEntries: 10)
         let large = try entry(StaticFileHandler.inMemoryLimit + 1)
-        #expect(large.contents == nil)
-        cache.store(large, for: key("large"))
-        cache.store(try entry(100), for: key("small"))
-        #expect(cache.usage == (2, 100))
-        cache.store(try entry(1), for: key("third"))
-        #expect(cache[key("large")] == nil)
+        #expect(large.contents == nil && !large.isCheckedByWalk)
+        let copy = try #require(large.openCopy())
+        var status = stat()
+        #expect(fstat(copy, &status) == 0 && OpenFileCache.Identity(status) == large.identity)
+        close(copy)
+        cache.store(large, for: key("a"))
+        cache.store(try entry(StaticFileHandler.inMemoryLimit + 2, name: "b"), for: key("b"))
+        cache.store(try entry(10, name: "small"), for: key("small"))
+        #expect(cache.usage == (3, 2 * weight + 10))
+        cache.store(try entry(StaticFileHandler.inMemoryLimit + 3, name: "c"), for: key("c"))
+        #expect(cache[key("a")] == nil, "a third descriptor evicts the oldest")
+        #expect(cache.usage.bytes <= 2 * weight + 10)
+    }
+
+    /// Held descriptors are counted process-wide and given back when their entry goes.
+    @Test func heldDescriptorsAreCountedUntilTheirEntryGoes() throws {
+        #expect(CachedFile.heldDescriptorLimit == (ConnectionLimit.softFileLimit() ?? ConnectionLimit.defaultMaximum) / 8)
+        var entries: [CachedFile] = []
+        for index in 0..<3 {
+            entries.append(try entry(StaticFileHandler.inMemoryLimit + 1, name: "large\(index)"))
+        }
+        #expect(entries.allSatisfy { !$0.isCheckedByWalk })
+        // Other tests make and drop entries meanwhile: only a bound can be checked.
+        #expect(CachedFile.heldDescriptorCount >= 3)
+        #expect(CachedFile.heldDescriptorCount <= CachedFile.heldDescriptorLimit)
+    }
+
+    @Test func aRemovedEntryNoLongerCounts() throws {
+        let cache = OpenFileCache(maximumBytes: 1000, maximumEntries: 10)
+        cache.store(try entry(10), for: key("a"))
+        cache.store(try entry(5, name: "a.gz"), for: key("a", .gzip))
+        cache.remove(key("a", .gzip))
+        #expect(cache[key("a", .gzip)] == nil && cache[key("a")] != nil)
+        #expect(cache.usage == (1, 10))
+        cache.remove(key("missing"))
+        #expect(cache.usage == (1, 10))
     }
 }

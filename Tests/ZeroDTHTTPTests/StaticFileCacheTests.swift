@@ -94,18 +94,19 @@ import Testing
         expectCachedCurrent(handler, "large.bin")
     }
 
-    /// A large file's entry is checked by the walk that opens the file, with no `fstatat`
-    /// first: whatever the name leads to now is what the walk finds.
-    @Test func aLargeFileIsCheckedByTheWalkThatOpensIt() throws {
+    /// A large file's entry is checked with one `fstatat`, and sent from a copy of the
+    /// descriptor it holds: whatever else the name leads to now takes the walk.
+    @Test func aLargeFileIsCheckedOnEveryRequest() throws {
         let handler = try handler()
         #expect(try get(handler, "/large.bin").body == large)
         let entry = handler.cache[OpenFileCache.Key(path: "large.bin")]
         let again = try get(handler, "/large.bin")
         #expect(again.body == large && again.partIsFile == [true])
-        #expect(handler.cache[OpenFileCache.Key(path: "large.bin")] === entry, "the walk found its version")
+        #expect(handler.cache[OpenFileCache.Key(path: "large.bin")] === entry, "the same version")
 
         #expect(rename(root + "/large.bin", outside.path + "/large.bin") == 0)
         #expect(try get(handler, "/large.bin").status == .notFound)
+        #expect(handler.cache[OpenFileCache.Key(path: "large.bin")] == nil, "a missing name drops its descriptor")
         #expect(mkdir(root + "/large.bin", 0o755) == 0)
         #expect(try get(handler, "/large.bin").status == .movedPermanently, "now a directory")
         #expect(rmdir(root + "/large.bin") == 0)
@@ -118,7 +119,22 @@ import Testing
         expectCachedCurrent(handler, "large.bin")
     }
 
-    @Test func aLargeSiblingIsCheckedByTheWalkThatOpensIt() throws {
+    /// A hit takes no walk: a directory on the way moved out of the root and replaced by a
+    /// symlink to it (which the walk refuses under `deny`) leaves the file's `ctime` alone,
+    /// so its entry is still used, as a small file's is (see the documentation), and the
+    /// file sent from the descriptor the entry holds.
+    @Test func aLargeFileHitIsSentFromTheEntrysDescriptor() throws {
+        try outside.file("site/d/large.bin", large)
+        let handler = try handler()
+        #expect(try get(handler, "/d/large.bin").body == large)
+        #expect(rename(root + "/d", outside.path + "/d") == 0)
+        try outside.symlink("site/d", to: "../d")
+        let hit = try get(handler, "/d/large.bin")
+        #expect(hit.body == large && hit.partIsFile == [true])
+        #expect(try get(handler, "/d/f.txt").status == .notFound, "a name not cached takes the walk")
+    }
+
+    @Test func aLargeSiblingIsCheckedOnEveryRequest() throws {
         let handler = try handler(precompressed: [.br, .gzip])
         let accepts = [("Accept-Encoding", "br, gzip")]
         try outside.file("site/a.txt.br", large)

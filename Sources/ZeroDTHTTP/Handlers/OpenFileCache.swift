@@ -8,8 +8,9 @@ import NIOCore
 
 /// What a static handler found at each name it served, in the spirit of nginx's
 /// `open_file_cache`: per name, the file's identity, its precomputed header values and, for
-/// small files, its bytes (a ``CachedFile``), so that a repeated request costs one `fstatat`
-/// instead of a walk of `openat`s, `fstat`, `read` and `close`.
+/// small files, its bytes, for large ones an open descriptor (a ``CachedFile``), so that a
+/// repeated request costs one `fstatat` (and a `dup`) instead of a walk of `openat`s,
+/// `fstat`, `read` and `close`.
 ///
 /// Entries are keyed by the name asked for (root-relative, after the segment checks) and,
 /// for a precompressed sibling, its coding; a name's entries are kept together
@@ -18,7 +19,8 @@ import NIOCore
 /// uses an entry only while the name still leads to the same version of the same file
 /// (``Identity``), and fills it only from the safe walk (see `StaticFileHandler.file`).
 /// Bounded by entry count and total bytes held; the oldest entries are evicted first.
-/// The lock is held only for a dictionary lookup or an insertion, never for a system call.
+/// The lock is held only for a dictionary lookup or an insertion, never for a system call
+/// (entries dropped by a store are released after it).
 final class OpenFileCache: Sendable {
     /// Which file, and which version of it: device, inode, size, modification and change
     /// times. `ctime` moves on with every write, `chmod`, rename, link and unlink of the
@@ -102,9 +104,9 @@ final class OpenFileCache: Sendable {
             }
         }
 
-        /// The bytes of contents the entries hold.
+        /// What the entries weigh: their contents' bytes and their descriptors' weight.
         fileprivate var bytes: Int {
-            [file, br, zstd, gzip].reduce(0) { $0 + ($1?.contents?.readableBytes ?? 0) }
+            [file, br, zstd, gzip].reduce(0) { $0 + ($1?.heldBytes ?? 0) }
         }
     }
 
@@ -125,7 +127,8 @@ final class OpenFileCache: Sendable {
     private let maximumBytes: Int
     private let maximumEntries: Int
 
-    /// A cache of at most `maximumEntries` names holding at most `maximumBytes` of file contents.
+    /// A cache of at most `maximumEntries` names holding at most `maximumBytes` of file contents
+    /// and descriptors (``CachedFile/descriptorWeight`` each).
     init(maximumBytes: Int, maximumEntries: Int) {
         self.maximumBytes = maximumBytes
         self.maximumEntries = maximumEntries
@@ -154,14 +157,17 @@ final class OpenFileCache: Sendable {
     /// evict one another and not the entries in use, at a cost of a few queue moves under
     /// the lock.
     func store(_ file: CachedFile, for key: Key) {
-        let size = file.contents?.readableBytes ?? 0
+        let size = file.heldBytes
         guard size <= maximumBytes else { return }
         // The request's own string must not be kept alive by the key.
         let name = Name(path: Substring(String(key.path)))
-        state.withLockedValue { state in
+        // What the store drops is returned, so released after the lock: its last release
+        // closes a held descriptor.
+        _ = state.withLockedValue { state -> [Variants] in
+            var dropped: [Variants] = []
             var slot = state.entries[name]
             let isNew = slot == nil
-            state.totalBytes -= slot?.variants[key.coding]?.contents?.readableBytes ?? 0
+            state.totalBytes -= slot?.variants[key.coding]?.heldBytes ?? 0
             // Each name is spared at most once before its mark is gone, so the hand stops
             // within two turns (the name being stored to is never evicted for itself).
             while (isNew && state.entries.count >= maximumEntries) || state.totalBytes + size > maximumBytes,
@@ -170,8 +176,9 @@ final class OpenFileCache: Sendable {
                 if candidate == name || state.entries[candidate]?.referenced == true {
                     state.entries[candidate]?.referenced = false
                     state.order.append(candidate)
-                } else {
-                    state.totalBytes -= state.entries.removeValue(forKey: candidate)?.variants.bytes ?? 0
+                } else if let evicted = state.entries.removeValue(forKey: candidate) {
+                    state.totalBytes -= evicted.variants.bytes
+                    dropped.append(evicted.variants)
                 }
             }
             if isNew {
@@ -179,15 +186,31 @@ final class OpenFileCache: Sendable {
             }
             // A name stored to again was in use: its mark stays.
             slot = slot ?? Slot(variants: Variants())
+            var replaced = Variants()
+            replaced[key.coding] = slot!.variants[key.coding]
+            dropped.append(replaced)
             slot!.variants[key.coding] = file
             slot!.referenced = !isNew
             state.entries[name] = slot
             state.totalBytes += size
+            return dropped
         }
     }
 
-    /// How many names have entries and how many bytes of contents they hold (the tests'
-    /// view of the bounds).
+    /// Forgets the entry for `key`, whose name was found missing: its contents or descriptor
+    /// go with it (the descriptor once no response holds it), not only when it is evicted.
+    func remove(_ key: Key) {
+        _ = state.withLockedValue { state -> CachedFile? in
+            guard let index = state.entries.index(forKey: Name(path: key.path)),
+                  let file = state.entries.values[index].variants[key.coding] else { return nil }
+            state.totalBytes -= file.heldBytes
+            state.entries.values[index].variants[key.coding] = nil
+            return file
+        }
+    }
+
+    /// How many names have entries and how many bytes of contents (and descriptors, by
+    /// weight) they hold (the tests' view of the bounds).
     var usage: (entries: Int, bytes: Int) {
         state.withLockedValue { ($0.entries.count, $0.totalBytes) }
     }

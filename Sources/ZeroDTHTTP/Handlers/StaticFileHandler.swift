@@ -44,10 +44,12 @@ import NIOHTTP1
 /// What each name was found to be is cached (``OpenFileCache``): the file's identity, its
 /// header values and, up to 64 KiB, its bytes, checked on every request with one `fstatat`
 /// that must find the same inode, size, `mtime` and `ctime`; anything else takes the walk
-/// of `openat`s again. Larger files are sent with `sendfile` from a descriptor opened by
-/// that walk on every request, whose `fstat` then checks the entry. Everything runs on the
-/// event loop without a thread pool, as nginx does: it assumes the files are in the page
-/// cache (or on a local disk).
+/// of `openat`s again. Larger files are sent with `sendfile` from a copy (`dup`) of a
+/// descriptor the entry holds, opened by the walk that made it (nginx's `open_file_cache`,
+/// bounded by the cache's byte limit); an entry that could not keep one has its file
+/// opened by the walk on every request, whose `fstat` then checks the entry. Everything
+/// runs on the event loop without a thread pool, as nginx does: it assumes the files are
+/// in the page cache (or on a local disk).
 public struct StaticFileHandler: ImmediateHTTPHandler {
     /// `GET` and `HEAD`.
     public var allowedMethods: [HTTPMethod]? { [.GET, .HEAD] }
@@ -138,10 +140,11 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         var cached = OpenFileCache.Variants()
         if !path.isEmpty, path.utf8.last != UInt8(ascii: "/") {
             cached = cache[path]
-            // A large file is opened in any case, and the walk that opens it tells whether
-            // the entry still holds (`file`): an `fstatat` first would be one system call
-            // more. A precompressed route only looks at the original before it chooses.
-            if cached[nil]?.isSentFromFile != true || !precompressed.isEmpty {
+            // A large file whose entry holds no descriptor is opened in any case, and the walk
+            // that opens it tells whether the entry still holds (`file`): an `fstatat` first
+            // would be one system call more. A precompressed route only looks at the
+            // original before it chooses.
+            if cached[nil]?.isCheckedByWalk != true || !precompressed.isEmpty {
                 let found = root.status(of: path)
                 if found != .other {
                     return try serve(path, found: found, cached: cached, request: request)
@@ -217,7 +220,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
                 let sibling: CachedFile
                 do throws(FileAccessError) {
                     // A large sibling is opened without an `fstatat` first, as a large file is.
-                    let found = cachedSibling?.isSentFromFile == true ? NameStatus.other : status(coding.fileSuffix)
+                    let found = cachedSibling?.isCheckedByWalk == true ? NameStatus.other : status(coding.fileSuffix)
                     sibling = try self.file(siblingKey, found: found, cached: cachedSibling, needsDescriptor: true,
                                             opened: &openedSibling) { () throws(FileAccessError) in
                         try open(coding.fileSuffix)
@@ -228,7 +231,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
                 }
                 return try respond(with: sibling, opened: &openedSibling, coded: true, request: request)
             }
-            if file.contents == nil, opened == nil {
+            if file.isCheckedByWalk, opened == nil {
                 let file = try self.file(key, found: found, cached: file, needsDescriptor: true, opened: &opened) {
                     () throws(FileAccessError) in try open("")
                 }
@@ -260,8 +263,10 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     {
         if opened == nil {
             if case .regularFile(let identity) = found, let cached, cached.identity == identity {
-                guard cached.contents == nil, needsDescriptor else { return cached }
+                // Sent from memory or from a copy of the entry's descriptor (`body`).
+                guard cached.isCheckedByWalk, needsDescriptor else { return cached }
             } else if found == .missing {
+                if cached != nil { cache.remove(key) }
                 throw .notFound
             }
             opened = try open()
@@ -342,10 +347,15 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         }
     }
 
+    /// The body's source: `file`'s contents, the file the walk opened (`opened`), or a copy
+    /// of the entry's descriptor.
     private func body(_ file: CachedFile, _ opened: inout OpenFile?) throws(FileAccessError) -> FileBody {
         if let contents = file.contents { return .bytes(contents) }
-        guard let open = opened.take() else { throw .failed }
-        return .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: open.takeDescriptor()))
+        if let open = opened.take() {
+            return .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: open.takeDescriptor()))
+        }
+        guard let copy = file.openCopy() else { throw .failed }
+        return .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy))
     }
 }
 
