@@ -6,9 +6,9 @@ import NIOCore
 /// Closes connections as nginx's `lingering_close` does, so that the end of an answer is not
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
 /// the client has acknowledged every byte and the FIN (unless it talks while it reads:
-/// `clientTalksWhileReading`), or has closed its side, or has left `unansweredLimit` retransmissions in a row unanswered
-/// (gone, as a phone that lost its network), or at the latest after `maximumLinger`.
-/// Meanwhile what the client sends is read and dropped.
+/// `clientTalksWhileReading`), or has closed its side, or has left `unansweredLimit`
+/// retransmissions in a row unanswered (gone, as a phone that lost its network), or at the
+/// latest after `maximumLinger`. Meanwhile what the client sends is read and dropped.
 ///
 /// Why: the kernel resets a connection whose socket is closed with unread input, or that
 /// receives input after the close, and throws away every byte it has not sent yet. A client
@@ -95,7 +95,8 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     /// counted against NIO's default mark instead.
     private let countsUnwrittenBytes: Bool
 
-    /// NIO's default high-water mark: a close that leaves more unwritten abandons the answer.
+    /// NIO's default high-water mark (NIOPosix keeps it internal): a close that leaves more
+    /// unwritten abandons the answer.
     static let defaultHighWaterMark = 64 * 1024
 
     /// - Parameters:
