@@ -7,8 +7,9 @@ import NIOCore
 /// lost: first the output (the kernel sends what is queued, then FIN), then the socket, once
 /// the client has acknowledged every byte and the FIN (unless it talks while it reads:
 /// `clientTalksWhileReading`), or has closed its side, or has left `unansweredLimit`
-/// retransmissions in a row unanswered (gone, as a phone that lost its network), or at the
-/// latest after `maximumLinger`. Meanwhile what the client sends is read and dropped.
+/// retransmissions in a row unanswered (gone, as a phone that lost its network), or once it
+/// has made no progress for `maximumLinger` (`TransmissionProgress`, as the write timeout
+/// judges an answer). Meanwhile what the client sends is read and dropped.
 ///
 /// Why: the kernel resets a connection whose socket is closed with unread input, or that
 /// receives input after the close, and throws away every byte it has not sent yet. A client
@@ -25,8 +26,15 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = NIOAny
 
     /// Sent down the pipeline (`triggerUserOutboundEvent`) before a close that must not wait:
-    /// a drain's deadline.
+    /// a drain's deadline, or a client that has been waited for already and made no progress.
     struct CloseAtOnce: Sendable {}
+
+    /// Sent down the pipeline (`triggerUserOutboundEvent`) before a close once the client has
+    /// shown that it has read everything written so far (it answered an HTTP/2 PING written
+    /// after it): the linger then waits only for the kernel to deliver the rest (TLS
+    /// `close_notify`, the FIN), however much the client talks. What the client sends after
+    /// that can only reset what it no longer needs.
+    struct ClientHasRead: Sendable {}
 
     /// Where the answer stands, as the kernel sees it.
     enum Delivery: Sendable {
@@ -41,6 +49,10 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Asks the kernel where the answer stands; the seam tests fake.
     typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Delivery>
+
+    /// Calls its closure with whether the socket made progress within the interval
+    /// (`TransmissionProgress.check`); the seam tests fake.
+    typealias ProgressCheck = (any Channel, TimeAmount, @escaping (Bool) -> Void) -> Void
 
     /// How many of the kernel's retransmissions (or zero-window probes) in a row a client may
     /// leave unanswered before the socket closes, the role of nginx's `lingering_timeout`. A
@@ -62,10 +74,14 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     /// close makes the kernel answer with a reset, on which such clients abort. Its reading
     /// pace says nothing about when it is done (one that updates its window every half window
     /// may be silent for many seconds), and the kernel stops telling its window once it has
-    /// our FIN, so only its own close, or `maximumLinger`, ends the wait. Set for HTTP/2; a
-    /// client that has sent anything while the connection lingered is waited for the same way.
-    /// An HTTP/1 client that says nothing needs no such wait (it reads without sending).
+    /// our FIN, so only its own close, `ClientHasRead`, or `maximumLinger` without progress
+    /// ends the wait. Set for HTTP/2; a client that has sent anything while the connection
+    /// lingered is waited for the same way. An HTTP/1 client that says nothing needs no such
+    /// wait (it reads without sending).
     var clientTalksWhileReading = false
+    /// Whether the client has shown that it has read everything written before the close
+    /// (`ClientHasRead`).
+    private var clientHasRead = false
 
     private enum State {
         case open
@@ -80,6 +96,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
 
     private struct Linger {
         var promise: EventLoopPromise<Void>?
+        /// The next time the client's progress is judged.
         var deadline: Scheduled<Void>
         var interval: TimeAmount
         var check: Scheduled<Void>?
@@ -90,6 +107,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.open
     private let maximumLinger: TimeAmount
     private let isDelivered: DeliveryCheck
+    private let madeProgress: ProgressCheck
     /// The channel's high-water mark is a byte (`HTTPConnectionHandler.confirmingWaterMark`):
     /// its writability says only whether any byte is unwritten, so the unwritten bytes are
     /// counted against NIO's default mark instead.
@@ -100,16 +118,20 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     static let defaultHighWaterMark = 64 * 1024
 
     /// - Parameters:
-    ///   - maximumLinger: the longest a connection lingers once its close is asked for: the
-    ///     server's write timeout, the time a client is given to take an answer.
+    ///   - maximumLinger: the longest a lingering connection may make no progress: the
+    ///     server's write timeout, the time a client is given to take more of its answer.
     ///   - countsUnwrittenBytes: the channel's high-water mark is a byte, so its writability
     ///     does not tell whether a close abandons the answer: its unwritten bytes do.
     ///   - isDelivered: where the answer stands.
+    ///   - madeProgress: whether the kernel is still sending the answer to a client that
+    ///     takes it.
     init(maximumLinger: TimeAmount, countsUnwrittenBytes: Bool = false,
-         isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel) {
+         isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel,
+         madeProgress: @escaping ProgressCheck = TransmissionProgress.check) {
         self.maximumLinger = maximumLinger
         self.countsUnwrittenBytes = countsUnwrittenBytes
         self.isDelivered = isDelivered
+        self.madeProgress = madeProgress
     }
 
     /// Whether closing `channel` now gives up on its answer: more than the high-water mark
@@ -127,10 +149,8 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         case .open where mode == .all && context.channel.isActive && !abandonsAnswer(context.channel):
             // (A close that leaves more than the high-water mark unwritten abandons the
             // answer: a file cut short, a client that stopped reading. Nothing to wait for.)
-            let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: maximumLinger) {
-                self.closeSocket(context: context)
-            }
-            state = .lingering(Linger(promise: promise, deadline: deadline, interval: Self.firstCheckInterval))
+            state = .lingering(Linger(promise: promise, deadline: judgeProgress(context: context),
+                                      interval: Self.firstCheckInterval))
             // NIO shuts the output once its pending writes are in the kernel: the checks
             // start then (on a failure too: the output was shut already, or the channel is
             // closing).
@@ -153,6 +173,11 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if event is ClientHasRead {
+            clientHasRead = true
+            promise?.succeed()
+            return
+        }
         guard event is CloseAtOnce else {
             return context.triggerUserOutboundEvent(event, promise: promise)
         }
@@ -210,9 +235,10 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
             switch result {
             case .success(.underWay):
                 break
-            case .success(.delivered) where self.clientTalksWhileReading || linger.heard:
+            case .success(.delivered) where (self.clientTalksWhileReading || linger.heard) && !self.clientHasRead:
                 // All in the client's kernel, perhaps not yet read: its close or
-                // `maximumLinger` ends the wait. The kernel has nothing more to tell.
+                // `maximumLinger` without progress ends the wait. The kernel has nothing
+                // more to tell.
                 linger.check = nil
                 self.state = .lingering(linger)
                 return
@@ -224,6 +250,21 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
             }
             linger.interval = min(linger.interval * 2, Self.longestCheckInterval)
             self.state = .lingering(linger)
+        }
+    }
+
+    /// Judges the client at `maximumLinger` from now: one still taking its answer (the
+    /// kernel sent it new data and it acknowledged some within that time) is judged again
+    /// as long after; one that made no progress is cut. As the write timeout judges an
+    /// answer: a slow but steady reader still taking the last MiBs is not cut short.
+    private func judgeProgress(context: ChannelHandlerContext) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(in: maximumLinger) {
+            self.madeProgress(context.channel, self.maximumLinger) { moving in
+                guard case .lingering(var linger) = self.state else { return }
+                guard moving else { return self.closeSocket(context: context) }
+                linger.deadline = self.judgeProgress(context: context)
+                self.state = .lingering(linger)
+            }
         }
     }
 

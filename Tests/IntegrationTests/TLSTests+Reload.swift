@@ -8,10 +8,11 @@ extension TLSTests {
     @Suite(.serialized) struct Reload {
         /// Serves `site.pem` with a control socket and a pid file; `drain_grace` is long enough
         /// for a test to use a connection of the old generation after the hand-over.
-        static func start(drainGrace: String = "5s") throws -> (HTTPSSite, RunningProcess) {
+        static func start(drainGrace: String = "5s", shutdown: String = "10s",
+                          write: String? = nil) throws -> (HTTPSSite, RunningProcess) {
             let https = try HTTPSSite(certificates: ["site"])
             let top = "control: \(https.site.path("control.sock"))\npid_file: \(https.site.path("run.pid"))"
-            let timeouts = "    timeouts: { drain_grace: \(drainGrace), shutdown: 10s }"
+            let timeouts = "    timeouts: { drain_grace: \(drainGrace), shutdown: \(shutdown)\(write.map { ", write: \($0)" } ?? "") }"
             let process = try https.site.serve(https.config(certificates: ["site"], server: timeouts, top: top))
             return (https, process)
         }
@@ -101,12 +102,17 @@ extension TLSTests {
         /// - With a larger one, the last few hundred KiB are in the client's kernel,
         ///   acknowledged, while the client still reads them and still sends: a close once
         ///   everything was acknowledged reset the client before it had read them.
-        @Test(arguments: [(rate: 2_000_000, receiveBuffer: 64 << 10), (rate: 1_000_000, receiveBuffer: 256 << 10)])
-        func aSlowHTTP2DownloadInFlightAcrossAReloadArrivesWhole(rate: Int, receiveBuffer: Int) throws {
-            let (https, process) = try Self.start(drainGrace: "1s")
+        /// - With a short `timeouts.write` and a slower reader, the end of the answer takes the
+        ///   client longer than that after the old generation has written it all: a client
+        ///   that keeps taking it is not cut (the wait is judged by progress).
+        @Test(arguments: [(rate: 2_000_000, receiveBuffer: 64 << 10, size: 4 << 20, write: nil),
+                          (rate: 1_000_000, receiveBuffer: 256 << 10, size: 4 << 20, write: nil),
+                          (rate: 100_000, receiveBuffer: 64 << 10, size: 1 << 20, write: "1s")])
+        func aSlowHTTP2DownloadInFlightAcrossAReloadArrivesWhole(rate: Int, receiveBuffer: Int, size: Int,
+                                                                 write: String?) throws {
+            let (https, process) = try Self.start(drainGrace: "1s", shutdown: "30s", write: write)
             defer { Self.stop(https, process) }
             var generator = SplitMix64(seed: 7)
-            let size = 4 << 20
             var body = Data(capacity: size)
             for _ in 0..<(size / 8) {
                 withUnsafeBytes(of: generator.next()) { body.append(contentsOf: $0) }
@@ -127,6 +133,27 @@ extension TLSTests {
             let digest = String(sum.standardOutput.prefix(64))
             #expect(output.status == 0 && output.standardOutput.hasSuffix("complete \(size) \(digest)\n"),
                     "\(output)")
+        }
+
+        /// A client that neither closes nor goes quiet once the final GOAWAY has reached it
+        /// (Tests/Tools/h2_talkative_idle.py) but reads, and answers PINGs: the PING that goes
+        /// with the final GOAWAY shows it has read everything, and the old generation closes
+        /// the connection then, rather than wait for the client to close until
+        /// `timeouts.write` (a minute here, as the drain's deadline) for fear it is still
+        /// reading.
+        @Test func aClientThatKeepsTalkingAfterTheFinalGoAwayIsClosedOnceItHasReadEverything() throws {
+            let (https, process) = try Self.start(drainGrace: "1s", shutdown: "60s", write: "60s")
+            defer { Self.stop(https, process) }
+            let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../Tools/h2_talkative_idle.py").standardized.path
+            let client = try RunningProcess(executable: "/usr/bin/env", arguments: [
+                "python3", tool, String(https.port), "site.test", "/hi", https.ca.certificate,
+            ])
+            try client.waitForStandardOutput(toSatisfy: "say answered") { $0.contains("answered") }
+            let reload = try Self.reload(https)
+            #expect(reload.status == 0, "\(reload)")
+            let output = try client.waitForExit(timeout: .seconds(20))
+            #expect(output.status == 0 && output.standardOutput.contains("goaway 1\nclosed: "), "\(output)")
         }
 
         /// Enough for one curl run to outlast a reload (about 0.1 s) on a loaded machine.

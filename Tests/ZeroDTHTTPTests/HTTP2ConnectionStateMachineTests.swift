@@ -33,7 +33,7 @@ import Testing
         var machine = machine()
         #expect(machine.nextDeadline == at(.seconds(1)))
         #expect(machine.timerFired(now: at(.milliseconds(999))) == .none)
-        #expect(machine.timerFired(now: at(.seconds(1))) == .sendFinalGoAwayAndClose(lastStreamID: 0))
+        #expect(machine.timerFired(now: at(.seconds(1))) == .sendFinalGoAway(lastStreamID: 0))
         #expect(machine.nextDeadline == nil)
     }
 
@@ -46,7 +46,7 @@ import Testing
         machine.streamCreated(3)
         #expect(machine.nextDeadline == nil)
         #expect(machine.streamClosed(3, now: at(.seconds(3))) == .none)
-        #expect(machine.timerFired(now: at(.seconds(8))) == .sendFinalGoAwayAndClose(lastStreamID: 3))
+        #expect(machine.timerFired(now: at(.seconds(8))) == .sendFinalGoAway(lastStreamID: 3))
     }
 
     @Test func aDrainProbesFirstAndAnnouncesOnceTheProbeIsAnswered() {
@@ -93,7 +93,23 @@ import Testing
         // Acted on at the end of the read that brought the answer.
         #expect(machine.readComplete(now: start) == .none)
         #expect(machine.nextDeadline == nil)
-        #expect(machine.streamClosed(1, now: at(.seconds(1))) == .sendFinalGoAwayAndClose(lastStreamID: 1))
+        #expect(machine.streamClosed(1, now: at(.seconds(1))) == .sendFinalGoAway(lastStreamID: 1))
+    }
+
+    /// The final GOAWAY goes with a PING: the connection closes once that is answered, at the
+    /// end of the read that brought the answer, and on no other PING's answer.
+    @Test func theFinalGoAwaysPingAnsweredCloses() {
+        var machine = machine()
+        machine.streamCreated(1)
+        #expect(machine.streamClosed(1, now: start) == .none)
+        #expect(machine.timerFired(now: at(.seconds(5))) == .sendFinalGoAway(lastStreamID: 1))
+        #expect(machine.nextDeadline == nil, "the handler bounds the wait")
+        #expect(machine.drainStarted(now: at(.seconds(6))) == .none)
+        machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
+        #expect(machine.readComplete(now: at(.seconds(6))) == .none)
+        machine.pingAcknowledged(HTTP2ConnectionStateMachine.finalPing)
+        #expect(machine.readComplete(now: at(.seconds(6))) == .close)
+        #expect(machine.readComplete(now: at(.seconds(6))) == .none)
     }
 
     @Test func streamsThatEndBeforeTheAnswerWaitForIt() {
@@ -102,7 +118,7 @@ import Testing
         probeAnswered(&machine, now: start)
         #expect(machine.streamClosed(1, now: start) == .none)
         machine.pingAcknowledged(HTTP2ConnectionStateMachine.drainPing)
-        #expect(machine.readComplete(now: start) == .sendFinalGoAwayAndClose(lastStreamID: 1))
+        #expect(machine.readComplete(now: start) == .sendFinalGoAway(lastStreamID: 1))
     }
 
     @Test func aClientThatNeverAnswersThePingIsGivenTheDrainGrace() {
@@ -112,7 +128,7 @@ import Testing
         #expect(machine.nextDeadline == at(.milliseconds(500)))
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .none)
         #expect(machine.nextDeadline == nil)
-        #expect(machine.streamClosed(5, now: at(.seconds(1))) == .sendFinalGoAwayAndClose(lastStreamID: 5))
+        #expect(machine.streamClosed(5, now: at(.seconds(1))) == .sendFinalGoAway(lastStreamID: 5))
     }
 
     @Test func aStreamReportedClosedTwiceCountsOnce() {
@@ -123,7 +139,7 @@ import Testing
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .none)
         #expect(machine.streamClosed(1, now: start) == .none)
         #expect(machine.streamClosed(1, now: start) == .none)
-        #expect(machine.streamClosed(3, now: start) == .sendFinalGoAwayAndClose(lastStreamID: 3))
+        #expect(machine.streamClosed(3, now: start) == .sendFinalGoAway(lastStreamID: 3))
     }
 
     @Test func aFreshConnectionProbesAfterTheReadThatBringsItsFirstStreams() {
@@ -142,6 +158,6 @@ import Testing
         #expect(machine.drainStarted(now: start) == .none)
         #expect(machine.nextDeadline == at(.milliseconds(500)))
         #expect(machine.timerFired(now: at(.milliseconds(500))) == .announceDrain)
-        #expect(machine.timerFired(now: at(.seconds(1))) == .sendFinalGoAwayAndClose(lastStreamID: 0))
+        #expect(machine.timerFired(now: at(.seconds(1))) == .sendFinalGoAway(lastStreamID: 0))
     }
 }

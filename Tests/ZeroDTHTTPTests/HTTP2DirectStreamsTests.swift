@@ -263,6 +263,6 @@ import Testing
         #expect(last.filter { $0.stream == 3 && $0.kind != HTTP2Frames.Kind.rstStream.rawValue }.isEmpty, "\(last)")
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(handler.direct == 1 && handler.throughStream == 0)
-        #expect(!channel.isActive)
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 }

@@ -74,6 +74,23 @@ enum HTTP2Frames {
         return frame(.ping, flags: ack, payload: Array(ping.payload.readableBytesView))
     }
 
+    /// The client's answer to the PING that goes with the final GOAWAY.
+    static let finalPingAnswer = ping(HTTP2ConnectionStateMachine.finalPing.integer, ack: true)
+
+    /// The final GOAWAY went out with its PING, the last of `frames`: `channel` stays open
+    /// until the client answers that PING, and closes then.
+    static func expectClosedOnceTheFinalPingIsAnswered(_ channel: EmbeddedChannel, after frames: [Received],
+                                                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let ping = try #require(frames.last, sourceLocation: sourceLocation)
+        #expect(ping.kind == Kind.ping.rawValue && ping.flags & ack == 0
+                && ping.payload.getInteger(at: ping.payload.readerIndex, as: UInt64.self)
+                == HTTP2ConnectionStateMachine.finalPing.integer, "\(frames)", sourceLocation: sourceLocation)
+        #expect(channel.isActive, "until the final PING is answered", sourceLocation: sourceLocation)
+        _ = try? channel.writeInbound(finalPingAnswer)
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive, sourceLocation: sourceLocation)
+    }
+
     static func rstStream(_ stream: UInt32, code: UInt32 = 0x8) -> ByteBuffer {
         var payload = ByteBuffer()
         payload.writeInteger(code)

@@ -210,8 +210,9 @@ import Testing
         #expect(released[goAway].goAway?.lastStreamID == 0x7FFF_FFFF)
         #expect(body(of: released, stream: 3) == "hello\n")
         try send(HTTP2Frames.pingAnswer(in: released))
-        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [3])
-        #expect(!channel.isActive)
+        let last = try received()
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [3])
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
     @Test func aDrainAnnouncesWithGoAwayAndPingServesStreamsOnTheWireAndClosesAfterTheLast() throws {
@@ -233,7 +234,7 @@ import Testing
         let last = try received()
         #expect(body(of: last, stream: 1) == "slow\n")
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [3])
-        #expect(!channel.isActive)
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
     /// The last stream ends before the PING's answer, and the client sends a WINDOW_UPDATE
@@ -250,11 +251,12 @@ import Testing
         let last = try received()
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(last.compactMap(\.goAway).allSatisfy { $0.code == 0 }, "\(last.compactMap(\.goAway))")
-        #expect(!channel.isActive)
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
-    /// Once the final GOAWAY is decided, what the client sends is dropped: a late
-    /// WINDOW_UPDATE is no error, and a stream it opens is not served.
+    /// Once the final GOAWAY is decided, what the client sends is dropped, but for the answer
+    /// to the final PING: a late WINDOW_UPDATE is no error, a stream it opens is not served,
+    /// and a PING of its own is not answered (an answer would count as progress).
     @Test func framesAfterTheFinalGoAwayAreDroppedWithoutAnError() throws {
         try send(HTTP2Frames.get("/slow", stream: 1))
         let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
@@ -267,6 +269,39 @@ import Testing
         #expect(body(of: last, stream: 3).isEmpty)
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
         #expect(last.compactMap(\.goAway).allSatisfy { $0.code == 0 })
+        try send(HTTP2Frames.ping(7), HTTP2Frames.get("/hi", stream: 5))
+        #expect(try received().isEmpty)
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
+    }
+
+    /// The answer to the final PING may come in pieces, among other frames: it is found
+    /// all the same, and only it closes the connection.
+    @Test func theFinalPingsAnswerIsFoundAmongOtherFramesAndSplitReads() throws {
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        _ = try received()
+        loop.advanceTime(by: .seconds(5))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1], "idle")
+        var bytes = HTTP2Frames.frame(.windowUpdate, payload: [0, 0, 0x10, 0])
+        bytes.writeImmutableBuffer(HTTP2Frames.ping(HTTP2ConnectionStateMachine.probePing.integer, ack: true))
+        bytes.writeImmutableBuffer(HTTP2Frames.finalPingAnswer)
+        while bytes.readableBytes > 5, let piece = bytes.readSlice(length: 5) {
+            try send(piece)
+            #expect(channel.isActive)
+        }
+        try send(bytes)
+        #expect(!channel.isActive)
+    }
+
+    /// A client that never answers the final PING, and takes nothing more, is given the write
+    /// timeout, and then closed.
+    @Test func aClientThatNeverAnswersTheFinalPingIsClosedAtTheWriteTimeout() throws {
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        _ = try received()
+        loop.advanceTime(by: .seconds(5))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1], "idle")
+        loop.advanceTime(by: TimeAmount(HTTPServerConfiguration().writeTimeout) - .milliseconds(1))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .milliseconds(1))
         #expect(!channel.isActive)
     }
 
@@ -288,9 +323,9 @@ import Testing
         let last = try received().filter { $0.kind != HTTP2Frames.Kind.windowUpdate.rawValue }
         #expect(body(of: last, stream: 1) == "hello\n")
         #expect(last.map(\.kind) == [HTTP2Frames.Kind.headers.rawValue, HTTP2Frames.Kind.data.rawValue,
-                                     HTTP2Frames.Kind.goAway.rawValue], "\(last)")
+                                     HTTP2Frames.Kind.goAway.rawValue, HTTP2Frames.Kind.ping.rawValue], "\(last)")
         #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
-        #expect(!channel.isActive)
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
     /// An answer that comes before the request's body is all in (here a 413) ends the stream
@@ -351,8 +386,9 @@ import Testing
         _ = try received()
         let ping = try #require(try drainAnsweringTheProbe().first { $0.kind == HTTP2Frames.Kind.ping.rawValue })
         try send(HTTP2Frames.frame(.ping, flags: HTTP2Frames.ack, payload: Array(ping.payload.readableBytesView)))
-        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
-        #expect(!channel.isActive)
+        let last = try received()
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
     @Test func aDrainWhoseClientNeverAnswersThePingEndsAfterTheGraceAndTheLastStream() throws {
@@ -364,24 +400,27 @@ import Testing
         loop.advanceTime(by: .milliseconds(500))
         #expect(channel.isActive)
         hello.pending.first?.succeed(HTTPResponse(status: .ok, text: "slow\n"))
-        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1])
-        #expect(!channel.isActive)
+        let last = try received()
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: last)
     }
 
     @Test func aConnectionWithoutStreamsClosesAtReadHeaderThenAtIdle() throws {
         loop.advanceTime(by: .milliseconds(999))
         #expect(channel.isActive)
         loop.advanceTime(by: .milliseconds(1))
-        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [0])
-        #expect(!channel.isActive)
+        let first = try received()
+        #expect(first.compactMap(\.goAway).map(\.lastStreamID) == [0])
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(channel, after: first)
 
         let busy = try HTTP2ServerTests()
         try busy.send(HTTP2Frames.get("/hi", stream: 1))
         busy.loop.advanceTime(by: .seconds(4))
         #expect(busy.channel.isActive)
         busy.loop.advanceTime(by: .seconds(1))
-        #expect(try busy.received().compactMap(\.goAway).map(\.lastStreamID) == [1])
-        #expect(!busy.channel.isActive)
+        let last = try busy.received()
+        #expect(last.compactMap(\.goAway).map(\.lastStreamID) == [1])
+        try HTTP2Frames.expectClosedOnceTheFinalPingIsAnswered(busy.channel, after: last)
     }
 
     /// The close waits for the final GOAWAY to be written, but not past the write timeout:

@@ -39,14 +39,26 @@ import Testing
         }
     }
 
+    /// Whether the client made progress, in turn for each judgement; none once they run out.
+    final class Progress {
+        var answers: [Bool]
+        var asked: [TimeAmount] = []
+        init(_ answers: [Bool]) { self.answers = answers }
+        func check(_ channel: any Channel, within interval: TimeAmount, _ body: @escaping (Bool) -> Void) {
+            asked.append(interval)
+            body(answers.isEmpty ? false : answers.removeFirst())
+        }
+    }
+
     static let maximumLinger = TimeAmount.seconds(30)
 
-    static func channel(_ deliveries: Deliveries,
-                        talksWhileReading: Bool = false) throws -> (EmbeddedChannel, Socket, Reads) {
+    static func channel(_ deliveries: Deliveries, talksWhileReading: Bool = false,
+                        progress: Progress = Progress([])) throws -> (EmbeddedChannel, Socket, Reads) {
         let socket = Socket()
         let reads = Reads()
         let channel = EmbeddedChannel()
-        let lingering = LingeringClose(maximumLinger: maximumLinger) { deliveries.check($0) }
+        let lingering = LingeringClose(maximumLinger: maximumLinger, isDelivered: { deliveries.check($0) },
+                                       madeProgress: progress.check)
         lingering.clientTalksWhileReading = talksWhileReading
         try channel.pipeline.syncOperations.addHandlers(socket, lingering, reads)
         channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 80), promise: nil)
@@ -105,6 +117,34 @@ import Testing
         channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
         #expect(channel.isActive)
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(!channel.isActive)
+    }
+
+    /// The linger is judged by progress, as the write timeout is: a slow but steady reader
+    /// still taking the last MiBs keeps its socket past `maximumLinger`, and is cut once it
+    /// has made none for that long.
+    @Test func aClientStillTakingItsAnswerKeepsItsSocketUntilItStalls() throws {
+        let progress = Progress([true, true])
+        let (channel, _, _) = try Self.channel(Deliveries([]), progress: progress)
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger * 2)
+        #expect(channel.isActive, "still taking its answer")
+        #expect(progress.asked == [Self.maximumLinger, Self.maximumLinger])
+        channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger - .milliseconds(1))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive, "no progress for the maximum linger")
+    }
+
+    /// Once the client has shown it has read everything (an HTTP/2 PING's answer), the wait
+    /// ends as soon as the kernel has delivered the rest, however much the client talks.
+    @Test func aClientThatHasReadEverythingIsNotWaitedForPastDelivery() throws {
+        let (channel, _, _) = try Self.channel(Deliveries([.underWay], then: .delivered), talksWhileReading: true)
+        channel.pipeline.triggerUserOutboundEvent(LingeringClose.ClientHasRead(), promise: nil)
+        channel.close(promise: nil)
+        try channel.writeInbound(ByteBuffer(string: "close_notify"))
+        #expect(channel.isActive, "its FIN is not acknowledged yet")
+        channel.embeddedEventLoop.advanceTime(by: LingeringClose.firstCheckInterval)
         #expect(!channel.isActive)
     }
 

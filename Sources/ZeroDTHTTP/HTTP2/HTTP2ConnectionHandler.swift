@@ -11,15 +11,15 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
-    /// Goes in front of `NIOHTTP2Handler`: writes the drain's probe and GOAWAY frames, holds
-    /// output back during the probe, closed when the final GOAWAY is decided.
+    /// Goes in front of `NIOHTTP2Handler`: writes the drain's probe and the GOAWAY frames and
+    /// final PING, holds output back during the probe, closed when the final GOAWAY is decided.
     let inputGate = HTTP2InputGate()
     /// The deadlines of the connection's streams, on one timer.
     let streamTimers: HTTP2StreamTimers
     private let configuration: HTTPServerConfiguration
     private var machine: HTTP2ConnectionStateMachine
     private var timer = EarliestDeadlineTimer()
-    /// Bounds the wait for the final GOAWAY to be written.
+    /// Bounds the wait for the final PING's answer.
     private var stalled: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
@@ -35,6 +35,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         machine = HTTP2ConnectionStateMachine(configuration: configuration, now: context.eventLoop.now)
         self.context = context
         inputGate.holdEndedEarly = { [weak self] in self?.probeEndedEarly() }
+        // The gate drops the answer (nio-http2 sees nothing after the final GOAWAY); the
+        // machine acts on it at the end of the read, as on the others.
+        inputGate.finalPingAnswered = { [weak self] ping in self?.machine.pingAcknowledged(ping) }
         armTimer()
     }
 
@@ -100,7 +103,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
         // carries on. For a connection error (a protocol violation, a flood, a header block
         // over the limit) it has sent GOAWAY and leaves closing to its user; an I/O error
         // ends the connection anyway. Once the final GOAWAY is on its way, the connection
-        // closes when that is written: what is queued before it must go out first.
+        // closes when its PING is answered: what is queued before it must go out first.
         if !HTTP2MalformedRequest.isStreamError(error) && !inputGate.isClosed {
             context.close(promise: nil)
         }
@@ -130,39 +133,42 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             inputGate.announce()
             write(.ping(HTTP2ConnectionStateMachine.drainPing, ack: false), context: context)
             context.flush()
-        case .sendFinalGoAwayAndClose(let lastStreamID):
-            inputGate.close()
+        case .sendFinalGoAway(let lastStreamID):
+            inputGate.close(awaitingAnswerTo: HTTP2ConnectionStateMachine.finalPing)
             // The last stream usually ends inside nio-http2's own write of its final frame,
-            // which reports the stream closed before it writes that frame: the GOAWAY is written on
-            // the next turn of the loop, after it. The connection closes only once the GOAWAY
-            // is out, and with it everything written before it (the last stream's answer);
-            // TLS sends its close_notify on the way out. A client that reads nothing would
-            // keep the GOAWAY from going out for ever: as an HTTP/1.1 response, it gets the
-            // write timeout.
-            let written = context.eventLoop.makePromise(of: Void.self)
+            // which reports the stream closed before it writes that frame: the GOAWAY and
+            // PING are written on the next turn of the loop, after it. A client that reads
+            // nothing, or does not answer, would keep the connection for ever: as an HTTP/1.1
+            // response, it gets the write timeout.
             context.eventLoop.assumeIsolated().execute { [inputGate] in
-                inputGate.writeGoAway(lastStreamID: lastStreamID, promise: written)
+                inputGate.writeFinalGoAway(lastStreamID: lastStreamID)
             }
             scheduleStallCheck(context: context)
-            written.futureResult.assumeIsolated().whenComplete { _ in
-                self.stalled?.cancel()
-                self.stalled = nil
-                context.close(promise: nil)
-            }
+        case .close:
+            stalled?.cancel()
+            stalled = nil
+            // The client has read everything up to the PING: the lingering close need not
+            // wait for its close (TLS sends its close_notify on the way out).
+            context.triggerUserOutboundEvent(LingeringClose.ClientHasRead(), promise: nil)
+            context.close(promise: nil)
         }
     }
 
     /// At the write timeout, closes the connection unless the kernel is still sending what
-    /// is queued ahead of the final GOAWAY (`TransmissionProgress`), as HTTP/1.1 judges a
+    /// is queued ahead of the final PING (`TransmissionProgress`), as HTTP/1.1 judges a
     /// response: a client reading the last answers steadily, but slower than it takes to
-    /// write them, is not cut short (it lost their last bytes).
+    /// write them, is not cut short (it lost their last bytes). A client that made no
+    /// progress for that long, and has not answered, is not waited for any longer: no
+    /// lingering either.
     private func scheduleStallCheck(context: ChannelHandlerContext) {
         let writeTimeout = TimeAmount(configuration.writeTimeout)
         stalled = context.eventLoop.assumeIsolated().scheduleTask(in: writeTimeout) { [self] in
             TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
-                if moving && stalled != nil {
+                guard stalled != nil else { return }
+                if moving {
                     scheduleStallCheck(context: context)
                 } else {
+                    context.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
                     context.close(promise: nil)
                 }
             }

@@ -11,6 +11,16 @@ import NIOHTTP2
 /// ended too, the second GOAWAY names the last stream processed and the connection closes.
 /// Streams the client opens after that are not processed, as that GOAWAY tells it.
 ///
+/// Every final GOAWAY (a drain's, an idle connection's) goes with a PING, and the connection
+/// closes once that PING is answered: the answer shows that the client has read everything
+/// before it (TCP keeps the order), so the close waits for nothing more than the kernel's
+/// delivery of its FIN (`LingeringClose.ClientHasRead`). Why: a client that neither closes
+/// nor goes quiet on the final GOAWAY could otherwise only be waited for until the write
+/// timeout (it may still be reading the end of an answer), holding up a drain and a
+/// `max_connections` slot as long; now it costs one round trip if it reads.
+/// `HTTP2ConnectionHandler` holds the wait to the write timeout, judged by progress, for a
+/// client that does not answer.
+///
 /// Before the first GOAWAY, a probe: a PING goes out after the answers written so far, and
 /// what the connection writes next is held back (`HTTP2InputGate`) until the PING comes back
 /// (or `drainGrace` passes); then the GOAWAY goes out, ahead of what was held. Why: an
@@ -56,6 +66,9 @@ struct HTTP2ConnectionStateMachine {
         case announced(graceEnds: NIODeadline, answered: Bool)
         /// Announced and answered: waiting for the open streams to end.
         case draining
+        /// The final GOAWAY and a PING are out: waiting for the PING's answer (acted on at the
+        /// end of the read that brings it).
+        case finishing(answered: Bool)
         /// Closing or closed.
         case closed
     }
@@ -68,8 +81,10 @@ struct HTTP2ConnectionStateMachine {
         /// Send GOAWAY with the maximum stream id, then what was held back and a PING with
         /// `drainPing`, flushed.
         case announceDrain
-        /// Send GOAWAY with `lastStreamID`, then close.
-        case sendFinalGoAwayAndClose(lastStreamID: HTTP2StreamID)
+        /// Send GOAWAY with `lastStreamID` and a PING with `finalPing`, and wait for its answer.
+        case sendFinalGoAway(lastStreamID: HTTP2StreamID)
+        /// The client has read everything up to the final PING: close.
+        case close
     }
 
     /// The PING payload the probe waits for: an answer with it means the client has read
@@ -79,6 +94,10 @@ struct HTTP2ConnectionStateMachine {
     /// The PING payload the drain waits for: an answer with it means the client has read the
     /// first GOAWAY, and sent everything it sent before it.
     static let drainPing = HTTP2PingData(withInteger: 0x5A45_524F_4454_0001)
+
+    /// The PING payload that goes with the final GOAWAY: an answer with it means the client
+    /// has read everything written before it.
+    static let finalPing = HTTP2PingData(withInteger: 0x5A45_524F_4454_0002)
 
     private let readHeaderTimeout: TimeAmount
     private let idleTimeout: TimeAmount
@@ -105,7 +124,7 @@ struct HTTP2ConnectionStateMachine {
         case .awaitingFirstStream(let graceEnds): return graceEnds
         case .probing(let graceEnds, let answered): return answered ? nil : graceEnds
         case .announced(let graceEnds, let answered): return answered ? nil : graceEnds
-        case .draining, .closed: return nil
+        case .draining, .finishing, .closed: return nil
         }
     }
 
@@ -139,6 +158,8 @@ struct HTTP2ConnectionStateMachine {
             state = .probing(graceEnds: graceEnds, answered: true)
         case .announced(let graceEnds, _) where data == Self.drainPing:
             state = .announced(graceEnds: graceEnds, answered: true)
+        case .finishing where data == Self.finalPing:
+            state = .finishing(answered: true)
         default:
             break
         }
@@ -157,6 +178,9 @@ struct HTTP2ConnectionStateMachine {
         case .awaitingFirstStream where sawStream: return probe(now: now)
         case .probing(_, answered: true): return announce(now: now)
         case .announced(_, answered: true): return answered()
+        case .finishing(answered: true):
+            state = .closed
+            return .close
         default: return .none
         }
     }
@@ -167,7 +191,7 @@ struct HTTP2ConnectionStateMachine {
         case .serving: return finish()
         case .awaitingFirstStream, .probing: return announce(now: now)
         case .announced: return answered()
-        case .draining, .closed: return .none
+        case .draining, .finishing, .closed: return .none
         }
     }
 
@@ -195,7 +219,7 @@ struct HTTP2ConnectionStateMachine {
     }
 
     private mutating func finish() -> Action {
-        state = .closed
-        return .sendFinalGoAwayAndClose(lastStreamID: lastStreamID)
+        state = .finishing(answered: false)
+        return .sendFinalGoAway(lastStreamID: lastStreamID)
     }
 }

@@ -3,7 +3,8 @@ import NIOHTTP2
 
 /// Sits in front of `NIOHTTP2Handler`: writes the drain's PING and GOAWAY frames past it,
 /// holds its output back while the drain waits for the client to catch up, and drops what the
-/// client sends once the final GOAWAY is decided (`HTTP2ConnectionHandler` drives it).
+/// client sends once the final GOAWAY is decided, but for the answer to the PING that goes
+/// with it (`HTTP2FrameHeads`; `HTTP2ConnectionHandler` drives it).
 ///
 /// Why past nio-http2: once it has sent a GOAWAY and no stream is open, nio-http2 counts the
 /// connection finished and answers any later frame (a WINDOW_UPDATE from a client still
@@ -21,14 +22,22 @@ import NIOHTTP2
 /// early (the first GOAWAY goes out at once, ahead of what was held, as it would without a
 /// probe), where it held hundreds of megabytes for clients that opened large windows.
 final class HTTP2InputGate: ChannelDuplexHandler {
-    typealias InboundIn = NIOAny
-    typealias InboundOut = NIOAny
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = IOData
     typealias OutboundOut = ByteBuffer
 
     /// Whether the final GOAWAY is decided: input is dropped and new streams are not served.
     /// Only ever set, on the channel's event loop.
     private(set) var isClosed = false
+    /// Where the client's frames begin, so that the final PING's answer is found in what is
+    /// dropped.
+    private var frames = HTTP2FrameHeads()
+    /// The PING that goes with the final GOAWAY, once that is decided.
+    private var finalPing: HTTP2PingData?
+    /// Called when the client has answered the final PING, before the end of the read
+    /// (`channelReadComplete`) that brought the answer.
+    var finalPingAnswered: ((HTTP2PingData) -> Void)?
     /// What nio-http2 wrote while output is held, in order; nil while it is not.
     private var held: [(data: NIOAny, promise: EventLoopPromise<Void>?)]?
     /// The bytes held.
@@ -51,18 +60,17 @@ final class HTTP2InputGate: ChannelDuplexHandler {
         self.context = nil
     }
 
-    func close() {
+    /// The final GOAWAY is decided: drops input from now on, but for the answer to `ping`.
+    func close(awaitingAnswerTo ping: HTTP2PingData) {
         isClosed = true
+        finalPing = ping
     }
 
     /// Writes and flushes a PING with `ping` below nio-http2, after everything written so
     /// far, and holds back what nio-http2 writes after it until `announce` (or a close).
     func holdOutput(behindPing ping: HTTP2PingData) {
         guard let context, held == nil else { return }
-        // RFC 9113 §6.7: PING (6); its payload is the opaque data.
-        var frame = Self.connectionFrame(type: 6, context: context)
-        frame.writeInteger(ping.integer)
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(pingFrame(ping, context: context)), promise: nil)
         held = []
         heldBytes = 0
     }
@@ -76,14 +84,12 @@ final class HTTP2InputGate: ChannelDuplexHandler {
         context.flush()
     }
 
-    /// Writes and flushes the final GOAWAY frame, with `lastStreamID`, below nio-http2, after
-    /// everything written so far.
-    func writeGoAway(lastStreamID: HTTP2StreamID, promise: EventLoopPromise<Void>?) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.writeAndFlush(wrapOutboundOut(goAwayFrame(lastStreamID: lastStreamID, context: context)), promise: promise)
+    /// Writes and flushes the final GOAWAY frame, with `lastStreamID`, and the PING passed to
+    /// `close(awaitingAnswerTo:)` below nio-http2, after everything written so far.
+    func writeFinalGoAway(lastStreamID: HTTP2StreamID) {
+        guard let context, let finalPing else { return }
+        context.write(wrapOutboundOut(goAwayFrame(lastStreamID: lastStreamID, context: context)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(pingFrame(finalPing, context: context)), promise: nil)
     }
 
     /// The first GOAWAY, then what was held, not flushed.
@@ -92,6 +98,13 @@ final class HTTP2InputGate: ChannelDuplexHandler {
         announced = true
         context.write(wrapOutboundOut(goAwayFrame(lastStreamID: .maxID, context: context)), promise: nil)
         releaseHeld(context: context)
+    }
+
+    private func pingFrame(_ ping: HTTP2PingData, context: ChannelHandlerContext) -> ByteBuffer {
+        // RFC 9113 §6.7: PING (6); its payload is the opaque data.
+        var frame = Self.connectionFrame(type: 6, context: context)
+        frame.writeInteger(ping.integer)
+        return frame
     }
 
     private func goAwayFrame(lastStreamID: HTTP2StreamID, context: ChannelHandlerContext) -> ByteBuffer {
@@ -112,8 +125,11 @@ final class HTTP2InputGate: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosed else { return }
-        context.fireChannelRead(data)
+        let answered = frames.scan(unwrapInboundIn(data), forAnswerTo: finalPing)
+        guard isClosed else { return context.fireChannelRead(data) }
+        if answered, let finalPing {
+            finalPingAnswered?(finalPing)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
