@@ -6,9 +6,11 @@ but never quiet: it neither closes nor stops sending once the server says GOAWAY
 
 After the answer it sends a connection WINDOW_UPDATE whenever it has waited 0.2 s for the
 server, and answers the server's PING and SETTINGS frames (h2_frames.py), as a client that
-keeps connections for later requests may. It prints `answered` once the answer has ended,
-`goaway LAST_STREAM_ID` for each GOAWAY, and `closed: REASON` (exit 0) when the server ends
-the connection.
+keeps connections for later requests may. It goes on sending every 0.2 s once the server's
+input has ended (TLS close_notify, FIN), until a send fails: the server has closed its
+socket. It prints `answered` once the answer has ended, `goaway LAST_STREAM_ID` for each
+GOAWAY, `ended` when the server's input ends, and `closed: REASON` (exit 0) when a send
+fails; it gives up (exit 1) after 2 minutes.
 """
 import os
 import select
@@ -16,6 +18,7 @@ import socket
 import ssl
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2_frames import (  # noqa: E402
@@ -55,8 +58,15 @@ def main():
                 elif kind == GOAWAY:
                     print(f"goaway {int.from_bytes(payload[:4], 'big') & 0x7FFFFFFF}", flush=True)
     except ConnectionEnded as error:
-        print(f"closed: {error}", flush=True)
-        return 0
+        print(f"ended: {error}", flush=True)
+    for _ in range(600):
+        time.sleep(0.2)
+        try:
+            sock.sendall(frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 1)))
+        except OSError as error:
+            print(f"closed: {error}", flush=True)
+            return 0
+    return 1
 
 
 if __name__ == "__main__":
