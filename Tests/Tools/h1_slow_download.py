@@ -10,9 +10,13 @@ KiB it reads, as a client that sends while it reads does. It prints `started` on
 has arrived, and at the end `complete BYTES` (exit 0) when the server's FIN came after the
 whole body (its Content-Length), or `cut short after BYTES: REASON` (exit 1).
 """
+import os
 import socket
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pacing import keep_pace  # noqa: E402
 
 READ_SIZE = 16 << 10
 TALK_EVERY = 64 << 10
@@ -47,10 +51,7 @@ def main():
             if unspoken >= TALK_EVERY:
                 sock.sendall(b"\r\n")
                 unspoken = 0
-            # Reads at `rate` on average: the client, not the server, sets the pace.
-            ahead = received / rate - (time.monotonic() - begun)
-            if ahead > 0:
-                time.sleep(ahead)
+            keep_pace(received, rate, begun)
     except OSError as error:
         print(f"cut short after {received}: {error}", flush=True)
         return 1

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2_frames import (  # noqa: E402
     DATA, END_HEADERS, END_STREAM, HEADERS, RST_STREAM, WINDOW_UPDATE, ConnectionEnded, frame, literal, preface,
     read_frames)
+from pacing import keep_pace  # noqa: E402
 
 WINDOW = 16 << 20
 UPDATE_EVERY = 16 << 10
@@ -74,10 +75,7 @@ def main():
                 elif kind == HEADERS and stream == 1 and flags & END_STREAM:
                     print(f"cut short after {received}: trailers or a head without a body", flush=True)
                     return 1
-            # Reads at `rate` on average: the client, not the server, sets the pace.
-            ahead = received / rate - (time.monotonic() - begun)
-            if ahead > 0:
-                time.sleep(ahead)
+            keep_pace(received, rate, begun)
     except ConnectionEnded as error:
         print(f"cut short after {received}: {error}", flush=True)
         return 1
