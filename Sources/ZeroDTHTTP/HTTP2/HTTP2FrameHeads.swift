@@ -16,7 +16,8 @@ struct HTTP2FrameHeads {
     /// The start of a frame that a read ended in: its head, and a PING answer's payload.
     private var partial: [UInt8] = []
 
-    /// A frame's head (RFC 9113 §4.1), and with a PING's 8-byte payload.
+    /// The length of a frame's head (RFC 9113 §4.1), and of a whole PING (its head and its
+    /// 8-byte payload).
     private static let headLength = 9
     private static let pingLength = headLength + 8
 
