@@ -289,8 +289,22 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
             guard info.tcpi_state == UInt8(TCP_FIN_WAIT1) || info.tcpi_state == UInt8(TCP_CLOSING) else {
                 return .delivered
             }
-            return max(info.tcpi_retransmits, info.tcpi_probes) >= unansweredLimit ? .gone : .underWay
+            return isGone(info) ? .gone : .underWay
         }.recover { _ in .delivered }
+    }
+
+    /// Whether the client has left `unansweredLimit` of the kernel's retransmissions (or
+    /// window probes) in a row unanswered, in whatever state the connection is: it is gone.
+    /// False for a socket that is not TCP, and when the kernel cannot say.
+    @Sendable static func clientIsGone(_ channel: any Channel) -> EventLoopFuture<Bool> {
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeSucceededFuture(false)
+        }
+        return provider.getTCPInfo().map(isGone).recover { _ in false }
+    }
+
+    private static func isGone(_ info: tcp_info) -> Bool {
+        max(info.tcpi_retransmits, info.tcpi_probes) >= unansweredLimit
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -302,6 +303,24 @@ import Testing
         loop.advanceTime(by: TimeAmount(HTTPServerConfiguration().writeTimeout) - .milliseconds(1))
         #expect(channel.isActive)
         loop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    /// A client that vanished after the final GOAWAY (the kernel's retransmissions of it go
+    /// unanswered) is not waited for until the write timeout: the next look at the socket
+    /// closes it.
+    @Test func aClientGoneAfterTheFinalGoAwayIsClosedWithoutWaitingForItsAnswer() throws {
+        let connection = try channel.pipeline.syncOperations.handler(type: HTTP2ConnectionHandler.self)
+        let gone = NIOLockedValueBox(false)
+        connection.clientIsGone = { channel in channel.eventLoop.makeSucceededFuture(gone.withLockedValue { $0 }) }
+        try send(HTTP2Frames.get("/hi", stream: 1))
+        _ = try received()
+        loop.advanceTime(by: .seconds(5))
+        #expect(try received().compactMap(\.goAway).map(\.lastStreamID) == [1], "idle")
+        loop.advanceTime(by: .seconds(2))
+        #expect(channel.isActive, "a client that is still there is waited for")
+        gone.withLockedValue { $0 = true }
+        loop.advanceTime(by: LingeringClose.longestCheckInterval)
         #expect(!channel.isActive)
     }
 

@@ -21,6 +21,11 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     private var timer = EarliestDeadlineTimer()
     /// Bounds the wait for the final PING's answer.
     private var stalled: Scheduled<Void>?
+    /// The next look, during that wait, at whether the client is gone.
+    private var goneCheck: Scheduled<Void>?
+    /// Whether the kernel has given up hearing from the client (`LingeringClose.clientIsGone`);
+    /// the seam tests fake.
+    var clientIsGone: @Sendable (any Channel) -> EventLoopFuture<Bool> = LingeringClose.clientIsGone
     private var context: ChannelHandlerContext?
 
     /// - Parameter eventLoop: the connection's.
@@ -49,8 +54,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         machine.closed()
         timer.cancel()
-        stalled?.cancel()
-        stalled = nil
+        stopWaitingForTheAnswer()
         streamTimers.cancel()
         context.fireChannelInactive()
     }
@@ -144,9 +148,9 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
                 inputGate.writeFinalGoAway(lastStreamID: lastStreamID)
             }
             scheduleStallCheck(context: context)
+            scheduleGoneCheck(context: context)
         case .close:
-            stalled?.cancel()
-            stalled = nil
+            stopWaitingForTheAnswer()
             // The client has read everything up to the PING: the lingering close need not
             // wait for its close (TLS sends its close_notify on the way out).
             context.triggerUserOutboundEvent(LingeringClose.ClientHasRead(), promise: nil)
@@ -168,11 +172,41 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
                 if moving {
                     scheduleStallCheck(context: context)
                 } else {
-                    context.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
-                    context.close(promise: nil)
+                    closeAtOnce(context: context)
                 }
             }
         }
+    }
+
+    /// A client that vanishes (a phone that lost its network) after the final GOAWAY never
+    /// answers, and would keep the connection, and a drain, for the write timeout: the
+    /// kernel's retransmissions of the GOAWAY and PING tell it is gone within seconds, as
+    /// they tell the lingering close.
+    private func scheduleGoneCheck(context: ChannelHandlerContext) {
+        goneCheck = context.eventLoop.assumeIsolated().scheduleTask(in: LingeringClose.longestCheckInterval) { [self] in
+            clientIsGone(context.channel).hop(to: context.eventLoop).assumeIsolated().whenSuccess { [self] gone in
+                guard stalled != nil else { return }
+                if gone {
+                    closeAtOnce(context: context)
+                } else {
+                    scheduleGoneCheck(context: context)
+                }
+            }
+        }
+    }
+
+    private func stopWaitingForTheAnswer() {
+        stalled?.cancel()
+        stalled = nil
+        goneCheck?.cancel()
+        goneCheck = nil
+    }
+
+    /// Closes without lingering: the client has not answered and takes nothing more.
+    private func closeAtOnce(context: ChannelHandlerContext) {
+        stopWaitingForTheAnswer()
+        context.triggerUserOutboundEvent(LingeringClose.CloseAtOnce(), promise: nil)
+        context.close(promise: nil)
     }
 
     private func write(_ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext) {
