@@ -506,8 +506,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // once per response. One callback does all: a second on the same future cost a file
         // response about 2,000 instructions (NIO keeps further callbacks in a buffer of their own).
         done.futureResult.assumeIsolated().whenComplete { [self] result in
-            // First, as the response's last byte is written: the tail segment goes at once.
-            if uncorks { writer.coalesceSegments(false, context: context) }
             // Not kept by an idle connection: a close waits for no write then.
             if lastWrite === done.futureResult { lastWrite = nil }
             // Found by a read below TLS (`FileRegionReader`) before the probe saw it.
@@ -516,6 +514,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             probe?.stop()
             for handle in handles { try? handle.close() }
+            // The tail segment goes only now, after the files are closed (as nginx orders
+            // them): a client that has the whole response finds none of them still open.
+            if uncorks { writer.coalesceSegments(false, context: context) }
             responseWritten(context: context)
         }
     }
