@@ -179,7 +179,7 @@ if [ -n "${INSTRUCTIONS:-}" ]; then
   }
   echo
   printf '%-8s %14s\n' case instr/req
-  for case in "hello|/hello|" "1kib|/1k.txt|" "gz-pre|/pre/100k.txt|Accept-Encoding: gzip"; do
+  for case in "hello|/hello|" "1kib|/1k.txt|" "1mib|/1m.bin|" "gz-pre|/pre/100k.txt|Accept-Encoding: gzip"; do
     IFS='|' read -r name path header <<<"$case"
     low=$(collected "$path" "$header" 5000)
     high=$(collected "$path" "$header" 25000)

@@ -65,6 +65,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Responses written in one write without a promise (`writesReachSocket`), to be
     /// confirmed as written at the next flush.
     private var unconfirmedResponses = 0
+    /// The truncation probes of file responses written since the last flush, armed by the
+    /// next (`flushIfNeeded`), which sends them.
+    private var probesAwaitingFlush = TruncationProbe.AwaitingFlush()
     /// The server, route, amendment and metrics the current request's response goes under.
     private var scope: ResponseScope
 
@@ -437,7 +440,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // tells whether it is out (`confirmWrites`): a promise and its callback cost about a
         // tenth of a small response's instructions. So a body of bytes too large to copy
         // behind the head follows it as its own buffers, as cheaply as one that shares it.
-        let done = !pumpsStream && writesReachSocket && response.fileHandles.isEmpty
+        // Found once: the list is an array made per response that has files.
+        let handles = response.fileHandles
+        let done = !pumpsStream && writesReachSocket && handles.isEmpty
             ? nil : context.eventLoop.makePromise(of: Void.self)
         do {
             try writer.writeHead(head, body: inline, endsResponse: endsWithHead, context: context,
@@ -452,9 +457,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             write(.error(.internalServerError), for: requestHead, started: started, context: context)
             return
         }
-        if streamsBody { writeBody(response.body, context: context, lastWrite: done) }
+        let corked = streamsBody && writeBody(response.body, context: context, lastWrite: done)
         if let done {
-            awaitWritten(done, of: response, probed: streamsBody, for: requestHead, context: context)
+            awaitWritten(done, of: response, handles: handles, probed: streamsBody, uncorks: corked, for: requestHead,
+                         context: context)
         } else {
             unconfirmedResponses += 1
         }
@@ -483,17 +489,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         sendPiece(of: stream, head: head, context: context, done: done)
     }
 
-    /// Waits for `done`, the last write of `response`, then closes its files and reports it
-    /// written. `probed`: its body's files are watched for truncation meanwhile.
-    private func awaitWritten(_ done: EventLoopPromise<Void>, of response: HTTPResponse, probed: Bool,
-                              for requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// Waits for `done`, the last write of `response`, then closes its files (`handles`) and
+    /// reports it written. `probed`: its body's files are watched for truncation meanwhile,
+    /// from the flush that sends it on. `uncorks`: its writes held partial segments back
+    /// (`writeBody`), which its end sends.
+    private func awaitWritten(_ done: EventLoopPromise<Void>, of response: HTTPResponse, handles: [NIOFileHandle],
+                              probed: Bool, uncorks: Bool, for requestHead: HTTPRequestHead,
+                              context: ChannelHandlerContext) {
         lastWrite = done.futureResult
-        let handles = response.fileHandles
         // Files are never inlined: a body that went with the head needs no probe.
         let probe = probed ? TruncationProbe(body: response.body) : nil
-        probe?.start(on: context.eventLoop) { [self] in fileTruncated(for: requestHead, context: context) }
+        if let probe {
+            probesAwaitingFlush.add(probe) { [self] in fileTruncated(for: requestHead, context: context) }
+        }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
-        // once per response.
+        // once per response. One callback does all: a second on the same future cost a file
+        // response about 2,000 instructions (NIO keeps further callbacks in a buffer of their own).
         done.futureResult.assumeIsolated().whenComplete { [self] result in
             // Not kept by an idle connection: a close waits for no write then.
             if lastWrite === done.futureResult { lastWrite = nil }
@@ -503,6 +514,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             probe?.stop()
             for handle in handles { try? handle.close() }
+            // The tail segment goes only now, after the files are closed (as nginx orders
+            // them): a client that has the whole response finds none of them still open.
+            if uncorks { writer.coalesceSegments(false, context: context) }
             responseWritten(context: context)
         }
     }
@@ -593,15 +607,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// Writes the body parts; the last write completes `lastWrite` (nil for a body of bytes
     /// confirmed by the flush, `confirmWrites`), and each file chunk before it reports
-    /// progress to the write deadline.
+    /// progress to the write deadline. Returns whether it held partial segments back for
+    /// a body with a file (`SegmentCoalescing`), which `lastWrite`'s completion must undo.
     private func writeBody(_ parts: [HTTPResponse.BodyPart], context: ChannelHandlerContext,
-                           lastWrite: EventLoopPromise<Void>?) {
+                           lastWrite: EventLoopPromise<Void>?) -> Bool {
         let writes = HTTPResponse.writes(of: parts, fileChunkSize: Self.fileChunkSize)
-        if let lastWrite, writes.contains(where: \.isFileRegion) {
+        let corks = lastWrite != nil && writes.contains(where: \.isFileRegion)
+        if corks {
             writer.coalesceSegments(true, context: context)
-            lastWrite.futureResult.assumeIsolated().whenComplete { [writer] _ in
-                writer.coalesceSegments(false, context: context)
-            }
         }
         for (index, write) in writes.enumerated() {
             var promise: EventLoopPromise<Void>?
@@ -615,6 +628,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             }
             writer.writeBody(write.data, endsResponse: index == writes.count - 1, context: context, promise: promise)
         }
+        return corks
     }
 
     private func logMetadata(_ head: HTTPRequestHead) -> Logger.Metadata {
@@ -625,6 +639,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard needsFlush else { return }
         needsFlush = false
         context.flush()
+        // Every response sets `needsFlush`: this is the flush that sends those written since
+        // the last, and it has stopped the probes of those it wrote whole.
+        probesAwaitingFlush.armAll(on: context.eventLoop)
         confirmWrites(context: context)
     }
 

@@ -34,6 +34,42 @@ import Testing
         #expect(watch.reports == 0)
     }
 
+    /// A probe waiting for its flush (the HTTP/1 handler's) makes no check before it, and
+    /// checks from the flush on: a file cut short is reported `firstCheck` after it.
+    @Test func aProbeAwaitingAFlushChecksFromThatFlushOn() throws {
+        let watch = try Watch(starts: false)
+        var waiting = TruncationProbe.AwaitingFlush()
+        waiting.add(watch.probe) { [unowned watch] in watch.reports += 1 }
+        #expect(truncate(watch.path, 10) == 0)
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0, "no check before the flush")
+        waiting.armAll(on: watch.loop)
+        watch.loop.advanceTime(by: TruncationProbe.firstCheck)
+        #expect(watch.reports == 1)
+        // Armed once: a second flush finds nothing waiting.
+        waiting.armAll(on: watch.loop)
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 1)
+    }
+
+    /// A response its flush wrote whole stopped its probe during the flush: the probe is
+    /// never armed, and costs no timer.
+    @Test func aProbeStoppedByItsFlushIsNotArmed() throws {
+        let watch = try Watch(starts: false)
+        let other = try Watch(starts: false)
+        var waiting = TruncationProbe.AwaitingFlush()
+        waiting.add(watch.probe) { [unowned watch] in watch.reports += 1 }
+        waiting.add(other.probe) { [unowned other] in other.reports += 1 }
+        watch.probe.stop()
+        waiting.armAll(on: watch.loop)
+        #expect(truncate(watch.path, 10) == 0)
+        #expect(truncate(other.path, 10) == 0)
+        watch.loop.advanceTime(by: .seconds(2))
+        #expect(watch.reports == 0)
+        #expect(other.reports == 1, "the other probe of the same flush is armed")
+        other.probe.stop()
+    }
+
     /// A file that keeps its size is checked again and again, and never reported.
     @Test func aFileThatKeepsItsSizeIsNotReported() throws {
         let watch = try Watch()
@@ -43,8 +79,8 @@ import Testing
         watch.probe.stop()
     }
 
-    /// A probe started on a file of `minimumWatchedSize` bytes, on a loop of the test's own,
-    /// counting its reports.
+    /// A probe on a file of `minimumWatchedSize` bytes, on a loop of the test's own (started
+    /// on it unless `starts` is false), counting its reports.
     private final class Watch {
         let tree: TemporaryTree
         let path: String
@@ -53,7 +89,7 @@ import Testing
         let probe: TruncationProbe
         var reports = 0
 
-        init() throws {
+        init(starts: Bool = true) throws {
             tree = try TemporaryTree()
             path = try tree.file("big.bin", [UInt8](repeating: 0x61, count: TruncationProbe.minimumWatchedSize))
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -61,7 +97,9 @@ import Testing
             handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
             let slice = HTTPResponse.FileSlice(handle: handle, offset: 0, count: TruncationProbe.minimumWatchedSize)
             probe = try #require(TruncationProbe(body: [.file(slice)]))
-            probe.start(on: loop) { [unowned self] in reports += 1 }
+            if starts {
+                probe.start(on: loop) { [unowned self] in reports += 1 }
+            }
         }
 
         deinit {
