@@ -50,11 +50,11 @@ import Testing
         #expect(grown.dropLast().last == ReceiveBufferSizing.maximumSize)
         var sizing = ReceiveBufferSizing(nextSize: ReceiveBufferSizing.maximumSize)
         var halved: [Int] = []
-        for _ in 0..<6 {
+        for _ in 0..<7 {
             _ = sizing.record(actualReadBytes: 1000)
             halved.append(sizing.nextSize)
         }
-        #expect(halved == [32768, 16384, 8192, 4096, 4096, 4096])
+        #expect(halved == [32768, 16384, 8192, 4096, 2048, 1024, 1024])
         // A read more than half the buffer leaves it as it is.
         var steady = ReceiveBufferSizing(nextSize: 16384)
         _ = steady.record(actualReadBytes: 8193)
