@@ -38,11 +38,15 @@ import ZeroDT
 
     /// Serves `body` on a NIOServer with one plain listener on 127.0.0.1, each connection's
     /// reads recorded by `recorder`, and a client connected to it.
-    private static func withServer(_ body: (BlockingClient, ReadRecorder) async throws -> Void) async throws {
+    private static func withServer(_ body: (BlockingClient, ReadRecorder) throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let recorder = ReadRecorder()
         let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: HelloHandler())])))
-        let pipeline = ConnectionPipeline(configuration: HTTPServerConfiguration(), hosts: [hosts], tls: [nil],
+        var configuration = HTTPServerConfiguration()
+        // A head sent in pieces arrives as fast as the test runs, which a busy machine can make
+        // slower than the default `read_header` timeout.
+        configuration.readHeaderTimeout = .seconds(60)
+        let pipeline = ConnectionPipeline(configuration: configuration, hosts: [hosts], tls: [nil],
                                           logger: Logger(label: "test"))
         let listener = try Listener.bind(.tcp(host: "127.0.0.1", port: 0), backlog: 8)
         let server = NIOServer(listeners: [listener], group: group) { index, channel in
@@ -54,7 +58,7 @@ import ZeroDT
         try await server.start()
         server.startAccepting()
         do {
-            try await body(try BlockingClient(port: try port(of: listener)), recorder)
+            try body(try BlockingClient(port: try port(of: listener)), recorder)
         } catch {
             await server.stopAccepting()
             try await group.shutdownGracefully()
@@ -106,10 +110,12 @@ import ZeroDT
             for piece in stride(from: 0, to: head.count, by: 35).map({ Array(head[$0..<min($0 + 35, head.count)]) }) {
                 try client.send(String(decoding: piece, as: UTF8.self))
                 sent += piece.count
-                let deadline = ContinuousClock.now + .seconds(5)
+                // Waited for on this thread: a task's sleep can end late while blocking
+                // tests hold the pool's threads.
+                let deadline = ContinuousClock.now + .seconds(10)
                 while recorder.bytesRead < sent {
                     try #require(ContinuousClock.now < deadline, "the server read \(recorder.bytesRead) of \(sent) bytes")
-                    try await Task.sleep(for: .milliseconds(1))
+                    usleep(1_000)
                 }
             }
             #expect(try client.readResponse().hasPrefix("HTTP/1.1 200 OK\r\n"))
