@@ -187,14 +187,11 @@ public final class NIOServer: RestartableServer {
         }
     }
 
-    /// Each connection keeps the buffer of its latest read for the next one, idle or not (NIO
-    /// pools it per channel). NIO starts that buffer at 2 KiB: most of what an idle keep-alive
-    /// connection costs. Most request heads fit in 512 bytes; a longer one grows the buffer
-    /// (the size asked for doubles after each read that fills it, up to 64 KiB). The size
-    /// asked for halves again after two reads in a row of at most half of it (not below 64
-    /// bytes), but NIO reuses the kept buffer for any size up to its own and never shrinks it:
-    /// a connection keeps the largest buffer it has read into (NIO 2.101), idle or not.
-    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+    /// Each connection keeps the buffer of its first read for its lifetime, idle or not (NIO
+    /// pools it per channel). NIO's own sizing starts it at 2 KiB and grows it to the largest
+    /// read it was reused for, never shrinking it; `ReceiveBufferSizing` keeps it at 128
+    /// bytes and gives longer reads buffers of their own, freed once read.
+    static let receiveBuffers = ReceiveBufferSizing()
 
     private func makeBootstrap(listenerIndex: Int) -> ServerBootstrap {
         let tracker = tracker
@@ -217,7 +214,8 @@ public final class NIOServer: RestartableServer {
             // make in a turn (4 by default) that found the one before still held, and keeps
             // them for good. A request head longer than the buffer was read twice in a turn
             // while the monitor held its start, and the connection then kept both buffers
-            // while idle (700-byte heads: 4.54 KiB a connection, 3.3 for short ones).
+            // while idle (700-byte heads: 4.54 KiB a connection, 3.3 for short ones). With
+            // one, it keeps only the first, which `ReceiveBufferSizing` relies on.
             // epoll is level-triggered: what is left is read on the next turn.
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in

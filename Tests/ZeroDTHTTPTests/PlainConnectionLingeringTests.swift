@@ -12,18 +12,10 @@ import Testing
 /// into the pipeline only when the connection handler closes the connection, so that an
 /// idle connection does not carry it; and what its handlers hold while it is idle.
 @Suite struct PlainConnectionLingeringTests {
-    private struct Hello: HTTPHandler {
-        var allowedMethods: [HTTPMethod]? { nil }
-
-        func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
-            .response(HTTPResponse(status: .ok, text: "hello\n"))
-        }
-    }
-
     private let channel = EmbeddedChannel()
 
     init() throws {
-        let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: Hello())])))
+        let hosts = VirtualHosts(VirtualServer(name: "test", routes: RoutingTable(routes: [.init(path: "/", handler: HelloHandler())])))
         let pipeline = ConnectionPipeline(configuration: HTTPServerConfiguration(), hosts: [hosts], tls: [nil],
                                           logger: Logger(label: "test"))
         try pipeline.configure(channel, listenerIndex: 0)
