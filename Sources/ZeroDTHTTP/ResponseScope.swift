@@ -71,7 +71,7 @@ struct ResponseScope {
 
     /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
     /// server's routes, and takes on the route's amendment and metrics.
-    mutating func dispatch(head: HTTPRequestHead, host: String?, body: ByteBuffer?) -> Dispatch {
+    mutating func dispatch(head: ReceivedHead, host: String?, body: ByteBuffer?) -> Dispatch {
         guard let target = RequestTarget(uri: head.uri) else {
             // Found before routing, like the head's errors.
             chooseOwner()
@@ -95,7 +95,7 @@ struct ResponseScope {
             if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }
-            return .handler(route, HTTPRequest(head: head, path: target.path, query: target.query,
+            return .handler(route, HTTPRequest(head: head.head, path: target.path, query: target.query,
                                                routeRemainder: remainder, body: body, host: host))
         }
     }
@@ -103,13 +103,14 @@ struct ResponseScope {
     /// What the current response records, when something records it (route metrics, the
     /// server's access log): nil otherwise, as copying what a record holds costs more than
     /// the rest of a small response's bookkeeping.
-    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: HTTPRequestHead, status: Int,
+    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: ReceivedHead, status: Int,
                 duration: Duration) -> ResponseRecord? {
         let accessLog = server.accessLog
         let routeMetrics = routeMetrics
         guard routeMetrics != nil || accessLog != nil else { return nil }
+        // NIO's form of a compact head only for the log, which may read any field.
         return ResponseRecord(routeMetrics: routeMetrics, accessLog: accessLog, route: route,
-                              remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                              status: status, duration: duration)
+                              remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+                              requestHead: accessLog == nil ? nil : requestHead.head, status: status, duration: duration)
     }
 }

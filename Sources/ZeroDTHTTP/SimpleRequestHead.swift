@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// The fast path of HTTP/1 request parsing: reads the head of a plain request without a
@@ -9,22 +10,32 @@ import NIOHTTP1
 /// accepts, parsed to the same head, and every refusal (and its status) stays the decoder's.
 enum SimpleRequestHead: Equatable {
     /// A whole head, `length` bytes with its blank line; the request has no body.
-    case head(HTTPRequestHead, length: Int)
+    case head(CompactRequestHead, length: Int)
     /// The bytes so far can start a simple head: wait for more.
     case incomplete
     /// Not a simple head (or too long to be one): the decoder must read it.
     case other
 
-    /// Parses the head at the start of `bytes`, at most `maxLength` bytes long (the
-    /// `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxLength: Int) -> SimpleRequestHead {
-        var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
-        do {
-            let head = try scanner.head()
-            return .head(head, length: scanner.index)
-        } catch .needsMore {
-            return bytes.count < maxLength ? .incomplete : .other
-        } catch {
+    /// Parses the head at the start of `buffer`'s readable bytes, at most `maxLength` bytes
+    /// long (the `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
+    static func parse(_ buffer: ByteBuffer, maxLength: Int) -> SimpleRequestHead {
+        let parsed = buffer.withUnsafeReadableBytes { bytes -> Result<Layout, Stop> in
+            var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
+            do throws(Stop) { return .success(try scanner.head()) } catch { return .failure(error) }
+        }
+        switch parsed {
+        case .success(let layout):
+            let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: layout.length)!,
+                                          method: layout.method, version: layout.version, uri: layout.uri,
+                                          fieldsStart: layout.fieldsStart, host: layout.host,
+                                          hostCount: layout.hostCount, hostIsList: layout.hostIsList,
+                                          hasConnectionField: layout.hasConnectionField,
+                                          keepAlive: layout.keepsAlive,
+                                          expectsContinue: layout.expectsContinue == true)
+            return .head(head, length: layout.length)
+        case .failure(.needsMore):
+            return buffer.readableBytes < maxLength ? .incomplete : .other
+        case .failure(.notSimple):
             return .other
         }
     }
@@ -36,30 +47,60 @@ enum SimpleRequestHead: Equatable {
         case notSimple
     }
 
+    /// What NIO makes of `Connection` tokens (`HTTPHeaders.isKeepAlive`): a `close` closes; a
+    /// single `keep-alive` keeps the connection; any second token of the two closes.
+    private enum ConnectionTokens {
+        case keepAlive
+        case close
+    }
+
+    /// Where a head's parts are, and what its fields say.
+    private struct Layout {
+        var method: HTTPMethod = .GET
+        var version: HTTPVersion = .http1_1
+        var uri = ""
+        var fieldsStart = 0
+        var length = 0
+        var host: Range<Int>?
+        var hostCount = 0
+        var hostIsList = false
+        var hasConnectionField = false
+        /// What the `Connection` tokens said so far; nil when none was `close` or `keep-alive`.
+        var connection: ConnectionTokens?
+        /// Nil without an `Expect` field; else whether the first one is `100-continue`.
+        var expectsContinue: Bool?
+
+        /// NIO's reading: the `Connection` tokens, else the version's default (1.1 keeps it).
+        var keepsAlive: Bool {
+            guard let connection else { return version == .http1_1 }
+            return connection == .keepAlive
+        }
+    }
+
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         /// Where the bytes this parser may read end.
         let limit: Int
         var index = 0
+        var layout = Layout()
 
-        mutating func head() throws(Stop) -> HTTPRequestHead {
-            let method = try method()
+        mutating func head() throws(Stop) -> Layout {
+            layout.method = try method()
             let target = try run(while: Self.isTargetByte)
             guard target.count > 0, bytes[target.lowerBound] == UInt8(ascii: "/") else { throw .notSimple }
             try expect(" HTTP/1.")
             let minor = try byte()
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
-            var headers: [(String, String)] = []
-            // Room for a browser's usual fields: grown from empty, the array was allocated
-            // three times for three fields.
-            headers.reserveCapacity(16)
+            layout.version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
+            layout.uri = String(decoding: bytes[target], as: UTF8.self)
+            layout.fieldsStart = index
             while try peek() != UInt8(ascii: "\r") {
-                headers.append(try field())
+                try field()
             }
             try expect("\r\n")
-            return HTTPRequestHead(version: minor == UInt8(ascii: "1") ? .http1_1 : .http1_0, method: method,
-                                   uri: string(target), headers: HTTPHeaders(headers))
+            layout.length = index
+            return layout
         }
 
         /// `GET ` or `HEAD `.
@@ -72,11 +113,12 @@ enum SimpleRequestHead: Equatable {
             return .HEAD
         }
 
-        /// `name: value` and its CRLF. The value loses the whitespace before it, as the
-        /// decoder's does; whitespace after it, an empty value (which may be an obs-fold's
-        /// first line) and the fields that frame a body, switch protocols or (for llhttp) keep
-        /// or close the connection besides `Connection` are the decoder's.
-        private mutating func field() throws(Stop) -> (String, String) {
+        /// `name: value` and its CRLF, noting what the server acts on. The value loses the
+        /// whitespace before it, as the decoder's does; whitespace after it, an empty value
+        /// (which may be an obs-fold's first line) and the fields that frame a body, switch
+        /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
+        /// decoder's.
+        private mutating func field() throws(Stop) {
             let name = try run(while: \.isTokenCharacter)
             guard name.count > 0 else { throw .notSimple }
             try expect(":")
@@ -87,7 +129,50 @@ enum SimpleRequestHead: Equatable {
                   bytes[value.upperBound - 1] != UInt8(ascii: "\t"), !Self.framesOrUpgrades(bytes[name]) else {
                 throw .notSimple
             }
-            return (string(name), string(value))
+            note(name: bytes[name], value: value)
+        }
+
+        /// What `RequestHeadCheck` and NIO's keep-alive reading look for, by the name's length
+        /// first: each field is compared with at most one name.
+        private mutating func note(name: Slice<UnsafeRawBufferPointer>, value: Range<Int>) {
+            switch name.count {
+            case 4 where Self.isLowercased(name, "host"):
+                layout.host = value
+                layout.hostCount += 1
+                layout.hostIsList = layout.hostIsList || bytes[value].contains(UInt8(ascii: ","))
+            case 10 where Self.isLowercased(name, "connection"):
+                layout.hasConnectionField = true
+                layout.connection = Self.connectionTokens(bytes[value], after: layout.connection)
+            case 6 where layout.expectsContinue == nil && Self.isLowercased(name, "expect"):
+                layout.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")
+            default:
+                break
+            }
+        }
+
+        /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
+        /// them), after the fields before it said `state`.
+        private static func connectionTokens(_ value: Slice<UnsafeRawBufferPointer>,
+                                             after state: ConnectionTokens?) -> ConnectionTokens? {
+            var state = state
+            var start = value.startIndex
+            // Token by token, not `split`: that made an array for every such field.
+            while start < value.endIndex {
+                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                let token = value[start..<end].trimmingOptionalWhitespace()
+                if isCaseInsensitive(token, "close") {
+                    state = .close
+                } else if isCaseInsensitive(token, "keep-alive") {
+                    state = state == nil ? .keepAlive : .close
+                }
+                start = end + 1
+            }
+            return state
+        }
+
+        /// Whether `text` is `lowercase` in any ASCII case.
+        private static func isCaseInsensitive(_ text: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
+            text.count == lowercase.utf8CodeUnitCount && isLowercased(text, lowercase)
         }
 
         /// `content-length`, `transfer-encoding` or `upgrade`, in any case; or
@@ -134,10 +219,6 @@ enum SimpleRequestHead: Equatable {
             let start = index
             while try accepts(peek()) { index += 1 }
             return start..<index
-        }
-
-        private func string(_ range: Range<Int>) -> String {
-            String(decoding: bytes[range], as: UTF8.self)
         }
 
         /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.
