@@ -10,7 +10,8 @@ import NIOHTTP1
 struct ResponseScope {
     /// How a request is answered, once routed (``dispatch(head:host:body:)``).
     enum Dispatch {
-        /// The connection answers it itself: 404, 421, 405, the redirect adding a slash.
+        /// The connection answers it itself: 404, 421, 405, the redirect adding a slash, and
+        /// a fixed response (`respond:` routes), which needs no request made for its handler.
         case answer(HTTPResponse)
         /// Its target is not one a request can have: 400, the owner's, and a protocol error
         /// (an HTTP/1.1 connection closes after it).
@@ -95,6 +96,7 @@ struct ResponseScope {
             if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }
+            if let fixed = route.fixedResponse { return .answer(fixed) }
             return .handler(route, HTTPRequest(head: head.head, path: target.path, query: target.query,
                                                routeRemainder: remainder, body: body, host: host))
         }

@@ -12,6 +12,7 @@ public struct RoutingTable: Sendable {
             let path: String
             let handler: any HTTPHandler
             let immediate: (any ImmediateHTTPHandler)?
+            let fixedResponse: HTTPResponse?
             let amendment: ResponseAmendment?
             let metrics: RouteMetrics?
 
@@ -19,6 +20,7 @@ public struct RoutingTable: Sendable {
                 self.path = path
                 self.handler = handler
                 immediate = handler as? any ImmediateHTTPHandler
+                fixedResponse = (handler as? FixedResponseHandler)?.response
                 self.amendment = amendment
                 self.metrics = metrics
             }
@@ -39,6 +41,9 @@ public struct RoutingTable: Sendable {
         /// `handler`, when it answers at once (an HTTP/2 request complete in its HEADERS
         /// then needs no stream channel): found once, not per request.
         var immediate: (any ImmediateHTTPHandler)? { storage.immediate }
+        /// The response of a `FixedResponseHandler`, which answers every request with it: the
+        /// request need not be made for it (found once, not per request).
+        var fixedResponse: HTTPResponse? { storage.fixedResponse }
         /// What every response of the route goes through, its 405s and 500s included; nil
         /// when nothing is configured, so that such a route costs nothing extra.
         public var amendment: ResponseAmendment? {
