@@ -175,7 +175,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .part(let part): process(part, context: context)
         case .simpleHead(let head):
             guard !machine.isClosed else { return }
-            request = received(.compact(head), check: RequestHeadCheck(head), context: context)
+            request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context)
         case .refusedHead(let status, let requestLine): reject(status, requestLine: requestLine, context: context)
         case .inputClosed: processInputClosed(context: context)
         }
@@ -242,7 +242,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
-        let head = request?.head ?? .decoded(requestLine)
+        let head = request?.head ?? ReceivedHead(requestLine)
         if request == nil { chooseOwner() }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
@@ -255,8 +255,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !machine.isClosed else { return }
         switch part {
         case .head(let head):
-            request = received(.decoded(head), check: RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize),
-                               context: context)
+            let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
+            request = received(ReceivedHead(head), check: check, context: context)
         case .body(var chunk):
             guard let request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
@@ -308,7 +308,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The whole request is in: answers it.
     private func ended(_ request: PendingRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
-        if let monitor, monitor.decoderMayRead, case .decoded(let head) = request.head, RequestLineMonitor.stopsDecoder(head) {
+        if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
             // The requests the stopped decoder held come through outside a read: their
             // answers are flushed once it is gone.
             let removed = context.eventLoop.makePromise(of: Void.self)
@@ -820,7 +820,7 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
             handle(.part(.end(nil)), context: context)
             return
         }
-        if let request = received(.compact(head), check: RequestHeadCheck(head), context: context) {
+        if let request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context) {
             ended(request, context: context)
         }
     }

@@ -53,8 +53,8 @@ struct RequestHeadCheck: Equatable {
     /// The check of a head the fast path read, which found its fields as it parsed them.
     /// Such a head has no body and neither framing field: only its `Host` can fail it.
     init(_ head: CompactRequestHead) {
-        let fields = Fields(hosts: head.hostCount, host: head.hostValue, hostIsList: head.hostIsList,
-                            hasConnection: head.hasConnectionField, expectsContinue: head.expectsContinue)
+        let fields = Fields(hosts: head.fields.hostCount, host: head.hostValue, hostIsList: head.fields.hostIsList,
+                            hasConnection: head.fields.hasConnection, expectsContinue: head.fields.expectsContinue == true)
         self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: 0)
     }
 

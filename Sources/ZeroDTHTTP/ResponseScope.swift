@@ -97,7 +97,8 @@ struct ResponseScope {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }
             if let fixed = route.fixedResponse { return .answer(fixed) }
-            return .handler(route, HTTPRequest(head: head.head, path: target.path, query: target.query,
+            let received = route.takesCompactHead ? head : ReceivedHead(head.head)
+            return .handler(route, HTTPRequest(received: received, path: target.path, query: target.query,
                                                routeRemainder: remainder, body: body, host: host))
         }
     }

@@ -19,24 +19,19 @@ enum SimpleRequestHead: Equatable {
     /// Parses the head at the start of `buffer`'s readable bytes, at most `maxLength` bytes
     /// long (the `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
     static func parse(_ buffer: ByteBuffer, maxLength: Int) -> SimpleRequestHead {
-        let parsed = buffer.withUnsafeReadableBytes { bytes -> Result<Layout, Stop> in
+        buffer.withUnsafeReadableBytes { bytes in
             var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
-            do throws(Stop) { return .success(try scanner.head()) } catch { return .failure(error) }
-        }
-        switch parsed {
-        case .success(let layout):
-            let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: layout.length)!,
-                                          method: layout.method, version: layout.version, uri: layout.uri,
-                                          fieldsStart: layout.fieldsStart, host: layout.host,
-                                          hostCount: layout.hostCount, hostIsList: layout.hostIsList,
-                                          hasConnectionField: layout.hasConnectionField,
-                                          keepAlive: layout.keepsAlive,
-                                          expectsContinue: layout.expectsContinue == true)
-            return .head(head, length: layout.length)
-        case .failure(.needsMore):
-            return buffer.readableBytes < maxLength ? .incomplete : .other
-        case .failure(.notSimple):
-            return .other
+            do throws(Stop) {
+                try scanner.head()
+            } catch .needsMore {
+                return bytes.count < maxLength ? .incomplete : .other
+            } catch {
+                return .other
+            }
+            let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: scanner.index)!,
+                                          method: scanner.method, version: scanner.version, uri: scanner.uri,
+                                          fieldsStart: scanner.fieldsStart, fields: scanner.fields)
+            return .head(head, length: scanner.index)
         }
     }
 
@@ -47,64 +42,37 @@ enum SimpleRequestHead: Equatable {
         case notSimple
     }
 
-    /// What NIO makes of `Connection` tokens (`HTTPHeaders.isKeepAlive`): a `close` closes; a
-    /// single `keep-alive` keeps the connection; any second token of the two closes.
-    private enum ConnectionTokens {
-        case keepAlive
-        case close
-    }
-
-    /// Where a head's parts are, and what its fields say.
-    private struct Layout {
-        var method: HTTPMethod = .GET
-        var version: HTTPVersion = .http1_1
-        var uri = ""
-        var fieldsStart = 0
-        var length = 0
-        var host: Range<Int>?
-        var hostCount = 0
-        var hostIsList = false
-        var hasConnectionField = false
-        /// What the `Connection` tokens said so far; nil when none was `close` or `keep-alive`.
-        var connection: ConnectionTokens?
-        /// Nil without an `Expect` field; else whether the first one is `100-continue`.
-        var expectsContinue: Bool?
-
-        /// NIO's reading: the `Connection` tokens, else the version's default (1.1 keeps it).
-        var keepsAlive: Bool {
-            guard let connection else { return version == .http1_1 }
-            return connection == .keepAlive
-        }
-    }
-
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         /// Where the bytes this parser may read end.
         let limit: Int
+        /// Where it has read to: past the head once `head()` returns.
         var index = 0
-        var layout = Layout()
+        var method = HTTPMethod.GET
+        var version = HTTPVersion.http1_1
+        var uri = ""
+        var fieldsStart = 0
+        var fields = CompactRequestHead.Fields()
 
-        mutating func head() throws(Stop) -> Layout {
-            layout.method = try method()
+        mutating func head() throws(Stop) {
+            method = try readMethod()
             let target = try run(while: Self.isTargetByte)
             guard target.count > 0, bytes[target.lowerBound] == UInt8(ascii: "/") else { throw .notSimple }
             try expect(" HTTP/1.")
             let minor = try byte()
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
-            layout.version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
-            layout.uri = String(decoding: bytes[target], as: UTF8.self)
-            layout.fieldsStart = index
+            version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
+            uri = String(decoding: bytes[target], as: UTF8.self)
+            fieldsStart = index
             while try peek() != UInt8(ascii: "\r") {
                 try field()
             }
             try expect("\r\n")
-            layout.length = index
-            return layout
         }
 
         /// `GET ` or `HEAD `.
-        private mutating func method() throws(Stop) -> HTTPMethod {
+        private mutating func readMethod() throws(Stop) -> HTTPMethod {
             if try peek() == UInt8(ascii: "G") {
                 try expect("GET ")
                 return .GET
@@ -130,6 +98,8 @@ enum SimpleRequestHead: Equatable {
                 throw .notSimple
             }
             note(name: bytes[name], value: value)
+            fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
+                || StaticFileHandler.mayNamePreconditionOrRange(bytes[name.lowerBound])
         }
 
         /// What `RequestHeadCheck` and NIO's keep-alive reading look for, by the name's length
@@ -137,14 +107,14 @@ enum SimpleRequestHead: Equatable {
         private mutating func note(name: Slice<UnsafeRawBufferPointer>, value: Range<Int>) {
             switch name.count {
             case 4 where Self.isLowercased(name, "host"):
-                layout.host = value
-                layout.hostCount += 1
-                layout.hostIsList = layout.hostIsList || bytes[value].contains(UInt8(ascii: ","))
+                fields.host = value
+                fields.hostCount += 1
+                fields.hostIsList = fields.hostIsList || bytes[value].contains(UInt8(ascii: ","))
             case 10 where Self.isLowercased(name, "connection"):
-                layout.hasConnectionField = true
-                layout.connection = Self.connectionTokens(bytes[value], after: layout.connection)
-            case 6 where layout.expectsContinue == nil && Self.isLowercased(name, "expect"):
-                layout.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")
+                fields.hasConnection = true
+                fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
+            case 6 where fields.expectsContinue == nil && Self.isLowercased(name, "expect"):
+                fields.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")
             default:
                 break
             }
@@ -153,7 +123,8 @@ enum SimpleRequestHead: Equatable {
         /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
         /// them), after the fields before it said `state`.
         private static func connectionTokens(_ value: Slice<UnsafeRawBufferPointer>,
-                                             after state: ConnectionTokens?) -> ConnectionTokens? {
+                                             after state: CompactRequestHead.ConnectionTokens?)
+            -> CompactRequestHead.ConnectionTokens? {
             var state = state
             var start = value.startIndex
             // Token by token, not `split`: that made an array for every such field.
