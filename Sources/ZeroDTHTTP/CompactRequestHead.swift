@@ -93,22 +93,27 @@ struct ReceivedHead: Sendable {
     let method: HTTPMethod
     let version: HTTPVersion
     let uri: String
-    /// Whether the connection stays open after the response, as NIO reads the head.
-    let isKeepAlive: Bool
     /// The head as NIO decoded it; nil for the fast path's.
     let decoded: HTTPRequestHead?
     private let compact: CompactRequestHead?
 
     init(_ head: HTTPRequestHead) {
-        (method, version, uri, isKeepAlive) = (head.method, head.version, head.uri, head.isKeepAlive)
+        (method, version, uri) = (head.method, head.version, head.uri)
         decoded = head
         compact = nil
     }
 
     init(_ head: CompactRequestHead) {
-        (method, version, uri, isKeepAlive) = (head.method, head.version, head.uri, head.keepAlive)
+        (method, version, uri) = (head.method, head.version, head.uri)
         decoded = nil
         compact = head
+    }
+
+    /// Whether the connection stays open after the response, as NIO reads the head. (Asked
+    /// when needed: for a head NIO did not decode, such as an HTTP/2 stream's, NIO reads
+    /// the fields for it.)
+    var isKeepAlive: Bool {
+        decoded?.isKeepAlive ?? compact!.keepAlive
     }
 
     /// NIO's form, made now for the fast path's head.
