@@ -176,6 +176,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func process(_ input: ConnectionInput, context: ChannelHandlerContext) {
         switch input {
         case .part(let part): process(part, context: context)
+        case .simpleHead(let head):
+            guard !machine.isClosed else { return }
+            request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context)
         case .refusedHead(let status, let requestLine): reject(status, requestLine: requestLine, context: context)
         case .inputClosed: processInputClosed(context: context)
         }
@@ -242,7 +245,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
-        let head = request?.head ?? requestLine
+        let head = request?.head ?? ReceivedHead(requestLine)
         if request == nil { chooseOwner() }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
@@ -255,7 +258,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard !machine.isClosed else { return }
         switch part {
         case .head(let head):
-            request = received(head, context: context)
+            let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
+            request = received(ReceivedHead(head), check: check, context: context)
         case .body(var chunk):
             guard let request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
@@ -279,20 +283,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Checks a request's head and starts its request; nil when it was refused at once.
-    /// `isSimple`: the head is the fast path's (`SimpleRequestHead`), whose fields NIO has not
-    /// judged for keep-alive.
-    private func received(_ head: HTTPRequestHead, isSimple: Bool = false,
+    /// Starts the request with `head`, which `check` judged; nil when it was refused at once.
+    private func received(_ head: ReceivedHead, check: RequestHeadCheck,
                           context: ChannelHandlerContext) -> PendingRequest? {
         let now = context.eventLoop.now
-        let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-        // Without a `Connection` field NIO's answer for such a head is its version's default
-        // (1.1 and later keep the connection): known here without its second pass over the
-        // fields (about 600 instructions a request). The decoder's heads carry llhttp's answer,
-        // which other fields (`Proxy-Connection`) can change: NIO gives it.
-        let keepAlive = isSimple && !check.hasConnectionField
-            ? head.version.major == 1 && head.version.minor >= 1 : head.isKeepAlive
-        machine.requestHead(keepAlive: keepAlive && !check.closesConnection, now: now)
+        // The decoder's heads carry llhttp's answer, which other fields (`Proxy-Connection`)
+        // can change; the fast path's found NIO's as it parsed.
+        machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
         // An error found before the host is known (or trusted) is the owner's: the
         // listener's fallback server answers and logs it.
         if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
@@ -314,7 +311,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The whole request is in: answers it.
     private func ended(_ request: PendingRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
-        if let monitor, monitor.decoderMayRead, RequestLineMonitor.stopsDecoder(request.head) {
+        if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
             // The requests the stopped decoder held come through outside a read: their
             // answers are flushed once it is gone.
             let removed = context.eventLoop.makePromise(of: Void.self)
@@ -400,7 +397,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: - Responses
 
     /// Taken, not borrowed (`consuming`): amended in place, without a copy of every field.
-    private func write(_ response: consuming HTTPResponse, for requestHead: HTTPRequestHead, started: NIODeadline,
+    private func write(_ response: consuming HTTPResponse, for requestHead: ReceivedHead, started: NIODeadline,
                        context: ChannelHandlerContext) {
         guard !machine.isClosed else {
             response.discardBody()
@@ -494,7 +491,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// from the flush that sends it on. `uncorks`: its writes held partial segments back
     /// (`writeBody`), which its end sends.
     private func awaitWritten(_ done: EventLoopPromise<Void>, of response: HTTPResponse, handles: [NIOFileHandle],
-                              probed: Bool, uncorks: Bool, for requestHead: HTTPRequestHead,
+                              probed: Bool, uncorks: Bool, for requestHead: ReceivedHead,
                               context: ChannelHandlerContext) {
         lastWrite = done.futureResult
         // Files are never inlined: a body that went with the head needs no probe.
@@ -523,7 +520,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// A file of the response to `requestHead` shrank under it: the response can never be
     /// completed, and the client must see that it was cut (`ResponseWriter.abandonResponse`).
-    private func fileTruncated(for requestHead: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func fileTruncated(for requestHead: ReceivedHead, context: ChannelHandlerContext) {
         logger.warning("file truncated while being sent; \(writer.abandonment)", metadata: logMetadata(requestHead))
         writer.abandonResponse(context: context)
     }
@@ -631,7 +628,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         return corks
     }
 
-    private func logMetadata(_ head: HTTPRequestHead) -> Logger.Metadata {
+    private func logMetadata(_ head: ReceivedHead) -> Logger.Metadata {
         ["server": "\(server.name)", "request": "\(head.method.rawValue) \(head.uri)"]
     }
 
@@ -830,17 +827,19 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
         armTimer(context: context)
     }
 
-    func simpleRequestArrived(_ head: HTTPRequestHead) {
+    func simpleRequestArrived(_ head: CompactRequestHead) {
         guard let context = channelContext else { return }
         // As the decoder would have delivered it (head, then end), without its hand-offs;
         // when it must wait, as those two parts. Nothing its head does can make the end
         // wait: the request goes from head to answer without being kept in between.
         guard !isBackedUp, !hasQueued, !machine.isClosed else {
-            handle(.part(.head(head)), context: context)
+            handle(.simpleHead(head), context: context)
             handle(.part(.end(nil)), context: context)
             return
         }
-        if let request = received(head, isSimple: true, context: context) { ended(request, context: context) }
+        if let request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context) {
+            ended(request, context: context)
+        }
     }
 }
 

@@ -5,7 +5,14 @@ import NIOHTTP1
 /// body, which has been read in full and is within the server's `max_body_size`.
 public struct HTTPRequest: Sendable {
     /// Method, target, version and headers as received.
-    public var head: HTTPRequestHead
+    ///
+    /// A head the server's fast path read for a built-in handler is kept as its bytes, and
+    /// made into NIO's form at each read of this: read it once where it is read at all.
+    public var head: HTTPRequestHead {
+        get { received.head }
+        set { received = ReceivedHead(newValue) }
+    }
+    private var received: ReceivedHead
     /// The percent-decoded path with dot segments resolved; always starts with `/`.
     public var path: String
     /// The query string after `?`, still encoded; nil when the target has none.
@@ -24,7 +31,13 @@ public struct HTTPRequest: Sendable {
     /// Creates a request.
     public init(head: HTTPRequestHead, path: String, query: String?, routeRemainder: Substring = "",
                 body: ByteBuffer? = nil, host: String? = nil) {
-        self.head = head
+        self.init(received: ReceivedHead(head), path: path, query: query, routeRemainder: routeRemainder, body: body,
+                  host: host)
+    }
+
+    init(received: ReceivedHead, path: String, query: String?, routeRemainder: Substring, body: ByteBuffer?,
+         host: String?) {
+        self.received = received
         self.path = path
         self.query = query
         self.routeRemainder = routeRemainder
@@ -33,7 +46,14 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The request method.
-    public var method: HTTPMethod { head.method }
+    public var method: HTTPMethod { received.method }
+
+    /// The target as received (`head.uri`), without making the head.
+    var uri: String { received.uri }
+
+    /// Whether a field may be a precondition or `Range`
+    /// (`StaticFileHandler.mayHoldPreconditionOrRange`), without making the head.
+    var mayHoldPreconditionOrRange: Bool { received.mayHoldPreconditionOrRange }
 }
 
 /// What a handler knows about where a request came from.

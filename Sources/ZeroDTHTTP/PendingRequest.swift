@@ -6,7 +6,7 @@ import NIOHTTP1
 /// A class, made per request: the connection holds it only while the request is read, and an
 /// idle keep-alive connection keeps 8 bytes for it where the fields inline were over 100.
 final class PendingRequest {
-    let head: HTTPRequestHead
+    let head: ReceivedHead
     let started: NIODeadline
     /// The host it is for, as routing read it (``RequestHost``); nil when it names none.
     let host: String?
@@ -15,7 +15,7 @@ final class PendingRequest {
     /// Appended to in place: the request is held by the connection alone while it is read.
     var body: ByteBuffer?
 
-    init(head: HTTPRequestHead, started: NIODeadline, host: String?, failure: HTTPResponseStatus?) {
+    init(head: ReceivedHead, started: NIODeadline, host: String?, failure: HTTPResponseStatus?) {
         self.head = head
         self.started = started
         self.host = host

@@ -21,53 +21,76 @@ struct RequestHeadCheck: Equatable {
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
         // One pass over the headers, comparing names byte by byte (`lowercased()` is
         // Unicode's, and slow): this runs for every request.
-        var transferEncodings: [String] = []
-        var hosts = 0
-        var hostIsList = false
-        var hostValue: String?
-        var contentLength: String?
+        var fields = Fields()
         var expectation: String?
         for (name, value) in head.headers {
             // The names looked for differ in length: each field is compared with at most one.
             switch name.utf8.count {
             case 17 where name.isASCIICaseInsensitiveEqual(to: "transfer-encoding"):
-                transferEncodings.append(value)
+                fields.transferEncodings.append(value)
             case 4 where name.isASCIICaseInsensitiveEqual(to: "host"):
-                hosts += 1
-                hostValue = value
+                fields.hosts += 1
+                fields.host = value
                 // A byte search: with Foundation visible in this module (nio-http2 brings it),
                 // `contains(",")` resolves to NSString's search, a few µs per request; and over
                 // the contiguous bytes, as iterating the view calls a protocol witness a byte.
                 var value = value
-                hostIsList = hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
-            case 14 where contentLength == nil && name.isASCIICaseInsensitiveEqual(to: "content-length"):
-                contentLength = value
+                fields.hostIsList = fields.hostIsList || value.withUTF8 { $0.contains(UInt8(ascii: ",")) }
+            case 14 where fields.contentLength == nil && name.isASCIICaseInsensitiveEqual(to: "content-length"):
+                fields.contentLength = value
             case 6 where expectation == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
                 expectation = value
             case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
-                hasConnectionField = true
+                fields.hasConnection = true
             default:
                 break
             }
         }
-        expectsContinue = expectation?.isASCIICaseInsensitiveEqual(to: "100-continue") == true
-        let lookup = RequestHost.lookup(uri: head.uri, host: hostValue)
+        fields.expectsContinue = expectation?.isASCIICaseInsensitiveEqual(to: "100-continue") == true
+        self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: maxBodySize)
+    }
+
+    /// The check of a head the fast path read, which found its fields as it parsed them.
+    /// Such a head has no body and neither framing field: only its `Host` can fail it.
+    init(_ head: CompactRequestHead) {
+        let fields = Fields(hosts: head.fields.hostCount, host: head.hostValue, hostIsList: head.fields.hostIsList,
+                            hasConnection: head.fields.hasConnection, expectsContinue: head.fields.expectsContinue == true)
+        self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: 0)
+    }
+
+    /// What the check reads of a head's fields.
+    private struct Fields {
+        var hosts = 0
+        /// The last `Host` value.
+        var host: String?
+        var hostIsList = false
+        var hasConnection = false
+        var expectsContinue = false
+        var transferEncodings: [String] = []
+        /// The first `Content-Length` value.
+        var contentLength: String?
+    }
+
+    private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields, maxBodySize: Int) {
+        expectsContinue = fields.expectsContinue
+        hasConnectionField = fields.hasConnection
+        let lookup = RequestHost.lookup(uri: uri, host: fields.host)
         if case .name(let name) = lookup { host = name }
-        if let status = Self.framingFailure(transferEncodings) {
+        if let status = Self.framingFailure(fields.transferEncodings) {
             reject(status, beforeBody: true)
-        } else if let status = Self.hostFailure(version: head.version, hosts: hosts, hostIsList: hostIsList) {
+        } else if let status = Self.hostFailure(version: version, hosts: fields.hosts, hostIsList: fields.hostIsList) {
             reject(status, beforeBody: true)
-        } else if lookup == .invalid || !Self.hasValidForm(head) {
+        } else if lookup == .invalid || !Self.hasValidForm(method: method, version: version, uri: uri) {
             reject(.badRequest, beforeBody: true)
-        } else if let contentLength, let bytes = Int(contentLength), bytes > maxBodySize {
+        } else if let contentLength = fields.contentLength, let bytes = Int(contentLength), bytes > maxBodySize {
             reject(.payloadTooLarge, beforeBody: true)
-        } else if case .RAW = head.method {
+        } else if case .RAW = method {
             // The body is framed properly: read and discard it, keep the connection.
             reject(.notImplemented, beforeBody: false)
         }
         // §6.1: an HTTP/1.0 client cannot have sent a chunked body knowingly, so an
         // intermediary may have mangled it; answer, then close.
-        if head.version.major == 1 && head.version.minor == 0 && !transferEncodings.isEmpty {
+        if version.major == 1 && version.minor == 0 && !fields.transferEncodings.isEmpty {
             closesConnection = true
         }
     }
@@ -93,8 +116,8 @@ struct RequestHeadCheck: Equatable {
     /// RFC 9113 §8.3.1: an HTTP/2 `:path` is origin-form, or `*` for OPTIONS; anything else
     /// (an absolute-form target, whose authority could contradict `:authority`) makes the
     /// request malformed. HTTP/1 targets are RequestTarget's to judge.
-    private static func hasValidForm(_ head: HTTPRequestHead) -> Bool {
-        head.version.major != 2 || head.uri.utf8.first == UInt8(ascii: "/") || (head.uri == "*" && head.method == .OPTIONS)
+    private static func hasValidForm(method: HTTPMethod, version: HTTPVersion, uri: String) -> Bool {
+        version.major != 2 || uri.utf8.first == UInt8(ascii: "/") || (uri == "*" && method == .OPTIONS)
     }
 
     /// §3.2: an HTTP/1.1 request carries exactly one `Host`, an HTTP/1.0 one at most one;

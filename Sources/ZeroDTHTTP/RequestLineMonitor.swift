@@ -31,7 +31,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         /// Bytes of a request arrived, before the decoder (if any) sees them.
         func requestBytesArrived()
         /// A simple request (head and end) arrived, in place of the decoder's output.
-        func simpleRequestArrived(_ head: HTTPRequestHead)
+        func simpleRequestArrived(_ head: CompactRequestHead)
     }
 
     /// The connection's handler, until the connection closes. (A reference rather than
@@ -155,7 +155,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             buffer = partial
         }
         while let limit = simpleHeadLimit, buffer.readableBytes > 0, !discardsInput {
-            switch buffer.withUnsafeReadableBytes({ SimpleRequestHead.parse($0, maxLength: limit) }) {
+            switch SimpleRequestHead.parse(buffer, maxLength: limit) {
             case .head(let head, let length):
                 buffer.moveReaderIndex(forwardBy: length)
                 partialHeadReads = 0

@@ -11,13 +11,16 @@ struct ResponseRecord {
     var route: String?
     var remoteAddress: SocketAddress?
     var isSecure: Bool
-    var requestHead: HTTPRequestHead
+    var method: HTTPMethod
+    /// The request's head, for the access log; nil without one.
+    var requestHead: HTTPRequestHead?
     var status: Int
     var duration: Duration
 
     func record(bodyBytes: Int) {
-        routeMetrics?.record(method: requestHead.method, status: status, bytes: bodyBytes, duration: duration)
-        accessLog?(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+        routeMetrics?.record(method: method, status: status, bytes: bodyBytes, duration: duration)
+        guard let accessLog, let requestHead else { return }
+        accessLog(AccessLogEntry(remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
                                   target: requestHead.uri, version: requestHead.version, status: status,
                                   bytes: bodyBytes, duration: duration, route: route,
                                   requestHeaders: requestHead.headers))

@@ -10,7 +10,8 @@ import NIOHTTP1
 struct ResponseScope {
     /// How a request is answered, once routed (``dispatch(head:host:body:)``).
     enum Dispatch {
-        /// The connection answers it itself: 404, 421, 405, the redirect adding a slash.
+        /// The connection answers it itself: 404, 421, 405, the redirect adding a slash, and
+        /// a fixed response (`respond:` routes), which needs no request made for its handler.
         case answer(HTTPResponse)
         /// Its target is not one a request can have: 400, the owner's, and a protocol error
         /// (an HTTP/1.1 connection closes after it).
@@ -71,7 +72,7 @@ struct ResponseScope {
 
     /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
     /// server's routes, and takes on the route's amendment and metrics.
-    mutating func dispatch(head: HTTPRequestHead, host: String?, body: ByteBuffer?) -> Dispatch {
+    mutating func dispatch(head: ReceivedHead, host: String?, body: ByteBuffer?) -> Dispatch {
         guard let target = RequestTarget(uri: head.uri) else {
             // Found before routing, like the head's errors.
             chooseOwner()
@@ -95,7 +96,9 @@ struct ResponseScope {
             if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }
-            return .handler(route, HTTPRequest(head: head, path: target.path, query: target.query,
+            if let fixed = route.fixedResponse { return .answer(fixed) }
+            let received = route.takesCompactHead ? head : ReceivedHead(head.head)
+            return .handler(route, HTTPRequest(received: received, path: target.path, query: target.query,
                                                routeRemainder: remainder, body: body, host: host))
         }
     }
@@ -103,13 +106,14 @@ struct ResponseScope {
     /// What the current response records, when something records it (route metrics, the
     /// server's access log): nil otherwise, as copying what a record holds costs more than
     /// the rest of a small response's bookkeeping.
-    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: HTTPRequestHead, status: Int,
+    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: ReceivedHead, status: Int,
                 duration: Duration) -> ResponseRecord? {
         let accessLog = server.accessLog
         let routeMetrics = routeMetrics
         guard routeMetrics != nil || accessLog != nil else { return nil }
+        // NIO's form of a compact head only for the log, which may read any field.
         return ResponseRecord(routeMetrics: routeMetrics, accessLog: accessLog, route: route,
-                              remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                              status: status, duration: duration)
+                              remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+                              requestHead: accessLog == nil ? nil : requestHead.head, status: status, duration: duration)
     }
 }

@@ -12,6 +12,8 @@ public struct RoutingTable: Sendable {
             let path: String
             let handler: any HTTPHandler
             let immediate: (any ImmediateHTTPHandler)?
+            let fixedResponse: HTTPResponse?
+            let takesCompactHead: Bool
             let amendment: ResponseAmendment?
             let metrics: RouteMetrics?
 
@@ -19,6 +21,8 @@ public struct RoutingTable: Sendable {
                 self.path = path
                 self.handler = handler
                 immediate = handler as? any ImmediateHTTPHandler
+                fixedResponse = (handler as? FixedResponseHandler)?.response
+                takesCompactHead = handler is StaticFileHandler
                 self.amendment = amendment
                 self.metrics = metrics
             }
@@ -39,6 +43,15 @@ public struct RoutingTable: Sendable {
         /// `handler`, when it answers at once (an HTTP/2 request complete in its HEADERS
         /// then needs no stream channel): found once, not per request.
         var immediate: (any ImmediateHTTPHandler)? { storage.immediate }
+        /// The response of a `FixedResponseHandler`, which answers every request with it: the
+        /// request need not be made for it (found once, not per request).
+        var fixedResponse: HTTPResponse? { storage.fixedResponse }
+        /// Whether `handler` reads a request's `head` only where it needs the fields, a few
+        /// requests' (`StaticFileHandler`: a conditional or range request's, a directory
+        /// listing's, `Accept-Encoding` with `precompressed`): a head the fast path read then
+        /// reaches it unmade, as NIO's form costs a `String` for every name and value. Any
+        /// other handler gets the head made, once (``HTTPRequest/head`` makes it at each read).
+        var takesCompactHead: Bool { storage.takesCompactHead }
         /// What every response of the route goes through, its 405s and 500s included; nil
         /// when nothing is configured, so that such a route costs nothing extra.
         public var amendment: ResponseAmendment? {

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// The fast path of HTTP/1 request parsing: reads the head of a plain request without a
@@ -9,23 +10,28 @@ import NIOHTTP1
 /// accepts, parsed to the same head, and every refusal (and its status) stays the decoder's.
 enum SimpleRequestHead: Equatable {
     /// A whole head, `length` bytes with its blank line; the request has no body.
-    case head(HTTPRequestHead, length: Int)
+    case head(CompactRequestHead, length: Int)
     /// The bytes so far can start a simple head: wait for more.
     case incomplete
     /// Not a simple head (or too long to be one): the decoder must read it.
     case other
 
-    /// Parses the head at the start of `bytes`, at most `maxLength` bytes long (the
-    /// `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxLength: Int) -> SimpleRequestHead {
-        var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
-        do {
-            let head = try scanner.head()
+    /// Parses the head at the start of `buffer`'s readable bytes, at most `maxLength` bytes
+    /// long (the `max_header_size`: a longer head is the decoder's to refuse, 414 or 431).
+    static func parse(_ buffer: ByteBuffer, maxLength: Int) -> SimpleRequestHead {
+        buffer.withUnsafeReadableBytes { bytes in
+            var scanner = Scanner(bytes: bytes, limit: min(bytes.count, maxLength))
+            do throws(Stop) {
+                try scanner.head()
+            } catch .needsMore {
+                return bytes.count < maxLength ? .incomplete : .other
+            } catch {
+                return .other
+            }
+            let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: scanner.index)!,
+                                          method: scanner.method, version: scanner.version, uri: scanner.uri,
+                                          fieldsStart: scanner.fieldsStart, fields: scanner.fields)
             return .head(head, length: scanner.index)
-        } catch .needsMore {
-            return bytes.count < maxLength ? .incomplete : .other
-        } catch {
-            return .other
         }
     }
 
@@ -40,30 +46,33 @@ enum SimpleRequestHead: Equatable {
         let bytes: UnsafeRawBufferPointer
         /// Where the bytes this parser may read end.
         let limit: Int
+        /// Where it has read to: past the head once `head()` returns.
         var index = 0
+        var method = HTTPMethod.GET
+        var version = HTTPVersion.http1_1
+        var uri = ""
+        var fieldsStart = 0
+        var fields = CompactRequestHead.Fields()
 
-        mutating func head() throws(Stop) -> HTTPRequestHead {
-            let method = try method()
+        mutating func head() throws(Stop) {
+            method = try readMethod()
             let target = try run(while: Self.isTargetByte)
             guard target.count > 0, bytes[target.lowerBound] == UInt8(ascii: "/") else { throw .notSimple }
             try expect(" HTTP/1.")
             let minor = try byte()
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
-            var headers: [(String, String)] = []
-            // Room for a browser's usual fields: grown from empty, the array was allocated
-            // three times for three fields.
-            headers.reserveCapacity(16)
+            version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
+            uri = String(decoding: bytes[target], as: UTF8.self)
+            fieldsStart = index
             while try peek() != UInt8(ascii: "\r") {
-                headers.append(try field())
+                try field()
             }
             try expect("\r\n")
-            return HTTPRequestHead(version: minor == UInt8(ascii: "1") ? .http1_1 : .http1_0, method: method,
-                                   uri: string(target), headers: HTTPHeaders(headers))
         }
 
         /// `GET ` or `HEAD `.
-        private mutating func method() throws(Stop) -> HTTPMethod {
+        private mutating func readMethod() throws(Stop) -> HTTPMethod {
             if try peek() == UInt8(ascii: "G") {
                 try expect("GET ")
                 return .GET
@@ -72,11 +81,12 @@ enum SimpleRequestHead: Equatable {
             return .HEAD
         }
 
-        /// `name: value` and its CRLF. The value loses the whitespace before it, as the
-        /// decoder's does; whitespace after it, an empty value (which may be an obs-fold's
-        /// first line) and the fields that frame a body, switch protocols or (for llhttp) keep
-        /// or close the connection besides `Connection` are the decoder's.
-        private mutating func field() throws(Stop) -> (String, String) {
+        /// `name: value` and its CRLF, noting what the server acts on. The value loses the
+        /// whitespace before it, as the decoder's does; whitespace after it, an empty value
+        /// (which may be an obs-fold's first line) and the fields that frame a body, switch
+        /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
+        /// decoder's.
+        private mutating func field() throws(Stop) {
             let name = try run(while: \.isTokenCharacter)
             guard name.count > 0 else { throw .notSimple }
             try expect(":")
@@ -87,7 +97,53 @@ enum SimpleRequestHead: Equatable {
                   bytes[value.upperBound - 1] != UInt8(ascii: "\t"), !Self.framesOrUpgrades(bytes[name]) else {
                 throw .notSimple
             }
-            return (string(name), string(value))
+            note(name: bytes[name], value: value)
+            fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
+                || StaticFileHandler.mayNamePreconditionOrRange(bytes[name.lowerBound])
+        }
+
+        /// What `RequestHeadCheck` and NIO's keep-alive reading look for, by the name's length
+        /// first: each field is compared with at most one name.
+        private mutating func note(name: Slice<UnsafeRawBufferPointer>, value: Range<Int>) {
+            switch name.count {
+            case 4 where Self.isLowercased(name, "host"):
+                fields.host = value
+                fields.hostCount += 1
+                fields.hostIsList = fields.hostIsList || bytes[value].contains(UInt8(ascii: ","))
+            case 10 where Self.isLowercased(name, "connection"):
+                fields.hasConnection = true
+                fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
+            case 6 where fields.expectsContinue == nil && Self.isLowercased(name, "expect"):
+                fields.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")
+            default:
+                break
+            }
+        }
+
+        /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
+        /// them), after the fields before it said `state`.
+        private static func connectionTokens(_ value: Slice<UnsafeRawBufferPointer>,
+                                             after state: CompactRequestHead.ConnectionTokens?)
+            -> CompactRequestHead.ConnectionTokens? {
+            var state = state
+            var start = value.startIndex
+            // Token by token, not `split`: that made an array for every such field.
+            while start < value.endIndex {
+                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                let token = value[start..<end].trimmingOptionalWhitespace()
+                if isCaseInsensitive(token, "close") {
+                    state = .close
+                } else if isCaseInsensitive(token, "keep-alive") {
+                    state = state == nil ? .keepAlive : .close
+                }
+                start = end + 1
+            }
+            return state
+        }
+
+        /// Whether `text` is `lowercase` in any ASCII case.
+        private static func isCaseInsensitive(_ text: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
+            text.count == lowercase.utf8CodeUnitCount && isLowercased(text, lowercase)
         }
 
         /// `content-length`, `transfer-encoding` or `upgrade`, in any case; or
@@ -134,10 +190,6 @@ enum SimpleRequestHead: Equatable {
             let start = index
             while try accepts(peek()) { index += 1 }
             return start..<index
-        }
-
-        private func string(_ range: Range<Int>) -> String {
-            String(decoding: bytes[range], as: UTF8.self)
         }
 
         /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.

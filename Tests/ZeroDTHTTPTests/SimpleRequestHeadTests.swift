@@ -10,7 +10,7 @@ import Testing
     private static let limit = 1024
 
     private func parse(_ text: String, maxLength: Int = limit) -> SimpleRequestHead {
-        Array(text.utf8).withUnsafeBytes { SimpleRequestHead.parse($0, maxLength: maxLength) }
+        SimpleRequestHead.parse(ByteBuffer(string: text), maxLength: maxLength)
     }
 
     /// The head NIO's decoder (as the server configures it) makes of `text`.
@@ -39,7 +39,39 @@ import Testing
             return
         }
         #expect(length == text.utf8.count)
-        #expect(head == (try decoderHead(text)))
+        #expect(head.head == (try decoderHead(text)))
+    }
+
+    /// Heads whose fields the server acts on: `Host` (one, several, a list, invalid, with
+    /// capitals and a port), `Connection` tokens, `Expect`.
+    static let acted = simple + [
+        "GET / HTTP/1.1\r\nHost: A.Example.:8080\r\n\r\n", "GET / HTTP/1.1\r\nHost: a,b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", "GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", "GET / HTTP/1.0\r\nConnection: te\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: keep-alive\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: ,te,\t keep-alive ,\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: CLOSE2\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nExpect: x\r\nExpect: 100-continue\r\n\r\n",
+    ]
+
+    /// What the fast path finds in one pass is what the check and NIO find in the head it
+    /// stands for: host, refusal, `Connection`, `Expect`, keep-alive.
+    @Test(arguments: acted)
+    func theFieldsFoundWhileParsingAreThoseTheHeadHolds(_ text: String) throws {
+        guard case .head(let compact, _) = parse(text) else {
+            Issue.record("not taken: \(text)")
+            return
+        }
+        let head = try #require(try decoderHead(text))
+        #expect(RequestHeadCheck(compact) == RequestHeadCheck(head, maxBodySize: 100))
+        // As NIO reads the fields (a head made of them, as the fast path made it before).
+        #expect(compact.keepAlive == compact.head.isKeepAlive)
+        let fields = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
+        #expect(ReceivedHead(compact).isKeepAlive
+            == HTTPRequestHead(version: head.version, method: head.method, uri: head.uri, headers: fields).isKeepAlive)
     }
 
     @Test func theNextRequestStaysInTheBuffer() {

@@ -142,7 +142,7 @@ import Testing
     private final class Targets: RequestLineMonitor.Delegate {
         var targets: [String] = []
         func requestBytesArrived() {}
-        func simpleRequestArrived(_ head: HTTPRequestHead) { targets.append(head.uri) }
+        func simpleRequestArrived(_ head: CompactRequestHead) { targets.append(head.uri) }
     }
 
     /// A connection to the echo handler on one of the two paths, which has answered one GET.

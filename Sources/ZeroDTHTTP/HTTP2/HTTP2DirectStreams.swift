@@ -182,7 +182,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
             response = .error(rejection)
         } else {
             scope.choose(host: check.host, serverName: tlsServerName?.value)
-            switch scope.dispatch(head: head, host: check.host, body: nil) {
+            switch scope.dispatch(head: ReceivedHead(head), host: check.host, body: nil) {
             case .answer(let own), .malformed(let own):
                 response = own
             case .handler(let route, let request):
@@ -238,7 +238,7 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
         write(.headers(.init(headers: block, endStream: writes.isEmpty)), on: id, promise: writes.isEmpty ? done : nil,
               context: context)
         // Recorded once the body's files are written (or not), as the bytes that went.
-        let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: requestHead,
+        let record = scope.record(remoteAddress: remoteAddress, isSecure: true, requestHead: ReceivedHead(requestHead),
                                   status: Int(response.status.code), duration: Duration(now - started))
         let bodyBytes = framing.sendsBody ? response.bodyCount : 0
         if done == nil && writes.count <= HTTP2BodyPieces.inFlight {

@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// Answers every request with the same status, headers and body (`respond:` routes).
 public struct FixedResponseHandler: ImmediateHTTPHandler {
-    private let response: HTTPResponse
+    /// What every request gets.
+    let response: HTTPResponse
 
     /// Creates a handler that always sends this response.
     /// - Parameters:

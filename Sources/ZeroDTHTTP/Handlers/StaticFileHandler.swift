@@ -166,7 +166,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
             return try serve(path, found: .other, cached: cached, opened: target, request: request)
         }
         guard request.path.utf8.last == UInt8(ascii: "/") else {
-            return HTTPResponse.redirectAddingSlash(uri: request.head.uri, query: request.query)
+            return HTTPResponse.redirectAddingSlash(uri: request.uri, query: request.query)
         }
         let directory = target.descriptor
         for indexName in indexNames {
@@ -296,16 +296,18 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     {
         let size = file.size
         var selection = ByteRangeSelection.whole
-        if Self.mayHoldPreconditionOrRange(request.head.headers) {
-            switch file.validators.evaluatePreconditions(request.head.headers, method: request.method) {
+        if request.mayHoldPreconditionOrRange {
+            // Read once: a head the fast path read is made into NIO's form at each read.
+            let headers = request.head.headers
+            switch file.validators.evaluatePreconditions(headers, method: request.method) {
             case .preconditionFailed: return .error(.preconditionFailed)
             case .notModified:
                 return HTTPResponse(status: .notModified, headers: file.notModifiedHeaders,
                                     rendered: file.renderedNotModifiedHeaders)
             case .proceed: break
             }
-            if request.method == .GET, file.validators.permitsRange(request.head.headers) {
-                selection = ByteRanges.select(request.head.headers["Range"], size: size)
+            if request.method == .GET, file.validators.permitsRange(headers) {
+                selection = ByteRanges.select(headers["Range"], size: size)
             }
         }
         if coded, case .ranges(let ranges) = selection, ranges.count > 1 {
@@ -341,10 +343,13 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     /// with `i` or `r`, in any case. Most requests hold none, and then one pass over the names
     /// replaces a lookup per such field, six in all.
     static func mayHoldPreconditionOrRange(_ headers: HTTPHeaders) -> Bool {
-        headers.contains { name, _ in
-            let first = name.utf8.first?.asciiLowercased
-            return first == UInt8(ascii: "i") || first == UInt8(ascii: "r")
-        }
+        headers.contains { name, _ in name.utf8.first.map(mayNamePreconditionOrRange) ?? false }
+    }
+
+    /// Whether a field whose name starts with `first` may be a precondition or `Range`
+    /// (``mayHoldPreconditionOrRange(_:)``; the fast path notes it as it parses).
+    static func mayNamePreconditionOrRange(_ first: UInt8) -> Bool {
+        first.asciiLowercased == UInt8(ascii: "i") || first.asciiLowercased == UInt8(ascii: "r")
     }
 
     /// The body's source: `file`'s contents, the file the walk opened (`opened`), or a copy

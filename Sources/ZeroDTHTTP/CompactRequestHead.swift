@@ -1,0 +1,128 @@
+import NIOCore
+import NIOHTTP1
+
+/// A simple request's head as the fast path read it (``SimpleRequestHead``): its bytes, its
+/// method, target and version, and what the server acts on in its fields, found in the same
+/// pass. NIO's `HTTPRequestHead` (a `String` for every name and value) is made of it only
+/// where something reads the fields (``head``): a request answered by a fixed response never
+/// needs one.
+struct CompactRequestHead: Equatable, Sendable {
+    /// What the server acts on in a head's fields, noted as the fast path parses them.
+    struct Fields: Equatable, Sendable {
+        /// Where in the head the last `Host` value is (``RequestHeadCheck`` reads the last one).
+        var host: Range<Int>?
+        var hostCount = 0
+        /// Whether a `Host` value holds a comma: a list, which names no single host.
+        var hostIsList = false
+        var hasConnection = false
+        /// What the `Connection` tokens said so far; nil while none was `close` or `keep-alive`.
+        var connectionTokens: ConnectionTokens?
+        /// Nil without an `Expect` field; else whether the first one is `100-continue`.
+        var expectsContinue: Bool?
+        /// Whether a field's name may make it a precondition or `Range`
+        /// (`StaticFileHandler.mayHoldPreconditionOrRange`).
+        var mayHoldPreconditionOrRange = false
+    }
+
+    /// What NIO makes of `Connection` tokens (`HTTPHeaders.isKeepAlive`): a `close` closes; a
+    /// single `keep-alive` keeps the connection; any second token of the two closes.
+    enum ConnectionTokens: Sendable {
+        case keepAlive
+        case close
+    }
+
+    /// The head's bytes, from its method to its blank line: a slice of what was read.
+    let bytes: ByteBuffer
+    /// `GET` or `HEAD`.
+    let method: HTTPMethod
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    let version: HTTPVersion
+    /// The origin-form target.
+    let uri: String
+    /// Where in `bytes` the first field starts (or the blank line, when there is none).
+    let fieldsStart: Int
+    let fields: Fields
+
+    /// Whether the connection stays open after the response, as NIO reads the head
+    /// (`HTTPRequestHead.isKeepAlive`): by its `Connection` tokens, else by the version.
+    var keepAlive: Bool {
+        guard let tokens = fields.connectionTokens else { return version == .http1_1 }
+        return tokens == .keepAlive
+    }
+
+    /// The `Host` value, when there is one.
+    var hostValue: String? {
+        fields.host.map { bytes.getString(at: bytes.readerIndex + $0.lowerBound, length: $0.count)! }
+    }
+
+    /// The head as NIO's decoder makes it of the same bytes.
+    var head: HTTPRequestHead {
+        HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(nameValuePairs))
+    }
+
+    /// The fields in order, each value without the whitespace before it (the fast path took
+    /// none after it, nor a field without a colon). Index by index, as the parse went: the
+    /// generic searches of a slice cost a third more.
+    private var nameValuePairs: [(String, String)] {
+        bytes.withUnsafeReadableBytes { bytes in
+            var pairs: [(String, String)] = []
+            // Room for a browser's usual fields: grown from empty, the array was allocated
+            // three times for three fields.
+            pairs.reserveCapacity(16)
+            var start = fieldsStart
+            while bytes[start] != UInt8(ascii: "\r") {
+                var colon = start
+                while bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+                var value = colon + 1
+                while bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") { value += 1 }
+                var end = value
+                while bytes[end] != UInt8(ascii: "\r") { end += 1 }
+                pairs.append((String(decoding: bytes[start..<colon], as: UTF8.self),
+                              String(decoding: bytes[value..<end], as: UTF8.self)))
+                start = end + 2
+            }
+            return pairs
+        }
+    }
+}
+
+/// A request's head as the connection received it: decoded by NIO (HTTP/1 requests the fast
+/// path leaves to it, HTTP/2 streams), or read by the fast path, whose NIO form is made only
+/// when something needs the fields (``head``).
+struct ReceivedHead: Sendable {
+    let method: HTTPMethod
+    let version: HTTPVersion
+    let uri: String
+    /// The head as NIO decoded it; nil for the fast path's.
+    let decoded: HTTPRequestHead?
+    private let compact: CompactRequestHead?
+
+    init(_ head: HTTPRequestHead) {
+        (method, version, uri) = (head.method, head.version, head.uri)
+        decoded = head
+        compact = nil
+    }
+
+    init(_ head: CompactRequestHead) {
+        (method, version, uri) = (head.method, head.version, head.uri)
+        decoded = nil
+        compact = head
+    }
+
+    /// Whether the connection stays open after the response, as NIO reads the head. (Asked
+    /// when needed: for a head NIO did not decode, such as an HTTP/2 stream's, NIO reads
+    /// the fields for it.)
+    var isKeepAlive: Bool {
+        decoded?.isKeepAlive ?? compact!.keepAlive
+    }
+
+    /// NIO's form, made now for the fast path's head.
+    var head: HTTPRequestHead {
+        decoded ?? compact!.head
+    }
+
+    /// Whether a field may be a precondition or `Range` (`StaticFileHandler`).
+    var mayHoldPreconditionOrRange: Bool {
+        compact?.fields.mayHoldPreconditionOrRange ?? StaticFileHandler.mayHoldPreconditionOrRange(decoded!.headers)
+    }
+}
