@@ -61,14 +61,32 @@ struct CompactRequestHead: Equatable, Sendable {
     }
 
     /// The fields in order, each value without the whitespace before it (the fast path took
-    /// none after it, nor a field without a colon). Index by index, as the parse went: the
-    /// generic searches of a slice cost a third more.
+    /// none after it, nor a field without a colon).
     private var nameValuePairs: [(String, String)] {
+        var pairs: [(String, String)] = []
+        // Room for a browser's usual fields: grown from empty, the array was allocated
+        // three times for three fields.
+        pairs.reserveCapacity(16)
+        forEachField { name, value in
+            pairs.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        return pairs
+    }
+
+    /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
+    /// order, without making a `String` of any field.
+    func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let expected = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        forEachField { name, value in
+            guard name.count == expected.count, zip(name, expected).allSatisfy({ $0.asciiLowercased == $1 }) else { return }
+            UnsafeRawBufferPointer(rebasing: value).withMemoryRebound(to: UInt8.self, body)
+        }
+    }
+
+    /// Calls `body` with each field's name and value bytes, in order. Index by index, as the
+    /// parse went: the generic searches of a slice cost a third more.
+    private func forEachField(_ body: (Slice<UnsafeRawBufferPointer>, Slice<UnsafeRawBufferPointer>) -> Void) {
         bytes.withUnsafeReadableBytes { bytes in
-            var pairs: [(String, String)] = []
-            // Room for a browser's usual fields: grown from empty, the array was allocated
-            // three times for three fields.
-            pairs.reserveCapacity(16)
             var start = fieldsStart
             while bytes[start] != UInt8(ascii: "\r") {
                 var colon = start
@@ -77,11 +95,9 @@ struct CompactRequestHead: Equatable, Sendable {
                 while bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") { value += 1 }
                 var end = value
                 while bytes[end] != UInt8(ascii: "\r") { end += 1 }
-                pairs.append((String(decoding: bytes[start..<colon], as: UTF8.self),
-                              String(decoding: bytes[value..<end], as: UTF8.self)))
+                body(bytes[start..<colon], bytes[value..<end])
                 start = end + 2
             }
-            return pairs
         }
     }
 }
@@ -119,6 +135,17 @@ struct ReceivedHead: Sendable {
     /// NIO's form, made now for the fast path's head.
     var head: HTTPRequestHead {
         decoded ?? compact!.head
+    }
+
+    /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
+    /// order: from the bytes, for the fast path's head.
+    func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if let compact { return compact.forEachValue(ofFieldNamed: lowercaseName, body) }
+        let lowercase = lowercaseName.description
+        for (name, value) in decoded!.headers where name.isASCIICaseInsensitiveEqual(to: lowercase) {
+            var value = value
+            value.withUTF8(body)
+        }
     }
 
     /// Whether a field may be a precondition or `Range` (`StaticFileHandler`).

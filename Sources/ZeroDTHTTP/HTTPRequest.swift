@@ -51,6 +51,12 @@ public struct HTTPRequest: Sendable {
     /// The target as received (`head.uri`), without making the head.
     var uri: String { received.uri }
 
+    /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
+    /// order, without making the head.
+    func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        received.forEachValue(ofFieldNamed: lowercaseName, body)
+    }
+
     /// Whether a field may be a precondition or `Range`
     /// (`StaticFileHandler.mayHoldPreconditionOrRange`), without making the head.
     var mayHoldPreconditionOrRange: Bool { received.mayHoldPreconditionOrRange }

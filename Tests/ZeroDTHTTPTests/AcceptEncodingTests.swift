@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -64,6 +65,29 @@ import Testing
         #expect(Array(AcceptEncoding(HTTPHeaders([("accept-ENCODING", "br")])).ranked(Self.offered)) == [.br])
         #expect(Array(AcceptEncoding(HTTPHeaders([("Accept-Encodings", "br")])).ranked(Self.offered)) == [])
         #expect(Array(AcceptEncoding(HTTPHeaders([("Accept-Encodinh", "br")])).ranked(Self.offered)) == [])
+    }
+
+    /// A head the fast path read is ranked from its bytes, as the head NIO's decoder makes of
+    /// them is: the name in any case, several lines joined, look-alike names not.
+    @Test(arguments: [
+        "",
+        "Accept-Encoding: gzip\r\n",
+        "accept-ENCODING:br;q=0.5, gzip\r\n",
+        "Accept-Encoding: zstd;q=0.1\r\nUser-Agent: x\r\nAccept-Encoding:\t br\r\n",
+        "Accept-Encodings: br\r\nAccept-Encodinh: br\r\n",
+        "Accept-Encoding: *;q=0, identity\r\n",
+    ])
+    func aHeadReadByTheFastPathIsRankedAsItsDecodedForm(_ fields: String) throws {
+        let text = "GET /a HTTP/1.1\r\nHost: h\r\n\(fields)\r\n"
+        guard case .head(let compact, _) = SimpleRequestHead.parse(ByteBuffer(string: text), maxLength: 1024) else {
+            Issue.record("not taken by the fast path: \(text)")
+            return
+        }
+        let request = HTTPRequest(received: ReceivedHead(compact), path: "/a", query: nil, routeRemainder: "",
+                                  body: nil, host: nil)
+        let fromBytes = Array(AcceptEncoding(request).ranked(Self.offered))
+        #expect(fromBytes == Array(AcceptEncoding(compact.head.headers).ranked(Self.offered)))
+        #expect(fromBytes == Array(AcceptEncoding(HTTPRequest(head: compact.head, path: "/a", query: nil)).ranked(Self.offered)))
     }
 
     @Test func malformedElementsAreIgnoredNotTheField() {

@@ -40,6 +40,13 @@ struct AcceptEncoding {
         }
     }
 
+    /// Parses the request's field lines, joined as one list: from the bytes of a head the
+    /// fast path read, where making NIO's head for it cost a precompressed file's response
+    /// about 2,500 instructions.
+    init(_ request: HTTPRequest) {
+        request.forEachValue(ofFieldNamed: "accept-encoding") { parse(list: $0) }
+    }
+
     /// Those of `available` the client accepts, most preferred first: weight above zero and
     /// at least `identity`'s, ties in the order of `available` (the server's preference).
     func ranked(_ available: [ContentCoding]) -> Ranking {

@@ -213,7 +213,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         let file = try self.file(key, found: found, cached: cached[nil], needsDescriptor: precompressed.isEmpty,
                                  opened: &opened) { () throws(FileAccessError) in try open("") }
         if !precompressed.isEmpty {
-            for coding in AcceptEncoding(request.head.headers).ranked(precompressed) {
+            for coding in AcceptEncoding(request).ranked(precompressed) {
                 let siblingKey = OpenFileCache.Key(path: path, coding: coding)
                 let cachedSibling = cached[coding]
                 var openedSibling: OpenFile? = nil
