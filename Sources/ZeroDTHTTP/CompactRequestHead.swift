@@ -14,7 +14,6 @@ struct CompactRequestHead: Equatable, Sendable {
         var hostCount = 0
         /// Whether a `Host` value holds a comma: a list, which names no single host.
         var hostIsList = false
-        var hasConnection = false
         /// What the `Connection` tokens said so far; nil while none was `close` or `keep-alive`.
         var connectionTokens: ConnectionTokens?
         /// Nil without an `Expect` field; else whether the first one is `100-continue`.

@@ -787,8 +787,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard streamTimers == nil, machine.writeDeadlinePassed(now: context.eventLoop.now) else {
             return actOnTimer(context: context)
         }
-        TransmissionProgress.check(context.channel, within: machine.writeTimeout) { [self] moving in
-            if moving { machine.writeProgressed(now: context.eventLoop.now, responseFinished: false) }
+        TransmissionProgress.check(context.channel) { [self] sinceProgress in
+            // The deadline counts from that progress, not from now (`TransmissionProgress.remaining`).
+            if TransmissionProgress.remaining(of: machine.writeTimeout, sinceProgress: sinceProgress) != nil,
+               let sinceProgress {
+                machine.writeProgressed(now: context.eventLoop.now - sinceProgress, responseFinished: false)
+            }
             actOnTimer(context: context)
         }
     }

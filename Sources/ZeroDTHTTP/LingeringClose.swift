@@ -50,9 +50,9 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     /// Asks the kernel where the answer stands; the seam tests fake.
     typealias DeliveryCheck = @Sendable (any Channel) -> EventLoopFuture<Delivery>
 
-    /// Calls its closure with whether the socket made progress within the interval
-    /// (`TransmissionProgress.check`); the seam tests fake.
-    typealias ProgressCheck = (any Channel, TimeAmount, @escaping (Bool) -> Void) -> Void
+    /// Calls its closure with how long ago the socket last made progress, nil where nothing
+    /// is known (`TransmissionProgress.check`); the seam tests fake.
+    typealias ProgressCheck = (any Channel, @escaping (TimeAmount?) -> Void) -> Void
 
     /// How many of the kernel's retransmissions (or zero-window probes) in a row a client may
     /// leave unanswered before the socket closes, the role of nginx's `lingering_timeout`. A
@@ -149,7 +149,7 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         case .open where mode == .all && context.channel.isActive && !abandonsAnswer(context.channel):
             // (A close that leaves more than the high-water mark unwritten abandons the
             // answer: a file cut short, a client that stopped reading. Nothing to wait for.)
-            state = .lingering(Linger(promise: promise, deadline: judgeProgress(context: context),
+            state = .lingering(Linger(promise: promise, deadline: judgeProgress(in: maximumLinger, context: context),
                                       interval: Self.firstCheckInterval))
             // NIO shuts the output once its pending writes are in the kernel: the checks
             // start then (on a failure too: the output was shut already, or the channel is
@@ -253,16 +253,19 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Judges the client at `maximumLinger` from now: one still taking its answer (the
-    /// kernel sent it new data and it acknowledged some within that time) is judged again
-    /// as long after; one that made no progress is cut. As the write timeout judges an
-    /// answer: a slow but steady reader still taking the last MiBs is not cut short.
-    private func judgeProgress(context: ChannelHandlerContext) -> Scheduled<Void> {
-        context.eventLoop.assumeIsolated().scheduleTask(in: maximumLinger) {
-            self.madeProgress(context.channel, self.maximumLinger) { moving in
+    /// Judges the client after `delay` (at first `maximumLinger`): one still taking its
+    /// answer (the kernel sent it new data and it acknowledged some within `maximumLinger`)
+    /// is judged again `maximumLinger` after that progress; one that made none is cut. As
+    /// the write timeout judges an answer: a slow but steady reader still taking the last
+    /// MiBs is not cut short.
+    private func judgeProgress(in delay: TimeAmount, context: ChannelHandlerContext) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.madeProgress(context.channel) { sinceProgress in
                 guard case .lingering(var linger) = self.state else { return }
-                guard moving else { return self.closeSocket(context: context) }
-                linger.deadline = self.judgeProgress(context: context)
+                guard let wait = TransmissionProgress.remaining(of: self.maximumLinger, sinceProgress: sinceProgress) else {
+                    return self.closeSocket(context: context)
+                }
+                linger.deadline = self.judgeProgress(in: wait, context: context)
                 self.state = .lingering(linger)
             }
         }

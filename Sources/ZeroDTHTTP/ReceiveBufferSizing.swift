@@ -18,9 +18,11 @@ import NIOCore
 /// holds most of a browser's heads, so such a head takes two reads on a new connection (a
 /// longer one, with many cookies, a read more for each doubling it needs); then doubled after each read that fills it, up to `maximumSize` (a request
 /// body), and halved after one that fills at most half of it, not below `largeSize`. A
-/// read shorter than the kept buffer goes back to it. Reads of a connection whose requests
-/// are long (a browser's, or pipelined ones) thus each get a buffer of their own, one
-/// allocation per read, and take one read per head again.
+/// read shorter than the kept buffer goes back to it, unless it was the rest of a read that
+/// filled its buffer: a head a little longer than the kept buffer (an API client's, 140
+/// bytes) would otherwise take two reads on every request. Reads of a connection whose
+/// requests are long (a browser's, or pipelined ones) thus each get a buffer of their own,
+/// one allocation per read, and take one read per head again.
 ///
 /// - Important: the channel must read once per turn of its loop (`maxMessagesPerRead` 1):
 ///   NIO keeps only one buffer then, the first. With more reads per turn it keeps a buffer
@@ -35,11 +37,13 @@ struct ReceiveBufferSizing: RecvByteBufferAllocator {
     /// The largest buffer a read gets: NIO's adaptive default.
     static let maximumSize = 65536
 
-    /// The size of the next read's buffer; `keptSize` while reads fit the kept buffer. The
-    /// only stored property: NIO holds the allocator as an existential, which keeps up to
+    /// The size of the next read's buffer; `keptSize` while reads fit the kept buffer. Two
+    /// words at most are stored: NIO holds the allocator as an existential, which keeps up to
     /// three words inline and puts larger values in a heap box of their own, one for every
     /// connection (NIO's adaptive allocator took 64 bytes there).
     private(set) var nextSize: Int
+    /// The last read filled its buffer: the next is the rest of what it read.
+    private var lastReadFilled = false
 
     /// A connection's sizing starts at the kept buffer; the tests start it elsewhere.
     init(nextSize: Int = Self.keptSize) {
@@ -58,13 +62,15 @@ struct ReceiveBufferSizing: RecvByteBufferAllocator {
     /// Sizes the next read's buffer after a read of `actualReadBytes`.
     /// - Returns: whether the next read needs a buffer of its own (NIO's "may grow").
     mutating func record(actualReadBytes: Int) -> Bool {
-        if actualReadBytes >= nextSize {
+        let filled = actualReadBytes >= nextSize
+        if filled {
             nextSize = nextSize == Self.keptSize ? Self.largeSize : min(nextSize * 2, Self.maximumSize)
         } else if actualReadBytes < Self.keptSize {
-            nextSize = Self.keptSize
+            if !lastReadFilled { nextSize = Self.keptSize }
         } else if actualReadBytes <= nextSize / 2 {
             nextSize = max(nextSize / 2, Self.largeSize)
         }
+        lastReadFilled = filled
         return nextSize != Self.keptSize
     }
 }

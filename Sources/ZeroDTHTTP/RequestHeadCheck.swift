@@ -15,8 +15,6 @@ struct RequestHeadCheck: Equatable {
     /// The first `Expect` is `100-continue` (RFC 9110 §10.1.1): the client waits for an
     /// interim response before it sends the body.
     private(set) var expectsContinue = false
-    /// The head has a `Connection` field, whose tokens may keep or close the connection.
-    private(set) var hasConnectionField = false
 
     init(_ head: HTTPRequestHead, maxBodySize: Int) {
         // One pass over the headers, comparing names byte by byte (`lowercased()` is
@@ -40,8 +38,6 @@ struct RequestHeadCheck: Equatable {
                 fields.contentLength = value
             case 6 where expectation == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
                 expectation = value
-            case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
-                fields.hasConnection = true
             default:
                 break
             }
@@ -54,7 +50,7 @@ struct RequestHeadCheck: Equatable {
     /// Such a head has no body and neither framing field: only its `Host` can fail it.
     init(_ head: CompactRequestHead) {
         let fields = Fields(hosts: head.fields.hostCount, host: head.hostValue, hostIsList: head.fields.hostIsList,
-                            hasConnection: head.fields.hasConnection, expectsContinue: head.fields.expectsContinue == true)
+                            expectsContinue: head.fields.expectsContinue == true)
         self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: 0)
     }
 
@@ -64,7 +60,6 @@ struct RequestHeadCheck: Equatable {
         /// The last `Host` value.
         var host: String?
         var hostIsList = false
-        var hasConnection = false
         var expectsContinue = false
         var transferEncodings: [String] = []
         /// The first `Content-Length` value.
@@ -73,7 +68,6 @@ struct RequestHeadCheck: Equatable {
 
     private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields, maxBodySize: Int) {
         expectsContinue = fields.expectsContinue
-        hasConnectionField = fields.hasConnection
         let lookup = RequestHost.lookup(uri: uri, host: fields.host)
         if case .name(let name) = lookup { host = name }
         if let status = Self.framingFailure(fields.transferEncodings) {

@@ -99,7 +99,7 @@ enum SimpleRequestHead: Equatable {
             }
             note(name: bytes[name], value: value)
             fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
-                || StaticFileHandler.mayNamePreconditionOrRange(bytes[name.lowerBound])
+                || StaticFileHandler.mayNamePreconditionOrRange(bytes[name])
         }
 
         /// What `RequestHeadCheck` and NIO's keep-alive reading look for, by the name's length
@@ -111,7 +111,6 @@ enum SimpleRequestHead: Equatable {
                 fields.hostCount += 1
                 fields.hostIsList = fields.hostIsList || bytes[value].contains(UInt8(ascii: ","))
             case 10 where Self.isLowercased(name, "connection"):
-                fields.hasConnection = true
                 fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
             case 6 where fields.expectsContinue == nil && Self.isLowercased(name, "expect"):
                 fields.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")

@@ -39,14 +39,15 @@ import Testing
         }
     }
 
-    /// Whether the client made progress, in turn for each judgement; none once they run out.
+    /// How long ago the client last made progress, in turn for each judgement; nothing known
+    /// once they run out.
     final class Progress {
-        var answers: [Bool]
-        var asked: [TimeAmount] = []
-        init(_ answers: [Bool]) { self.answers = answers }
-        func check(_ channel: any Channel, within interval: TimeAmount, _ body: @escaping (Bool) -> Void) {
-            asked.append(interval)
-            body(answers.isEmpty ? false : answers.removeFirst())
+        var answers: [TimeAmount]
+        var asked = 0
+        init(_ answers: [TimeAmount]) { self.answers = answers }
+        func check(_ channel: any Channel, _ body: @escaping (TimeAmount?) -> Void) {
+            asked += 1
+            body(answers.isEmpty ? nil : answers.removeFirst())
         }
     }
 
@@ -124,16 +125,31 @@ import Testing
     /// still taking the last MiBs keeps its socket past `maximumLinger`, and is cut once it
     /// has made none for that long.
     @Test func aClientStillTakingItsAnswerKeepsItsSocketUntilItStalls() throws {
-        let progress = Progress([true, true])
+        let progress = Progress([.zero, .zero])
         let (channel, _, _) = try Self.channel(Deliveries([]), progress: progress)
         channel.close(promise: nil)
         channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger * 2)
         #expect(channel.isActive, "still taking its answer")
-        #expect(progress.asked == [Self.maximumLinger, Self.maximumLinger])
+        #expect(progress.asked == 2)
         channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger - .milliseconds(1))
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
         #expect(!channel.isActive, "no progress for the maximum linger")
+    }
+
+    /// The maximum linger counts from the client's last progress, not from the judgement
+    /// that saw it: the tail of an answer the kernel sent just after the close does not buy
+    /// a client that took nothing more another whole linger (hostile finding F1: a client
+    /// that sent a byte now and then kept its socket for twice `timeouts.write`).
+    @Test func theLingerEndsTheMaximumAfterTheLastProgress() throws {
+        let progress = Progress([Self.maximumLinger - .seconds(1)])
+        let (channel, _, _) = try Self.channel(Deliveries([]), progress: progress)
+        channel.close(promise: nil)
+        channel.embeddedEventLoop.advanceTime(by: Self.maximumLinger)
+        #expect(channel.isActive, "it took the tail a second after the close")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive, "nothing since: cut a maximum linger after its last progress")
+        #expect(progress.asked == 2)
     }
 
     /// Once the client has shown it has read everything (an HTTP/2 PING's answer), the wait

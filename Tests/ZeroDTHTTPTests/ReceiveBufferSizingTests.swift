@@ -38,6 +38,13 @@ import Testing
         #expect(Self.sizes(after: [Self.kept, 572, 700, 700, 40]) == [Self.large, Self.large, Self.large, Self.large, Self.kept])
     }
 
+    /// A head a little longer than the kept buffer (140 bytes) is read in two the first
+    /// time; the rest of it does not send the next one back to the kept buffer, so it then
+    /// takes one read. A short head that comes by itself does.
+    @Test func theRestOfALongerHeadKeepsTheLargeBuffer() {
+        #expect(Self.sizes(after: [Self.kept, 12, 140, 140, 40]) == [Self.large, Self.large, Self.large, Self.large, Self.kept])
+    }
+
     @Test func fullReadsDoubleUpToTheMaximumAndShortOnesHalveDownToLarge() {
         var reads = [Self.kept]
         var size = Self.large

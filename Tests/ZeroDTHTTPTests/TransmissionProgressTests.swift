@@ -10,12 +10,15 @@ import Testing
 
 /// What the write deadline asks the kernel, on a real loopback socket: a connection that
 /// sent its client data the client acknowledged within the interval made progress; one
-/// that sent nothing for longer did not; a channel with no socket knows nothing.
+/// that sent nothing for longer did not; a channel with no socket knows nothing. The next
+/// judgement counts from the last progress.
 @Suite struct TransmissionProgressTests {
     private static func progress(of channel: any Channel, within interval: TimeAmount) throws -> Bool {
         let result = channel.eventLoop.makePromise(of: Bool.self)
         channel.eventLoop.execute {
-            TransmissionProgress.check(channel, within: interval) { result.succeed($0) }
+            TransmissionProgress.check(channel) {
+                result.succeed(TransmissionProgress.remaining(of: interval, sinceProgress: $0) != nil)
+            }
         }
         return try result.futureResult.wait()
     }
@@ -42,8 +45,15 @@ import Testing
 
     @Test func aChannelWithoutASocketKnowsOfNoProgress() throws {
         let channel = EmbeddedChannel()
-        var moving: Bool?
-        TransmissionProgress.check(channel, within: .minutes(1)) { moving = $0 }
-        #expect(moving == false)
+        var sinceProgress: TimeAmount? = .zero
+        TransmissionProgress.check(channel) { sinceProgress = $0 }
+        #expect(sinceProgress == nil)
+        #expect(TransmissionProgress.remaining(of: .minutes(1), sinceProgress: nil) == nil)
+    }
+
+    @Test func theNextJudgementCountsFromTheLastProgress() {
+        #expect(TransmissionProgress.remaining(of: .seconds(30), sinceProgress: .seconds(29)) == .seconds(1))
+        #expect(TransmissionProgress.remaining(of: .seconds(30), sinceProgress: .zero) == .seconds(30))
+        #expect(TransmissionProgress.remaining(of: .seconds(30), sinceProgress: .seconds(30)) == nil)
     }
 }

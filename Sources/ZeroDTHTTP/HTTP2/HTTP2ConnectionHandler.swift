@@ -147,7 +147,7 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
             context.eventLoop.assumeIsolated().execute { [inputGate] in
                 inputGate.writeFinalGoAway(lastStreamID: lastStreamID)
             }
-            scheduleStallCheck(context: context)
+            scheduleStallCheck(in: TimeAmount(configuration.writeTimeout), context: context)
             scheduleGoneCheck(context: context)
         case .close:
             stopWaitingForTheAnswer()
@@ -164,13 +164,13 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     /// write them, is not cut short (it lost their last bytes). A client that made no
     /// progress for that long, and has not answered, is not waited for any longer: no
     /// lingering either.
-    private func scheduleStallCheck(context: ChannelHandlerContext) {
+    private func scheduleStallCheck(in delay: TimeAmount, context: ChannelHandlerContext) {
         let writeTimeout = TimeAmount(configuration.writeTimeout)
-        stalled = context.eventLoop.assumeIsolated().scheduleTask(in: writeTimeout) { [self] in
-            TransmissionProgress.check(context.channel, within: writeTimeout) { [self] moving in
+        stalled = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            TransmissionProgress.check(context.channel) { [self] sinceProgress in
                 guard stalled != nil else { return }
-                if moving {
-                    scheduleStallCheck(context: context)
+                if let wait = TransmissionProgress.remaining(of: writeTimeout, sinceProgress: sinceProgress) {
+                    scheduleStallCheck(in: wait, context: context)
                 } else {
                     closeAtOnce(context: context)
                 }
@@ -181,18 +181,24 @@ final class HTTP2ConnectionHandler: ChannelDuplexHandler {
     /// A client that vanishes (a phone that lost its network) after the final GOAWAY never
     /// answers, and would keep the connection, and a drain, for the write timeout: the
     /// kernel's retransmissions of the GOAWAY and PING tell it is gone within seconds, as
-    /// they tell the lingering close.
+    /// they tell the lingering close. As there, only once NIO has given the kernel
+    /// everything: while it still holds some of the last answer, the write timeout judges
+    /// the client, as it judges an HTTP/1.1 answer's.
     private func scheduleGoneCheck(context: ChannelHandlerContext) {
         goneCheck = context.eventLoop.assumeIsolated().scheduleTask(in: LingeringClose.longestCheckInterval) { [self] in
             clientIsGone(context.channel).hop(to: context.eventLoop).assumeIsolated().whenSuccess { [self] gone in
                 guard stalled != nil else { return }
-                if gone {
+                if gone && !Self.holdsUnwrittenBytes(context.channel) {
                     closeAtOnce(context: context)
                 } else {
                     scheduleGoneCheck(context: context)
                 }
             }
         }
+    }
+
+    private static func holdsUnwrittenBytes(_ channel: any Channel) -> Bool {
+        ((try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0) > 0
     }
 
     private func stopWaitingForTheAnswer() {

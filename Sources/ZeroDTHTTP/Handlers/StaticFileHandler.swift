@@ -339,17 +339,23 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         }
     }
 
-    /// Whether `headers` may hold a precondition (`If-…`) or `Range`: a field whose name starts
-    /// with `i` or `r`, in any case. Most requests hold none, and then one pass over the names
-    /// replaces a lookup per such field, six in all.
+    /// Whether `headers` hold a precondition (`If-…`) or `Range`. Most requests hold none,
+    /// and then one pass over the names replaces a lookup per such field, six in all.
     static func mayHoldPreconditionOrRange(_ headers: HTTPHeaders) -> Bool {
-        headers.contains { name, _ in name.utf8.first.map(mayNamePreconditionOrRange) ?? false }
+        headers.contains { name, _ in mayNamePreconditionOrRange(name.utf8) }
     }
 
-    /// Whether a field whose name starts with `first` may be a precondition or `Range`
-    /// (``mayHoldPreconditionOrRange(_:)``; the fast path notes it as it parses).
-    static func mayNamePreconditionOrRange(_ first: UInt8) -> Bool {
-        first.asciiLowercased == UInt8(ascii: "i") || first.asciiLowercased == UInt8(ascii: "r")
+    /// The fields that make a request conditional (RFC 9110 §13.1) or partial (§14.2).
+    private static let preconditionOrRangeNames = ["range", "if-match", "if-range", "if-none-match",
+                                                   "if-modified-since", "if-unmodified-since"].map { Array($0.utf8) }
+
+    /// Whether a field named `name`, in any case, is a precondition or `Range`
+    /// (``mayHoldPreconditionOrRange(_:)``; the fast path notes it as it parses). By the
+    /// whole name: `Referer`, on nearly every request a browser makes for a file, is not one.
+    static func mayNamePreconditionOrRange(_ name: some Collection<UInt8>) -> Bool {
+        preconditionOrRangeNames.contains { expected in
+            expected.count == name.count && zip(expected, name).allSatisfy { $0 == $1.asciiLowercased }
+        }
     }
 
     /// The body's source: `file`'s contents, the file the walk opened (`opened`), or a copy
