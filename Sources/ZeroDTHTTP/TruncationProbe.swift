@@ -30,6 +30,8 @@ final class TruncationProbe {
     /// Each file and the size it must keep for the response to complete.
     private let files: [(handle: NIOFileHandle, requiredSize: Int)]
     private var scheduled: Scheduled<Void>?
+    /// Whether a check is set: a stopped probe has none.
+    var isArmed: Bool { scheduled != nil }
     /// Stopped, or it found a file truncated (and so said it once).
     private(set) var isStopped = false
     /// What is called once a file is found too short: given when the probe waits for a flush.
