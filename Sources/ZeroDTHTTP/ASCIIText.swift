@@ -27,6 +27,20 @@ extension UInt8 {
     }
 }
 
+extension Collection<UInt8> {
+    /// Whether these bytes are `lowercase` in any ASCII case, byte by byte (see
+    /// `asciiLowercased`): a field name or token compared where it was read, with no `String`.
+    func isASCIICaseInsensitiveEqual(to lowercase: some Collection<UInt8>) -> Bool {
+        count == lowercase.count && zip(self, lowercase).allSatisfy { $0.asciiLowercased == $1 }
+    }
+
+    /// Whether these bytes are `lowercase` in any ASCII case (a name known when building).
+    func isASCIICaseInsensitiveEqual(to lowercase: StaticString) -> Bool {
+        isASCIICaseInsensitiveEqual(to: UnsafeBufferPointer(start: lowercase.utf8Start,
+                                                            count: lowercase.utf8CodeUnitCount))
+    }
+}
+
 extension String {
     /// Whether this is `lowercase` in any ASCII case, byte by byte: no lower-cased copy,
     /// and no Unicode case folding (see `asciiLowercased`).

@@ -75,9 +75,8 @@ struct CompactRequestHead: Equatable, Sendable {
     /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
     /// order, without making a `String` of any field.
     func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        let expected = UnsafeBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
         forEachField { name, value in
-            guard name.count == expected.count, zip(name, expected).allSatisfy({ $0.asciiLowercased == $1 }) else { return }
+            guard name.isASCIICaseInsensitiveEqual(to: lowercaseName) else { return }
             UnsafeRawBufferPointer(rebasing: value).withMemoryRebound(to: UInt8.self, body)
         }
     }

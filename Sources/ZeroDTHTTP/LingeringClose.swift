@@ -123,8 +123,8 @@ final class LingeringClose: ChannelDuplexHandler, RemovableChannelHandler {
     ///   - countsUnwrittenBytes: the channel's high-water mark is a byte, so its writability
     ///     does not tell whether a close abandons the answer: its unwritten bytes do.
     ///   - isDelivered: where the answer stands.
-    ///   - madeProgress: whether the kernel is still sending the answer to a client that
-    ///     takes it.
+    ///   - madeProgress: how long ago the kernel last sent the client more of its answer
+    ///     and had some acknowledged.
     init(maximumLinger: TimeAmount, countsUnwrittenBytes: Bool = false,
          isDelivered: @escaping DeliveryCheck = LingeringClose.askKernel,
          madeProgress: @escaping ProgressCheck = TransmissionProgress.check) {

@@ -48,7 +48,7 @@ public struct RoutingTable: Sendable {
         var fixedResponse: HTTPResponse? { storage.fixedResponse }
         /// Whether `handler` reads a request's `head` only where it needs the fields, a few
         /// requests' (`StaticFileHandler`: a conditional or range request's, a directory
-        /// listing's, `Accept-Encoding` with `precompressed`): a head the fast path read then
+        /// listing's; `Accept-Encoding` it reads from the bytes): a head the fast path read then
         /// reaches it unmade, as NIO's form costs a `String` for every name and value. Any
         /// other handler gets the head made, once (``HTTPRequest/head`` makes it at each read).
         var takesCompactHead: Bool { storage.takesCompactHead }

@@ -106,14 +106,14 @@ enum SimpleRequestHead: Equatable {
         /// first: each field is compared with at most one name.
         private mutating func note(name: Slice<UnsafeRawBufferPointer>, value: Range<Int>) {
             switch name.count {
-            case 4 where Self.isLowercased(name, "host"):
+            case 4 where name.isASCIICaseInsensitiveEqual(to: "host"):
                 fields.host = value
                 fields.hostCount += 1
                 fields.hostIsList = fields.hostIsList || bytes[value].contains(UInt8(ascii: ","))
-            case 10 where Self.isLowercased(name, "connection"):
+            case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
                 fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
-            case 6 where fields.expectsContinue == nil && Self.isLowercased(name, "expect"):
-                fields.expectsContinue = Self.isCaseInsensitive(bytes[value], "100-continue")
+            case 6 where fields.expectsContinue == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
+                fields.expectsContinue = bytes[value].isASCIICaseInsensitiveEqual(to: "100-continue")
             default:
                 break
             }
@@ -130,19 +130,14 @@ enum SimpleRequestHead: Equatable {
             while start < value.endIndex {
                 let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
                 let token = value[start..<end].trimmingOptionalWhitespace()
-                if isCaseInsensitive(token, "close") {
+                if token.isASCIICaseInsensitiveEqual(to: "close") {
                     state = .close
-                } else if isCaseInsensitive(token, "keep-alive") {
+                } else if token.isASCIICaseInsensitiveEqual(to: "keep-alive") {
                     state = state == nil ? .keepAlive : .close
                 }
                 start = end + 1
             }
             return state
-        }
-
-        /// Whether `text` is `lowercase` in any ASCII case.
-        private static func isCaseInsensitive(_ text: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
-            text.count == lowercase.utf8CodeUnitCount && isLowercased(text, lowercase)
         }
 
         /// `content-length`, `transfer-encoding` or `upgrade`, in any case; or
@@ -152,18 +147,12 @@ enum SimpleRequestHead: Equatable {
         /// made the array and walked each string's UTF-8 view for every field of every request.)
         private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
             switch name.count {
-            case 14: return isLowercased(name, "content-length")
-            case 16: return isLowercased(name, "proxy-connection")
-            case 17: return isLowercased(name, "transfer-encoding")
-            case 7: return isLowercased(name, "upgrade")
+            case 14: return name.isASCIICaseInsensitiveEqual(to: "content-length")
+            case 16: return name.isASCIICaseInsensitiveEqual(to: "proxy-connection")
+            case 17: return name.isASCIICaseInsensitiveEqual(to: "transfer-encoding")
+            case 7: return name.isASCIICaseInsensitiveEqual(to: "upgrade")
             default: return false
             }
-        }
-
-        /// Whether `name`, lower-cased, is `lowercase` (of the same length).
-        private static func isLowercased(_ name: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
-            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-            return zip(expected, name).allSatisfy { $0 == $1.asciiLowercased }
         }
 
         private func peek() throws(Stop) -> UInt8 {

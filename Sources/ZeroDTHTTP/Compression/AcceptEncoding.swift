@@ -170,10 +170,7 @@ struct AcceptEncoding {
     /// (malformed names included: none of them is one of these). RFC 9110 §8.4.1.3: a
     /// recipient SHOULD take "x-gzip" for "gzip".
     private static func slot(named name: Slice<UnsafeBufferPointer<UInt8>>) -> Int? {
-        func matches(_ expected: StaticString) -> Bool {
-            let expected = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
-            return name.count == expected.count && zip(name, expected).allSatisfy { $0.asciiLowercased == $1 }
-        }
+        func matches(_ expected: StaticString) -> Bool { name.isASCIICaseInsensitiveEqual(to: expected) }
         if matches("gzip") || matches("x-gzip") { return slot(of: .gzip) }
         if matches("br") { return slot(of: .br) }
         if matches("zstd") { return slot(of: .zstd) }

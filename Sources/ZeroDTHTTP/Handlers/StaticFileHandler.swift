@@ -360,9 +360,7 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
         case 5, 8, 13, 17, 19: break
         default: return false
         }
-        return preconditionOrRangeNames.contains { expected in
-            expected.count == name.count && zip(expected, name).allSatisfy { $0 == $1.asciiLowercased }
-        }
+        return preconditionOrRangeNames.contains { name.isASCIICaseInsensitiveEqual(to: $0) }
     }
 
     /// The body's source: `file`'s contents, the file the walk opened (`opened`), or a copy
