@@ -5,9 +5,25 @@ import NIOPosix
 
 /// The `Date` header value, formatted at most once a second per event loop thread.
 enum DateHeader {
+    /// A thread's cache. Its fields are behind a pointer, which Swift does not check for
+    /// exclusive access at each read as it does a class's stored properties: those checks
+    /// were most of the cost of a cached value.
     private final class Cache {
-        var second: time_t = -1
-        var value = ""
+        struct Fields {
+            var second: time_t = -1
+            var value = ""
+        }
+
+        let fields = UnsafeMutablePointer<Fields>.allocate(capacity: 1)
+
+        init() {
+            fields.initialize(to: Fields())
+        }
+
+        deinit {
+            fields.deinitialize(count: 1)
+            fields.deallocate()
+        }
     }
 
     /// One cache per thread, so event loops never contend for it. Each `Cache` is only
@@ -23,12 +39,12 @@ enum DateHeader {
             cache = Cache()
             caches.currentValue = cache
         }
+        let fields = cache.fields
         let second = time(nil)
-        if second != cache.second {
-            cache.second = second
-            cache.value = format(second)
+        if second != fields.pointee.second {
+            fields.pointee = Cache.Fields(second: second, value: format(second))
         }
-        return cache.value
+        return fields.pointee.value
     }
 
     /// Formats a time as an IMF-fixdate.

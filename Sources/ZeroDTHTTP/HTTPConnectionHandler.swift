@@ -14,13 +14,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = IOData
 
-    /// Bodies up to this size share the head's buffer (one `write`); larger ones follow it
-    /// as their own buffers, and NIO sends them all with one `writev`. The copy costs more
-    /// than the gather past a few KiB: a 16 KiB `.gz` copied behind its head took 12,000 of
-    /// its response's 54,000 instructions. Neither needs a write promise on a plain
-    /// connection when the body is bytes only (`confirmWrites`).
-    private static let inlineBodyLimit = 4 * 1024
-
     /// The write buffer marks of a channel whose writes reach the socket: it turns
     /// unwritable when a write leaves more than a byte to send, and writable again once
     /// every byte is sent, so that its writability says whether anything is unwritten
@@ -323,7 +316,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Picks the server for a request for `host` (``RequestHeadCheck/host``).
-    private func choose(host: String?) {
+    private func choose(host: RequestHostName?) {
         scope.choose(host: host, serverName: tlsServerName?.value)
     }
 
@@ -343,6 +336,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         switch scope.dispatch(head: request.head, host: request.host, body: request.body) {
         case .answer(let response):
             write(response, for: request.head, started: request.started, context: context)
+        case .fixed(let route):
+            if !sendKeptMessage(route.fixedMessage!, for: request.head, started: request.started, context: context) {
+                write(route.fixedResponse!, for: request.head, started: request.started, context: context)
+            }
         case .malformed(let response):
             machine.protocolError()
             write(response, for: request.head, started: request.started, context: context)
@@ -420,11 +417,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let connection = ResponseHead.connection(closing: machine.closeAfterResponse, version: requestHead.version)
         // A small in-memory body goes out in the same buffer as the head: one write, one segment.
-        var inline: ByteBuffer?
-        if sendsBody, response.body.count == 1, case .bytes(let bytes) = response.body[0],
-           bytes.readableBytes <= Self.inlineBodyLimit {
-            inline = bytes
-        }
+        let inline = sendsBody ? response.inlineBody : nil
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
                                       renderedHeaders: response.renderedHeaders, date: DateHeader.now,
                                       server: machine.settings.configuration.serverHeader,
@@ -462,16 +455,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             unconfirmedResponses += 1
         }
         if !pumpsStream { stream?.close() }
-        needsFlush = true
-        perform(machine.responseIssued(now: now), context: context)
+        let record = issued(status: status, for: requestHead, started: started, now: now, context: context)
         // One confirmed at the flush that follows in this turn of the loop (`confirmWrites`)
         // sets the timer there, before any deadline can fall due: setting it twice cost a
         // small response about 300 instructions more.
         if done != nil { armTimer(context: context) }
-        // Taken only where something records it: copying what a record holds costs more
-        // than the rest of a small response's bookkeeping.
-        let record = scope.record(remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
-                                  status: Int(status), duration: Duration(now - started))
         guard pumpsStream, let stream, let done else {
             record?.record(bodyBytes: sendsBody ? response.bodyCount : 0)
             return
@@ -484,6 +472,42 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             record?.record(bodyBytes: streamedBytes)
         }
         sendPiece(of: stream, head: head, context: context, done: done)
+    }
+
+    /// Sends a fixed response as the whole message it last went out as (``FixedMessage``),
+    /// when that message still fits this request and connection: the response is not made,
+    /// nor its head, which was most of a fixed response's cost. False where it does not fit
+    /// (a new second, another version or `Connection`, a write that needs a promise, an
+    /// amendment to apply, no message kept yet): `write` then makes the response.
+    private func sendKeptMessage(_ fixed: FixedMessage, for requestHead: ReceivedHead, started: NIODeadline,
+                                 context: ChannelHandlerContext) -> Bool {
+        guard writesReachSocket, amendment == nil, !machine.isClosed else { return false }
+        let sendsBody = ResponseFraming(method: requestHead.method, status: fixed.status).sendsBody
+        guard fixed.holdsWholeBody || !sendsBody,
+              let message = fixed.message(date: DateHeader.now, server: machine.settings.configuration.serverHeader,
+                                          connection: ResponseHead.connection(closing: machine.closeAfterResponse,
+                                                                              version: requestHead.version),
+                                          minorVersion: requestHead.version.minor,
+                                          carriesBody: sendsBody && fixed.bodyCount > 0) else { return false }
+        // Confirmed by the flush, as `write` does for a response of bytes.
+        context.write(NIOAny(IOData.byteBuffer(message)), promise: nil)
+        unconfirmedResponses += 1
+        let record = issued(status: fixed.status.code, for: requestHead, started: started,
+                            now: context.eventLoop.now, context: context)
+        record?.record(bodyBytes: sendsBody ? fixed.bodyCount : 0)
+        return true
+    }
+
+    /// What follows every response's writes: the flush they need, the state machine's turn,
+    /// and the record of it, for what records it (nil when nothing does).
+    private func issued(status: UInt, for requestHead: ReceivedHead, started: NIODeadline, now: NIODeadline,
+                        context: ChannelHandlerContext) -> ResponseRecord? {
+        needsFlush = true
+        perform(machine.responseIssued(now: now), context: context)
+        // Taken only where something records it: copying what a record holds costs more
+        // than the rest of a small response's bookkeeping.
+        return scope.record(remoteAddress: remoteAddress, isSecure: isSecure, requestHead: requestHead,
+                            status: Int(status), duration: Duration(now - started))
     }
 
     /// Waits for `done`, the last write of `response`, then closes its files (`handles`) and

@@ -26,23 +26,30 @@ public struct HTTPRequest: Sendable {
     /// target's authority, else from `Host` (HTTP/2's `:authority`); ASCII, lower-cased,
     /// without the port or a trailing dot, an IPv6 literal in brackets. Validated (RFC 3986
     /// `host`), so it is safe to put in a URL; nil when the request names none.
-    public var host: String?
+    ///
+    /// For a request the server's fast path read, made from the head's bytes at each read:
+    /// read it once where it is read at all.
+    public var host: String? {
+        get { hostName?.name }
+        set { hostName = newValue.map(RequestHostName.init) }
+    }
+    private var hostName: RequestHostName?
 
     /// Creates a request.
     public init(head: HTTPRequestHead, path: String, query: String?, routeRemainder: Substring = "",
                 body: ByteBuffer? = nil, host: String? = nil) {
         self.init(received: ReceivedHead(head), path: path, query: query, routeRemainder: routeRemainder, body: body,
-                  host: host)
+                  host: host.map(RequestHostName.init))
     }
 
     init(received: ReceivedHead, path: String, query: String?, routeRemainder: Substring, body: ByteBuffer?,
-         host: String?) {
+         host: RequestHostName?) {
         self.received = received
         self.path = path
         self.query = query
         self.routeRemainder = routeRemainder
         self.body = body
-        self.host = host
+        hostName = host
     }
 
     /// The request method.

@@ -9,13 +9,13 @@ final class PendingRequest {
     let head: ReceivedHead
     let started: NIODeadline
     /// The host it is for, as routing read it (``RequestHost``); nil when it names none.
-    let host: String?
+    let host: RequestHostName?
     /// Set when the request is already known to fail; the body is then discarded.
     let failure: HTTPResponseStatus?
     /// Appended to in place: the request is held by the connection alone while it is read.
     var body: ByteBuffer?
 
-    init(head: ReceivedHead, started: NIODeadline, host: String?, failure: HTTPResponseStatus?) {
+    init(head: ReceivedHead, started: NIODeadline, host: RequestHostName?, failure: HTTPResponseStatus?) {
         self.head = head
         self.started = started
         self.host = host

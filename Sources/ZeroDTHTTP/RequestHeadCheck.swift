@@ -11,7 +11,7 @@ struct RequestHeadCheck: Equatable {
     /// The response must close the connection even when the request is fine.
     private(set) var closesConnection = false
     /// The host the request is for (``RequestHost``), when it is valid; nil when it names none.
-    private(set) var host: String?
+    private(set) var host: RequestHostName?
     /// The first `Expect` is `100-continue` (RFC 9110 §10.1.1): the client waits for an
     /// interim response before it sends the body.
     private(set) var expectsContinue = false
@@ -49,9 +49,13 @@ struct RequestHeadCheck: Equatable {
     /// The check of a head the fast path read, which found its fields as it parsed them.
     /// Such a head has no body and neither framing field: only its `Host` can fail it.
     init(_ head: CompactRequestHead) {
-        let fields = Fields(hosts: head.fields.hostCount, host: head.hostValue, hostIsList: head.fields.hostIsList,
-                            expectsContinue: head.fields.expectsContinue == true)
-        self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: 0)
+        // A plain `Host` is read where it is, and its name kept as its bytes: only another
+        // one is made a `String` for the general reading. (Such a head's target is
+        // origin-form: it names no host of its own.)
+        let plain = head.fields.host.flatMap { RequestHostName(plainValueIn: head.bytes, at: $0) }
+        let fields = Fields(hosts: head.fields.hostCount, host: plain == nil ? head.hostValue : nil,
+                            hostIsList: head.fields.hostIsList, expectsContinue: head.fields.expectsContinue == true)
+        self.init(head.method, version: head.version, uri: head.uri, fields: fields, plainHost: plain, maxBodySize: 0)
     }
 
     /// What the check reads of a head's fields.
@@ -66,10 +70,13 @@ struct RequestHeadCheck: Equatable {
         var contentLength: String?
     }
 
-    private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields, maxBodySize: Int) {
+    /// - Parameter plainHost: the host, when the head's `Host` was read already (`fields` then
+    ///   has none) and its target is origin-form, which names no host of its own.
+    private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields,
+                 plainHost: RequestHostName? = nil, maxBodySize: Int) {
         expectsContinue = fields.expectsContinue
-        let lookup = RequestHost.lookup(uri: uri, host: fields.host)
-        if case .name(let name) = lookup { host = name }
+        let lookup = plainHost == nil ? RequestHost.lookup(uri: uri, host: fields.host) : .none
+        if case .name(let name) = lookup { host = RequestHostName(name) } else { host = plainHost }
         if let status = Self.framingFailure(fields.transferEncodings) {
             reject(status, beforeBody: true)
         } else if let status = Self.hostFailure(version: version, hosts: fields.hosts, hostIsList: fields.hostIsList) {

@@ -13,6 +13,9 @@ struct ResponseScope {
         /// The connection answers it itself: 404, 421, 405, the redirect adding a slash, and
         /// a fixed response (`respond:` routes), which needs no request made for its handler.
         case answer(HTTPResponse)
+        /// A fixed response that keeps its whole message (``RoutingTable/Route/fixedMessage``):
+        /// sent as that message where it still fits, else as the route's `fixedResponse`.
+        case fixed(RoutingTable.Route)
         /// Its target is not one a request can have: 400, the owner's, and a protocol error
         /// (an HTTP/1.1 connection closes after it).
         case malformed(HTTPResponse)
@@ -54,8 +57,8 @@ struct ResponseScope {
 
     /// Picks the server for a request for `host` (``RequestHeadCheck/host``) on a connection
     /// whose client asked TLS for `serverName`.
-    mutating func choose(host: String?, serverName: @autoclosure () -> String?) {
-        set(hosts.choose(host: host, serverName: serverName()))
+    mutating func choose(host: RequestHostName?, serverName: @autoclosure () -> String?) {
+        set(hosts.choose(host: host?.name, serverName: serverName()))
     }
 
     /// Gives the current answer to the listener's owner, the fallback server: an error found
@@ -72,7 +75,7 @@ struct ResponseScope {
 
     /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
     /// server's routes, and takes on the route's amendment and metrics.
-    mutating func dispatch(head: ReceivedHead, host: String?, body: ByteBuffer?) -> Dispatch {
+    mutating func dispatch(head: ReceivedHead, host: RequestHostName?, body: ByteBuffer?) -> Dispatch {
         guard let target = RequestTarget(uri: head.uri) else {
             // Found before routing, like the head's errors.
             chooseOwner()
@@ -93,9 +96,11 @@ struct ResponseScope {
             return .answer(.redirectAddingSlash(uri: head.uri, query: target.query))
         case .route(let route, let remainder):
             currentRoute = route
-            if let allowed = route.handler.allowedMethods, !allowed.contains(head.method) {
+            if let allowed = route.allowedMethods, !allowed.contains(head.method) {
                 return .answer(.methodNotAllowed(allowed: allowed))
             }
+            // Not copied out of the route where its message is kept: most requests need only that.
+            if route.fixedMessage != nil { return .fixed(route) }
             if let fixed = route.fixedResponse { return .answer(fixed) }
             let received = route.takesCompactHead ? head : ReceivedHead(head.head)
             return .handler(route, HTTPRequest(received: received, path: target.path, query: target.query,
@@ -106,14 +111,16 @@ struct ResponseScope {
     /// What the current response records, when something records it (route metrics, the
     /// server's access log): nil otherwise, as copying what a record holds costs more than
     /// the rest of a small response's bookkeeping.
-    func record(remoteAddress: SocketAddress?, isSecure: Bool, requestHead: ReceivedHead, status: Int,
-                duration: Duration) -> ResponseRecord? {
+    func record(remoteAddress: @autoclosure () -> SocketAddress?, isSecure: Bool, requestHead: ReceivedHead,
+                status: Int, duration: Duration) -> ResponseRecord? {
+        let server = server
+        guard server.recordsResponses else { return nil }
         let accessLog = server.accessLog
         let routeMetrics = routeMetrics
         guard routeMetrics != nil || accessLog != nil else { return nil }
         // NIO's form of a compact head only for the log, which may read any field.
         return ResponseRecord(routeMetrics: routeMetrics, accessLog: accessLog, route: route,
-                              remoteAddress: remoteAddress, isSecure: isSecure, method: requestHead.method,
+                              remoteAddress: remoteAddress(), isSecure: isSecure, method: requestHead.method,
                               requestHead: accessLog == nil ? nil : requestHead.head, status: status, duration: duration)
     }
 }

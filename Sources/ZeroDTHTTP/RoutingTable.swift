@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// Routes requests by path the way Go's `ServeMux` does: a pattern ending in `/` matches
 /// its whole subtree, any other pattern matches exactly, and the longest match wins.
 /// Built once, then read concurrently by every connection.
@@ -13,6 +15,8 @@ public struct RoutingTable: Sendable {
             let handler: any HTTPHandler
             let immediate: (any ImmediateHTTPHandler)?
             let fixedResponse: HTTPResponse?
+            let fixedMessage: FixedMessage?
+            let allowedMethods: [HTTPMethod]?
             let takesCompactHead: Bool
             let amendment: ResponseAmendment?
             let metrics: RouteMetrics?
@@ -22,6 +26,8 @@ public struct RoutingTable: Sendable {
                 self.handler = handler
                 immediate = handler as? any ImmediateHTTPHandler
                 fixedResponse = (handler as? FixedResponseHandler)?.response
+                fixedMessage = fixedResponse?.fixedMessage
+                allowedMethods = handler.allowedMethods
                 takesCompactHead = handler is StaticFileHandler
                 self.amendment = amendment
                 self.metrics = metrics
@@ -46,6 +52,11 @@ public struct RoutingTable: Sendable {
         /// The response of a `FixedResponseHandler`, which answers every request with it: the
         /// request need not be made for it (found once, not per request).
         var fixedResponse: HTTPResponse? { storage.fixedResponse }
+        /// The whole message `fixedResponse` was last sent as, when it keeps one: found once,
+        /// not per request.
+        var fixedMessage: FixedMessage? { storage.fixedMessage }
+        /// `handler.allowedMethods`, asked once: asking per request copied the handler out.
+        var allowedMethods: [HTTPMethod]? { storage.allowedMethods }
         /// Whether `handler` reads a request's `head` only where it needs the fields, a few
         /// requests' (`StaticFileHandler`: a conditional or range request's, a directory
         /// listing's; `Accept-Encoding` it reads from the bytes): a head the fast path read then
@@ -82,45 +93,63 @@ public struct RoutingTable: Sendable {
         case notFound
     }
 
+    /// The tables, in one shared, immutable object, as a route's fields are: a request reads
+    /// the table through its server, which copied it out, every table and the amendment
+    /// counted, for every request (about 250 instructions of a small response's).
+    private final class Tables: Sendable {
+        let unrouted: ResponseAmendment?
+        let exact: [String: Route]
+        /// Subtree patterns by their text. A subtree that matches a path ends at one of the
+        /// path's slashes, so a lookup tries each of those prefixes, longest first: its cost
+        /// grows with the path's depth, not with the number of routes.
+        let subtrees: [Substring: Route]
+        /// The subtree patterns without their trailing slash, for the redirect to a subtree.
+        let subtreeStems: Set<Substring>
+        /// Whether any route counts its requests (metrics).
+        let routesCount: Bool
+
+        init(unrouted: ResponseAmendment?, exact: [String: Route], subtrees: [Substring: Route]) {
+            self.unrouted = unrouted
+            self.exact = exact
+            self.subtrees = subtrees
+            subtreeStems = Set(subtrees.keys.map { $0.dropLast() })
+            routesCount = exact.values.contains { $0.metrics != nil } || subtrees.values.contains { $0.metrics != nil }
+        }
+    }
+
+    private let tables: Tables
+
     /// What the responses to requests no route takes go through — the 404, the redirect to a
     /// subtree — and errors found before routing (400, 413, 431): the server's `headers:`
     /// and `error_pages:`. Nil when it has none.
-    public let unrouted: ResponseAmendment?
+    public var unrouted: ResponseAmendment? { tables.unrouted }
     /// Where requests no route answered are counted, and those of routes without metrics
     /// of their own; nil when metrics are off.
     public var unroutedMetrics: RouteMetrics?
-
-    private let exact: [String: Route]
-    /// Subtree patterns by their text. A subtree that matches a path ends at one of the
-    /// path's slashes, so a lookup tries each of those prefixes, longest first: its cost
-    /// grows with the path's depth, not with the number of routes.
-    private let subtrees: [Substring: Route]
-    /// The subtree patterns without their trailing slash, for the redirect to a subtree.
-    private let subtreeStems: Set<Substring>
+    /// Whether requests are counted anywhere in the table (metrics are on).
+    var countsRequests: Bool { unroutedMetrics != nil || tables.routesCount }
 
     /// Freezes `routes`; a later duplicate path replaces an earlier one. `unrouted` (empty
     /// for none) amends the answers no route gives.
     public init(routes: [Route], unrouted: ResponseAmendment = .init()) {
-        self.unrouted = unrouted.isEmpty ? nil : unrouted
         var exact: [String: Route] = [:]
         var subtrees: [Substring: Route] = [:]
         for route in routes {
             if route.path.hasSuffix("/") { subtrees[Substring(route.path)] = route } else { exact[route.path] = route }
         }
-        self.exact = exact
-        self.subtrees = subtrees
-        subtreeStems = Set(subtrees.keys.map { $0.dropLast() })
+        tables = Tables(unrouted: unrouted.isEmpty ? nil : unrouted, exact: exact, subtrees: subtrees)
     }
 
     /// Finds the route for a decoded, normalized path.
     public func match(_ path: String) -> Match {
-        if let route = exact[path] { return .route(route, remainder: "") }
+        let tables = tables
+        if let route = tables.exact[path] { return .route(route, remainder: "") }
         // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
-        if !path.hasSuffix("/"), subtreeStems.contains(Substring(path)) { return .redirectToSubtree }
+        if !path.hasSuffix("/"), tables.subtreeStems.contains(Substring(path)) { return .redirectToSubtree }
         var end = path.utf8.endIndex
         while let slash = path.utf8[..<end].lastIndex(of: UInt8(ascii: "/")) {
             end = path.utf8.index(after: slash)
-            if let route = subtrees[path[..<end]] { return .route(route, remainder: path[end...]) }
+            if let route = tables.subtrees[path[..<end]] { return .route(route, remainder: path[end...]) }
             end = slash
         }
         return .notFound

@@ -73,12 +73,15 @@ import Testing
         #expect(refused.headers["Allow"] == "GET, HEAD")
         #expect(refused.headers["X-Frame-Options"] == "DENY")
         #expect(refused.text == "405 Method Not Allowed\n", "no page for 405 or 4xx")
-        let api = try client.request("GET", "/api")
-        #expect(api.status == 404)
-        #expect(api.text == "{}", "a route's own body is its answer, not an error page")
-        #expect(api.headers["Content-Type"] == "application/json")
-        #expect(api.headers["Cache-Control"] == "no-store")
-        #expect(api.headers["X-Frame-Options"] == nil)
+        // Twice: a fixed response the route amends is never sent as a message kept from before.
+        for _ in 1...2 {
+            let api = try client.request("GET", "/api")
+            #expect(api.status == 404)
+            #expect(api.text == "{}", "a route's own body is its answer, not an error page")
+            #expect(api.headers["Content-Type"] == "application/json")
+            #expect(api.headers["Cache-Control"] == "no-store")
+            #expect(api.headers["X-Frame-Options"] == nil)
+        }
         try Self.stop(process)
     }
 

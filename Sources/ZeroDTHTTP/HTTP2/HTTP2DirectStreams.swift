@@ -185,6 +185,8 @@ final class HTTP2DirectStreams: ChannelDuplexHandler {
             switch scope.dispatch(head: ReceivedHead(head), host: check.host, body: nil) {
             case .answer(let own), .malformed(let own):
                 response = own
+            case .fixed(let route):
+                response = route.fixedResponse!
             case .handler(let route, let request):
                 guard let handler = route.immediate else { return false }
                 response = handler.immediateResponse(

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 
 /// A fixed response's whole HTTP/1 message, head and body in one buffer, as last written
 /// (issue 14). While what the connection adds to it stays the same (the `Date`, new each
@@ -30,7 +31,21 @@ final class FixedMessage: Sendable {
 
     private let last = NIOLockedValueBox<Entry?>(nil)
 
-    init() {}
+    /// The status of the response whose message this keeps.
+    let status: HTTPResponseStatus
+    /// Its body's size.
+    let bodyCount: Int
+    /// Whether a message written with the body holds all of it: the body goes in the head's
+    /// buffer (``HTTPResponse/inlineBody``), or there is none. Else only the head is kept.
+    let holdsWholeBody: Bool
+
+    /// Keeps the messages of `response`, which must not change while it does (a change to
+    /// the response drops its ``HTTPResponse/fixedMessage``).
+    init(for response: HTTPResponse) {
+        status = response.status
+        bodyCount = response.bodyCount
+        holdsWholeBody = response.body.isEmpty || response.inlineBody != nil
+    }
 
     /// The message last stored, if it was for these fields; nil if it was for others.
     func message(date: String, server: String?, connection: String?, minorVersion: Int,

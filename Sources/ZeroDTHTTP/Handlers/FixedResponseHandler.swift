@@ -19,7 +19,7 @@ public struct FixedResponseHandler: ImmediateHTTPHandler {
         // for each response to report (a 500 and the reason in the log), as any handler's.
         response.renderedHeaders = try? ResponseHead.render(fields)
         // The whole message is kept only for headers that can go on the wire.
-        if response.renderedHeaders != nil { response.fixedMessage = FixedMessage() }
+        if response.renderedHeaders != nil { response.fixedMessage = FixedMessage(for: response) }
         self.response = response
     }
 

@@ -72,39 +72,41 @@ enum RequestHost {
         return String(decoding: name.map(\.asciiLowercased), as: UTF8.self)
     }
 
-
     /// `host` read as ``name(ofAuthority:)`` reads it when it is what nearly every request
-    /// sends, a lower-case name or IPv4 address and maybe a port: in one pass over a
-    /// `String`'s contiguous bytes, where the general reading makes several over a
-    /// `Substring`'s (and iterating a `String.UTF8View` calls a protocol witness a byte),
-    /// which cost more. Nil for anything else (whitespace, capitals, a trailing dot,
-    /// brackets, a bad port), which the general reading takes or refuses.
+    /// sends (``plainNameLength(_:)``): in one pass over a `String`'s contiguous bytes, where
+    /// the general reading makes several over a `Substring`'s (and iterating a
+    /// `String.UTF8View` calls a protocol witness a byte), which cost more. Nil for anything
+    /// else, which the general reading takes or refuses.
     static func plainName(_ host: String) -> String? {
         var host = host
-        let end: Int? = host.withUTF8 { bytes in
-            var colon: Int?
-            var port = 0
-            var portDigits = 0
-            for index in bytes.indices {
-                let byte = bytes[index]
-                if colon != nil {
-                    guard isDigit(byte), portDigits < 5 else { return nil }
-                    port = port * 10 + Int(byte - UInt8(ascii: "0"))
-                    portDigits += 1
-                } else if byte == UInt8(ascii: ":") {
-                    colon = index
-                } else if !isRegNameByte(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) {
-                    return nil
-                }
-            }
-            let end = colon ?? bytes.count
-            guard end > 0, end <= maxNameLength, port <= 65535, bytes[end - 1] != UInt8(ascii: ".") else { return nil }
-            return end
-        }
-        guard let end else { return nil }
+        guard let end = host.withUTF8(plainNameLength) else { return nil }
         guard end < host.utf8.count else { return host }
         // From the bytes: through `Substring` the copy cost more than the whole check.
         return host.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[..<end]), as: UTF8.self) }
+    }
+
+    /// The length of the name in `host`, a `Host` value as nearly every request sends it: a
+    /// lower-case name or IPv4 address and maybe a port. Those first bytes are then the name
+    /// ``name(ofAuthority:)`` reads, as they are. Nil for anything else (whitespace, capitals,
+    /// a trailing dot, brackets, a bad port).
+    static func plainNameLength(_ host: UnsafeBufferPointer<UInt8>) -> Int? {
+        var end = 0
+        scan: while end < host.count {
+            switch host[end] {
+            // What names are made of, tested first: this runs for every byte of every `Host`.
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."),
+                 UInt8(ascii: "-"):
+                end += 1
+            case UInt8(ascii: ":"):
+                break scan
+            case let byte where isRegNameByte(byte) && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte):
+                end += 1
+            default:
+                return nil
+            }
+        }
+        guard end > 0, end <= maxNameLength, host[end - 1] != UInt8(ascii: ".") else { return nil }
+        return isPort(host[min(end + 1, host.count)...]) ? end : nil
     }
 
     /// RFC 3986 unreserved characters and sub-delims. (Ranges, not a search of a string of
@@ -118,9 +120,16 @@ enum RequestHost {
     }
 
     /// RFC 3986 allows any run of digits, empty too; more than 65535 names no TCP port.
-    private static func isPort(_ digits: Substring.UTF8View.SubSequence) -> Bool {
-        guard digits.count <= 5, digits.allSatisfy(isDigit) else { return false }
-        return digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) } <= 65535
+    private static func isPort(_ digits: some Collection<UInt8>) -> Bool {
+        // One pass: this runs for the port of every `Host`.
+        var port = 0
+        var count = 0
+        for digit in digits {
+            guard isDigit(digit), count < 5 else { return false }
+            port = port * 10 + Int(digit - UInt8(ascii: "0"))
+            count += 1
+        }
+        return port <= 65535
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {

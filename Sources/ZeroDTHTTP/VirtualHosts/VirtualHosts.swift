@@ -12,6 +12,9 @@ public final class VirtualServer: Sendable {
     public let routes: RoutingTable
     /// Called once per response it sends, on the connection's event loop.
     public let accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    /// Whether anything records its responses (its access log, request metrics): most
+    /// servers' responses then need nothing of what a record holds.
+    let recordsResponses: Bool
 
     /// Creates a server.
     public init(name: String, hosts: [HostPattern] = [], routes: RoutingTable,
@@ -20,6 +23,7 @@ public final class VirtualServer: Sendable {
         self.hosts = hosts
         self.routes = routes
         self.accessLog = accessLog
+        recordsResponses = accessLog != nil || routes.countsRequests
     }
 }
 
@@ -90,9 +94,11 @@ public final class VirtualHosts: Sendable {
     /// request names none) on a connection whose client asked TLS for `serverName` (SNI), if
     /// any. Over TLS, a request must name a host the certificate chosen for `serverName`
     /// covers: one that names none, or another, is misdirected (421) — the connection was
-    /// made for that name, not for this request.
-    func choose(host: String?, serverName: @autoclosure () -> String?) -> Choice {
+    /// made for that name, not for this request. Neither is asked for where the listener
+    /// has one server for every host.
+    func choose(host: @autoclosure () -> String?, serverName: @autoclosure () -> String?) -> Choice {
         guard isByName else { return .server(servers[0]) }
+        let host = host()
         if let certificates, let serverName = serverName().flatMap({ RequestHost.name(ofAuthority: Substring($0)) }) {
             guard let host, host == serverName || certificates.identity(for: serverName).covers(host) else {
                 return .misdirected
