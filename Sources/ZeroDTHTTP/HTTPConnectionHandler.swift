@@ -172,6 +172,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .simpleHead(let head):
             guard !machine.isClosed else { return }
             request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context)
+                .map(PendingRequest.init)
         case .refusedHead(let status, let requestLine): reject(status, requestLine: requestLine, context: context)
         case .inputClosed: processInputClosed(context: context)
         }
@@ -238,7 +239,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         machine.protocolError()
         // What the log shows: the head when it was decoded, else the request line as far as
         // it came.
-        let head = request?.head ?? ReceivedHead(requestLine)
+        let head = request?.request.head ?? ReceivedHead(requestLine)
         if request == nil { chooseOwner() }
         request = nil
         write(.error(status), for: head, started: context.eventLoop.now, context: context)
@@ -252,33 +253,34 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         switch part {
         case .head(let head):
             let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-            request = received(ReceivedHead(head), check: check, context: context)
+            request = received(ReceivedHead(head), check: check, context: context).map(PendingRequest.init)
         case .body(var chunk):
-            guard let request else { return }
+            guard let pending = request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
-            guard request.failure == nil else { return }
-            let total = (request.body?.readableBytes ?? 0) + chunk.readableBytes
+            guard pending.request.failure == nil else { return }
+            let total = (pending.request.body?.readableBytes ?? 0) + chunk.readableBytes
             if total > machine.settings.configuration.maxBodySize {
                 machine.protocolError()
-                self.request = nil
-                write(.error(.payloadTooLarge), for: request.head, started: request.started, context: context)
+                request = nil
+                write(.error(.payloadTooLarge), for: pending.request.head, started: pending.request.started,
+                      context: context)
                 return
             }
             // Appended in place: the request is this handler's alone, so its buffer is not copied.
-            if request.body == nil {
-                request.body = chunk
+            if pending.request.body == nil {
+                pending.request.body = chunk
             } else {
-                request.body!.writeBuffer(&chunk)
+                pending.request.body!.writeBuffer(&chunk)
             }
         case .end:
-            guard let request = self.request.take() else { return }
-            ended(request, context: context)
+            guard let pending = request.take() else { return }
+            ended(pending.request, context: context)
         }
     }
 
     /// Starts the request with `head`, which `check` judged; nil when it was refused at once.
     private func received(_ head: ReceivedHead, check: RequestHeadCheck,
-                          context: ChannelHandlerContext) -> PendingRequest? {
+                          context: ChannelHandlerContext) -> ReceivedRequest? {
         let now = context.eventLoop.now
         // The decoder's heads carry llhttp's answer, which other fields (`Proxy-Connection`)
         // can change; the fast path's found NIO's as it parsed.
@@ -286,7 +288,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // An error found before the host is known (or trusted) is the owner's: the
         // listener's fallback server answers and logs it.
         if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
-        let request = PendingRequest(head: head, started: now, host: check.host, failure: check.rejection)
+        let request = ReceivedRequest(head: head, started: now, host: check.host, failure: check.rejection)
         if let failure = check.rejection, check.rejectsBeforeBody {
             // Refuse before the body is read; the connection closes after the answer.
             machine.protocolError()
@@ -302,7 +304,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The whole request is in: answers it.
-    private func ended(_ request: PendingRequest, context: ChannelHandlerContext) {
+    private func ended(_ request: ReceivedRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
         if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
             // The requests the stopped decoder held come through outside a read: their
@@ -328,7 +330,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The server whose name and log the current request's response goes under.
     private var server: VirtualServer { scope.server }
 
-    private func dispatch(_ request: PendingRequest, context: ChannelHandlerContext) {
+    private func dispatch(_ request: ReceivedRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
             return
@@ -355,7 +357,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: PendingRequest, context: ChannelHandlerContext) {
+    private func awaitDeferred(_ future: EventLoopFuture<HTTPResponse>, request: ReceivedRequest,
+                               context: ChannelHandlerContext) {
         awaitingDeferredResponse = true
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let (head, started) = (request.head, request.started)
