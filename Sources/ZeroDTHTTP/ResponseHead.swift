@@ -54,7 +54,8 @@ package enum ResponseHead {
                           allocator: ByteBufferAllocator) throws(InvalidHeader) -> ByteBuffer {
         // NIO's own statuses carry its constant phrases: only a custom one can be bad.
         if case .custom(_, let reasonPhrase) = status { try check(reasonPhrase: reasonPhrase) }
-        var buffer = allocator.buffer(capacity: 256 + extraCapacity)
+        // Room for the rendered fields too: a buffer grown for them was allocated twice.
+        var buffer = allocator.buffer(capacity: 256 + (renderedHeaders?.readableBytes ?? 0) + extraCapacity)
         let tail = Tail(date: date, server: server, contentLength: contentLength, chunked: chunked,
                         connection: connection)
         if let renderedHeaders {

@@ -263,19 +263,28 @@ final class StaticFileRoot: Sendable {
                                             _ body: (UnsafePointer<CChar>) -> Result) -> Result
     {
         let length = path.utf8.count + suffix.utf8.count
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
-            var index = 0
-            for byte in path.utf8 {
-                buffer[index] = CChar(bitPattern: byte)
-                index += 1
-            }
-            for byte in suffix.utf8 {
-                buffer[index] = CChar(bitPattern: byte)
-                index += 1
-            }
-            buffer[index] = 0
-            return body(buffer.baseAddress!)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 1) { buffer in
+            let end = copy(suffix.utf8, into: buffer, at: copy(path.utf8, into: buffer, at: 0))
+            buffer[end] = 0
+            return buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length + 1) { body($0) }
         }
+    }
+
+    /// Copies `bytes` into `buffer` from `index`, and says where they end there: at once where
+    /// they are contiguous, as a native string's are (byte by byte, a name's copy cost more
+    /// than the `fstatat` call of a cached file's change check).
+    private static func copy(_ bytes: some Collection<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>,
+                             at index: Int) -> Int {
+        let rest = UnsafeMutableBufferPointer(rebasing: buffer[index...])
+        if let count = bytes.withContiguousStorageIfAvailable({ rest.initialize(fromContentsOf: $0) }) {
+            return index + count
+        }
+        var end = index
+        for byte in bytes {
+            buffer[end] = byte
+            end += 1
+        }
+        return end
     }
 
     /// What the kernel says `descriptor` refers to, from `/proc/self/fd`.
