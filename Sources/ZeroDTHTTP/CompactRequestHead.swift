@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 
@@ -81,22 +84,28 @@ struct CompactRequestHead: Equatable, Sendable {
         }
     }
 
-    /// Calls `body` with each field's name and value bytes, in order. Index by index, as the
-    /// parse went: the generic searches of a slice cost a third more.
+    /// Calls `body` with each field's name and value bytes, in order. The parse left every
+    /// field `name:value` with no CR but the one ending it: `memchr` finds the colon and the
+    /// CR, where a loop a byte at a time took most of a precompressed file's lookup of
+    /// `Accept-Encoding`.
     private func forEachField(_ body: (Slice<UnsafeRawBufferPointer>, Slice<UnsafeRawBufferPointer>) -> Void) {
         bytes.withUnsafeReadableBytes { bytes in
             var start = fieldsStart
             while bytes[start] != UInt8(ascii: "\r") {
-                var colon = start
-                while bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+                let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, from: start)
                 var value = colon + 1
                 while bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") { value += 1 }
-                var end = value
-                while bytes[end] != UInt8(ascii: "\r") { end += 1 }
+                let end = Self.index(of: UInt8(ascii: "\r"), in: bytes, from: value)
                 body(bytes[start..<colon], bytes[value..<end])
                 start = end + 2
             }
         }
+    }
+
+    /// Where the first `byte` from `start` on is, which the head holds.
+    private static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let found = memchr(bytes.baseAddress! + start, Int32(byte), bytes.count - start)!
+        return bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
     }
 }
 
