@@ -103,6 +103,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
          tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
          writer: any ResponseWriter = HTTP1ResponseWriter.shared, streamTimers: HTTP2StreamTimers? = nil,
          writesReachSocket: Bool = false, addsLingeringClose: Bool = false, logger: Logger) {
+        // Writes that reach the socket as they are, HTTP/1's own bytes (`sendKeptMessage`).
+        precondition(!writesReachSocket || writer === HTTP1ResponseWriter.shared,
+                     "only plain HTTP/1 writes reach the socket as they are")
         self.streamTimers = streamTimers
         self.addsLingeringClose = addsLingeringClose
         self.writesReachSocket = writesReachSocket
@@ -491,7 +494,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                                           connection: ResponseHead.connection(closing: machine.closeAfterResponse,
                                                                               version: requestHead.version),
                                           minorVersion: requestHead.version.minor,
-                                          carriesBody: sendsBody && fixed.bodyCount > 0) else { return false }
+                                          carriesBody: sendsBody && fixed.inlinesBody) else { return false }
         // Confirmed by the flush, as `write` does for a response of bytes.
         context.write(NIOAny(IOData.byteBuffer(message)), promise: nil)
         unconfirmedResponses += 1

@@ -155,6 +155,7 @@ public enum HTTPReply: Sendable {
 /// Answers requests routed to it. Built-in handlers answer synchronously on the event loop.
 public protocol HTTPHandler: Sendable {
     /// The methods this handler accepts; others get 405 with an `Allow` header. Nil accepts all.
+    /// Read once, when the route is made (`RoutingTable.Route`), not per request.
     var allowedMethods: [HTTPMethod]? { get }
 
     /// Produces the reply to `request`.

@@ -11,7 +11,8 @@ struct ResponseScope {
     /// How a request is answered, once routed (``dispatch(head:host:body:)``).
     enum Dispatch {
         /// The connection answers it itself: 404, 421, 405, the redirect adding a slash, and
-        /// a fixed response (`respond:` routes), which needs no request made for its handler.
+        /// a fixed response (`respond:` routes) that keeps no message (its headers could not
+        /// be rendered), which needs no request made for its handler either.
         case answer(HTTPResponse)
         /// A fixed response that keeps its whole message (``RoutingTable/Route/fixedMessage``):
         /// sent as that message where it still fits, else as the route's `fixedResponse`.
@@ -102,9 +103,13 @@ struct ResponseScope {
             // Not copied out of the route where its message is kept: most requests need only that.
             if route.fixedMessage != nil { return .fixed(route) }
             if let fixed = route.fixedResponse { return .answer(fixed) }
-            let received = route.takesCompactHead ? head : ReceivedHead(head.head)
-            return .handler(route, HTTPRequest(received: received, path: target.path, query: target.query,
-                                               routeRemainder: remainder, body: body, host: host))
+            // A handler that may keep its request (a module's, answering later) gets it
+            // detached from the bytes read: NIO's head, and the host's name made, so that the
+            // request does not hold the connection's receive buffer.
+            let compact = route.takesCompactHead
+            return .handler(route, HTTPRequest(received: compact ? head : ReceivedHead(head.head), path: target.path,
+                                               query: target.query, routeRemainder: remainder, body: body,
+                                               host: compact ? host : host?.detached))
         }
     }
 

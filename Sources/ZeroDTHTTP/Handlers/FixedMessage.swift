@@ -35,16 +35,19 @@ final class FixedMessage: Sendable {
     let status: HTTPResponseStatus
     /// Its body's size.
     let bodyCount: Int
-    /// Whether a message written with the body holds all of it: the body goes in the head's
-    /// buffer (``HTTPResponse/inlineBody``), or there is none. Else only the head is kept.
-    let holdsWholeBody: Bool
+    /// Whether a message that carries a body goes with it: the body goes in the head's buffer
+    /// (``HTTPResponse/inlineBody``), as `HTTPConnectionHandler.write` decides.
+    let inlinesBody: Bool
+    /// Whether a message holds the whole response, body and all, when one is sent: the body
+    /// is inlined, or there is none. Else the kept message is the head alone.
+    var holdsWholeBody: Bool { inlinesBody || bodyCount == 0 }
 
     /// Keeps the messages of `response`, which must not change while it does (a change to
     /// the response drops its ``HTTPResponse/fixedMessage``).
     init(for response: HTTPResponse) {
         status = response.status
         bodyCount = response.bodyCount
-        holdsWholeBody = response.body.isEmpty || response.inlineBody != nil
+        inlinesBody = response.inlineBody != nil
     }
 
     /// The message last stored, if it was for these fields; nil if it was for others.

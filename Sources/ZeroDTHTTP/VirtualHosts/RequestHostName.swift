@@ -38,6 +38,13 @@ struct RequestHostName: Equatable, Sendable {
         }
     }
 
+    /// The same name, made a `String` now if it is still bytes, which hold on to the buffer
+    /// they were read into.
+    var detached: RequestHostName {
+        guard case .bytes = form else { return self }
+        return RequestHostName(name)
+    }
+
     static func == (lhs: RequestHostName, rhs: RequestHostName) -> Bool {
         lhs.name == rhs.name
     }
