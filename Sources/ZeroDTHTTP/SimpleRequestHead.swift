@@ -31,8 +31,9 @@ enum SimpleRequestHead: Equatable {
             } catch {
                 return .other
             }
+            let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[scanner.target]), as: UTF8.self)
             let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: scanner.index)!,
-                                          method: scanner.method, version: scanner.version, uri: scanner.uri,
+                                          method: scanner.isHEAD ? .HEAD : .GET, version: scanner.version, uri: uri,
                                           fieldsStart: scanner.fieldsStart, fields: scanner.fields)
             return .head(head, length: scanner.index)
         }
@@ -45,30 +46,34 @@ enum SimpleRequestHead: Equatable {
         case notSimple
     }
 
+    /// What it reads, it keeps as plain values (no `String`, no `HTTPMethod`, whose copies
+    /// and release cost about 100 instructions a head); `parse` makes the head of them.
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         /// Where the bytes this parser may read end.
         let limit: Int
         /// Where it has read to: past the head once `head()` returns.
         var index = 0
-        var method = HTTPMethod.GET
+        /// `HEAD`, else `GET`.
+        var isHEAD = false
+        var target = 0..<0
         var version = HTTPVersion.http1_1
-        var uri = ""
         var fieldsStart = 0
         var fields = CompactRequestHead.Fields()
 
         mutating func head() throws(Stop) {
-            method = try readMethod()
-            let targetEnd = try end(ofRunFrom: index, while: \.isTargetCharacter)
+            try readMethod()
+            // Mostly letters, digits, `-`, `.` and `/`.
+            let targetEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "/"),
+                                    while: \.isTargetCharacter)
             guard targetEnd > index, bytes[index] == UInt8(ascii: "/") else { throw .notSimple }
-            let target = index..<targetEnd
+            target = index..<targetEnd
             index = targetEnd
             try expect(" HTTP/1.")
             let minor = try byte()
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
             version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
-            uri = String(decoding: bytes[target], as: UTF8.self)
             fieldsStart = index
             while try peek() != UInt8(ascii: "\r") {
                 try field()
@@ -77,13 +82,13 @@ enum SimpleRequestHead: Equatable {
         }
 
         /// `GET ` or `HEAD `.
-        private mutating func readMethod() throws(Stop) -> HTTPMethod {
+        private mutating func readMethod() throws(Stop) {
             if try peek() == UInt8(ascii: "G") {
                 try expect("GET ")
-                return .GET
+            } else {
+                try expect("HEAD ")
+                isHEAD = true
             }
-            try expect("HEAD ")
-            return .HEAD
         }
 
         /// `name: value` and its CRLF, noting what the server acts on. The value loses the
@@ -92,17 +97,20 @@ enum SimpleRequestHead: Equatable {
         /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
         /// decoder's.
         private mutating func field() throws(Stop) {
-            let nameEnd = try end(ofRunFrom: index, while: \.isTokenCharacter)
+            // Mostly letters, digits and `-`.
+            let nameEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "."),
+                                  while: \.isTokenCharacter)
             guard nameEnd > index else { throw .notSimple }
             let name = UnsafeRawBufferPointer(rebasing: bytes[index..<nameEnd])
             index = nameEnd
             try expect(":")
-            index = try end(ofRunFrom: index, while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-            let value = index..<(try endOfValue())
+            // The whitespace before the value, a byte or none: byte by byte.
+            while try Self.isWhitespace(peek()) { index += 1 }
+            let value = index..<(try endOfValue(from: index))
             index = value.upperBound
             try expect("\r\n")
             let fieldName = FieldName(name)
-            guard let last = value.last, bytes[last] != UInt8(ascii: " "), bytes[last] != UInt8(ascii: "\t"),
+            guard let last = value.last, !Self.isWhitespace(bytes[last]),
                   fieldName != .framesOrUpgrades else {
                 throw .notSimple
             }
@@ -112,6 +120,7 @@ enum SimpleRequestHead: Equatable {
         }
 
         /// What `RequestHeadCheck` and NIO's keep-alive reading look for.
+        @inline(__always)
         private mutating func note(_ name: FieldName, value: Range<Int>) {
             switch name {
             case .host:
@@ -188,11 +197,13 @@ enum SimpleRequestHead: Equatable {
         @inline(__always)
         private func end(ofRunFrom start: Int, while accepts: (UInt8) -> Bool) throws(Stop) -> Int {
             var end = start
-            while limit - end >= 8 {
-                for offset in 0..<8 where !accepts(bytes[end + offset]) {
-                    return end + offset
+            // Wrapping arithmetic: `end` stays below `limit`, and checks for overflow cost
+            // two instructions a byte.
+            while limit &- end >= 8 {
+                for offset in 0..<8 where !accepts(bytes[end &+ offset]) {
+                    return end &+ offset
                 }
-                end += 8
+                end &+= 8
             }
             while end < limit {
                 guard accepts(bytes[end]) else { return end }
@@ -201,23 +212,74 @@ enum SimpleRequestHead: Equatable {
             throw .needsMore
         }
 
-        /// Where the value from `index` ends: at its first byte that is not visible ASCII, a
-        /// space or a tab (its CR, in a simple head). Most of a value is visible ASCII and
-        /// spaces, so it goes eight bytes at a time while eight are: in `word - 0x20…` a byte
-        /// below 0x20 (a control character, the CR, a tab) takes a borrow into its top bit,
-        /// which `& ~word` keeps only where the byte was below 0x80, and bytes below it do
-        /// not borrow; in `(word + 0x01…) | word` a byte above 0x7E has its top bit set.
-        /// The bytes from the first word with either go one at a time.
-        private func endOfValue() throws(Stop) -> Int {
-            var end = index
-            while limit - end >= 8 {
-                let word = bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self)
-                let below = (word &- 0x2020_2020_2020_2020) & ~word
-                let above = (word &+ 0x0101_0101_0101_0101) | word
-                guard (below | above) & 0x8080_8080_8080_8080 == 0 else { break }
-                end += 8
+        /// Where the run of bytes from `start` that `accepts` takes ends, as `end(ofRunFrom:while:)`
+        /// finds it, first skipping eight bytes at a time while all eight are letters, digits
+        /// or in `punctuation` (all of which `accepts` must take), as most of a target or a
+        /// field name is: about two instructions a byte rather than nine.
+        @inline(__always)
+        private func end(ofRunFrom start: Int, skippingWordsOf punctuation: ClosedRange<UInt8>,
+                         while accepts: (UInt8) -> Bool) throws(Stop) -> Int {
+            var end = start
+            while limit &- end >= 8 {
+                // The first byte in memory in the lowest bits.
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+                let others = ~Self.lettersDigitsAnd(punctuation, in: word) & 0x8080_8080_8080_8080
+                guard others == 0 else {
+                    // From the first other byte on, byte by byte.
+                    end &+= others.trailingZeroBitCount / 8
+                    break
+                }
+                end &+= 8
+            }
+            return try self.end(ofRunFrom: end, while: accepts)
+        }
+
+        /// The top bit of each byte of `word` set if it is an ASCII letter, a digit or in
+        /// `punctuation`, and clear if not; exactly so up to the first byte that is not, at
+        /// least. `word + (0x80 - lower)…` sets the top bit of each byte from `lower` up,
+        /// `word + (0x7F - upper)…` that of each byte above `upper`, and neither carries out
+        /// of a byte below 0x80 (one from 0x80 up may carry into the bytes after it); `| 0x20`
+        /// makes capitals small letters and moves no other byte below 0x80 into a to z.
+        @inline(__always)
+        private static func lettersDigitsAnd(_ punctuation: ClosedRange<UInt8>, in word: UInt64) -> UInt64 {
+            func within(_ range: ClosedRange<UInt8>, _ word: UInt64) -> UInt64 {
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                return (word &+ ones &* UInt64(0x80 - range.lowerBound)) & ~(word &+ ones &* UInt64(0x7F - range.upperBound))
+            }
+            let ascii = ~word
+            return ascii & (within(UInt8(ascii: "a")...UInt8(ascii: "z"), word | 0x2020_2020_2020_2020)
+                | within(UInt8(ascii: "0")...UInt8(ascii: "9"), word) | within(punctuation, word))
+        }
+
+        /// Where the value from `start` ends: at its first byte that is not visible ASCII, a
+        /// space or a tab (its CR, in a simple head). Eight bytes at a time while eight
+        /// remain: the first byte of a word outside 0x20...0x7E is found at once, and only a
+        /// tab lets the value go on after it.
+        @inline(__always)
+        private func endOfValue(from start: Int) throws(Stop) -> Int {
+            var end = start
+            while limit &- end >= 8 {
+                // The first byte in memory in the lowest bits.
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+                // A byte below 0x20 takes a borrow into its top bit in `word - 0x20…`, which
+                // `& ~word` keeps, as the byte is below 0x80; a byte above 0x7E has its top
+                // bit set in `word + 0x01…` or in `word`. Bytes before the first such byte
+                // neither borrow nor carry, so theirs stay clear.
+                let outside = (((word &- 0x2020_2020_2020_2020) & ~word) | (word &+ 0x0101_0101_0101_0101) | word)
+                    & 0x8080_8080_8080_8080
+                guard outside != 0 else {
+                    end &+= 8
+                    continue
+                }
+                let first = end &+ outside.trailingZeroBitCount / 8
+                guard bytes[first] == UInt8(ascii: "\t") else { return first }
+                end = first &+ 1
             }
             return try self.end(ofRunFrom: end, while: Self.isValueByte)
+        }
+
+        private static func isWhitespace(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
         }
 
         /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.
@@ -238,23 +300,51 @@ enum SimpleRequestHead: Equatable {
         case other
 
         /// By the name's length and first letter, so that a field is compared with at most
-        /// one name, and most with none (a name compared with each of its length cost
-        /// about 80 instructions a comparison).
+        /// one name, and most with none (a name compared with each of its length, byte by
+        /// byte, cost about 80 instructions a comparison).
+        @inline(__always)
         init(_ name: UnsafeRawBufferPointer) {
-            let candidate: (name: StaticString, is: FieldName)
             switch (name.count, name[0].asciiLowercased) {
-            case (4, UInt8(ascii: "h")): candidate = ("host", .host)
-            case (10, UInt8(ascii: "c")): candidate = ("connection", .connection)
-            case (6, UInt8(ascii: "e")): candidate = ("expect", .expect)
-            case (14, UInt8(ascii: "c")): candidate = ("content-length", .framesOrUpgrades)
-            case (16, UInt8(ascii: "p")): candidate = ("proxy-connection", .framesOrUpgrades)
-            case (17, UInt8(ascii: "t")): candidate = ("transfer-encoding", .framesOrUpgrades)
-            case (7, UInt8(ascii: "u")): candidate = ("upgrade", .framesOrUpgrades)
-            default:
-                self = .other
-                return
+            case (4, UInt8(ascii: "h")): self = Self(name, ifItIs: "host", .host)
+            case (10, UInt8(ascii: "c")): self = Self(name, ifItIs: "connection", .connection)
+            case (6, UInt8(ascii: "e")): self = Self(name, ifItIs: "expect", .expect)
+            case (14, UInt8(ascii: "c")): self = Self(name, ifItIs: "content-length", .framesOrUpgrades)
+            case (16, UInt8(ascii: "p")): self = Self(name, ifItIs: "proxy-connection", .framesOrUpgrades)
+            case (17, UInt8(ascii: "t")): self = Self(name, ifItIs: "transfer-encoding", .framesOrUpgrades)
+            case (7, UInt8(ascii: "u")): self = Self(name, ifItIs: "upgrade", .framesOrUpgrades)
+            default: self = .other
             }
-            self = name.isASCIICaseInsensitiveEqual(to: candidate.name) ? candidate.is : .other
+        }
+
+        /// `field` if `name` (token characters, as many as `lowercase` has, at least four) is
+        /// `lowercase` (small letters and `-`) in any case; else `other`. A word at a time,
+        /// the last one overlapping the one before it: `| 0x20` on each byte makes a capital
+        /// a small letter and turns no other token character into a small letter or `-`.
+        @inline(__always)
+        private init(_ name: UnsafeRawBufferPointer, ifItIs lowercase: StaticString, _ field: FieldName) {
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            let equal = name.count >= 8
+                ? Self.words(of: name, areLowercase: expected, as: UInt64.self)
+                : Self.words(of: name, areLowercase: expected, as: UInt32.self)
+            self = equal ? field : .other
+        }
+
+        @inline(__always)
+        private static func words<Word: FixedWidthInteger>(of name: UnsafeRawBufferPointer,
+                                                          areLowercase expected: UnsafeRawBufferPointer,
+                                                          as _: Word.Type) -> Bool {
+            let last = name.count - MemoryLayout<Word>.size
+            let spaces = Word(truncatingIfNeeded: 0x2020_2020_2020_2020 as UInt64)
+            var offset = 0
+            while true {
+                let at = min(offset, last)
+                guard name.loadUnaligned(fromByteOffset: at, as: Word.self) | spaces
+                    == expected.loadUnaligned(fromByteOffset: at, as: Word.self) else {
+                    return false
+                }
+                if at == last { return true }
+                offset += MemoryLayout<Word>.size
+            }
         }
     }
 }

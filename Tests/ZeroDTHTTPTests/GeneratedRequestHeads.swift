@@ -43,9 +43,10 @@ struct GeneratedRequestHeads {
     private static let names = Parts(simple: ["Host", "host", "HOST", "User-Agent", "Accept", "Accept-Encoding",
                                               "Connection", "connection", "Expect", "EXPECT", "If-None-Match", "Range",
                                               "if-modified-since", "Cache-Control", "Sec-Fetch-Dest", "X-!#$%&'*+-.^_`|~09",
-                                              "Content-Lengtx", "Upgradf", "Proxy-Connectioo", "Transfer-Encodinf", "Hosu"],
+                                              "Content-Lengtx", "Upgradf", "Proxy-Connectioo", "Transfer-Encodinf", "Hosu",
+                                              "Content_Length", "Transfer^Encoding", "Expecu", "Connection~"],
                                      other: ["Content-Length", "content-LENGTH", "Transfer-Encoding", "TRANSFER-encoding",
-                                             "Upgrade", "uPGRADE", "Proxy-Connection", "proxy-CONNECTION", "", "Bad Name",
+                                             "Upgrade", "uPGRADE", "UpgradE", "Proxy-Connection", "proxy-CONNECTION", "", "Bad Name",
                                              "N\u{80}", "N@", "N\"", " Host", "N(", "N/"])
     private static let separators = Parts(simple: [":", ": ", ":\t", ": \t "], other: [" :", "", ":\r\n "])
     private static let values = Parts(simple: ["a", "example.com:8080", "[::1]:80", "a.example.", "close", "keep-alive",

@@ -193,6 +193,26 @@ extension SimpleRequestHeadTests {
         }
     }
 
+    /// Every byte at every place of a target, a field name and a value sixteen bytes long
+    /// (of the kinds the parser skips a word at a time, and the others), and so in each word
+    /// the parser reads at once.
+    @Test(arguments: [
+        ("GET ", "/a-9.b/C_~d%20e/", " HTTP/1.1\r\n\r\n"),
+        ("GET / HTTP/1.1\r\n", "Ab-9.cdEF-gh0ijk", ": v\r\n\r\n"),
+        ("GET / HTTP/1.1\r\nX: ", "Mozilla/5.0 (X; ", "\r\n\r\n"),
+    ])
+    func everyByteAnywhereInAWordIsDecidedAsBefore(_ before: String, _ run: String, _ after: String) {
+        for place in 0..<run.utf8.count {
+            for byte in UInt8.min...UInt8.max {
+                var changed = Array(run.utf8)
+                changed[place] = byte
+                let bytes = Array(before.utf8) + changed + Array(after.utf8)
+                let expected = ReferenceSimpleRequestHead.verdict(bytes, maxLength: Self.limit)
+                #expect(verdict(bytes, maxLength: Self.limit) == expected, "\(byte) at \(place) of \(run)")
+            }
+        }
+    }
+
     @Test func generatedHeadsAreDecidedAsBeforeAndParsedAsTheDecoderParsesThem() throws {
         var heads = GeneratedRequestHeads(seed: 14)
         var taken = 0
