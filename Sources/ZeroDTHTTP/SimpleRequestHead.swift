@@ -244,7 +244,9 @@ enum SimpleRequestHead: Equatable {
         private static func lettersDigitsAnd(_ punctuation: ClosedRange<UInt8>, in word: UInt64) -> UInt64 {
             func within(_ range: ClosedRange<UInt8>, _ word: UInt64) -> UInt64 {
                 let ones: UInt64 = 0x0101_0101_0101_0101
-                return (word &+ ones &* UInt64(0x80 - range.lowerBound)) & ~(word &+ ones &* UInt64(0x7F - range.upperBound))
+                let fromLower = word &+ ones &* UInt64(0x80 - range.lowerBound)
+                let aboveUpper = word &+ ones &* UInt64(0x7F - range.upperBound)
+                return fromLower & ~aboveUpper
             }
             let ascii = ~word
             return ascii & (within(UInt8(ascii: "a")...UInt8(ascii: "z"), word | 0x2020_2020_2020_2020)

@@ -1,5 +1,5 @@
 /// The fast path's parser as it was before its loops were made fast, reduced to its verdict:
-/// byte by byte through a throwing `peek`, each check where it was, the character sets spelt
+/// byte by byte through a throwing read of the current byte, each check where it was, the character sets spelt
 /// out. The property test holds ``SimpleRequestHead`` to it: however its scanning is done,
 /// it must take, wait for or refuse every input as this does.
 struct ReferenceSimpleRequestHead {
@@ -21,14 +21,12 @@ struct ReferenceSimpleRequestHead {
     /// What the parser decides for `bytes` with the head limit `maxLength`.
     static func verdict(_ bytes: [UInt8], maxLength: Int) -> Verdict {
         var reference = Self(bytes: bytes, limit: min(bytes.count, maxLength))
-        do throws(Stop) {
-            try reference.head()
-        } catch .needsMore {
-            return bytes.count < maxLength ? .incomplete : .other
-        } catch {
-            return .other
+        switch Result<Void, Stop>(catching: { () throws(Stop) in try reference.head() }) {
+        case .success: return .head(length: reference.index)
+        // Bytes as many as the limit that do not end the head make a head too long.
+        case .failure(.needsMore): return bytes.count < maxLength ? .incomplete : .other
+        case .failure(.notSimple): return .other
         }
-        return .head(length: reference.index)
     }
 
     private init(bytes: [UInt8], limit: Int) {
@@ -45,14 +43,14 @@ struct ReferenceSimpleRequestHead {
     private static let refusedNames: Set = ["content-length", "transfer-encoding", "upgrade", "proxy-connection"]
 
     private mutating func head() throws(Stop) {
-        try expect(peek() == UInt8(ascii: "G") ? "GET " : "HEAD ")
+        try expect(current == UInt8(ascii: "G") ? "GET " : "HEAD ")
         let target = try run { Self.targetCharacters.contains($0) }
         guard target.first == UInt8(ascii: "/") else { throw .notSimple }
         try expect(" HTTP/1.")
         let minor = try next()
         guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1") else { throw .notSimple }
         try expect("\r\n")
-        while try peek() != UInt8(ascii: "\r") {
+        while try current != UInt8(ascii: "\r") {
             let name = try run { Self.tokenCharacters.contains($0) }
             guard !name.isEmpty else { throw .notSimple }
             try expect(":")
@@ -67,15 +65,17 @@ struct ReferenceSimpleRequestHead {
         try expect("\r\n")
     }
 
-    private func peek() throws(Stop) -> UInt8 {
-        guard index < limit else { throw .needsMore }
-        return bytes[index]
+    /// The byte at `index`; the end of the input needs more.
+    private var current: UInt8 {
+        get throws(Stop) {
+            guard index < limit else { throw .needsMore }
+            return bytes[index]
+        }
     }
 
     private mutating func next() throws(Stop) -> UInt8 {
-        let byte = try peek()
-        index += 1
-        return byte
+        defer { index += 1 }
+        return try current
     }
 
     private mutating func expect(_ text: String) throws(Stop) {
@@ -86,7 +86,7 @@ struct ReferenceSimpleRequestHead {
 
     private mutating func run(while accepts: (UInt8) -> Bool) throws(Stop) -> ArraySlice<UInt8> {
         let start = index
-        while try accepts(peek()) { index += 1 }
+        while try accepts(current) { index += 1 }
         return bytes[start..<index]
     }
 }

@@ -224,7 +224,8 @@ extension SimpleRequestHeadTests {
                     let start = Array(bytes.prefix(end))
                     let expected = ReferenceSimpleRequestHead.verdict(start, maxLength: maxLength)
                     guard verdict(start, maxLength: maxLength) == expected else {
-                        Issue.record("not \(expected) at limit \(maxLength): \(String(reflecting: String(decoding: start, as: UTF8.self)))")
+                        let text = String(reflecting: String(decoding: start, as: UTF8.self))
+                        Issue.record("not \(expected) at limit \(maxLength): \(text)")
                         break
                     }
                 }
