@@ -130,28 +130,34 @@ enum SimpleRequestHead: Equatable {
                 fields.hostIsList = fields.hostIsList
                     || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: ",")), value.count) != nil
             case .connection:
-                fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
+                fields.connectionTokens = Self.connectionTokens(UnsafeRawBufferPointer(rebasing: bytes[value]),
+                                                                after: fields.connectionTokens)
             case .expect where fields.expectsContinue == nil:
-                fields.expectsContinue = bytes[value].isASCIICaseInsensitiveEqual(to: "100-continue")
+                fields.expectsContinue = UnsafeRawBufferPointer(rebasing: bytes[value]).isInAnyCase("100-continue")
             case .expect, .framesOrUpgrades, .other:
                 break
             }
         }
 
         /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
-        /// them), after the fields before it said `state`.
-        private static func connectionTokens(_ value: Slice<UnsafeRawBufferPointer>,
+        /// them), after the fields before it said `state`. Index by index: the generic
+        /// searches and trimming of a slice cost about 500 instructions for `keep-alive`.
+        private static func connectionTokens(_ value: UnsafeRawBufferPointer,
                                              after state: CompactRequestHead.ConnectionTokens?)
             -> CompactRequestHead.ConnectionTokens? {
             var state = state
-            var start = value.startIndex
-            // Token by token, not `split`: that made an array for every such field.
-            while start < value.endIndex {
-                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
-                let token = value[start..<end].trimmingOptionalWhitespace()
-                if token.isASCIICaseInsensitiveEqual(to: "close") {
+            var start = 0
+            while start < value.count {
+                var end = start
+                while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+                var first = start
+                var last = end
+                while first < last, isWhitespace(value[first]) { first += 1 }
+                while last > first, isWhitespace(value[last - 1]) { last -= 1 }
+                let token = UnsafeRawBufferPointer(rebasing: value[first..<last])
+                if token.isInAnyCase("close") {
                     state = .close
-                } else if token.isASCIICaseInsensitiveEqual(to: "keep-alive") {
+                } else if token.isInAnyCase("keep-alive") {
                     state = state == nil ? .keepAlive : .close
                 }
                 start = end + 1
@@ -302,51 +308,49 @@ enum SimpleRequestHead: Equatable {
         case other
 
         /// By the name's length and first letter, so that a field is compared with at most
-        /// one name, and most with none (a name compared with each of its length, byte by
-        /// byte, cost about 80 instructions a comparison).
+        /// one name, and most with none.
         @inline(__always)
         init(_ name: UnsafeRawBufferPointer) {
             switch (name.count, name[0].asciiLowercased) {
-            case (4, UInt8(ascii: "h")): self = Self(name, ifItIs: "host", .host)
-            case (10, UInt8(ascii: "c")): self = Self(name, ifItIs: "connection", .connection)
-            case (6, UInt8(ascii: "e")): self = Self(name, ifItIs: "expect", .expect)
-            case (14, UInt8(ascii: "c")): self = Self(name, ifItIs: "content-length", .framesOrUpgrades)
-            case (16, UInt8(ascii: "p")): self = Self(name, ifItIs: "proxy-connection", .framesOrUpgrades)
-            case (17, UInt8(ascii: "t")): self = Self(name, ifItIs: "transfer-encoding", .framesOrUpgrades)
-            case (7, UInt8(ascii: "u")): self = Self(name, ifItIs: "upgrade", .framesOrUpgrades)
+            case (4, UInt8(ascii: "h")): self = name.isInAnyCase("host") ? .host : .other
+            case (10, UInt8(ascii: "c")): self = name.isInAnyCase("connection") ? .connection : .other
+            case (6, UInt8(ascii: "e")): self = name.isInAnyCase("expect") ? .expect : .other
+            case (14, UInt8(ascii: "c")): self = name.isInAnyCase("content-length") ? .framesOrUpgrades : .other
+            case (16, UInt8(ascii: "p")): self = name.isInAnyCase("proxy-connection") ? .framesOrUpgrades : .other
+            case (17, UInt8(ascii: "t")): self = name.isInAnyCase("transfer-encoding") ? .framesOrUpgrades : .other
+            case (7, UInt8(ascii: "u")): self = name.isInAnyCase("upgrade") ? .framesOrUpgrades : .other
             default: self = .other
             }
         }
+    }
+}
 
-        /// `field` if `name` (token characters, as many as `lowercase` has, at least four) is
-        /// `lowercase` (small letters and `-`) in any case; else `other`. A word at a time,
-        /// the last one overlapping the one before it: `| 0x20` on each byte makes a capital
-        /// a small letter and turns no other token character into a small letter or `-`.
-        @inline(__always)
-        private init(_ name: UnsafeRawBufferPointer, ifItIs lowercase: StaticString, _ field: FieldName) {
-            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-            let equal = name.count >= 8
-                ? Self.words(of: name, areLowercase: expected, as: UInt64.self)
-                : Self.words(of: name, areLowercase: expected, as: UInt32.self)
-            self = equal ? field : .other
-        }
+extension UnsafeRawBufferPointer {
+    /// Whether these bytes, a field name's or value's (no control character but a tab), are
+    /// `lowercase` (at least four small letters, digits and `-`) in any case. A word at a
+    /// time, the last one overlapping the one before it (not byte by byte, which cost about
+    /// 80 instructions a comparison): `| 0x20` on each byte makes a capital a small letter,
+    /// and turns no other byte of a name or value into a small letter, digit or `-`.
+    @inline(__always)
+    fileprivate func isInAnyCase(_ lowercase: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard count == expected.count else { return false }
+        return count >= 8 ? words(areLowercase: expected, as: UInt64.self) : words(areLowercase: expected, as: UInt32.self)
+    }
 
-        @inline(__always)
-        private static func words<Word: FixedWidthInteger>(of name: UnsafeRawBufferPointer,
-                                                          areLowercase expected: UnsafeRawBufferPointer,
-                                                          as _: Word.Type) -> Bool {
-            let last = name.count - MemoryLayout<Word>.size
-            let spaces = Word(truncatingIfNeeded: 0x2020_2020_2020_2020 as UInt64)
-            var offset = 0
-            while true {
-                let at = min(offset, last)
-                guard name.loadUnaligned(fromByteOffset: at, as: Word.self) | spaces
-                    == expected.loadUnaligned(fromByteOffset: at, as: Word.self) else {
-                    return false
-                }
-                if at == last { return true }
-                offset += MemoryLayout<Word>.size
+    @inline(__always)
+    private func words<Word: FixedWidthInteger>(areLowercase expected: UnsafeRawBufferPointer, as _: Word.Type) -> Bool {
+        let last = count - MemoryLayout<Word>.size
+        let spaces = Word(truncatingIfNeeded: 0x2020_2020_2020_2020 as UInt64)
+        var offset = 0
+        while true {
+            let at = Swift.min(offset, last)
+            guard loadUnaligned(fromByteOffset: at, as: Word.self) | spaces
+                == expected.loadUnaligned(fromByteOffset: at, as: Word.self) else {
+                return false
             }
+            if at == last { return true }
+            offset += MemoryLayout<Word>.size
         }
     }
 }

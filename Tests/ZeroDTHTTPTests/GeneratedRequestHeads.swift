@@ -51,7 +51,8 @@ struct GeneratedRequestHeads {
     private static let separators = Parts(simple: [":", ": ", ":\t", ": \t "], other: [" :", "", ":\r\n "])
     private static let values = Parts(simple: ["a", "example.com:8080", "[::1]:80", "a.example.", "close", "keep-alive",
                                                "Keep-Alive", "CLOSE", "keep-alive, close", ",te,\t keep-alive ,", "close2",
-                                               "100-continue", "100-Continue", "a,b", "a b", "x\ty", "*/*", "\"q\"",
+                                               "100-continue", "100-Continue", "100-continuE", "100_continue",
+                                               "1OO-continue", "keep_alive", "KEEP-ALIVE,keep-alive", "cLoSe,,", "a,b", "a b", "x\ty", "*/*", "\"q\"",
                                                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
                                                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
                                                "~`!@#$%^&*()_+-={}[]|\\:;'<>?,./"],

@@ -70,6 +70,8 @@ import Testing
         "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nConnection: Keep-Alive\r\n\r\n",
         "GET / HTTP/1.0\r\nConnection: te, CLOSE\r\nHost: a\r\nhost: a\r\n\r\n",
         "GET / HTTP/1.1\r\nConnection: ,,\r\nExpect: 100-continuex\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: Keep-Alive\t,\tte\r\nExpect: 100-CONTINUE\r\n\r\n",
+        "GET / HTTP/1.1\r\nConnection: keep_alive, clos, closed, \tKEEP-ALIVe\r\nExpect: 1OO-continue\r\n\r\n",
     ]
 
     /// What the fast path finds in one pass is what the check and NIO find in the head it
