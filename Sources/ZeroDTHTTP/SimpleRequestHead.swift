@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 
@@ -28,8 +31,9 @@ enum SimpleRequestHead: Equatable {
             } catch {
                 return .other
             }
+            let uri = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[scanner.target]), as: UTF8.self)
             let head = CompactRequestHead(bytes: buffer.getSlice(at: buffer.readerIndex, length: scanner.index)!,
-                                          method: scanner.method, version: scanner.version, uri: scanner.uri,
+                                          method: scanner.isHEAD ? .HEAD : .GET, version: scanner.version, uri: uri,
                                           fieldsStart: scanner.fieldsStart, fields: scanner.fields)
             return .head(head, length: scanner.index)
         }
@@ -42,28 +46,34 @@ enum SimpleRequestHead: Equatable {
         case notSimple
     }
 
+    /// What it reads, it keeps as plain values (no `String`, no `HTTPMethod`, whose copies
+    /// and release cost about 100 instructions a head); `parse` makes the head of them.
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer
         /// Where the bytes this parser may read end.
         let limit: Int
         /// Where it has read to: past the head once `head()` returns.
         var index = 0
-        var method = HTTPMethod.GET
+        /// `HEAD`, else `GET`.
+        var isHEAD = false
+        var target = 0..<0
         var version = HTTPVersion.http1_1
-        var uri = ""
         var fieldsStart = 0
         var fields = CompactRequestHead.Fields()
 
         mutating func head() throws(Stop) {
-            method = try readMethod()
-            let target = try run(while: Self.isTargetByte)
-            guard target.count > 0, bytes[target.lowerBound] == UInt8(ascii: "/") else { throw .notSimple }
+            try readMethod()
+            // Mostly letters, digits, `-`, `.` and `/`.
+            let targetEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "/"),
+                                    while: \.isTargetCharacter)
+            guard targetEnd > index, bytes[index] == UInt8(ascii: "/") else { throw .notSimple }
+            target = index..<targetEnd
+            index = targetEnd
             try expect(" HTTP/1.")
             let minor = try byte()
             guard minor == UInt8(ascii: "1") || minor == UInt8(ascii: "0") else { throw .notSimple }
             try expect("\r\n")
             version = minor == UInt8(ascii: "1") ? .http1_1 : .http1_0
-            uri = String(decoding: bytes[target], as: UTF8.self)
             fieldsStart = index
             while try peek() != UInt8(ascii: "\r") {
                 try field()
@@ -72,13 +82,13 @@ enum SimpleRequestHead: Equatable {
         }
 
         /// `GET ` or `HEAD `.
-        private mutating func readMethod() throws(Stop) -> HTTPMethod {
+        private mutating func readMethod() throws(Stop) {
             if try peek() == UInt8(ascii: "G") {
                 try expect("GET ")
-                return .GET
+            } else {
+                try expect("HEAD ")
+                isHEAD = true
             }
-            try expect("HEAD ")
-            return .HEAD
         }
 
         /// `name: value` and its CRLF, noting what the server acts on. The value loses the
@@ -87,72 +97,72 @@ enum SimpleRequestHead: Equatable {
         /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
         /// decoder's.
         private mutating func field() throws(Stop) {
-            let name = try run(while: \.isTokenCharacter)
-            guard name.count > 0 else { throw .notSimple }
+            // Mostly letters, digits and `-`.
+            let nameEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "."),
+                                  while: \.isTokenCharacter)
+            guard nameEnd > index else { throw .notSimple }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[index..<nameEnd])
+            index = nameEnd
             try expect(":")
-            _ = try run(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-            let value = try run(while: Self.isValueByte)
+            // The whitespace before the value, a byte or none: byte by byte.
+            while try Self.isWhitespace(peek()) { index += 1 }
+            let value = index..<(try endOfValue(from: index))
+            index = value.upperBound
             try expect("\r\n")
-            guard value.count > 0, bytes[value.upperBound - 1] != UInt8(ascii: " "),
-                  bytes[value.upperBound - 1] != UInt8(ascii: "\t"), !Self.framesOrUpgrades(bytes[name]) else {
+            let fieldName = FieldName(name)
+            guard let last = value.last, !Self.isWhitespace(bytes[last]),
+                  fieldName != .framesOrUpgrades else {
                 throw .notSimple
             }
-            note(name: bytes[name], value: value)
+            note(fieldName, value: value)
             fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
-                || StaticFileHandler.mayNamePreconditionOrRange(bytes[name])
+                || StaticFileHandler.mayNamePreconditionOrRange(name)
         }
 
-        /// What `RequestHeadCheck` and NIO's keep-alive reading look for, by the name's length
-        /// first: each field is compared with at most one name.
-        private mutating func note(name: Slice<UnsafeRawBufferPointer>, value: Range<Int>) {
-            switch name.count {
-            case 4 where name.isASCIICaseInsensitiveEqual(to: "host"):
+        /// What `RequestHeadCheck` and NIO's keep-alive reading look for.
+        @inline(__always)
+        private mutating func note(_ name: FieldName, value: Range<Int>) {
+            switch name {
+            case .host:
                 fields.host = value
                 fields.hostCount += 1
-                fields.hostIsList = fields.hostIsList || bytes[value].contains(UInt8(ascii: ","))
-            case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
-                fields.connectionTokens = Self.connectionTokens(bytes[value], after: fields.connectionTokens)
-            case 6 where fields.expectsContinue == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
-                fields.expectsContinue = bytes[value].isASCIICaseInsensitiveEqual(to: "100-continue")
-            default:
+                // `memchr`, not a generic search of the slice: about 14 instructions a byte.
+                fields.hostIsList = fields.hostIsList
+                    || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: ",")), value.count) != nil
+            case .connection:
+                fields.connectionTokens = Self.connectionTokens(UnsafeRawBufferPointer(rebasing: bytes[value]),
+                                                                after: fields.connectionTokens)
+            case .expect where fields.expectsContinue == nil:
+                fields.expectsContinue = UnsafeRawBufferPointer(rebasing: bytes[value]).isInAnyCase("100-continue")
+            case .expect, .framesOrUpgrades, .other:
                 break
             }
         }
 
         /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
-        /// them), after the fields before it said `state`.
-        private static func connectionTokens(_ value: Slice<UnsafeRawBufferPointer>,
+        /// them), after the fields before it said `state`. Index by index: the generic
+        /// searches and trimming of a slice cost about 500 instructions for `keep-alive`.
+        private static func connectionTokens(_ value: UnsafeRawBufferPointer,
                                              after state: CompactRequestHead.ConnectionTokens?)
             -> CompactRequestHead.ConnectionTokens? {
             var state = state
-            var start = value.startIndex
-            // Token by token, not `split`: that made an array for every such field.
-            while start < value.endIndex {
-                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
-                let token = value[start..<end].trimmingOptionalWhitespace()
-                if token.isASCIICaseInsensitiveEqual(to: "close") {
+            var start = 0
+            while start < value.count {
+                var end = start
+                while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+                var first = start
+                var last = end
+                while first < last, isWhitespace(value[first]) { first += 1 }
+                while last > first, isWhitespace(value[last - 1]) { last -= 1 }
+                let token = UnsafeRawBufferPointer(rebasing: value[first..<last])
+                if token.isInAnyCase("close") {
                     state = .close
-                } else if token.isASCIICaseInsensitiveEqual(to: "keep-alive") {
+                } else if token.isInAnyCase("keep-alive") {
                     state = state == nil ? .keepAlive : .close
                 }
                 start = end + 1
             }
             return state
-        }
-
-        /// `content-length`, `transfer-encoding` or `upgrade`, in any case; or
-        /// `proxy-connection`, which llhttp reads as `Connection` (a `close` in it closes the
-        /// connection after a decoded request) and NIO's judgement of a head's fields does
-        /// not. (By length first, and against static bytes: a search of an array of strings
-        /// made the array and walked each string's UTF-8 view for every field of every request.)
-        private static func framesOrUpgrades(_ name: Slice<UnsafeRawBufferPointer>) -> Bool {
-            switch name.count {
-            case 14: return name.isASCIICaseInsensitiveEqual(to: "content-length")
-            case 16: return name.isASCIICaseInsensitiveEqual(to: "proxy-connection")
-            case 17: return name.isASCIICaseInsensitiveEqual(to: "transfer-encoding")
-            case 7: return name.isASCIICaseInsensitiveEqual(to: "upgrade")
-            default: return false
-            }
         }
 
         private func peek() throws(Stop) -> UInt8 {
@@ -167,46 +177,202 @@ enum SimpleRequestHead: Equatable {
         }
 
         /// The exact bytes of `text`; a prefix of them at the end of the input needs more.
+        /// Inlined, so that where all of `text` can be there its comparison is one of a
+        /// constant length, which the compiler makes a load or two (a loop of `byte()` cost
+        /// about 12 instructions a byte).
+        @inline(__always)
         private mutating func expect(_ text: StaticString) throws(Stop) {
-            for expected in UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount) {
-                guard try byte() == expected else { throw .notSimple }
+            let count = text.utf8CodeUnitCount
+            guard limit - index >= count else {
+                // The input ends inside `text`: a wrong byte before that end is still wrong.
+                let available = limit - index
+                guard available == 0 || memcmp(bytes.baseAddress! + index, text.utf8Start, available) == 0 else {
+                    throw .notSimple
+                }
+                throw .needsMore
             }
+            guard memcmp(bytes.baseAddress! + index, text.utf8Start, count) == 0 else { throw .notSimple }
+            index += count
         }
 
-        /// The bytes from here that satisfy `accepts`; it must end before the input does.
-        private mutating func run(while accepts: (UInt8) -> Bool) throws(Stop) -> Range<Int> {
-            let start = index
-            while try accepts(peek()) { index += 1 }
-            return start..<index
+        /// Where the run of bytes from `start` that `accepts` takes ends; the run must end
+        /// before the input does. Inlined with `accepts`, it is a plain index loop, with one
+        /// bounds check for eight bytes while eight remain: no call and no error check per
+        /// byte (a throwing `peek` and a closure per byte cost the parse about 38
+        /// instructions a byte).
+        @inline(__always)
+        private func end(ofRunFrom start: Int, while accepts: (UInt8) -> Bool) throws(Stop) -> Int {
+            var end = start
+            // Wrapping arithmetic: `end` stays below `limit`, and checks for overflow cost
+            // two instructions a byte.
+            while limit &- end >= 8 {
+                for offset in 0..<8 where !accepts(bytes[end &+ offset]) {
+                    return end &+ offset
+                }
+                end &+= 8
+            }
+            while end < limit {
+                guard accepts(bytes[end]) else { return end }
+                end += 1
+            }
+            throw .needsMore
+        }
+
+        /// Where the run of bytes from `start` that `accepts` takes ends, as `end(ofRunFrom:while:)`
+        /// finds it, first skipping eight bytes at a time while all eight are letters, digits
+        /// or in `punctuation` (all of which `accepts` must take), as most of a target or a
+        /// field name is: about two instructions a byte rather than nine.
+        @inline(__always)
+        private func end(ofRunFrom start: Int, skippingWordsOf punctuation: ClosedRange<UInt8>,
+                         while accepts: (UInt8) -> Bool) throws(Stop) -> Int {
+            var end = start
+            while limit &- end >= 8 {
+                // The first byte in memory in the lowest bits.
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+                let others = ~Self.lettersDigitsAnd(punctuation, in: word) & 0x8080_8080_8080_8080
+                guard others == 0 else {
+                    // From the first other byte on, byte by byte.
+                    end &+= others.trailingZeroBitCount / 8
+                    break
+                }
+                end &+= 8
+            }
+            return try self.end(ofRunFrom: end, while: accepts)
+        }
+
+        /// The top bit of each byte of `word` set if it is an ASCII letter, a digit or in
+        /// `punctuation`, and clear if not; exactly so up to the first byte that is not, at
+        /// least. `word + (0x80 - lower)…` sets the top bit of each byte from `lower` up,
+        /// `word + (0x7F - upper)…` that of each byte above `upper`, and neither carries out
+        /// of a byte below 0x80 (one from 0x80 up may carry into the bytes after it); `| 0x20`
+        /// makes capitals small letters and moves no other byte below 0x80 into a to z.
+        @inline(__always)
+        private static func lettersDigitsAnd(_ punctuation: ClosedRange<UInt8>, in word: UInt64) -> UInt64 {
+            func within(_ range: ClosedRange<UInt8>, _ word: UInt64) -> UInt64 {
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let fromLower = word &+ ones &* UInt64(0x80 - range.lowerBound)
+                let aboveUpper = word &+ ones &* UInt64(0x7F - range.upperBound)
+                return fromLower & ~aboveUpper
+            }
+            let ascii = ~word
+            return ascii & (within(UInt8(ascii: "a")...UInt8(ascii: "z"), word | 0x2020_2020_2020_2020)
+                | within(UInt8(ascii: "0")...UInt8(ascii: "9"), word) | within(punctuation, word))
+        }
+
+        /// Where the value from `start` ends: at its first byte that is not visible ASCII, a
+        /// space or a tab (its CR, in a simple head). Eight bytes at a time while eight
+        /// remain: the first byte of a word outside 0x20...0x7E is found at once, and only a
+        /// tab lets the value go on after it.
+        @inline(__always)
+        private func endOfValue(from start: Int) throws(Stop) -> Int {
+            var end = start
+            while limit &- end >= 8 {
+                // The first byte in memory in the lowest bits.
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: end, as: UInt64.self))
+                // A byte below 0x20 takes a borrow into its top bit in `word - 0x20…`, which
+                // `& ~word` keeps, as the byte is below 0x80; a byte above 0x7E has its top
+                // bit set in `word + 0x01…` or in `word`. Bytes before the first such byte
+                // neither borrow nor carry, so theirs stay clear.
+                let outside = (((word &- 0x2020_2020_2020_2020) & ~word) | (word &+ 0x0101_0101_0101_0101) | word)
+                    & 0x8080_8080_8080_8080
+                guard outside != 0 else {
+                    end &+= 8
+                    continue
+                }
+                let first = end &+ outside.trailingZeroBitCount / 8
+                guard bytes[first] == UInt8(ascii: "\t") else { return first }
+                end = first &+ 1
+            }
+            return try self.end(ofRunFrom: end, while: Self.isValueByte)
+        }
+
+        private static func isWhitespace(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
         }
 
         /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.
         private static func isValueByte(_ byte: UInt8) -> Bool {
             (0x20...0x7E).contains(byte) || byte == UInt8(ascii: "\t")
         }
+    }
 
-        /// RFC 3986 path and query characters (unreserved, sub-delims, `:@/?%`): no
-        /// fragment, no character a URI may not hold. (Ranges, not a search of a string of
-        /// them: this runs for every byte of every target.)
-        private static func isTargetByte(_ byte: UInt8) -> Bool {
-            switch byte {
-            // ! and $ to ; (with digits), =, ? to Z (with @), _, a to z, ~.
-            case 0x21, 0x24...0x3B, 0x3D, 0x3F...0x5A, 0x5F, 0x61...0x7A, 0x7E: return true
-            default: return false
+    /// The fields the parser acts on or leaves to the decoder, by their names in any case.
+    private enum FieldName {
+        case host
+        case connection
+        case expect
+        /// `content-length`, `transfer-encoding` or `upgrade`; or `proxy-connection`, which
+        /// llhttp reads as `Connection` (a `close` in it closes the connection after a
+        /// decoded request) and NIO's judgement of a head's fields does not.
+        case framesOrUpgrades
+        case other
+
+        /// By the name's length and first letter, so that a field is compared with at most
+        /// one name, and most with none.
+        @inline(__always)
+        init(_ name: UnsafeRawBufferPointer) {
+            switch (name.count, name[0].asciiLowercased) {
+            case (4, UInt8(ascii: "h")): self = name.isInAnyCase("host") ? .host : .other
+            case (10, UInt8(ascii: "c")): self = name.isInAnyCase("connection") ? .connection : .other
+            case (6, UInt8(ascii: "e")): self = name.isInAnyCase("expect") ? .expect : .other
+            case (14, UInt8(ascii: "c")): self = name.isInAnyCase("content-length") ? .framesOrUpgrades : .other
+            case (16, UInt8(ascii: "p")): self = name.isInAnyCase("proxy-connection") ? .framesOrUpgrades : .other
+            case (17, UInt8(ascii: "t")): self = name.isInAnyCase("transfer-encoding") ? .framesOrUpgrades : .other
+            case (7, UInt8(ascii: "u")): self = name.isInAnyCase("upgrade") ? .framesOrUpgrades : .other
+            default: self = .other
             }
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether these bytes, a field name's or value's (no control character but a tab), are
+    /// `lowercase` (at least four small letters, digits and `-`) in any case. A word at a
+    /// time, the last one overlapping the one before it (not byte by byte, which cost about
+    /// 80 instructions a comparison): `| 0x20` on each byte makes a capital a small letter,
+    /// and turns no other byte of a name or value into a small letter, digit or `-`.
+    @inline(__always)
+    fileprivate func isInAnyCase(_ lowercase: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard count == expected.count else { return false }
+        return count >= 8 ? words(areLowercase: expected, as: UInt64.self) : words(areLowercase: expected, as: UInt32.self)
+    }
+
+    @inline(__always)
+    private func words<Word: FixedWidthInteger>(areLowercase expected: UnsafeRawBufferPointer, as _: Word.Type) -> Bool {
+        let last = count - MemoryLayout<Word>.size
+        let spaces = Word(truncatingIfNeeded: 0x2020_2020_2020_2020 as UInt64)
+        var offset = 0
+        while true {
+            let at = Swift.min(offset, last)
+            guard loadUnaligned(fromByteOffset: at, as: Word.self) | spaces
+                == expected.loadUnaligned(fromByteOffset: at, as: Word.self) else {
+                return false
+            }
+            if at == last { return true }
+            offset += MemoryLayout<Word>.size
         }
     }
 }
 
 extension UInt8 {
     /// Whether this is an RFC 9110 §5.6.2 token character: ``!#$%&'*+-.^_`|~``, digits and
-    /// letters. (Ranges, not a search of a string of them: this runs for every byte of every
-    /// header name.)
+    /// letters.
     var isTokenCharacter: Bool {
-        switch self {
-        // ! # to ' * + - . digits letters ^ _ ` | ~
-        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x30...0x39, 0x41...0x5A, 0x5E...0x7A, 0x7C, 0x7E: return true
-        default: return false
-        }
+        isInASCIISet(low: 0x03FF_6CFA_0000_0000, high: 0x57FF_FFFF_C7FF_FFFE)
+    }
+
+    /// Whether this is an RFC 3986 path or query character (unreserved, sub-delims,
+    /// `:@/?%`): no fragment, no character a URI may not hold.
+    var isTargetCharacter: Bool {
+        isInASCIISet(low: 0xAFFF_FFF2_0000_0000, high: 0x47FF_FFFE_87FF_FFFF)
+    }
+
+    /// Whether this is in the set of ASCII bytes whose bits `low` (bytes 0 to 63) and `high`
+    /// (64 to 127) set: a shift and a test. (These run for every byte of every target and
+    /// field name; a switch over the set's ranges took about 10 instructions a byte.)
+    @inline(__always)
+    private func isInASCIISet(low: UInt64, high: UInt64) -> Bool {
+        self < 128 && ((self < 64 ? low : high) >> (self & 63)) & 1 == 1
     }
 }

@@ -352,6 +352,8 @@ public struct StaticFileHandler: ImmediateHTTPHandler {
     /// Whether a field named `name`, in any case, is a precondition or `Range`
     /// (``mayHoldPreconditionOrRange(_:)``; the fast path notes it as it parses). By the
     /// whole name: `Referer`, on nearly every request a browser makes for a file, is not one.
+    /// Inlined: for most names it is a test of the length, cheaper than a call.
+    @inline(__always)
     static func mayNamePreconditionOrRange(_ name: some Collection<UInt8>) -> Bool {
         // By length first, the lengths of `preconditionOrRangeNames`: the fast path asks this
         // of every field, and comparing each with six names cost a small request about 470
