@@ -19,6 +19,8 @@ struct CompactRequestHead: Equatable, Sendable {
         var hostIsList = false
         /// What the `Connection` tokens said so far; nil while none was `close` or `keep-alive`.
         var connectionTokens: ConnectionTokens?
+        /// Whether a `Connection` token was `close`.
+        var saysClose = false
         /// Nil without an `Expect` field; else whether the first one is `100-continue`.
         var expectsContinue: Bool?
         /// Whether a field's name may make it a precondition or `Range`

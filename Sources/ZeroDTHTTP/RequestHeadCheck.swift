@@ -38,6 +38,10 @@ struct RequestHeadCheck: Equatable {
                 fields.contentLength = value
             case 6 where expectation == nil && name.isASCIICaseInsensitiveEqual(to: "expect"):
                 expectation = value
+            case 10 where name.isASCIICaseInsensitiveEqual(to: "connection"):
+                fields.saysClose = fields.saysClose || value.split(separator: ",").contains {
+                    $0.trimmingOptionalWhitespace().utf8.isASCIICaseInsensitiveEqual(to: "close")
+                }
             default:
                 break
             }
@@ -54,7 +58,8 @@ struct RequestHeadCheck: Equatable {
         // origin-form: it names no host of its own.)
         let plain = head.fields.host.flatMap { RequestHostName(plainValueIn: head.bytes, at: $0) }
         let fields = Fields(hosts: head.fields.hostCount, host: plain == nil ? head.hostValue : nil,
-                            hostIsList: head.fields.hostIsList, expectsContinue: head.fields.expectsContinue == true)
+                            hostIsList: head.fields.hostIsList, expectsContinue: head.fields.expectsContinue == true,
+                            saysClose: head.fields.saysClose)
         self.init(head.method, version: head.version, uri: head.uri, fields: fields, plainHost: plain, maxBodySize: 0)
     }
 
@@ -68,6 +73,8 @@ struct RequestHeadCheck: Equatable {
         var transferEncodings: [String] = []
         /// The first `Content-Length` value.
         var contentLength: String?
+        /// A `Connection` field holds `close`.
+        var saysClose = false
     }
 
     /// - Parameter plainHost: the host, when the head's `Host` was read already (`fields` then
@@ -94,6 +101,9 @@ struct RequestHeadCheck: Equatable {
         if version.major == 1 && version.minor == 0 && !fields.transferEncodings.isEmpty {
             closesConnection = true
         }
+        // §9.3: `close` ends the connection whatever else `Connection` says. The decoder's
+        // keep-alive reading (llhttp's) looks only for `keep-alive` in an HTTP/1.0 request.
+        if fields.saysClose { closesConnection = true }
     }
 
     private mutating func reject(_ status: HTTPResponseStatus, beforeBody: Bool) {

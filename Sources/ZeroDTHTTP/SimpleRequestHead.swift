@@ -131,7 +131,8 @@ enum SimpleRequestHead: Equatable {
                     || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: ",")), value.count) != nil
             case .connection:
                 fields.connectionTokens = Self.connectionTokens(UnsafeRawBufferPointer(rebasing: bytes[value]),
-                                                                after: fields.connectionTokens)
+                                                                after: fields.connectionTokens,
+                                                                saysClose: &fields.saysClose)
             case .expect where fields.expectsContinue == nil:
                 fields.expectsContinue = UnsafeRawBufferPointer(rebasing: bytes[value]).isInAnyCase("100-continue")
             case .expect, .framesOrUpgrades, .other:
@@ -139,12 +140,13 @@ enum SimpleRequestHead: Equatable {
             }
         }
 
-        /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around
-        /// them), after the fields before it said `state`. Index by index: the generic
-        /// searches and trimming of a slice cost about 500 instructions for `keep-alive`.
+        /// NIO's reading of `value`'s comma-separated tokens (without the whitespace around them),
+        /// after the fields before it said `state`; `saysClose` is set for a `close`. Index by
+        /// index: the generic searches and trimming of a slice cost about 500 instructions for
+        /// `keep-alive`.
         private static func connectionTokens(_ value: UnsafeRawBufferPointer,
-                                             after state: CompactRequestHead.ConnectionTokens?)
-            -> CompactRequestHead.ConnectionTokens? {
+                                             after state: CompactRequestHead.ConnectionTokens?,
+                                             saysClose: inout Bool) -> CompactRequestHead.ConnectionTokens? {
             var state = state
             var start = 0
             while start < value.count {
@@ -157,6 +159,7 @@ enum SimpleRequestHead: Equatable {
                 let token = UnsafeRawBufferPointer(rebasing: value[first..<last])
                 if token.isInAnyCase("close") {
                     state = .close
+                    saysClose = true
                 } else if token.isInAnyCase("keep-alive") {
                     state = state == nil ? .keepAlive : .close
                 }

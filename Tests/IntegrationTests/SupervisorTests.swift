@@ -248,7 +248,7 @@ import Testing
                                                 standardInput: terminal.terminal)
         try first.waitForStandardError(containing: "] ready ")
         // What a shell does when its window closes: the terminal hangs up, then SIGHUP.
-        try terminal.controller.close()
+        try terminal.hangUp()
         first.send(SIGHUP)
         let output = try first.waitForExit(timeout: .seconds(20))
         #expect(!output.signalled && output.status == 0, "\(output)")

@@ -78,6 +78,9 @@ import Testing
         (["GET /a HTTP/1.0\r\nCONNECTION: Keep-Alive\r\n\r\n" + get], true),
         (["GET /a HTTP/1.1\r\nHost: t\r\nConnection: te, CLOSE\r\n\r\n" + get], false),
         (["GET /a HTTP/1.1\r\nHost: t\r\nProxy-Connection: close\r\n\r\n" + get], false),
+        // `close` wins over `keep-alive` beside it (RFC 9112 §9.3), in one field or two.
+        (["GET /a HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n" + get], false),
+        (["GET /a HTTP/1.0\r\nConnection: keep-alive\r\nConnection: Close\r\n\r\n" + get], false),
     ]
 
     @Test(arguments: cases)

@@ -57,4 +57,21 @@ final class PseudoTerminal {
         controller = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         terminal = FileHandle(fileDescriptor: terminalFD, closeOnDealloc: true)
     }
+
+    /// Closes the controller, as a terminal window closing does, and waits until the kernel
+    /// has hung the terminal up. That takes the last copy of the controller: a process that
+    /// another test is starting holds a copy of every descriptor until it runs its program,
+    /// and a SIGHUP sent meanwhile finds the terminal still up (a shell's SIGHUP comes from
+    /// the hang-up itself, after it).
+    func hangUp(timeout: Duration = .seconds(10)) throws {
+        try controller.close()
+        let deadline = ContinuousClock.now + timeout
+        var entry = pollfd(fd: terminal.fileDescriptor, events: 0, revents: 0)
+        while entry.revents & Int16(POLLHUP) == 0 {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw ProcessTestError(description: "the terminal did not hang up") }
+            // Only POLLHUP and POLLERR can come: no event is asked for.
+            _ = poll(&entry, 1, Int32((left / .milliseconds(1)).rounded(.up)))
+        }
+    }
 }
