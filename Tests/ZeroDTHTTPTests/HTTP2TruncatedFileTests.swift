@@ -43,10 +43,19 @@ extension HTTP2DirectStreamsTests {
         #expect(handler.throughStream == 1 && handler.direct == 1, "/file, then /hi")
     }
 
-    /// The probe sees the file shrink before any frame reads it: the stream is reset alike.
-    @Test func aTruncationTheProbeFindsResetsTheStreamWithInternalError() throws {
+    /// The probe sees the file shrink before any frame reads it: the stream is reset alike,
+    /// on both paths. On a stream channel, the frames nio-http2 holds for the window fail
+    /// as the reset goes, which ends the response's last write and closes the stream: the
+    /// reset must still be the first word, not nio-http2's CANCEL for a closed channel.
+    @Test(arguments: [false, true]) func aTruncationTheProbeFindsResetsTheStreamWithInternalError(
+        throughStream: Bool) throws {
         defer { removeDirectory() }
-        try send(HTTP2Frames.get("/file", stream: 1))
+        if throughStream {
+            try send(HTTP2Frames.postHead("/file", stream: 1),
+                     HTTP2Frames.frame(.data, flags: HTTP2Frames.endStream, stream: 1, payload: [1]))
+        } else {
+            try send(HTTP2Frames.get("/file", stream: 1))
+        }
         _ = try received()
         #expect(truncate(directory.appendingPathComponent("file").path, 1000) == 0)
         loop.advanceTime(by: TruncationProbe.firstCheck)

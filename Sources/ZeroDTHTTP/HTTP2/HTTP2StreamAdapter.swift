@@ -56,6 +56,8 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
     /// The stream was ended with RST_STREAM (NO_ERROR, or INTERNAL_ERROR for a response that
     /// cannot be completed); a close after that is passed on.
     private var resetSent = false
+    /// The write of that RST_STREAM, until it completes: a close meanwhile waits for it.
+    private var resetWrite: EventLoopFuture<Void>?
 
     // MARK: - Inbound
 
@@ -155,6 +157,14 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         writeHeld(context: context)
+        // nio-http2 fails the frames it holds for the stream as our reset goes down, before the
+        // reset reaches the wire, and their callbacks may close the stream (the response's
+        // last write is done): passed on at once, that close would make nio-http2 reset the
+        // stream with CANCEL first.
+        if let resetWrite {
+            resetWrite.assumeIsolated().whenComplete { _ in context.close(mode: mode, promise: promise) }
+            return
+        }
         // Still active after its end was written: the client has not ended its side yet. (Once
         // both sides have ended, nio-http2 has closed the stream already.) An end not written
         // yet is lost with the stream: nio-http2 then resets it with CANCEL, as it should.
@@ -171,7 +181,11 @@ final class HTTP2StreamAdapter: ChannelDuplexHandler {
         resetSent = true
         // Should nio-http2 refuse the frame, the stream is closed its own way.
         let reset = context.eventLoop.makePromise(of: Void.self)
-        reset.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        resetWrite = reset.futureResult
+        reset.futureResult.assumeIsolated().whenComplete { [self] result in
+            resetWrite = nil
+            if case .failure = result { context.close(promise: nil) }
+        }
         context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: reset)
         return reset.futureResult
     }
