@@ -5,25 +5,9 @@ import NIOPosix
 
 /// The `Date` header value, formatted at most once a second per event loop thread.
 enum DateHeader {
-    /// A thread's cache. Its fields are behind a pointer, which Swift does not check for
-    /// exclusive access at each read as it does a class's stored properties: those checks
-    /// were most of the cost of a cached value.
     private final class Cache {
-        struct Fields {
-            var second: time_t = -1
-            var value = ""
-        }
-
-        let fields = UnsafeMutablePointer<Fields>.allocate(capacity: 1)
-
-        init() {
-            fields.initialize(to: Fields())
-        }
-
-        deinit {
-            fields.deinitialize(count: 1)
-            fields.deallocate()
-        }
+        var second: time_t = -1
+        var value = ""
     }
 
     /// One cache per thread, so event loops never contend for it. Each `Cache` is only
@@ -39,12 +23,12 @@ enum DateHeader {
             cache = Cache()
             caches.currentValue = cache
         }
-        let fields = cache.fields
         let second = time(nil)
-        if second != fields.pointee.second {
-            fields.pointee = Cache.Fields(second: second, value: format(second))
+        if second != cache.second {
+            cache.second = second
+            cache.value = format(second)
         }
-        return fields.pointee.value
+        return cache.value
     }
 
     /// Formats a time as an IMF-fixdate.

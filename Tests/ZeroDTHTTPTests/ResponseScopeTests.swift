@@ -11,10 +11,14 @@ import Testing
         func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply { .response(.init(status: .ok)) }
     }
 
+    private struct Unexpected: Error {
+        var what: String
+    }
+
     /// The request a `Keeper` route gets for the simple head in `bytes`, read as the fast path reads it.
     private static func handlerRequest(for bytes: ByteBuffer) throws -> HTTPRequest {
         guard case .head(let head, _) = SimpleRequestHead.parse(bytes, maxLength: 1024) else {
-            throw CancellationError()
+            throw Unexpected(what: "the fast path did not read \(String(buffer: bytes))")
         }
         let check = RequestHeadCheck(head)
         var scope = ResponseScope(hosts: VirtualHosts(VirtualServer(name: "s", routes: RoutingTable(routes: [
@@ -22,7 +26,7 @@ import Testing
         ]))))
         scope.choose(host: check.host, serverName: nil)
         guard case .handler(_, let request) = scope.dispatch(head: ReceivedHead(head), host: check.host, body: nil) else {
-            throw CancellationError()
+            throw Unexpected(what: "routing did not hand the request to its handler")
         }
         return request
     }
