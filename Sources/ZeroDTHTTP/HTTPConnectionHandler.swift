@@ -282,32 +282,35 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Starts the request with `head`, which `check` judged; nil when it was refused at once.
-    private func received(_ head: ReceivedHead, check: RequestHeadCheck,
+    /// Taken, not borrowed (`consuming`), as is the request it returns: it goes into the
+    /// request, not a copy of it.
+    private func received(_ head: consuming ReceivedHead, check: borrowing RequestHeadCheck,
                           context: ChannelHandlerContext) -> ReceivedRequest? {
         let now = context.eventLoop.now
+        let request = ReceivedRequest(head: head, started: now, host: check.host, failure: check.rejection)
         // The decoder's heads carry llhttp's answer, which other fields (`Proxy-Connection`)
         // can change; the fast path's found NIO's as it parsed.
-        machine.requestHead(keepAlive: head.isKeepAlive && !check.closesConnection, now: now)
+        machine.requestHead(keepAlive: request.head.isKeepAlive && !check.closesConnection, now: now)
         // An error found before the host is known (or trusted) is the owner's: the
         // listener's fallback server answers and logs it.
         if check.rejection == nil { choose(host: check.host) } else { chooseOwner() }
-        let request = ReceivedRequest(head: head, started: now, host: check.host, failure: check.rejection)
         if let failure = check.rejection, check.rejectsBeforeBody {
             // Refuse before the body is read; the connection closes after the answer.
             machine.protocolError()
-            write(.error(failure), for: head, started: now, context: context)
+            write(.error(failure), for: request.head, started: now, context: context)
             return nil
         }
         // HTTP/1.0 clients know no interim responses; HTTP/1.1 and HTTP/2 ones do.
-        if request.failure == nil, check.expectsContinue, head.version == .http1_1 || head.version.major == 2 {
-            writer.writeInterim(.continue, version: head.version, context: context)
+        let version = request.head.version
+        if request.failure == nil, check.expectsContinue, version == .http1_1 || version.major == 2 {
+            writer.writeInterim(.continue, version: version, context: context)
             needsFlush = true
         }
         return request
     }
 
     /// The whole request is in: answers it.
-    private func ended(_ request: ReceivedRequest, context: ChannelHandlerContext) {
+    private func ended(_ request: consuming ReceivedRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
         if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
             // The requests the stopped decoder held come through outside a read: their
@@ -333,7 +336,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The server whose name and log the current request's response goes under.
     private var server: VirtualServer { scope.server }
 
-    private func dispatch(_ request: ReceivedRequest, context: ChannelHandlerContext) {
+    private func dispatch(_ request: consuming ReceivedRequest, context: ChannelHandlerContext) {
         if let failure = request.failure {
             write(.error(failure), for: request.head, started: request.started, context: context)
             return
@@ -400,7 +403,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: - Responses
 
     /// Taken, not borrowed (`consuming`): amended in place, without a copy of every field.
-    private func write(_ response: consuming HTTPResponse, for requestHead: ReceivedHead, started: NIODeadline,
+    private func write(_ response: consuming HTTPResponse, for requestHead: borrowing ReceivedHead, started: NIODeadline,
                        context: ChannelHandlerContext) {
         guard !machine.isClosed else {
             response.discardBody()
@@ -485,7 +488,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// nor its head, which was most of a fixed response's cost. False where it does not fit
     /// (a new second, another version or `Connection`, a write that needs a promise, an
     /// amendment to apply, no message kept yet): `write` then makes the response.
-    private func sendKeptMessage(_ fixed: FixedMessage, for requestHead: ReceivedHead, started: NIODeadline,
+    private func sendKeptMessage(_ fixed: FixedMessage, for requestHead: borrowing ReceivedHead, started: NIODeadline,
                                  context: ChannelHandlerContext) -> Bool {
         guard writesReachSocket, amendment == nil, !machine.isClosed else { return false }
         let sendsBody = ResponseFraming(method: requestHead.method, status: fixed.status).sendsBody
@@ -506,7 +509,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     /// What follows every response's writes: the flush they need, the state machine's turn,
     /// and the record of it, for what records it (nil when nothing does).
-    private func issued(status: UInt, for requestHead: ReceivedHead, started: NIODeadline, now: NIODeadline,
+    private func issued(status: UInt, for requestHead: borrowing ReceivedHead, started: NIODeadline, now: NIODeadline,
                         context: ChannelHandlerContext) -> ResponseRecord? {
         needsFlush = true
         perform(machine.responseIssued(now: now), context: context)
@@ -861,7 +864,7 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
         armTimer(context: context)
     }
 
-    func simpleRequestArrived(_ head: CompactRequestHead) {
+    func simpleRequestArrived(_ head: consuming CompactRequestHead) {
         guard let context = channelContext else { return }
         // As the decoder would have delivered it (head, then end), without its hand-offs;
         // when it must wait, as those two parts. Nothing its head does can make the end
@@ -871,7 +874,8 @@ extension HTTPConnectionHandler: RequestLineMonitor.Delegate {
             handle(.part(.end(nil)), context: context)
             return
         }
-        if let request = received(ReceivedHead(head), check: RequestHeadCheck(head), context: context) {
+        let check = RequestHeadCheck(head)
+        if let request = received(ReceivedHead(head), check: check, context: context) {
             ended(request, context: context)
         }
     }

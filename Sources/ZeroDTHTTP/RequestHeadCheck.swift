@@ -51,16 +51,30 @@ struct RequestHeadCheck: Equatable {
     }
 
     /// The check of a head the fast path read, which found its fields as it parsed them.
-    /// Such a head has no body and neither framing field: only its `Host` can fail it.
-    init(_ head: CompactRequestHead) {
-        // A plain `Host` is read where it is, and its name kept as its bytes: only another
-        // one is made a `String` for the general reading. (Such a head's target is
-        // origin-form: it names no host of its own.)
-        let plain = head.fields.host.flatMap { RequestHostName(plainValueIn: head.bytes, at: $0) }
-        let fields = Fields(hosts: head.fields.hostCount, host: plain == nil ? head.hostValue : nil,
-                            hostIsList: head.fields.hostIsList, expectsContinue: head.fields.expectsContinue == true,
-                            saysClose: head.fields.saysClose)
-        self.init(head.method, version: head.version, uri: head.uri, fields: fields, plainHost: plain, maxBodySize: 0)
+    /// Such a head has no body and neither framing field, and its target is origin-form,
+    /// naming no host of its own: only its `Host` can fail it.
+    init(_ head: borrowing CompactRequestHead) {
+        // A plain `Host` is read where it is, and its name kept as its bytes; the check is
+        // then `init(plainHost:)`'s (through the general one, the copies of its values cost
+        // more than the check). Any other `Host` is made a `String` for the general reading.
+        guard let plain = head.fields.host.flatMap({ RequestHostName(plainValueIn: head.bytes, at: $0) }) else {
+            let fields = Fields(hosts: head.fields.hostCount, host: head.hostValue, hostIsList: head.fields.hostIsList,
+                                expectsContinue: head.fields.expectsContinue == true, saysClose: head.fields.saysClose)
+            self.init(head.method, version: head.version, uri: head.uri, fields: fields, maxBodySize: 0)
+            return
+        }
+        self.init(plainHost: plain, fields: head.fields, version: head.version)
+    }
+
+    /// The check of a fast-path head whose `Host` is plain (`plainHost`), as the general one
+    /// would make it of the same head.
+    private init(plainHost: RequestHostName, fields: CompactRequestHead.Fields, version: HTTPVersion) {
+        host = plainHost
+        expectsContinue = fields.expectsContinue == true
+        closesConnection = fields.saysClose
+        if let status = Self.hostFailure(version: version, hosts: fields.hostCount, hostIsList: fields.hostIsList) {
+            reject(status, beforeBody: true)
+        }
     }
 
     /// What the check reads of a head's fields.
@@ -77,13 +91,10 @@ struct RequestHeadCheck: Equatable {
         var saysClose = false
     }
 
-    /// - Parameter plainHost: the host, when the head's `Host` was read already (`fields` then
-    ///   has none) and its target is origin-form, which names no host of its own.
-    private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields,
-                 plainHost: RequestHostName? = nil, maxBodySize: Int) {
+    private init(_ method: HTTPMethod, version: HTTPVersion, uri: String, fields: Fields, maxBodySize: Int) {
         expectsContinue = fields.expectsContinue
-        let lookup = plainHost == nil ? RequestHost.lookup(uri: uri, host: fields.host) : .none
-        if case .name(let name) = lookup { host = RequestHostName(name) } else { host = plainHost }
+        let lookup = RequestHost.lookup(uri: uri, host: fields.host)
+        if case .name(let name) = lookup { host = RequestHostName(name) }
         if let status = Self.framingFailure(fields.transferEncodings) {
             reject(status, beforeBody: true)
         } else if let status = Self.hostFailure(version: version, hosts: fields.hosts, hostIsList: fields.hostIsList) {

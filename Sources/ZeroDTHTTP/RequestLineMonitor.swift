@@ -31,7 +31,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         /// Bytes of a request arrived, before the decoder (if any) sees them.
         func requestBytesArrived()
         /// A simple request (head and end) arrived, in place of the decoder's output.
-        func simpleRequestArrived(_ head: CompactRequestHead)
+        func simpleRequestArrived(_ head: consuming CompactRequestHead)
     }
 
     /// The connection's handler, until the connection closes. (A reference rather than
@@ -155,7 +155,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
             buffer = partial
         }
         while let limit = simpleHeadLimit, buffer.readableBytes > 0, !discardsInput {
-            switch SimpleRequestHead.parse(buffer, maxLength: limit) {
+            let parsed = SimpleRequestHead.parse(buffer, maxLength: limit)
+            // Consumed: its head goes to the delegate, not a copy of it.
+            switch consume parsed {
             case .head(let head, let length):
                 buffer.moveReaderIndex(forwardBy: length)
                 partialHeadReads = 0

@@ -76,7 +76,7 @@ struct ResponseScope {
 
     /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
     /// server's routes, and takes on the route's amendment and metrics.
-    mutating func dispatch(head: ReceivedHead, host: RequestHostName?, body: ByteBuffer?) -> Dispatch {
+    mutating func dispatch(head: borrowing ReceivedHead, host: RequestHostName?, body: ByteBuffer?) -> Dispatch {
         guard let target = RequestTarget(uri: head.uri) else {
             // Found before routing, like the head's errors.
             chooseOwner()
@@ -107,7 +107,7 @@ struct ResponseScope {
             // detached from the bytes read: NIO's head, and the host's name made, so that the
             // request does not hold the connection's receive buffer.
             let compact = route.takesCompactHead
-            return .handler(route, HTTPRequest(received: compact ? head : ReceivedHead(head.head), path: target.path,
+            return .handler(route, HTTPRequest(received: compact ? copy head : ReceivedHead(head.head), path: target.path,
                                                query: target.query, routeRemainder: remainder, body: body,
                                                host: compact ? host : host?.detached))
         }
@@ -116,7 +116,7 @@ struct ResponseScope {
     /// What the current response records, when something records it (route metrics, the
     /// server's access log): nil otherwise, as copying what a record holds costs more than
     /// the rest of a small response's bookkeeping.
-    func record(remoteAddress: @autoclosure () -> SocketAddress?, isSecure: Bool, requestHead: ReceivedHead,
+    func record(remoteAddress: @autoclosure () -> SocketAddress?, isSecure: Bool, requestHead: borrowing ReceivedHead,
                 status: Int, duration: Duration) -> ResponseRecord? {
         let server = server
         guard server.recordsResponses else { return nil }
