@@ -106,22 +106,22 @@ public struct RoutingTable: Sendable {
         }
 
         let unrouted: ResponseAmendment?
-        let paths: [String: Path]
+        let paths: ByteStringTable<Path>
         /// Subtree patterns by their text. A subtree that matches a path ends at one of the
         /// path's slashes, so a lookup tries each of those prefixes, longest first: its cost
         /// grows with the path's depth, not with the number of routes.
-        let subtrees: [Substring: Route]
+        let subtrees: ByteStringTable<Route>
         /// Whether any route counts its requests (metrics).
         let routesCount: Bool
 
-        init(unrouted: ResponseAmendment?, exact: [String: Route], subtrees: [Substring: Route]) {
+        init(unrouted: ResponseAmendment?, exact: [String: Route], subtrees: [String: Route]) {
             self.unrouted = unrouted
             var paths = exact.mapValues { Path(route: $0) }
             for pattern in subtrees.keys {
                 paths[String(pattern.dropLast()), default: Path()].isSubtreeStem = true
             }
-            self.paths = paths
-            self.subtrees = subtrees
+            self.paths = ByteStringTable(paths.map { ($0.key, $0.value) })
+            self.subtrees = ByteStringTable(subtrees.map { ($0.key, $0.value) })
             routesCount = exact.values.contains { $0.metrics != nil } || subtrees.values.contains { $0.metrics != nil }
         }
     }
@@ -142,9 +142,9 @@ public struct RoutingTable: Sendable {
     /// for none) amends the answers no route gives.
     public init(routes: [Route], unrouted: ResponseAmendment = .init()) {
         var exact: [String: Route] = [:]
-        var subtrees: [Substring: Route] = [:]
+        var subtrees: [String: Route] = [:]
         for route in routes {
-            if route.path.hasSuffix("/") { subtrees[Substring(route.path)] = route } else { exact[route.path] = route }
+            if route.path.hasSuffix("/") { subtrees[route.path] = route } else { exact[route.path] = route }
         }
         tables = Tables(unrouted: unrouted.isEmpty ? nil : unrouted, exact: exact, subtrees: subtrees)
     }
@@ -152,21 +152,41 @@ public struct RoutingTable: Sendable {
     /// Finds the route for a decoded, normalized path.
     public func match(_ path: String) -> Match {
         let tables = tables
-        if let named = tables.paths[path] {
-            if let route = named.route { return .route(route, remainder: "") }
-            // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
-            if named.isSubtreeStem, !path.hasSuffix("/") { return .redirectToSubtree }
+        var bytesOfPath = path
+        // Over the path's bytes: no `Substring` is made of a prefix to look it up.
+        let found: Found = bytesOfPath.withUTF8 { bytes in
+            let bytes = UnsafeRawBufferPointer(bytes)
+            if let named = tables.paths.value(for: bytes) {
+                if let route = named.route { return .route(route, remainderStart: bytes.count) }
+                // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
+                if named.isSubtreeStem, bytes.last != UInt8(ascii: "/") { return .redirectToSubtree }
+            }
+            // Each prefix that ends at a slash, longest first.
+            var end = bytes.count
+            while end > 0 {
+                end -= 1
+                guard bytes[end] == UInt8(ascii: "/") else { continue }
+                if let route = tables.subtrees.value(for: UnsafeRawBufferPointer(rebasing: bytes[...end])) {
+                    return .route(route, remainderStart: end + 1)
+                }
+            }
+            return .notFound
         }
-        // Each prefix that ends at a slash, longest first. Index by index: the view's generic
-        // search of a slice cost three times as much.
-        let utf8 = path.utf8
-        var index = utf8.endIndex
-        while index > utf8.startIndex {
-            index = utf8.index(before: index)
-            guard utf8[index] == UInt8(ascii: "/") else { continue }
-            let end = utf8.index(after: index)
-            if let route = tables.subtrees[path[..<end]] { return .route(route, remainder: path[end...]) }
+        switch found {
+        case .route(let route, let start) where start == path.utf8.count:
+            return .route(route, remainder: "")
+        case .route(let route, let start):
+            // After a `/`: a character boundary.
+            return .route(route, remainder: path[path.utf8.index(path.utf8.startIndex, offsetBy: start)...])
+        case .redirectToSubtree: return .redirectToSubtree
+        case .notFound: return .notFound
         }
-        return .notFound
+    }
+
+    /// What `match` found, by where in the path's bytes the remainder starts.
+    private enum Found {
+        case route(Route, remainderStart: Int)
+        case redirectToSubtree
+        case notFound
     }
 }
