@@ -26,7 +26,7 @@ enum ProcessTree {
     /// The live processes whose environment holds `entry` (`NAME=value`). A process keeps
     /// the environment it started with and passes it on, so this finds what a process
     /// started, and what those started in turn, wherever they now are in the tree: a
-    /// generation whose predecessor exited belongs to pid 1, the descendants lead it to no one.
+    /// generation whose predecessor exited belongs to pid 1, out of reach of `descendants`.
     static func carrying(_ entry: String) -> [Int32] {
         let wanted = Array(entry.utf8)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

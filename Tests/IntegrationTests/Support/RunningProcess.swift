@@ -42,6 +42,7 @@ final class RunningProcess: @unchecked Sendable {
     /// `ZERODT_TEST_PROCESS=<unique>`, in the process's environment: it passes it on to
     /// every process it starts, so that they can be found wherever they are in the tree.
     let tag: String
+    private static let tagVariable = "ZERODT_TEST_PROCESS"
     private let process: Process
     private let condition = NSCondition()
     private var state = State()
@@ -54,9 +55,9 @@ final class RunningProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let unique = UUID().uuidString
-        tag = "ZERODT_TEST_PROCESS=\(unique)"
+        tag = "\(Self.tagVariable)=\(unique)"
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            .merging(["ZERODT_TEST_PROCESS": unique]) { $1 }
+            .merging([Self.tagVariable: unique]) { $1 }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let output = Pipe()
         let error = Pipe()
