@@ -5,10 +5,6 @@ extension OperationsTests {
     /// `log.file` and `log.access.file`: rotated as logrotate does (move, then SIGUSR1), and
     /// across a reload, under load, not one access line is lost.
     @Suite(.serialized) struct LogFiles {
-        static func lines(_ path: String) -> [String] {
-            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-        }
-
         @Test func aMovedFileIsReopenedOnSIGUSR1AndNoAccessLineIsLostAcrossARotationAndAReload() throws {
             let site = try TestSite()
             let address = TestAddress.tcp(host: "127.0.0.1", port: try LoopbackPort.free())
@@ -19,9 +15,9 @@ extension OperationsTests {
             try config.write(toFile: site.configFile, atomically: true, encoding: .utf8)
             let first = try ZeroDTServeBinary.start(["--config", site.configFile], currentDirectory: site.directory)
             let family = ServerFamily(site: site, first: first, pidFile: pidFile)
-            guard poll(timeout: .seconds(10), { Self.lines(site.path("main.log")).contains { $0.contains("] ready ") } ? true : nil }) != nil
+            guard poll(timeout: .seconds(10), { site.completeLines(of: "main.log").contains { $0.contains("] ready ") } ? true : nil }) != nil
             else {
-                throw ProcessTestError(description: "not ready: \(Self.lines(site.path("main.log")))")
+                throw ProcessTestError(description: "not ready: \(site.completeLines(of: "main.log"))")
             }
             let load = LoadGenerator(address: address, path: "/hello", expectedBody: RestartTests.body, workers: 6)
             load.start()
@@ -33,20 +29,20 @@ extension OperationsTests {
             let afterRotation = load.completed + 300
             _ = poll(timeout: .seconds(10)) { load.completed > afterRotation ? true : nil }
             // The same generation writes to a new file now, before any restart.
-            #expect(poll(timeout: .seconds(10)) { Self.lines(site.path("access.log")).isEmpty ? nil : true } != nil)
+            #expect(poll(timeout: .seconds(10)) { site.completeLines(of: "access.log").isEmpty ? nil : true } != nil)
             try family.restart()
             let afterReload = load.completed + 300
             _ = poll(timeout: .seconds(10)) { load.completed > afterReload ? true : nil }
             let report = load.stop()
             try family.stop()
             #expect(report.failures == 0, "\(report)")
-            let old = Self.lines(site.path("access.log.1"))
-            let new = Self.lines(site.path("access.log"))
+            let old = site.completeLines(of: "access.log.1")
+            let new = site.completeLines(of: "access.log")
             #expect(!old.isEmpty && !new.isEmpty, "lines went to both files")
             #expect(old.count + new.count == report.requests, "\(old.count) + \(new.count) lines for \(report)")
             #expect((old + new).allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
             // The log moved on too: the restart and the stop are in the new file.
-            #expect(Self.lines(site.path("main.log")).contains { $0.contains("[gen 2 pid ") && $0.contains("] stopped") })
+            #expect(site.completeLines(of: "main.log").contains { $0.contains("[gen 2 pid ") && $0.contains("] stopped") })
         }
     }
 }

@@ -18,4 +18,24 @@ extension RunningProcessTests {
         let left = poll(timeout: .seconds(5)) { generations.allSatisfy { !isAlive($0) } ? true : nil }
         #expect(left == true, "still running: \(generations.filter(isAlive))")
     }
+
+    /// A family released while a later generation starts its successor leaves none of them
+    /// running: the first generation has exited, so the others are no longer its
+    /// descendants, and the successor (here one that hangs in its start) would belong to
+    /// pid 1 and live on, as a generation 3 once did after a whole run of the suite.
+    @Test func releasingAFamilyMidRestartLeavesNoGenerationRunning() throws {
+        let faultFile = FileManager.default.temporaryDirectory.appendingPathComponent("zerodt-fault-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: faultFile) }
+        try "".write(toFile: faultFile, atomically: true, encoding: .utf8)
+        var family: ServerFamily? = try RestartTests.start({ RestartTests.config($0, pidFile: $1) },
+                                                          environment: ["ZERODT_TEST_STARTUP_FAULT": faultFile]).0
+        let second = try #require(family).restart()
+        try "hang".write(toFile: faultFile, atomically: true, encoding: .utf8)
+        kill(second, SIGHUP)
+        let third = try #require(poll(timeout: .seconds(20)) { ProcessTree.children(of: second).first })
+        family = nil
+        let gone = poll(timeout: .seconds(10)) { isAlive(second) || isAlive(third) ? nil : true }
+        #expect(gone == true, "still running: \([second, third].filter(isAlive).map(ProcessTree.describe))")
+    }
+
 }

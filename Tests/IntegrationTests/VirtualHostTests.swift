@@ -70,9 +70,9 @@ import TestSupport
 
         // The access log names the server that answered; an unknown host on an address
         // without a default is logged under its first server, without a route.
+        // Each line is queued before its response is sent, so they are in the requests' order.
         let lines = try #require(poll(timeout: .seconds(10)) { () -> [String]? in
-            let text = (try? String(contentsOfFile: site.path("access.log"), encoding: .utf8)) ?? ""
-            let lines = text.split(separator: "\n").map(String.init)
+            let lines = site.completeLines(of: "access.log")
             return lines.count >= 13 ? lines : nil
         })
         #expect(lines.filter { $0.contains(#""server":"apex""#) }.count == 4)
@@ -164,8 +164,7 @@ import TestSupport
         #expect(redirect.headers["Location"] == "https://r.test/x?y")
 
         let lines = try #require(poll(timeout: .seconds(10)) { () -> [String]? in
-            let text = (try? String(contentsOfFile: site.path("access.log"), encoding: .utf8)) ?? ""
-            let lines = text.split(separator: "\n").map(String.init)
+            let lines = site.completeLines(of: "access.log")
             return lines.count >= invalid.count + 8 ? lines : nil
         })
         let refused = lines.filter { $0.contains(#""status":400"#) }

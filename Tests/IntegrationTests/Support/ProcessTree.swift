@@ -23,6 +23,30 @@ enum ProcessTree {
         return fields.count > 1 ? Int32(fields[1]) : nil
     }
 
+    /// The live processes whose environment holds `entry` (`NAME=value`). A process keeps
+    /// the environment it started with and passes it on, so this finds what a process
+    /// started, and what those started in turn, wherever they now are in the tree: a
+    /// generation whose predecessor exited belongs to pid 1, out of reach of `descendants`.
+    static func carrying(_ entry: String) -> [Int32] {
+        let wanted = Array(entry.utf8)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            // Unreadable for other users' processes, and empty for a zombie.
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return environment.split(separator: 0).contains { $0.elementsEqual(wanted) } && isAlive(pid)
+        }.sorted()
+    }
+
+    /// `pid`'s generation (`ZERODT_GENERATION`) and command line, to say what a process is.
+    static func describe(_ pid: Int32) -> String {
+        let read = { (name: String) in
+            (FileManager.default.contents(atPath: "/proc/\(pid)/\(name)") ?? Data()).split(separator: 0)
+                .map { String(decoding: $0, as: UTF8.self) }
+        }
+        let generation = read("environ").first { $0.hasPrefix("ZERODT_GENERATION=") } ?? "no ZERODT_GENERATION"
+        return "pid \(pid) (\(generation), parent \(parent(of: pid).map(String.init) ?? "?")): \(read("cmdline").joined(separator: " "))"
+    }
+
     /// The process group of `pid`.
     static func group(of pid: Int32) -> Int32 { getpgid(pid) }
 }

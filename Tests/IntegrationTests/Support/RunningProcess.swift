@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Why a spawned process did not do what a test waited for.
 struct ProcessTestError: Error, CustomStringConvertible {
@@ -22,8 +23,10 @@ struct ProcessOutput: Sendable, CustomStringConvertible {
 /// A child process whose output is collected as it arrives, so that a test can wait for
 /// a line on stderr (such as a ready message) while the process keeps running.
 ///
-/// Every wait has a deadline. A `RunningProcess` that is released while its child is
-/// still alive kills and reaps it, so a failing test does not leave servers behind.
+/// Every wait has a deadline. A `RunningProcess` that is released kills and reaps its
+/// child if it still runs, and kills every process that it started, however far removed
+/// (`kill()`), so a test never leaves servers behind; one still alive after that fails the
+/// test.
 final class RunningProcess: @unchecked Sendable {
     /// What the lock protects; `condition` is broadcast whenever any of it changes.
     private struct State {
@@ -36,6 +39,10 @@ final class RunningProcess: @unchecked Sendable {
     /// The child's process id.
     var pid: Int32 { process.processIdentifier }
     let executable: String
+    /// `ZERODT_TEST_PROCESS=<unique>`, in the process's environment: it passes it on to
+    /// every process it starts, so that they can be found wherever they are in the tree.
+    let tag: String
+    private static let tagVariable = "ZERODT_TEST_PROCESS"
     private let process: Process
     private let condition = NSCondition()
     private var state = State()
@@ -47,7 +54,10 @@ final class RunningProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        let unique = UUID().uuidString
+        tag = "\(Self.tagVariable)=\(unique)"
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            .merging([Self.tagVariable: unique]) { $1 }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let output = Pipe()
         let error = Pipe()
@@ -93,7 +103,19 @@ final class RunningProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill() }
+        kill()
+        checkNothingLeft()
+    }
+
+    /// Records an issue, and kills them, when processes this one started (its `tag`) are
+    /// still alive a while after it has been killed: a test must not leave servers behind.
+    private func checkNothingLeft() {
+        // A killed process takes a moment to go; one that was not killed stays.
+        guard poll(timeout: .seconds(5), { ProcessTree.carrying(tag).isEmpty ? true : nil }) == nil else { return }
+        let left = ProcessTree.carrying(tag)
+        let described = left.map(ProcessTree.describe).joined(separator: "\n")
+        Issue.record("processes that \(executable) (pid \(pid)) started are still running after its cleanup:\n\(described)")
+        for member in left { Foundation.kill(member, SIGKILL) }
     }
 
     private func startReader(_ handle: FileHandle, isStandardError: Bool) {
@@ -201,20 +223,19 @@ final class RunningProcess: @unchecked Sendable {
                              standardError: String(decoding: final.standardError, as: UTF8.self))
     }
 
-    /// Kills the process and every process it started (a supervisor's generations, in
-    /// process groups of their own, would outlive it) with SIGKILL, and reaps it.
+    /// Kills the process and every process it started, and those started in turn (`tag`),
+    /// with SIGKILL, and reaps it. They are found by their environment, not by the tree: a
+    /// supervisor's generations lead process groups of their own, and a generation whose
+    /// predecessor has exited belongs to pid 1.
     func kill() {
-        // Stopped first, then killed: a killed parent's children are another's (so no longer
-        // found), and a running one could start a successor meanwhile.
+        // Stopped first, then killed: a running one could start a successor meanwhile.
         var stopped: [Int32] = []
-        if isRunning {
-            for _ in 0..<10 {
-                let found = [pid] + ProcessTree.descendants(of: pid)
-                let new = found.filter { !stopped.contains($0) }
-                if new.isEmpty { break }
-                for member in new { Foundation.kill(member, SIGSTOP) }
-                stopped += new
-            }
+        for _ in 0..<10 {
+            let found = (isRunning ? [pid] : []) + ProcessTree.carrying(tag)
+            let new = found.filter { !stopped.contains($0) }
+            if new.isEmpty { break }
+            for member in new { Foundation.kill(member, SIGSTOP) }
+            stopped += new
         }
         for member in stopped { Foundation.kill(member, SIGKILL) }
         process.waitUntilExit()

@@ -3,8 +3,9 @@ import Testing
 
 /// A `zerodt-serve` and the generations that succeed it, followed through the pid file.
 /// The first generation is the process the test started; later ones are its descendants,
-/// which the test may signal. Whatever generation is current when the family is released
-/// is killed, so a failing test leaves no server behind.
+/// which the test may signal. Every generation still running when the first one's
+/// `RunningProcess` is released is killed (`RunningProcess.kill()`), so a failing test
+/// leaves no server behind.
 final class ServerFamily {
     let site: TestSite
     let first: RunningProcess
@@ -14,10 +15,6 @@ final class ServerFamily {
         self.site = site
         self.first = first
         self.pidFile = pidFile
-    }
-
-    deinit {
-        if let pid = currentPID, pid != first.pid { kill(pid, SIGKILL) }
     }
 
     /// The pid in the pid file, if it names a live process.

@@ -21,6 +21,15 @@ final class TestSite {
     /// The absolute path of `name` in the directory.
     func path(_ name: String) -> String { directory + "/" + name }
 
+    /// The lines of the file `name` in the directory that have been written whole, without
+    /// their newlines. A test reads a log while the server writes it, and a read can catch a
+    /// write half done: a line whose newline is not there yet is left for the next look.
+    func completeLines(of name: String) -> [String] {
+        let text = (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? ""
+        guard let end = text.lastIndex(of: "\n") else { return [] }
+        return text[..<end].split(separator: "\n").map(String.init)
+    }
+
     /// Writes `text` to `name` in the directory and returns its path.
     func write(_ name: String, _ text: String) throws -> String {
         try text.write(toFile: path(name), atomically: true, encoding: .utf8)
