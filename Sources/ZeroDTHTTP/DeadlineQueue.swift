@@ -6,6 +6,8 @@ protocol QueuedDeadlineOwner: AnyObject {
     /// Its entry's index in the queue, `DeadlineQueue.notQueued` when it has none; only the
     /// queue changes it.
     var deadlineSlot: Int { get set }
+    /// The deadline of its entry, while it has one; only the queue changes it.
+    var queuedDeadline: NIODeadline { get set }
     func deadlinePassed()
 }
 
@@ -38,6 +40,9 @@ final class DeadlineQueue<Owner: QueuedDeadlineOwner> {
 
     /// Has `owner` called once `deadline` has passed, unless it is queued for one no later.
     func set(_ deadline: NIODeadline, for owner: Owner) {
+        // The usual call, a later deadline for a queued owner, is answered from the owner:
+        // the heap is a class property, and even reading it costs dynamic exclusivity checks.
+        guard owner.deadlineSlot == Self.notQueued || deadline < owner.queuedDeadline else { return }
         guard heap.set(deadline, for: owner) else { return }
         timer.arm(at: deadline, on: eventLoop, owner: self)
     }
@@ -69,11 +74,13 @@ private struct DeadlineHeap<Owner: QueuedDeadlineOwner> {
         if slot == DeadlineQueue<Owner>.notQueued {
             entries.append(Entry(deadline: deadline, owner: owner))
             owner.deadlineSlot = entries.count - 1
+            owner.queuedDeadline = deadline
             siftUp(entries.count - 1)
             return true
         }
         guard deadline < entries[slot].deadline else { return false }
         entries[slot].deadline = deadline
+        owner.queuedDeadline = deadline
         siftUp(slot)
         return true
     }

@@ -43,6 +43,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var deadlines: DeadlineQueue<HTTPConnectionHandler>?
     /// Its place in `deadlines`.
     var deadlineSlot = DeadlineQueue<HTTPConnectionHandler>.notQueued
+    /// The deadline of its place in `deadlines`.
+    var queuedDeadline = NIODeadline.uptimeNanoseconds(0)
     private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and

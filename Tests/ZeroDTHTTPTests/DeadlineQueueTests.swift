@@ -9,6 +9,7 @@ import Testing
     /// Records when it was called; `next`, if set, is the deadline it sets once when called.
     final class Owner: QueuedDeadlineOwner {
         var deadlineSlot = DeadlineQueue<Owner>.notQueued
+        var queuedDeadline = NIODeadline.uptimeNanoseconds(0)
         let name: Int
         let log: Log
         var next: NIODeadline?
