@@ -5,31 +5,37 @@ import NIOPosix
 
 /// The `Date` header value, formatted at most once a second per event loop thread.
 enum DateHeader {
-    private final class Cache {
-        var second: time_t = -1
-        var value = ""
+    /// A thread's `Date`: only ever touched by the thread that made it, hence safe despite
+    /// not being `Sendable`. A connection keeps its event loop's (``current``): looking the
+    /// thread's up for every response cost more than the rest of taking the date.
+    final class Cache {
+        private var second: time_t = -1
+        private var value = ""
+
+        /// The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+        var now: String {
+            let second = time(nil)
+            if second != self.second {
+                self.second = second
+                value = DateHeader.format(second)
+            }
+            return value
+        }
     }
 
-    /// One cache per thread, so event loops never contend for it. Each `Cache` is only
-    /// ever touched by the thread that created it, hence safe despite not being `Sendable`.
+    /// One cache per thread, so event loops never contend for it.
     nonisolated(unsafe) private static let caches = ThreadSpecificVariable<Cache>()
 
-    /// The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-    static var now: String {
-        let cache: Cache
-        if let existing = caches.currentValue {
-            cache = existing
-        } else {
-            cache = Cache()
-            caches.currentValue = cache
-        }
-        let second = time(nil)
-        if second != cache.second {
-            cache.second = second
-            cache.value = format(second)
-        }
-        return cache.value
+    /// The calling thread's cache, made by its first call.
+    static var current: Cache {
+        if let existing = caches.currentValue { return existing }
+        let cache = Cache()
+        caches.currentValue = cache
+        return cache
     }
+
+    /// The current time as an IMF-fixdate, from the calling thread's cache.
+    static var now: String { current.now }
 
     /// Formats a time as an IMF-fixdate.
     static func format(_ seconds: time_t) -> String {

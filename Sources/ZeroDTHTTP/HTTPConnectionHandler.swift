@@ -45,6 +45,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var deadlineSlot = DeadlineQueue<HTTPConnectionHandler>.notQueued
     /// The deadline of its place in `deadlines`.
     var queuedDeadline = NIODeadline.uptimeNanoseconds(0)
+    /// Its event loop's `Date`, from `handlerAdded` on (taken there, on the loop's thread,
+    /// as the cache belongs to the thread): every response is written after it.
+    private var date: DateHeader.Cache!
     private var request: PendingRequest?
     private var remoteAddress: SocketAddress?
     /// Input that arrived while too much was unanswered (`isBackedUp`), in order. Errors and
@@ -128,6 +131,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // All times come from the event loop's clock, which tests can advance.
         machine = HTTPConnectionStateMachine(settings: machine.settings, now: context.eventLoop.now)
         monitor?.delegate = self
+        date = DateHeader.current
         if streamTimers == nil { deadlines = Self.deadlineQueue(on: context.eventLoop) }
         if writesReachSocket {
             // Writable then means nothing is unwritten (`confirmWrites`). Should the option be
@@ -430,7 +434,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         // A small in-memory body goes out in the same buffer as the head: one write, one segment.
         let inline = sendsBody ? response.inlineBody : nil
         let head = ResponseHeadFields(version: requestHead.version, status: response.status, headers: response.headers,
-                                      renderedHeaders: response.renderedHeaders, date: DateHeader.now,
+                                      renderedHeaders: response.renderedHeaders, date: date.now,
                                       server: machine.settings.configuration.serverHeader,
                                       contentLength: hasLength && !isStreamed ? response.bodyCount : nil,
                                       connection: connection, isStreamed: isStreamed,
@@ -495,7 +499,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         guard writesReachSocket, amendment == nil, !machine.isClosed else { return false }
         let sendsBody = ResponseFraming(method: requestHead.method, status: fixed.status).sendsBody
         guard fixed.holdsWholeBody || !sendsBody,
-              let message = fixed.message(date: DateHeader.now, server: machine.settings.configuration.serverHeader,
+              let message = fixed.message(date: date.now, server: machine.settings.configuration.serverHeader,
                                           connection: ResponseHead.connection(closing: machine.closeAfterResponse,
                                                                               version: requestHead.version),
                                           minorVersion: requestHead.version.minor,
