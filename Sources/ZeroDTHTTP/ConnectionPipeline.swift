@@ -28,7 +28,7 @@ struct ConnectionPipeline: Sendable {
         self.tls = tls
         self.logger = logger
         http2 = configuration.http2
-        settings = HTTPConnectionStateMachine.Settings(configuration)
+        settings = HTTPConnectionStateMachine.Settings(configuration, logger: logger)
     }
 
     /// Sets up a connection accepted by the listener at `listenerIndex`.
@@ -111,7 +111,7 @@ struct ConnectionPipeline: Sendable {
             // TLS holds writes until its records are made: only a plain connection's reach the socket.
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
                                   isSecure: isSecure, monitor: monitor, writesReachSocket: !isSecure,
-                                  addsLingeringClose: !isSecure, logger: logger),
+                                  addsLingeringClose: !isSecure),
         ]
     }
 
@@ -168,8 +168,7 @@ struct ConnectionPipeline: Sendable {
         [
             HTTP2StreamAdapter(),
             HTTPConnectionHandler(settings: settings, hosts: hosts, tlsServerName: tlsServerName,
-                                  isSecure: true, monitor: nil, writer: HTTP2ResponseWriter.shared, streamTimers: timers,
-                                  logger: logger),
+                                  isSecure: true, monitor: nil, writer: HTTP2ResponseWriter.shared, streamTimers: timers),
         ]
     }
 }

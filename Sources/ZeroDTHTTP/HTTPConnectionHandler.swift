@@ -31,7 +31,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Nil on an HTTP/2 stream, whose bytes nio-http2 has parsed: it has no request line.
     private let monitor: RequestLineMonitor?
     private let writer: any ResponseWriter
-    private let logger: Logger
 
     private var machine: HTTPConnectionStateMachine
     /// Between `handlerAdded` and `handlerRemoved`: for the monitor's and the timer's calls.
@@ -90,6 +89,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// connection.
     private var addsLingeringClose: Bool
     private var amendment: ResponseAmendment? { scope.amendment }
+    private var logger: Logger { machine.settings.logger }
 
     /// - Parameters:
     ///   - settings: the server's timeouts and limits, shared by its connections.
@@ -107,7 +107,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     init(settings: HTTPConnectionStateMachine.Settings, hosts: VirtualHosts,
          tlsServerName: NIOLoopBoundBox<String?>? = nil, isSecure: Bool = false, monitor: RequestLineMonitor?,
          writer: any ResponseWriter = HTTP1ResponseWriter.shared, streamTimers: HTTP2StreamTimers? = nil,
-         writesReachSocket: Bool = false, addsLingeringClose: Bool = false, logger: Logger) {
+         writesReachSocket: Bool = false, addsLingeringClose: Bool = false) {
         // Writes that reach the socket as they are, HTTP/1's own bytes (`sendKeptMessage`).
         precondition(!writesReachSocket || writer === HTTP1ResponseWriter.shared,
                      "only plain HTTP/1 writes reach the socket as they are")
@@ -115,7 +115,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.addsLingeringClose = addsLingeringClose
         self.writesReachSocket = writesReachSocket
         self.writer = writer
-        self.logger = logger
         self.tlsServerName = tlsServerName
         self.isSecure = isSecure
         self.monitor = monitor

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// The life of one HTTP/1.1 connection as a plain value: requests, responses, draining and
@@ -56,12 +57,16 @@ struct HTTPConnectionStateMachine {
     /// about 200 bytes of what an idle connection holds.
     final class Settings: Sendable {
         let configuration: HTTPServerConfiguration
+        /// Where the server's connections report what goes wrong: here, not in each
+        /// connection's handler, where it was 56 of an idle connection's bytes.
+        let logger: Logger
         /// The configured timeouts, converted from `Duration` once: the conversion takes
         /// 128-bit arithmetic, and deadlines move several times per request.
         fileprivate let timeouts: Timeouts
 
-        init(_ configuration: HTTPServerConfiguration) {
+        init(_ configuration: HTTPServerConfiguration, logger: Logger) {
             self.configuration = configuration
+            self.logger = logger
             timeouts = Timeouts(configuration)
         }
     }

@@ -7,7 +7,7 @@ import NIOCore
 
 extension HTTPConnectionStateMachine {
     init(configuration: HTTPServerConfiguration, now: NIODeadline) {
-        self.init(settings: Settings(configuration), now: now)
+        self.init(settings: Settings(configuration, logger: Logger(label: "test")), now: now)
     }
 }
 
@@ -18,8 +18,8 @@ extension HTTPConnectionHandler {
     convenience init(configuration: HTTPServerConfiguration, routes: RoutingTable, serverName: String,
                      monitor: RequestLineMonitor, accessLog: (@Sendable (AccessLogEntry) -> Void)?,
                      writesReachSocket: Bool = true, logger: Logger) {
-        self.init(settings: HTTPConnectionStateMachine.Settings(configuration),
+        self.init(settings: HTTPConnectionStateMachine.Settings(configuration, logger: logger),
                   hosts: VirtualHosts(VirtualServer(name: serverName, routes: routes, accessLog: accessLog)),
-                  monitor: monitor, writesReachSocket: writesReachSocket, logger: logger)
+                  monitor: monitor, writesReachSocket: writesReachSocket)
     }
 }
