@@ -118,27 +118,36 @@ struct ReceivedHead: Sendable {
     let method: HTTPMethod
     let version: HTTPVersion
     let uri: String
-    /// The head as NIO decoded it; nil for the fast path's.
+    /// The head as NIO decoded it, its field values trimmed (``HTTPRequestHead/trimmingFieldValues()``);
+    /// nil for the fast path's.
     let decoded: HTTPRequestHead?
+    /// The HTTP/1 decoder's head as llhttp read it, its field values untrimmed: what llhttp
+    /// made of them, whether the connection stays open and whether it stopped parsing, is
+    /// what the decoder does next, and `Connection: keep-alive\t` is no `keep-alive` to it.
+    let decoderRead: HTTPRequestHead?
     private let compact: CompactRequestHead?
 
-    init(_ head: HTTPRequestHead) {
+    /// - Parameter decoderRead: the head as NIO's HTTP/1 decoder made it, when `head` is
+    ///   that head with its field values trimmed.
+    init(_ head: HTTPRequestHead, decoderRead: HTTPRequestHead? = nil) {
         (method, version, uri) = (head.method, head.version, head.uri)
         decoded = head
+        self.decoderRead = decoderRead
         compact = nil
     }
 
     init(_ head: CompactRequestHead) {
         (method, version, uri) = (head.method, head.version, head.uri)
         decoded = nil
+        decoderRead = nil
         compact = head
     }
 
-    /// Whether the connection stays open after the response, as NIO reads the head. (Asked
-    /// when needed: for a head NIO did not decode, such as an HTTP/2 stream's, NIO reads
-    /// the fields for it.)
+    /// Whether the connection stays open after the response, as NIO reads the head: for the
+    /// HTTP/1 decoder's, by llhttp's answer. (Asked when needed: for a head NIO did not
+    /// decode, such as an HTTP/2 stream's, NIO reads the fields for it.)
     var isKeepAlive: Bool {
-        decoded?.isKeepAlive ?? compact!.keepAlive
+        (decoderRead ?? decoded)?.isKeepAlive ?? compact!.keepAlive
     }
 
     /// NIO's form, made now for the fast path's head.

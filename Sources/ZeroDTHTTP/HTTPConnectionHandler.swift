@@ -254,9 +254,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         guard !machine.isClosed else { return }
         switch part {
-        case .head(let head):
+        case .head(let decoded):
+            // Read without the whitespace llhttp leaves after a field value (RFC 9112 §5), as the
+            // fast path reads them.
+            let head = decoded.trimmingFieldValues() ?? decoded
             let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-            request = received(ReceivedHead(head), check: check, context: context).map(PendingRequest.init)
+            request = received(ReceivedHead(head, decoderRead: decoded), check: check, context: context)
+                .map(PendingRequest.init)
         case .body(var chunk):
             guard let pending = request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
@@ -312,7 +316,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The whole request is in: answers it.
     private func ended(_ request: consuming ReceivedRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
-        if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
+        if let monitor, monitor.decoderMayRead, let head = request.head.decoderRead, RequestLineMonitor.stopsDecoder(head) {
             // The requests the stopped decoder held come through outside a read: their
             // answers are flushed once it is gone.
             let removed = context.eventLoop.makePromise(of: Void.self)

@@ -64,13 +64,23 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// CONNECT, which llhttp treats the same way. The decoder then leaves the rest of the
     /// connection to an upgrader; the server has none and answers such a request as HTTP/1.1
     /// (RFC 9110 §7.8 lets it ignore the offer), so `replaceStoppedDecoder` must follow. The
-    /// test must be llhttp's own: a decoder replaced while it is still parsing would lose the
-    /// start of a head it has read.
+    /// test must be llhttp's own, on the head as it decoded it (untrimmed): a decoder replaced
+    /// while it is still parsing would lose the start of a head it has read, and pass on the
+    /// next request decoded to the fresh one, which takes only bytes. llhttp reads
+    /// `Proxy-Connection` as `Connection`, and takes a token with the spaces and tabs before
+    /// it but only spaces after it (`upgrade\t` is no `upgrade` to it).
     static func stopsDecoder(_ head: HTTPRequestHead) -> Bool {
         // By its case: `==` would compare the method's name as a string (`HTTPMethod.isHEAD`).
         if case .CONNECT = head.method { return true }
         guard head.headers.contains(name: "upgrade") else { return false }
-        return head.headers[canonicalForm: "connection"].contains { String($0).isASCIICaseInsensitiveEqual(to: "upgrade") }
+        return head.headers.contains { name, value in
+            (name.isASCIICaseInsensitiveEqual(to: "connection") || name.isASCIICaseInsensitiveEqual(to: "proxy-connection"))
+                && value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).contains { token in
+                    var token = token.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                    while token.last == UInt8(ascii: " ") { token = token.dropLast() }
+                    return token.isASCIICaseInsensitiveEqual(to: "upgrade")
+                }
+        }
     }
 
     /// Puts a fresh decoder in place of the one that stopped after a request that offered to
@@ -106,6 +116,12 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The start of the latest request line, up to `keptRequestLineBytes`.
     private var requestLineStart: [UInt8] = []
     private static let keptRequestLineBytes = 1024
+    /// The last eight bytes of the latest request line so far (but its CR), the first in the
+    /// highest bits: where its version is once it ends.
+    private var requestLineTail: UInt64 = 0
+    /// Where in the bytes being scanned a minor version above 1 is, which the decoder is to
+    /// get as `1` (`scanToNextRequestLine`).
+    private var minorVersionsToLower: [Int] = []
     /// The bytes of the latest request (its head and body) so far, before the bytes scanned.
     private var bytesSinceRequestLine = 0
     /// How long a request must be before the decoder gets the next one's bytes apart: only a
@@ -211,13 +227,24 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         var rest = buffer
         while rest.readableBytes > 0, !discardsInput {
             let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
-            context.fireChannelRead(wrapInboundOut(rest.readSlice(length: length)!))
+            var piece = rest.readSlice(length: length)!
+            // Written here, not where the scan reads: only a piece that has such a version
+            // is copied for it.
+            for offset in minorVersionsToLower {
+                piece.setInteger(UInt8(ascii: "1"), at: piece.readerIndex + offset)
+            }
+            minorVersionsToLower.removeAll(keepingCapacity: true)
+            context.fireChannelRead(wrapInboundOut(piece))
         }
     }
 
     /// Watches `bytes` up to the start of the next request line after their first byte that
     /// follows a request of `splitThreshold` bytes or more, and says how many that is (all of
-    /// them when none does).
+    /// them when none does). Notes in `minorVersionsToLower` where a request line's version
+    /// is `HTTP/1.` and a digit above 1: RFC 9110 §6.2 has such a request read as the highest
+    /// minor version the server knows, HTTP/1.1, where llhttp refuses it. The version is
+    /// known by the eight bytes before its minor digit, ` HTTP/1.`, as it arrives: a target
+    /// holds no space, and once the line ends, the bytes may have gone to the decoder.
     private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
         // Where the request line being kept starts: it is copied once, at its end or at the
         // end of the bytes, not byte by byte.
@@ -247,15 +274,32 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                     inRequestLine = true
                     requestLineLength = 0
                     requestLineStart.removeAll(keepingCapacity: true)
+                    requestLineTail = 0
                     keptFrom = index
                 }
                 lineIsEmpty = false
-                if inRequestLine { requestLineLength += 1 }
+                if inRequestLine {
+                    requestLineLength += 1
+                    var read = byte
+                    if requestLineTail == Self.versionBeforeMinor, (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(byte) {
+                        minorVersionsToLower.append(index)
+                        read = UInt8(ascii: "1")
+                    }
+                    requestLineTail = requestLineTail << 8 | UInt64(read)
+                }
             }
         }
         if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
         bytesSinceRequestLine = before + bytes.count - requestStart
         return bytes.count
+    }
+
+    /// ` HTTP/1.` as `requestLineTail` holds it.
+    private static let versionBeforeMinor = tail(of: " HTTP/1.")
+
+    /// `text`'s last eight bytes as `requestLineTail` holds them.
+    private static func tail(of text: String) -> UInt64 {
+        text.utf8.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.
@@ -267,14 +311,34 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
 
 extension RequestLineMonitor {
     /// The status for a head the decoder rejected: 414 or 431 for one too large (the
-    /// decoder counts the target against the same limit as the headers), 501 for an
-    /// unknown method, else 400.
+    /// decoder counts the target against the same limit as the headers); 501 for an
+    /// unknown method, a token (RFC 9112 §3.1) ended by a space or by the bytes so far
+    /// (anything else before the first space, a tab too, is a malformed request line: RFC
+    /// 9112 §3 lets a server refuse whitespace other than single spaces there, 400); 505
+    /// for a well-formed version of another major version than 1 (`HTTP/2.0` in an HTTP/1
+    /// request line, RFC 9110 §15.6.6); else 400.
     func status(for error: HTTPParserError, maxHeaderSize: Int) -> HTTPResponseStatus {
         switch error {
         case .headerOverflow: return requestLineLength > maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
-        case .invalidMethod: return .notImplemented
+        case .invalidMethod: return methodIsToken ? .notImplemented : .badRequest
+        case .invalidVersion: return versionHasOtherMajor ? .httpVersionNotSupported : .badRequest
         default: return .badRequest
         }
+    }
+
+    /// Whether the latest request line's bytes before its first space (or all of them so
+    /// far) are a token.
+    private var methodIsToken: Bool {
+        let method = requestLineStart.prefix { $0 != UInt8(ascii: " ") }
+        return !method.isEmpty && method.allSatisfy(\.isTokenCharacter)
+    }
+
+    /// Whether the latest request line ends in `HTTP/`, a digit other than 1, `.` and a digit.
+    private var versionHasOtherMajor: Bool {
+        let isDigit = { (byte: UInt64) in (UInt64(UInt8(ascii: "0"))...UInt64(UInt8(ascii: "9"))).contains(byte) }
+        let major = requestLineTail >> 16 & 0xFF
+        return requestLineTail >> 24 == Self.tail(of: "HTTP/") && isDigit(major) && major != UInt64(UInt8(ascii: "1"))
+            && requestLineTail >> 8 & 0xFF == UInt64(UInt8(ascii: ".")) && isDigit(requestLineTail & 0xFF)
     }
 
     /// A head for the access log of a request the decoder rejected: the method and target

@@ -77,7 +77,10 @@ struct ResponseScope {
     /// Routes a request whose head passed `RequestHeadCheck` (for `host`) to the chosen
     /// server's routes, and takes on the route's amendment and metrics.
     mutating func dispatch(head: borrowing ReceivedHead, host: RequestHostName?, body: ByteBuffer?) -> Dispatch {
-        guard let target = RequestTarget(uri: head.uri) else {
+        let target = RequestTarget(uri: head.uri)
+        // Asterisk-form (RFC 9112 §3.2.4), which asks about the server, is for `OPTIONS`
+        // only; with any other method it is a malformed target.
+        guard target != nil || (head.method == .OPTIONS && head.uri == "*") else {
             // Found before routing, like the head's errors.
             chooseOwner()
             return .malformed(.error(.badRequest))
@@ -90,6 +93,8 @@ struct ResponseScope {
         case .noServer: return .answer(.error(.notFound))
         case .misdirected: return .answer(.error(.misdirectedRequest))
         }
+        // The chosen server answers, with its headers, as for a resource of its own.
+        guard let target else { return .answer(.serverOptions) }
         switch server.routes.match(target.path) {
         case .notFound:
             return .answer(.error(.notFound))
