@@ -95,7 +95,9 @@ enum SimpleRequestHead: Equatable {
         /// whitespace before it, as the decoder's does; whitespace after it, an empty value
         /// (which may be an obs-fold's first line) and the fields that frame a body, switch
         /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
-        /// decoder's.
+        /// decoder's, and so is a `Connection` with a tab in it: llhttp, whose answer stands
+        /// for a request it decoded, takes no tab after a token (`keep-alive\t`), and a head
+        /// must keep or close the connection alike on either path.
         private mutating func field() throws(Stop) {
             // Mostly letters, digits and `-`.
             let nameEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "."),
@@ -110,8 +112,9 @@ enum SimpleRequestHead: Equatable {
             index = value.upperBound
             try expect("\r\n")
             let fieldName = FieldName(name)
-            guard let last = value.last, !Self.isWhitespace(bytes[last]),
-                  fieldName != .framesOrUpgrades else {
+            guard let last = value.last, !Self.isWhitespace(bytes[last]), fieldName != .framesOrUpgrades,
+                  fieldName != .connection
+                    || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: "\t")), value.count) == nil else {
                 throw .notSimple
             }
             note(fieldName, value: value)
