@@ -257,10 +257,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .head(let decoded):
             // Read without the whitespace llhttp leaves after a field value (RFC 9112 §5), as the
             // fast path reads them.
-            let head = decoded.trimmingFieldValues() ?? decoded
-            let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-            request = received(ReceivedHead(head, decoderRead: decoded), check: check, context: context)
-                .map(PendingRequest.init)
+            let head = ReceivedHead(decodedHTTP1: decoded)
+            let check = RequestHeadCheck(head.head, maxBodySize: machine.settings.configuration.maxBodySize)
+            request = received(head, check: check, context: context).map(PendingRequest.init)
         case .body(var chunk):
             guard let pending = request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
@@ -316,7 +315,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The whole request is in: answers it.
     private func ended(_ request: consuming ReceivedRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
-        if let monitor, monitor.decoderMayRead, let head = request.head.decoderRead, RequestLineMonitor.stopsDecoder(head) {
+        if let monitor, monitor.decoderMayRead, request.head.stopsDecoder {
             // The requests the stopped decoder held come through outside a read: their
             // answers are flushed once it is gone.
             let removed = context.eventLoop.makePromise(of: Void.self)

@@ -112,19 +112,17 @@ enum SimpleRequestHead: Equatable {
             index = value.upperBound
             try expect("\r\n")
             let fieldName = FieldName(name)
-            guard let last = value.last, !Self.isWhitespace(bytes[last]), fieldName != .framesOrUpgrades,
-                  fieldName != .connection
-                    || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: "\t")), value.count) == nil else {
+            guard let last = value.last, !Self.isWhitespace(bytes[last]), fieldName != .framesOrUpgrades else {
                 throw .notSimple
             }
-            note(fieldName, value: value)
+            try note(fieldName, value: value)
             fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
                 || StaticFileHandler.mayNamePreconditionOrRange(name)
         }
 
         /// What `RequestHeadCheck` and NIO's keep-alive reading look for.
         @inline(__always)
-        private mutating func note(_ name: FieldName, value: Range<Int>) {
+        private mutating func note(_ name: FieldName, value: Range<Int>) throws(Stop) {
             switch name {
             case .host:
                 fields.host = value
@@ -133,6 +131,9 @@ enum SimpleRequestHead: Equatable {
                 fields.hostIsList = fields.hostIsList
                     || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: ",")), value.count) != nil
             case .connection:
+                guard memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: "\t")), value.count) == nil else {
+                    throw .notSimple
+                }
                 fields.connectionTokens = Self.connectionTokens(UnsafeRawBufferPointer(rebasing: bytes[value]),
                                                                 after: fields.connectionTokens,
                                                                 saysClose: &fields.saysClose)
