@@ -116,12 +116,6 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// The start of the latest request line, up to `keptRequestLineBytes`.
     private var requestLineStart: [UInt8] = []
     private static let keptRequestLineBytes = 1024
-    /// The last eight bytes of the latest request line so far (but its CR), the first in the
-    /// highest bits: where its version is once it ends.
-    private var requestLineTail: UInt64 = 0
-    /// Where in the bytes being scanned a minor version above 1 is, which the decoder is to
-    /// get as `1` (`scanToNextRequestLine`).
-    private var minorVersionsToLower: [Int] = []
     /// The bytes of the latest request (its head and body) so far, before the bytes scanned.
     private var bytesSinceRequestLine = 0
     /// How long a request must be before the decoder gets the next one's bytes apart: only a
@@ -226,26 +220,28 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         // every request would cut bodies at their blank lines too.)
         var rest = buffer
         while rest.readableBytes > 0, !discardsInput {
-            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
+            // Empty, it is allocated only for a version to lower: nothing kept on the connection.
+            var minorVersions: [Int] = []
+            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0, minorVersions: &minorVersions) }
             var piece = rest.readSlice(length: length)!
             // Written here, not where the scan reads: only a piece that has such a version
             // is copied for it.
-            for offset in minorVersionsToLower {
+            for offset in minorVersions {
                 piece.setInteger(UInt8(ascii: "1"), at: piece.readerIndex + offset)
             }
-            minorVersionsToLower.removeAll(keepingCapacity: true)
             context.fireChannelRead(wrapInboundOut(piece))
         }
     }
 
     /// Watches `bytes` up to the start of the next request line after their first byte that
     /// follows a request of `splitThreshold` bytes or more, and says how many that is (all of
-    /// them when none does). Notes in `minorVersionsToLower` where a request line's version
-    /// is `HTTP/1.` and a digit above 1: RFC 9110 §6.2 has such a request read as the highest
-    /// minor version the server knows, HTTP/1.1, where llhttp refuses it. The version is
-    /// known by the eight bytes before its minor digit, ` HTTP/1.`, as it arrives: a target
-    /// holds no space, and once the line ends, the bytes may have gone to the decoder.
-    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// them when none does). Notes in `minorVersions` where a request line's version is
+    /// `HTTP/1.` and a digit above 1, which the decoder is to get as `1`: RFC 9110 §6.2 has
+    /// such a request read as the highest minor version the server knows, HTTP/1.1, where
+    /// llhttp refuses it. The version is known by the eight bytes before its minor digit,
+    /// ` HTTP/1.`, as the digit arrives (a target holds no space; once the line ends, the
+    /// digit may have gone to the decoder).
+    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer, minorVersions: inout [Int]) -> Int {
         // Where the request line being kept starts: it is copied once, at its end or at the
         // end of the bytes, not byte by byte.
         var keptFrom: Int? = inRequestLine ? 0 : nil
@@ -274,18 +270,15 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                     inRequestLine = true
                     requestLineLength = 0
                     requestLineStart.removeAll(keepingCapacity: true)
-                    requestLineTail = 0
                     keptFrom = index
                 }
                 lineIsEmpty = false
                 if inRequestLine {
                     requestLineLength += 1
-                    var read = byte
-                    if requestLineTail == Self.versionBeforeMinor, (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(byte) {
-                        minorVersionsToLower.append(index)
-                        read = UInt8(ascii: "1")
+                    if (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(byte),
+                       lineEnds(with: Self.versionBeforeMinor, before: bytes[(keptFrom ?? 0)..<index]) {
+                        minorVersions.append(index)
                     }
-                    requestLineTail = requestLineTail << 8 | UInt64(read)
                 }
             }
         }
@@ -294,12 +287,17 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         return bytes.count
     }
 
-    /// ` HTTP/1.` as `requestLineTail` holds it.
-    private static let versionBeforeMinor = tail(of: " HTTP/1.")
+    private static let versionBeforeMinor = Array(" HTTP/1.".utf8)
 
-    /// `text`'s last eight bytes as `requestLineTail` holds them.
-    private static func tail(of text: String) -> UInt64 {
-        text.utf8.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    /// Whether the request line so far, the start kept from earlier reads and then
+    /// `scanned`, ends with `suffix`. (Nothing is kept for this on the connection: the
+    /// monitor is most of what an idle one holds.) False where the kept start was cut short.
+    private func lineEnds(with suffix: [UInt8], before scanned: Slice<UnsafeRawBufferPointer>) -> Bool {
+        let fromScanned = min(scanned.count, suffix.count)
+        let fromKept = suffix.count - fromScanned
+        guard scanned.suffix(fromScanned).elementsEqual(suffix.suffix(fromScanned)) else { return false }
+        return fromKept == 0 || (requestLineStart.count < Self.keptRequestLineBytes
+            && requestLineStart.suffix(fromKept).elementsEqual(suffix.prefix(fromKept)))
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.
@@ -333,12 +331,15 @@ extension RequestLineMonitor {
         return !method.isEmpty && method.allSatisfy(\.isTokenCharacter)
     }
 
-    /// Whether the latest request line ends in `HTTP/`, a digit other than 1, `.` and a digit.
+    /// Whether the latest request line ends in ` HTTP/`, a digit other than 1, `.` and a
+    /// digit, as far as its start was kept (a longer line's version is not known: 400).
     private var versionHasOtherMajor: Bool {
-        let isDigit = { (byte: UInt64) in (UInt64(UInt8(ascii: "0"))...UInt64(UInt8(ascii: "9"))).contains(byte) }
-        let major = requestLineTail >> 16 & 0xFF
-        return requestLineTail >> 24 == Self.tail(of: "HTTP/") && isDigit(major) && major != UInt64(UInt8(ascii: "1"))
-            && requestLineTail >> 8 & 0xFF == UInt64(UInt8(ascii: ".")) && isDigit(requestLineTail & 0xFF)
+        let line = requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
+        guard requestLineStart.count < Self.keptRequestLineBytes, line.count >= 9 else { return false }
+        let version = Array(line.suffix(9))
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        return version.prefix(6).elementsEqual(" HTTP/".utf8) && isDigit(version[6]) && version[6] != UInt8(ascii: "1")
+            && version[7] == UInt8(ascii: ".") && isDigit(version[8])
     }
 
     /// A head for the access log of a request the decoder rejected: the method and target
