@@ -118,27 +118,52 @@ struct ReceivedHead: Sendable {
     let method: HTTPMethod
     let version: HTTPVersion
     let uri: String
-    /// The head as NIO decoded it; nil for the fast path's.
+    /// The head as NIO decoded it, its field values trimmed (``HTTPRequestHead/trimmingFieldValues()``);
+    /// nil for the fast path's.
     let decoded: HTTPRequestHead?
     private let compact: CompactRequestHead?
+    /// For the HTTP/1 decoder's head, whether llhttp keeps the connection open after it, by
+    /// the untrimmed fields; nil for other heads.
+    private let decoderKeepsAlive: Bool?
+    /// Whether llhttp stopped parsing after this request, the HTTP/1 decoder's
+    /// (``RequestLineMonitor/stopsDecoder(_:)``).
+    let stopsDecoder: Bool
 
     init(_ head: HTTPRequestHead) {
+        self.init(head, decoderKeepsAlive: nil, stopsDecoder: false)
+    }
+
+    /// A head NIO's HTTP/1 decoder made, its field values trimmed as the fast path's are.
+    /// What llhttp made of the untrimmed ones is kept, as the decoder acts on it: whether
+    /// the connection stays open (`Connection: keep-alive\t` is no `keep-alive` to it, and
+    /// its parser refuses what follows a request it read as closing) and whether it stopped.
+    init(decodedHTTP1 head: HTTPRequestHead) {
+        self.init(head.trimmingFieldValues() ?? head, decoderKeepsAlive: head.isKeepAlive,
+                  stopsDecoder: RequestLineMonitor.stopsDecoder(head))
+    }
+
+    private init(_ head: HTTPRequestHead, decoderKeepsAlive: Bool?, stopsDecoder: Bool) {
         (method, version, uri) = (head.method, head.version, head.uri)
         decoded = head
         compact = nil
+        self.decoderKeepsAlive = decoderKeepsAlive
+        self.stopsDecoder = stopsDecoder
     }
 
     init(_ head: CompactRequestHead) {
         (method, version, uri) = (head.method, head.version, head.uri)
         decoded = nil
         compact = head
+        decoderKeepsAlive = nil
+        stopsDecoder = false
     }
 
-    /// Whether the connection stays open after the response, as NIO reads the head. (Asked
-    /// when needed: for a head NIO did not decode, such as an HTTP/2 stream's, NIO reads
-    /// the fields for it.)
+    /// Whether the connection stays open after the response, as NIO reads the head: for the
+    /// HTTP/1 decoder's, by llhttp's answer. (Asked when needed: for a head NIO did not
+    /// decode, such as an HTTP/2 stream's, NIO reads the fields for it.)
     var isKeepAlive: Bool {
-        decoded?.isKeepAlive ?? compact!.keepAlive
+        if let compact { return compact.keepAlive }
+        return decoderKeepsAlive ?? decoded!.isKeepAlive
     }
 
     /// NIO's form, made now for the fast path's head.

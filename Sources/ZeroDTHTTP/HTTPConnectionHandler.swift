@@ -259,9 +259,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         guard !machine.isClosed else { return }
         switch part {
-        case .head(let head):
-            let check = RequestHeadCheck(head, maxBodySize: machine.settings.configuration.maxBodySize)
-            request = received(ReceivedHead(head), check: check, context: context).map(PendingRequest.init)
+        case .head(let decoded):
+            // Read without the whitespace llhttp leaves after a field value (RFC 9112 §5), as the
+            // fast path reads them.
+            let head = ReceivedHead(decodedHTTP1: decoded)
+            let check = RequestHeadCheck(head.head, maxBodySize: machine.settings.configuration.maxBodySize)
+            request = received(head, check: check, context: context).map(PendingRequest.init)
         case .body(var chunk):
             guard let pending = request else { return }
             machine.bodyReceived(now: context.eventLoop.now)
@@ -317,7 +320,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The whole request is in: answers it.
     private func ended(_ request: consuming ReceivedRequest, context: ChannelHandlerContext) {
         machine.requestEnd()
-        if let monitor, monitor.decoderMayRead, let head = request.head.decoded, RequestLineMonitor.stopsDecoder(head) {
+        if let monitor, monitor.decoderMayRead, request.head.stopsDecoder {
             // The requests the stopped decoder held come through outside a read: their
             // answers are flushed once it is gone.
             let removed = context.eventLoop.makePromise(of: Void.self)

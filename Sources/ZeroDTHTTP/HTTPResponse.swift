@@ -124,6 +124,11 @@ public struct HTTPResponse: Sendable {
         .error(.methodNotAllowed, headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
     }
 
+    /// The answer to `OPTIONS *` (RFC 9110 §9.3.7), a question about the server rather than
+    /// any resource: 200 with no body, `Allow` listing the methods its routes answer.
+    static let serverOptions = HTTPResponse(status: .ok,
+                                            headers: ["Allow": HTTPMethod.commonMethods.map(\.rawValue).joined(separator: ", ")])
+
     /// Releases what the body holds (its files, its stream) when the response is not sent.
     func discardBody() {
         fileHandles.forEach { try? $0.close() }

@@ -64,13 +64,23 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// CONNECT, which llhttp treats the same way. The decoder then leaves the rest of the
     /// connection to an upgrader; the server has none and answers such a request as HTTP/1.1
     /// (RFC 9110 §7.8 lets it ignore the offer), so `replaceStoppedDecoder` must follow. The
-    /// test must be llhttp's own: a decoder replaced while it is still parsing would lose the
-    /// start of a head it has read.
+    /// test must be llhttp's own, on the head as it decoded it (untrimmed): a decoder replaced
+    /// while it is still parsing would lose the start of a head it has read, and pass on the
+    /// next request decoded to the fresh one, which takes only bytes. llhttp reads
+    /// `Proxy-Connection` as `Connection`, and takes a token with the spaces and tabs before
+    /// it but only spaces after it (`upgrade\t` is no `upgrade` to it).
     static func stopsDecoder(_ head: HTTPRequestHead) -> Bool {
         // By its case: `==` would compare the method's name as a string (`HTTPMethod.isHEAD`).
         if case .CONNECT = head.method { return true }
         guard head.headers.contains(name: "upgrade") else { return false }
-        return head.headers[canonicalForm: "connection"].contains { String($0).isASCIICaseInsensitiveEqual(to: "upgrade") }
+        return head.headers.contains { name, value in
+            (name.isASCIICaseInsensitiveEqual(to: "connection") || name.isASCIICaseInsensitiveEqual(to: "proxy-connection"))
+                && value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).contains { token in
+                    var token = token.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                    while token.last == UInt8(ascii: " ") { token = token.dropLast() }
+                    return token.isASCIICaseInsensitiveEqual(to: "upgrade")
+                }
+        }
     }
 
     /// Puts a fresh decoder in place of the one that stopped after a request that offered to
@@ -210,15 +220,28 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         // every request would cut bodies at their blank lines too.)
         var rest = buffer
         while rest.readableBytes > 0, !discardsInput {
-            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
-            context.fireChannelRead(wrapInboundOut(rest.readSlice(length: length)!))
+            // Empty, it is allocated only for a version to lower: nothing kept on the connection.
+            var minorVersions: [Int] = []
+            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0, minorVersions: &minorVersions) }
+            var piece = rest.readSlice(length: length)!
+            // Written here, not where the scan reads: only a piece that has such a version
+            // is copied for it.
+            for offset in minorVersions {
+                piece.setInteger(UInt8(ascii: "1"), at: piece.readerIndex + offset)
+            }
+            context.fireChannelRead(wrapInboundOut(piece))
         }
     }
 
     /// Watches `bytes` up to the start of the next request line after their first byte that
     /// follows a request of `splitThreshold` bytes or more, and says how many that is (all of
-    /// them when none does).
-    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// them when none does). Notes in `minorVersions` where a request line's version is
+    /// `HTTP/1.` and a digit above 1, which the decoder is to get as `1`: RFC 9110 §6.2 has
+    /// such a request read as the highest minor version the server knows, HTTP/1.1, where
+    /// llhttp refuses it. The version is known by the eight bytes before its minor digit,
+    /// ` HTTP/1.`, as the digit arrives (a target holds no space; once the line ends, the
+    /// digit may have gone to the decoder).
+    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer, minorVersions: inout [Int]) -> Int {
         // Where the request line being kept starts: it is copied once, at its end or at the
         // end of the bytes, not byte by byte.
         var keptFrom: Int? = inRequestLine ? 0 : nil
@@ -250,12 +273,31 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                     keptFrom = index
                 }
                 lineIsEmpty = false
-                if inRequestLine { requestLineLength += 1 }
+                if inRequestLine {
+                    requestLineLength += 1
+                    if (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(byte),
+                       lineEnds(with: Self.versionBeforeMinor, before: bytes[(keptFrom ?? 0)..<index]) {
+                        minorVersions.append(index)
+                    }
+                }
             }
         }
         if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
         bytesSinceRequestLine = before + bytes.count - requestStart
         return bytes.count
+    }
+
+    private static let versionBeforeMinor = Array(" HTTP/1.".utf8)
+
+    /// Whether the request line so far, the start kept from earlier reads and then
+    /// `scanned`, ends with `suffix`. (Nothing is kept for this on the connection: the
+    /// monitor is most of what an idle one holds.) False where the kept start was cut short.
+    private func lineEnds(with suffix: [UInt8], before scanned: Slice<UnsafeRawBufferPointer>) -> Bool {
+        let fromScanned = min(scanned.count, suffix.count)
+        let fromKept = suffix.count - fromScanned
+        guard scanned.suffix(fromScanned).elementsEqual(suffix.suffix(fromScanned)) else { return false }
+        return fromKept == 0 || (requestLineStart.count < Self.keptRequestLineBytes
+            && requestLineStart.suffix(fromKept).elementsEqual(suffix.prefix(fromKept)))
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.
@@ -267,14 +309,37 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
 
 extension RequestLineMonitor {
     /// The status for a head the decoder rejected: 414 or 431 for one too large (the
-    /// decoder counts the target against the same limit as the headers), 501 for an
-    /// unknown method, else 400.
+    /// decoder counts the target against the same limit as the headers); 501 for an
+    /// unknown method, a token (RFC 9112 §3.1) ended by a space or by the bytes so far
+    /// (anything else before the first space, a tab too, is a malformed request line: RFC
+    /// 9112 §3 lets a server refuse whitespace other than single spaces there, 400); 505
+    /// for a well-formed version of another major version than 1 (`HTTP/2.0` in an HTTP/1
+    /// request line, RFC 9110 §15.6.6); else 400.
     func status(for error: HTTPParserError, maxHeaderSize: Int) -> HTTPResponseStatus {
         switch error {
         case .headerOverflow: return requestLineLength > maxHeaderSize ? .uriTooLong : .requestHeaderFieldsTooLarge
-        case .invalidMethod: return .notImplemented
+        case .invalidMethod: return methodIsToken ? .notImplemented : .badRequest
+        case .invalidVersion: return versionHasOtherMajor ? .httpVersionNotSupported : .badRequest
         default: return .badRequest
         }
+    }
+
+    /// Whether the latest request line's bytes before its first space (or all of them so
+    /// far) are a token.
+    private var methodIsToken: Bool {
+        let method = requestLineStart.prefix { $0 != UInt8(ascii: " ") }
+        return !method.isEmpty && method.allSatisfy(\.isTokenCharacter)
+    }
+
+    /// Whether the latest request line ends in ` HTTP/`, a digit other than 1, `.` and a
+    /// digit, as far as its start was kept (a longer line's version is not known: 400).
+    private var versionHasOtherMajor: Bool {
+        let line = requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
+        guard requestLineStart.count < Self.keptRequestLineBytes, line.count >= 9 else { return false }
+        let version = Array(line.suffix(9))
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        return version.prefix(6).elementsEqual(" HTTP/".utf8) && isDigit(version[6]) && version[6] != UInt8(ascii: "1")
+            && version[7] == UInt8(ascii: ".") && isDigit(version[8])
     }
 
     /// A head for the access log of a request the decoder rejected: the method and target

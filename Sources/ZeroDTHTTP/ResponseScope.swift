@@ -78,17 +78,23 @@ struct ResponseScope {
     /// server's routes, and takes on the route's amendment and metrics.
     mutating func dispatch(head: borrowing ReceivedHead, host: RequestHostName?, body: ByteBuffer?) -> Dispatch {
         guard let target = RequestTarget(uri: head.uri) else {
-            // Found before routing, like the head's errors.
-            chooseOwner()
-            return .malformed(.error(.badRequest))
+            // Asterisk-form (RFC 9112 §3.2.4), which asks about the server, is for `OPTIONS`
+            // only; with any other method it is a malformed target.
+            guard head.method == .OPTIONS, head.uri == "*" else {
+                // Found before routing, like the head's errors.
+                chooseOwner()
+                return .malformed(.error(.badRequest))
+            }
+            // The chosen server answers, with its headers, as for a resource of its own.
+            guard case .server = choice else { return unserved }
+            return .answer(.serverOptions)
         }
         // The server, not a copy of its routes (a struct of several references): they are
         // read where they are.
         let server: VirtualServer
         switch choice {
         case .server(let chosen): server = chosen
-        case .noServer: return .answer(.error(.notFound))
-        case .misdirected: return .answer(.error(.misdirectedRequest))
+        case .noServer, .misdirected: return unserved
         }
         switch server.routes.match(target.path) {
         case .notFound:
@@ -111,6 +117,13 @@ struct ResponseScope {
                                                query: target.query, routeRemainder: remainder, body: body,
                                                host: compact ? host : host?.detached))
         }
+    }
+
+    /// The answer to a request whose host chose none of the listener's servers (`choice` is
+    /// not `.server`): 404, or 421 for a host the connection's certificate does not cover.
+    private var unserved: Dispatch {
+        if case .misdirected = choice { return .answer(.error(.misdirectedRequest)) }
+        return .answer(.error(.notFound))
     }
 
     /// What the current response records, when something records it (route metrics, the

@@ -98,7 +98,9 @@ enum SimpleRequestHead: Equatable {
         /// whitespace before it, as the decoder's does; whitespace after it, an empty value
         /// (which may be an obs-fold's first line) and the fields that frame a body, switch
         /// protocols or (for llhttp) keep or close the connection besides `Connection` are the
-        /// decoder's.
+        /// decoder's, and so is a `Connection` with a tab in it: llhttp, whose answer stands
+        /// for a request it decoded, takes no tab after a token (`keep-alive\t`), and a head
+        /// must keep or close the connection alike on either path.
         private mutating func field() throws(Stop) {
             // Mostly letters, digits and `-`.
             let nameEnd = try end(ofRunFrom: index, skippingWordsOf: UInt8(ascii: "-")...UInt8(ascii: "."),
@@ -113,18 +115,17 @@ enum SimpleRequestHead: Equatable {
             index = value.upperBound
             try expect("\r\n")
             let fieldName = FieldName(name)
-            guard let last = value.last, !Self.isWhitespace(bytes[last]),
-                  fieldName != .framesOrUpgrades else {
+            guard let last = value.last, !Self.isWhitespace(bytes[last]), fieldName != .framesOrUpgrades else {
                 throw .notSimple
             }
-            note(fieldName, value: value)
+            try note(fieldName, value: value)
             fields.mayHoldPreconditionOrRange = fields.mayHoldPreconditionOrRange
                 || StaticFileHandler.mayNamePreconditionOrRange(name)
         }
 
         /// What `RequestHeadCheck` and NIO's keep-alive reading look for.
         @inline(__always)
-        private mutating func note(_ name: FieldName, value: Range<Int>) {
+        private mutating func note(_ name: FieldName, value: Range<Int>) throws(Stop) {
             switch name {
             case .host:
                 fields.host = value
@@ -133,6 +134,9 @@ enum SimpleRequestHead: Equatable {
                 fields.hostIsList = fields.hostIsList
                     || memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: ",")), value.count) != nil
             case .connection:
+                guard memchr(bytes.baseAddress! + value.lowerBound, Int32(UInt8(ascii: "\t")), value.count) == nil else {
+                    throw .notSimple
+                }
                 fields.connectionTokens = Self.connectionTokens(UnsafeRawBufferPointer(rebasing: bytes[value]),
                                                                 after: fields.connectionTokens,
                                                                 saysClose: &fields.saysClose)

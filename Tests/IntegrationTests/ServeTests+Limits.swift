@@ -124,7 +124,9 @@ extension ServeTests {
         @Test func malformedRequestIs400() throws {
             try ServeTests.withServer(settings: Self.limits) { address in
                 try Self.expectRejected("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n", status: 400, at: address)
-                try Self.expectRejected("GET /hello HTTP/9.9\r\n\r\n", status: 400, at: address)
+                try Self.expectRejected("GET /hello HTTP/1.x\r\n\r\n", status: 400, at: address)
+                // A well-formed version of another major version: 505 (RFC 9110 §15.6.6).
+                try Self.expectRejected("GET /hello HTTP/9.9\r\n\r\n", status: 505, at: address)
                 try Self.expectRejected("GET nothing-like-a-path HTTP/1.1\r\nHost: test\r\n\r\n", status: 400,
                                         at: address)
                 try Self.expectRejected("GET /a%zz HTTP/1.1\r\nHost: test\r\n\r\n", status: 400, at: address)

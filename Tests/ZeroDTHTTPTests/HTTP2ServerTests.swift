@@ -125,6 +125,17 @@ import Testing
         #expect(frames.first?.status == status, "\(frames)")
     }
 
+    /// `OPTIONS *` asks about the server (RFC 9110 §9.3.7), as over HTTP/1.
+    @Test func optionsAsteriskIsAnsweredWithAllow() throws {
+        let block = HTTP2Frames.literal(nameIndex: 2, "OPTIONS") + [0x87] + HTTP2Frames.literal(nameIndex: 4, "*")
+            + HTTP2Frames.literal(nameIndex: 1, "test")
+        try send(HTTP2Frames.frame(.headers, flags: HTTP2Frames.endHeaders | HTTP2Frames.endStream, stream: 1,
+                                   payload: block))
+        let frames = try received().filter { $0.stream == 1 }
+        #expect(frames.first?.status == "200", "\(frames)")
+        #expect(body(of: frames, stream: 1).isEmpty)
+    }
+
     /// RFC 9113 §8.2 and §8.3: a malformed request (checked by nio-http2, as the server
     /// configures it) ends its stream with RST_STREAM PROTOCOL_ERROR and never reaches a
     /// handler (`/slow` would leave a pending answer); the connection and its other streams

@@ -73,6 +73,9 @@ import TestSupport
         #expect(RequestHost.name(ofAuthority: "A.Test:8080\t") == "a.test")
         #expect(RequestHost.name(ofAuthority: "[::FFFF:127.0.0.1]:1") == "[::ffff:127.0.0.1]")
         #expect(RequestHost.name(ofAuthority: "a.test:") == "a.test", "RFC 3986: port = *DIGIT")
+        #expect(RequestHost.name(ofAuthority: "a.test:000080") == "a.test", "leading zeros: still port 80")
+        #expect(RequestHost.name(ofAuthority: "a.test:0000000000065535") == "a.test")
+        #expect(RequestHost.name(ofAuthority: "a.test:0000000000065536") == nil)
         #expect(RequestHost.name(ofAuthority: Substring(String(repeating: "a", count: 255))) != nil)
     }
 

@@ -17,10 +17,7 @@ public struct RedirectHandler: ImmediateHTTPHandler {
     }
 
     /// Redirects answer the common methods; others get 405.
-    public var allowedMethods: [HTTPMethod]? { Self.redirectedMethods }
-
-    /// The methods every redirect answers.
-    static let redirectedMethods: [HTTPMethod] = [.GET, .HEAD, .POST, .PUT, .PATCH, .DELETE, .OPTIONS]
+    public var allowedMethods: [HTTPMethod]? { HTTPMethod.commonMethods }
 
     /// The redirect, with `Location` built as described above.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {

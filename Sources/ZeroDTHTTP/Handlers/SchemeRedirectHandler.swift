@@ -19,7 +19,7 @@ public struct SchemeRedirectHandler: ImmediateHTTPHandler {
     }
 
     /// Redirects answer the common methods; others get 405.
-    public var allowedMethods: [HTTPMethod]? { RedirectHandler.redirectedMethods }
+    public var allowedMethods: [HTTPMethod]? { HTTPMethod.commonMethods }
 
     /// The redirect, or 400 when the request names no usable host.
     public func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {

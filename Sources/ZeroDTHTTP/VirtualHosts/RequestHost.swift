@@ -119,17 +119,18 @@ enum RequestHost {
         }
     }
 
-    /// RFC 3986 allows any run of digits, empty too; more than 65535 names no TCP port.
+    /// RFC 3986 allows any run of digits, empty too, leading zeros as many as it likes
+    /// (`000080` is 80, as nginx reads it); more than 65535 names no TCP port.
     private static func isPort(_ digits: some Collection<UInt8>) -> Bool {
-        // One pass: this runs for the port of every `Host`.
+        // One pass: this runs for the port of every `Host`. Stopping as soon as the value
+        // passes 65535 keeps it from overflowing however many digits come.
         var port = 0
-        var count = 0
         for digit in digits {
-            guard isDigit(digit), count < 5 else { return false }
+            guard isDigit(digit) else { return false }
             port = port * 10 + Int(digit - UInt8(ascii: "0"))
-            count += 1
+            guard port <= 65535 else { return false }
         }
-        return port <= 65535
+        return true
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {
