@@ -17,4 +17,11 @@ import Testing
     func anythingElseIsLeftToTheGeneralReading(_ host: String) {
         #expect(RequestHost.plainName(host) == nil)
     }
+
+    @Test func plainNameMasksAreTheRegNameBytesButCapitals() {
+        for byte in UInt8.min...UInt8.max {
+            let expected = RequestHost.isRegNameByte(byte) && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            #expect(RequestHost.isPlainNameByte(byte) == expected, "byte \(byte)")
+        }
+    }
 }

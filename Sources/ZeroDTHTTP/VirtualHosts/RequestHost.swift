@@ -91,27 +91,24 @@ enum RequestHost {
     /// a trailing dot, brackets, a bad port).
     static func plainNameLength(_ host: UnsafeBufferPointer<UInt8>) -> Int? {
         var end = 0
-        scan: while end < host.count {
-            switch host[end] {
-            // What names are made of, tested first: this runs for every byte of every `Host`.
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."),
-                 UInt8(ascii: "-"):
-                end += 1
-            case UInt8(ascii: ":"):
-                break scan
-            case let byte where isRegNameByte(byte) && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte):
-                end += 1
-            default:
-                return nil
-            }
-        }
-        guard end > 0, end <= maxNameLength, host[end - 1] != UInt8(ascii: ".") else { return nil }
+        while end < host.count, isPlainNameByte(host[end]) { end += 1 }
+        guard end > 0, end <= maxNameLength, host[end - 1] != UInt8(ascii: "."),
+              end == host.count || host[end] == UInt8(ascii: ":") else { return nil }
         return isPort(host[min(end + 1, host.count)...]) ? end : nil
+    }
+
+    /// A byte of a reg-name (``isRegNameByte(_:)``) that is not a capital: a bit in one of
+    /// two masks of 64 bytes each, as this runs for every byte of every `Host`
+    /// (`plainNameMasksAreTheRegNameBytesButCapitals` holds them to `isRegNameByte`).
+    @inline(__always)
+    static func isPlainNameByte(_ byte: UInt8) -> Bool {
+        let mask: UInt64 = byte < 64 ? 0x2bff_7fd2_0000_0000 : 0x47ff_fffe_8000_0000
+        return byte < 128 && (mask >> UInt64(byte & 63)) & 1 == 1
     }
 
     /// RFC 3986 unreserved characters and sub-delims. (Ranges, not a search of a string of
     /// them: this runs for every byte of every `Host`.)
-    private static func isRegNameByte(_ byte: UInt8) -> Bool {
+    static func isRegNameByte(_ byte: UInt8) -> Bool {
         switch byte {
         // ! $ & to . (no %) digits ; = letters _ ~
         case 0x21, 0x24, 0x26...0x2E, 0x30...0x39, 0x3B, 0x3D, 0x41...0x5A, 0x5F, 0x61...0x7A, 0x7E: return true
