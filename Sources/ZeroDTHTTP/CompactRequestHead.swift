@@ -80,9 +80,24 @@ struct CompactRequestHead: Equatable, Sendable {
     /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
     /// order, without making a `String` of any field.
     func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        forEachField { name, value in
-            guard name.isASCIICaseInsensitiveEqual(to: lowercaseName) else { return }
-            UnsafeRawBufferPointer(rebasing: value).withMemoryRebound(to: UInt8.self, body)
+        let name = UnsafeRawBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        bytes.withUnsafeReadableBytes { bytes in
+            // A line at a time (`forEachField`'s form), its name compared where the colon
+            // must be: another field's colon is never looked for, nor its value.
+            var start = fieldsStart
+            while bytes[start] != UInt8(ascii: "\r") {
+                let end = Self.index(of: UInt8(ascii: "\r"), in: bytes, from: start)
+                let colon = start + name.count
+                if colon < end, bytes[colon] == UInt8(ascii: ":"),
+                   UnsafeRawBufferPointer(rebasing: bytes[start..<colon]).isASCIICaseInsensitiveEqual(to: name) {
+                    var value = colon + 1
+                    while value < end, bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") {
+                        value += 1
+                    }
+                    UnsafeRawBufferPointer(rebasing: bytes[value..<end]).withMemoryRebound(to: UInt8.self, body)
+                }
+                start = end + 2
+            }
         }
     }
 
