@@ -20,9 +20,12 @@ struct ByteStringTable<Value: Sendable>: Sendable {
     /// Open addressing: an entry's index, or -1 for an empty slot. Never more than half
     /// full, so that a probe ends soon.
     private let slots: [Int32]
+    /// The longest key's length: a longer string is in no entry, and is not hashed.
+    let longestKey: Int
 
     /// A table of `entries`, whose keys must differ.
     init(_ entries: [(key: String, value: Value)]) {
+        precondition(Set(entries.map { Array($0.key.utf8) }).count == entries.count, "keys must differ")
         var keyBytes: [UInt8] = []
         var keyStarts = [0]
         var hashes: [UInt64] = []
@@ -41,10 +44,12 @@ struct ByteStringTable<Value: Sendable>: Sendable {
         self.hashes = hashes
         values = entries.map(\.value)
         self.slots = slots
+        longestKey = entries.map(\.key.utf8.count).max() ?? -1
     }
 
     /// The value whose key is `key`'s bytes, if there is one.
     func value(for key: UnsafeRawBufferPointer) -> Value? {
+        guard key.count <= longestKey else { return nil }
         let hash = Self.hash(key)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask

@@ -35,7 +35,8 @@ struct CompactRequestHead: Equatable, Sendable {
         case close
     }
 
-    /// The head's bytes, from its method to its blank line: a slice of what was read.
+    /// The head's bytes, from its method to its blank line: what was read, its readable
+    /// bytes narrowed to them (sharing its storage, as a slice would).
     let bytes: ByteBuffer
     /// `GET` or `HEAD`.
     let method: HTTPMethod
@@ -137,8 +138,9 @@ struct ReceivedHead: Sendable {
     /// nil for the fast path's.
     let decoded: HTTPRequestHead?
     private let compact: CompactRequestHead?
-    /// For the HTTP/1 decoder's head, whether llhttp keeps the connection open after it, by
-    /// the untrimmed fields; nil for other heads.
+    /// For a head that came as NIO's parts (the HTTP/1 decoder's, an HTTP/2 stream's),
+    /// whether NIO keeps the connection open after it, by the untrimmed fields (llhttp's
+    /// reading, for the decoder's); nil for the fast path's.
     private let decoderKeepsAlive: Bool?
     /// Whether llhttp stopped parsing after this request, the HTTP/1 decoder's
     /// (``RequestLineMonitor/stopsDecoder(_:)``).

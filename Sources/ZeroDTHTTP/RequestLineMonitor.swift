@@ -110,8 +110,9 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
     /// after the connection opened or after a blank line. It is remembered, not reset, once
     /// the line ends: the decoder gets a request's bytes from its request line up to the next
     /// one, and refuses a head while those go through, oversized headers and final blank line
-    /// included. Body bytes can fool this, which only matters when choosing between 414 and
-    /// 431 for a head that is too large anyway.
+    /// included. Body bytes can fool this, which only matters when choosing the status of a
+    /// head the decoder refuses anyway (`status(for:maxHeaderSize:)`: 414 or 431, 501 or
+    /// 400, 505 or 400), and for the access log's line of it.
     private(set) var requestLineLength = 0
     /// The start of the latest request line, up to `keptRequestLineBytes`.
     private var requestLineStart: [UInt8] = []
@@ -218,30 +219,19 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         // the next: the decoder refuses it while its piece goes through, when what the
         // monitor knows is its request line, not a later one from the same read. (Cutting at
         // every request would cut bodies at their blank lines too.)
+        // The bytes go on as they came: only llhttp knows where a body ends, so nothing here
+        // may change them (a body can hold what looks like a request line).
         var rest = buffer
         while rest.readableBytes > 0, !discardsInput {
-            // Empty, it is allocated only for a version to lower: nothing kept on the connection.
-            var minorVersions: [Int] = []
-            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0, minorVersions: &minorVersions) }
-            var piece = rest.readSlice(length: length)!
-            // Written here, not where the scan reads: only a piece that has such a version
-            // is copied for it.
-            for offset in minorVersions {
-                piece.setInteger(UInt8(ascii: "1"), at: piece.readerIndex + offset)
-            }
-            context.fireChannelRead(wrapInboundOut(piece))
+            let length = rest.withUnsafeReadableBytes { scanToNextRequestLine($0) }
+            context.fireChannelRead(wrapInboundOut(rest.readSlice(length: length)!))
         }
     }
 
     /// Watches `bytes` up to the start of the next request line after their first byte that
     /// follows a request of `splitThreshold` bytes or more, and says how many that is (all of
-    /// them when none does). Notes in `minorVersions` where a request line's version is
-    /// `HTTP/1.` and a digit above 1, which the decoder is to get as `1`: RFC 9110 §6.2 has
-    /// such a request read as the highest minor version the server knows, HTTP/1.1, where
-    /// llhttp refuses it. The version is known by the eight bytes before its minor digit,
-    /// ` HTTP/1.`, as the digit arrives (a target holds no space; once the line ends, the
-    /// digit may have gone to the decoder).
-    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer, minorVersions: inout [Int]) -> Int {
+    /// them when none does).
+    private func scanToNextRequestLine(_ bytes: UnsafeRawBufferPointer) -> Int {
         // Where the request line being kept starts: it is copied once, at its end or at the
         // end of the bytes, not byte by byte.
         var keptFrom: Int? = inRequestLine ? 0 : nil
@@ -273,31 +263,12 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
                     keptFrom = index
                 }
                 lineIsEmpty = false
-                if inRequestLine {
-                    requestLineLength += 1
-                    if (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(byte),
-                       lineEnds(with: Self.versionBeforeMinor, before: bytes[(keptFrom ?? 0)..<index]) {
-                        minorVersions.append(index)
-                    }
-                }
+                if inRequestLine { requestLineLength += 1 }
             }
         }
         if let from = keptFrom { keep(bytes[from..<bytes.endIndex]) }
         bytesSinceRequestLine = before + bytes.count - requestStart
         return bytes.count
-    }
-
-    private static let versionBeforeMinor = Array(" HTTP/1.".utf8)
-
-    /// Whether the request line so far, the start kept from earlier reads and then
-    /// `scanned`, ends with `suffix`. (Nothing is kept for this on the connection: the
-    /// monitor is most of what an idle one holds.) False where the kept start was cut short.
-    private func lineEnds(with suffix: [UInt8], before scanned: Slice<UnsafeRawBufferPointer>) -> Bool {
-        let fromScanned = min(scanned.count, suffix.count)
-        let fromKept = suffix.count - fromScanned
-        guard scanned.suffix(fromScanned).elementsEqual(suffix.suffix(fromScanned)) else { return false }
-        return fromKept == 0 || (requestLineStart.count < Self.keptRequestLineBytes
-            && requestLineStart.suffix(fromKept).elementsEqual(suffix.prefix(fromKept)))
     }
 
     /// Keeps the start of the request line, up to `keptRequestLineBytes`.
@@ -325,10 +296,12 @@ extension RequestLineMonitor {
     }
 
     /// Whether the latest request line's bytes before its first space (or all of them so
-    /// far) are a token.
+    /// far, while it has not ended) are a token.
     private var methodIsToken: Bool {
         let method = requestLineStart.prefix { $0 != UInt8(ascii: " ") }
-        return !method.isEmpty && method.allSatisfy(\.isTokenCharacter)
+        // Followed by a space, or by nothing yet: a line that ended after it names no target.
+        let isFollowed = method.count < requestLineStart.count || inRequestLine
+        return isFollowed && !method.isEmpty && method.allSatisfy(\.isTokenCharacter)
     }
 
     /// Whether the latest request line ends in ` HTTP/`, a digit other than 1, `.` and a

@@ -161,8 +161,9 @@ public struct RoutingTable: Sendable {
                 // As in Go: `/docs` goes to `/docs/` when that subtree exists, even if `/` would match.
                 if named.isSubtreeStem, bytes.last != UInt8(ascii: "/") { return .redirectToSubtree }
             }
-            // Each prefix that ends at a slash, longest first.
-            var end = bytes.count
+            // Each prefix that ends at a slash, longest first, from the longest subtree pattern
+            // on: a long target of many segments must not cost the hash of each of its prefixes.
+            var end = min(bytes.count, tables.subtrees.longestKey)
             while end > 0 {
                 end -= 1
                 guard bytes[end] == UInt8(ascii: "/") else { continue }

@@ -15,7 +15,8 @@ import Testing
 
         func respond(to request: HTTPRequest, context: HTTPRequestContext) -> HTTPReply {
             let fields = request.head.headers.map { "\($0.name)=[\($0.value)]" }.joined(separator: ";")
-            return .response(HTTPResponse(status: .ok, text: "\(request.head.version) \(request.path) \(fields)\n"))
+            let body = request.body.map { " body=[\(String(buffer: $0))]" } ?? ""
+            return .response(HTTPResponse(status: .ok, text: "\(request.head.version) \(request.path) \(fields)\(body)\n"))
         }
     }
 
@@ -34,18 +35,25 @@ import Testing
 
     private static let paths = [true, false]
 
+    /// llhttp knows HTTP/1.0 and 1.1 only, and only it knows where a body ends: a request line
+    /// is not rewritten for it (RFC 9110 §6.2's reading of a higher minor version is a
+    /// SHOULD), so the version is refused on both paths alike.
     @Test(arguments: paths)
-    func aMinorVersionAbove1IsReadAsHTTP11(readsSimpleHeads: Bool) throws {
+    func aMinorVersionAbove1IsRefused(readsSimpleHeads: Bool) throws {
         for version in ["1.2", "1.9"] {
             let (response, _) = try Self.answer("GET /a HTTP/\(version)\r\nHost: t\r\n\r\n", readsSimpleHeads: readsSimpleHeads)
-            #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n") && response.contains("HTTP/1.1 /a Host=[t]"), "\(version)")
+            #expect(response.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(version)")
         }
-        // Byte by byte, the version's minor digit arrives apart from what tells it.
-        let (_, channel) = try Self.answer("", readsSimpleHeads: readsSimpleHeads)
-        for byte in "GET /a HTTP/1.5\r\nHost: t\r\n\r\n".utf8 {
-            try channel.writeInbound(ByteBuffer(bytes: [byte]))
-        }
-        #expect(try channel.outboundText().contains("HTTP/1.1 /a Host=[t]"))
+    }
+
+    /// A body is the client's bytes, whatever they look like: after a blank line in it, a
+    /// line that reads like a request line with a version is not one.
+    @Test(arguments: paths)
+    func aBodyThatLooksLikeARequestLineArrivesAsSent(readsSimpleHeads: Bool) throws {
+        let body = "a\r\n\r\nGET / HTTP/1.5\r\nx HTTP/1.2"
+        let (response, _) = try Self.answer("POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)",
+                                            readsSimpleHeads: readsSimpleHeads)
+        #expect(response.contains("body=[\(body)]"))
     }
 
     @Test(arguments: paths)
@@ -78,6 +86,11 @@ import Testing
     func onlyATokenBeforeASpaceIsAnUnknownMethod(readsSimpleHeads: Bool) throws {
         for line in ["GET\t/a", "FROB\t/a", "\tGET /a", " GET /a", "G(T /a"] {
             let (response, _) = try Self.answer("\(line) HTTP/1.1\r\nHost: t\r\n\r\n", readsSimpleHeads: readsSimpleHeads)
+            #expect(response.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(line.debugDescription)")
+        }
+        // A line that ends after its method names no target: malformed, whatever the method.
+        for line in ["FROB", "GET"] {
+            let (response, _) = try Self.answer("\(line)\r\nHost: t\r\n\r\n", readsSimpleHeads: readsSimpleHeads)
             #expect(response.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(line.debugDescription)")
         }
         let (response, _) = try Self.answer("FROB /a HTTP/1.1\r\nHost: t\r\n\r\n", readsSimpleHeads: readsSimpleHeads)
