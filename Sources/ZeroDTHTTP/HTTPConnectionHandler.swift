@@ -738,12 +738,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             // reset about one time in eight (ServeTests' Limits).
             addLingeringCloseIfNeeded(context: context)
             flushIfNeeded(context: context)
+            let linger = machine.lingerBeforeClose
             guard let lastWrite else {
-                close(context: context)
+                // Written whole at the flush (a small error answer nearly always is): a
+                // refusal still lingers. Closed at once, its connection went as soon as the
+                // client acknowledged the FIN, and a body that came after that was reset.
+                if linger { self.linger(context: context) } else { close(context: context) }
                 return
             }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let linger = machine.lingerBeforeClose
             lastWrite.whenComplete { _ in
                 let (handler, context) = loopBound.value
                 if linger { handler.linger(context: context) } else { handler.close(context: context) }

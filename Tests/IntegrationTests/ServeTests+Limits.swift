@@ -121,6 +121,29 @@ extension ServeTests {
             }
         }
 
+        /// A client that sends its body only once it has read the refusal and the end of the
+        /// connection (as a sender slow to start on a busy machine does) is not reset. The
+        /// refusal, written whole at once, closed the connection without lingering: it went
+        /// as soon as the client acknowledged the FIN, about 50 ms after the answer, and a
+        /// body that came later was reset (as the test above was, now and then, under load).
+        @Test func aBodySentOnlyAfterTheRefusalIsNotReset() throws {
+            try ServeTests.withServer(settings: Self.limits) { address in
+                guard case .tcp(_, let port) = address else { return }
+                let client = try HTTPTestClient(connectingTo: address)
+                let response = try client.exchange("POST /hello HTTP/1.1\r\nHost: test\r\nContent-Length: 200000\r\n\r\n")
+                #expect(response.status == 413)
+                #expect(client.waitForClose() == .endOfFile(received: []))
+                // The server has all it waited for to close: its answer and FIN acknowledged.
+                client.acknowledgeNow()
+                #expect(TCPSocketTable.staysHeld(localPort: port, remotePort: client.localPort, for: .milliseconds(300)),
+                        "the server closed its end before the body came")
+                let chunk = [UInt8](repeating: UInt8(ascii: "b"), count: 64 * 1024)
+                #expect(throws: Never.self) {
+                    for _ in 0..<3 { try client.send(chunk) }
+                }
+            }
+        }
+
         @Test func malformedRequestIs400() throws {
             try ServeTests.withServer(settings: Self.limits) { address in
                 try Self.expectRejected("GET /hello HTTP/1.1\r\nBad Header\r\n\r\n", status: 400, at: address)

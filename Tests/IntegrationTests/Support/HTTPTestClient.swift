@@ -124,6 +124,13 @@ final class HTTPTestClient {
         Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// Acknowledges what has arrived now (`TCP_QUICKACK`), not after the delayed ACK's
+    /// 40 ms or more: the kernel delays the ACK of a FIN, say, which a server may wait for.
+    func acknowledgeNow() {
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Sends all of `text`.
     func send(_ text: String) throws {
         try send(Array(text.utf8))
