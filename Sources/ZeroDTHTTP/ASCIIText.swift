@@ -4,8 +4,8 @@
 extension BidirectionalCollection<UInt8> {
     /// Without the spaces and tabs at either end.
     func trimmingOptionalWhitespace() -> SubSequence {
-        let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        guard let first = firstIndex(where: { !isOWS($0) }), let last = lastIndex(where: { !isOWS($0) }) else {
+        guard let first = firstIndex(where: { !$0.isOptionalWhitespace }),
+              let last = lastIndex(where: { !$0.isOptionalWhitespace }) else {
             return self[endIndex...]
         }
         return self[first...last]
@@ -20,6 +20,11 @@ extension Substring {
 }
 
 extension UInt8 {
+    /// A space or a tab: OWS (RFC 9110 §5.6.3), around field values and list elements.
+    var isOptionalWhitespace: Bool {
+        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t")
+    }
+
     /// The byte lower-cased if it is an ASCII capital, else as it is: no Unicode case
     /// folding, which would make `\u{212A}` (KELVIN SIGN) a `k`.
     var asciiLowercased: UInt8 {

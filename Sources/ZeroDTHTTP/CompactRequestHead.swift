@@ -79,45 +79,50 @@ struct CompactRequestHead: Equatable, Sendable {
     }
 
     /// Calls `body` with the value of each field named `lowercaseName` (in any case), in
-    /// order, without making a `String` of any field.
+    /// order, without making a `String` of any field. Its name is compared where the colon
+    /// must be: another field's colon is never looked for, nor its value.
     func forEachValue(ofFieldNamed lowercaseName: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let name = UnsafeRawBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        forEachLine { bytes, start, end in
+            let colon = start + name.count
+            guard colon < end, bytes[colon] == UInt8(ascii: ":"),
+                  UnsafeRawBufferPointer(rebasing: bytes[start..<colon]).isASCIICaseInsensitiveEqual(to: name) else {
+                return
+            }
+            UnsafeRawBufferPointer(rebasing: Self.value(in: bytes, after: colon, end: end))
+                .withMemoryRebound(to: UInt8.self, body)
+        }
+    }
+
+    /// Calls `body` with each field's name and value bytes, in order.
+    private func forEachField(_ body: (Slice<UnsafeRawBufferPointer>, Slice<UnsafeRawBufferPointer>) -> Void) {
+        forEachLine { bytes, start, end in
+            let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, from: start)
+            body(bytes[start..<colon], Self.value(in: bytes, after: colon, end: end))
+        }
+    }
+
+    /// Calls `body` with the head's bytes and where each field line starts and ends (at its
+    /// CR). The parse left every field `name:value` with no CR but the one ending it:
+    /// `memchr` finds it, where a loop a byte at a time took most of a precompressed file's
+    /// lookup of `Accept-Encoding`.
+    private func forEachLine(_ body: (UnsafeRawBufferPointer, Int, Int) -> Void) {
         bytes.withUnsafeReadableBytes { bytes in
-            // A line at a time (`forEachField`'s form), its name compared where the colon
-            // must be: another field's colon is never looked for, nor its value.
             var start = fieldsStart
             while bytes[start] != UInt8(ascii: "\r") {
                 let end = Self.index(of: UInt8(ascii: "\r"), in: bytes, from: start)
-                let colon = start + name.count
-                if colon < end, bytes[colon] == UInt8(ascii: ":"),
-                   UnsafeRawBufferPointer(rebasing: bytes[start..<colon]).isASCIICaseInsensitiveEqual(to: name) {
-                    var value = colon + 1
-                    while value < end, bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") {
-                        value += 1
-                    }
-                    UnsafeRawBufferPointer(rebasing: bytes[value..<end]).withMemoryRebound(to: UInt8.self, body)
-                }
+                body(bytes, start, end)
                 start = end + 2
             }
         }
     }
 
-    /// Calls `body` with each field's name and value bytes, in order. The parse left every
-    /// field `name:value` with no CR but the one ending it: `memchr` finds the colon and the
-    /// CR, where a loop a byte at a time took most of a precompressed file's lookup of
-    /// `Accept-Encoding`.
-    private func forEachField(_ body: (Slice<UnsafeRawBufferPointer>, Slice<UnsafeRawBufferPointer>) -> Void) {
-        bytes.withUnsafeReadableBytes { bytes in
-            var start = fieldsStart
-            while bytes[start] != UInt8(ascii: "\r") {
-                let colon = Self.index(of: UInt8(ascii: ":"), in: bytes, from: start)
-                var value = colon + 1
-                while bytes[value] == UInt8(ascii: " ") || bytes[value] == UInt8(ascii: "\t") { value += 1 }
-                let end = Self.index(of: UInt8(ascii: "\r"), in: bytes, from: value)
-                body(bytes[start..<colon], bytes[value..<end])
-                start = end + 2
-            }
-        }
+    /// The value of the field line whose colon is at `colon`, without the whitespace before
+    /// it (the parse left none after it).
+    private static func value(in bytes: UnsafeRawBufferPointer, after colon: Int, end: Int) -> Slice<UnsafeRawBufferPointer> {
+        var start = colon + 1
+        while start < end, bytes[start].isOptionalWhitespace { start += 1 }
+        return bytes[start..<end]
     }
 
     /// Where the first `byte` from `start` on is, which the head holds.

@@ -743,13 +743,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 // Written whole at the flush (a small error answer nearly always is): a
                 // refusal still lingers. Closed at once, its connection went as soon as the
                 // client acknowledged the FIN, and a body that came after that was reset.
-                if linger { self.linger(context: context) } else { close(context: context) }
-                return
+                return close(lingering: linger, context: context)
             }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             lastWrite.whenComplete { _ in
                 let (handler, context) = loopBound.value
-                if linger { handler.linger(context: context) } else { handler.close(context: context) }
+                handler.close(lingering: linger, context: context)
             }
         }
     }
@@ -799,6 +798,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Closes the connection, through a `LingeringClose` (added now if the pipeline has none yet).
+    /// Closes the connection, after reading what the client still sends for a while when
+    /// `lingering` (``linger(context:)``).
+    private func close(lingering: Bool, context: ChannelHandlerContext) {
+        if lingering { linger(context: context) } else { close(context: context) }
+    }
+
     private func close(context: ChannelHandlerContext) {
         addLingeringCloseIfNeeded(context: context)
         context.close(promise: nil)

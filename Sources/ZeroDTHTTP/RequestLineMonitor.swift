@@ -76,7 +76,7 @@ final class RequestLineMonitor: ChannelInboundHandler, RemovableChannelHandler {
         return head.headers.contains { name, value in
             (name.isASCIICaseInsensitiveEqual(to: "connection") || name.isASCIICaseInsensitiveEqual(to: "proxy-connection"))
                 && value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).contains { token in
-                    var token = token.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                    var token = token.drop(while: \.isOptionalWhitespace)
                     while token.last == UInt8(ascii: " ") { token = token.dropLast() }
                     return token.isASCIICaseInsensitiveEqual(to: "upgrade")
                 }

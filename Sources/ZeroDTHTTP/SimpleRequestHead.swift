@@ -297,7 +297,7 @@ enum SimpleRequestHead: Equatable {
         }
 
         private static func isWhitespace(_ byte: UInt8) -> Bool {
-            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+            byte.isOptionalWhitespace
         }
 
         /// Visible ASCII, spaces and tabs: obs-text and control characters are the decoder's.

@@ -7,14 +7,10 @@ extension HTTPRequestHead {
     /// so that `Expect: 100-continue\t` or `If-None-Match: "x" ` did not say what it says to
     /// whoever read it; the fast path's head holds none (``SimpleRequestHead``).
     func trimmingFieldValues() -> HTTPRequestHead? {
-        guard headers.contains(where: { Self.hasWhitespaceAtAnEnd($0.value) }) else { return nil }
+        guard headers.contains(where: { ($0.value.utf8.first ?? 0).isOptionalWhitespace
+                                            || ($0.value.utf8.last ?? 0).isOptionalWhitespace }) else { return nil }
         var head = self
         head.headers = HTTPHeaders(headers.map { ($0.name, String(Substring($0.value).trimmingOptionalWhitespace())) })
         return head
-    }
-
-    private static func hasWhitespaceAtAnEnd(_ value: String) -> Bool {
-        let isOWS = { (byte: UInt8?) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        return isOWS(value.utf8.first) || isOWS(value.utf8.last)
     }
 }
