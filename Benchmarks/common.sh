@@ -50,6 +50,8 @@ write_nginx_conf() {
 # ECDSA certificate for localhost made here ($work/site.pem and site.key, readable by
 # nginx's workers): $work/zerodt.yaml with the listeners in $1 (YAML list items), and
 # $work/nginx.conf with the listen directives in $2, TLS 1.2 and 1.3 on its TLS ones.
+# Optional: more routes for zerodt-serve in $3 (YAML list items), more of nginx's server
+# block in $4.
 write_hello_sites() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost -keyout "$work/site.key" -out "$work/site.pem" 2>/dev/null
@@ -62,6 +64,7 @@ $1
     routes:
       - path: /hello
         respond: "Hello, World!"
+${3:-}
 pid_file: $work/zerodt.pid
 log: {access: false, level: warning}
 YAML
@@ -73,6 +76,7 @@ $2
     ssl_certificate_key $work/site.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     location = /hello { default_type text/plain; return 200 "Hello, World!"; }
+${4:-}
   }
 CONF
 }

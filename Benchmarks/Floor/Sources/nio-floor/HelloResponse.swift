@@ -52,7 +52,7 @@ enum HelloResponse {
     }
 
     /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-    private static func httpDate(_ seconds: time_t) -> String {
+    static func httpDate(_ seconds: time_t) -> String {
         var seconds = seconds
         var parts = tm()
         gmtime_r(&seconds, &parts)
