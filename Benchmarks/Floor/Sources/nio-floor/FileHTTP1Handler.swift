@@ -14,22 +14,18 @@ final class FileHTTP1Handler: ChannelInboundHandler, FlushesAtReadComplete {
     typealias OutboundOut = IOData
 
     private let file: FileResponse
-    /// The socket's options, found once: NIO's option lookup by type (`syncOptions`) costs a
-    /// dynamic cast per option it knows.
-    private let socket: any SocketOptionProvider
     private var ends = RequestEnds()
     private var corked = false
     var answered = false
 
-    init(file: FileResponse, channel: any Channel) {
+    init(file: FileResponse) {
         self.file = file
-        socket = channel as! any SocketOptionProvider
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let requests = ends.count(in: unwrapInboundIn(data))
         guard requests > 0 else { return }
-        if !corked { setCork(true) }
+        if !corked { setCork(true, context: context) }
         let response = file.current
         var last: EventLoopPromise<Void>?
         for index in 0..<requests {
@@ -37,13 +33,15 @@ final class FileHTTP1Handler: ChannelInboundHandler, FlushesAtReadComplete {
             last = index == requests - 1 ? context.eventLoop.makePromise() : nil
             context.write(wrapOutboundOut(.fileRegion(response.region)), promise: last)
         }
-        last!.futureResult.assumeIsolated().whenComplete { [self] _ in setCork(false) }
+        last!.futureResult.assumeIsolated().whenComplete { [self] _ in setCork(false, context: context) }
         answered = true
     }
 
-    private func setCork(_ on: Bool) {
+    /// As zerodt-serve sets it: NIO's `SocketOptionProvider` costs more (a conformance lookup
+    /// for the cast, and a promise per call).
+    private func setCork(_ on: Bool, context: ChannelHandlerContext) {
         corked = on
-        _ = socket.unsafeSetSocketOption(level: .tcp, name: .init(rawValue: TCP_CORK), value: on ? CInt(1) : 0)
+        try? context.channel.syncOptions?.setOption(.tcpOption(.init(rawValue: TCP_CORK)), value: on ? 1 : 0)
     }
 }
 

@@ -23,7 +23,7 @@ let channel = try await ServerBootstrap(group: group)
             case .h1:
                 try channel.pipeline.syncOperations.addHandler(HelloHTTP1Handler())
             case .h1File:
-                try channel.pipeline.syncOperations.addHandler(FileHTTP1Handler(file: file!, channel: channel))
+                try channel.pipeline.syncOperations.addHandler(FileHTTP1Handler(file: file!))
             case .h2, .h2Streams:
                 try TLSSetup.addHandlers(to: channel, context: tls!) { channel in
                     try HTTP2Floor.addHandlers(to: channel, streams: mode == .h2Streams)
