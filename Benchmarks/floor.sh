@@ -55,7 +55,7 @@ write_hello_sites "      - \"127.0.0.1:$ours_h1\"
       - address: \"127.0.0.1:$ours_h2\"
         tls: {cert: $work/site.pem, key: $work/site.key}" "    listen 127.0.0.1:$nginx_h1;
     listen 127.0.0.1:$nginx_h2 ssl http2;" "      - path: /files/
-        static: {root: $work/files}" "    location /files/ { alias $work/files/; sendfile on; tcp_nopush on; }"
+        static: {root: $work/files}" "    location /files/ { alias $work/files/; default_type application/octet-stream; sendfile on; tcp_nopush on; }"
 
 start_servers "https://127.0.0.1:SERVER_PORT/hello" "$ours_h2" "$nginx_h2"
 # Each floor server with its pid file (common.sh stops them), answering before it counts.

@@ -2,6 +2,7 @@
 // The floor: minimal servers on the libraries ZeroDT serves with, to measure what they reach
 // on a machine (Benchmarks/floor.sh). Its own package, so that the main one (and CI) never
 // builds it; the dependencies are the main package's, at the same versions.
+// Linux only (TCP_CORK, `st_mtim`), as the benchmarks are.
 import PackageDescription
 
 let package = Package(
