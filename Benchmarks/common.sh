@@ -94,6 +94,55 @@ start_servers() {
   done
 }
 
+# The site that throughput.sh and alternate.sh measure, in $work/site: a 1 KiB file, a 1 MiB
+# one, and a 100 KiB markup-like text with its gzip -1 sibling. $work/zerodt.yaml serves it on
+# port $1 (/hello, a 13-byte fixed response; / static; /pre/ precompressed; /fly/ compressed
+# per request), pid file $work/zerodt.pid; $work/nginx.conf serves the same on port $2.
+write_throughput_site() {
+  mkdir -p "$work/site"
+  head -c 1024 /dev/zero | tr '\0' 'a' > "$work/site/1k.txt"
+  head -c 1048576 /dev/urandom > "$work/site/1m.bin"
+  # Markup-like text that compresses about 6:1 at level 1, as HTML often does.
+  mkdir -p "$work/site/text"
+  awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "<li id=\"item-%d\" class=\"entry %s\">%s item %d, sum %d</li>\n",
+    i, (i % 3 ? "odd" : "even"), (i % 7 ? "plain" : "featured"), i, i * 37 % 1009 }' > "$work/site/text/100k.txt"
+  truncate -s 102400 "$work/site/text/100k.txt"
+  gzip -1 --keep "$work/site/text/100k.txt"
+  chmod -R a+rX "$work/site"
+
+  cat > "$work/zerodt.yaml" <<YAML
+servers:
+  - name: bench
+    listen: ["127.0.0.1:$1"]
+    routes:
+      - path: /hello
+        respond: "Hello, World!"
+      - path: /
+        static: {root: $work/site}
+      - path: /pre/
+        static: {root: $work/site/text, precompressed: [gzip]}
+      - path: /fly/
+        static: $work/site/text
+        encode: gzip
+pid_file: $work/zerodt.pid
+log: {access: false, level: warning}
+YAML
+
+  write_nginx_conf <<CONF
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { text/plain txt; application/octet-stream bin; }
+  server {
+    listen 127.0.0.1:$2;
+    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
+    location / { root $work/site; }
+    location /pre/ { alias $work/site/text/; gzip_static on; gzip_vary on; }
+    location /fly/ { alias $work/site/text/; gzip on; gzip_comp_level 1; gzip_types text/plain; gzip_vary on; }
+  }
+CONF
+}
+
 hz=$(getconf CLK_TCK)
 # CPU time (user + system, in clock ticks) of the processes named: a server's own cost,
 # steadier than requests per second on a shared machine.
@@ -124,6 +173,39 @@ measure_load() {
     /^finished in/ {gsub(",", ""); r = $4} /^requests:/ {gsub(",", ""); n = $8}
     END {printf "%s %.1f\n", r, used * 1e6 / hz / n}' <<<"$out"
 }
+
+# One wrk run of CONNECTIONS connections for DURATION seconds against the URL $1.
+wrk_run() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1"; }
+
+# One case: its name, its load command (wrk_run, or the script's own), then
+# label|pidfile-name|url for each server, nginx first (the reference). ROUNDS rounds
+# interleave the servers, so that a change of load on the machine falls on all of them.
+# Prints a line per server (columns as compare_header's): the medians of its requests/s and
+# CPU µs per request, and both as a ratio to the reference's.
+compare() {
+  local name=$1 run=$2 server i; shift 2
+  local -a results=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    i=0
+    for server in "$@"; do
+      IFS='|' read -r _ pidfile url <<<"$server"
+      results[i]+="$(measure_load "$work/$pidfile.pid" "$run" "$url")"$'\n'
+      i=$((i + 1))
+    done
+  done
+  local reference_rate reference_cpu rate cpu
+  i=0
+  for server in "$@"; do
+    IFS='|' read -r label _ _ <<<"$server"
+    rate=$(printf '%s' "${results[i]}" | cut -d' ' -f1 | median)
+    cpu=$(printf '%s' "${results[i]}" | cut -d' ' -f2 | median)
+    [ "$i" -eq 0 ] && { reference_rate=$rate; reference_cpu=$cpu; }
+    awk -v c="$name" -v s="$label" -v r="$rate" -v u="$cpu" -v rr="$reference_rate" -v ru="$reference_cpu" \
+      'BEGIN { printf "%-10s %-18s %10.0f %7.2f %8.1f %7.2f\n", c, s, r, r / rr, u, u / ru }'
+    i=$((i + 1))
+  done
+}
+compare_header() { printf '%-10s %-18s %10s %7s %8s %7s\n' case server req/s x_nginx us/req cpu_x; }
 
 # The milliseconds from SIGHUP to a ready successor, one line per restart, read from our
 # log $1: from "restart requested" to "is ready" in the generation that asked.

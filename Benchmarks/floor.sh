@@ -72,37 +72,10 @@ done
 # Stopped with the others, after them: a floor that failed to start shows here, not as a wait.
 for name in h1 h1-file h2 h2-streams; do kill -0 "$(cat "$work/floor-$name.pid")"; done
 
-wrk_run() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "$1"; }
+# One h2load run (H2_CONNECTIONS connections, 10 streams each) for DURATION seconds against $1.
 h2load_run() { h2load -c "$H2_CONNECTIONS" -m 10 -D "$DURATION" "$1"; }
 
-# One case: its name, its load command, then server:pidfile-name:url for each server, nginx
-# first (the reference). Rounds interleave the servers, so that a change of load on the
-# machine falls on all of them.
-compare() {
-  local name=$1 run=$2 server i; shift 2
-  local -a results=()
-  for _ in $(seq 1 "$ROUNDS"); do
-    i=0
-    for server in "$@"; do
-      IFS='|' read -r _ pidfile url <<<"$server"
-      results[i]+="$(measure_load "$work/$pidfile.pid" "$run" "$url")"$'\n'
-      i=$((i + 1))
-    done
-  done
-  local reference_rate reference_cpu rate cpu
-  i=0
-  for server in "$@"; do
-    IFS='|' read -r label _ _ <<<"$server"
-    rate=$(printf '%s' "${results[i]}" | cut -d' ' -f1 | median)
-    cpu=$(printf '%s' "${results[i]}" | cut -d' ' -f2 | median)
-    [ "$i" -eq 0 ] && { reference_rate=$rate; reference_cpu=$cpu; }
-    awk -v c="$name" -v s="$label" -v r="$rate" -v u="$cpu" -v rr="$reference_rate" -v ru="$reference_cpu" \
-      'BEGIN { printf "%-6s %-18s %10.0f %7.2f %8.1f %7.2f\n", c, s, r, r / rr, u, u / ru }'
-    i=$((i + 1))
-  done
-}
-
-printf '%-6s %-18s %10s %7s %8s %7s\n' case server req/s x_nginx us/req cpu_x
+compare_header
 compare h1 wrk_run "nginx|nginx|http://127.0.0.1:$nginx_h1/hello" \
   "zerodt|zerodt|http://127.0.0.1:$ours_h1/hello" \
   "floor h1|floor-h1|http://127.0.0.1:$floor_h1/hello"

@@ -28,18 +28,11 @@ pid_file: $work/zerodt.pid
 log: {access: false, level: info}
 YAML
 
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
+write_nginx_conf <<CONF
   server {
     listen 127.0.0.1:$NGINX_PORT;
     location / { default_type text/plain; return 200 "Hello, World!"; }
   }
-}
 CONF
 
 "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &

@@ -26,60 +26,12 @@ CASES=${CASES-all}
 
 source Benchmarks/common.sh
 
-mkdir -p "$work/site"
-head -c 1024 /dev/zero | tr '\0' 'a' > "$work/site/1k.txt"
-head -c 1048576 /dev/urandom > "$work/site/1m.bin"
-# Markup-like text that compresses about 6:1 at level 1, as HTML often does.
-mkdir -p "$work/site/text"
-awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "<li id=\"item-%d\" class=\"entry %s\">%s item %d, sum %d</li>\n",
-  i, (i % 3 ? "odd" : "even"), (i % 7 ? "plain" : "featured"), i, i * 37 % 1009 }' > "$work/site/text/100k.txt"
-truncate -s 102400 "$work/site/text/100k.txt"
-gzip -1 --keep "$work/site/text/100k.txt"
-chmod -R a+rX "$work/site"
-
-cat > "$work/zerodt.yaml" <<YAML
-servers:
-  - name: bench
-    listen: ["127.0.0.1:$OURS_PORT"]
-    routes:
-      - path: /hello
-        respond: "Hello, World!"
-      - path: /
-        static: {root: $work/site}
-      - path: /pre/
-        static: {root: $work/site/text, precompressed: [gzip]}
-      - path: /fly/
-        static: $work/site/text
-        encode: gzip
-pid_file: $work/zerodt.pid
-log: {access: false, level: warning}
-YAML
+write_throughput_site "$OURS_PORT" "$NGINX_PORT"
 
 # The same site with metrics on: the only difference is the `metrics` route.
 sed -e "s/127.0.0.1:$OURS_PORT/127.0.0.1:$METRICS_PORT/" -e "s|$work/zerodt.pid|$work/zerodt-metrics.pid|" \
   -e 's|      - path: /hello|      - path: /metrics\n        handler: metrics\n      - path: /hello|' \
   "$work/zerodt.yaml" >"$work/zerodt-metrics.yaml"
-
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  types { text/plain txt; application/octet-stream bin; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location = /hello { default_type text/plain; return 200 "Hello, World!"; }
-    location / { root $work/site; }
-    location /pre/ { alias $work/site/text/; gzip_static on; gzip_vary on; }
-    location /fly/ { alias $work/site/text/; gzip on; gzip_comp_level 1; gzip_types text/plain; gzip_vary on; }
-  }
-}
-CONF
 
 "$BIN" --config "$work/zerodt.yaml" 2>"$work/zerodt.log" &
 "$BIN" --config "$work/zerodt-metrics.yaml" 2>"$work/zerodt-metrics.log" &
