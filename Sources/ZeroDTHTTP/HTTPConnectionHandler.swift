@@ -457,7 +457,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         } catch {
             // A handler's mistake must not reach the wire (response splitting); the client
             // gets a plain 500, the operator the reason.
-            logger.error("\(error); answering 500 instead", metadata: logMetadata(requestHead))
+            logger.error("\(error); answering 500 instead", metadata: logMetadata(RequestLine(requestHead)))
             response.discardBody()
             // Nothing was written: the promise has no write to complete it.
             done?.succeed()
@@ -466,8 +466,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         let corked = streamsBody && writeBody(response.body, context: context, lastWrite: done)
         if let done {
-            awaitWritten(done, of: response, handles: handles, probed: streamsBody, uncorks: corked, for: requestHead,
-                         context: context)
+            awaitWritten(done, of: response, handles: handles, probed: streamsBody, uncorks: corked,
+                         for: RequestLine(requestHead), context: context)
         } else {
             unconfirmedResponses += 1
         }
@@ -527,18 +527,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                             status: Int(status), duration: Duration(now - started))
     }
 
-    /// Waits for `done`, the last write of `response`, then closes its files (`handles`) and
-    /// reports it written. `probed`: its body's files are watched for truncation meanwhile,
-    /// from the flush that sends it on. `uncorks`: its writes held partial segments back
-    /// (`writeBody`), which its end sends.
+    /// Waits for `done`, the last write of `response` to `request`, then closes its files
+    /// (`handles`) and reports it written. `probed`: its body's files are watched for
+    /// truncation meanwhile, from the flush that sends it on. `uncorks`: its writes held
+    /// partial segments back (`writeBody`), which its end sends.
     private func awaitWritten(_ done: EventLoopPromise<Void>, of response: HTTPResponse, handles: [NIOFileHandle],
-                              probed: Bool, uncorks: Bool, for requestHead: ReceivedHead,
-                              context: ChannelHandlerContext) {
+                              probed: Bool, uncorks: Bool, for request: RequestLine, context: ChannelHandlerContext) {
         lastWrite = done.futureResult
         // Files are never inlined: a body that went with the head needs no probe.
         let probe = probed ? TruncationProbe(body: response.body) : nil
         if let probe {
-            probesAwaitingFlush.add(probe) { [self] in fileTruncated(for: requestHead, context: context) }
+            probesAwaitingFlush.add(probe) { [self] in fileTruncated(for: request, context: context) }
         }
         // Completes on this event loop: isolated callbacks need no boxing, which matters
         // once per response. One callback does all: a second on the same future cost a file
@@ -548,7 +547,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             if lastWrite === done.futureResult { lastWrite = nil }
             // Found by a read below TLS (`FileRegionReader`) before the probe saw it.
             if case .failure(let error) = result, error is TruncatedFileError, probe?.isStopped != true {
-                fileTruncated(for: requestHead, context: context)
+                fileTruncated(for: request, context: context)
             }
             probe?.stop()
             for handle in handles { try? handle.close() }
@@ -559,10 +558,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// A file of the response to `requestHead` shrank under it: the response can never be
+    /// A file of the response to `request` shrank under it: the response can never be
     /// completed, and the client must see that it was cut (`ResponseWriter.abandonResponse`).
-    private func fileTruncated(for requestHead: ReceivedHead, context: ChannelHandlerContext) {
-        logger.warning("file truncated while being sent; \(writer.abandonment)", metadata: logMetadata(requestHead))
+    private func fileTruncated(for request: RequestLine, context: ChannelHandlerContext) {
+        logger.warning("file truncated while being sent; \(writer.abandonment)", metadata: logMetadata(request))
         writer.abandonResponse(context: context)
     }
 
@@ -669,8 +668,20 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         return corks
     }
 
-    private func logMetadata(_ head: ReceivedHead) -> Logger.Metadata {
-        ["server": "\(server.name)", "request": "\(head.method.rawValue) \(head.uri)"]
+    private func logMetadata(_ request: RequestLine) -> Logger.Metadata {
+        ["server": "\(server.name)", "request": "\(request.method.rawValue) \(request.uri)"]
+    }
+
+    /// What a log line says of a request. The closures that wait for a file response's end
+    /// keep this, not the whole head: copying the head into them, and destroying the copies,
+    /// cost a 1 MiB file response about 370 instructions (callgrind).
+    private struct RequestLine {
+        let method: HTTPMethod
+        let uri: String
+
+        init(_ head: borrowing ReceivedHead) {
+            (method, uri) = (head.method, head.uri)
+        }
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

@@ -37,6 +37,13 @@ extension ServeTests {
                 #expect(received.count < Self.size, "the response was cut short")
                 #expect(clock.now - started < .seconds(3), "closed only after \(clock.now - started)")
                 #expect(process.isRunning)
+                // The operator is told which request it was.
+                try process.waitForStandardError(toSatisfy: "a truncation warning naming the request") {
+                    $0.split(separator: "\n").contains {
+                        $0.contains("file truncated while being sent; closing the connection")
+                            && $0.contains("request=\"GET /files/big.bin\"")
+                    }
+                }
             }
         }
 
