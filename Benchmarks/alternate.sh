@@ -2,8 +2,9 @@
 # Alternating rounds: zerodt-serve, optionally another build of it (BASELINE_BIN), and nginx,
 # each round one short wrk run against each server in turn, per path, so that a change of
 # load on the machine falls on all of them alike. On a shared machine a server's rate
-# moves by a fifth between runs minutes apart; compared round by round, two builds of ours
-# differ by a few percent that separate runs cannot show. The site is throughput.sh's.
+# moves by a fifth between runs minutes apart; round by round, the medians of 12 to 16
+# rounds still moved by up to 5% between two runs here: take several runs before calling
+# a difference of that size. The site is throughput.sh's.
 # Prints, per path and server, the median over the rounds of requests/s and of CPU µs per
 # request (user + system, from /proc), and both as a ratio to nginx's (`compare`, as
 # floor.sh). Loopback only; bounded in time (ROUNDS x paths x servers x DURATION seconds).
