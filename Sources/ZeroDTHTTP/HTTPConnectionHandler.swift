@@ -808,13 +808,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Closes the connection, through a `LingeringClose` (added now if the pipeline has none yet).
     /// Closes the connection, after reading what the client still sends for a while when
     /// `lingering` (``linger(context:)``).
     private func close(lingering: Bool, context: ChannelHandlerContext) {
         if lingering { linger(context: context) } else { close(context: context) }
     }
 
+    /// Closes the connection, through a `LingeringClose` (added now if the pipeline has none yet).
     private func close(context: ChannelHandlerContext) {
         addLingeringCloseIfNeeded(context: context)
         context.close(promise: nil)

@@ -307,7 +307,7 @@ extension RequestLineMonitor {
     /// Whether the latest request line ends in ` HTTP/`, a digit other than 1, `.` and a
     /// digit, as far as its start was kept (a longer line's version is not known: 400).
     private var versionHasOtherMajor: Bool {
-        let line = requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
+        let line = keptRequestLine
         guard requestLineStart.count < Self.keptRequestLineBytes, line.count >= 9 else { return false }
         let version = Array(line.suffix(9))
         let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
@@ -315,12 +315,16 @@ extension RequestLineMonitor {
             && version[7] == UInt8(ascii: ".") && isDigit(version[8])
     }
 
+    /// The latest request line as far as it was kept, without its CR (a line whose CR ended
+    /// one read and LF began the next kept the CR).
+    private var keptRequestLine: ArraySlice<UInt8> {
+        requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
+    }
+
     /// A head for the access log of a request the decoder rejected: the method and target
     /// of the latest request line as far as they came, `-` for what did not.
     var partialRequestHead: HTTPRequestHead {
-        // A line whose CR ended one read and LF began the next kept the CR.
-        let line = requestLineStart.last == UInt8(ascii: "\r") ? requestLineStart.dropLast() : requestLineStart[...]
-        let words = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+        let words = keptRequestLine.split(separator: UInt8(ascii: " "), maxSplits: 2)
         let method = words.first.map { String(decoding: $0, as: UTF8.self) } ?? "-"
         let target = words.count > 1 ? String(decoding: words[1], as: UTF8.self) : "-"
         return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target)

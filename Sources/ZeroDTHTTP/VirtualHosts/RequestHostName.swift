@@ -3,8 +3,9 @@ import NIOCore
 /// The host a request is for, as ``RequestHost`` reads it, made a `String` only when
 /// something asks for it: choosing among servers by name, a handler's request, the scheme
 /// redirect. A plain `Host` in a head the fast path read (nearly every request's) stays the
-/// head's bytes, narrowed to the name, which a listener of one server answering with a fixed response
-/// or a file never reads: making the name cost such a request about 4% of its instructions.
+/// head's bytes, narrowed to the name, which a listener of one server answering with a fixed
+/// response or a file never reads: making the name cost such a request about 4% of its
+/// instructions.
 struct RequestHostName: Equatable, Sendable {
     private enum Form: Sendable {
         case name(String)
